@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "evaldb",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "EvalDBKit", targets: ["EvalDBKit"]),
+        .executable(name: "evaldb", targets: ["evaldb"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Turns the top-level migrations/*.sql into Swift source at build time, so that a copied
+        // `evaldb` binary carries its schema with it.
+        .executableTarget(name: "EmbedMigrations"),
+        .plugin(
+            name: "MigrationsPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrations"]
+        ),
+        .target(
+            name: "EvalDBKit",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            plugins: ["MigrationsPlugin"]
+        ),
+        .executableTarget(
+            name: "evaldb",
+            dependencies: [
+                "EvalDBKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "EvalDBKitTests",
+            dependencies: ["EvalDBKit"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EvalDBCLITests",
+            dependencies: ["EvalDBKit"]
+        ),
+    ]
+)

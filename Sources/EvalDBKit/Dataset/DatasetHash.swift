@@ -1,0 +1,26 @@
+import Crypto
+
+/// The dataset hash: `sha256:` and the lower-case hex SHA-256 of a version's canonical JSONL
+/// export. For a canonical file it equals `sha256sum FILE`.
+public struct DatasetHasher {
+    private var hasher = SHA256()
+    public private(set) var lineCount = 0
+
+    public init() {}
+
+    /// Adds one canonical line (without its newline; the newline is hashed here).
+    public mutating func add(line: UnsafeBufferPointer<UInt8>) {
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(line))
+        withUnsafeBytes(of: UInt8(0x0A)) { hasher.update(bufferPointer: $0) }
+        lineCount += 1
+    }
+
+    public func finalize() -> String { "sha256:" + hasher.finalize().hexString }
+}
+
+extension SHA256 {
+    /// The SHA-256 digest of `bytes`, as 32 bytes.
+    static func digestBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        Array(SHA256.hash(data: UnsafeRawBufferPointer(bytes)))
+    }
+}

@@ -1,0 +1,157 @@
+/// One valid record of a dataset file, handed to the caller while its line is being read.
+public struct CanonicalRecord {
+    /// 1-based line number in the file.
+    public let line: Int
+    /// The record's canonical JSON, without a newline. Valid only during the callback.
+    public let canonical: UnsafeBufferPointer<UInt8>
+    /// The record's `id`, as UTF-8 bytes. Valid only during the callback.
+    public let id: UnsafeBufferPointer<UInt8>
+    /// The parsed record. Valid only during the callback.
+    public let tape: JSONTape
+    /// The line's raw bytes. Valid only during the callback.
+    public let raw: UnsafeBufferPointer<UInt8>
+    /// Byte offset of the `id` value in the line.
+    public let idOffset: Int
+
+    public var idString: String { String(decoding: id, as: UTF8.self) }
+}
+
+/// Reads a JSONL dataset file: parses each line, checks it against the record schema, and hands
+/// each valid record over in canonical form. Collects every problem, up to `maxErrors` errors,
+/// each with its line and column.
+public final class DatasetReader {
+    public struct Options: Sendable {
+        /// Unknown top-level fields become errors instead of warnings.
+        public var strict = false
+        /// Stop after this many errors.
+        public var maxErrors = 50
+        public init(strict: Bool = false, maxErrors: Int = 50) {
+            self.strict = strict
+            self.maxErrors = maxErrors
+        }
+    }
+
+    public let path: String
+    public let options: Options
+    /// Errors and warnings, in the order of the file.
+    public private(set) var problems: [DataError] = []
+    public private(set) var errorCount = 0
+    /// True when reading stopped at `maxErrors`.
+    public private(set) var stoppedEarly = false
+    /// Records handed over.
+    public private(set) var recordCount = 0
+    /// The first line that is not already in canonical form, and why (for `validate --canonical`).
+    public private(set) var firstNonCanonicalLine: (line: Int, reason: String)?
+    private let lines: LineReader
+    private var nonASCIIIds: [String: (bytes: [UInt8], line: Int)] = [:]
+    private var currentLine: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+    private var currentLineNumber = 0
+
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        self.lines = try LineReader(path: path)
+    }
+
+    public var rawSHA256: String { lines.rawSHA256 }
+    public var bytesRead: Int { lines.bytesRead }
+    public var totalBytes: Int? { lines.totalBytes }
+    public var hasErrors: Bool { errorCount > 0 }
+
+    /// The name used for the file in messages.
+    public var displayName: String { path == "-" ? "<stdin>" : path }
+
+    /// Reads the whole file, calling `body` for each valid record in file order.
+    public func read(_ body: (CanonicalRecord) throws -> Void) throws {
+        var tape = JSONTape()
+        var output: [UInt8] = []
+        output.reserveCapacity(1 << 16)
+        var schemaProblems: [RecordSchema.Problem] = []
+        try lines.forEachLine { number, line in
+            if stoppedEarly { return }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {  // blank line
+                noteNonCanonical(number, "is blank")
+                return
+            }
+            if number == 1 && lines.hadByteOrderMark { noteNonCanonical(1, "starts with a byte order mark") }
+            if lines.lineHadCarriageReturn { noteNonCanonical(number, "ends with CR LF instead of LF") }
+            currentLine = line
+            currentLineNumber = number
+            do {
+                try JSONParser.parse(line, into: &tape)
+            } catch let error as JSONSyntaxError {
+                report(offset: error.offset, message: error.message)
+                return
+            }
+            schemaProblems.removeAll(keepingCapacity: true)
+            let idNode = RecordSchema.check(tape, problems: &schemaProblems)
+            var lineHasError = false
+            for problem in schemaProblems {
+                let isWarning = problem.isWarning && !options.strict
+                report(offset: problem.offset, message: problem.message, isWarning: isWarning)
+                lineHasError = lineHasError || !isWarning
+            }
+            guard !lineHasError, let idNode else { return }
+            output.removeAll(keepingCapacity: true)
+            CanonicalJSON.write(tape, to: &output)
+            let idNodeValue = tape.nodes[idNode]
+            checkNormalisation(tape, idNode)
+            if firstNonCanonicalLine == nil && !line.elementsEqual(output) {
+                noteNonCanonical(number, "is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
+            }
+            try output.withUnsafeBufferPointer { canonical in
+                try tape.arena.withUnsafeBufferPointer { arena in
+                    let id = UnsafeBufferPointer(rebasing: arena[Int(idNodeValue.start)..<Int(idNodeValue.start + idNodeValue.length)])
+                    recordCount += 1
+                    try body(CanonicalRecord(line: number, canonical: canonical, id: id, tape: tape, raw: line,
+                                             idOffset: Int(idNodeValue.source)))
+                }
+            }
+        }
+        if lines.missingFinalNewline { noteNonCanonical(currentLineNumber, "has no final newline") }
+    }
+
+    private func noteNonCanonical(_ line: Int, _ reason: String) {
+        if firstNonCanonicalLine == nil { firstNonCanonicalLine = (line, reason) }
+    }
+
+    /// Reports a problem on the line being read (call only from inside `read`'s callback).
+    public func report(offset: Int, message: String, isWarning: Bool = false) {
+        problems.append(DataError(file: displayName, line: currentLineNumber, column: column(of: offset),
+                                  message: message, isWarning: isWarning))
+        if !isWarning {
+            errorCount += 1
+            if errorCount >= options.maxErrors { stoppedEarly = true }
+        }
+    }
+
+    /// Reports a problem that belongs to no line (line and column 0 are printed as the file alone).
+    public func reportFileProblem(_ message: String) {
+        problems.append(DataError(file: displayName, line: 0, column: 0, message: message))
+        errorCount += 1
+    }
+
+    /// 1-based column of a byte offset of the current line, in code points.
+    private func column(of offset: Int) -> Int {
+        var column = 1
+        for i in 0..<min(offset, currentLine.count) where currentLine[i] & 0xC0 != 0x80 { column += 1 }
+        return column
+    }
+
+    /// Warns when two ids in the file differ only by Unicode normalisation (`café` precomposed and
+    /// decomposed): they are different ids, which is rarely what the author meant.
+    private func checkNormalisation(_ tape: JSONTape, _ idNode: Int) {
+        let bytes = tape.bytes(idNode)
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return }
+        let id = String(decoding: bytes, as: UTF8.self)  // Swift's == is canonical equivalence
+        if let earlier = nonASCIIIds[id] {
+            if !earlier.bytes.elementsEqual(bytes) {
+                report(offset: Int(tape.nodes[idNode].source),
+                       message: "id \(quoted(id)) differs from the id on line \(earlier.line) only by Unicode normalisation; they are two different ids",
+                       isWarning: true)
+            }
+        } else {
+            nonASCIIIds[id] = (Array(bytes), currentLineNumber)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+/// The spec's example record: which top-level fields it must have and what each may hold.
+public enum RecordSchema {
+    /// The required top-level fields, in the order the spec lists them.
+    public static let requiredFields = [
+        "id", "input", "context", "expected_output", "labels", "source", "author", "created_at", "notes",
+    ]
+
+    /// A problem found in one record, at a byte offset of its line.
+    public struct Problem: Equatable, Sendable {
+        public var offset: Int
+        public var message: String
+        public var isWarning: Bool
+    }
+
+    /// Checks the record held by `tape` (root node 0) and returns the node of its id when the id is
+    /// valid. Problems are appended in the order of the line.
+    public static func check(_ tape: JSONTape, problems: inout [Problem]) -> Int? {
+        let root = tape.nodes[0]
+        guard root.kind == .object else {
+            problems.append(.init(offset: Int(root.source), message: "a record must be a JSON object, found \(describe(root.kind))", isWarning: false))
+            return nil
+        }
+        var found: [String: Int] = [:]
+        for (key, value) in tape.members(0) {
+            let name = tape.string(key)
+            guard let field = requiredFields.first(where: { $0.utf8.elementsEqual(tape.bytes(key)) }) else {
+                problems.append(.init(offset: Int(tape.nodes[key].source),
+                                      message: "unknown top-level field \(quoted(name)) (kept as it is; --strict makes this an error)",
+                                      isWarning: true))
+                continue
+            }
+            found[field] = value
+        }
+        var idNode: Int?
+        for field in requiredFields {
+            guard let value = found[field] else {
+                problems.append(.init(offset: Int(root.source), message: "missing required field \(quoted(field))", isWarning: false))
+                continue
+            }
+            if let message = checkField(field, value, tape) {
+                problems.append(.init(offset: Int(tape.nodes[value].source), message: message, isWarning: false))
+            } else if field == "id" {
+                idNode = value
+            }
+        }
+        return idNode
+    }
+
+    private static func checkField(_ field: String, _ value: Int, _ tape: JSONTape) -> String? {
+        let kind = tape.nodes[value].kind
+        switch field {
+        case "id":
+            guard kind == .string else { return "\"id\" must be a string, found \(describe(kind))" }
+            return checkId(tape.string(value))
+        case "input", "expected_output":
+            return kind == .null ? "\(quoted(field)) must not be null" : nil
+        case "context":
+            return nil
+        case "labels":
+            guard kind == .object else { return "\"labels\" must be an object, found \(describe(kind))" }
+            for (key, labelValue) in tape.members(value) {
+                let labelKind = tape.nodes[labelValue].kind
+                switch labelKind {
+                case .string, .integer, .float, .true, .false, .null: continue
+                case .array:
+                    if let bad = tape.elements(labelValue).first(where: { tape.nodes[$0].kind != .string }) {
+                        return "label \(quoted(tape.string(key))) must be a list of strings; it holds \(describe(tape.nodes[bad].kind))"
+                    }
+                case .object:
+                    return "label \(quoted(tape.string(key))) must be a string, number, boolean, null or list of strings, found an object"
+                }
+            }
+            return nil
+        case "source":
+            guard kind == .string else { return "\"source\" must be a string, found \(describe(kind))" }
+            return tape.bytes(value).isEmpty ? "\"source\" must not be empty" : nil
+        case "author":
+            return kind == .string ? nil : "\"author\" must be a string, found \(describe(kind))"
+        case "created_at":
+            guard kind == .string else { return "\"created_at\" must be an ISO 8601 date string, found \(describe(kind))" }
+            return ISO8601.isDateOrDateTime(Array(tape.bytes(value)))
+                ? nil : "\"created_at\" must be an ISO 8601 date or date-time (like 2026-04-16 or 2026-04-16T09:30:00Z), found \(quoted(tape.string(value)))"
+        case "notes":
+            return kind == .string || kind == .null ? nil : "\"notes\" must be a string or null, found \(describe(kind))"
+        default:
+            return nil
+        }
+    }
+
+    /// Why `id` is not a valid id, or nil.
+    public static func checkId(_ id: String) -> String? {
+        guard let first = id.unicodeScalars.first, let last = id.unicodeScalars.last else {
+            return "\"id\" must not be empty"
+        }
+        if let control = id.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            return "\"id\" must not contain control characters (found U+\(hex4(control.value).uppercased()))"
+        }
+        if first.properties.isWhitespace || last.properties.isWhitespace {
+            return "\"id\" must not start or end with white space: \(quoted(id))"
+        }
+        return nil
+    }
+
+    static func describe(_ kind: JSONTape.Kind) -> String {
+        switch kind {
+        case .null: "null"
+        case .true, .false: "a boolean"
+        case .integer, .float: "a number"
+        case .string: "a string"
+        case .array: "a list"
+        case .object: "an object"
+        }
+    }
+}
+
+/// ISO 8601 dates (`2026-04-16`) and date-times (`2026-04-16T09:30`, `...:00`, `...:00.123`, with
+/// `Z` or an offset like `+02:00`), as Python's `datetime.fromisoformat` reads them.
+enum ISO8601 {
+    static func isDateOrDateTime(_ text: [UInt8]) -> Bool {
+        var i = 0
+        func digits(_ count: Int) -> Int? {
+            guard i + count <= text.count else { return nil }
+            var value = 0
+            for k in 0..<count {
+                let d = text[i + k] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                value = value * 10 + Int(d)
+            }
+            i += count
+            return value
+        }
+        func expect(_ byte: UInt8) -> Bool {
+            guard i < text.count, text[i] == byte else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
+              let day = digits(2), (1...12).contains(month), day >= 1
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard day <= days else { return false }
+        if i == text.count { return true }
+        guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: " ")) else { return false }
+        guard let hour = digits(2), hour < 24, expect(UInt8(ascii: ":")), let minute = digits(2), minute < 60 else { return false }
+        if expect(UInt8(ascii: ":")) {
+            guard let second = digits(2), second < 60 else { return false }
+            if expect(UInt8(ascii: ".")) || expect(UInt8(ascii: ",")) {
+                let start = i
+                while i < text.count, text[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+                guard i > start else { return false }
+            }
+        }
+        if i == text.count { return true }
+        if expect(UInt8(ascii: "Z")) { return i == text.count }
+        guard expect(UInt8(ascii: "+")) || expect(UInt8(ascii: "-")) else { return false }
+        guard let offsetHours = digits(2), offsetHours < 24 else { return false }
+        _ = expect(UInt8(ascii: ":"))
+        guard let offsetMinutes = digits(2), offsetMinutes < 60 else { return false }
+        return i == text.count
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+extension Store {
+    /// Streams the canonical JSONL of `version`, in its line order, to `sink` in chunks of about
+    /// 1 MiB, and returns its dataset hash (which equals the version's stored hash unless the
+    /// database is damaged: `verify` compares them).
+    @discardableResult
+    public func export(_ version: DatasetVersion, progress: ((Int) -> Void)? = nil,
+                       to sink: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> String {
+        try database.readTransaction {
+            var hasher = DatasetHasher()
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20 + 1 << 16)
+            func emit(_ record: UnsafeRawBufferPointer) throws {
+                let line = UnsafeBufferPointer(start: record.baseAddress?.assumingMemoryBound(to: UInt8.self), count: record.count)
+                hasher.add(line: line)
+                buffer.append(contentsOf: line)
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 20 {
+                    try buffer.withUnsafeBufferPointer(sink)
+                    buffer.removeAll(keepingCapacity: true)
+                    progress?(hasher.lineCount)
+                }
+            }
+            let isCurrent = try currentVersion()?.number == version.number
+            let order = try database.prepare("SELECT line_order FROM versions WHERE number = ?")
+            try order.bind([.int(Int64(version.number))])
+            guard try order.step() else { throw EvalDBError.noSuchVersion(String(version.number)) }
+            if order.isNull(0) {
+                if isCurrent {
+                    // The current version: each example's head revision, in key order.
+                    let rows = try database.prepare("""
+                        SELECT r.record FROM examples e JOIN revisions r ON r.rev = e.head
+                        WHERE r.kind != 'removed' ORDER BY e.key
+                        """)
+                    while try rows.step() { try emit(rows.bytes(0)) }
+                } else {
+                    // An older version: the last revision at or before it of each example, in key order.
+                    let rows = try database.prepare("""
+                        SELECT example, record FROM revisions WHERE version <= ? ORDER BY example, version
+                        """)
+                    try rows.bind([.int(Int64(version.number))])
+                    var pending: [UInt8]? = nil
+                    var pendingKey: Int64 = -1
+                    while try rows.step() {
+                        let key = rows.int(0)
+                        if key != pendingKey, let record = pending {
+                            try record.withUnsafeBytes { try emit($0) }
+                        }
+                        pendingKey = key
+                        pending = rows.isNull(1) ? nil : Array(rows.bytes(1))
+                    }
+                    if let record = pending { try record.withUnsafeBytes { try emit($0) } }
+                }
+            } else {
+                let keys = LineOrder.decode(order.bytes(0))
+                let lookup = try database.prepare("""
+                    SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC LIMIT 1
+                    """)
+                for key in keys {
+                    try lookup.bind([.int(key), .int(Int64(version.number))])
+                    guard try lookup.step(), !lookup.isNull(0) else {
+                        throw DatabaseError(resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version", sql: nil)
+                    }
+                    try emit(lookup.bytes(0))
+                    lookup.reset()
+                }
+            }
+            if !buffer.isEmpty { try buffer.withUnsafeBufferPointer(sink) }
+            return hasher.finalize()
+        }
+    }
+
+    /// Writes the canonical JSONL of `version` to `path` atomically: into a temporary file beside it,
+    /// flushed to disk, then renamed over `path`. Returns the dataset hash.
+    @discardableResult
+    public func export(_ version: DatasetVersion, toFile path: String, progress: ((Int) -> Void)? = nil) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).evaldb-\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        var closed = false
+        defer {
+            if !closed { close(descriptor) }
+            unlink(temporary.path)
+        }
+        let hash = try export(version, progress: progress) { chunk in
+            try writeAll(descriptor, chunk, path: path)
+        }
+        guard fsync(descriptor) == 0, close(descriptor) == 0 else {
+            throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        closed = true
+        guard rename(temporary.path, url.path) == 0 else {
+            throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        return hash
+    }
+}
+
+/// Writes all of `bytes` to a file descriptor, retrying short writes.
+public func writeAll(_ descriptor: Int32, _ bytes: UnsafeBufferPointer<UInt8>, path: String) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
+            if errno == EINTR { continue }
+            throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        offset += written
+    }
+}

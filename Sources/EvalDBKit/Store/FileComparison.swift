@@ -1,0 +1,21 @@
+/// How a dataset file compares with the database: `status`.
+public struct FileComparison: Sendable {
+    public var hash: String?
+    public var problems: [DataError]
+    public var isValid: Bool { !problems.contains { !$0.isWarning } }
+}
+
+extension Store {
+    /// The dataset hash of the file at `path`: from its raw bytes when they are those the current
+    /// version was imported from, else by canonicalising it.
+    public func compare(file path: String) throws -> FileComparison {
+        if let current = try currentVersion(), path != "-", let sha = current.sourceSHA256,
+           let reader = try? LineReader(path: path), reader.totalBytes == current.sourceBytes,
+           try FileDigest.sha256(path: path) == sha
+        {
+            return FileComparison(hash: current.hash, problems: [])
+        }
+        let check = try DatasetFileCheck.check(path: path)
+        return FileComparison(hash: check.isValid ? check.hash : nil, problems: check.problems)
+    }
+}

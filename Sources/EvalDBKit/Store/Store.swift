@@ -1,0 +1,89 @@
+import Foundation
+
+/// The evaldb database: dataset versions, examples and their revisions.
+///
+/// Open one per command. Writers take `BEGIN IMMEDIATE` and wait on the busy timeout, so two
+/// commands at once run one after the other; readers see a snapshot and never wait (WAL).
+public final class Store {
+    public let database: Database
+    public var path: String { database.path }
+
+    /// Opens the database at `path`, creating it (and its folder) on first use, and migrates it.
+    public init(path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw EvalDBError.cannotWrite(path: folder, reason: error.localizedDescription)
+            }
+        }
+        database = try Database(path: path)
+        try Migrator.embedded.migrate(database)
+    }
+
+    /// The database path a command uses without `--db`: `$EVALDB_DB`, else `.evaldb/evaldb.sqlite`
+    /// under the enclosing git work tree's top level, else under the current directory.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                   currentDirectory: String = FileManager.default.currentDirectoryPath) -> String {
+        if let path = environment["EVALDB_DB"], !path.isEmpty { return path }
+        var directory = URL(fileURLWithPath: currentDirectory).standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent(".git").path) {
+                return directory.appendingPathComponent(".evaldb/evaldb.sqlite").path
+            }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { break }
+            directory = parent
+        }
+        return URL(fileURLWithPath: currentDirectory).appendingPathComponent(".evaldb/evaldb.sqlite").path
+    }
+
+    // MARK: - Versions
+
+    /// Every version, oldest first.
+    public func versions() throws -> [DatasetVersion] {
+        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM versions ORDER BY number")
+        var result: [DatasetVersion] = []
+        while try rows.step() { result.append(DatasetVersion(rows)) }
+        return result
+    }
+
+    /// The newest version, or nil in an empty database.
+    public func currentVersion() throws -> DatasetVersion? {
+        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM versions ORDER BY number DESC LIMIT 1")
+        return try rows.step() ? DatasetVersion(rows) : nil
+    }
+
+    public func version(number: Int) throws -> DatasetVersion? {
+        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM versions WHERE number = ?")
+        try rows.bind([.int(Int64(number))])
+        return try rows.step() ? DatasetVersion(rows) : nil
+    }
+
+    /// The version a user names: a number, `current`, or a hash or unique hash prefix (with or
+    /// without `sha256:`). A hash shared by several versions (a revert) names the newest.
+    public func resolveVersion(_ spec: String) throws -> DatasetVersion {
+        let trimmed = spec.trimmingCharacters(in: .whitespaces)
+        if trimmed == "current" || trimmed == "HEAD" {
+            guard let current = try currentVersion() else { throw EvalDBError.emptyDatabase }
+            return current
+        }
+        // A short decimal is a version number; anything else is a hash or hash prefix.
+        if let number = Int(trimmed), trimmed.count <= 6, let version = try version(number: number) {
+            return version
+        }
+        var prefix = trimmed.lowercased()
+        if prefix.hasPrefix("sha256:") { prefix.removeFirst("sha256:".count) }
+        guard !prefix.isEmpty, prefix.allSatisfy(\.isHexDigit) else { throw EvalDBError.noSuchVersion(spec) }
+        let rows = try database.prepare(
+            "SELECT \(DatasetVersion.columns) FROM versions WHERE substr(hash, 8, ?) = ? ORDER BY number DESC")
+        try rows.bind([.int(Int64(prefix.count)), .text(prefix)])
+        var matches: [DatasetVersion] = []
+        while try rows.step() { matches.append(DatasetVersion(rows)) }
+        let hashes = Set(matches.map(\.hash))
+        guard let newest = matches.first else { throw EvalDBError.noSuchVersion(spec) }
+        if hashes.count > 1 { throw EvalDBError.ambiguousHash(spec, matches: hashes.sorted().map { String($0.prefix(19)) }) }
+        return newest
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import EvalDBKit
+import Foundation
+
+@main
+struct EvalDB: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaldb",
+        abstract: "Keep an LLM eval dataset: one JSONL file in git, its history and hashes in SQLite.",
+        discussion: """
+            Exit status: 0 success; 1 the answer is no (invalid data, out of sync); 2 other errors.
+
+            Examples:
+              evaldb import evals/data/v0/golden.jsonl --message "first labelling session"
+              evaldb export -o evals/data/v0/golden.jsonl
+              evaldb versions
+            """,
+        version: "0.1.0",
+        subcommands: [Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self]
+    )
+
+    /// Parses the command line, runs the command, and maps every outcome to the spec's exit statuses.
+    static func main() {
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            Output.error(message(for: error))
+            Output.stderr("Run 'evaldb --help' for usage.")
+            Foundation.exit(2)
+        }
+        do {
+            var mutable = command
+            try mutable.run()
+        } catch {
+            Foundation.exit(Output.report(error))
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import EvalDBKit
+import Foundation
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a dataset version as canonical JSONL, in its line order.",
+        discussion: """
+            The output's SHA-256 is the version's dataset hash. With -o the file is written atomically \
+            (a temporary file beside it, then a rename).
+
+            Examples:
+              evaldb export -o evals/data/v0/golden.jsonl
+              evaldb export --version 3 > v3.jsonl
+            """)
+
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
+    var output: String?
+
+    @Option(help: "The version number (default: the current version).")
+    var version: String?
+
+    @Option(help: "The version with this dataset hash or unique hash prefix.")
+    var hash: String?
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        if version != nil && hash != nil { throw ValidationError("give --version or --hash, not both") }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let chosen = try store.resolveVersion(version ?? hash ?? "current")
+        let progress = Output.Progress("exporting version \(chosen.number)")
+        let exported: String
+        if let output, output != "-" {
+            exported = try store.export(chosen, toFile: output) { progress.update(lines: $0) }
+        } else {
+            exported = try store.export(chosen, progress: { progress.update(lines: $0) }) { chunk in
+                try writeAll(1, chunk, path: "<stdout>")
+            }
+        }
+        progress.finish()
+        if exported != chosen.hash {
+            Output.error("version \(chosen.number) exported with hash \(exported) but its stored hash is \(chosen.hash): the database is damaged; run `evaldb verify`")
+            throw ExitCode(2)
+        }
+        if let output, output != "-" {
+            Output.stderr("wrote version \(chosen.number) (\(chosen.exampleCount) examples) to \(output)  \(chosen.hash)")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import EvalDBKit
+import Foundation
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make the database's current dataset equal to a JSONL file, as one new version.",
+        discussion: """
+            Each added, changed, removed or restored example gets one new revision; unchanged ones get \
+            none. Re-importing a file whose dataset hash is the current version's makes no version. \
+            Bad input writes nothing: every error is printed as FILE:LINE:COL and the exit status is 1.
+
+            Examples:
+              evaldb import evals/data/v0/golden.jsonl --message "triage of 2026-04-15 traces"
+              evaldb import next.jsonl --dry-run
+            """)
+
+    @Argument(help: "The dataset file ('-' for standard input).")
+    var file: String
+
+    @Option(help: "Who made this version (default: git's user.name, else $USER).")
+    var author: String?
+
+    @Option(name: .shortAndLong, help: "Why this version exists.")
+    var message: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Report what would change; write nothing.")
+    var dryRun = false
+
+    @Flag(name: .customLong("allow-reuse"), help: "Accept a removed id coming back with different content.")
+    var allowReuse = false
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
+
+    func run() throws {
+        let store = try database.open()
+        let who = author ?? Git.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let options = ImportOptions(
+            author: who, message: message, dryRun: dryRun, strict: input.strict, allowReuse: allowReuse,
+            maxErrors: max(1, input.maxErrors), gitCommit: Git.commitOfCleanFile(file))
+        let progress = Output.Progress("importing \(file)")
+        let result = try store.importFile(file, options: options) { progress.update(bytes: $0, of: $1) }
+        progress.finish()
+        Output.problems(result.warnings)
+        let version = result.version
+        var listing = Listing(columns: ["outcome", "version", "hash", "examples", "added", "changed", "removed", "restored", "unchanged"])
+        let outcome: String
+        switch result.outcome {
+        case .created: outcome = "created"
+        case .unchanged: outcome = "unchanged"
+        case .dryRun: outcome = "dry-run"
+        }
+        let c = result.counts
+        listing.rows.append([.text(outcome), .int(version.number), .text(version.hash), .int(version.exampleCount),
+                             .int(c.added), .int(c.changed), .int(c.removed), .int(c.restored), .int(c.unchanged)])
+        if format.format != .table {
+            Output.stdout(listing.render(format.format))
+            return
+        }
+        switch result.outcome {
+        case .created:
+            Output.stdout("version \(version.number)  \(version.hash)")
+        case .unchanged:
+            Output.stdout("unchanged: the file's dataset hash is that of version \(version.number); no new version")
+            Output.stdout("version \(version.number)  \(version.hash)")
+        case .dryRun:
+            Output.stdout("dry run: would make version \(version.number)  \(version.hash); nothing written")
+        }
+        Output.stdout("\(version.exampleCount) examples: \(c.added) added, \(c.changed) changed, \(c.removed) removed, \(c.restored) restored, \(c.unchanged) unchanged")
+        for rename in result.renames {
+            Output.stdout("probable rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to)) (identical apart from the id; counted as removed and added)")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import EvalDBKit
+
+/// `--db`, shared by every command that uses the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The database (default: $EVALDB_DB, else .evaldb/evaldb.sqlite at the git top level or here).",
+        valueName: "path"))
+    var db: String?
+
+    var path: String { db ?? Store.defaultPath() }
+
+    func open() throws -> Store { try Store(path: path) }
+}
+
+/// How a listing command prints.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, jsonl, csv
+}
+
+struct FormatOptions: ParsableArguments {
+    @Option(name: .long, help: "table, json, jsonl or csv.")
+    var format: OutputFormat = .table
+}
+
+/// `--max-errors` and `--strict`, shared by the commands that read dataset files.
+struct InputOptions: ParsableArguments {
+    @Flag(help: "Treat warnings (unknown top-level fields, ids differing only by normalisation) as errors.")
+    var strict = false
+
+    @Option(name: .customLong("max-errors"), help: "Stop after this many errors.")
+    var maxErrors = 50
+
+    var readerOptions: DatasetReader.Options { .init(strict: strict, maxErrors: max(1, maxErrors)) }
+}

@@ -1,0 +1,175 @@
+import ArgumentParser
+import EvalDBKit
+import Foundation
+
+/// Everything evaldb prints goes through here: standard output for answers, standard error for
+/// errors, warnings and progress.
+enum Output {
+    static func stdout(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func stderr(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ message: String) {
+        stderr("evaldb: error: \(message)")
+    }
+
+    static func problems(_ list: [DataError]) {
+        for problem in list { stderr(problem.description) }
+    }
+
+    /// Prints `error` and returns the exit status: 1 for data errors, the command's own status for
+    /// `ExitCode`, 2 for everything else.
+    static func report(_ error: Error) -> Int32 {
+        switch error {
+        case let exit as ExitCode:
+            return exit.rawValue
+        case EvalDBError.invalidData(let errors, _):
+            problems(errors)
+            Output.error(String(describing: error))
+            return 1
+        case let error as EvalDBError:
+            Output.error(error.description)
+            return 2
+        case let error as DatabaseError:
+            Output.error(error.description)
+            return 2
+        case let error as ValidationError:
+            Output.error(error.message)
+            return 2
+        default:
+            Output.error(String(describing: error))
+            return 2
+        }
+    }
+
+    static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+    static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Width of the terminal on standard output, or nil when it is not one.
+    static var terminalWidth: Int? {
+        guard standardOutputIsTerminal else { return nil }
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
+    }
+
+    /// A progress line on standard error, redrawn in place; only when it is a terminal.
+    final class Progress {
+        let label: String
+        let enabled = Output.standardErrorIsTerminal
+        private var shown = false
+
+        init(_ label: String) { self.label = label }
+
+        func update(bytes: Int, of total: Int?) {
+            guard enabled else { return }
+            var text = "\(label): \(bytes / 1_000_000) MB"
+            if let total, total > 0 { text += " of \(total / 1_000_000) MB (\(bytes * 100 / total)%)" }
+            FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
+            shown = true
+        }
+
+        func update(lines: Int) {
+            guard enabled else { return }
+            FileHandle.standardError.write(Data("\r\(label): \(lines) lines\u{1B}[K".utf8))
+            shown = true
+        }
+
+        func finish() {
+            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
+    }
+}
+
+/// Rows of named columns printed as an aligned table, JSON, JSON lines or CSV.
+struct Listing {
+    enum Value {
+        case text(String)
+        case int(Int)
+        case null
+
+        var plain: String {
+            switch self {
+            case .text(let text): text
+            case .int(let number): String(number)
+            case .null: ""
+            }
+        }
+
+        var json: String {
+            switch self {
+            case .text(let text): JSONText.string(text)
+            case .int(let number): String(number)
+            case .null: "null"
+            }
+        }
+    }
+
+    var columns: [String]
+    var rows: [[Value]] = []
+
+    func render(_ format: OutputFormat, headers: Bool = true) -> String {
+        switch format {
+        case .json:
+            return "[" + rows.map(object).joined(separator: ",\n ") + "]"
+        case .jsonl:
+            return rows.map(object).joined(separator: "\n")
+        case .csv:
+            var lines = headers ? [columns.map(csvField).joined(separator: ",")] : []
+            lines += rows.map { $0.map { csvField($0.plain) }.joined(separator: ",") }
+            return lines.joined(separator: "\n")
+        case .table:
+            return table()
+        }
+    }
+
+    private func object(_ row: [Value]) -> String {
+        "{" + zip(columns, row).map { JSONText.string($0) + ": " + $1.json }.joined(separator: ", ") + "}"
+    }
+
+    private func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Aligned columns; on a terminal, the widest column is shortened with `…` to fit its width.
+    private func table() -> String {
+        let cells = [columns] + rows.map { $0.map { Terminal.sanitized($0.plain) } }
+        var widths = columns.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
+        if let limit = Output.terminalWidth {
+            while widths.reduce(0, +) + 2 * (widths.count - 1) > limit,
+                  let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 8 {
+                widths[widest] -= 1
+            }
+        }
+        return cells.map { row in
+            row.enumerated().map { column, cell in
+                let width = widths[column]
+                let text = cell.count > width ? String(cell.prefix(width - 1)) + "…" : cell
+                return column == row.count - 1 ? text : text.padding(toLength: width, withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+enum JSONText {
+    /// A JSON string literal in evaldb's canonical style.
+    static func string(_ text: String) -> String {
+        var output: [UInt8] = []
+        Array(text.utf8).withUnsafeBufferPointer { CanonicalJSON.writeString($0, to: &output) }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+enum Terminal {
+    /// `text` with control characters replaced, so that user data cannot drive the terminal.
+    static func sanitized(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map {
+            $0.properties.generalCategory == .control ? "\u{FFFD}" : $0
+        }))
+    }
+}

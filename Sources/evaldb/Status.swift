@@ -1,0 +1,51 @@
+import ArgumentParser
+import EvalDBKit
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the current version and whether the dataset file matches the database.",
+        discussion: """
+            Exits 1 when FILE (default: the file last imported) does not match the current version.
+
+            Examples:
+              evaldb status
+              evaldb status --file evals/data/v0/golden.jsonl
+            """)
+
+    @Option(help: "The dataset file to compare (default: the file last imported).")
+    var file: String?
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
+
+    func run() throws {
+        let store = try database.open()
+        guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
+        let path = file ?? current.sourcePath
+        var state = "unknown"
+        var fileHash: String? = nil
+        if let path {
+            let comparison = try store.compare(file: path)
+            Output.problems(comparison.problems)
+            fileHash = comparison.hash
+            state = comparison.isValid ? (comparison.hash == current.hash ? "in sync" : "differs") : "invalid"
+        }
+        if format.format != .table {
+            var listing = Listing(columns: ["version", "hash", "examples", "file", "file_hash", "state"])
+            listing.rows.append([.int(current.number), .text(current.hash), .int(current.exampleCount),
+                                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, .text(state)])
+            Output.stdout(listing.render(format.format))
+        } else {
+            Output.stdout("version \(current.number)  \(current.hash)")
+            Output.stdout("\(current.exampleCount) examples")
+            if let path {
+                switch state {
+                case "in sync": Output.stdout("\(path): in sync")
+                case "differs": Output.stdout("\(path): differs from version \(current.number) (file hash \(fileHash ?? "?")); `evaldb import \(path)` records it, `evaldb export -o \(path)` restores it")
+                default: Output.stdout("\(path): invalid (see the errors above)")
+                }
+            }
+        }
+        if path != nil && state != "in sync" { throw ExitCode(1) }
+    }
+}

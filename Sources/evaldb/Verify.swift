@@ -1,0 +1,29 @@
+import ArgumentParser
+import EvalDBKit
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the database: integrity, every version's hash, and the revision history.",
+        discussion: """
+            Runs PRAGMA integrity_check, re-exports every version and compares its hash with the stored \
+            one, and checks that revisions, example heads and version counts agree. Exits 1 with what \
+            is wrong.
+
+            Example:
+              evaldb verify
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let store = try database.open()
+        let problems = try store.verify()
+        if problems.isEmpty {
+            let versions = try store.versions()
+            Output.stdout("ok: \(versions.count) version\(versions.count == 1 ? "" : "s") verified")
+            return
+        }
+        for problem in problems { Output.stderr("evaldb: verify: \(problem)") }
+        throw ExitCode(1)
+    }
+}

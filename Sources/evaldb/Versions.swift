@@ -1,0 +1,40 @@
+import ArgumentParser
+import EvalDBKit
+
+struct Versions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the dataset versions, oldest first.",
+        discussion: """
+            Examples:
+              evaldb versions
+              evaldb versions --format json
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
+
+    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
+    var noHeaders = false
+
+    func run() throws {
+        let versions = try database.open().versions()
+        let long = format.format != .table
+        var listing = Listing(columns: ["version", "hash", "date", "author", "message", "examples", "added", "changed",
+                                        "removed", "restored", "commit"] + (long ? ["source"] : []))
+        for v in versions {
+            var row: [Listing.Value] = [
+                .int(v.number), .text(long ? v.hash : v.shortHash), .text(v.createdAt), .text(v.author),
+                v.message.map { .text($0) } ?? .null, .int(v.exampleCount), .int(v.counts.added), .int(v.counts.changed),
+                .int(v.counts.removed), .int(v.counts.restored),
+                v.gitCommit.map { .text(long ? $0 : String($0.prefix(10))) } ?? .null,
+            ]
+            if long { row.append(v.sourcePath.map { .text($0) } ?? .null) }
+            listing.rows.append(row)
+        }
+        if versions.isEmpty && format.format == .table {
+            Output.stdout("no versions yet: run `evaldb import FILE`")
+            return
+        }
+        Output.stdout(listing.render(format.format, headers: !noHeaders))
+    }
+}
