@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One valid record of a dataset file, handed to the caller while its line is being read.
 public struct CanonicalRecord {
     /// 1-based line number in the file.
@@ -96,7 +102,7 @@ public final class DatasetReader {
             CanonicalJSON.write(tape, to: &output)
             let idNodeValue = tape.nodes[idNode]
             checkNormalisation(tape, idNode)
-            if firstNonCanonicalLine == nil && !line.elementsEqual(output) {
+            if firstNonCanonicalLine == nil && !bytesEqual(line, output) {
                 noteNonCanonical(number, "is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
             }
             try output.withUnsafeBufferPointer { canonical in
@@ -109,6 +115,12 @@ public final class DatasetReader {
             }
         }
         if lines.missingFinalNewline { noteNonCanonical(currentLineNumber, "has no final newline") }
+    }
+
+    private func bytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
+        a.count == b.count && b.withUnsafeBufferPointer { b in
+            a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+        }
     }
 
     private func noteNonCanonical(_ line: Int, _ reason: String) {

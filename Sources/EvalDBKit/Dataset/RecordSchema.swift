@@ -5,6 +5,8 @@ public enum RecordSchema {
         "id", "input", "context", "expected_output", "labels", "source", "author", "created_at", "notes",
     ]
 
+    private static let requiredFieldBytes = requiredFields.map { Array($0.utf8) }
+
     /// A problem found in one record, at a byte offset of its line.
     public struct Problem: Equatable, Sendable {
         public var offset: Int
@@ -20,20 +22,26 @@ public enum RecordSchema {
             problems.append(.init(offset: Int(root.source), message: "a record must be a JSON object, found \(describe(root.kind))", isWarning: false))
             return nil
         }
-        var found: [String: Int] = [:]
-        for (key, value) in tape.members(0) {
-            let name = tape.string(key)
-            guard let field = requiredFields.first(where: { $0.utf8.elementsEqual(tape.bytes(key)) }) else {
+        // The value node of each required field, found by comparing key bytes (no String per key).
+        var found = [Int](repeating: -1, count: requiredFields.count)
+        var child = 1
+        let end = Int(root.length)
+        while child < end {
+            let key = child, value = child + 1
+            child = tape.next(after: value)
+            let keyBytes = tape.bytes(key)
+            guard let field = requiredFieldBytes.firstIndex(where: { $0.elementsEqual(keyBytes) }) else {
                 problems.append(.init(offset: Int(tape.nodes[key].source),
-                                      message: "unknown top-level field \(quoted(name)) (kept as it is; --strict makes this an error)",
+                                      message: "unknown top-level field \(quoted(tape.string(key))) (kept as it is; --strict makes this an error)",
                                       isWarning: true))
                 continue
             }
             found[field] = value
         }
         var idNode: Int?
-        for field in requiredFields {
-            guard let value = found[field] else {
+        for (index, field) in requiredFields.enumerated() {
+            let value = found[index]
+            guard value >= 0 else {
                 problems.append(.init(offset: Int(root.source), message: "missing required field \(quoted(field))", isWarning: false))
                 continue
             }
@@ -89,6 +97,7 @@ public enum RecordSchema {
 
     /// Why `id` is not a valid id, or nil.
     public static func checkId(_ id: String) -> String? {
+        if !id.isEmpty, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return nil }  // printable ASCII, no space
         guard let first = id.unicodeScalars.first, let last = id.unicodeScalars.last else {
             return "\"id\" must not be empty"
         }

@@ -51,6 +51,7 @@ public struct ImportResult: Sendable {
 /// A removed example that was the previous revision's content, kept for rename detection.
 struct RemovedExample {
     var id: String
+    /// SHA-256 of the record's canonical JSON without its `id`.
     var contentWithoutId: [UInt8]
 }
 
@@ -96,6 +97,9 @@ extension Store {
         var ascending = true
         var seen = BitSet()
         var seenPreviouslyLive = 0
+        // Rename detection needs the added records' content without their id, and is only possible
+        // when there was a previous version to remove examples from.
+        let mayRename = (previous?.exampleCount ?? 0) > 0
         var added: [(id: String, contentWithoutId: [UInt8])] = []
         var scratch: [UInt8] = []
         var lastProgress = 0
@@ -166,9 +170,11 @@ extension Store {
                 try insertExample.stepToEnd()
                 try writeRevision(key, "added", record, digest)
                 counts.added += 1
-                scratch.removeAll(keepingCapacity: true)
-                CanonicalJSON.write(record.tape, object: 0, excluding: "id", to: &scratch)
-                added.append((record.idString, scratch))
+                if mayRename {
+                    scratch.removeAll(keepingCapacity: true)
+                    CanonicalJSON.write(record.tape, object: 0, excluding: "id", to: &scratch)
+                    added.append((record.idString, scratch.withUnsafeBufferPointer { SHA256.digestBytes($0) }))
+                }
             }
             seen.insert(key)
             if let last = order.last, key < last { ascending = false }
@@ -204,7 +210,7 @@ extension Store {
                 if let tape = try? JSONParser.parse(example.record) {
                     CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
                 }
-                removed.append(RemovedExample(id: example.id, contentWithoutId: content))
+                removed.append(RemovedExample(id: example.id, contentWithoutId: content.withUnsafeBufferPointer { SHA256.digestBytes($0) }))
             }
         }
         let renames = Self.probableRenames(removed: removed, added: added)
