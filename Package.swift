@@ -44,11 +44,13 @@ let package = Package(
         .testTarget(
             name: "EvalDBKitTests",
             dependencies: ["EvalDBKit"],
-            resources: [.copy("Fixtures")]
+            // Read from the source tree (#filePath), not bundled.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "EvalDBCLITests",
-            dependencies: ["EvalDBKit"]
+            // The tests run the built `evaldb` binary.
+            dependencies: ["evaldb", "EvalDBKit"]
         ),
     ]
 )

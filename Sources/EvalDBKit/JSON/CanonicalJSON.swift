@@ -32,10 +32,15 @@ public enum CanonicalJSON {
 
     /// The canonical text of a JSON text, or the syntax error.
     public static func canonicalize(_ text: String) throws(JSONSyntaxError) -> String {
-        let tape = try JSONParser.parse(text)
+        String(decoding: try canonicalize(bytes: Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// The canonical text of a JSON text given as bytes, or the syntax error.
+    public static func canonicalize(bytes: [UInt8]) throws(JSONSyntaxError) -> [UInt8] {
+        let tape = try JSONParser.parse(bytes: bytes)
         var output: [UInt8] = []
         write(tape, to: &output)
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     /// Appends `bytes` (valid UTF-8) as a canonical JSON string literal.

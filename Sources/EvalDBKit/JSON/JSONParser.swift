@@ -42,8 +42,12 @@ public struct JSONParser: ~Copyable {
 
     /// Parses a Swift string (for tests and small inputs).
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONTape {
+        try parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses UTF-8 bytes that may not be valid UTF-8 (for tests and small inputs).
+    public static func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
         var tape = JSONTape()
-        let bytes = Array(text.utf8)
         let result: Result<Void, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(JSONSyntaxError) { try parse(buffer, into: &tape); return .success(()) } catch { return .failure(error) }
         }

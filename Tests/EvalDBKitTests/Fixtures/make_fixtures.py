@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the canonical-JSON fixtures the Swift tests check evaldb against, with Python as the oracle.
 
-  python3 make_fixtures.py            # rewrites canonical_cases.jsonl beside this file
+  python3 make_fixtures.py            # rewrites canonical_cases.jsonl and jsontestsuite_expected.jsonl
+  python3 make_fixtures.py --random SEED COUNT   # prints COUNT fresh random cases (the live oracle test)
 
 Each output line is {"input": TEXT, "canonical": TEXT} where canonical is
 json.dumps(json.loads(input), sort_keys=True), or {"input": TEXT, "rejected": REASON} for
@@ -11,6 +12,7 @@ duplicate keys, lone surrogates, numbers overflowing a double).
 import json
 import math
 import random
+import sys
 from pathlib import Path
 
 ACCEPTED = [
@@ -82,15 +84,96 @@ def scrambled(value, rng):
     return json.dumps(value, ensure_ascii=rng.random() < 0.5)
 
 
+def random_cases(rng, count):
+    for _ in range(count):
+        value = random_value(rng)
+        yield {'input': scrambled(value, rng), 'canonical': json.dumps(value, sort_keys=True)}
+
+
+class Refused(ValueError):
+    pass
+
+
+def no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise Refused('duplicate key')
+    return dict(pairs)
+
+
+def refuse_constant(name):
+    raise Refused(name)
+
+
+def check_strings(value):
+    """Lone surrogates cannot be encoded as UTF-8; overflowed floats are inf."""
+    if isinstance(value, str):
+        value.encode('utf-8')
+    elif isinstance(value, float) and math.isinf(value):
+        raise Refused('overflow')
+    elif isinstance(value, list):
+        for v in value:
+            check_strings(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_strings(k)
+            check_strings(v)
+
+
+def evaldb_expectation(data):
+    """What the spec says evaldb makes of one JSON text given as bytes: its canonical text or None.
+
+    Python's json.loads is the oracle, with the spec's extra rules: strict UTF-8 (a BOM at the
+    start is accepted, as at the start of a file), no duplicate keys, no NaN/Infinity, no number
+    overflowing a double, no lone surrogate.
+    """
+    if data.startswith(b'\xef\xbb\xbf'):
+        data = data[3:]
+    try:
+        text = data.decode('utf-8')
+        value = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=refuse_constant)
+        check_strings(value)
+        return json.dumps(value, sort_keys=True)
+    except (ValueError, UnicodeError, RecursionError):
+        return None
+
+
+# Cases the suite accepts that the spec rejects: a duplicate key in one object.
+SPEC_EXCEPTIONS = {'y_object_duplicated_key.json', 'y_object_duplicated_key_and_value.json'}
+
+
+def suite_expectations():
+    suite = Path(__file__).with_name('JSONTestSuite')
+    for folder in ('test_parsing', 'test_transform'):
+        for path in sorted((suite / folder).iterdir()):
+            canonical = evaldb_expectation(path.read_bytes())
+            entry = {'file': f'{folder}/{path.name}'}
+            if canonical is None:
+                entry['rejected'] = True
+            else:
+                entry['canonical'] = canonical
+            if folder == 'test_parsing':
+                expected = {'y': True, 'n': False}.get(path.name[0])
+                if expected is not None and expected != (canonical is not None) and path.name not in SPEC_EXCEPTIONS:
+                    sys.exit(f'{path.name}: the oracle disagrees with the suite')
+            yield entry
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == '--random':
+        for case in random_cases(random.Random(int(sys.argv[2])), int(sys.argv[3])):
+            print(json.dumps(case, sort_keys=True))
+        return
+    suite_out = Path(__file__).with_name('jsontestsuite_expected.jsonl')
+    with suite_out.open('w') as f:
+        for entry in suite_expectations():
+            f.write(json.dumps(entry, sort_keys=True) + '\n')
     out = Path(__file__).with_name('canonical_cases.jsonl')
     rng = random.Random(20261126)
     lines = []
     for text in ACCEPTED:
         lines.append({'input': text, 'canonical': json.dumps(json.loads(text), sort_keys=True)})
-    for _ in range(400):
-        value = random_value(rng)
-        lines.append({'input': scrambled(value, rng), 'canonical': json.dumps(value, sort_keys=True)})
+    lines.extend(random_cases(rng, 400))
     for text, reason in REJECTED:
         lines.append({'input': text, 'rejected': reason})
     with out.open('w') as f:
