@@ -39,12 +39,14 @@ public enum RecordSchema {
             found[field] = value
         }
         var idNode: Int?
+        let missing = requiredFields.indices.filter { found[$0] < 0 }.map { quoted(requiredFields[$0]) }
+        if !missing.isEmpty {
+            let fields = missing.count == 1 ? "field \(missing[0])" : "fields \(missing.joined(separator: ", "))"
+            problems.append(.init(offset: Int(root.source), message: "missing required \(fields)", isWarning: false))
+        }
         for (index, field) in requiredFields.enumerated() {
             let value = found[index]
-            guard value >= 0 else {
-                problems.append(.init(offset: Int(root.source), message: "missing required field \(quoted(field))", isWarning: false))
-                continue
-            }
+            guard value >= 0 else { continue }
             if let message = checkField(field, value, tape) {
                 problems.append(.init(offset: Int(tape.nodes[value].source), message: message, isWarning: false))
             } else if field == "id" {

@@ -1,0 +1,221 @@
+import Foundation
+import Testing
+@testable import EvalDBKit
+
+@Suite("Importing and exporting versions")
+struct StoreTests {
+    @Test("a canonical file imports and exports back byte-identical, and its version hash is sha256 of the file")
+    func roundTrip() throws {
+        let folder = try TemporaryFolder()
+        let text = Sample.file(count: 50)
+        let path = try folder.write("golden.jsonl", text)
+        let store = try folder.store()
+        let result = try store.importFile(path, options: by("ana", message: "first labelling session"))
+        #expect(result.outcome == .created)
+        #expect(result.version.number == 1)
+        #expect(result.counts == ChangeCounts(added: 50))
+        #expect(result.version.hash == "sha256:" + sha256Hex(Array(text.utf8)))
+        #expect(result.version.author == "ana")
+        #expect(result.version.message == "first labelling session")
+        #expect(result.version.sourceSHA256 == sha256Hex(Array(text.utf8)))
+        #expect(try exportBytes(store, result.version) == Array(text.utf8))
+        #expect(try store.verify() == [])
+    }
+
+    @Test("a non-canonical file imports and exports in canonical form")
+    func nonCanonicalImportExportsCanonical() throws {
+        let folder = try TemporaryFolder()
+        let messy = "\u{FEFF}" + Sample.line("b").replacingOccurrences(of: "\": ", with: "\":") + "\r\n\r\n" + Sample.line("a")
+        let store = try folder.store()
+        let version = try store.importFile(try folder.write("messy.jsonl", messy), options: by()).version
+        let canonical = Sample.line("b") + "\n" + Sample.line("a") + "\n"
+        #expect(try exportBytes(store, version) == Array(canonical.utf8))
+        #expect(version.hash == "sha256:" + sha256Hex(Array(canonical.utf8)))
+    }
+
+    @Test("re-importing an unchanged file makes no version and names the current one")
+    func unchangedReimport() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("golden.jsonl", Sample.file(count: 10))
+        let store = try folder.store()
+        _ = try store.importFile(path, options: by())
+        let again = try store.importFile(path, options: by())
+        #expect(again.outcome == .unchanged)
+        #expect(again.version.number == 1)
+        // The same records written differently are the same dataset: still no version.
+        let crlf = try folder.write("crlf.jsonl", Sample.file(count: 10).replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(try store.importFile(crlf, options: by()).outcome == .unchanged)
+        #expect(try store.versions().count == 1)
+    }
+
+    @Test("a 5% change makes one version whose revision counts are exactly the change")
+    func fivePercentChange() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let v1Text = Sample.file(count: 100)
+        _ = try store.importFile(try folder.write("v1.jsonl", v1Text), options: by())
+        // Change 3, remove 1 (ex-0050), add 1: five examples of a hundred.
+        var lines = Sample.file(count: 100, changing: [10, 20, 30]).split(separator: "\n").map(String.init)
+        lines.remove(at: 49)
+        lines.append(Sample.line("ex-new"))
+        let v2Text = lines.joined(separator: "\n") + "\n"
+        let revisionsBefore = try store.database.scalarInt("SELECT count(*) FROM revisions")
+        let result = try store.importFile(try folder.write("v2.jsonl", v2Text), options: by())
+        #expect(result.version.number == 2)
+        #expect(result.counts == ChangeCounts(added: 1, changed: 3, removed: 1, restored: 0, unchanged: 96))
+        #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == revisionsBefore! + 5)
+        #expect(try exportBytes(store, result.version) == Array(v2Text.utf8))
+        let v1 = try #require(try store.version(number: 1))
+        #expect(try exportBytes(store, v1) == Array(v1Text.utf8))
+        #expect(try store.verify() == [])
+    }
+
+    @Test("a file that only reorders lines is a new version with no new revision, and each order exports as it was")
+    func reorderOnly() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let forward = Sample.file(count: 30)
+        let backward = forward.split(separator: "\n").reversed().map { $0 + "\n" }.joined()
+        _ = try store.importFile(try folder.write("a.jsonl", forward), options: by())
+        let revisions = try store.database.scalarInt("SELECT count(*) FROM revisions")
+        let result = try store.importFile(try folder.write("b.jsonl", backward), options: by())
+        #expect(result.outcome == .created)
+        #expect(result.counts == ChangeCounts(unchanged: 30))
+        #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == revisions)
+        #expect(try exportBytes(store, result.version) == Array(backward.utf8))
+        #expect(try exportBytes(store, try #require(try store.version(number: 1))) == Array(forward.utf8))
+    }
+
+    @Test("a removed id leaves a tombstone; coming back with its old content is a restore")
+    func tombstoneAndRestore() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let full = Sample.file(count: 5)
+        _ = try store.importFile(try folder.write("v1.jsonl", full), options: by())
+        let without = try store.importFile(try folder.write("v2.jsonl", Sample.file(count: 4)), options: by())
+        #expect(without.counts == ChangeCounts(removed: 1, unchanged: 4))
+        #expect(try store.database.scalarText("SELECT kind FROM revisions ORDER BY rev DESC LIMIT 1") == "removed")
+        let back = try store.importFile(try folder.write("v3.jsonl", full), options: by())
+        #expect(back.counts == ChangeCounts(restored: 1, unchanged: 4))
+        #expect(try exportBytes(store, back.version) == Array(full.utf8))
+        #expect(try store.verify() == [])
+    }
+
+    @Test("a removed id coming back with other content is refused, naming the version, unless reuse is allowed")
+    func reuseRefused() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        _ = try store.importFile(try folder.write("v2.jsonl", Sample.file(count: 2)), options: by())
+        let reused = try folder.write("v3.jsonl", Sample.file(count: 3, changing: [3]))
+        let errors = try #require(dataErrors { _ = try store.importFile(reused, options: by()) })
+        #expect(errors.count == 1)
+        #expect(errors[0].line == 3)
+        #expect(errors[0].message.contains(#"id "ex-0003" was deleted in version 2; ids are never reused"#))
+        #expect(try store.versions().count == 2)
+        var options = by()
+        options.allowReuse = true
+        let allowed = try store.importFile(reused, options: options)
+        #expect(allowed.counts == ChangeCounts(added: 1, unchanged: 2))
+        #expect(try store.verify() == [])
+    }
+
+    @Test("a removed and an added id with identical records are reported as a probable rename")
+    func renameReported() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.line("old-id", question: "same") + "\n" + Sample.line("k") + "\n"),
+                                 options: by())
+        let result = try store.importFile(
+            try folder.write("v2.jsonl", Sample.line("new-id", question: "same") + "\n" + Sample.line("k") + "\n"), options: by())
+        #expect(result.counts == ChangeCounts(added: 1, removed: 1, unchanged: 1))
+        #expect(result.renames.map { "\($0.from)->\($0.to)" } == ["old-id->new-id"])
+    }
+
+    @Test("a dry run reports the counts and writes nothing")
+    func dryRun() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 5)), options: by())
+        var options = by()
+        options.dryRun = true
+        let result = try store.importFile(try folder.write("v2.jsonl", Sample.file(count: 6, changing: [1])), options: options)
+        #expect(result.outcome == .dryRun)
+        #expect(result.counts == ChangeCounts(added: 1, changed: 1, unchanged: 4))
+        #expect(try store.versions().count == 1)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == 5)
+    }
+
+    @Test("invalid input is rejected with every position and leaves the database file untouched")
+    func invalidInputChangesNothing() throws {
+        let folder = try TemporaryFolder()
+        let dbPath = folder.file("evaldb.sqlite")
+        do {
+            let store = try Store(path: dbPath)
+            _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 5)), options: by())
+        }
+        let before = try fileDigest(dbPath)
+        var lines = Sample.file(count: 8, changing: [2]).split(separator: "\n").map(String.init)
+        lines[4] = #"{"id": "ex-0005", "input": NaN}"#
+        lines[6] = Sample.line("ex-0001")
+        let bad = try folder.write("v2.jsonl", lines.joined(separator: "\n") + "\n")
+        do {
+            let store = try Store(path: dbPath)
+            let errors = try #require(dataErrors { _ = try store.importFile(bad, options: by()) })
+            #expect(errors.map(\.line) == [5, 7])
+            #expect(errors.allSatisfy { $0.file == bad })
+            #expect(try store.versions().count == 1)
+        }
+        #expect(try fileDigest(dbPath) == before)
+    }
+
+    @Test("the database itself refuses UPDATE and DELETE on revisions and versions")
+    func appendOnlyTriggers() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        for sql in ["UPDATE revisions SET record = '{}'", "DELETE FROM revisions", "UPDATE versions SET hash = 'x'",
+                    "DELETE FROM versions", "DELETE FROM examples", "UPDATE examples SET id = 'other'"] {
+            #expect(throws: DatabaseError.self, "\(sql)") { try store.database.execute(sql) }
+        }
+        #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == 3)
+    }
+
+    @Test("verify finds a tampered revision")
+    func verifyFindsTampering() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        try store.database.execute("DROP TRIGGER revisions_append_only_update")
+        try store.database.execute(#"UPDATE revisions SET record = replace(record, 'question', 'QUESTION') WHERE rev = 2"#)
+        #expect(try !store.verify().isEmpty)
+    }
+
+    @Test("a database made by a newer evaldb is refused and left as it is")
+    func newerDatabaseRefused() throws {
+        let folder = try TemporaryFolder()
+        let dbPath = folder.file("evaldb.sqlite")
+        do {
+            let store = try Store(path: dbPath)
+            try store.database.execute("INSERT INTO schema_migrations(name) VALUES ('9999_from_the_future.sql')")
+        }
+        #expect {
+            _ = try Store(path: dbPath)
+        } throws: { error in
+            guard case EvalDBError.newerDatabase(_, let migration) = error else { return false }
+            return migration == "9999_from_the_future.sql"
+        }
+    }
+
+    @Test("versions resolve by number, by full hash and by unique hash prefix")
+    func resolveVersions() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let v1 = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by()).version
+        let v2 = try store.importFile(try folder.write("v2.jsonl", Sample.file(count: 4)), options: by()).version
+        #expect(try store.resolveVersion("1") == v1)
+        #expect(try store.resolveVersion(v2.hash) == v2)
+        #expect(try store.resolveVersion(String(v2.hash.dropFirst(7).prefix(10))) == v2)
+        #expect(throws: EvalDBError.self) { try store.resolveVersion("3") }
+    }
+}
