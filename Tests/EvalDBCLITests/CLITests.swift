@@ -1,1 +1,253 @@
+import Crypto
+import Foundation
 import Testing
+
+/// Runs the built `evaldb` binary as a user would.
+struct CLI {
+    static let binary: String = {
+        // The test bundle sits in the build folder beside the executable.
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("evaldb")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside.path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/evaldb").path
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+        var output: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    let folder: String
+    var database: String { folder + "/db/evaldb.sqlite" }
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// Runs `evaldb` with `arguments` (with `--db` pointing into this test's folder), in the folder.
+    func run(_ arguments: [String], stdin: Data? = nil, executable: String = CLI.binary) throws -> Result {
+        try Self.execute(executable, arguments, in: folder, stdin: stdin, environment: ["EVALDB_DB": database])
+    }
+
+    static func execute(_ executable: String, _ arguments: [String], in folder: String, stdin: Data? = nil,
+                        environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        // Read both pipes concurrently so that a large output cannot block the child.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = folder + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func read(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)) }
+}
+
+func record(_ id: String, _ question: String = "is there a table for two tonight?") -> String {
+    #"{"author": "@ana", "context": null, "created_at": "2026-04-16", "expected_output": {"action": "check_availability"}, "id": "\#(id)", "input": "\#(question)", "labels": {"feature": "booking-lookup", "persona": "first-time-visitor", "scenario": "happy-path", "tags": ["tonight"]}, "notes": null, "source": "synth"}"# + "\n"
+}
+
+func sha256(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+
+@Suite("The evaldb command")
+struct CLITests {
+    @Test("import then export prints the file back byte-identical, and hash equals sha256sum")
+    func importExportRoundTrip() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let text = (1...5).map { record("ex-\($0)") }.joined()
+        try cli.write("golden.jsonl", text)
+        let imported = try cli.run(["import", "golden.jsonl", "-m", "first"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.output.contains("version 1"))
+        #expect(imported.output.contains("sha256:" + sha256(Data(text.utf8))))
+        #expect(imported.output.contains("5 added"))
+        let exported = try cli.run(["export"])
+        #expect(exported.status == 0)
+        #expect(exported.stdout == Data(text.utf8))
+        #expect(try cli.run(["hash", "golden.jsonl"]).output == "sha256:\(sha256(Data(text.utf8)))\n")
+        #expect(try cli.run(["hash", "--version", "1"]).output == "sha256:\(sha256(Data(text.utf8)))\n")
+        #expect(try cli.run(["verify"]).status == 0)
+    }
+
+    @Test("an unchanged re-import says so, names the version and exits 0")
+    func unchangedReimport() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.write("golden.jsonl", record("a") + record("b"))
+        _ = try cli.run(["import", "golden.jsonl"])
+        let again = try cli.run(["import", "golden.jsonl"])
+        #expect(again.status == 0)
+        #expect(again.output.contains("unchanged"))
+        #expect(again.output.contains("version 1"))
+    }
+
+    @Test("invalid data exits 1 with every error as FILE:LINE:COL: error: and writes nothing")
+    func invalidDataErrors() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.write("bad.jsonl", record("a") + "{\"id\": \"b\",}\n" + record("c") + "[NaN]\n")
+        for command in [["validate", "bad.jsonl"], ["import", "bad.jsonl"]] {
+            let result = try cli.run(command)
+            #expect(result.status == 1, "\(command)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.contains { $0.hasPrefix("bad.jsonl:2:12: error: ") }, "\(result.stderr)")
+            #expect(lines.contains { $0.hasPrefix("bad.jsonl:4:2: error: ") }, "\(result.stderr)")
+        }
+        #expect(try cli.run(["versions", "--format", "json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+    }
+
+    @Test("usage and missing-version errors exit 2 as evaldb: error:")
+    func otherErrorsExitTwo() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let unknown = try cli.run(["frobnicate"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.hasPrefix("evaldb: error: "))
+        try cli.write("g.jsonl", record("a"))
+        _ = try cli.run(["import", "g.jsonl"])
+        let missing = try cli.run(["export", "--version", "9"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("evaldb: error: "))
+        #expect(try cli.run(["import", "no-such-file.jsonl"]).status == 2)
+    }
+
+    @Test("validate --canonical exits 1 naming the first line that is not canonical")
+    func validateCanonical() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.write("ok.jsonl", record("a") + record("b"))
+        #expect(try cli.run(["validate", "--canonical", "ok.jsonl"]).status == 0)
+        try cli.write("crlf.jsonl", record("a") + record("b").replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(try cli.run(["validate", "crlf.jsonl"]).status == 0)
+        let strict = try cli.run(["validate", "--canonical", "crlf.jsonl"])
+        #expect(strict.status == 1)
+        #expect(strict.stderr.contains("crlf.jsonl:2"))
+    }
+
+    @Test("export -o writes the file atomically and export --version reproduces an older version")
+    func exportToFileAndOldVersion() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let v1 = record("a") + record("b") + record("c")
+        let v2 = record("c") + record("a", "changed?") + record("d")
+        try cli.write("v1.jsonl", v1)
+        try cli.write("v2.jsonl", v2)
+        _ = try cli.run(["import", "v1.jsonl"])
+        let second = try cli.run(["import", "v2.jsonl"])
+        #expect(second.output.contains("1 added, 1 changed, 1 removed"))
+        #expect(try cli.run(["export", "-o", "out.jsonl", "--version", "1"]).status == 0)
+        #expect(try cli.read("out.jsonl") == Data(v1.utf8))
+        #expect(try cli.run(["export", "--hash", String(sha256(Data(v2.utf8)).prefix(12))]).stdout == Data(v2.utf8))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cli.folder).filter { $0.hasPrefix(".out.jsonl") || $0.contains(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test("- reads the dataset from standard input")
+    func standardInput() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let text = record("a") + record("b")
+        let result = try cli.run(["import", "-"], stdin: Data(text.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try cli.run(["export"]).stdout == Data(text.utf8))
+    }
+
+    @Test("status exits 1 when the file differs from the database")
+    func statusOutOfSync() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.write("golden.jsonl", record("a"))
+        _ = try cli.run(["import", "golden.jsonl"])
+        #expect(try cli.run(["status"]).status == 0)
+        try cli.write("golden.jsonl", record("a") + record("b"))
+        #expect(try cli.run(["status"]).status == 1)
+        #expect(try cli.run(["status", "--file", "golden.jsonl"]).status == 1)
+    }
+
+    @Test("listings come as table, json, jsonl and csv")
+    func listingFormats() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.write("golden.jsonl", record("a"))
+        _ = try cli.run(["import", "golden.jsonl", "--author", "ana", "-m", "first, with a comma"])
+        let json = try JSONSerialization.jsonObject(with: try cli.run(["versions", "--format", "json"]).stdout) as! [[String: Any]]
+        #expect(json.count == 1)
+        #expect(json[0]["version"] as? Int == 1)
+        #expect(json[0]["author"] as? String == "ana")
+        let csv = try cli.run(["versions", "--format", "csv"]).output
+        #expect(csv.contains("\"first, with a comma\""))
+        #expect(try cli.run(["versions"]).output.contains("ana"))
+        #expect(try cli.run(["versions", "--format", "jsonl"]).output.split(separator: "\n").count == 1)
+    }
+
+    @Test("UPDATE and DELETE on revisions fail in the sqlite3 shell",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
+    func sqliteShellCannotRewriteHistory() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.write("golden.jsonl", record("a"))
+        _ = try cli.run(["import", "golden.jsonl"])
+        for sql in ["UPDATE revisions SET record = '{}';", "DELETE FROM revisions;"] {
+            let shell = try CLI.execute("/usr/bin/sqlite3", [cli.database, sql], in: cli.folder)
+            #expect(shell.status != 0, "\(sql)")
+            #expect(shell.stderr.contains("append-only"), "\(shell.stderr)")
+        }
+        #expect(try cli.run(["verify"]).status == 0)
+    }
+
+    @Test("a copied binary works on its own: the migrations are compiled in")
+    func copiedBinaryWorks() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let copy = cli.folder + "/evaldb-copy"
+        try FileManager.default.copyItem(atPath: CLI.binary, toPath: copy)
+        try cli.write("golden.jsonl", record("a"))
+        let result = try cli.run(["import", "golden.jsonl"], executable: copy)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test("without --db or EVALDB_DB the database lives in .evaldb at the git top level")
+    func defaultDatabaseUnderGitTopLevel() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try FileManager.default.createDirectory(atPath: cli.folder + "/.git", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: cli.folder + "/evals/data", withIntermediateDirectories: true)
+        try cli.write("evals/data/golden.jsonl", record("a"))
+        let result = try CLI.execute(CLI.binary, ["import", "golden.jsonl"], in: cli.folder + "/evals/data",
+                                     environment: ["EVALDB_DB": ""])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: cli.folder + "/.evaldb/evaldb.sqlite"))
+    }
+}
