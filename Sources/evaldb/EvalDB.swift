@@ -38,6 +38,12 @@ struct EvalDB: ParsableCommand {
             var mutable = command
             try mutable.run()
         } catch {
+            // `evaldb help CMD` and `CMD --help` parse as a help command whose run() throws the help
+            // request.
+            if !(error is ExitCode), exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
             Foundation.exit(Output.report(error))
         }
     }

@@ -143,6 +143,18 @@ struct CLITests {
         #expect(try cli.run(["import", "no-such-file.jsonl"]).status == 2)
     }
 
+    @Test("--help and help COMMAND print usage to standard output and exit 0")
+    func help() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        for arguments in [["--help"], ["help", "import"], ["export", "--help"]] {
+            let result = try cli.run(arguments)
+            #expect(result.status == 0, "\(arguments)")
+            #expect(result.output.contains("USAGE: evaldb"), "\(arguments)")
+            #expect(result.stderr.isEmpty, "\(arguments)")
+        }
+    }
+
     @Test("validate --canonical exits 1 naming the first line that is not canonical")
     func validateCanonical() throws {
         let cli = try CLI()

@@ -22,6 +22,20 @@ struct StoreTests {
         #expect(try store.verify() == [])
     }
 
+    @Test("the project's sample dataset, written by the recipe's json.dumps(sort_keys=True), round-trips byte-identical")
+    func sampleDatasetRoundTrip() throws {
+        let sample = Fixtures.folder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("evals/data/v0/golden.jsonl")
+        let bytes = Array(try Data(contentsOf: sample))
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let result = try store.importFile(sample.path, options: by())
+        #expect(result.counts.added >= 40)
+        #expect(result.warnings.isEmpty)
+        #expect(result.version.hash == "sha256:" + sha256Hex(bytes))
+        #expect(try exportBytes(store, result.version) == bytes)
+    }
+
     @Test("a non-canonical file imports and exports in canonical form")
     func nonCanonicalImportExportsCanonical() throws {
         let folder = try TemporaryFolder()
