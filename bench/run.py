@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""evaldb against its peers, side by side in one run.
+
+  python3 bench/run.py                      # 100,000 and 1,000,000 examples, 3 trials each
+  python3 bench/run.py --sizes 100000 --trials 5
+
+Generates the datasets (and a mutated next version: 5% changed, 1% removed, 2% added) with
+../shared/bench/gen_dataset.py into bench/data/ (kept between runs), builds evaldb in release
+mode, then, for each trial and in one run, times whole processes:
+
+  first import        evaldb import       vs  py_reference.py import, sqlite3_shell_lines.sh (write floor)
+  unchanged re-import evaldb import       vs  py_reference.py import, sha256sum
+  next version        evaldb import       vs  py_reference.py import
+  export              evaldb export -o    vs  sqlite3 shell running queries/export_reference.sql
+
+and prints medians, ratios against the spec's targets, peak memory and database size.
+Machines here are shared and noisy: read the medians and ratios, not single numbers.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / 'shared' / 'bench'
+PEERS = SHARED / 'peers'
+DATA = ROOT / 'bench' / 'data'
+OUT = ROOT / 'bench' / 'out'
+EVALDB = ROOT / '.build' / 'release' / 'evaldb'
+
+
+def run(argv, stdin=None, stdout=None, env=None):
+    """Runs argv; returns (wall seconds, peak RSS in MiB) of that process alone."""
+    start = time.perf_counter()
+    with open(stdin, 'rb') if stdin else open(os.devnull, 'rb') as fin, \
+            open(stdout, 'wb') if stdout else open(os.devnull, 'wb') as fout:
+        process = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    err = process.stderr.read().decode(errors='replace')
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f'failed ({os.waitstatus_to_exitcode(status)}): {" ".join(map(str, argv))}\n{err}')
+    return wall, usage.ru_maxrss / 1024
+
+
+def remove_db(path):
+    for suffix in ('', '-wal', '-shm', '-journal'):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def db_size(path):
+    return sum(Path(str(path) + s).stat().st_size for s in ('', '-wal') if Path(str(path) + s).exists())
+
+
+def generate(n):
+    name = f'{n // 1000}k' if n < 1_000_000 else f'{n // 1_000_000}m'
+    first, following = DATA / f'{name}.jsonl', DATA / f'{name}.next.jsonl'
+    DATA.mkdir(parents=True, exist_ok=True)
+    gen = SHARED / 'gen_dataset.py'
+    if not first.exists():
+        print(f'generating {first.name} ...', file=sys.stderr)
+        with open(first, 'wb') as f:
+            subprocess.run([sys.executable, gen, '--n', str(n), '--seed', '1'], stdout=f, check=True)
+    if not following.exists():
+        print(f'generating {following.name} ...', file=sys.stderr)
+        with open(following, 'wb') as f:
+            subprocess.run([sys.executable, gen, '--mutate-from', first, '--change-frac', '0.05',
+                            '--delete-frac', '0.01', '--add-frac', '0.02'], stdout=f, check=True)
+    return first, following
+
+
+def warm(*paths):
+    for path in paths:
+        with open(path, 'rb') as f:
+            while f.read(1 << 24):
+                pass
+
+
+def trial(first, following):
+    """One pass over every measured operation; returns {name: (seconds, peak MiB)} and sizes."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    ev_db, ref_db, floor_db = OUT / 'evaldb.sqlite', OUT / 'reference.sqlite', OUT / 'floor.sqlite'
+    for db in (ev_db, ref_db, floor_db):
+        remove_db(db)
+    env = dict(os.environ, EVALDB_DB=str(ev_db))
+    ev = [str(EVALDB), 'import', '--author', 'bench']
+    ref = [sys.executable, str(PEERS / 'py_reference.py'), 'import', str(ref_db)]
+    r = {}
+    warm(first, following)
+    r['evaldb first import'] = run(ev + [str(first)], env=env)
+    sizes = {'jsonl': first.stat().st_size, 'evaldb db': db_size(ev_db)}
+    r['py_reference first import'] = run(ref + [str(first)])
+    r['write floor (sqlite3_shell_lines)'] = run(['sh', str(PEERS / 'sqlite3_shell_lines.sh'), str(floor_db), str(first)])
+    r['evaldb unchanged re-import'] = run(ev + [str(first)], env=env)
+    r['py_reference unchanged re-import'] = run(ref + [str(first)])
+    r['sha256sum'] = run(['sha256sum', str(first)])
+    r['evaldb next version'] = run(ev + [str(following)], env=env)
+    r['py_reference next version'] = run(ref + [str(following)])
+    sizes['evaldb db after next'] = db_size(ev_db)
+    r['evaldb export'] = run([str(EVALDB), 'export', '-o', str(OUT / 'evaldb-export.jsonl')], env=env)
+    r['sqlite3 export_reference.sql'] = run(['sqlite3', str(ref_db)], stdin=PEERS / 'queries' / 'export_reference.sql',
+                                            stdout=OUT / 'reference-export.jsonl')
+    identical = (OUT / 'evaldb-export.jsonl').read_bytes() == following.read_bytes() if following.stat().st_size < 2e8 else None
+    for db in (ref_db, floor_db):
+        remove_db(db)
+    return r, sizes, identical
+
+
+# (what, evaldb operation, peer, target ratio evaldb/peer, description)
+TARGETS = [
+    ('first import', 'evaldb first import', 'py_reference first import', 1 / 2.5, '≥2.5× faster than py_reference'),
+    ('first import', 'evaldb first import', 'write floor (sqlite3_shell_lines)', 1.6, '≤1.6× the write floor'),
+    ('unchanged re-import', 'evaldb unchanged re-import', 'sha256sum', 1.2, '≤1.2× sha256sum'),
+    ('unchanged re-import', 'evaldb unchanged re-import', 'py_reference unchanged re-import', None, ''),
+    ('next version', 'evaldb next version', 'py_reference next version', 1 / 4, '≥4× faster than py_reference'),
+    ('export', 'evaldb export', 'sqlite3 export_reference.sql', 1.0, '≤ sqlite3 shell dumping stored lines'),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--sizes', default='100000,1000000')
+    parser.add_argument('--trials', type=int, default=3)
+    parser.add_argument('--no-build', action='store_true')
+    args = parser.parse_args()
+    if not (PEERS / 'py_reference.py').exists():
+        sys.exit(f'the peers are not at {PEERS}')
+    if not args.no_build:
+        subprocess.run(['swift', 'build', '-c', 'release', '--product', 'evaldb'], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    report = {}
+    for n in (int(s) for s in args.sizes.split(',')):
+        first, following = generate(n)
+        runs = []
+        for t in range(args.trials):
+            print(f'{n:,} examples: trial {t + 1}/{args.trials}', file=sys.stderr)
+            runs.append(trial(first, following))
+        med = {k: (statistics.median(r[0][k][0] for r in runs), max(r[0][k][1] for r in runs)) for k in runs[0][0]}
+        sizes = runs[-1][1]
+        print(f'\n## {n:,} examples ({sizes["jsonl"] / 1e6:,.0f} MB JSONL), medians of {args.trials} trials\n')
+        print(f'| operation | evaldb s | peer | peer s | ratio | target | met |')
+        print(f'|---|---|---|---|---|---|---|')
+        for what, mine, peer, target, text in TARGETS:
+            ratio = med[mine][0] / med[peer][0]
+            met = '' if target is None else ('yes' if ratio <= target else 'NO')
+            print(f'| {what} | {med[mine][0]:.2f} | {peer} | {med[peer][0]:.2f} | {ratio:.2f} | {text} | {met} |')
+        print(f'\n| evaldb peak memory (MiB) | |\n|---|---|')
+        for k in ('evaldb first import', 'evaldb unchanged re-import', 'evaldb next version', 'evaldb export'):
+            print(f'| {k.removeprefix("evaldb ")} | {med[k][1]:.0f} {"(target < 150)" if med[k][1] < 150 else "(OVER 150)"} |')
+        print(f'| py_reference first import | {med["py_reference first import"][1]:.0f} |')
+        ratio = sizes['evaldb db'] / sizes['jsonl']
+        print(f'\ndatabase after first import: {sizes["evaldb db"] / 1e6:,.0f} MB = {ratio:.2f}× the JSONL '
+              f'(target ≤ 1.3: {"yes" if ratio <= 1.3 else "NO"}); after the next version: '
+              f'{sizes["evaldb db after next"] / 1e6:,.0f} MB')
+        if runs[-1][2] is not None:
+            print(f'export of the next version byte-identical to its file: {runs[-1][2]}')
+        report[n] = {'medians': med, 'sizes': sizes}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / 'results.json').write_text(json.dumps(report, indent=1))
+
+
+if __name__ == '__main__':
+    main()
