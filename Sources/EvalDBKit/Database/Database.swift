@@ -32,6 +32,9 @@ public final class Database {
         _ = evaldb_sqlite3_db_config_int(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, &unused)
         _ = evaldb_sqlite3_db_config_int(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &unused)
         if mode == .readWrite {
+            // 16 KiB pages for a new database (no effect on an existing one): records of about a
+            // kilobyte waste less space, and a first import writes fewer, larger pages.
+            try execute("PRAGMA page_size = 16384")
             try execute("PRAGMA journal_mode = WAL")
             // FULL: a commit is on disk before `import` reports it (survives power loss in WAL mode).
             try execute("PRAGMA synchronous = FULL")
