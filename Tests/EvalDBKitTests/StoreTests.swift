@@ -146,6 +146,49 @@ struct StoreTests {
         #expect(result.renames.map { "\($0.from)->\($0.to)" } == ["old-id->new-id"])
     }
 
+    @Test("a line repeated byte for byte is a duplicate id, in a first import and in a later one")
+    func repeatedLineIsDuplicate() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let doubled = Sample.line("a") + "\n" + Sample.line("b") + "\n" + Sample.line("a") + "\n"
+        let first = try #require(dataErrors { _ = try store.importFile(try folder.write("d1.jsonl", doubled), options: by()) })
+        #expect(first.map(\.line) == [3])
+        #expect(first.first?.message.contains("duplicate id \"a\"") == true)
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.line("a") + "\n" + Sample.line("b") + "\n"), options: by())
+        let later = try #require(dataErrors { _ = try store.importFile(try folder.write("d2.jsonl", doubled), options: by()) })
+        #expect(later.map(\.line) == [3])
+        #expect(later.first?.message.contains("duplicate id \"a\"") == true)
+        #expect(try store.versions().count == 1)
+    }
+
+    @Test("an unknown field draws its warning on every import, also when its line is unchanged")
+    func unknownFieldWarnsEveryTime() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let odd = Sample.line("a").replacingOccurrences(of: #""source": "synth"}"#, with: #""source": "synth", "zeta": 1}"#)
+        let first = try store.importFile(try folder.write("v1.jsonl", odd + "\n" + Sample.line("b") + "\n"), options: by())
+        #expect(first.warnings.map(\.line) == [1])
+        let second = try store.importFile(try folder.write("v2.jsonl", odd + "\n" + Sample.line("c") + "\n"), options: by())
+        #expect(second.counts == ChangeCounts(added: 1, removed: 1, unchanged: 1))
+        #expect(second.warnings.map(\.line) == [1])
+        var strict = by()
+        strict.strict = true
+        #expect(dataErrors { _ = try store.importFile(try folder.write("v3.jsonl", odd + "\n"), options: strict) }?.count == 1)
+    }
+
+    @Test("a version records the SHA-256 of the file's own bytes, canonical or not")
+    func sourceDigestIsTheFiles() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let canonical = Sample.file(count: 4)
+        let crlf = Sample.file(count: 5).replacingOccurrences(of: "\n", with: "\r\n")
+        let v1 = try store.importFile(try folder.write("v1.jsonl", canonical), options: by()).version
+        #expect(v1.sourceSHA256 == sha256Hex(Array(canonical.utf8)))
+        let v2 = try store.importFile(try folder.write("v2.jsonl", crlf), options: by()).version
+        #expect(v2.sourceSHA256 == sha256Hex(Array(crlf.utf8)))
+        #expect(v2.hash != "sha256:" + sha256Hex(Array(crlf.utf8)))
+    }
+
     @Test("a dry run reports the counts and writes nothing")
     func dryRun() throws {
         let folder = try TemporaryFolder()

@@ -18,6 +18,13 @@ public struct CanonicalRecord {
     public let raw: UnsafeBufferPointer<UInt8>
     /// Byte offset of the `id` value in the line.
     public let idOffset: Int
+    /// The line drew a warning (an unknown top-level field, a look-alike id).
+    public let hasWarnings: Bool
+
+    /// The line was written in canonical form already: `canonical` holds the same bytes as `raw`.
+    public var isCanonicalAsWritten: Bool {
+        canonical.count == raw.count && (raw.count == 0 || memcmp(raw.baseAddress!, canonical.baseAddress!, raw.count) == 0)
+    }
 
     public var idString: String { String(decoding: id, as: UTF8.self) }
 }
@@ -31,9 +38,12 @@ public final class DatasetReader {
         public var strict = false
         /// Stop after this many errors.
         public var maxErrors = 50
-        public init(strict: Bool = false, maxErrors: Int = 50) {
+        /// Hash the file's raw bytes (`rawSHA256`).
+        public var hashRawBytes = false
+        public init(strict: Bool = false, maxErrors: Int = 50, hashRawBytes: Bool = false) {
             self.strict = strict
             self.maxErrors = maxErrors
+            self.hashRawBytes = hashRawBytes
         }
     }
 
@@ -56,7 +66,7 @@ public final class DatasetReader {
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
-        self.lines = try LineReader(path: path)
+        self.lines = try LineReader(path: path, hashingRawBytes: options.hashRawBytes)
     }
 
     public var rawSHA256: String { lines.rawSHA256 }
@@ -69,6 +79,17 @@ public final class DatasetReader {
 
     /// Reads the whole file, calling `body` for each valid record in file order.
     public func read(_ body: (CanonicalRecord) throws -> Void) throws {
+        try read(recognizing: nil as ((UnsafeBufferPointer<UInt8>) -> Int?)?, known: nil, body)
+    }
+
+    /// Reads the whole file, calling `body` for each valid record in file order.
+    ///
+    /// With `recognize`, each line's bytes are offered to it first; a line it recognises (by
+    /// returning a value) is handed to `known` with that value, unparsed and unchecked: the caller
+    /// vouches that those bytes are a valid canonical record it already holds.
+    public func read<Known>(recognizing recognize: ((UnsafeBufferPointer<UInt8>) -> Known?)? = nil,
+                            known: ((Known, Int, UnsafeBufferPointer<UInt8>) throws -> Void)? = nil,
+                            _ body: (CanonicalRecord) throws -> Void) throws {
         var tape = JSONTape()
         var output: [UInt8] = []
         output.reserveCapacity(1 << 16)
@@ -83,6 +104,11 @@ public final class DatasetReader {
             if lines.lineHadCarriageReturn { noteNonCanonical(number, "ends with CR LF instead of LF") }
             currentLine = line
             currentLineNumber = number
+            if let recognize, let known, let value = recognize(line) {
+                recordCount += 1
+                try known(value, number, line)
+                return
+            }
             do {
                 try JSONParser.parse(line, into: &tape)
             } catch let error as JSONSyntaxError {
@@ -92,6 +118,7 @@ public final class DatasetReader {
             schemaProblems.removeAll(keepingCapacity: true)
             let idNode = RecordSchema.check(tape, problems: &schemaProblems)
             var lineHasError = false
+            let problemsBefore = problems.count
             for problem in schemaProblems {
                 let isWarning = problem.isWarning && !options.strict
                 report(offset: problem.offset, message: problem.message, isWarning: isWarning)
@@ -102,6 +129,7 @@ public final class DatasetReader {
             CanonicalJSON.write(tape, to: &output)
             let idNodeValue = tape.nodes[idNode]
             checkNormalisation(tape, idNode)
+            let hasWarnings = problems.count > problemsBefore
             if firstNonCanonicalLine == nil && !bytesEqual(line, output) {
                 noteNonCanonical(number, "is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
             }
@@ -110,7 +138,7 @@ public final class DatasetReader {
                     let id = UnsafeBufferPointer(rebasing: arena[Int(idNodeValue.start)..<Int(idNodeValue.start + idNodeValue.length)])
                     recordCount += 1
                     try body(CanonicalRecord(line: number, canonical: canonical, id: id, tape: tape, raw: line,
-                                             idOffset: Int(idNodeValue.source)))
+                                             idOffset: Int(idNodeValue.source), hasWarnings: hasWarnings))
                 }
             }
         }
@@ -143,8 +171,9 @@ public final class DatasetReader {
         errorCount += 1
     }
 
-    /// 1-based column of a byte offset of the current line, in code points.
-    private func column(of offset: Int) -> Int {
+    /// 1-based column of a byte offset of the line being read, in code points (call only from
+    /// inside `read`'s callbacks).
+    public func column(of offset: Int) -> Int {
         var column = 1
         for i in 0..<min(offset, currentLine.count) where currentLine[i] & 0xC0 != 0x80 { column += 1 }
         return column

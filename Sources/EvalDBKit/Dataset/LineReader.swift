@@ -6,7 +6,7 @@ import Darwin
 import Crypto
 
 /// Reads a file (or standard input, for `-`) line by line in fixed-size chunks, so memory stays flat
-/// whatever the file's size. Hashes the raw bytes as it goes.
+/// whatever the file's size. Hashes the raw bytes as it goes when asked to.
 ///
 /// A UTF-8 byte order mark at the start is dropped and a CR before each LF is removed; the final
 /// newline may be missing.
@@ -16,6 +16,7 @@ public final class LineReader {
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var rawHasher = SHA256()
+    private let hashesRawBytes: Bool
     public private(set) var bytesRead = 0
     /// The file started with a UTF-8 byte order mark.
     public private(set) var hadByteOrderMark = false
@@ -26,8 +27,9 @@ public final class LineReader {
     /// The size of the file, when it is a regular file (for progress).
     public let totalBytes: Int?
 
-    public init(path: String, chunkSize: Int = 1 << 22) throws {
+    public init(path: String, chunkSize: Int = 1 << 22, hashingRawBytes: Bool = true) throws {
         self.path = path
+        hashesRawBytes = hashingRawBytes
         if path == "-" {
             descriptor = 0
             totalBytes = nil
@@ -56,7 +58,8 @@ public final class LineReader {
         if descriptor > 0 { close(descriptor) }
     }
 
-    /// Hex SHA-256 of every raw byte read so far (of the whole file once `forEachLine` returned).
+    /// Hex SHA-256 of every raw byte read so far (of the whole file once `forEachLine` returned),
+    /// when the reader was made `hashingRawBytes`.
     public var rawSHA256: String { rawHasher.finalize().hexString }
 
     /// Calls `body` with each line's number (1-based) and bytes, without its line end. The bytes are
@@ -94,7 +97,9 @@ public final class LineReader {
             if count == 0 {
                 finished = true
             } else {
-                rawHasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer + filled, count: count))
+                if hashesRawBytes {
+                    rawHasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer + filled, count: count))
+                }
                 bytesRead += count
                 filled += count
             }

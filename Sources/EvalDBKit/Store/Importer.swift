@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// What `import` is told.
 public struct ImportOptions: Sendable {
@@ -52,42 +53,100 @@ public struct ImportResult: Sendable {
 struct RemovedExample {
     var id: String
     /// SHA-256 of the record's canonical JSON without its `id`.
-    var contentWithoutId: [UInt8]
+    var contentWithoutId: RecordDigest
 }
+
+/// One line of the file, as the reading thread hands it to the writing thread.
+struct ImportLine: Sendable {
+    var line: Int
+    /// The example whose current record this line is, byte for byte (recognised by its digest,
+    /// not parsed); 0 for a parsed line.
+    var knownKey: Int64
+    /// The canonical record's bytes in the batch.
+    var record: Range<Int>
+    /// The id's bytes in the batch (parsed lines only).
+    var id: Range<Int>
+    var idColumn: Int
+    /// SHA-256 of the canonical record.
+    var digest: RecordDigest
+    /// Whether a later import may recognise this record by its digest alone (no warning, ASCII id).
+    var recognizable: Bool
+    /// SHA-256 of the canonical record without its id, for rename detection (when asked for).
+    var contentWithoutId: RecordDigest?
+}
+
+/// About a megabyte of lines.
+struct ImportBatch: Sendable {
+    var bytes: [UInt8] = []
+    var lines: [ImportLine] = []
+    /// Bytes of the file read when the batch was handed over (for progress).
+    var bytesRead = 0
+}
+
+/// Lets a value that is used by one thread at a time cross to another thread.
+final class Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+private struct ImportCancelled: Error {}
 
 extension Store {
     /// Makes the database's current state equal to the dataset file at `path`, as one new version in
     /// one transaction, or as none when its dataset hash is that of the current version.
     ///
-    /// Streams the file: memory does not grow with its size. Invalid input (any error, or any
-    /// warning with `strict`) throws `EvalDBError.invalidData` with every problem up to
-    /// `maxErrors`, and writes nothing. An id removed earlier that comes back with the content it
-    /// had is restored; with other content it is refused unless `allowReuse`.
+    /// Streams the file: memory does not grow with its size. One thread reads, parses and hashes
+    /// lines while this one writes them; a line that is byte for byte an example's current record
+    /// is recognised by its SHA-256 without being parsed. Invalid input (any error, or any warning
+    /// with `strict`) throws `EvalDBError.invalidData` with every problem up to `maxErrors`, and
+    /// writes nothing. An id removed earlier that comes back with the content it had is restored;
+    /// with other content it is refused unless `allowReuse`.
     public func importFile(_ path: String, options: ImportOptions,
                            progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil) throws -> ImportResult {
-        let current = try currentVersion()
-        if let unchanged = try unchangedFastPath(path, current: current, options: options) {
+        if let unchanged = try unchangedFastPath(path, current: try currentVersion(), options: options) {
             return unchanged
         }
-        let reader = try DatasetReader(path: path, options: .init(strict: options.strict, maxErrors: options.maxErrors))
+        let reader = try DatasetReader(
+            path: path, options: .init(strict: options.strict, maxErrors: options.maxErrors, hashRawBytes: path == "-"))
         let db = database
         try db.execute("BEGIN IMMEDIATE")
+        let handoff = Handoff<ImportBatch>(limit: 4)
         var committed = false
-        defer { if !committed { try? db.execute("ROLLBACK") } }
+        var producing = false
+        defer {
+            if producing {
+                handoff.cancel()
+                handoff.waitUntilFinished()
+            }
+            if !committed { try? db.execute("ROLLBACK") }
+        }
 
-        let versionNumber = Int64((try currentVersion()?.number ?? 0) + 1)
         let previous = try currentVersion()
+        let versionNumber = Int64((previous?.number ?? 0) + 1)
         var nextKey = (try db.scalarInt("SELECT max(key) FROM examples") ?? 0) + 1
         var nextRev = (try db.scalarInt("SELECT max(rev) FROM revisions") ?? 0) + 1
+        let databaseIsEmpty = nextKey == 1
+        // Rename detection needs the added records' content without their id, and is only possible
+        // when there was a previous version to remove examples from.
+        let mayRename = (previous?.exampleCount ?? 0) > 0
+        let known = options.strict ? KnownRecords(capacity: 0) : try loadKnownRecords()
+
+        producing = true
+        let shared = Unchecked(reader)
+        startThread {
+            Self.readLines(shared.value, known: known, mayRename: mayRename, into: handoff)
+        }
 
         let lookup = try db.prepare("""
-            SELECT e.key, r.kind, r.sha256 FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.id = ?
+            SELECT e.key, r.kind, r.sha256, e.head_sha256 IS NULL FROM examples e JOIN revisions r ON r.rev = e.head
+            WHERE e.id = ?
             """)
         let lastLive = try db.prepare("""
             SELECT sha256 FROM revisions WHERE example = ? AND kind != 'removed' ORDER BY version DESC, rev DESC LIMIT 1
             """)
-        let insertExample = try db.prepare("INSERT INTO examples(key, id, head) VALUES (?, ?, ?)")
-        let setHead = try db.prepare("UPDATE examples SET head = ? WHERE key = ?")
+        let insertExample = try db.prepare("INSERT INTO examples(key, id, head, head_sha256) VALUES (?, ?, ?, ?)")
+        let setHead = try db.prepare("UPDATE examples SET head = ?, head_sha256 = ? WHERE key = ?")
+        let setHeadDigest = try db.prepare("UPDATE examples SET head_sha256 = ? WHERE key = ?")
         let insertRevision = try db.prepare(
             "INSERT INTO revisions(rev, example, version, kind, record, sha256) VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -97,134 +156,198 @@ extension Store {
         var ascending = true
         var seen = BitSet()
         var seenPreviouslyLive = 0
-        // Rename detection needs the added records' content without their id, and is only possible
-        // when there was a previous version to remove examples from.
-        let mayRename = (previous?.exampleCount ?? 0) > 0
-        var added: [(id: String, contentWithoutId: [UInt8])] = []
-        var scratch: [UInt8] = []
+        var added: [(id: String, contentWithoutId: RecordDigest)] = []
+        var problems: [DataError] = []
         var lastProgress = 0
 
-        func writeRevision(_ key: Int64, _ kind: String, _ record: CanonicalRecord, _ digest: [UInt8]) throws {
+        func report(_ line: ImportLine, _ message: String) {
+            problems.append(DataError(file: reader.displayName, line: line.line, column: line.idColumn, message: message))
+        }
+
+        func bindDigest(_ statement: Statement, _ line: ImportLine, at index: Int32) throws {
+            if line.recognizable {
+                try line.digest.withBytes { try statement.bind(bytes: $0, at: index, asText: false) }
+            } else {
+                try statement.bind(.null, at: index)
+            }
+        }
+
+        func writeRevision(_ key: Int64, _ kind: String, _ line: ImportLine, _ record: UnsafeBufferPointer<UInt8>) throws {
             try insertRevision.bind(nextRev, at: 1)
             try insertRevision.bind(key, at: 2)
             try insertRevision.bind(versionNumber, at: 3)
             try insertRevision.bind(.text(kind), at: 4)
-            try insertRevision.bind(bytes: UnsafeRawBufferPointer(record.canonical), at: 5, asText: true)
-            try insertRevision.bind(.blob(digest), at: 6)
+            try insertRevision.bind(bytes: UnsafeRawBufferPointer(record), at: 5, asText: true)
+            try line.digest.withBytes { try insertRevision.bind(bytes: $0, at: 6, asText: false) }
             try insertRevision.stepToEnd()
             nextRev += 1
         }
 
-        try reader.read { record in
-            hasher.add(line: record.canonical)
-            let digest = SHA256.digestBytes(record.canonical)
-            try lookup.bind(bytes: UnsafeRawBufferPointer(record.id), at: 1, asText: true)
-            var key: Int64
-            if try lookup.step() {
-                key = lookup.int(0)
-                let kind = lookup.text(1)
-                let headDigest = lookup.isNull(2) ? nil : lookup.blob(2)
-                lookup.reset()
-                if seen.contains(key) {
-                    reader.report(offset: record.idOffset, message: "duplicate id \(quoted(record.idString)): ids must be unique in a file")
-                    return
-                }
-                if kind != "removed" {
-                    seenPreviouslyLive += 1
-                    if headDigest == digest {
-                        counts.unchanged += 1
-                    } else {
-                        try writeRevision(key, "changed", record, digest)
-                        try setHead.run([.int(nextRev - 1), .int(key)])
-                        counts.changed += 1
+        func moveHead(_ key: Int64, _ line: ImportLine?) throws {
+            try setHead.bind(nextRev - 1, at: 1)
+            if let line { try bindDigest(setHead, line, at: 2) } else { try setHead.bind(.null, at: 2) }
+            try setHead.bind(key, at: 3)
+            try setHead.stepToEnd()
+        }
+
+        /// A line that is not an example's current record byte for byte.
+        func importParsed(_ line: ImportLine, _ record: UnsafeBufferPointer<UInt8>, _ id: UnsafeBufferPointer<UInt8>) throws -> Int64? {
+            let idString = String(decoding: id, as: UTF8.self)
+            if !databaseIsEmpty {
+                try lookup.bind(bytes: UnsafeRawBufferPointer(id), at: 1, asText: true)
+                if try lookup.step() {
+                    let key = lookup.int(0)
+                    let kind = lookup.text(1)
+                    let headDigest = lookup.isNull(2) ? nil : RecordDigest(stored: lookup.bytes(2))
+                    let headUnrecognizable = lookup.int(3) != 0
+                    lookup.reset()
+                    if seen.contains(key) {
+                        report(line, "duplicate id \(quoted(idString)): ids must be unique in a file")
+                        return nil
                     }
-                } else {
+                    if kind != "removed" {
+                        seenPreviouslyLive += 1
+                        if headDigest == line.digest {
+                            counts.unchanged += 1
+                            if headUnrecognizable && line.recognizable {
+                                // Imported before heads had digests: recognisable from now on.
+                                try line.digest.withBytes { try setHeadDigest.bind(bytes: $0, at: 1, asText: false) }
+                                try setHeadDigest.bind(key, at: 2)
+                                try setHeadDigest.stepToEnd()
+                            }
+                        } else {
+                            try writeRevision(key, "changed", line, record)
+                            try moveHead(key, line)
+                            counts.changed += 1
+                        }
+                        return key
+                    }
                     try lastLive.bind([.int(key)])
-                    let lastDigest = try lastLive.step() ? lastLive.blob(0) : nil
+                    let lastDigest = try lastLive.step() ? RecordDigest(stored: lastLive.bytes(0)) : nil
                     lastLive.reset()
-                    if lastDigest == digest {
-                        try writeRevision(key, "restored", record, digest)
+                    if lastDigest == line.digest {
+                        try writeRevision(key, "restored", line, record)
                         counts.restored += 1
                     } else if options.allowReuse {
-                        try writeRevision(key, "added", record, digest)
+                        try writeRevision(key, "added", line, record)
                         counts.added += 1
                     } else {
                         let removedIn = try db.scalarInt(
                             "SELECT version FROM revisions WHERE example = ? AND kind = 'removed' ORDER BY rev DESC LIMIT 1",
                             [.int(key)]) ?? 0
-                        reader.report(offset: record.idOffset, message: """
-                            id \(quoted(record.idString)) was deleted in version \(removedIn); ids are never reused — \
+                        report(line, """
+                            id \(quoted(idString)) was deleted in version \(removedIn); ids are never reused — \
                             give the new example a new id (or restore it with its old content; --allow-reuse overrides)
                             """)
-                        return
+                        return nil
                     }
-                    try setHead.run([.int(nextRev - 1), .int(key)])
+                    try moveHead(key, line)
+                    return key
                 }
-            } else {
                 lookup.reset()
-                key = nextKey
-                nextKey += 1
-                try insertExample.bind(key, at: 1)
-                try insertExample.bind(bytes: UnsafeRawBufferPointer(record.id), at: 2, asText: true)
-                try insertExample.bind(nextRev, at: 3)
+            }
+            let key = nextKey
+            try insertExample.bind(key, at: 1)
+            try insertExample.bind(bytes: UnsafeRawBufferPointer(id), at: 2, asText: true)
+            try insertExample.bind(nextRev, at: 3)
+            try bindDigest(insertExample, line, at: 4)
+            do {
                 try insertExample.stepToEnd()
-                try writeRevision(key, "added", record, digest)
-                counts.added += 1
-                if mayRename {
-                    scratch.removeAll(keepingCapacity: true)
-                    CanonicalJSON.write(record.tape, object: 0, excluding: "id", to: &scratch)
-                    added.append((record.idString, scratch.withUnsafeBufferPointer { SHA256.digestBytes($0) }))
+            } catch let error as DatabaseError where error.resultCode == 19 /* SQLITE_CONSTRAINT: id UNIQUE */ {
+                report(line, "duplicate id \(quoted(idString)): ids must be unique in a file")
+                return nil
+            }
+            nextKey += 1
+            try writeRevision(key, "added", line, record)
+            counts.added += 1
+            if let content = line.contentWithoutId { added.append((idString, content)) }
+            return key
+        }
+
+        while let batch = try handoff.take() {
+            try batch.bytes.withUnsafeBufferPointer { bytes in
+                for line in batch.lines {
+                    let record = UnsafeBufferPointer(rebasing: bytes[line.record])
+                    hasher.add(line: record)
+                    let key: Int64
+                    if line.knownKey != 0 {
+                        key = line.knownKey
+                        if seen.contains(key) {
+                            let id = try db.scalarText("SELECT id FROM examples WHERE key = ?", [.int(key)]) ?? "?"
+                            problems.append(DataError(file: reader.displayName, line: line.line, column: 1,
+                                                      message: "duplicate id \(quoted(id)): ids must be unique in a file"))
+                            continue
+                        }
+                        seenPreviouslyLive += 1
+                        counts.unchanged += 1
+                    } else {
+                        guard let parsedKey = try importParsed(line, record, UnsafeBufferPointer(rebasing: bytes[line.id])) else { continue }
+                        key = parsedKey
+                    }
+                    seen.insert(key)
+                    if let last = order.last, key < last { ascending = false }
+                    order.append(key)
                 }
             }
-            seen.insert(key)
-            if let last = order.last, key < last { ascending = false }
-            order.append(key)
-            if let progress, reader.bytesRead - lastProgress >= 1 << 24 {
-                lastProgress = reader.bytesRead
-                progress(reader.bytesRead, reader.totalBytes)
+            if let progress, batch.bytesRead - lastProgress >= 1 << 24 {
+                lastProgress = batch.bytesRead
+                progress(batch.bytesRead, reader.totalBytes)
             }
         }
+        producing = false  // take() returned nil: the reading thread is done with the reader.
+
         if reader.recordCount == 0 && !reader.hasErrors {
             reader.reportFileProblem("the file holds no records; refusing to make an empty dataset version")
         }
-        if reader.hasErrors {
-            throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly)
+        let (allProblems, truncated) = Self.merge(reader.problems, problems, maxErrors: options.maxErrors)
+        if reader.hasErrors || !problems.isEmpty {
+            throw EvalDBError.invalidData(errors: allProblems, truncated: truncated || reader.stoppedEarly)
         }
 
         // Tombstones for the live examples the file no longer holds.
         var removed: [RemovedExample] = []
         if seenPreviouslyLive < (previous?.exampleCount ?? 0) {
-            let live = try db.prepare("""
-                SELECT e.key, e.id, r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE r.kind != 'removed'
-                """)
-            var gone: [(key: Int64, id: String, record: String)] = []
-            while try live.step() {
-                if !seen.contains(live.int(0)) { gone.append((live.int(0), live.text(1), live.text(2))) }
+            var unseen: [(key: Int64, id: String, head: Int64)] = []
+            let examples = try db.prepare("SELECT key, id, head FROM examples")
+            while try examples.step() {
+                if !seen.contains(examples.int(0)) { unseen.append((examples.int(0), examples.text(1), examples.int(2))) }
             }
-            for example in gone {
-                try insertRevision.run([.int(nextRev), .int(example.key), .int(versionNumber), .text("removed"), .null, .null])
-                try setHead.run([.int(nextRev), .int(example.key)])
-                nextRev += 1
-                counts.removed += 1
+            let head = try db.prepare("SELECT record FROM revisions WHERE rev = ?")
+            for example in unseen {
+                try head.bind([.int(example.head)])
+                guard try head.step(), !head.isNull(0) else { head.reset(); continue }  // removed before
                 var content: [UInt8] = []
-                if let tape = try? JSONParser.parse(example.record) {
+                if let tape = try? JSONParser.parse(head.text(0)) {
                     CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
                 }
-                removed.append(RemovedExample(id: example.id, contentWithoutId: content.withUnsafeBufferPointer { SHA256.digestBytes($0) }))
+                head.reset()
+                try insertRevision.run([.int(nextRev), .int(example.key), .int(versionNumber), .text("removed"), .null, .null])
+                nextRev += 1
+                try moveHead(example.key, nil)
+                counts.removed += 1
+                removed.append(RemovedExample(id: example.id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
             }
         }
         let renames = Self.probableRenames(removed: removed, added: added)
 
         let hash = hasher.finalize()
+        let sourceSHA256: String
+        if path == "-" {
+            sourceSHA256 = reader.rawSHA256
+        } else if reader.firstNonCanonicalLine == nil {
+            sourceSHA256 = String(hash.dropFirst("sha256:".count))  // a canonical file is its export
+        } else {
+            sourceSHA256 = try FileDigest.sha256(path: path)
+        }
         var version = DatasetVersion(
             number: Int(versionNumber), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
-            message: options.message, sourcePath: path == "-" ? nil : path, sourceSHA256: reader.rawSHA256,
+            message: options.message, sourcePath: path == "-" ? nil : path, sourceSHA256: sourceSHA256,
             sourceBytes: path == "-" ? nil : reader.bytesRead, gitCommit: options.gitCommit,
             exampleCount: reader.recordCount, counts: counts)
-        let warnings = reader.problems.filter(\.isWarning)
+        let warnings = allProblems.filter(\.isWarning)
 
         if let previous, previous.hash == hash {
-            // Same bytes, same order: nothing was written above.
+            // Same records, same order: nothing was written above but digests of old records.
             return ImportResult(outcome: .unchanged, version: previous, counts: ChangeCounts(unchanged: reader.recordCount),
                                 renames: [], warnings: warnings)
         }
@@ -239,7 +362,7 @@ extension Store {
             """).run([
                 .int(versionNumber), .text(hash), .text(version.createdAt), .text(version.author),
                 version.message.map(SQLValue.text) ?? .null, version.sourcePath.map(SQLValue.text) ?? .null,
-                .text(reader.rawSHA256), version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null,
+                .text(sourceSHA256), version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null,
                 version.gitCommit.map(SQLValue.text) ?? .null, .int(Int64(reader.recordCount)),
                 .int(Int64(counts.added)), .int(Int64(counts.changed)), .int(Int64(counts.removed)),
                 .int(Int64(counts.restored)), .int(Int64(counts.unchanged)), lineOrder,
@@ -248,6 +371,88 @@ extension Store {
         committed = true
         version.counts = counts
         return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
+    }
+
+    /// The reading thread: reads, checks and hashes each line of the file and hands them over in
+    /// batches. A line whose SHA-256 is a live example's head digest is that example, unchanged.
+    private static func readLines(_ reader: DatasetReader, known: KnownRecords, mayRename: Bool,
+                                  into handoff: Handoff<ImportBatch>) {
+        var batch = ImportBatch()
+        var lineDigest = RecordDigest(SHA256.hash(data: [UInt8]()))
+        var scratch: [UInt8] = []
+        func handOver(final: Bool = false) throws {
+            guard final || batch.bytes.count >= 1 << 20 else { return }
+            batch.bytesRead = reader.bytesRead
+            guard handoff.put(batch) else { throw ImportCancelled() }
+            batch = ImportBatch()
+            batch.bytes.reserveCapacity(1 << 20 + 1 << 16)
+        }
+        do {
+            try reader.read(recognizing: { line in
+                lineDigest = RecordDigest(of: line)
+                return known.isEmpty ? nil : known.key(for: lineDigest)
+            }, known: { key, number, line in
+                let start = batch.bytes.count
+                batch.bytes.append(contentsOf: line)
+                batch.lines.append(ImportLine(line: number, knownKey: key, record: start..<batch.bytes.count, id: 0..<0,
+                                              idColumn: 1, digest: lineDigest, recognizable: true, contentWithoutId: nil))
+                try handOver()
+            }) { record in
+                let digest = record.isCanonicalAsWritten ? lineDigest : RecordDigest(of: record.canonical)
+                let recordStart = batch.bytes.count
+                batch.bytes.append(contentsOf: record.canonical)
+                let idStart = batch.bytes.count
+                batch.bytes.append(contentsOf: record.id)
+                var contentWithoutId: RecordDigest?
+                if mayRename {
+                    scratch.removeAll(keepingCapacity: true)
+                    CanonicalJSON.write(record.tape, object: 0, excluding: "id", to: &scratch)
+                    contentWithoutId = scratch.withUnsafeBufferPointer { RecordDigest(of: $0) }
+                }
+                batch.lines.append(ImportLine(
+                    line: record.line, knownKey: 0, record: recordStart..<idStart, id: idStart..<batch.bytes.count,
+                    idColumn: reader.column(of: record.idOffset), digest: digest,
+                    recognizable: !record.hasWarnings && !record.id.contains { $0 >= 0x80 }, contentWithoutId: contentWithoutId))
+                try handOver()
+            }
+            try handOver(final: true)
+            handoff.finish()
+        } catch is ImportCancelled {
+            handoff.finish()
+        } catch {
+            handoff.finish(error: error)
+        }
+    }
+
+    /// The live examples that a line may be recognised as by its digest alone.
+    private func loadKnownRecords() throws -> KnownRecords {
+        let count = try database.scalarInt("SELECT count(*) FROM examples WHERE head_sha256 IS NOT NULL") ?? 0
+        var known = KnownRecords(capacity: Int(count))
+        guard count > 0 else { return known }
+        let rows = try database.prepare("SELECT key, head_sha256 FROM examples WHERE head_sha256 IS NOT NULL")
+        while try rows.step() {
+            if let digest = RecordDigest(stored: rows.bytes(1)) { known.insert(digest, key: rows.int(0)) }
+        }
+        return known
+    }
+
+    /// The reading thread's problems and the writing thread's, in file order, cut at `maxErrors`
+    /// errors.
+    static func merge(_ first: [DataError], _ second: [DataError], maxErrors: Int) -> ([DataError], truncated: Bool) {
+        guard !second.isEmpty else { return (first, false) }
+        let sorted = (first + second).enumerated().sorted { a, b in
+            a.element.line != b.element.line ? a.element.line < b.element.line : a.offset < b.offset
+        }.map(\.element)
+        var result: [DataError] = []
+        var errors = 0
+        for problem in sorted {
+            if !problem.isWarning {
+                if errors == maxErrors { return (result, true) }
+                errors += 1
+            }
+            result.append(problem)
+        }
+        return (result, false)
     }
 
     /// When the file's raw bytes are those the current version was imported from, the import
@@ -261,11 +466,11 @@ extension Store {
                             counts: ChangeCounts(unchanged: current.exampleCount), renames: [], warnings: [])
     }
 
-    static func probableRenames(removed: [RemovedExample], added: [(id: String, contentWithoutId: [UInt8])])
+    static func probableRenames(removed: [RemovedExample], added: [(id: String, contentWithoutId: RecordDigest)])
         -> [(from: String, to: String)]
     {
         guard !removed.isEmpty, !added.isEmpty else { return [] }
-        var addedByContent: [[UInt8]: [String]] = [:]
+        var addedByContent: [RecordDigest: [String]] = [:]
         for example in added { addedByContent[example.contentWithoutId, default: []].append(example.id) }
         var renames: [(from: String, to: String)] = []
         for example in removed {
@@ -311,7 +516,7 @@ enum LineOrder {
 enum FileDigest {
     /// Hex SHA-256 of a file's bytes, streamed.
     static func sha256(path: String) throws -> String {
-        let reader = try LineReader(path: path)
+        let reader = try LineReader(path: path, hashingRawBytes: true)
         try reader.drain()
         return reader.rawSHA256
     }

@@ -32,6 +32,10 @@ extension Store {
             try check("SELECT key, id FROM examples e WHERE head IS NOT (SELECT max(rev) FROM revisions WHERE example = e.key)",
                       "example %2 (key %1): its head is not its latest revision", into: &problems)
             try check("""
+                SELECT e.key, e.id FROM examples e JOIN revisions r ON r.rev = e.head
+                WHERE e.head_sha256 IS NOT NULL AND e.head_sha256 IS NOT r.sha256
+                """, "example %2 (key %1): its head digest is not its head revision's", into: &problems)
+            try check("""
                 SELECT rev, kind, previous FROM (
                     SELECT rev, kind, lag(kind) OVER (PARTITION BY example ORDER BY version, rev) AS previous FROM revisions)
                 WHERE (previous IS NULL AND kind != 'added')
