@@ -15,6 +15,21 @@ struct CanonicalJSONTests {
         }
     }
 
+    @Test("knows a text is canonical as written exactly when Python would print it the same")
+    func canonicalAsWritten() throws {
+        let cases = try Fixtures.jsonLines("canonical_cases.jsonl").filter { $0["canonical"] != nil }
+        var canonicalInputs = 0
+        for entry in cases {
+            let input = entry["input"] as! String
+            let expected = entry["canonical"] as! String
+            let tape = try JSONParser.parse(input)
+            let same = Array(input.utf8) == Array(expected.utf8)  // not String ==, which folds canonical equivalents
+            #expect(tape.isCanonical == same, "input: \(input)")
+            if same { canonicalInputs += 1 }
+        }
+        #expect(canonicalInputs > 20)
+    }
+
     @Test("rejects every committed case the spec rejects")
     func rejectsFixtureCases() throws {
         let cases = try Fixtures.jsonLines("canonical_cases.jsonl").filter { $0["rejected"] != nil }

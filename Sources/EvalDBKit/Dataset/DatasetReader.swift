@@ -21,10 +21,8 @@ public struct CanonicalRecord {
     /// The line drew a warning (an unknown top-level field, a look-alike id).
     public let hasWarnings: Bool
 
-    /// The line was written in canonical form already: `canonical` holds the same bytes as `raw`.
-    public var isCanonicalAsWritten: Bool {
-        canonical.count == raw.count && (raw.count == 0 || memcmp(raw.baseAddress!, canonical.baseAddress!, raw.count) == 0)
-    }
+    /// The line was written in canonical form already: `canonical` is `raw`.
+    public var isCanonicalAsWritten: Bool { tape.isCanonical }
 
     public var idString: String { String(decoding: id, as: UTF8.self) }
 }
@@ -125,15 +123,15 @@ public final class DatasetReader {
                 lineHasError = lineHasError || !isWarning
             }
             guard !lineHasError, let idNode else { return }
-            output.removeAll(keepingCapacity: true)
-            CanonicalJSON.write(tape, to: &output)
             let idNodeValue = tape.nodes[idNode]
             checkNormalisation(tape, idNode)
             let hasWarnings = problems.count > problemsBefore
-            if firstNonCanonicalLine == nil && !bytesEqual(line, output) {
+            if !tape.isCanonical {
                 noteNonCanonical(number, "is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
+                output.removeAll(keepingCapacity: true)
+                CanonicalJSON.write(tape, to: &output)
             }
-            try output.withUnsafeBufferPointer { canonical in
+            try withCanonicalBytes(tape.isCanonical ? line : nil, output) { canonical in
                 try tape.arena.withUnsafeBufferPointer { arena in
                     let id = UnsafeBufferPointer(rebasing: arena[Int(idNodeValue.start)..<Int(idNodeValue.start + idNodeValue.length)])
                     recordCount += 1
@@ -145,10 +143,10 @@ public final class DatasetReader {
         if lines.missingFinalNewline { noteNonCanonical(currentLineNumber, "has no final newline") }
     }
 
-    private func bytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
-        a.count == b.count && b.withUnsafeBufferPointer { b in
-            a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
-        }
+    /// Calls `body` with `line` when it is canonical as written, else with the bytes written out.
+    private func withCanonicalBytes(_ line: UnsafeBufferPointer<UInt8>?, _ written: [UInt8],
+                                    _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        if let line { try body(line) } else { try written.withUnsafeBufferPointer(body) }
     }
 
     private func noteNonCanonical(_ line: Int, _ reason: String) {

@@ -38,6 +38,7 @@ public enum CanonicalJSON {
     /// The canonical text of a JSON text given as bytes, or the syntax error.
     public static func canonicalize(bytes: [UInt8]) throws(JSONSyntaxError) -> [UInt8] {
         let tape = try JSONParser.parse(bytes: bytes)
+        if tape.isCanonical { return bytes }
         var output: [UInt8] = []
         write(tape, to: &output)
         return output

@@ -21,6 +21,8 @@ public struct JSONParser: ~Copyable {
     private var tape: JSONTape
     /// Key node indices of the objects being parsed, innermost last.
     private var keyStack: [Int32] = []
+    /// The text read so far is exactly its canonical form (see `JSONTape.isCanonical`).
+    private var canonical = true
 
     /// Parses `text` (one whole JSON value, white space around it allowed) into `tape`, which is
     /// cleared first.
@@ -31,10 +33,13 @@ public struct JSONParser: ~Copyable {
         }
         var parser = JSONParser(base: base, end: text.count, tape: tape)
         tape = JSONTape()  // the parser owns the buffers while it works
-        defer { tape = parser.tape }
-        parser.skipWhitespace()
+        defer {
+            parser.tape.isCanonical = parser.canonical
+            tape = parser.tape
+        }
+        parser.expectNoWhitespace()
         try parser.parseValue()
-        parser.skipWhitespace()
+        parser.expectNoWhitespace()
         if parser.position < parser.end {
             throw parser.failure("unexpected \(parser.describe(parser.position)) after the JSON value")
         }
@@ -106,7 +111,7 @@ public struct JSONParser: ~Copyable {
         let index = tape.nodes.count
         tape.nodes.append(.init(kind: .array, start: 0, length: 0, source: Int32(position)))
         position += 1
-        skipWhitespace()
+        expectNoWhitespace()
         var count: Int32 = 0
         if position < end, base[position] == UInt8(ascii: "]") {
             position += 1
@@ -114,7 +119,7 @@ public struct JSONParser: ~Copyable {
             while true {
                 try parseValue()
                 count += 1
-                skipWhitespace()
+                expectNoWhitespace()
                 guard position < end else { throw failure("unterminated array: expected ',' or ']'") }
                 let byte = base[position]
                 position += 1
@@ -123,7 +128,7 @@ public struct JSONParser: ~Copyable {
                     position -= 1
                     throw failure("expected ',' or ']' in array, found \(describe(position))")
                 }
-                skipWhitespace()
+                expectOneSpace()
                 if position < end, base[position] == UInt8(ascii: "]") {
                     throw failure("trailing comma in array")
                 }
@@ -140,7 +145,7 @@ public struct JSONParser: ~Copyable {
         tape.nodes.append(.init(kind: .object, start: 0, length: 0, source: Int32(position)))
         let stackBase = keyStack.count
         position += 1
-        skipWhitespace()
+        expectNoWhitespace()
         if position < end, base[position] == UInt8(ascii: "}") {
             position += 1
         } else {
@@ -154,14 +159,14 @@ public struct JSONParser: ~Copyable {
                 let (start, length) = try parseString()
                 keyStack.append(Int32(tape.nodes.count))
                 tape.nodes.append(.init(kind: .string, start: start, length: length, source: source))
-                skipWhitespace()
+                expectNoWhitespace()
                 guard position < end, base[position] == UInt8(ascii: ":") else {
                     throw failure("expected ':' after object key, found \(describe(position))")
                 }
                 position += 1
-                skipWhitespace()
+                expectOneSpace()
                 try parseValue()
-                skipWhitespace()
+                expectNoWhitespace()
                 guard position < end else { throw failure("unterminated object: expected ',' or '}'") }
                 let byte = base[position]
                 position += 1
@@ -170,7 +175,7 @@ public struct JSONParser: ~Copyable {
                     position -= 1
                     throw failure("expected ',' or '}' in object, found \(describe(position))")
                 }
-                skipWhitespace()
+                expectOneSpace()
             }
         }
         try sortKeys(from: stackBase)
@@ -199,7 +204,15 @@ public struct JSONParser: ~Copyable {
                 if x.length != y.length { return x.length < y.length }
                 return a < b  // equal keys: keep document order so the later one is reported
             }
-            keyStack[stackBase...].sort(by: less)
+            var inOrder = true
+            for i in (stackBase + 1)..<keyStack.count where !less(keyStack[i - 1], keyStack[i]) {
+                inOrder = false
+                break
+            }
+            if !inOrder {
+                canonical = false
+                keyStack[stackBase...].sort(by: less)
+            }
             for i in (stackBase + 1)..<keyStack.count {
                 let a = nodes[Int(keyStack[i - 1])], b = nodes[Int(keyStack[i])]
                 if a.length == b.length
@@ -230,7 +243,7 @@ public struct JSONParser: ~Copyable {
             let runStart = position
             while position < end {
                 let byte = base[position]
-                if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
                 position += 1
             }
             if position > runStart {
@@ -245,7 +258,12 @@ public struct JSONParser: ~Copyable {
                 try parseEscape()
             } else if byte < 0x20 {
                 throw failure("raw control character U+\(hex4(UInt32(byte))) in string: write it as an escape")
+            } else if byte == 0x7F {
+                canonical = false  // canonical JSON writes DEL as \u007f
+                tape.arena.append(byte)
+                position += 1
             } else {
+                canonical = false  // canonical JSON escapes everything outside ASCII
                 let length = try utf8SequenceLength(at: position)
                 tape.arena.append(contentsOf: UnsafeBufferPointer(start: base + position, count: length))
                 position += length
@@ -270,12 +288,14 @@ public struct JSONParser: ~Copyable {
         default: throw failure("invalid escape \\\(describeEscape(escaped)) in string")
         }
         if let simple {
+            if simple == 0x2F { canonical = false }  // canonical JSON does not escape '/'
             tape.arena.append(simple)
             position += 2
             return
         }
         let escapeStart = position
         var scalar = try hexQuad(at: position + 2)
+        if canonical && !isCanonicalEscape(scalar, at: position + 2) { canonical = false }
         position += 6
         if (0xDC00...0xDFFF).contains(scalar) {
             position = escapeStart
@@ -288,10 +308,23 @@ public struct JSONParser: ~Copyable {
                 position = escapeStart
                 throw failure("lone surrogate \\u\(hex4(scalar)) in string")
             }
+            if canonical && !isCanonicalEscape(low, at: position + 2) { canonical = false }
             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             position += 6
         }
         appendUTF8(scalar)
+    }
+
+    /// Whether canonical JSON writes the code unit `unit` as the `\\u` escape whose four hex
+    /// digits are at `offset`: only characters with no short escape outside printable ASCII, in
+    /// lower-case hex.
+    private func isCanonicalEscape(_ unit: UInt32, at offset: Int) -> Bool {
+        switch unit {
+        case 0x08, 0x09, 0x0A, 0x0C, 0x0D, 0x20...0x7E: return false
+        default:
+            for i in 0..<4 where base[offset + i] >= UInt8(ascii: "A") && base[offset + i] <= UInt8(ascii: "F") { return false }
+            return true
+        }
     }
 
     private func hexQuad(at offset: Int) throws(JSONSyntaxError) -> UInt32 {
@@ -401,10 +434,12 @@ public struct JSONParser: ~Copyable {
                 throw failure("number overflows a double")
             }
             tape.arena.append(contentsOf: PythonFloat.repr(value).utf8)
+            if canonical && !tape.arena[arenaStart...].elementsEqual(text) { canonical = false }
             tape.nodes.append(.init(kind: .float, start: Int32(arenaStart), length: Int32(tape.arena.count - arenaStart), source: Int32(start)))
         } else {
             if text.count == 2 && text[0] == UInt8(ascii: "-") && text[1] == UInt8(ascii: "0") {
                 tape.arena.append(UInt8(ascii: "0"))  // Python: int("-0") == 0
+                canonical = false
             } else {
                 tape.arena.append(contentsOf: text)
             }
@@ -414,14 +449,29 @@ public struct JSONParser: ~Copyable {
 
     // MARK: - Helpers
 
+    /// Skips white space where canonical JSON has none.
     @inline(__always)
-    private mutating func skipWhitespace() {
+    private mutating func expectNoWhitespace() {
+        if skipWhitespace() != 0 { canonical = false }
+    }
+
+    /// Skips white space where canonical JSON has exactly one space (after ',' and ':').
+    @inline(__always)
+    private mutating func expectOneSpace() {
+        if skipWhitespace() != 1 || base[position - 1] != 0x20 { canonical = false }
+    }
+
+    /// Skips white space and returns how many bytes it was.
+    @inline(__always)
+    private mutating func skipWhitespace() -> Int {
+        let start = position
         while position < end {
             switch base[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
+            default: return position - start
             }
         }
+        return position - start
     }
 
     @inline(__always)

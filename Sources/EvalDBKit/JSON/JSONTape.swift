@@ -27,6 +27,9 @@ public struct JSONTape: Sendable {
     public internal(set) var arena: [UInt8] = []
     /// For each object, the indices of its key nodes in code point order (see `Node.sorted`).
     public internal(set) var sortedKeys: [Int32] = []
+    /// The parsed text was written in canonical form already: its canonical text is the text
+    /// itself, byte for byte, and need not be written.
+    public internal(set) var isCanonical = false
 
     public init() {
         nodes.reserveCapacity(256)
