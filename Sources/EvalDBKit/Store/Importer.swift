@@ -103,9 +103,18 @@ extension Store {
     /// with other content it is refused unless `allowReuse`.
     public func importFile(_ path: String, options: ImportOptions,
                            progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil) throws -> ImportResult {
-        if let unchanged = try unchangedFastPath(path, current: try currentVersion(), options: options) {
+        let current = try currentVersion()
+        if let unchanged = try unchangedFastPath(path, current: current, options: options) {
             return unchanged
         }
+        if current == nil && !options.dryRun {
+            return try database.withRollbackJournal { try importLines(path, options: options, progress: progress) }
+        }
+        return try importLines(path, options: options, progress: progress)
+    }
+
+    private func importLines(_ path: String, options: ImportOptions,
+                             progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)?) throws -> ImportResult {
         let reader = try DatasetReader(
             path: path, options: .init(strict: options.strict, maxErrors: options.maxErrors, hashRawBytes: path == "-"))
         let db = database
@@ -129,16 +138,18 @@ extension Store {
         // Rename detection needs the added records' content without their id, and is only possible
         // when there was a previous version to remove examples from.
         let mayRename = (previous?.exampleCount ?? 0) > 0
-        let known = options.strict ? KnownRecords(capacity: 0) : try loadKnownRecords()
+TRACE("start")
+        let (known, live) = try loadLiveExamples(capacity: previous?.exampleCount ?? 0, recognizing: !options.strict)
 
         producing = true
         let shared = Unchecked(reader)
+TRACE("known loaded")
         startThread {
             Self.readLines(shared.value, known: known, mayRename: mayRename, into: handoff)
         }
 
         let lookup = try db.prepare("""
-            SELECT e.key, r.kind, r.sha256, e.head_sha256 IS NULL FROM examples e JOIN revisions r ON r.rev = e.head
+            SELECT e.key, r.kind, r.sha256, length(e.head_sha256) = 0 FROM examples e JOIN revisions r ON r.rev = e.head
             WHERE e.id = ?
             """)
         let lastLive = try db.prepare("""
@@ -164,11 +175,12 @@ extension Store {
             problems.append(DataError(file: reader.displayName, line: line.line, column: line.idColumn, message: message))
         }
 
+        /// `examples.head_sha256` of a live example (migrations/0002_head_digest.sql).
         func bindDigest(_ statement: Statement, _ line: ImportLine, at index: Int32) throws {
             if line.recognizable {
                 try line.digest.withBytes { try statement.bind(bytes: $0, at: index, asText: false) }
             } else {
-                try statement.bind(.null, at: index)
+                try statement.bind(.blob([]), at: index)
             }
         }
 
@@ -294,6 +306,7 @@ extension Store {
                 progress(batch.bytesRead, reader.totalBytes)
             }
         }
+TRACE("batches done")
         producing = false  // take() returned nil: the reading thread is done with the reader.
 
         if reader.recordCount == 0 && !reader.hasErrors {
@@ -307,27 +320,24 @@ extension Store {
         // Tombstones for the live examples the file no longer holds.
         var removed: [RemovedExample] = []
         if seenPreviouslyLive < (previous?.exampleCount ?? 0) {
-            var unseen: [(key: Int64, id: String, head: Int64)] = []
-            let examples = try db.prepare("SELECT key, id, head FROM examples")
-            while try examples.step() {
-                if !seen.contains(examples.int(0)) { unseen.append((examples.int(0), examples.text(1), examples.int(2))) }
-            }
-            let head = try db.prepare("SELECT record FROM revisions WHERE rev = ?")
-            for example in unseen {
-                try head.bind([.int(example.head)])
-                guard try head.step(), !head.isNull(0) else { head.reset(); continue }  // removed before
+            let head = try db.prepare("SELECT e.id, r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.key = ?")
+            for key in live.elements() where !seen.contains(key) {
+                try head.bind([.int(key)])
+                guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
+                let id = head.text(0)
                 var content: [UInt8] = []
-                if let tape = try? JSONParser.parse(head.text(0)) {
+                if let tape = try? JSONParser.parse(head.text(1)) {
                     CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
                 }
                 head.reset()
-                try insertRevision.run([.int(nextRev), .int(example.key), .int(versionNumber), .text("removed"), .null, .null])
+                try insertRevision.run([.int(nextRev), .int(key), .int(versionNumber), .text("removed"), .null, .null])
                 nextRev += 1
-                try moveHead(example.key, nil)
+                try moveHead(key, nil)
                 counts.removed += 1
-                removed.append(RemovedExample(id: example.id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
+                removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
             }
         }
+TRACE("tombstones")
         let renames = Self.probableRenames(removed: removed, added: added)
 
         let hash = hasher.finalize()
@@ -367,9 +377,11 @@ extension Store {
                 .int(Int64(counts.added)), .int(Int64(counts.changed)), .int(Int64(counts.removed)),
                 .int(Int64(counts.restored)), .int(Int64(counts.unchanged)), lineOrder,
             ])
+TRACE("versions row")
         try db.execute("COMMIT")
         committed = true
         version.counts = counts
+TRACE("committed")
         return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
     }
 
@@ -416,6 +428,7 @@ extension Store {
                 try handOver()
             }
             try handOver(final: true)
+            TRACE("producer finished")
             handoff.finish()
         } catch is ImportCancelled {
             handoff.finish()
@@ -424,16 +437,19 @@ extension Store {
         }
     }
 
-    /// The live examples that a line may be recognised as by its digest alone.
-    private func loadKnownRecords() throws -> KnownRecords {
-        let count = try database.scalarInt("SELECT count(*) FROM examples WHERE head_sha256 IS NOT NULL") ?? 0
-        var known = KnownRecords(capacity: Int(count))
-        guard count > 0 else { return known }
+    /// The live examples' keys, and (when `recognizing`) the head digests that a line may be
+    /// recognised by without being parsed.
+    private func loadLiveExamples(capacity: Int, recognizing: Bool) throws -> (KnownRecords, BitSet) {
+        var known = KnownRecords(capacity: recognizing ? capacity : 0)
+        var live = BitSet()
+        guard capacity > 0 else { return (known, live) }
         let rows = try database.prepare("SELECT key, head_sha256 FROM examples WHERE head_sha256 IS NOT NULL")
         while try rows.step() {
-            if let digest = RecordDigest(stored: rows.bytes(1)) { known.insert(digest, key: rows.int(0)) }
+            let key = rows.int(0)
+            live.insert(key)
+            if recognizing, let digest = RecordDigest(stored: rows.bytes(1)) { known.insert(digest, key: key) }
         }
-        return known
+        return (known, live)
     }
 
     /// The reading thread's problems and the writing thread's, in file order, cut at `maxErrors`
@@ -497,6 +513,19 @@ struct BitSet {
         let word = Int(value >> 6)
         return word < words.count && words[word] & (1 << UInt64(value & 63)) != 0
     }
+
+    /// The members, ascending.
+    func elements() -> [Int64] {
+        var result: [Int64] = []
+        for (index, word) in words.enumerated() where word != 0 {
+            var bits = word
+            while bits != 0 {
+                result.append(Int64(index << 6 + bits.trailingZeroBitCount))
+                bits &= bits - 1
+            }
+        }
+        return result
+    }
 }
 
 /// The line order of a version whose keys are not ascending: 8 bytes a key, little-endian.
@@ -521,3 +550,7 @@ enum FileDigest {
         return reader.rawSHA256
     }
 }
+
+import Foundation
+nonisolated(unsafe) let traceStart = Date()
+func TRACE(_ s: String) { if ProcessInfo.processInfo.environment["EVALDB_TRACE"] != nil { FileHandle.standardError.write("\(String(format: "%.3f", Date().timeIntervalSince(traceStart))) \(s)\n".data(using: .utf8)!) } }

@@ -33,8 +33,9 @@ extension Store {
                       "example %2 (key %1): its head is not its latest revision", into: &problems)
             try check("""
                 SELECT e.key, e.id FROM examples e JOIN revisions r ON r.rev = e.head
-                WHERE e.head_sha256 IS NOT NULL AND e.head_sha256 IS NOT r.sha256
-                """, "example %2 (key %1): its head digest is not its head revision's", into: &problems)
+                WHERE (e.head_sha256 IS NULL) != (r.kind = 'removed')
+                   OR (length(e.head_sha256) > 0 AND e.head_sha256 IS NOT r.sha256)
+                """, "example %2 (key %1): its head digest does not match its head revision", into: &problems)
             try check("""
                 SELECT rev, kind, previous FROM (
                     SELECT rev, kind, lag(kind) OVER (PARTITION BY example ORDER BY version, rev) AS previous FROM revisions)
