@@ -18,22 +18,23 @@ public struct DatasetFileCheck: Sendable {
     /// Reads and checks the whole file: JSON, the record schema, and ids unique in the file.
     /// Memory stays flat: ids are remembered by a 128-bit digest.
     public static func check(path: String, options: DatasetReader.Options = .init()) throws -> DatasetFileCheck {
+        var options = options
+        options.datasetHash = true
         let reader = try DatasetReader(path: path, options: options)
-        var hasher = DatasetHasher()
         var firstLineOfId: [IdDigest: Int32] = [:]
-        try reader.read { record in
+        try reader.read { record, _ in
             let digest = IdDigest(record.id)
             if let first = firstLineOfId[digest] {
-                reader.report(offset: record.idOffset, message: "duplicate id \(quoted(record.idString)) (first on line \(first)): ids must be unique in a file")
+                reader.report(line: record.line, column: record.idColumn,
+                              message: "duplicate id \(quoted(record.idString)) (first on line \(first)): ids must be unique in a file")
                 return
             }
             firstLineOfId[digest] = Int32(truncatingIfNeeded: record.line)
-            hasher.add(line: record.canonical)
         }
         if reader.recordCount == 0 && !reader.hasErrors {
             reader.reportFileProblem("the file holds no records")
         }
-        return DatasetFileCheck(path: reader.displayName, recordCount: reader.recordCount, hash: hasher.finalize(),
+        return DatasetFileCheck(path: reader.displayName, recordCount: reader.recordCount, hash: reader.datasetHash ?? "",
                                 problems: reader.problems, truncated: reader.stoppedEarly,
                                 firstNonCanonicalLine: reader.firstNonCanonicalLine?.line,
                                 nonCanonicalReason: reader.firstNonCanonicalLine?.reason)

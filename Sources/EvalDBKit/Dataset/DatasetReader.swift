@@ -1,35 +1,34 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
-/// One valid record of a dataset file, handed to the caller while its line is being read.
-public struct CanonicalRecord {
+/// One valid record of a dataset file, handed to the caller of `DatasetReader.read` in file order.
+public struct CheckedRecord {
     /// 1-based line number in the file.
     public let line: Int
     /// The record's canonical JSON, without a newline. Valid only during the callback.
     public let canonical: UnsafeBufferPointer<UInt8>
-    /// The record's `id`, as UTF-8 bytes. Valid only during the callback.
+    /// The record's `id`, as UTF-8 bytes; empty for a recognised line. Valid only during the callback.
     public let id: UnsafeBufferPointer<UInt8>
-    /// The parsed record. Valid only during the callback.
-    public let tape: JSONTape
-    /// The line's raw bytes. Valid only during the callback.
-    public let raw: UnsafeBufferPointer<UInt8>
-    /// Byte offset of the `id` value in the line.
-    public let idOffset: Int
+    /// 1-based column (in code points) of the `id` value in the line.
+    public let idColumn: Int
     /// The line drew a warning (an unknown top-level field, a look-alike id).
     public let hasWarnings: Bool
-
-    /// The line was written in canonical form already: `canonical` is `raw`.
-    public var isCanonicalAsWritten: Bool { tape.isCanonical }
+    /// SHA-256 of `canonical`, when the reader was asked for digests.
+    let digest: RecordDigest?
+    /// The value `recognize` gave this line: it was not parsed.
+    let known: Int64?
+    /// SHA-256 of the canonical record without its `id`, when asked for.
+    let contentWithoutId: RecordDigest?
 
     public var idString: String { String(decoding: id, as: UTF8.self) }
 }
 
 /// Reads a JSONL dataset file: parses each line, checks it against the record schema, and hands
-/// each valid record over in canonical form. Collects every problem, up to `maxErrors` errors,
-/// each with its line and column.
+/// each valid record over in canonical form, in file order. Collects every problem, up to
+/// `maxErrors` errors, each with its line and column.
+///
+/// The work is spread over threads: one reads the file in chunks of lines, two or more parse and
+/// check them (and hash them, when asked), and the calling thread receives the records in order.
+/// Memory stays bounded whatever the file's size.
 public final class DatasetReader {
     public struct Options: Sendable {
         /// Unknown top-level fields become errors instead of warnings.
@@ -38,6 +37,13 @@ public final class DatasetReader {
         public var maxErrors = 50
         /// Hash the file's raw bytes (`rawSHA256`).
         public var hashRawBytes = false
+        /// Compute each record's SHA-256 (`CheckedRecord.digest`).
+        var digests = false
+        /// Compute each record's SHA-256 without its id (`CheckedRecord.contentWithoutId`).
+        var contentWithoutIdDigests = false
+        /// Compute the dataset hash of the valid records (`datasetHash`), on a thread of its own.
+        var datasetHash = false
+
         public init(strict: Bool = false, maxErrors: Int = 50, hashRawBytes: Bool = false) {
             self.strict = strict
             self.maxErrors = maxErrors
@@ -47,19 +53,19 @@ public final class DatasetReader {
 
     public let path: String
     public let options: Options
-    /// Errors and warnings, in the order of the file.
-    public private(set) var problems: [DataError] = []
+    /// Errors up to `maxErrors`, and warnings, in file order.
+    public var problems: [DataError] { Self.inFileOrder(collected, maxErrors: options.maxErrors) }
     public private(set) var errorCount = 0
     /// True when reading stopped at `maxErrors`.
-    public private(set) var stoppedEarly = false
+    public var stoppedEarly: Bool { errorCount > options.maxErrors || stopped }
     /// Records handed over.
     public private(set) var recordCount = 0
     /// The first line that is not already in canonical form, and why (for `validate --canonical`).
     public private(set) var firstNonCanonicalLine: (line: Int, reason: String)?
     private let lines: LineReader
+    private var collected: [DataError] = []
+    private var stopped = false
     private var nonASCIIIds: [String: (bytes: [UInt8], line: Int)] = [:]
-    private var currentLine: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
-    private var currentLineNumber = 0
 
     public init(path: String, options: Options = Options()) throws {
         self.path = path
@@ -67,6 +73,10 @@ public final class DatasetReader {
         self.lines = try LineReader(path: path, hashingRawBytes: options.hashRawBytes)
     }
 
+    /// The dataset hash of the valid records read, in order (with the `datasetHash` option).
+    public private(set) var datasetHash: String?
+
+    /// Hex SHA-256 of the raw bytes read (with `hashRawBytes`).
     public var rawSHA256: String { lines.rawSHA256 }
     public var bytesRead: Int { lines.bytesRead }
     public var totalBytes: Int? { lines.totalBytes }
@@ -75,122 +85,328 @@ public final class DatasetReader {
     /// The name used for the file in messages.
     public var displayName: String { path == "-" ? "<stdin>" : path }
 
-    /// Reads the whole file, calling `body` for each valid record in file order.
-    public func read(_ body: (CanonicalRecord) throws -> Void) throws {
-        try read(recognizing: nil as ((UnsafeBufferPointer<UInt8>) -> Int?)?, known: nil, body)
+    /// Reads the whole file, calling `body` on this thread for each valid record, in file order,
+    /// with the number of bytes read so far.
+    public func read(_ body: (CheckedRecord, _ bytesRead: Int) throws -> Void) throws {
+        try read(recognizing: nil, body)
     }
 
-    /// Reads the whole file, calling `body` for each valid record in file order.
-    ///
-    /// With `recognize`, each line's bytes are offered to it first; a line it recognises (by
-    /// returning a value) is handed to `known` with that value, unparsed and unchecked: the caller
-    /// vouches that those bytes are a valid canonical record it already holds.
-    public func read<Known>(recognizing recognize: ((UnsafeBufferPointer<UInt8>) -> Known?)? = nil,
-                            known: ((Known, Int, UnsafeBufferPointer<UInt8>) throws -> Void)? = nil,
-                            _ body: (CanonicalRecord) throws -> Void) throws {
-        var tape = JSONTape()
-        var output: [UInt8] = []
-        output.reserveCapacity(1 << 16)
-        var schemaProblems: [RecordSchema.Problem] = []
-        try lines.forEachLine { number, line in
-            if stoppedEarly { return }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {  // blank line
-                noteNonCanonical(number, "is blank")
-                return
-            }
-            if number == 1 && lines.hadByteOrderMark { noteNonCanonical(1, "starts with a byte order mark") }
-            if lines.lineHadCarriageReturn { noteNonCanonical(number, "ends with CR LF instead of LF") }
-            currentLine = line
-            currentLineNumber = number
-            if let recognize, let known, let value = recognize(line) {
-                recordCount += 1
-                try known(value, number, line)
-                return
-            }
-            do {
-                try JSONParser.parse(line, into: &tape)
-            } catch let error as JSONSyntaxError {
-                report(offset: error.offset, message: error.message)
-                return
-            }
-            schemaProblems.removeAll(keepingCapacity: true)
-            let idNode = RecordSchema.check(tape, problems: &schemaProblems)
-            var lineHasError = false
-            let problemsBefore = problems.count
-            for problem in schemaProblems {
-                let isWarning = problem.isWarning && !options.strict
-                report(offset: problem.offset, message: problem.message, isWarning: isWarning)
-                lineHasError = lineHasError || !isWarning
-            }
-            guard !lineHasError, let idNode else { return }
-            let idNodeValue = tape.nodes[idNode]
-            checkNormalisation(tape, idNode)
-            let hasWarnings = problems.count > problemsBefore
-            if !tape.isCanonical {
-                noteNonCanonical(number, "is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
-                output.removeAll(keepingCapacity: true)
-                CanonicalJSON.write(tape, to: &output)
-            }
-            try withCanonicalBytes(tape.isCanonical ? line : nil, output) { canonical in
-                try tape.arena.withUnsafeBufferPointer { arena in
-                    let id = UnsafeBufferPointer(rebasing: arena[Int(idNodeValue.start)..<Int(idNodeValue.start + idNodeValue.length)])
-                    recordCount += 1
-                    try body(CanonicalRecord(line: number, canonical: canonical, id: id, tape: tape, raw: line,
-                                             idOffset: Int(idNodeValue.source), hasWarnings: hasWarnings))
+    /// As `read(_:)`; with `recognize`, each line's SHA-256 is offered to it first (on a worker
+    /// thread), and a line it recognises is handed over unparsed and unchecked, with `known` set:
+    /// the caller vouches that those bytes are a valid canonical record it already holds.
+    func read(recognizing recognize: (@Sendable (RecordDigest) -> Int64?)?,
+              _ body: (CheckedRecord, _ bytesRead: Int) throws -> Void) throws {
+        let workerCount = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        let raw = Handoff<RawLines>(limit: 2 * workerCount)
+        let checked = Sequencer<CheckedLines>(window: 2 * workerCount, producers: workerCount)
+        let running = DispatchGroup()
+        let shared = Unchecked(lines)
+        let options = self.options
+        let displayName = self.displayName
+        running.enter()
+        startThread {
+            defer { running.leave() }
+            Self.readRawLines(shared.value, into: raw)
+        }
+        for _ in 0..<workerCount {
+            running.enter()
+            startThread {
+                defer { running.leave() }
+                var checker = LineChecker(options: options, file: displayName, recognize: recognize)
+                do {
+                    while let batch = try raw.take() {
+                        guard checked.put(batch.sequence, checker.check(batch)) else { break }
+                    }
+                    checked.producerFinished()
+                } catch {
+                    checked.fail(error)
                 }
             }
         }
-        if lines.missingFinalNewline { noteNonCanonical(currentLineNumber, "has no final newline") }
-    }
-
-    /// Calls `body` with `line` when it is canonical as written, else with the bytes written out.
-    private func withCanonicalBytes(_ line: UnsafeBufferPointer<UInt8>?, _ written: [UInt8],
-                                    _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        if let line { try body(line) } else { try written.withUnsafeBufferPointer(body) }
-    }
-
-    private func noteNonCanonical(_ line: Int, _ reason: String) {
-        if firstNonCanonicalLine == nil { firstNonCanonicalLine = (line, reason) }
-    }
-
-    /// Reports a problem on the line being read (call only from inside `read`'s callback).
-    public func report(offset: Int, message: String, isWarning: Bool = false) {
-        problems.append(DataError(file: displayName, line: currentLineNumber, column: column(of: offset),
-                                  message: message, isWarning: isWarning))
-        if !isWarning {
-            errorCount += 1
-            if errorCount >= options.maxErrors { stoppedEarly = true }
+        let toHash = Handoff<CheckedLines>(limit: 2 * workerCount)
+        let hashed = Unchecked(HashBox())
+        if options.datasetHash {
+            running.enter()
+            startThread {
+                defer { running.leave() }
+                var hasher = DatasetHasher()
+                while let batch = try? toHash.take() {
+                    batch.bytes.withUnsafeBufferPointer { bytes in
+                        for item in batch.records { hasher.add(line: UnsafeBufferPointer(rebasing: bytes[item.record])) }
+                    }
+                }
+                hashed.value.hash = hasher.finalize()
+            }
         }
+        defer {
+            raw.cancel()
+            checked.cancel()
+            toHash.cancel()
+            toHash.finish()
+            running.wait()
+        }
+
+        while let batch = try checked.take() {
+            if options.datasetHash { _ = toHash.put(batch) }
+            collected.append(contentsOf: batch.problems)
+            errorCount += batch.errorCount
+            if let note = batch.firstNonCanonical { noteNonCanonical(note.line, note.reason) }
+            try batch.bytes.withUnsafeBufferPointer { bytes in
+                for item in batch.records {
+                    var hasWarnings = item.hasWarnings
+                    let id = UnsafeBufferPointer(rebasing: bytes[item.id])
+                    if id.contains(where: { $0 >= 0x80 }) && checkNormalisation(id, line: item.line, column: item.idColumn) {
+                        hasWarnings = true
+                    }
+                    recordCount += 1
+                    try body(CheckedRecord(line: item.line, canonical: UnsafeBufferPointer(rebasing: bytes[item.record]), id: id,
+                                           idColumn: item.idColumn, hasWarnings: hasWarnings, digest: item.digest,
+                                           known: item.known == 0 ? nil : item.known, contentWithoutId: item.contentWithoutId),
+                             batch.bytesRead)
+                }
+            }
+            if errorCount >= options.maxErrors {
+                stopped = true
+                break
+            }
+        }
+        raw.cancel()
+        checked.cancel()
+        toHash.finish()
+        running.wait()  // every thread is done: `lines` is this thread's again
+        datasetHash = hashed.value.hash
+        if !stopped, lines.missingFinalNewline, let last = lastLine { noteNonCanonical(last, "has no final newline") }
+    }
+
+    private var lastLine: Int? { lines.lineCount > 0 ? lines.lineCount : nil }
+
+    /// Reports a problem found by the caller of `read` (a duplicate id, say) at a line and column.
+    public func report(line: Int, column: Int, message: String, isWarning: Bool = false) {
+        collected.append(DataError(file: displayName, line: line, column: column, message: message, isWarning: isWarning))
+        if !isWarning { errorCount += 1 }
     }
 
     /// Reports a problem that belongs to no line (line and column 0 are printed as the file alone).
     public func reportFileProblem(_ message: String) {
-        problems.append(DataError(file: displayName, line: 0, column: 0, message: message))
-        errorCount += 1
+        report(line: 0, column: 0, message: message)
     }
 
-    /// 1-based column of a byte offset of the line being read, in code points (call only from
-    /// inside `read`'s callbacks).
-    public func column(of offset: Int) -> Int {
-        var column = 1
-        for i in 0..<min(offset, currentLine.count) where currentLine[i] & 0xC0 != 0x80 { column += 1 }
-        return column
+    private func noteNonCanonical(_ line: Int, _ reason: String) {
+        if firstNonCanonicalLine == nil || line < firstNonCanonicalLine!.line { firstNonCanonicalLine = (line, reason) }
     }
 
     /// Warns when two ids in the file differ only by Unicode normalisation (`café` precomposed and
-    /// decomposed): they are different ids, which is rarely what the author meant.
-    private func checkNormalisation(_ tape: JSONTape, _ idNode: Int) {
-        let bytes = tape.bytes(idNode)
-        guard bytes.contains(where: { $0 >= 0x80 }) else { return }
+    /// decomposed): they are different ids, which is rarely what the author meant. True when it warned.
+    private func checkNormalisation(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, column: Int) -> Bool {
         let id = String(decoding: bytes, as: UTF8.self)  // Swift's == is canonical equivalence
         if let earlier = nonASCIIIds[id] {
             if !earlier.bytes.elementsEqual(bytes) {
-                report(offset: Int(tape.nodes[idNode].source),
+                report(line: line, column: column,
                        message: "id \(quoted(id)) differs from the id on line \(earlier.line) only by Unicode normalisation; they are two different ids",
-                       isWarning: true)
+                       isWarning: !options.strict)
+                return true
             }
         } else {
-            nonASCIIIds[id] = (Array(bytes), currentLineNumber)
+            nonASCIIIds[id] = (Array(bytes), line)
+        }
+        return false
+    }
+
+    /// The problems sorted by line (stable), with errors cut at `maxErrors`.
+    static func inFileOrder(_ problems: [DataError], maxErrors: Int) -> [DataError] {
+        let sorted = problems.enumerated().sorted { a, b in
+            a.element.line != b.element.line ? a.element.line < b.element.line : a.offset < b.offset
+        }.map(\.element)
+        var result: [DataError] = []
+        var errors = 0
+        for problem in sorted {
+            if !problem.isWarning {
+                if errors == maxErrors { continue }
+                errors += 1
+            }
+            result.append(problem)
+        }
+        return result
+    }
+
+    /// The reading thread: the file's lines, about a megabyte at a time.
+    private static func readRawLines(_ lines: LineReader, into raw: Handoff<RawLines>) {
+        var batch = RawLines(sequence: 0)
+        func handOver() throws {
+            batch.bytesRead = lines.bytesRead
+            guard raw.put(batch) else { throw ReadingCancelled() }
+            batch = RawLines(sequence: batch.sequence + 1)
+        }
+        do {
+            try lines.forEachLine { number, line in
+                let start = batch.bytes.count
+                batch.bytes.append(contentsOf: line)
+                batch.lines.append(RawLine(number: number, range: start..<batch.bytes.count,
+                                           hadCarriageReturn: lines.lineHadCarriageReturn,
+                                           afterByteOrderMark: number == 1 && lines.hadByteOrderMark))
+                if batch.bytes.count >= 1 << 18 { try handOver() }
+            }
+            if !batch.lines.isEmpty { try handOver() }
+            raw.finish()
+        } catch is ReadingCancelled {
+            raw.finish()
+        } catch {
+            raw.finish(error: error)
         }
     }
+}
+
+private struct ReadingCancelled: Error {}
+
+/// Lines as read from the file, before any checking.
+struct RawLines: Sendable {
+    var sequence: Int
+    var bytes: [UInt8] = []
+    var lines: [RawLine] = []
+    var bytesRead = 0
+
+    init(sequence: Int) {
+        self.sequence = sequence
+        bytes.reserveCapacity(1 << 18 + 1 << 14)
+    }
+}
+
+struct RawLine: Sendable {
+    var number: Int
+    var range: Range<Int>
+    var hadCarriageReturn: Bool
+    var afterByteOrderMark: Bool
+}
+
+/// Checked lines: their valid records in canonical form, and their problems.
+struct CheckedLines: Sendable {
+    var bytes: [UInt8] = []
+    var records: [Item] = []
+    var problems: [DataError] = []
+    var errorCount = 0
+    var firstNonCanonical: (line: Int, reason: String)?
+    var bytesRead = 0
+
+    struct Item: Sendable {
+        var line: Int
+        var record: Range<Int>
+        var id: Range<Int>
+        var idColumn: Int
+        var hasWarnings: Bool
+        var digest: RecordDigest?
+        var known: Int64
+        var contentWithoutId: RecordDigest?
+    }
+}
+
+/// Checks lines one at a time on a worker thread: JSON, the record schema, canonical form.
+private struct LineChecker {
+    let options: DatasetReader.Options
+    let file: String
+    let recognize: (@Sendable (RecordDigest) -> Int64?)?
+    private var tape = JSONTape()
+    private var output: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private var schemaProblems: [RecordSchema.Problem] = []
+
+    init(options: DatasetReader.Options, file: String, recognize: (@Sendable (RecordDigest) -> Int64?)?) {
+        self.options = options
+        self.file = file
+        self.recognize = recognize
+        output.reserveCapacity(1 << 16)
+    }
+
+    mutating func check(_ batch: RawLines) -> CheckedLines {
+        var result = CheckedLines()
+        result.bytesRead = batch.bytesRead
+        result.bytes.reserveCapacity(batch.bytes.count + batch.bytes.count / 8)
+        batch.bytes.withUnsafeBufferPointer { bytes in
+            for raw in batch.lines {
+                check(UnsafeBufferPointer(rebasing: bytes[raw.range]), raw, into: &result)
+            }
+        }
+        return result
+    }
+
+    private mutating func check(_ line: UnsafeBufferPointer<UInt8>, _ raw: RawLine, into result: inout CheckedLines) {
+        func noteNonCanonical(_ reason: String) {
+            if result.firstNonCanonical == nil { result.firstNonCanonical = (raw.number, reason) }
+        }
+        func report(_ offset: Int, _ message: String, isWarning: Bool) {
+            result.problems.append(DataError(file: file, line: raw.number, column: Self.column(of: offset, in: line),
+                                             message: message, isWarning: isWarning))
+            if !isWarning { result.errorCount += 1 }
+        }
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+            noteNonCanonical("is blank")
+            return
+        }
+        if raw.afterByteOrderMark { noteNonCanonical("starts with a byte order mark") }
+        if raw.hadCarriageReturn { noteNonCanonical("ends with CR LF instead of LF") }
+
+        var lineDigest: RecordDigest?
+        if options.digests || recognize != nil {
+            let digest = RecordDigest(of: line)
+            lineDigest = digest
+            if let recognize, let key = recognize(digest) {
+                let start = result.bytes.count
+                result.bytes.append(contentsOf: line)
+                result.records.append(.init(line: raw.number, record: start..<result.bytes.count, id: start..<start, idColumn: 1,
+                                            hasWarnings: false, digest: digest, known: key, contentWithoutId: nil))
+                return
+            }
+        }
+        do {
+            try JSONParser.parse(line, into: &tape)
+        } catch {
+            report(error.offset, error.message, isWarning: false)
+            return
+        }
+        schemaProblems.removeAll(keepingCapacity: true)
+        let idNode = RecordSchema.check(tape, problems: &schemaProblems)
+        var lineHasError = false
+        var hasWarnings = false
+        for problem in schemaProblems {
+            let isWarning = problem.isWarning && !options.strict
+            report(problem.offset, problem.message, isWarning: isWarning)
+            lineHasError = lineHasError || !isWarning
+            hasWarnings = hasWarnings || isWarning
+        }
+        guard !lineHasError, let idNode else { return }
+
+        let recordStart = result.bytes.count
+        var digest = lineDigest
+        if tape.isCanonical {
+            result.bytes.append(contentsOf: line)
+        } else {
+            noteNonCanonical("is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
+            output.removeAll(keepingCapacity: true)
+            CanonicalJSON.write(tape, to: &output)
+            result.bytes.append(contentsOf: output)
+            if options.digests { digest = output.withUnsafeBufferPointer { RecordDigest(of: $0) } }
+        }
+        let idStart = result.bytes.count
+        result.bytes.append(contentsOf: tape.bytes(idNode))
+        var contentWithoutId: RecordDigest?
+        if options.contentWithoutIdDigests {
+            scratch.removeAll(keepingCapacity: true)
+            CanonicalJSON.write(tape, object: 0, excluding: "id", to: &scratch)
+            contentWithoutId = scratch.withUnsafeBufferPointer { RecordDigest(of: $0) }
+        }
+        result.records.append(.init(line: raw.number, record: recordStart..<idStart, id: idStart..<result.bytes.count,
+                                    idColumn: Self.column(of: Int(tape.nodes[idNode].source), in: line),
+                                    hasWarnings: hasWarnings, digest: digest, known: 0, contentWithoutId: contentWithoutId))
+    }
+
+    /// 1-based column of a byte offset of `line`, in code points.
+    static func column(of offset: Int, in line: UnsafeBufferPointer<UInt8>) -> Int {
+        var column = 1
+        for i in 0..<min(offset, line.count) where line[i] & 0xC0 != 0x80 { column += 1 }
+        return column
+    }
+}
+
+/// Where the hashing thread leaves the dataset hash.
+private final class HashBox {
+    var hash: String?
 }

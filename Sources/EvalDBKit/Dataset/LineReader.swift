@@ -22,6 +22,8 @@ public final class LineReader {
     public private(set) var hadByteOrderMark = false
     /// The line last handed over ended with CR LF.
     public private(set) var lineHadCarriageReturn = false
+    /// Lines handed over so far.
+    public private(set) var lineCount = 0
     /// The file's last line had no newline.
     public private(set) var missingFinalNewline = false
     /// The size of the file, when it is a regular file (for progress).
@@ -119,6 +121,7 @@ public final class LineReader {
                 }
                 let end = buffer.distance(to: newline.assumingMemoryBound(to: UInt8.self))
                 lineNumber += 1
+                lineCount = lineNumber
                 try body(lineNumber, line(from: lineStart, to: end))
                 lineStart = end + 1
                 scanFrom = lineStart
@@ -126,6 +129,7 @@ public final class LineReader {
             if finished && lineStart < filled {
                 missingFinalNewline = true
                 lineNumber += 1
+                lineCount = lineNumber
                 try body(lineNumber, line(from: lineStart, to: filled))
                 lineStart = filled
             }

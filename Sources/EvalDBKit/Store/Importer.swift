@@ -56,46 +56,11 @@ struct RemovedExample {
     var contentWithoutId: RecordDigest
 }
 
-/// One line of the file, as the reading thread hands it to the writing thread.
-struct ImportLine: Sendable {
-    var line: Int
-    /// The example whose current record this line is, byte for byte (recognised by its digest,
-    /// not parsed); 0 for a parsed line.
-    var knownKey: Int64
-    /// The canonical record's bytes in the batch.
-    var record: Range<Int>
-    /// The id's bytes in the batch (parsed lines only).
-    var id: Range<Int>
-    var idColumn: Int
-    /// SHA-256 of the canonical record.
-    var digest: RecordDigest
-    /// Whether a later import may recognise this record by its digest alone (no warning, ASCII id).
-    var recognizable: Bool
-    /// SHA-256 of the canonical record without its id, for rename detection (when asked for).
-    var contentWithoutId: RecordDigest?
-}
-
-/// About a megabyte of lines.
-struct ImportBatch: Sendable {
-    var bytes: [UInt8] = []
-    var lines: [ImportLine] = []
-    /// Bytes of the file read when the batch was handed over (for progress).
-    var bytesRead = 0
-}
-
-/// Lets a value that is used by one thread at a time cross to another thread.
-final class Unchecked<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-private struct ImportCancelled: Error {}
-
 extension Store {
     /// Makes the database's current state equal to the dataset file at `path`, as one new version in
     /// one transaction, or as none when its dataset hash is that of the current version.
     ///
-    /// Streams the file: memory does not grow with its size. One thread reads, parses and hashes
+    /// Streams the file: memory does not grow with its size. Other threads read, parse and hash the
     /// lines while this one writes them; a line that is byte for byte an example's current record
     /// is recognised by its SHA-256 without being parsed. Invalid input (any error, or any warning
     /// with `strict`) throws `EvalDBError.invalidData` with every problem up to `maxErrors`, and
@@ -115,20 +80,10 @@ extension Store {
 
     private func importLines(_ path: String, options: ImportOptions,
                              progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)?) throws -> ImportResult {
-        let reader = try DatasetReader(
-            path: path, options: .init(strict: options.strict, maxErrors: options.maxErrors, hashRawBytes: path == "-"))
         let db = database
         try db.execute("BEGIN IMMEDIATE")
-        let handoff = Handoff<ImportBatch>(limit: 4)
         var committed = false
-        var producing = false
-        defer {
-            if producing {
-                handoff.cancel()
-                handoff.waitUntilFinished()
-            }
-            if !committed { try? db.execute("ROLLBACK") }
-        }
+        defer { if !committed { try? db.execute("ROLLBACK") } }
 
         let previous = try currentVersion()
         let versionNumber = Int64((previous?.number ?? 0) + 1)
@@ -138,15 +93,12 @@ extension Store {
         // Rename detection needs the added records' content without their id, and is only possible
         // when there was a previous version to remove examples from.
         let mayRename = (previous?.exampleCount ?? 0) > 0
-TRACE("start")
+        var readerOptions = DatasetReader.Options(strict: options.strict, maxErrors: options.maxErrors, hashRawBytes: path == "-")
+        readerOptions.digests = true
+        readerOptions.contentWithoutIdDigests = mayRename
+        readerOptions.datasetHash = true
+        let reader = try DatasetReader(path: path, options: readerOptions)
         let (known, live) = try loadLiveExamples(capacity: previous?.exampleCount ?? 0, recognizing: !options.strict)
-
-        producing = true
-        let shared = Unchecked(reader)
-TRACE("known loaded")
-        startThread {
-            Self.readLines(shared.value, known: known, mayRename: mayRename, into: handoff)
-        }
 
         let lookup = try db.prepare("""
             SELECT e.key, r.kind, r.sha256, length(e.head_sha256) = 0 FROM examples e JOIN revisions r ON r.rev = e.head
@@ -162,51 +114,56 @@ TRACE("known loaded")
             "INSERT INTO revisions(rev, example, version, kind, record, sha256) VALUES (?, ?, ?, ?, ?, ?)")
 
         var counts = ChangeCounts()
-        var hasher = DatasetHasher()
         var order: [Int64] = []
+        order.reserveCapacity((previous?.exampleCount ?? 0) + (previous?.exampleCount ?? 0) / 16 + 1024)  // no doubling
         var ascending = true
         var seen = BitSet()
         var seenPreviouslyLive = 0
         var added: [(id: String, contentWithoutId: RecordDigest)] = []
-        var problems: [DataError] = []
         var lastProgress = 0
 
-        func report(_ line: ImportLine, _ message: String) {
-            problems.append(DataError(file: reader.displayName, line: line.line, column: line.idColumn, message: message))
+        func report(_ record: CheckedRecord, _ message: String) {
+            reader.report(line: record.line, column: record.idColumn, message: message)
+        }
+
+        /// Whether a later import may recognise this record by its digest alone.
+        func recognizable(_ record: CheckedRecord) -> Bool {
+            !record.hasWarnings && !record.id.contains { $0 >= 0x80 }
         }
 
         /// `examples.head_sha256` of a live example (migrations/0002_head_digest.sql).
-        func bindDigest(_ statement: Statement, _ line: ImportLine, at index: Int32) throws {
-            if line.recognizable {
-                try line.digest.withBytes { try statement.bind(bytes: $0, at: index, asText: false) }
+        func bindHeadDigest(_ statement: Statement, _ record: CheckedRecord, at index: Int32) throws {
+            if recognizable(record), let digest = record.digest {
+                try digest.withBytes { try statement.bind(bytes: $0, at: index, asText: false) }
             } else {
                 try statement.bind(.blob([]), at: index)
             }
         }
 
-        func writeRevision(_ key: Int64, _ kind: String, _ line: ImportLine, _ record: UnsafeBufferPointer<UInt8>) throws {
+        func writeRevision(_ key: Int64, _ kind: String, _ record: CheckedRecord) throws {
             try insertRevision.bind(nextRev, at: 1)
             try insertRevision.bind(key, at: 2)
             try insertRevision.bind(versionNumber, at: 3)
             try insertRevision.bind(.text(kind), at: 4)
-            try insertRevision.bind(bytes: UnsafeRawBufferPointer(record), at: 5, asText: true)
-            try line.digest.withBytes { try insertRevision.bind(bytes: $0, at: 6, asText: false) }
+            try insertRevision.bind(bytes: UnsafeRawBufferPointer(record.canonical), at: 5, asText: true)
+            try record.digest!.withBytes { try insertRevision.bind(bytes: $0, at: 6, asText: false) }
             try insertRevision.stepToEnd()
             nextRev += 1
         }
 
-        func moveHead(_ key: Int64, _ line: ImportLine?) throws {
+        /// Points an example at the revision just written (nil: a tombstone).
+        func moveHead(_ key: Int64, _ record: CheckedRecord?) throws {
             try setHead.bind(nextRev - 1, at: 1)
-            if let line { try bindDigest(setHead, line, at: 2) } else { try setHead.bind(.null, at: 2) }
+            if let record { try bindHeadDigest(setHead, record, at: 2) } else { try setHead.bind(.null, at: 2) }
             try setHead.bind(key, at: 3)
             try setHead.stepToEnd()
         }
 
-        /// A line that is not an example's current record byte for byte.
-        func importParsed(_ line: ImportLine, _ record: UnsafeBufferPointer<UInt8>, _ id: UnsafeBufferPointer<UInt8>) throws -> Int64? {
-            let idString = String(decoding: id, as: UTF8.self)
+        /// A record that is not an example's current record byte for byte: its example's key, or nil
+        /// when it is refused.
+        func importParsed(_ record: CheckedRecord) throws -> Int64? {
             if !databaseIsEmpty {
-                try lookup.bind(bytes: UnsafeRawBufferPointer(id), at: 1, asText: true)
+                try lookup.bind(bytes: UnsafeRawBufferPointer(record.id), at: 1, asText: true)
                 if try lookup.step() {
                     let key = lookup.int(0)
                     let kind = lookup.text(1)
@@ -214,22 +171,21 @@ TRACE("known loaded")
                     let headUnrecognizable = lookup.int(3) != 0
                     lookup.reset()
                     if seen.contains(key) {
-                        report(line, "duplicate id \(quoted(idString)): ids must be unique in a file")
+                        report(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
                         return nil
                     }
                     if kind != "removed" {
                         seenPreviouslyLive += 1
-                        if headDigest == line.digest {
+                        if headDigest == record.digest {
                             counts.unchanged += 1
-                            if headUnrecognizable && line.recognizable {
-                                // Imported before heads had digests: recognisable from now on.
-                                try line.digest.withBytes { try setHeadDigest.bind(bytes: $0, at: 1, asText: false) }
+                            if headUnrecognizable && recognizable(record) {
+                                try bindHeadDigest(setHeadDigest, record, at: 1)
                                 try setHeadDigest.bind(key, at: 2)
                                 try setHeadDigest.stepToEnd()
                             }
                         } else {
-                            try writeRevision(key, "changed", line, record)
-                            try moveHead(key, line)
+                            try writeRevision(key, "changed", record)
+                            try moveHead(key, record)
                             counts.changed += 1
                         }
                         return key
@@ -237,84 +193,74 @@ TRACE("known loaded")
                     try lastLive.bind([.int(key)])
                     let lastDigest = try lastLive.step() ? RecordDigest(stored: lastLive.bytes(0)) : nil
                     lastLive.reset()
-                    if lastDigest == line.digest {
-                        try writeRevision(key, "restored", line, record)
+                    if lastDigest == record.digest {
+                        try writeRevision(key, "restored", record)
                         counts.restored += 1
                     } else if options.allowReuse {
-                        try writeRevision(key, "added", line, record)
+                        try writeRevision(key, "added", record)
                         counts.added += 1
                     } else {
                         let removedIn = try db.scalarInt(
                             "SELECT version FROM revisions WHERE example = ? AND kind = 'removed' ORDER BY rev DESC LIMIT 1",
                             [.int(key)]) ?? 0
-                        report(line, """
-                            id \(quoted(idString)) was deleted in version \(removedIn); ids are never reused — \
+                        report(record, """
+                            id \(quoted(record.idString)) was deleted in version \(removedIn); ids are never reused — \
                             give the new example a new id (or restore it with its old content; --allow-reuse overrides)
                             """)
                         return nil
                     }
-                    try moveHead(key, line)
+                    try moveHead(key, record)
                     return key
                 }
                 lookup.reset()
             }
             let key = nextKey
             try insertExample.bind(key, at: 1)
-            try insertExample.bind(bytes: UnsafeRawBufferPointer(id), at: 2, asText: true)
+            try insertExample.bind(bytes: UnsafeRawBufferPointer(record.id), at: 2, asText: true)
             try insertExample.bind(nextRev, at: 3)
-            try bindDigest(insertExample, line, at: 4)
+            try bindHeadDigest(insertExample, record, at: 4)
             do {
                 try insertExample.stepToEnd()
-            } catch let error as DatabaseError where error.resultCode == 19 /* SQLITE_CONSTRAINT: id UNIQUE */ {
-                report(line, "duplicate id \(quoted(idString)): ids must be unique in a file")
+            } catch let error as DatabaseError where error.resultCode == 19 /* SQLITE_CONSTRAINT: id is UNIQUE */ {
+                report(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
                 return nil
             }
             nextKey += 1
-            try writeRevision(key, "added", line, record)
+            try writeRevision(key, "added", record)
             counts.added += 1
-            if let content = line.contentWithoutId { added.append((idString, content)) }
+            if let content = record.contentWithoutId { added.append((record.idString, content)) }
             return key
         }
 
-        while let batch = try handoff.take() {
-            try batch.bytes.withUnsafeBufferPointer { bytes in
-                for line in batch.lines {
-                    let record = UnsafeBufferPointer(rebasing: bytes[line.record])
-                    hasher.add(line: record)
-                    let key: Int64
-                    if line.knownKey != 0 {
-                        key = line.knownKey
-                        if seen.contains(key) {
-                            let id = try db.scalarText("SELECT id FROM examples WHERE key = ?", [.int(key)]) ?? "?"
-                            problems.append(DataError(file: reader.displayName, line: line.line, column: 1,
-                                                      message: "duplicate id \(quoted(id)): ids must be unique in a file"))
-                            continue
-                        }
-                        seenPreviouslyLive += 1
-                        counts.unchanged += 1
-                    } else {
-                        guard let parsedKey = try importParsed(line, record, UnsafeBufferPointer(rebasing: bytes[line.id])) else { continue }
-                        key = parsedKey
-                    }
-                    seen.insert(key)
-                    if let last = order.last, key < last { ascending = false }
-                    order.append(key)
+        let recognize: (@Sendable (RecordDigest) -> Int64?)? = known.isEmpty ? nil : { @Sendable digest in known.key(for: digest) }
+        try reader.read(recognizing: recognize) { record, bytesRead in
+            let key: Int64
+            if let knownKey = record.known {
+                key = knownKey
+                if seen.contains(key) {
+                    let id = try db.scalarText("SELECT id FROM examples WHERE key = ?", [.int(key)]) ?? "?"
+                    reader.report(line: record.line, column: 1, message: "duplicate id \(quoted(id)): ids must be unique in a file")
+                    return
                 }
+                seenPreviouslyLive += 1
+                counts.unchanged += 1
+            } else {
+                guard let parsedKey = try importParsed(record) else { return }
+                key = parsedKey
             }
-            if let progress, batch.bytesRead - lastProgress >= 1 << 24 {
-                lastProgress = batch.bytesRead
-                progress(batch.bytesRead, reader.totalBytes)
+            seen.insert(key)
+            if let last = order.last, key < last { ascending = false }
+            order.append(key)
+            if let progress, bytesRead - lastProgress >= 1 << 24 {
+                lastProgress = bytesRead
+                progress(bytesRead, reader.totalBytes)
             }
         }
-TRACE("batches done")
-        producing = false  // take() returned nil: the reading thread is done with the reader.
-
         if reader.recordCount == 0 && !reader.hasErrors {
             reader.reportFileProblem("the file holds no records; refusing to make an empty dataset version")
         }
-        let (allProblems, truncated) = Self.merge(reader.problems, problems, maxErrors: options.maxErrors)
-        if reader.hasErrors || !problems.isEmpty {
-            throw EvalDBError.invalidData(errors: allProblems, truncated: truncated || reader.stoppedEarly)
+        if reader.hasErrors {
+            throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly)
         }
 
         // Tombstones for the live examples the file no longer holds.
@@ -337,10 +283,9 @@ TRACE("batches done")
                 removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
             }
         }
-TRACE("tombstones")
         let renames = Self.probableRenames(removed: removed, added: added)
 
-        let hash = hasher.finalize()
+        let hash = reader.datasetHash!
         let sourceSHA256: String
         if path == "-" {
             sourceSHA256 = reader.rawSHA256
@@ -354,7 +299,7 @@ TRACE("tombstones")
             message: options.message, sourcePath: path == "-" ? nil : path, sourceSHA256: sourceSHA256,
             sourceBytes: path == "-" ? nil : reader.bytesRead, gitCommit: options.gitCommit,
             exampleCount: reader.recordCount, counts: counts)
-        let warnings = allProblems.filter(\.isWarning)
+        let warnings = reader.problems.filter(\.isWarning)
 
         if let previous, previous.hash == hash {
             // Same records, same order: nothing was written above but digests of old records.
@@ -377,64 +322,10 @@ TRACE("tombstones")
                 .int(Int64(counts.added)), .int(Int64(counts.changed)), .int(Int64(counts.removed)),
                 .int(Int64(counts.restored)), .int(Int64(counts.unchanged)), lineOrder,
             ])
-TRACE("versions row")
         try db.execute("COMMIT")
         committed = true
         version.counts = counts
-TRACE("committed")
         return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
-    }
-
-    /// The reading thread: reads, checks and hashes each line of the file and hands them over in
-    /// batches. A line whose SHA-256 is a live example's head digest is that example, unchanged.
-    private static func readLines(_ reader: DatasetReader, known: KnownRecords, mayRename: Bool,
-                                  into handoff: Handoff<ImportBatch>) {
-        var batch = ImportBatch()
-        var lineDigest = RecordDigest(SHA256.hash(data: [UInt8]()))
-        var scratch: [UInt8] = []
-        func handOver(final: Bool = false) throws {
-            guard final || batch.bytes.count >= 1 << 20 else { return }
-            batch.bytesRead = reader.bytesRead
-            guard handoff.put(batch) else { throw ImportCancelled() }
-            batch = ImportBatch()
-            batch.bytes.reserveCapacity(1 << 20 + 1 << 16)
-        }
-        do {
-            try reader.read(recognizing: { line in
-                lineDigest = RecordDigest(of: line)
-                return known.isEmpty ? nil : known.key(for: lineDigest)
-            }, known: { key, number, line in
-                let start = batch.bytes.count
-                batch.bytes.append(contentsOf: line)
-                batch.lines.append(ImportLine(line: number, knownKey: key, record: start..<batch.bytes.count, id: 0..<0,
-                                              idColumn: 1, digest: lineDigest, recognizable: true, contentWithoutId: nil))
-                try handOver()
-            }) { record in
-                let digest = record.isCanonicalAsWritten ? lineDigest : RecordDigest(of: record.canonical)
-                let recordStart = batch.bytes.count
-                batch.bytes.append(contentsOf: record.canonical)
-                let idStart = batch.bytes.count
-                batch.bytes.append(contentsOf: record.id)
-                var contentWithoutId: RecordDigest?
-                if mayRename {
-                    scratch.removeAll(keepingCapacity: true)
-                    CanonicalJSON.write(record.tape, object: 0, excluding: "id", to: &scratch)
-                    contentWithoutId = scratch.withUnsafeBufferPointer { RecordDigest(of: $0) }
-                }
-                batch.lines.append(ImportLine(
-                    line: record.line, knownKey: 0, record: recordStart..<idStart, id: idStart..<batch.bytes.count,
-                    idColumn: reader.column(of: record.idOffset), digest: digest,
-                    recognizable: !record.hasWarnings && !record.id.contains { $0 >= 0x80 }, contentWithoutId: contentWithoutId))
-                try handOver()
-            }
-            try handOver(final: true)
-            TRACE("producer finished")
-            handoff.finish()
-        } catch is ImportCancelled {
-            handoff.finish()
-        } catch {
-            handoff.finish(error: error)
-        }
     }
 
     /// The live examples' keys, and (when `recognizing`) the head digests that a line may be
@@ -450,25 +341,6 @@ TRACE("committed")
             if recognizing, let digest = RecordDigest(stored: rows.bytes(1)) { known.insert(digest, key: key) }
         }
         return (known, live)
-    }
-
-    /// The reading thread's problems and the writing thread's, in file order, cut at `maxErrors`
-    /// errors.
-    static func merge(_ first: [DataError], _ second: [DataError], maxErrors: Int) -> ([DataError], truncated: Bool) {
-        guard !second.isEmpty else { return (first, false) }
-        let sorted = (first + second).enumerated().sorted { a, b in
-            a.element.line != b.element.line ? a.element.line < b.element.line : a.offset < b.offset
-        }.map(\.element)
-        var result: [DataError] = []
-        var errors = 0
-        for problem in sorted {
-            if !problem.isWarning {
-                if errors == maxErrors { return (result, true) }
-                errors += 1
-            }
-            result.append(problem)
-        }
-        return (result, false)
     }
 
     /// When the file's raw bytes are those the current version was imported from, the import
@@ -550,7 +422,3 @@ enum FileDigest {
         return reader.rawSHA256
     }
 }
-
-import Foundation
-nonisolated(unsafe) let traceStart = Date()
-func TRACE(_ s: String) { if ProcessInfo.processInfo.environment["EVALDB_TRACE"] != nil { FileHandle.standardError.write("\(String(format: "%.3f", Date().timeIntervalSince(traceStart))) \(s)\n".data(using: .utf8)!) } }
