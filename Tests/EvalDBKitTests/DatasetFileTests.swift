@@ -56,6 +56,29 @@ struct DatasetFileTests {
         #expect(limited.truncated)
     }
 
+    @Test("a file of many chunks is checked in parallel and its problems still come in file order")
+    func manyChunksInOrder() throws {
+        let folder = try TemporaryFolder()
+        let question = String(repeating: "long question ", count: 20)
+        var lines = (1...3000).map { Sample.line(String(format: "ex-%05d", $0), question: question) }
+        for bad in [5, 1500, 2999] { lines[bad - 1] = "{\"id\": \"x\"," }
+        lines[2200 - 1] = lines[10 - 1]  // a duplicate id far from the first
+        let text = lines.joined(separator: "\n") + "\n"
+        #expect(text.utf8.count > 1 << 20)  // several chunks of lines
+        let path = try folder.write("big.jsonl", text)
+        let all = try DatasetFileCheck.check(path: path)
+        #expect(all.errors.map(\.line) == [5, 1500, 2200, 2999])
+        #expect(all.recordCount == 2997)
+        let limited = try DatasetFileCheck.check(path: path, options: .init(maxErrors: 2))
+        #expect(limited.errors.map(\.line) == [5, 1500])
+        #expect(limited.truncated)
+        // Without the bad lines, the hash is that of the file.
+        let good = lines.enumerated().filter { ![4, 1499, 2199, 2998].contains($0.offset) }.map { $0.element + "\n" }.joined()
+        let check = try DatasetFileCheck.check(path: try folder.write("good.jsonl", good))
+        #expect(check.isValid)
+        #expect(check.hash == "sha256:" + sha256Hex(Array(good.utf8)))
+    }
+
     @Test("a record missing a required field, or with a field of the wrong type, is an error naming the field")
     func schemaErrors() throws {
         let folder = try TemporaryFolder()

@@ -189,6 +189,25 @@ struct StoreTests {
         #expect(v2.hash != "sha256:" + sha256Hex(Array(crlf.utf8)))
     }
 
+    @Test("a large next version recognises unchanged lines across chunks and counts the change exactly")
+    func largeNextVersion() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let v1 = Sample.file(count: 8000)
+        _ = try store.importFile(try folder.write("v1.jsonl", v1), options: by())
+        var lines = Sample.file(count: 8000, changing: Set(stride(from: 7, to: 8000, by: 97))).split(separator: "\n").map(String.init)
+        lines.removeSubrange(3000..<3010)
+        lines.append(contentsOf: (1...5).map { Sample.line("new-\($0)") })
+        lines.swapAt(100, 7000)
+        let v2 = lines.joined(separator: "\n") + "\n"
+        let result = try store.importFile(try folder.write("v2.jsonl", v2), options: by())
+        let changed = stride(from: 7, to: 8000, by: 97).filter { !(3001...3010).contains($0) }.count
+        #expect(result.counts == ChangeCounts(added: 5, changed: changed, removed: 10, restored: 0, unchanged: 7990 - changed))
+        #expect(try exportBytes(store, result.version) == Array(v2.utf8))
+        #expect(try exportBytes(store, try #require(try store.version(number: 1))) == Array(v1.utf8))
+        #expect(try store.verify() == [])
+    }
+
     @Test("a dry run reports the counts and writes nothing")
     func dryRun() throws {
         let folder = try TemporaryFolder()
