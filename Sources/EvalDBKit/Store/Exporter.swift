@@ -1,4 +1,10 @@
+import Crypto
 import Foundation
+
+/// Where the hashing thread of an export leaves the dataset hash.
+private final class ExportHash {
+    var hash: String?
+}
 
 extension Store {
     /// Streams the canonical JSONL of `version`, in its line order, to `sink` in chunks of about
@@ -7,19 +13,38 @@ extension Store {
     @discardableResult
     public func export(_ version: DatasetVersion, progress: ((Int) -> Void)? = nil,
                        to sink: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> String {
-        try database.readTransaction {
-            var hasher = DatasetHasher()
+        // The written chunks are hashed on a thread of their own.
+        let toHash = Handoff<[UInt8]>(limit: 4)
+        let hashed = Unchecked(ExportHash())
+        let hashing = DispatchGroup()
+        hashing.enter()
+        startThread {
+            defer { hashing.leave() }
+            var hasher = SHA256()
+            while let chunk = try? toHash.take() { hasher.update(data: chunk) }
+            hashed.value.hash = "sha256:" + hasher.finalize().hexString
+        }
+        defer {
+            toHash.finish()
+            hashing.wait()
+        }
+        return try database.readTransaction {
+            var lineCount = 0
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 20 + 1 << 16)
+            func flush() throws {
+                try buffer.withUnsafeBufferPointer(sink)
+                _ = toHash.put(buffer)
+                buffer = []
+                buffer.reserveCapacity(1 << 20 + 1 << 16)
+            }
             func emit(_ record: UnsafeRawBufferPointer) throws {
-                let line = UnsafeBufferPointer(start: record.baseAddress?.assumingMemoryBound(to: UInt8.self), count: record.count)
-                hasher.add(line: line)
-                buffer.append(contentsOf: line)
+                buffer.append(contentsOf: UnsafeBufferPointer(start: record.baseAddress?.assumingMemoryBound(to: UInt8.self), count: record.count))
                 buffer.append(0x0A)
+                lineCount += 1
                 if buffer.count >= 1 << 20 {
-                    try buffer.withUnsafeBufferPointer(sink)
-                    buffer.removeAll(keepingCapacity: true)
-                    progress?(hasher.lineCount)
+                    try flush()
+                    progress?(lineCount)
                 }
             }
             let isCurrent = try currentVersion()?.number == version.number
@@ -66,8 +91,10 @@ extension Store {
                     lookup.reset()
                 }
             }
-            if !buffer.isEmpty { try buffer.withUnsafeBufferPointer(sink) }
-            return hasher.finalize()
+            if !buffer.isEmpty { try flush() }
+            toHash.finish()
+            hashing.wait()
+            return hashed.value.hash!
         }
     }
 
