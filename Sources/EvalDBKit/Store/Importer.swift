@@ -100,10 +100,10 @@ extension Store {
         let reader = try DatasetReader(path: path, options: readerOptions)
         let (known, live) = try loadLiveExamples(capacity: previous?.exampleCount ?? 0, recognizing: !options.strict)
 
-        let lookup = try db.prepare("""
-            SELECT e.key, r.kind, r.sha256, length(e.head_sha256) = 0 FROM examples e JOIN revisions r ON r.rev = e.head
-            WHERE e.id = ?
-            """)
+        // The head's kind and digest come from `examples` alone (no read of the old record's page)
+        // unless the head is a record that must be re-read every time (an empty head_sha256).
+        let lookup = try db.prepare("SELECT key, head_sha256, head FROM examples WHERE id = ?")
+        let revisionDigest = try db.prepare("SELECT sha256 FROM revisions WHERE rev = ?")
         let lastLive = try db.prepare("""
             SELECT sha256 FROM revisions WHERE example = ? AND kind != 'removed' ORDER BY version DESC, rev DESC LIMIT 1
             """)
@@ -166,15 +166,21 @@ extension Store {
                 try lookup.bind(bytes: UnsafeRawBufferPointer(record.id), at: 1, asText: true)
                 if try lookup.step() {
                     let key = lookup.int(0)
-                    let kind = lookup.text(1)
-                    let headDigest = lookup.isNull(2) ? nil : RecordDigest(stored: lookup.bytes(2))
-                    let headUnrecognizable = lookup.int(3) != 0
+                    let isRemoved = lookup.isNull(1)
+                    let headUnrecognizable = !isRemoved && lookup.bytes(1).isEmpty
+                    var headDigest = isRemoved ? nil : RecordDigest(stored: lookup.bytes(1))
+                    let head = lookup.int(2)
                     lookup.reset()
                     if seen.contains(key) {
                         report(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
                         return nil
                     }
-                    if kind != "removed" {
+                    if headUnrecognizable {
+                        try revisionDigest.bind([.int(head)])
+                        if try revisionDigest.step() { headDigest = RecordDigest(stored: revisionDigest.bytes(0)) }
+                        revisionDigest.reset()
+                    }
+                    if !isRemoved {
                         seenPreviouslyLive += 1
                         if headDigest == record.digest {
                             counts.unchanged += 1
