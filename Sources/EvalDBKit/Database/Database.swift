@@ -9,7 +9,6 @@ let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 public final class Database {
     let handle: OpaquePointer
     public let path: String
-    private let busyTimeout: Int32
 
     public enum Mode: Sendable { case readWrite, readOnly }
 
@@ -27,9 +26,8 @@ public final class Database {
         }
         handle = db
         self.path = path
-        busyTimeout = busyTimeoutMilliseconds
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, busyTimeout)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         var unused: Int32 = 0
         _ = evaldb_sqlite3_db_config_int(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, &unused)
         _ = evaldb_sqlite3_db_config_int(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &unused)
@@ -37,7 +35,7 @@ public final class Database {
             // 16 KiB pages for a new database (no effect on an existing one): records of about a
             // kilobyte waste less space, and a first import writes fewer, larger pages.
             try execute("PRAGMA page_size = 16384")
-            if try scalarText("PRAGMA journal_mode") != "wal" { useWriteAheadLog() }
+            if try scalarText("PRAGMA journal_mode") != "wal" { try execute("PRAGMA journal_mode = WAL") }
             // FULL: a commit is on disk before `import` reports it (survives power loss in WAL mode).
             try execute("PRAGMA synchronous = FULL")
         }
@@ -47,28 +45,6 @@ public final class Database {
 
     deinit {
         sqlite3_close_v2(handle)
-    }
-
-    /// Switches the database to WAL, unless another connection is in the middle of a first import
-    /// (see `withRollbackJournal`), which switches it back when done: then this connection reads
-    /// and writes in the rollback journal mode meanwhile, rather than wait.
-    private func useWriteAheadLog() {
-        sqlite3_busy_timeout(handle, 0)
-        defer { sqlite3_busy_timeout(handle, busyTimeout) }
-        _ = try? execute("PRAGMA journal_mode = WAL")
-    }
-
-    /// Runs `body` with a rollback journal instead of the WAL when no other connection has the
-    /// database open, else as it is. For a first import into an empty database: new pages are not
-    /// journaled, so the data is written once instead of twice (to the WAL, then into the database),
-    /// and a crash still leaves the database as it was (the journal is rolled back on next open).
-    public func withRollbackJournal<T>(_ body: () throws -> T) throws -> T {
-        sqlite3_busy_timeout(handle, 0)
-        let mode = try? scalarText("PRAGMA journal_mode = DELETE")
-        sqlite3_busy_timeout(handle, busyTimeout)
-        guard mode == "delete" else { return try body() }
-        defer { useWriteAheadLog() }
-        return try body()
     }
 
     /// Runs one or more statements that return no rows.

@@ -68,18 +68,9 @@ extension Store {
     /// with other content it is refused unless `allowReuse`.
     public func importFile(_ path: String, options: ImportOptions,
                            progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil) throws -> ImportResult {
-        let current = try currentVersion()
-        if let unchanged = try unchangedFastPath(path, current: current, options: options) {
+        if let unchanged = try unchangedFastPath(path, current: try currentVersion(), options: options) {
             return unchanged
         }
-        if current == nil && !options.dryRun {
-            return try database.withRollbackJournal { try importLines(path, options: options, progress: progress) }
-        }
-        return try importLines(path, options: options, progress: progress)
-    }
-
-    private func importLines(_ path: String, options: ImportOptions,
-                             progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)?) throws -> ImportResult {
         let db = database
         try db.execute("BEGIN IMMEDIATE")
         var committed = false
