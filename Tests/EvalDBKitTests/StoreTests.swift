@@ -257,6 +257,41 @@ struct StoreTests {
         #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == 3)
     }
 
+    @Test("a reader does not wait on a writer: it reads the last committed version while an import is under way")
+    func readerDoesNotWaitOnWriter() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        // A writer in the middle of a transaction, holding the write lock.
+        try store.database.execute("BEGIN IMMEDIATE")
+        try store.database.execute("INSERT INTO examples(key, id, head, head_sha256) VALUES (99, 'pending', 1, NULL)")
+        defer { try? store.database.execute("ROLLBACK") }
+        // A reader with no busy timeout at all: any wait would fail at once with SQLITE_BUSY.
+        let reader = try Database(path: store.path, busyTimeoutMilliseconds: 0)
+        #expect(try reader.scalarInt("SELECT count(*) FROM versions") == 1)
+        #expect(try reader.scalarInt("SELECT count(*) FROM examples") == 3)
+    }
+
+    @Test("two writers at once both succeed, one after the other")
+    func writersQueue() throws {
+        let folder = try TemporaryFolder()
+        let first = try folder.store()
+        _ = try first.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        try first.database.execute("BEGIN IMMEDIATE")
+        let path = first.path
+        let v2 = try folder.write("v2.jsonl", Sample.file(count: 4))
+        let outcome = Unchecked(ResultBox())
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            outcome.value.result = Result { try Store(path: path).importFile(v2, options: by()).version.number }
+            done.signal()
+        }.start()
+        Thread.sleep(forTimeInterval: 0.3)  // the second writer is waiting on the busy timeout
+        try first.database.execute("COMMIT")
+        done.wait()
+        #expect(try outcome.value.result?.get() == 2)
+    }
+
     @Test("verify finds a tampered revision")
     func verifyFindsTampering() throws {
         let folder = try TemporaryFolder()
@@ -294,4 +329,8 @@ struct StoreTests {
         #expect(try store.resolveVersion(String(v2.hash.dropFirst(7).prefix(10))) == v2)
         #expect(throws: EvalDBError.self) { try store.resolveVersion("3") }
     }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var result: Result<Int, any Error>?
 }
