@@ -8,11 +8,7 @@ struct CanonicalJSONTests {
     func matchesPythonFixtures() throws {
         let cases = try Fixtures.jsonLines("canonical_cases.jsonl").filter { $0["canonical"] != nil }
         #expect(cases.count > 400)
-        for entry in cases {
-            let input = entry["input"] as! String
-            let expected = entry["canonical"] as! String
-            #expect((try? CanonicalJSON.canonicalize(input)) == expected, "input: \(input)")
-        }
+        expectCanonicalForms(cases, "fixture")
     }
 
     @Test("knows a text is canonical as written exactly when Python would print it the same")
@@ -49,10 +45,15 @@ struct CanonicalJSONTests {
         let output = try Python.run([Fixtures.url("make_fixtures.py").path, "--random", String(seed), "300"])
         let cases = try Fixtures.linesAsObjects(output)
         #expect(cases.count == 300)
+        expectCanonicalForms(cases, "seed \(seed)")
+    }
+
+    /// Each `{"input", "canonical"}` case canonicalises to Python's text.
+    private func expectCanonicalForms(_ cases: [[String: Any]], _ origin: String) {
         for entry in cases {
             let input = entry["input"] as! String
             let expected = entry["canonical"] as! String
-            #expect((try? CanonicalJSON.canonicalize(input)) == expected, "seed \(seed), input: \(input)")
+            #expect((try? CanonicalJSON.canonicalize(input)) == expected, "\(origin), input: \(input)")
         }
     }
 
