@@ -72,6 +72,22 @@ struct CanonicalJSONTests {
         }
     }
 
+    @Test("takes a short plain decimal as written only when Python's repr would print it the same")
+    func shortDecimalsAsWritten() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let integer = ["0", "-0", String(Int.random(in: 1...999_999, using: &generator)), String(Int.random(in: 1...99, using: &generator))]
+                .randomElement(using: &generator)!
+            let zeros = String(repeating: "0", count: Int.random(in: 0...5, using: &generator))
+            let digits = String(UInt64.random(in: 0...999_999_999_999, using: &generator))
+            let text = integer + "." + zeros + String(digits.prefix(Int.random(in: 1...digits.count, using: &generator)))
+            let slow = PythonFloat.repr(Double(text)!)
+            let fast = Array(text.utf8).withUnsafeBufferPointer { PythonFloat.isReprAsWritten($0) }
+            if fast { #expect(slow == text, "\(text) taken as written, but repr gives \(slow)") }
+            #expect(try CanonicalJSON.canonicalize(text) == slow, "\(text)")
+        }
+    }
+
     @Test("sorts keys by code point, not by Swift's String ordering")
     func codePointKeyOrder() throws {
         // Precomposed é (U+00E9) and decomposed e + U+0301 are different keys; U+FFFF sorts before

@@ -394,7 +394,8 @@ private struct LineChecker {
             contentWithoutId = scratch.withUnsafeBufferPointer { RecordDigest(of: $0) }
         }
         result.records.append(.init(line: raw.number, record: recordStart..<idStart, id: idStart..<result.bytes.count,
-                                    idColumn: Self.column(of: Int(tape.nodes[idNode].source), in: line),
+                                    idColumn: tape.isCanonical  // then all ASCII: a byte is a column
+                                        ? Int(tape.nodes[idNode].source) + 1 : Self.column(of: Int(tape.nodes[idNode].source), in: line),
                                     hasWarnings: hasWarnings, digest: digest, known: 0, contentWithoutId: contentWithoutId))
     }
 

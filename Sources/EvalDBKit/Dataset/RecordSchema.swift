@@ -15,7 +15,7 @@ public enum RecordSchema {
     }
 
     /// Checks the record held by `tape` (root node 0) and returns the node of its id when the id is
-    /// valid. Problems are appended in the order of the line.
+    /// valid. Problems are appended in the order of the line. Allocates nothing for a valid record.
     public static func check(_ tape: JSONTape, problems: inout [Problem]) -> Int? {
         let root = tape.nodes[0]
         guard root.kind == .object else {
@@ -23,74 +23,97 @@ public enum RecordSchema {
             return nil
         }
         // The value node of each required field, found by comparing key bytes (no String per key).
-        var found = [Int](repeating: -1, count: requiredFields.count)
-        var child = 1
-        let end = Int(root.length)
-        while child < end {
-            let key = child, value = child + 1
-            child = tape.next(after: value)
-            let keyBytes = tape.bytes(key)
-            guard let field = requiredFieldBytes.firstIndex(where: { $0.elementsEqual(keyBytes) }) else {
-                problems.append(.init(offset: Int(tape.nodes[key].source),
-                                      message: "unknown top-level field \(quoted(tape.string(key))) (kept as it is; --strict makes this an error)",
-                                      isWarning: true))
-                continue
+        var found = (-1, -1, -1, -1, -1, -1, -1, -1, -1)
+        return withUnsafeMutableBytes(of: &found) { raw in
+            let found = raw.bindMemory(to: Int.self)
+            var child = 1
+            let end = Int(root.length)
+            while child < end {
+                let key = child, value = child + 1
+                child = tape.next(after: value)
+                guard let field = fieldIndex(tape.bytes(key)) else {
+                    problems.append(.init(offset: Int(tape.nodes[key].source),
+                                          message: "unknown top-level field \(quoted(tape.string(key))) (kept as it is; --strict makes this an error)",
+                                          isWarning: true))
+                    continue
+                }
+                found[field] = value
             }
-            found[field] = value
-        }
-        var idNode: Int?
-        let missing = requiredFields.indices.filter { found[$0] < 0 }.map { quoted(requiredFields[$0]) }
-        if !missing.isEmpty {
-            let fields = missing.count == 1 ? "field \(missing[0])" : "fields \(missing.joined(separator: ", "))"
-            problems.append(.init(offset: Int(root.source), message: "missing required \(fields)", isWarning: false))
-        }
-        for (index, field) in requiredFields.enumerated() {
-            let value = found[index]
-            guard value >= 0 else { continue }
-            if let message = checkField(field, value, tape) {
-                problems.append(.init(offset: Int(tape.nodes[value].source), message: message, isWarning: false))
-            } else if field == "id" {
-                idNode = value
+            if found.contains(-1) {
+                let missing = requiredFields.indices.filter { found[$0] < 0 }.map { quoted(requiredFields[$0]) }
+                let fields = missing.count == 1 ? "field \(missing[0])" : "fields \(missing.joined(separator: ", "))"
+                problems.append(.init(offset: Int(root.source), message: "missing required \(fields)", isWarning: false))
             }
+            var idNode: Int?
+            for field in 0..<requiredFields.count {
+                let value = found[field]
+                guard value >= 0 else { continue }
+                if let message = checkField(field, value, tape) {
+                    problems.append(.init(offset: Int(tape.nodes[value].source), message: message, isWarning: false))
+                } else if field == 0 {
+                    idNode = value
+                }
+            }
+            return idNode
         }
-        return idNode
     }
 
-    private static func checkField(_ field: String, _ value: Int, _ tape: JSONTape) -> String? {
+    /// The index in `requiredFields` of a key, by its bytes.
+    private static func fieldIndex(_ key: ArraySlice<UInt8>) -> Int? {
+        for (index, field) in requiredFieldBytes.enumerated() where field.count == key.count && field.elementsEqual(key) {
+            return index
+        }
+        return nil
+    }
+
+    /// Why the value of required field number `field` is not valid, or nil.
+    private static func checkField(_ field: Int, _ value: Int, _ tape: JSONTape) -> String? {
         let kind = tape.nodes[value].kind
+        let name = requiredFields[field]
         switch field {
-        case "id":
+        case 0:  // id
             guard kind == .string else { return "\"id\" must be a string, found \(describe(kind))" }
+            let bytes = tape.bytes(value)
+            if !bytes.isEmpty, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return nil }  // printable ASCII, no space
             return checkId(tape.string(value))
-        case "input", "expected_output":
-            return kind == .null ? "\(quoted(field)) must not be null" : nil
-        case "context":
+        case 1, 3:  // input, expected_output
+            return kind == .null ? "\(quoted(name)) must not be null" : nil
+        case 2:  // context
             return nil
-        case "labels":
+        case 4:  // labels
             guard kind == .object else { return "\"labels\" must be an object, found \(describe(kind))" }
-            for (key, labelValue) in tape.members(value) {
-                let labelKind = tape.nodes[labelValue].kind
-                switch labelKind {
+            var child = value + 1
+            let end = Int(tape.nodes[value].length)
+            while child < end {
+                let key = child, labelValue = child + 1
+                child = tape.next(after: labelValue)
+                switch tape.nodes[labelValue].kind {
                 case .string, .integer, .float, .true, .false, .null: continue
                 case .array:
-                    if let bad = tape.elements(labelValue).first(where: { tape.nodes[$0].kind != .string }) {
-                        return "label \(quoted(tape.string(key))) must be a list of strings; it holds \(describe(tape.nodes[bad].kind))"
+                    var element = labelValue + 1
+                    let elementsEnd = Int(tape.nodes[labelValue].length)
+                    while element < elementsEnd {
+                        let elementKind = tape.nodes[element].kind
+                        if elementKind != .string {
+                            return "label \(quoted(tape.string(key))) must be a list of strings; it holds \(describe(elementKind))"
+                        }
+                        element += 1
                     }
                 case .object:
                     return "label \(quoted(tape.string(key))) must be a string, number, boolean, null or list of strings, found an object"
                 }
             }
             return nil
-        case "source":
+        case 5:  // source
             guard kind == .string else { return "\"source\" must be a string, found \(describe(kind))" }
-            return tape.bytes(value).isEmpty ? "\"source\" must not be empty" : nil
-        case "author":
+            return tape.nodes[value].length == 0 ? "\"source\" must not be empty" : nil
+        case 6:  // author
             return kind == .string ? nil : "\"author\" must be a string, found \(describe(kind))"
-        case "created_at":
+        case 7:  // created_at
             guard kind == .string else { return "\"created_at\" must be an ISO 8601 date string, found \(describe(kind))" }
-            return ISO8601.isDateOrDateTime(Array(tape.bytes(value)))
+            return tape.bytes(value).withUnsafeBufferPointer(ISO8601.isDateOrDateTime)
                 ? nil : "\"created_at\" must be an ISO 8601 date or date-time (like 2026-04-16 or 2026-04-16T09:30:00Z), found \(quoted(tape.string(value)))"
-        case "notes":
+        case 8:  // notes
             return kind == .string || kind == .null ? nil : "\"notes\" must be a string or null, found \(describe(kind))"
         default:
             return nil
@@ -127,7 +150,7 @@ public enum RecordSchema {
 /// ISO 8601 dates (`2026-04-16`) and date-times (`2026-04-16T09:30`, `...:00`, `...:00.123`, with
 /// `Z` or an offset like `+02:00`), as Python's `datetime.fromisoformat` reads them.
 enum ISO8601 {
-    static func isDateOrDateTime(_ text: [UInt8]) -> Bool {
+    static func isDateOrDateTime(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         func digits(_ count: Int) -> Int? {
             guard i + count <= text.count else { return nil }

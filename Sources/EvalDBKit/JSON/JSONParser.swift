@@ -428,7 +428,10 @@ public struct JSONParser: ~Copyable {
         }
         let text = UnsafeBufferPointer(start: base + start, count: position - start)
         let arenaStart = tape.arena.count
-        if isFloat {
+        if isFloat && PythonFloat.isReprAsWritten(text) {
+            tape.arena.append(contentsOf: text)  // the common case: no conversion needed
+            tape.nodes.append(.init(kind: .float, start: Int32(arenaStart), length: Int32(text.count), source: Int32(start)))
+        } else if isFloat {
             guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else {
                 position = start
                 throw failure("number overflows a double")
