@@ -35,13 +35,19 @@ struct Import: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let store = try database.open()
         let who = author ?? Git.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         let options = ImportOptions(
             author: who, message: message, dryRun: dryRun, strict: input.strict, allowReuse: allowReuse,
             maxErrors: max(1, input.maxErrors), gitCommit: Git.commitOfCleanFile(file))
         let progress = Output.Progress("importing \(file)")
-        let result = try store.importFile(file, options: options) { progress.update(bytes: $0, of: $1) }
+        let result: ImportResult
+        if !dryRun && !FileManager.default.fileExists(atPath: database.path) {
+            result = try Store.importIntoNewDatabase(at: database.path, file: file, options: options) {
+                progress.update(bytes: $0, of: $1)
+            }.1
+        } else {
+            result = try database.open().importFile(file, options: options) { progress.update(bytes: $0, of: $1) }
+        }
         progress.finish()
         Output.problems(result.warnings)
         let version = result.version

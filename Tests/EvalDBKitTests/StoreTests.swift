@@ -36,6 +36,36 @@ struct StoreTests {
         #expect(try exportBytes(store, result.version) == bytes)
     }
 
+    @Test("a first import into a database that does not exist builds it aside and links it into place, in WAL mode")
+    func importIntoNewDatabase() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("db/evaldb.sqlite")
+        let text = Sample.file(count: 40)
+        let (store, result) = try Store.importIntoNewDatabase(at: path, file: try folder.write("g.jsonl", text), options: by())
+        #expect(result.outcome == .created)
+        #expect(result.counts == ChangeCounts(added: 40))
+        #expect(try exportBytes(store, result.version) == Array(text.utf8))
+        #expect(try store.database.scalarText("PRAGMA journal_mode") == "wal")
+        #expect(try store.verify() == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("db")).filter { $0.contains("building") }.isEmpty)
+        // Someone else made the database meanwhile: the import goes into theirs.
+        let other = folder.file("other.sqlite")
+        _ = try Store(path: other)
+        let (theirs, second) = try Store.importIntoNewDatabase(at: other, file: folder.file("g.jsonl"), options: by())
+        #expect(second.version.number == 1)
+        #expect(try theirs.versions().count == 1)
+    }
+
+    @Test("a failed first import into a new database leaves no database behind")
+    func failedImportIntoNewDatabase() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("db/evaldb.sqlite")
+        let bad = try folder.write("bad.jsonl", Sample.line("a") + "\n{\n")
+        #expect(dataErrors { _ = try Store.importIntoNewDatabase(at: path, file: bad, options: by()) }?.map(\.line) == [2])
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("db")).isEmpty)
+    }
+
     @Test("a non-canonical file imports and exports in canonical form")
     func nonCanonicalImportExportsCanonical() throws {
         let folder = try TemporaryFolder()

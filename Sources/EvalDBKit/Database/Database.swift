@@ -1,4 +1,9 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `SQLITE_TRANSIENT` is a macro Swift does not import: SQLite copies the bound bytes.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -10,13 +15,18 @@ public final class Database {
     let handle: OpaquePointer
     public let path: String
 
-    public enum Mode: Sendable { case readWrite, readOnly }
+    public enum Mode: Sendable {
+        case readWrite, readOnly
+        /// A database file that nobody else knows of yet (see `Store.importIntoNewDatabase`): no
+        /// journal and no syncing while it is built; `finishBuilding()` makes it an ordinary one.
+        case building
+    }
 
     /// Opens (and with `.readWrite` creates) the database at `path`, with WAL, foreign keys and a
     /// busy timeout so that concurrent commands wait for each other instead of failing.
     public init(path: String, mode: Mode = .readWrite, busyTimeoutMilliseconds: Int32 = 60_000) throws {
         var db: OpaquePointer?
-        let flags = (mode == .readWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY)
+        let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
@@ -31,7 +41,11 @@ public final class Database {
         var unused: Int32 = 0
         _ = evaldb_sqlite3_db_config_int(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, &unused)
         _ = evaldb_sqlite3_db_config_int(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &unused)
-        if mode == .readWrite {
+        if mode == .building {
+            try execute("PRAGMA page_size = 16384")
+            try execute("PRAGMA journal_mode = OFF")
+            try execute("PRAGMA synchronous = OFF")
+        } else if mode == .readWrite {
             // 16 KiB pages for a new database (no effect on an existing one): records of about a
             // kilobyte waste less space, and a first import writes fewer, larger pages.
             try execute("PRAGMA page_size = 16384")
@@ -45,6 +59,16 @@ public final class Database {
 
     deinit {
         sqlite3_close_v2(handle)
+    }
+
+    /// Makes a database built with `.building` an ordinary one: WAL, and everything on disk.
+    func finishBuilding() throws {
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = FULL")
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw DatabaseError(resultCode: SQLITE_CANTOPEN, message: "cannot reopen \(path)", sql: nil) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw DatabaseError(resultCode: SQLITE_IOERR, message: "cannot sync \(path)", sql: nil) }
     }
 
     /// Runs one or more statements that return no rows.

@@ -9,7 +9,11 @@ public final class Store {
     public var path: String { database.path }
 
     /// Opens the database at `path`, creating it (and its folder) on first use, and migrates it.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, mode: .readWrite)
+    }
+
+    init(path: String, mode: Database.Mode) throws {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
             do {
@@ -18,7 +22,7 @@ public final class Store {
                 throw EvalDBError.cannotWrite(path: folder, reason: error.localizedDescription)
             }
         }
-        database = try Database(path: path)
+        database = try Database(path: path, mode: mode)
         try Migrator.embedded.migrate(database)
     }
 

@@ -1,0 +1,63 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Store {
+    /// Imports `file` as the first version of a database at `path` that does not exist yet, and
+    /// returns the opened database with what the import did.
+    ///
+    /// The database is built privately beside `path`, with no journal and no syncing (until it is
+    /// linked into place it is nobody's: a failure or a crash only leaves a file to delete), then
+    /// synced, switched to WAL and linked into place in one atomic step. The data is written once,
+    /// not twice as through the WAL. When someone else has created `path` meanwhile, the import
+    /// is made into theirs instead, the ordinary way.
+    public static func importIntoNewDatabase(at path: String, file: String, options: ImportOptions,
+                                             progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil)
+        throws -> (Store, ImportResult)
+    {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw EvalDBError.cannotWrite(path: folder, reason: error.localizedDescription)
+            }
+        }
+        removeAbandonedBuilds(of: url)
+        let building = path + buildSuffix + String(getpid())
+        unlink(building)
+        defer { unlink(building) }
+        var result: ImportResult
+        do {
+            let store = try Store(path: building, mode: .building)
+            result = try store.importFile(file, options: options, progress: progress)
+            try store.database.finishBuilding()
+        }  // closed here
+        if link(building, path) == 0 {
+            return (try Store(path: path), result)
+        }
+        guard errno == EEXIST else {
+            throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        let store = try Store(path: path)
+        result = try store.importFile(file, options: options, progress: progress)
+        return (store, result)
+    }
+
+    private static let buildSuffix = ".building-"
+
+    /// Deletes what builds by processes that no longer run left behind (after a crash, say).
+    private static func removeAbandonedBuilds(of url: URL) {
+        let folder = url.deletingLastPathComponent()
+        let prefix = url.lastPathComponent + buildSuffix
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(folder.appendingPathComponent(name).path)
+        }
+    }
+}
