@@ -16,7 +16,8 @@ struct EvalDB: ParsableCommand {
               evaldb versions
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self]
+        subcommands: [Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self,
+                      Log.self, BlameCommand.self, Show.self, Diff.self]
     )
 
     /// Parses the command line, runs the command, and maps every outcome to the spec's exit statuses.

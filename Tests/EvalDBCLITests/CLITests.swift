@@ -224,6 +224,34 @@ struct CLITests {
         #expect(try cli.run(["versions", "--format", "jsonl"]).output.split(separator: "\n").count == 1)
     }
 
+    @Test("log, show, blame and diff answer per id and field, and exit 1 for an id that is not there")
+    func historyCommands() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.write("g.jsonl", record("a") + record("b"))
+        _ = try cli.run(["import", "g.jsonl", "--author", "ana"])
+        try cli.write("g.jsonl", record("a", "changed?") + record("c"))
+        _ = try cli.run(["import", "g.jsonl", "--author", "sam"])
+        let log = try cli.run(["log", "a", "-p"])
+        #expect(log.status == 0)
+        #expect(log.output.hasPrefix("version 2  changed"))
+        #expect(log.output.contains("+ \"changed?\""))
+        #expect(try cli.run(["show", "a", "--version", "1"]).stdout == Data(record("a").utf8))
+        let removed = try cli.run(["show", "b"])
+        #expect(removed.status == 1)
+        #expect(removed.stderr.contains("removed in version 2"))
+        #expect(try cli.run(["show", "nope"]).status == 1)
+        #expect(try cli.run(["log", "nope"]).status == 1)
+        let blame = try JSONSerialization.jsonObject(with: try cli.run(["blame", "a", "--format", "json"]).stdout) as! [[String: Any]]
+        let input = try #require(blame.first { $0["field"] as? String == "input" })
+        #expect(input["author"] as? String == "sam" && input["version"] as? Int == 2)
+        let diff = try cli.run(["diff", "1", "2"])
+        #expect(diff.status == 0)
+        #expect(diff.output.contains("+ c") && diff.output.contains("- b") && diff.output.contains("~ a: input"))
+        try cli.write("next.jsonl", record("a", "changed?") + record("c") + record("d"))
+        #expect(try cli.run(["diff", "next.jsonl", "--stat"]).output.hasPrefix("diff version 2 -> next.jsonl: 1 added, 0 changed, 0 removed, 2 unchanged"))
+    }
+
     @Test("UPDATE and DELETE on revisions fail in the sqlite3 shell",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
     func sqliteShellCannotRewriteHistory() throws {

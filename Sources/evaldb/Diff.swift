@@ -1,0 +1,89 @@
+import ArgumentParser
+import EvalDBKit
+import Foundation
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show which ids were added, removed or changed between two datasets.",
+        discussion: """
+            A and B are each a version number, a hash or unique hash prefix (with or without \
+            sha256:), or a dataset file. `diff FILE` alone shows what importing FILE would do. \
+            Changed ids list the fields and label keys that changed (-p: with their values); removed \
+            and added ids with identical records are reported as suspected renames (and still counted \
+            as one removed and one added). Exit status 0 whether or not they differ.
+
+            Examples:
+              evaldb diff 1 2
+              evaldb diff evals/data/v0/golden.jsonl
+              evaldb diff 3 evals/data/v0/golden.jsonl -p --format json
+            """)
+
+    @Argument(help: "The old side (or, alone, a file to compare with the current version).")
+    var a: String
+
+    @Argument(help: "The new side.")
+    var b: String?
+
+    @Flag(name: .customShort("p"), help: "Print each changed field's old and new value.")
+    var patch = false
+
+    @Flag(help: "Print only the counts.")
+    var stat = false
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
+
+    func run() throws {
+        let store = try database.open()
+        let old: DiffSide, new: DiffSide
+        if let b {
+            old = try side(a, store)
+            new = try side(b, store)
+        } else {
+            old = .version(try store.resolveVersion("current"))
+            new = .file(a)
+        }
+        let diff = try store.diff(old, new)
+        switch format.format {
+        case .json, .jsonl:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = format.format == .json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+            Output.stdout(String(decoding: try encoder.encode(diff), as: UTF8.self))
+            return
+        case .csv:
+            var listing = Listing(columns: ["id", "status", "fields"])
+            for id in diff.added { listing.rows.append([.text(id), .text("added"), .null]) }
+            for id in diff.removed { listing.rows.append([.text(id), .text("removed"), .null]) }
+            for changed in diff.changed {
+                listing.rows.append([.text(changed.id), .text("changed"), .text(changed.changes.map(\.path).joined(separator: " "))])
+            }
+            Output.stdout(listing.render(.csv))
+            return
+        case .table:
+            break
+        }
+        Output.stdout("diff \(Terminal.sanitized(diff.from)) -> \(Terminal.sanitized(diff.to)): \(diff.added.count) added, \(diff.changed.count) changed, \(diff.removed.count) removed, \(diff.unchanged) unchanged\(diff.reordered ? ", lines reordered" : "")")
+        if stat { return }
+        for id in diff.added { Output.stdout("+ \(Terminal.sanitized(id))") }
+        for id in diff.removed { Output.stdout("- \(Terminal.sanitized(id))") }
+        for changed in diff.changed {
+            Output.stdout("~ \(Terminal.sanitized(changed.id)): \(changed.changes.map(\.path).joined(separator: ", "))")
+            if patch {
+                for change in changed.changes {
+                    Output.stdout("    \(change.path)")
+                    if let old = change.old { Output.stdout("      - \(Terminal.sanitized(folded(old, width: 400)))") }
+                    if let new = change.new { Output.stdout("      + \(Terminal.sanitized(folded(new, width: 400)))") }
+                }
+            }
+        }
+        for rename in diff.renames {
+            Output.stdout("suspected rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to))")
+        }
+    }
+
+    /// A version when `spec` names one, else a file.
+    private func side(_ spec: String, _ store: Store) throws -> DiffSide {
+        if spec == "-" || FileManager.default.fileExists(atPath: spec) { return .file(spec) }
+        return .version(try store.resolveVersion(spec))
+    }
+}

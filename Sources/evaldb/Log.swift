@@ -1,0 +1,68 @@
+import ArgumentParser
+import EvalDBKit
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the revisions of one example, newest first.",
+        discussion: """
+            Each revision: version, date, who, kind (added, changed, removed, restored) and the fields \
+            and label keys it changed; -p also prints each changed value, old and new.
+
+            Examples:
+              evaldb log booking-lookup-001
+              evaldb log booking-lookup-001 -p
+            """)
+
+    @Argument(help: "The example's id (compared byte for byte).")
+    var id: String
+
+    @Flag(name: .customShort("p"), help: "Print each changed field's old and new value.")
+    var patch = false
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
+
+    func run() throws {
+        let history = try database.open().revisions(of: id)
+        guard !history.isEmpty else {
+            Output.error("no example has the id \(Terminal.sanitized(id))")
+            throw ExitCode(1)
+        }
+        // The changes of each revision against the live revision before it.
+        var entries: [(revision: ExampleRevision, changes: [FieldChange])] = []
+        var previous: RecordFields?
+        for revision in history {
+            let fields = revision.record.map(RecordFields.init(record:))
+            entries.append((revision, revision.kind == .removed ? [] : FieldChange.between(previous, fields)))
+            if let fields { previous = fields }
+        }
+        entries.reverse()
+        if format.format != .table {
+            var listing = Listing(columns: ["version", "rev", "date", "author", "kind", "fields", "commit", "message"])
+            for (revision, changes) in entries {
+                listing.rows.append([.int(revision.version), .int(revision.rev), .text(revision.date), .text(revision.author),
+                                     .text(revision.kind.rawValue), .text(changes.map(\.path).joined(separator: " ")),
+                                     revision.gitCommit.map { .text($0) } ?? .null, revision.message.map { .text($0) } ?? .null])
+            }
+            Output.stdout(listing.render(format.format))
+            return
+        }
+        for (revision, changes) in entries {
+            var heading = "version \(revision.version)  \(revision.kind.rawValue)  \(revision.date)  \(Terminal.sanitized(revision.author))"
+            if let commit = revision.gitCommit { heading += "  commit \(commit.prefix(10))" }
+            Output.stdout(heading)
+            if let message = revision.message { Output.stdout("    \(Terminal.sanitized(message))") }
+            if revision.kind == .changed || revision.kind == .restored {
+                Output.stdout("    fields: \(changes.isEmpty ? "(none)" : changes.map(\.path).joined(separator: ", "))")
+            }
+            if patch && revision.kind != .removed {
+                for change in changes {
+                    Output.stdout("    \(change.path)")
+                    if let old = change.old { Output.stdout("      - \(Terminal.sanitized(folded(old, width: 400)))") }
+                    if let new = change.new { Output.stdout("      + \(Terminal.sanitized(folded(new, width: 400)))") }
+                }
+            }
+            Output.stdout("")
+        }
+    }
+}
