@@ -269,7 +269,7 @@ extension Store {
                 guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
                 let id = head.text(0)
                 var content: [UInt8] = []
-                if let tape = try? JSONParser.parse(head.text(1)) {
+                if !added.isEmpty, let tape = try? JSONParser.parse(head.text(1)) {  // for rename detection
                     CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
                 }
                 head.reset()
