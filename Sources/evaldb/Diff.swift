@@ -68,13 +68,7 @@ struct Diff: ParsableCommand {
         for id in diff.removed { Output.stdout("- \(Terminal.sanitized(id))") }
         for changed in diff.changed {
             Output.stdout("~ \(Terminal.sanitized(changed.id)): \(changed.changes.map(\.path).joined(separator: ", "))")
-            if patch {
-                for change in changed.changes {
-                    Output.stdout("    \(change.path)")
-                    if let old = change.old { Output.stdout("      - \(Terminal.sanitized(folded(old, width: 400)))") }
-                    if let new = change.new { Output.stdout("      + \(Terminal.sanitized(folded(new, width: 400)))") }
-                }
-            }
+            if patch { Output.fieldChanges(changed.changes) }
         }
         for rename in diff.renames {
             Output.stdout("suspected rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to))")

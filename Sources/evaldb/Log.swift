@@ -55,13 +55,7 @@ struct Log: ParsableCommand {
             if revision.kind == .changed || revision.kind == .restored {
                 Output.stdout("    fields: \(changes.isEmpty ? "(none)" : changes.map(\.path).joined(separator: ", "))")
             }
-            if patch && revision.kind != .removed {
-                for change in changes {
-                    Output.stdout("    \(change.path)")
-                    if let old = change.old { Output.stdout("      - \(Terminal.sanitized(folded(old, width: 400)))") }
-                    if let new = change.new { Output.stdout("      + \(Terminal.sanitized(folded(new, width: 400)))") }
-                }
-            }
+            if patch && revision.kind != .removed { Output.fieldChanges(changes) }
             Output.stdout("")
         }
     }

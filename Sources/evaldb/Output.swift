@@ -17,6 +17,15 @@ enum Output {
         stderr("evaldb: error: \(message)")
     }
 
+    /// Each changed field with its old (`-`) and new (`+`) value, long values folded: `log -p`, `diff -p`.
+    static func fieldChanges(_ changes: [FieldChange]) {
+        for change in changes {
+            stdout("    \(change.path)")
+            if let old = change.old { stdout("      - \(Terminal.sanitized(folded(old, width: 400)))") }
+            if let new = change.new { stdout("      + \(Terminal.sanitized(folded(new, width: 400)))") }
+        }
+    }
+
     static func problems(_ list: [DataError]) {
         for problem in list { stderr(problem.description) }
     }
