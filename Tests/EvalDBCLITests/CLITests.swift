@@ -252,6 +252,78 @@ struct CLITests {
         #expect(try cli.run(["diff", "next.jsonl", "--stat"]).output.hasPrefix("diff version 2 -> next.jsonl: 1 added, 0 changed, 0 removed, 2 unchanged"))
     }
 
+    @Test("sync --git replays each commit of the file as a version with its author, once",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/git"), "no git"))
+    func syncGit() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        func git(_ arguments: [String], author: String = "ana") throws {
+            let result = try CLI.execute("/usr/bin/git", arguments, in: cli.folder, environment: [
+                "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "\(author)@example.com",
+                "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": "\(author)@example.com",
+            ])
+            #expect(result.status == 0, "git \(arguments): \(result.stderr)")
+        }
+        try git(["init", "-q", "-b", "main"])
+        try FileManager.default.createDirectory(atPath: cli.folder + "/data", withIntermediateDirectories: true)
+        let versions = [record("a") + record("b"), record("a", "edited?") + record("b"), record("a", "edited?") + record("c")]
+        var hashes: [String] = []
+        for (index, author) in ["ana", "sam", "li"].enumerated() {
+            try cli.write("data/golden.jsonl", versions[index])
+            hashes.append("sha256:" + sha256(Data(versions[index].utf8)))
+            try git(["add", "data/golden.jsonl"], author: author)
+            try git(["commit", "-q", "-m", "labelling session \(index + 1)"], author: author)
+        }
+        try cli.write("data/golden.jsonl", "{broken\n")  // a bad commit is skipped, not fatal
+        try git(["commit", "-q", "-am", "oops"], author: "bot")
+        try cli.write("data/golden.jsonl", versions[2])
+        try git(["commit", "-q", "-am", "fix"], author: "bot")  // back to version 3's dataset: no new version
+        try git(["mv", "data/golden.jsonl", "data/eval.jsonl"], author: "bot")
+        try git(["commit", "-q", "-m", "rename"], author: "bot")  // followed
+
+        let first = try cli.run(["sync", "--git", "data/eval.jsonl"])
+        #expect(first.status == 1, "\(first.output)\(first.stderr)")  // one commit was skipped
+        #expect(first.output.contains("skipped"))
+        let listed = try JSONSerialization.jsonObject(with: try cli.run(["versions", "--format", "json"]).stdout) as! [[String: Any]]
+        #expect(listed.map { $0["hash"] as! String } == hashes)
+        #expect(listed.map { $0["author"] as! String } == ["ana", "sam", "li"])
+        #expect(listed.allSatisfy { ($0["commit"] as? String)?.count == 40 })
+        let again = try cli.run(["sync", "--git", "data/eval.jsonl"])
+        #expect(again.output.contains("0 new versions"))
+        let blame = try JSONSerialization.jsonObject(with: try cli.run(["blame", "a", "--format", "json"]).stdout) as! [[String: Any]]
+        let input = try #require(blame.first { $0["field"] as? String == "input" })
+        #expect(input["author"] as? String == "sam")
+        #expect(input["commit"] as? String == (listed[1]["commit"] as? String))
+    }
+
+    @Test("hook install writes a pre-commit hook that refuses non-canonical dataset files",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/git"), "no git"))
+    func preCommitHook() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        func git(_ arguments: [String]) throws -> CLI.Result {
+            try CLI.execute("/usr/bin/git", arguments, in: cli.folder, environment: [
+                "GIT_AUTHOR_NAME": "ana", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "ana",
+                "GIT_COMMITTER_EMAIL": "a@example.com", "EVALDB": CLI.binary,
+            ])
+        }
+        _ = try git(["init", "-q", "-b", "main"])
+        let installed = try cli.run(["hook", "install"])
+        #expect(installed.status == 0, "\(installed.stderr)")
+        #expect(try cli.run(["hook", "install"]).output.contains("already installed"))
+        try FileManager.default.createDirectory(atPath: cli.folder + "/evals/data", withIntermediateDirectories: true)
+        try cli.write("evals/data/golden.jsonl", record("a").replacingOccurrences(of: "\": ", with: "\":"))
+        _ = try git(["add", "."])
+        let refused = try git(["commit", "-q", "-m", "compact"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("evals/data/golden.jsonl:1"))
+        try cli.write("evals/data/golden.jsonl", record("a"))
+        _ = try git(["add", "."])
+        #expect(try git(["commit", "-q", "-m", "canonical"]).status == 0)
+        try "#!/bin/sh\nexit 0\n".write(toFile: cli.folder + "/.git/hooks/pre-commit", atomically: true, encoding: .utf8)
+        #expect(try cli.run(["hook", "install"]).status == 2)
+    }
+
     @Test("UPDATE and DELETE on revisions fail in the sqlite3 shell",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
     func sqliteShellCannotRewriteHistory() throws {

@@ -20,6 +20,82 @@ public enum Git {
         return name
     }
 
+    /// The folder of the current repository's hooks (honouring core.hooksPath), or nil outside a
+    /// repository.
+    public static func hooksFolder(in directory: String = FileManager.default.currentDirectoryPath) -> String? {
+        guard let path = run(["rev-parse", "--git-path", "hooks"], in: directory), !path.isEmpty else { return nil }
+        return path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// One commit that touched a file.
+    public struct Commit: Sendable, Equatable {
+        public var hash: String
+        public var author: String
+        /// ISO 8601, as git prints it (`%aI`).
+        public var date: String
+        public var subject: String
+        /// The file's path in that commit, relative to the repository's top (it may have been renamed since).
+        public var path: String
+        /// The commit deleted the file.
+        public var deletesFile: Bool
+    }
+
+    /// The commits that touched `path`, oldest first, following renames, and the repository's top
+    /// folder. Throws when git or the repository is missing.
+    public static func history(of path: String) throws -> (top: String, commits: [Commit]) {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let directory = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory) else {
+            throw EvalDBError.cannotRead(path: path, reason: "no such folder")
+        }
+        let top = try output(["rev-parse", "--show-toplevel"], in: directory, about: path)
+        let log = try output(["log", "--follow", "--name-status", "--format=%x1e%H%x1f%an%x1f%aI%x1f%s", "--", url.path],
+                             in: directory, about: path)
+        var commits: [Commit] = []
+        for entry in log.split(separator: "\u{1e}") {
+            let lines = entry.split(separator: "\n", omittingEmptySubsequences: true)
+            guard let header = lines.first else { continue }
+            let fields = header.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 4 else { continue }
+            // The name-status line: "M\tpath", "A\tpath", "D\tpath" or "R100\told\tnew".
+            let status = lines.dropFirst().last.map { $0.split(separator: "\t").map(String.init) } ?? []
+            commits.append(Commit(hash: fields[0], author: fields[1], date: fields[2], subject: fields[3...].joined(separator: "\u{1f}"),
+                                  path: status.last ?? "", deletesFile: status.first == "D"))
+        }
+        return (top, commits.reversed())
+    }
+
+    /// The bytes of `path` (relative to the repository's top) in `commit`.
+    public static func contents(of path: String, at commit: String, top: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", top, "show", "\(commit):\(path)"]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { throw EvalDBError.cannotRead(path: path, reason: "cannot run git: \(error)") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw EvalDBError.cannotRead(path: "\(commit.prefix(10)):\(path)", reason: String(decoding: message, as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return data
+    }
+
+    /// Runs git; its output, or an error that says what is missing.
+    private static func output(_ arguments: [String], in directory: String, about path: String) throws -> String {
+        guard let text = run(arguments, in: directory) else {
+            if run(["--version"], in: directory) == nil {
+                throw EvalDBError.cannotRead(path: path, reason: "git is not installed (or not on PATH)")
+            }
+            throw EvalDBError.cannotRead(path: path, reason: "not inside a git repository (`git \(arguments.first ?? "")` failed)")
+        }
+        return text
+    }
+
     /// Runs git and returns its standard output, trimmed, or nil when it fails.
     static func run(_ arguments: [String], in directory: String) -> String? {
         let process = Process()

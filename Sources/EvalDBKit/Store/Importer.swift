@@ -14,6 +14,8 @@ public struct ImportOptions: Sendable {
     public var gitCommit: String?
     /// The version's date (ISO 8601); now when nil.
     public var date: String?
+    /// The source path to record, when it is not the path read (a file taken out of git, say).
+    public var recordedPath: String?
 
     public init(author: String, message: String? = nil, dryRun: Bool = false, strict: Bool = false,
                 allowReuse: Bool = false, maxErrors: Int = 50, gitCommit: String? = nil, date: String? = nil) {
@@ -293,7 +295,7 @@ extension Store {
         }
         var version = DatasetVersion(
             number: Int(versionNumber), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
-            message: options.message, sourcePath: path == "-" ? nil : path, sourceSHA256: sourceSHA256,
+            message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : path), sourceSHA256: sourceSHA256,
             sourceBytes: path == "-" ? nil : reader.bytesRead, gitCommit: options.gitCommit,
             exampleCount: reader.recordCount, counts: counts)
         let warnings = reader.problems.filter(\.isWarning)
