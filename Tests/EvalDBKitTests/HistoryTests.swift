@@ -89,6 +89,9 @@ struct HistoryTests {
         #expect(d12.changed.map { "\($0.id): \($0.changes.map(\.path))" } == ["a: [\"input\"]", "c: [\"labels.feature\"]"])
         #expect(d12.unchanged == 1)
         #expect(!d12.reordered)
+        let d21 = try store.diff(.version(v2), .version(v1))  // backwards: what undoing version 2 would do
+        #expect(d21.added == ["b"] && d21.removed == ["e"] && d21.changed.map(\.id) == ["a", "c"])
+        #expect(try store.diff(.version(v2), .version(v2)).isEmpty)
         let d23 = try store.diff(.version(v2), .version(v3))
         #expect(d23.added == ["b", "d2"])
         #expect(d23.removed == ["d"])

@@ -43,6 +43,9 @@ public struct DatasetDiff: Sendable, Codable {
 extension Store {
     /// What differs from `a` to `b`. Ids are compared byte for byte.
     public func diff(_ a: DiffSide, _ b: DiffSide) throws -> DatasetDiff {
+        if case .version(let old) = a, case .version(let new) = b {
+            return try diff(versions: old, new)
+        }
         let old = try digests(of: a)
         let new = try digests(of: b)
         var result = DatasetDiff(from: a.name, to: b.name)
@@ -69,15 +72,95 @@ extension Store {
                                               newRecords[id].map(RecordFields.init(record:)))
             result.changed.append(.init(id: id, changes: changes))
         }
-        var addedByContent: [[UInt8]: [String]] = [:]
-        for id in result.added {
-            if let record = newRecords[id] { addedByContent[Self.contentWithoutId(record), default: []].append(id) }
+        result.renames = Self.renames(removed: result.removed.compactMap { id in oldRecords[id].map { (id, $0) } },
+                                      added: result.added.compactMap { id in newRecords[id].map { (id, $0) } })
+        return result
+    }
+
+    /// Two versions: only the examples with a revision between them can differ.
+    private func diff(versions old: DatasetVersion, _ new: DatasetVersion) throws -> DatasetDiff {
+        var result = DatasetDiff(from: DiffSide.version(old).name, to: DiffSide.version(new).name)
+        let (low, high) = (min(old.number, new.number), max(old.number, new.number))
+        let touched = try database.prepare("""
+            SELECT DISTINCT r.example, e.id FROM revisions r JOIN examples e ON e.key = r.example
+            WHERE r.version > ? AND r.version <= ? ORDER BY r.example
+            """)
+        try touched.bind([.int(Int64(low)), .int(Int64(high))])
+        var candidates: [(key: Int64, id: String)] = []
+        while try touched.step() { candidates.append((touched.int(0), touched.text(1))) }
+        let state = try database.prepare("""
+            SELECT record, sha256 FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
+            """)
+        func record(_ key: Int64, at version: Int) throws -> (record: String, digest: [UInt8])? {
+            try state.bind([.int(key), .int(Int64(version))])
+            defer { state.reset() }
+            guard try state.step(), !state.isNull(0) else { return nil }
+            return (state.text(0), state.blob(1))
         }
-        for id in result.removed {
-            guard let record = oldRecords[id], var candidates = addedByContent[Self.contentWithoutId(record)],
-                  !candidates.isEmpty else { continue }
-            result.renames.append(.init(from: id, to: candidates.removeFirst()))
-            addedByContent[Self.contentWithoutId(record)] = candidates
+        var addedKeys = Set<Int64>(), removedKeys = Set<Int64>()
+        var addedRecords: [String: String] = [:], removedRecords: [String: String] = [:]
+        var changedCount = 0
+        for (key, id) in candidates {
+            let before = try record(key, at: old.number), after = try record(key, at: new.number)
+            switch (before, after) {
+            case (nil, nil):
+                continue
+            case (nil, let after?):
+                result.added.append(id)
+                addedKeys.insert(key)
+                addedRecords[id] = after.record
+            case (let before?, nil):
+                result.removed.append(id)
+                removedKeys.insert(key)
+                removedRecords[id] = before.record
+            case (let before?, let after?):
+                guard before.digest != after.digest else { continue }
+                changedCount += 1
+                result.changed.append(.init(id: id, changes: FieldChange.between(RecordFields(record: before.record),
+                                                                                  RecordFields(record: after.record))))
+            }
+        }
+        result.unchanged = new.exampleCount - result.added.count - changedCount
+        result.reordered = try reordered(old, new, leaving: removedKeys, entering: addedKeys)
+        result.renames = Self.renames(removed: result.removed.map { ($0, removedRecords[$0]!) },
+                                      added: result.added.map { ($0, addedRecords[$0]!) })
+        return result
+    }
+
+    /// Whether the examples both versions hold come in another order in one than in the other.
+    private func reordered(_ old: DatasetVersion, _ new: DatasetVersion, leaving: Set<Int64>, entering: Set<Int64>) throws -> Bool {
+        let oldOrder = try lineOrder(of: old), newOrder = try lineOrder(of: new)
+        if oldOrder == nil && newOrder == nil { return false }  // both in ascending key order
+        let oldCommon = oldOrder?.filter { !leaving.contains($0) }
+        let newCommon = newOrder?.filter { !entering.contains($0) }
+        switch (oldCommon, newCommon) {
+        case (let keys?, nil), (nil, let keys?):
+            return zip(keys, keys.dropFirst()).contains { $0 > $1 }
+        case (let a?, let b?):
+            return a != b
+        case (nil, nil):
+            return false
+        }
+    }
+
+    /// A version's keys in line order, or nil when they are in ascending key order.
+    private func lineOrder(of version: DatasetVersion) throws -> [Int64]? {
+        let row = try database.prepare("SELECT line_order FROM versions WHERE number = ?")
+        try row.bind([.int(Int64(version.number))])
+        guard try row.step(), !row.isNull(0) else { return nil }
+        return LineOrder.decode(row.bytes(0))
+    }
+
+    /// Removed and added examples whose records are identical apart from the id.
+    static func renames(removed: [(id: String, record: String)], added: [(id: String, record: String)]) -> [DatasetDiff.Rename] {
+        var addedByContent: [[UInt8]: [String]] = [:]
+        for (id, record) in added { addedByContent[contentWithoutId(record), default: []].append(id) }
+        var result: [DatasetDiff.Rename] = []
+        for (id, record) in removed {
+            let content = contentWithoutId(record)
+            guard var candidates = addedByContent[content], !candidates.isEmpty else { continue }
+            result.append(.init(from: id, to: candidates.removeFirst()))
+            addedByContent[content] = candidates
         }
         return result
     }
