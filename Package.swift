@@ -41,6 +41,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // bench/history.py runs it: in-process timings of log, show and blame.
+        .executableTarget(
+            name: "evaldb-history-bench",
+            dependencies: ["EvalDBKit"],
+            path: "bench/HistoryBench"
+        ),
         .testTarget(
             name: "EvalDBKitTests",
             dependencies: ["EvalDBKit"],
