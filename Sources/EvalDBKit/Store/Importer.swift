@@ -79,10 +79,8 @@ extension Store {
         defer { if !committed { try? db.execute("ROLLBACK") } }
 
         let previous = try currentVersion()
-        let versionNumber = Int64((previous?.number ?? 0) + 1)
-        var nextKey = (try db.scalarInt("SELECT max(key) FROM examples") ?? 0) + 1
-        var nextRev = (try db.scalarInt("SELECT max(rev) FROM revisions") ?? 0) + 1
-        let databaseIsEmpty = nextKey == 1
+        let writer = try RevisionWriter(database: db, version: Int64((previous?.number ?? 0) + 1))
+        let databaseIsEmpty = writer.nextKey == 1
         // Rename detection needs the added records' content without their id, and is only possible
         // when there was a previous version to remove examples from.
         let mayRename = (previous?.exampleCount ?? 0) > 0
@@ -93,19 +91,6 @@ extension Store {
         let reader = try DatasetReader(path: path, options: readerOptions)
         let (known, live) = try loadLiveExamples(capacity: previous?.exampleCount ?? 0, recognizing: !options.strict)
 
-        // The head's kind and digest come from `examples` alone (no read of the old record's page)
-        // unless the head is a record that must be re-read every time (an empty head_sha256).
-        let lookup = try db.prepare("SELECT key, head_sha256, head FROM examples WHERE id = ?")
-        let revisionDigest = try db.prepare("SELECT sha256 FROM revisions WHERE rev = ?")
-        let lastLive = try db.prepare("""
-            SELECT sha256 FROM revisions WHERE example = ? AND kind != 'removed' ORDER BY version DESC, rev DESC LIMIT 1
-            """)
-        let insertExample = try db.prepare("INSERT INTO examples(key, id, head, head_sha256) VALUES (?, ?, ?, ?)")
-        let setHead = try db.prepare("UPDATE examples SET head = ?, head_sha256 = ? WHERE key = ?")
-        let setHeadDigest = try db.prepare("UPDATE examples SET head_sha256 = ? WHERE key = ?")
-        let insertRevision = try db.prepare(
-            "INSERT INTO revisions(rev, example, version, kind, record, sha256) VALUES (?, ?, ?, ?, ?, ?)")
-
         var counts = ChangeCounts()
         var order: [Int64] = []
         order.reserveCapacity((previous?.exampleCount ?? 0) + (previous?.exampleCount ?? 0) / 16 + 1024)  // no doubling
@@ -115,119 +100,47 @@ extension Store {
         var added: [(id: String, contentWithoutId: RecordDigest)] = []
         var lastProgress = 0
 
-        func report(_ record: CheckedRecord, _ message: String) {
+        func refuse(_ record: CheckedRecord, _ message: String) -> Int64? {
             reader.report(line: record.line, column: record.idColumn, message: message)
-        }
-
-        /// Whether a later import may recognise this record by its digest alone.
-        func recognizable(_ record: CheckedRecord) -> Bool {
-            !record.hasWarnings && !record.id.contains { $0 >= 0x80 }
-        }
-
-        /// `examples.head_sha256` of a live example (migrations/0002_head_digest.sql).
-        func bindHeadDigest(_ statement: Statement, _ record: CheckedRecord, at index: Int32) throws {
-            if recognizable(record), let digest = record.digest {
-                try digest.withBytes { try statement.bind(bytes: $0, at: index, asText: false) }
-            } else {
-                try statement.bind(.blob([]), at: index)
-            }
-        }
-
-        func writeRevision(_ key: Int64, _ kind: String, _ record: CheckedRecord) throws {
-            try insertRevision.bind(nextRev, at: 1)
-            try insertRevision.bind(key, at: 2)
-            try insertRevision.bind(versionNumber, at: 3)
-            try insertRevision.bind(.text(kind), at: 4)
-            try insertRevision.bind(bytes: UnsafeRawBufferPointer(record.canonical), at: 5, asText: true)
-            try record.digest!.withBytes { try insertRevision.bind(bytes: $0, at: 6, asText: false) }
-            try insertRevision.stepToEnd()
-            nextRev += 1
-        }
-
-        /// Points an example at the revision just written (nil: a tombstone).
-        func moveHead(_ key: Int64, _ record: CheckedRecord?) throws {
-            try setHead.bind(nextRev - 1, at: 1)
-            if let record { try bindHeadDigest(setHead, record, at: 2) } else { try setHead.bind(.null, at: 2) }
-            try setHead.bind(key, at: 3)
-            try setHead.stepToEnd()
+            return nil
         }
 
         /// A record that is not an example's current record byte for byte: its example's key, or nil
         /// when it is refused.
         func importParsed(_ record: CheckedRecord) throws -> Int64? {
-            if !databaseIsEmpty {
-                try lookup.bind(bytes: UnsafeRawBufferPointer(record.id), at: 1, asText: true)
-                if try lookup.step() {
-                    let key = lookup.int(0)
-                    let isRemoved = lookup.isNull(1)
-                    let headUnrecognizable = !isRemoved && lookup.bytes(1).isEmpty
-                    var headDigest = isRemoved ? nil : RecordDigest(stored: lookup.bytes(1))
-                    let head = lookup.int(2)
-                    lookup.reset()
-                    if seen.contains(key) {
-                        report(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
-                        return nil
-                    }
-                    if headUnrecognizable {
-                        try revisionDigest.bind([.int(head)])
-                        if try revisionDigest.step() { headDigest = RecordDigest(stored: revisionDigest.bytes(0)) }
-                        revisionDigest.reset()
-                    }
-                    if !isRemoved {
-                        seenPreviouslyLive += 1
-                        if headDigest == record.digest {
-                            counts.unchanged += 1
-                            if headUnrecognizable && recognizable(record) {
-                                try bindHeadDigest(setHeadDigest, record, at: 1)
-                                try setHeadDigest.bind(key, at: 2)
-                                try setHeadDigest.stepToEnd()
-                            }
-                        } else {
-                            try writeRevision(key, "changed", record)
-                            try moveHead(key, record)
-                            counts.changed += 1
-                        }
-                        return key
-                    }
-                    try lastLive.bind([.int(key)])
-                    let lastDigest = try lastLive.step() ? RecordDigest(stored: lastLive.bytes(0)) : nil
-                    lastLive.reset()
-                    if lastDigest == record.digest {
-                        try writeRevision(key, "restored", record)
-                        counts.restored += 1
-                    } else if options.allowReuse {
-                        try writeRevision(key, "added", record)
-                        counts.added += 1
-                    } else {
-                        let removedIn = try db.scalarInt(
-                            "SELECT version FROM revisions WHERE example = ? AND kind = 'removed' ORDER BY rev DESC LIMIT 1",
-                            [.int(key)]) ?? 0
-                        report(record, """
-                            id \(quoted(record.idString)) was deleted in version \(removedIn); ids are never reused — \
-                            give the new example a new id (or restore it with its old content; --allow-reuse overrides)
-                            """)
-                        return nil
-                    }
-                    try moveHead(key, record)
-                    return key
+            guard !databaseIsEmpty, let head = try writer.head(of: record.id) else {
+                guard let key = try writer.addExample(record) else {
+                    return refuse(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
                 }
-                lookup.reset()
+                counts.added += 1
+                if let content = record.contentWithoutId { added.append((record.idString, content)) }
+                return key
             }
-            let key = nextKey
-            try insertExample.bind(key, at: 1)
-            try insertExample.bind(bytes: UnsafeRawBufferPointer(record.id), at: 2, asText: true)
-            try insertExample.bind(nextRev, at: 3)
-            try bindHeadDigest(insertExample, record, at: 4)
-            do {
-                try insertExample.stepToEnd()
-            } catch let error as DatabaseError where error.resultCode == 19 /* SQLITE_CONSTRAINT: id is UNIQUE */ {
-                report(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
-                return nil
+            let key = head.key
+            if seen.contains(key) {
+                return refuse(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
             }
-            nextKey += 1
-            try writeRevision(key, "added", record)
-            counts.added += 1
-            if let content = record.contentWithoutId { added.append((record.idString, content)) }
+            if !head.isRemoved {
+                seenPreviouslyLive += 1
+                if head.digest == record.digest {
+                    counts.unchanged += 1
+                    if head.isUnrecognizable { try writer.recordHeadDigest(key, record) }  // recognisable from now on?
+                } else {
+                    try writer.revise(key, .changed, record)
+                    counts.changed += 1
+                }
+            } else if try writer.lastLiveDigest(of: key) == record.digest {
+                try writer.revise(key, .restored, record)
+                counts.restored += 1
+            } else if options.allowReuse {
+                try writer.revise(key, .added, record)
+                counts.added += 1
+            } else {
+                return refuse(record, """
+                    id \(quoted(record.idString)) was deleted in version \(try writer.removedIn(key)); ids are never reused — \
+                    give the new example a new id (or restore it with its old content; --allow-reuse overrides)
+                    """)
+            }
             return key
         }
 
@@ -237,8 +150,8 @@ extension Store {
             if let knownKey = record.known {
                 key = knownKey
                 if seen.contains(key) {
-                    let id = try db.scalarText("SELECT id FROM examples WHERE key = ?", [.int(key)]) ?? "?"
-                    reader.report(line: record.line, column: 1, message: "duplicate id \(quoted(id)): ids must be unique in a file")
+                    reader.report(line: record.line, column: 1,
+                                  message: "duplicate id \(quoted(try writer.id(of: key))): ids must be unique in a file")
                     return
                 }
                 seenPreviouslyLive += 1
@@ -275,9 +188,7 @@ extension Store {
                     CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
                 }
                 head.reset()
-                try insertRevision.run([.int(nextRev), .int(key), .int(versionNumber), .text("removed"), .null, .null])
-                nextRev += 1
-                try moveHead(key, nil)
+                try writer.remove(key)
                 counts.removed += 1
                 removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
             }
@@ -294,7 +205,7 @@ extension Store {
             sourceSHA256 = try FileDigest.sha256(path: path)
         }
         var version = DatasetVersion(
-            number: Int(versionNumber), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
+            number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
             message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : path), sourceSHA256: sourceSHA256,
             sourceBytes: path == "-" ? nil : reader.bytesRead, gitCommit: options.gitCommit,
             exampleCount: reader.recordCount, counts: counts)
@@ -314,7 +225,7 @@ extension Store {
                                  git_commit, example_count, added, changed, removed, restored, unchanged, line_order)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).run([
-                .int(versionNumber), .text(hash), .text(version.createdAt), .text(version.author),
+                .int(writer.version), .text(hash), .text(version.createdAt), .text(version.author),
                 version.message.map(SQLValue.text) ?? .null, version.sourcePath.map(SQLValue.text) ?? .null,
                 .text(sourceSHA256), version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null,
                 version.gitCommit.map(SQLValue.text) ?? .null, .int(Int64(reader.recordCount)),
