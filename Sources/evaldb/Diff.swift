@@ -75,9 +75,11 @@ struct Diff: ParsableCommand {
         }
     }
 
-    /// A version when `spec` names one, else a file.
+    /// A file when `spec` is one (or looks like a path), else a version.
     private func side(_ spec: String, _ store: Store) throws -> DiffSide {
-        if spec == "-" || FileManager.default.fileExists(atPath: spec) { return .file(spec) }
+        if spec == "-" || FileManager.default.fileExists(atPath: spec) || spec.contains("/") || spec.hasSuffix(".jsonl") {
+            return .file(spec)
+        }
         return .version(try store.resolveVersion(spec))
     }
 }
