@@ -288,6 +288,12 @@ struct CLITests {
         #expect(listed.map { $0["hash"] as! String } == hashes)
         #expect(listed.map { $0["author"] as! String } == ["ana", "sam", "li"])
         #expect(listed.allSatisfy { ($0["commit"] as? String)?.count == 40 })
+        let outside = try CLI()
+        defer { outside.cleanUp() }
+        try outside.write("g.jsonl", record("a"))
+        let noRepository = try outside.run(["sync", "--git", "g.jsonl"])
+        #expect(noRepository.status == 2)
+        #expect(noRepository.stderr.contains("not inside a git repository"))
         let again = try cli.run(["sync", "--git", "data/eval.jsonl"])
         #expect(again.output.contains("0 new versions"))
         let blame = try JSONSerialization.jsonObject(with: try cli.run(["blame", "a", "--format", "json"]).stdout) as! [[String: Any]]
