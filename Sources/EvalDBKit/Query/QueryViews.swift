@@ -1,0 +1,49 @@
+/// The views `evaldb sql` offers: the public, stable contract for queries (docs/sql.md). The tables
+/// behind them may change with migrations; these names and columns do not.
+///
+/// They are TEMP views of the query connection, so they take the names `examples`, `revisions` and
+/// `versions` over the tables of the same names, which they read as `main.*`.
+enum QueryViews {
+    static let definitions = [
+        """
+        CREATE TEMP VIEW examples AS
+        SELECT e.id AS id,
+               r.record -> '$.input' AS input,
+               r.record -> '$.context' AS context,
+               r.record -> '$.expected_output' AS expected_output,
+               r.record -> '$.labels' AS labels,
+               r.record ->> '$.source' AS source,
+               r.record ->> '$.author' AS author,
+               r.record ->> '$.created_at' AS created_at,
+               r.record ->> '$.notes' AS notes,
+               r.record AS record,
+               r.version AS version,
+               e.key AS position
+        FROM main.examples e JOIN main.revisions r ON r.rev = e.head
+        WHERE r.kind != 'removed'
+        """,
+        """
+        CREATE TEMP VIEW labels AS
+        SELECT x.id AS id, l.key AS key, l.value AS value
+        FROM temp.examples x, json_each(x.labels) l WHERE l.type != 'array'
+        UNION ALL
+        SELECT x.id, l.key, t.value
+        FROM temp.examples x, json_each(x.labels) l, json_each(l.value) t WHERE l.type = 'array'
+        """,
+        """
+        CREATE TEMP VIEW revisions AS
+        SELECT e.id AS id, r.rev AS rev, r.version AS version, r.kind AS kind, r.record AS record,
+               lower(hex(r.sha256)) AS sha256
+        FROM main.revisions r JOIN main.examples e ON e.key = r.example
+        """,
+        """
+        CREATE TEMP VIEW versions AS
+        SELECT number AS version, hash, created_at, author, message, source_path, source_sha256, git_commit,
+               example_count AS examples, added, changed, removed, restored, unchanged
+        FROM main.versions
+        """,
+    ]
+
+    /// The views and their columns, for messages.
+    static let names = ["examples", "labels", "revisions", "versions"]
+}

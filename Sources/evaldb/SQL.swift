@@ -1,0 +1,46 @@
+import ArgumentParser
+import EvalDBKit
+import Foundation
+
+struct SQL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sql",
+        abstract: "Run one read-only SQL query over the documented views.",
+        discussion: """
+            Views: examples (the current examples, one column a field, JSON as text), labels(id, key, \
+            value) (one row a label value, one per tag), revisions, versions; docs/sql.md lists their \
+            columns and the recipe's error-analysis queries. The connection cannot write by any path: \
+            INSERT, UPDATE, DELETE, DDL, ATTACH, VACUUM INTO, PRAGMA and extension loading are refused.
+
+            Examples:
+              evaldb sql "SELECT key, value, count(*) FROM labels GROUP BY key, value ORDER BY 3 DESC"
+              evaldb sql "SELECT id, source FROM examples WHERE notes IS NULL" --format csv
+            """)
+
+    @Argument(help: "One SQL statement.")
+    var query: String
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
+
+    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
+    var noHeaders = false
+
+    func run() throws {
+        _ = try database.open()  // creates and migrates the database on first use, like every command
+        let result = try ReadOnlyQuery(path: database.path).run(query)
+        var listing = Listing(columns: result.columns)
+        for row in result.rows {
+            listing.rows.append(row.map { value in
+                switch value {
+                case .null: .null
+                case .integer(let number): .int(Int(number))
+                case .real(let number): .text(String(number))
+                case .text(let text): .text(text)
+                case .blob(let bytes): .text(bytes.map { String(format: "%02x", $0) }.joined())
+                }
+            })
+        }
+        Output.stdout(listing.render(format.format, headers: !noHeaders))
+    }
+}
