@@ -81,4 +81,79 @@ struct QueryTests {
             #expect(!result.rows.isEmpty, "\(sql)")
         }
     }
+
+    /// The sample dataset decoded by Foundation: the independent count.
+    static func sampleRecords() throws -> [[String: Any]] {
+        try Fixtures.linesAsObjects(Data(contentsOf: root.appendingPathComponent("evals/data/v0/golden.jsonl")))
+    }
+
+    static func label(_ record: [String: Any], _ key: String) -> [String] {
+        guard let value = (record["labels"] as! [String: Any])[key] else { return [] }
+        return ((value as? [Any]) ?? [value]).map { "\($0)" }
+    }
+
+    @Test("slice returns exactly the examples an independent filter finds, in line order")
+    func sliceMatchesIndependentFilter() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let current = try #require(try store.currentVersion())
+        let conditions = [try SliceCondition(parsing: "feature=refund-request"), SliceCondition(key: "tags", match: .equals("deposit"))]
+        var ids: [String] = []
+        try store.slice(current, where: conditions) { record in
+            let object = try JSONSerialization.jsonObject(with: Data(Array(record))) as! [String: Any]
+            ids.append(object["id"] as! String)
+        }
+        let expected = try Self.sampleRecords().filter {
+            Self.label($0, "feature") == ["refund-request"] && Self.label($0, "tags").contains("deposit")
+        }.map { $0["id"] as! String }
+        #expect(ids == expected)
+        #expect(!ids.isEmpty)
+        var sourced: [String] = []
+        try store.slice(current, where: [SliceCondition(key: "source", match: .prefix("prod-trace"))]) { _ in sourced.append("x") }
+        #expect(sourced.count == (try Self.sampleRecords()).filter { ($0["source"] as! String).hasPrefix("prod-trace") }.count)
+    }
+
+    @Test("counts per combination match an independent count, a tag counted under each of its values")
+    func countsMatchIndependentCount() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let current = try #require(try store.currentVersion())
+        let counts = try store.sliceCounts(current, where: [], countBy: ["feature", "tags"])
+        var expected: [String: Int] = [:]
+        for record in try Self.sampleRecords() {
+            for tag in Set(Self.label(record, "tags")) { expected["\(Self.label(record, "feature")[0])|\(tag)", default: 0] += 1 }
+        }
+        var actual: [String: Int] = [:]
+        for (values, count) in counts.counts { actual["\(values[0]!)|\(values[1]!)"] = count }
+        #expect(actual == expected)
+    }
+
+    @Test("a condition on a key no example has is an error that lists the keys that exist")
+    func unknownKey() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let current = try #require(try store.currentVersion())
+        #expect {
+            try store.slice(current, where: [try SliceCondition(parsing: "featur=x")]) { _ in }
+        } throws: { error in
+            "\(error)".contains("featur") && "\(error)".contains("feature, id")
+        }
+    }
+
+    @Test("coverage fills the grid, lists the empty cells and finds a planted typo with its id")
+    func coverageFindsTypo() throws {
+        let folder = try TemporaryFolder()
+        var lines = try String(contentsOf: Self.root.appendingPathComponent("evals/data/v0/golden.jsonl"), encoding: .utf8)
+        lines = lines.replacingOccurrences(of: #""id": "booking-lookup-002", "input": "Table for 4 at the Harbour Street restaurant this Saturday at 19:30, please.", "labels": {"feature": "booking-lookup""#,
+                                          with: #""id": "booking-lookup-002", "input": "Table for 4 at the Harbour Street restaurant this Saturday at 19:30, please.", "labels": {"feature": "booking_lookup""#)
+        #expect(lines.contains("booking_lookup"))
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("golden.jsonl", lines), options: by())
+        let coverage = try store.coverage(try #require(try store.currentVersion()),
+                                          axes: try Axes(path: Self.root.appendingPathComponent("evals/axes.json").path))
+        #expect(coverage.cells.count == 96)
+        #expect(coverage.cells.map(\.count).reduce(0, +) == 41)  // the typo'd example fills no cell
+        #expect(coverage.emptyCells.count == coverage.cells.filter { $0.count == 0 }.count && !coverage.emptyCells.isEmpty)
+        #expect(coverage.stray.map { "\($0.key)=\($0.value): \($0.ids)" } == ["feature=booking_lookup: [\"booking-lookup-002\"]"])
+    }
 }

@@ -194,21 +194,10 @@ extension Store {
     private func forEachRecord(of side: DiffSide, _ body: (String, String) throws -> Void) throws {
         switch side {
         case .version(let version):
-            var pending: [UInt8] = []
-            func emit(_ line: ArraySlice<UInt8>) throws {
+            try forEachCurrentRecord(of: version) { line in
                 let record = String(decoding: line, as: UTF8.self)
                 let tape = try? JSONParser.parse(record)
-                let id = tape.flatMap { $0.member(0, "id") }.map { tape!.string($0) } ?? ""
-                try body(id, record)
-            }
-            try export(version) { chunk in
-                pending.append(contentsOf: chunk)
-                var start = pending.startIndex
-                while let newline = pending[start...].firstIndex(of: 0x0A) {
-                    try emit(pending[start..<newline])
-                    start = newline + 1
-                }
-                pending.removeSubrange(..<start)
+                try body(tape.flatMap { $0.member(0, "id") }.map { tape!.string($0) } ?? "", record)
             }
         case .file(let path):
             let reader = try DatasetReader(path: path)

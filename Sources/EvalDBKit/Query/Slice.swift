@@ -1,0 +1,157 @@
+import Foundation
+
+/// One `--where KEY=VALUE` condition: KEY is a label key or a top-level field. VALUE matches a
+/// string equal to it (no pattern, no case folding), a number, boolean or null whose canonical JSON
+/// spelling equals it, or a list that holds such a value.
+public struct SliceCondition: Sendable, Equatable {
+    public enum Match: Sendable, Equatable {
+        case equals(String)
+        /// A string that starts with this (`--source PREFIX`).
+        case prefix(String)
+    }
+
+    public var key: String
+    public var match: Match
+
+    public init(key: String, match: Match) {
+        self.key = key
+        self.match = match
+    }
+
+    /// `KEY=VALUE`, split at the first `=`.
+    public init(parsing text: String) throws {
+        guard let equals = text.firstIndex(of: "=") else {
+            throw EvalDBError.usage("--where takes KEY=VALUE, found \(quoted(text))")
+        }
+        self.init(key: String(text[..<equals]), match: .equals(String(text[text.index(after: equals)...])))
+    }
+
+    func matches(_ values: [String]) -> Bool {
+        switch match {
+        case .equals(let wanted): values.contains { $0.utf8.elementsEqual(wanted.utf8) }
+        case .prefix(let prefix): values.contains { $0.utf8.starts(with: prefix.utf8) }
+        }
+    }
+}
+
+/// An example's values by key, as slicing sees them: each label key and each top-level field,
+/// a string as itself, a list as its elements, anything else as its canonical JSON.
+struct SliceValues {
+    /// Label keys first: a label key hides a top-level field of the same name.
+    private(set) var byKey: [String: [String]] = [:]
+    private(set) var id = ""
+
+    init(record: UnsafeBufferPointer<UInt8>) {
+        guard let tape = try? JSONParser.parse(bytes: Array(record)), tape.nodes.first?.kind == .object else { return }
+        var child = 1
+        let end = Int(tape.nodes[0].length)
+        var labels: Int?
+        while child < end {
+            let key = child, value = child + 1
+            child = tape.next(after: value)
+            let name = tape.string(key)
+            if name == "labels" && tape.nodes[value].kind == .object { labels = value }
+            if name == "id" { id = tape.string(value) }
+            byKey[name] = Self.values(tape, value)
+        }
+        if let labels {
+            var member = labels + 1
+            let labelsEnd = Int(tape.nodes[labels].length)
+            while member < labelsEnd {
+                let value = member + 1
+                byKey[tape.string(member)] = Self.values(tape, value)
+                member = tape.next(after: value)
+            }
+        }
+    }
+
+    private static func values(_ tape: JSONTape, _ index: Int) -> [String] {
+        switch tape.nodes[index].kind {
+        case .string: return [tape.string(index)]
+        case .array:
+            var result: [String] = []
+            var element = index + 1
+            while element < Int(tape.nodes[index].length) {
+                result.append(values(tape, element).first ?? "")
+                element = tape.next(after: element)
+            }
+            return result
+        default:
+            var bytes: [UInt8] = []
+            CanonicalJSON.write(tape, index, to: &bytes)
+            return [String(decoding: bytes, as: UTF8.self)]
+        }
+    }
+}
+
+/// Counts of a slice per combination of values of some keys.
+public struct SliceCounts: Sendable {
+    public var keys: [String]
+    /// Each combination (nil: the example has no such key) and how many examples hold it, most first.
+    public var counts: [(values: [String?], count: Int)]
+}
+
+extension Store {
+    /// Calls `body` with each example of `version` that matches every condition, as its canonical
+    /// line, in the version's line order. Throws, listing the keys that exist, when a condition
+    /// names a key no example has.
+    public func slice(_ version: DatasetVersion, where conditions: [SliceCondition],
+                      _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        var seenKeys = Set<String>()
+        try forEachCurrentRecord(of: version) { record in
+            let values = SliceValues(record: record)
+            seenKeys.formUnion(values.byKey.keys)
+            if conditions.allSatisfy({ $0.matches(values.byKey[$0.key] ?? []) }) { try body(record) }
+        }
+        try checkKeys(conditions.map(\.key), exist: seenKeys)
+    }
+
+    /// The number of matching examples per combination of values of `keys` (a list-valued key counts
+    /// an example once under each of its values).
+    public func sliceCounts(_ version: DatasetVersion, where conditions: [SliceCondition], countBy keys: [String]) throws -> SliceCounts {
+        var seenKeys = Set<String>()
+        var counts: [[String?]: Int] = [:]
+        try forEachCurrentRecord(of: version) { record in
+            let values = SliceValues(record: record)
+            seenKeys.formUnion(values.byKey.keys)
+            guard conditions.allSatisfy({ $0.matches(values.byKey[$0.key] ?? []) }) else { return }
+            var combinations: [[String?]] = [[]]
+            for key in keys {
+                var options: [String?] = []  // each value once; nil when the example has none
+                for value in values.byKey[key] ?? [] where !options.contains(value) { options.append(value) }
+                if options.isEmpty { options = [nil] }
+                combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
+            }
+            for combination in combinations { counts[combination, default: 0] += 1 }
+        }
+        try checkKeys(conditions.map(\.key) + keys, exist: seenKeys)
+        let sorted = counts.map { (values: $0.key, count: $0.value) }.sorted { a, b in
+            a.count != b.count ? a.count > b.count : a.values.map { $0 ?? "" }.lexicographicallyPrecedes(b.values.map { $0 ?? "" })
+        }
+        return SliceCounts(keys: keys, counts: sorted)
+    }
+
+    private func checkKeys(_ keys: [String], exist: Set<String>) throws {
+        let unknown = keys.filter { !exist.contains($0) }
+        guard unknown.isEmpty else {
+            throw EvalDBError.usage("no example has the key \(unknown.map(quoted).joined(separator: ", ")); keys that exist: \(exist.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// Each record of `version`, in line order, as its canonical line without newline.
+    func forEachCurrentRecord(of version: DatasetVersion, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        var pending: [UInt8] = []
+        try export(version) { chunk in
+            pending.append(contentsOf: chunk)
+            let consumed = try pending.withUnsafeBufferPointer { buffer in
+                var start = 0
+                while let newline = buffer[start...].firstIndex(of: 0x0A) {
+                    try body(UnsafeBufferPointer(rebasing: buffer[start..<newline]))
+                    start = newline + 1
+                }
+                return start
+            }
+            pending.removeSubrange(..<consumed)
+        }
+    }
+}
