@@ -29,8 +29,9 @@ extension Store {
         }
         removeAbandonedBuilds(of: url)
         let building = path + buildSuffix + String(getpid())
-        unlink(building)
-        defer { unlink(building) }
+        let companions = ["", "-journal", "-wal", "-shm"].map { building + $0 }
+        companions.forEach { unlink($0) }
+        defer { companions.forEach { unlink($0) } }
         var result: ImportResult
         do {
             let store = try Store(path: building, mode: .building)
@@ -56,7 +57,9 @@ extension Store {
         let prefix = url.lastPathComponent + buildSuffix
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
         for name in names where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            // The build itself, and its -journal, -wal or -shm.
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0.isNumber }), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
             unlink(folder.appendingPathComponent(name).path)
         }
     }

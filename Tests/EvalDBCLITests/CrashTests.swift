@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// SIGKILL during imports: the database is at the old version or the new one, never between, and
+/// the next command works. `bench/crash.sh` runs the long version of this.
+@Suite("Crash safety")
+struct CrashTests {
+    /// A dataset of `count` records whose questions carry `variant`.
+    static func dataset(_ count: Int, variant: String) -> String {
+        (1...count).map { record(String(format: "ex-%06d", $0), "question \($0) \(variant) " + String(repeating: "padding ", count: 20)) }.joined()
+    }
+
+    /// Starts `evaldb import FILE`, kills it with SIGKILL after `delay` seconds (if still running).
+    static func killedImport(_ cli: CLI, _ file: String, after delay: Double) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["import", file]
+        process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: delay)
+        let killed = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return killed
+    }
+
+    /// The current version's hash, after checking the database: integrity and every version's hash.
+    static func checkedCurrentHash(_ cli: CLI) throws -> String? {
+        let verify = try cli.run(["verify"])
+        #expect(verify.status == 0, "verify: \(verify.output) \(verify.stderr)")
+        let hash = try cli.run(["hash", "--version", "current"])
+        return hash.status == 0 ? hash.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    @Test("SIGKILL at several moments of an import into an existing database leaves the old version or the new one")
+    func killDuringImport() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let texts = [Self.dataset(20_000, variant: "a"), Self.dataset(20_000, variant: "b")]
+        let files = try texts.enumerated().map { try cli.write("v\($0.offset).jsonl", $0.element) }
+        let hashes = texts.map { "sha256:" + sha256(Data($0.utf8)) }
+        #expect(try cli.run(["import", files[0]]).status == 0)
+        var current = hashes[0]
+        var kills = 0
+        for (round, delay) in [0.05, 0.15, 0.3, 0.5, 0.8, 1.2].enumerated() {
+            let target = (round + 1) % 2
+            if try Self.killedImport(cli, files[target], after: delay) { kills += 1 }
+            let now = try Self.checkedCurrentHash(cli)
+            #expect(now == current || now == hashes[target], "after a kill at \(delay) s")
+            current = now ?? current
+        }
+        #expect(kills > 0)
+        let last = try cli.run(["import", files[0]])
+        #expect(last.status == 0, "\(last.stderr)")
+        #expect(try Self.checkedCurrentHash(cli) == hashes[0])
+    }
+
+    @Test("SIGKILL during the first import into a new database leaves no database or the whole one")
+    func killDuringFirstImport() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let text = Self.dataset(20_000, variant: "a")
+        let file = try cli.write("v.jsonl", text)
+        for delay in [0.05, 0.3, 0.8] {
+            try? FileManager.default.removeItem(atPath: cli.folder + "/db")
+            _ = try Self.killedImport(cli, file, after: delay)
+            if FileManager.default.fileExists(atPath: cli.database) {
+                #expect(try Self.checkedCurrentHash(cli) == "sha256:" + sha256(Data(text.utf8)))
+            }
+            let next = try cli.run(["import", file])
+            #expect(next.status == 0, "\(next.stderr)")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: cli.folder + "/db").filter { $0.contains(".building-") }
+            #expect(leftovers.isEmpty)
+        }
+    }
+}
