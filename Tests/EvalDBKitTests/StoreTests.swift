@@ -348,6 +348,34 @@ struct StoreTests {
         }
     }
 
+    @Test("a database made with the first schema migrates forward and imports on")
+    func oldSchemaMigratesForward() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("old.sqlite")
+        let lines = [Sample.line("a"), Sample.line("b")]
+        do {  // a database as the first released evaldb left it: migration 0001 only, one version
+            let database = try Database(path: path)
+            try Migrator(migrations: Array(embeddedMigrations.prefix(1))).migrate(database)
+            let text = lines.map { $0 + "\n" }.joined()
+            try database.execute("""
+                INSERT INTO versions VALUES (1, 'sha256:\(sha256Hex(Array(text.utf8)))', '2026-04-16T00:00:00Z', 'ana', NULL,
+                    'g.jsonl', NULL, NULL, NULL, 2, 2, 0, 0, 0, 0, NULL)
+                """)
+            for (index, line) in lines.enumerated() {
+                try database.execute("INSERT INTO examples VALUES (\(index + 1), '\(index == 0 ? "a" : "b")', \(index + 1))")
+                let insert = try database.prepare("INSERT INTO revisions VALUES (?, ?, 1, 'added', ?, ?)")
+                try insert.run([.int(Int64(index + 1)), .int(Int64(index + 1)), .text(line), .blob(Array(sha256Bytes(line)))])
+            }
+        }
+        let store = try Store(path: path)
+        #expect(try store.verify() == [])
+        let next = try store.importFile(try folder.write("v2.jsonl", lines[0] + "\n" + Sample.line("c") + "\n"), options: by())
+        #expect(next.counts == ChangeCounts(added: 1, removed: 1, unchanged: 1))
+        #expect(try store.verify() == [])
+        // The unchanged example now has its head digest: the next import recognises it unread.
+        #expect(try store.database.scalarInt("SELECT length(head_sha256) FROM examples WHERE id = 'a'") == 32)
+    }
+
     @Test("versions resolve by number, by full hash and by unique hash prefix")
     func resolveVersions() throws {
         let folder = try TemporaryFolder()

@@ -73,6 +73,10 @@ enum Sample {
     }
 }
 
+func sha256Bytes(_ text: String) -> [UInt8] {
+    Array(SHA256.hash(data: Array(text.utf8)))
+}
+
 func sha256Hex(_ bytes: [UInt8]) -> String {
     SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
 }
