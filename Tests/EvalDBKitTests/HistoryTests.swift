@@ -112,4 +112,25 @@ struct HistoryTests {
         #expect(d.removed == ["a", "b", "c", "d2"])
         #expect(d.changed.map(\.id) == ["e"])
     }
+
+    @Test("ids and label values with quotes, % and _ and SQL keywords reach SQL only as parameters")
+    func hostileIdsAreData() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let id = #"o'brien \"x\"; DROP TABLE examples; --%_"#
+        let line = Sample.line(id, feature: #"50% off_' OR '1'='1"#)
+        let other = Sample.line("plain", feature: "50X off")  // what a LIKE pattern would also match
+        _ = try store.importFile(try folder.write("v1.jsonl", line + "\n" + other + "\n"), options: by())
+        let decodedId = #"o'brien "x"; DROP TABLE examples; --%_"#
+        #expect(try store.revisions(of: decodedId).count == 1)
+        #expect(try store.revisions(of: "o'brien").isEmpty)
+        let current = try #require(try store.currentVersion())
+        guard case .live = try store.state(of: decodedId, at: current) else { Issue.record("not found"); return }
+        #expect(try store.blame(decodedId, at: current)?.lines.isEmpty == false)
+        var matches = 0
+        try store.slice(current, where: [SliceCondition(key: "feature", match: .equals(#"50% off_' OR '1'='1"#))]) { _ in matches += 1 }
+        #expect(matches == 1)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM examples") == 2)
+        #expect(try store.verify() == [])
+    }
 }
