@@ -41,7 +41,7 @@ struct Import: ParsableCommand {
             maxErrors: max(1, input.maxErrors), gitCommit: Git.commitOfCleanFile(file))
         let progress = Output.Progress("importing \(file)")
         let result: ImportResult
-        if !dryRun && !FileManager.default.fileExists(atPath: database.path) {
+        if !dryRun && file != "-" && !FileManager.default.fileExists(atPath: database.path) {  // stdin cannot be read twice
             result = try Store.importIntoNewDatabase(at: database.path, file: file, options: options) {
                 progress.update(bytes: $0, of: $1)
             }.1
