@@ -18,6 +18,10 @@ extension Store {
                                              progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil)
         throws -> (Store, ImportResult)
     {
+        if file == "-" {  // the fallback below would read standard input twice
+            let store = try Store(path: path)
+            return (store, try store.importFile(file, options: options, progress: progress))
+        }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: folder) {
