@@ -1,0 +1,52 @@
+import ArgumentParser
+import EvalDBKit
+
+struct Power: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "How precise a pass rate is on N examples, or how many examples a precision needs.",
+        discussion: """
+            The 95% Wilson interval's half-width for a pass rate P on N examples, or the fewest \
+            examples for a half-width of PTS points. --design-effect D (from `report --cluster-by`) \
+            counts clustered examples as N / D independent ones.
+
+            Examples:
+              evaldb power --rate 0.9 --n 100          # about ±6 points
+              evaldb power --rate 0.9 --half-width 2   # examples needed for ±2 points
+            """)
+
+    @Option(help: "The expected pass rate, between 0 and 1.")
+    var rate: Double
+
+    @Option(name: .customLong("n"), help: "The number of examples.")
+    var n: Int?
+
+    @Option(name: .customLong("half-width"), help: "The wanted half-width, in points.")
+    var halfWidth: Double?
+
+    @Option(name: .customLong("design-effect"), help: "The design effect of clustered examples (1: independent).")
+    var designEffect: Double = 1
+
+    @Option(help: "The confidence level.")
+    var confidence: Double = 0.95
+
+    func validate() throws {
+        guard (0...1).contains(rate) else { throw ValidationError("--rate is a pass rate between 0 and 1") }
+        guard (n == nil) != (halfWidth == nil) else { throw ValidationError("give --n or --half-width, one of them") }
+        if let n, n < 1 { throw ValidationError("--n must be at least 1") }
+        if let halfWidth, !(halfWidth > 0 && halfWidth < 100) { throw ValidationError("--half-width is in points, between 0 and 100") }
+        guard designEffect >= 1 else { throw ValidationError("--design-effect is at least 1") }
+        guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is between 0 and 1") }
+    }
+
+    func run() throws {
+        let level = "\(Int((confidence * 100).rounded()))%"
+        let design = designEffect == 1 ? "" : " (design effect \(designEffect))"
+        if let n {
+            let half = Wilson.halfWidth(rate: rate, n: n, designEffect: designEffect, confidence: confidence) * 100
+            Output.stdout("pass rate \(rate) on \(n) examples\(design): ±\(String(format: "%.1f", half)) points (\(level) Wilson interval)")
+        } else if let halfWidth {
+            let needed = Wilson.examplesNeeded(rate: rate, halfWidth: halfWidth / 100, designEffect: designEffect, confidence: confidence)
+            Output.stdout("pass rate \(rate)\(design): \(needed) examples for ±\(String(format: "%g", halfWidth)) points (\(level) Wilson interval)")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Testing
+@testable import EvalDBKit
+
+@Suite("Statistics")
+struct StatisticsTests {
+    @Test("the Wilson interval matches Newcombe (1998), table I, method 3")
+    func wilsonReference() {
+        // Newcombe, Statistics in Medicine 17 (1998) 857-872: 81/263, 15/148, 0/20, 1/29.
+        let cases: [(Double, Double, Double, Double)] = [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
+                                                         (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)]
+        for (x, n, lower, upper) in cases {
+            let interval = Wilson.interval(successes: x, n: n)
+            #expect(abs(interval.lower - lower) < 0.00005, "\(x)/\(n)")
+            #expect(abs(interval.upper - upper) < 0.00005, "\(x)/\(n)")
+        }
+    }
+
+    @Test("the normal quantile is 1.959964 for 95% and 2.575829 for 99%")
+    func normalQuantile() {
+        #expect(abs(Wilson.z(confidence: 0.95) - 1.959963984540054) < 1e-12)
+        #expect(abs(Wilson.z(confidence: 0.99) - 2.5758293035489) < 1e-12)
+    }
+
+    @Test("power: a 90% pass rate is about ±6 points at 100 examples and ±2.6 at 500, as the recipe says")
+    func recipePower() {
+        #expect(String(format: "%.1f", Wilson.halfWidth(rate: 0.9, n: 100) * 100) == "6.0")
+        #expect(String(format: "%.1f", Wilson.halfWidth(rate: 0.9, n: 500) * 100) == "2.6")
+        let needed = Wilson.examplesNeeded(rate: 0.9, halfWidth: 0.026)
+        #expect(Wilson.halfWidth(rate: 0.9, n: needed) <= 0.026)
+        #expect(Wilson.halfWidth(rate: 0.9, n: needed - 1) > 0.026)
+        // Clustered examples count as fewer: a design effect of 3 needs about three times as many.
+        let clustered = Wilson.examplesNeeded(rate: 0.9, halfWidth: 0.026, designEffect: 3)
+        #expect(abs(Double(clustered) / Double(needed) - 3) < 0.01)
+    }
+}
