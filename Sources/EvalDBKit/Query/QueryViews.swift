@@ -42,8 +42,20 @@ enum QueryViews {
                example_count AS examples, added, changed, removed, restored, unchanged
         FROM main.versions
         """,
+        """
+        CREATE TEMP VIEW runs AS
+        SELECT r.name AS run, r.version AS version, v.hash AS dataset_hash, r.created_at, r.git_commit, r.meta,
+               r.result_count AS results, r.missing
+        FROM main.runs r JOIN main.versions v ON v.number = r.version
+        """,
+        """
+        CREATE TEMP VIEW results AS
+        SELECT r.name AS run, e.id AS id, x.trial AS trial, x.pass AS pass, x.score AS score, x.failure AS failure,
+               x.record AS record
+        FROM main.results x JOIN main.runs r ON r.id = x.run JOIN main.examples e ON e.key = x.example
+        """,
     ]
 
     /// The views and their columns, for messages.
-    static let names = ["examples", "labels", "revisions", "versions"]
+    static let names = ["examples", "labels", "revisions", "versions", "runs", "results"]
 }

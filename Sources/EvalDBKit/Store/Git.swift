@@ -97,7 +97,7 @@ public enum Git {
     }
 
     /// Runs git and returns its standard output, trimmed, or nil when it fails.
-    static func run(_ arguments: [String], in directory: String) -> String? {
+    public static func run(_ arguments: [String], in directory: String = FileManager.default.currentDirectoryPath) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "-C", directory] + arguments

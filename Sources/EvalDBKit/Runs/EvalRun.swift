@@ -1,0 +1,94 @@
+import Foundation
+
+/// An eval run: results recorded against one dataset version.
+public struct EvalRun: Sendable {
+    public var id: Int64
+    public var name: String
+    public var version: Int
+    public var datasetHash: String
+    public var createdAt: String
+    public var sourcePath: String?
+    public var gitCommit: String?
+    /// Canonical JSON object of the run's `--meta K=V`.
+    public var meta: String
+    public var resultCount: Int
+    /// Examples of the version that have no result (0: the run is complete).
+    public var missing: Int
+
+    static let columns = """
+        r.id, r.name, r.version, v.hash, r.created_at, r.source_path, r.git_commit, r.meta, r.result_count, r.missing
+        """
+
+    init(_ row: Statement) {
+        id = row.int(0)
+        name = row.text(1)
+        version = Int(row.int(2))
+        datasetHash = row.text(3)
+        createdAt = row.text(4)
+        sourcePath = row.optionalText(5)
+        gitCommit = row.optionalText(6)
+        meta = row.text(7)
+        resultCount = Int(row.int(8))
+        missing = Int(row.int(9))
+    }
+}
+
+/// What `run record` is told besides the file.
+public struct RunOptions: Sendable {
+    public var name: String
+    public var meta: [(key: String, value: String)]
+    public var gitCommit: String?
+    public var maxErrors: Int
+
+    public init(name: String, meta: [(key: String, value: String)] = [], gitCommit: String? = nil, maxErrors: Int = 50) {
+        self.name = name
+        self.meta = meta
+        self.gitCommit = gitCommit
+        self.maxErrors = maxErrors
+    }
+}
+
+/// A recorded run, and the ids of its version that it has no result for.
+public struct RecordedRun: Sendable {
+    public var run: EvalRun
+    /// The first few ids without a result (`run.missing` counts them all).
+    public var missingIds: [String]
+}
+
+extension Store {
+    /// Every run, oldest first.
+    public func runs() throws -> [EvalRun] {
+        let rows = try database.prepare("SELECT \(EvalRun.columns) FROM runs r JOIN versions v ON v.number = r.version ORDER BY r.id")
+        var result: [EvalRun] = []
+        while try rows.step() { result.append(EvalRun(rows)) }
+        return result
+    }
+
+    /// The run with this name.
+    public func run(named name: String) throws -> EvalRun {
+        let rows = try database.prepare("SELECT \(EvalRun.columns) FROM runs r JOIN versions v ON v.number = r.version WHERE r.name = ?")
+        try rows.bind([.text(name)])
+        guard try rows.step() else { throw EvalDBError.usage("no run named \(quoted(name)): `evaldb run list` lists them") }
+        return EvalRun(rows)
+    }
+
+    /// The run's result lines as recorded (canonical JSON), in the file's order: `run export`,
+    /// which `run record` reads back.
+    public func exportRun(_ run: EvalRun, _ body: (String) throws -> Void) throws {
+        let rows = try database.prepare("SELECT record FROM results WHERE run = ? ORDER BY line")
+        try rows.bind([.int(run.id)])
+        while try rows.step() { try body(rows.text(0)) }
+    }
+
+    /// The examples live at `version`, by id.
+    func liveExamples(at version: Int) throws -> [String: Int64] {
+        let rows = try database.prepare("""
+            SELECT e.id, e.key FROM examples e JOIN revisions r ON r.example = e.key
+            WHERE r.rev = (SELECT max(rev) FROM revisions WHERE example = e.key AND version <= ?) AND r.kind != 'removed'
+            """)
+        try rows.bind([.int(Int64(version))])
+        var result: [String: Int64] = [:]
+        while try rows.step() { result[rows.text(0)] = rows.int(1) }
+        return result
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+extension Store {
+    /// Records the results file at `path` as a run against `version`, in one transaction.
+    ///
+    /// Each line: `{"id": ..., "pass": true|false}` plus optional `score` (number), `output`,
+    /// `failure` (a failure category, string or null), `trial` (integer, for repeated runs of one
+    /// example), and any other field, kept. Refused, with every problem's line and column and
+    /// nothing written: malformed lines, ids not in the version, a duplicate (id, trial), a run name
+    /// that exists. Ids of the version without a result are counted (the run is partial).
+    public func recordRun(_ path: String, against version: DatasetVersion, options: RunOptions) throws -> RecordedRun {
+        guard !options.name.isEmpty else { throw EvalDBError.usage("--name must not be empty") }
+        let db = database
+        try db.execute("BEGIN IMMEDIATE")
+        var committed = false
+        defer { if !committed { try? db.execute("ROLLBACK") } }
+        if try db.scalarInt("SELECT count(*) FROM runs WHERE name = ?", [.text(options.name)]) != 0 {
+            throw EvalDBError.usage("a run named \(quoted(options.name)) exists already: runs are kept as recorded; give this one another name")
+        }
+        let live = try liveExamples(at: version.number)
+        let lines = try LineReader(path: path)
+        let file = path == "-" ? "<stdin>" : path
+        var problems: [DataError] = []
+        var results: [(key: Int64, trial: Int64, line: Int, pass: Bool, score: Double?, failure: String?, record: String)] = []
+        var seen: [Int64: [Int64: Int]] = [:]  // key -> trial -> line
+        var tape = JSONTape()
+        var output: [UInt8] = []
+        try lines.forEachLine { number, line in
+            if problems.filter({ !$0.isWarning }).count >= options.maxErrors { return }
+            func problem(_ offset: Int, _ message: String) {
+                var column = 1
+                for i in 0..<min(offset, line.count) where line[i] & 0xC0 != 0x80 { column += 1 }
+                problems.append(DataError(file: file, line: number, column: column, message: message))
+            }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+            do throws(JSONSyntaxError) {
+                try JSONParser.parse(line, into: &tape)
+            } catch {
+                problem(error.offset, error.message)
+                return
+            }
+            guard tape.nodes[0].kind == .object else { problem(0, "a result must be a JSON object"); return }
+            guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
+                problem(Int(tape.nodes[0].source), "a result needs \"id\", a string")
+                return
+            }
+            guard let passNode = tape.member(0, "pass"), [.true, .false].contains(tape.nodes[passNode].kind) else {
+                problem(Int(tape.nodes[0].source), "a result needs \"pass\", true or false")
+                return
+            }
+            var trial: Int64 = 0
+            if let node = tape.member(0, "trial") {
+                guard tape.nodes[node].kind == .integer, let value = Int64(tape.string(node)), value >= 0 else {
+                    problem(Int(tape.nodes[node].source), "\"trial\" must be a whole number, 0 or more")
+                    return
+                }
+                trial = value
+            }
+            var score: Double?
+            if let node = tape.member(0, "score"), tape.nodes[node].kind != .null {
+                guard [.integer, .float].contains(tape.nodes[node].kind), let value = Double(tape.string(node)) else {
+                    problem(Int(tape.nodes[node].source), "\"score\" must be a number")
+                    return
+                }
+                score = value
+            }
+            var failure: String?
+            if let node = tape.member(0, "failure"), tape.nodes[node].kind != .null {
+                guard tape.nodes[node].kind == .string else {
+                    problem(Int(tape.nodes[node].source), "\"failure\" must be a failure category (a string) or null")
+                    return
+                }
+                failure = tape.string(node)
+            }
+            let id = tape.string(idNode)
+            guard let key = live[id] else {
+                problem(Int(tape.nodes[idNode].source), "id \(quoted(id)) is not an example of version \(version.number) (\(version.shortHash))")
+                return
+            }
+            if let first = seen[key]?[trial] {
+                problem(Int(tape.nodes[idNode].source), "a second result for id \(quoted(id)), trial \(trial) (the first is on line \(first))")
+                return
+            }
+            seen[key, default: [:]][trial] = number
+            output.removeAll(keepingCapacity: true)
+            CanonicalJSON.write(tape, to: &output)
+            results.append((key, trial, number, tape.nodes[passNode].kind == .true, score, failure, String(decoding: output, as: UTF8.self)))
+        }
+        if results.isEmpty && problems.isEmpty {
+            problems.append(DataError(file: file, line: 0, column: 0, message: "the file holds no results"))
+        }
+        if !problems.isEmpty {
+            throw EvalDBError.invalidData(errors: Array(problems.prefix(options.maxErrors)), truncated: problems.count > options.maxErrors)
+        }
+        let missing = live.filter { seen[$0.value] == nil }
+        var meta: [UInt8] = []
+        let metaText = "{" + options.meta.map { JSONText.quote($0.key) + ": " + JSONText.quote($0.value) }.joined(separator: ", ") + "}"
+        if let tape = try? JSONParser.parse(metaText) { CanonicalJSON.write(tape, to: &meta) } else { meta = Array("{}".utf8) }
+        try db.prepare("""
+            INSERT INTO runs(name, version, created_at, source_path, git_commit, meta, result_count, missing)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).run([.text(options.name), .int(Int64(version.number)), .text(isoNow()), path == "-" ? .null : .text(path),
+                      options.gitCommit.map(SQLValue.text) ?? .null, .text(String(decoding: meta, as: UTF8.self)),
+                      .int(Int64(results.count)), .int(Int64(missing.count))])
+        let runId = try db.scalarInt("SELECT last_insert_rowid()") ?? 0
+        let insert = try db.prepare("INSERT INTO results(run, example, trial, line, pass, score, failure, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        for result in results {
+            try insert.run([.int(runId), .int(result.key), .int(result.trial), .int(Int64(result.line)), .int(result.pass ? 1 : 0),
+                            result.score.map { .text(String($0)) } ?? .null,  // stored as REAL (the column's affinity)
+                            result.failure.map(SQLValue.text) ?? .null,
+                            .text(result.record)])
+        }
+        try db.execute("COMMIT")
+        committed = true
+        return RecordedRun(run: try run(named: options.name), missingIds: missing.keys.sorted().prefix(20).map { $0 })
+    }
+}
+
+enum JSONText {
+    /// A JSON string literal, canonical.
+    static func quote(_ text: String) -> String {
+        var output: [UInt8] = []
+        Array(text.utf8).withUnsafeBufferPointer { CanonicalJSON.writeString($0, to: &output) }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

@@ -1,0 +1,94 @@
+/// Pass rate of one slice of a run: n examples, their passes (an example with several trials
+/// counts its share of passing trials), the rate and its 95% Wilson interval.
+public struct SliceStatistic: Sendable {
+    public var values: [String?]
+    public var examples: Int
+    public var passed: Double
+    public var rate: Double { examples == 0 ? 0 : passed / Double(examples) }
+    public var interval: ProportionInterval
+    /// The interval is wider than ±20 points: the slice is too small to say anything.
+    public var tooSmall: Bool { interval.halfWidth > 0.2 }
+}
+
+/// `report`: a run's pass rate overall and per slice, its flaky examples and failure categories.
+public struct RunReport: Sendable {
+    public var run: EvalRun
+    public var keys: [String]
+    public var overall: SliceStatistic
+    public var slices: [SliceStatistic]
+    /// Examples whose trials disagree: passes of trials.
+    public var flaky: [(id: String, passes: Int, trials: Int)]
+    /// Failure categories of failing results, most frequent first.
+    public var failures: [(category: String, count: Int)]
+    /// When the run's version is not the current one: how many of its examples changed since.
+    public var changedSince: Int?
+    public var currentVersion: Int?
+}
+
+extension Store {
+    public func report(_ run: EvalRun, by keys: [String] = []) throws -> RunReport {
+        let rows = try database.prepare("""
+            SELECT x.example, e.id, x.pass, x.failure FROM results x JOIN examples e ON e.key = x.example
+            WHERE x.run = ? ORDER BY x.line
+            """)
+        try rows.bind([.int(run.id)])
+        var perExample: [Int64: (id: String, passes: Int, trials: Int)] = [:]
+        var order: [Int64] = []
+        var failures: [String: Int] = [:]
+        while try rows.step() {
+            let key = rows.int(0)
+            if perExample[key] == nil { order.append(key) }
+            var entry = perExample[key] ?? (rows.text(1), 0, 0)
+            entry.trials += 1
+            if rows.int(2) != 0 { entry.passes += 1 } else { failures[rows.optionalText(3) ?? "(none)", default: 0] += 1 }
+            perExample[key] = entry
+        }
+        func statistic(_ values: [String?], _ keys: [Int64]) -> SliceStatistic {
+            let passed = keys.reduce(0.0) { sum, key in
+                let entry = perExample[key]!
+                return sum + Double(entry.passes) / Double(entry.trials)
+            }
+            return SliceStatistic(values: values, examples: keys.count, passed: passed,
+                                  interval: Wilson.interval(successes: passed, n: Double(keys.count)))
+        }
+        var slices: [SliceStatistic] = []
+        if !keys.isEmpty {
+            let record = try database.prepare("""
+                SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
+                """)
+            var groups: [[String?]: [Int64]] = [:]
+            for key in order {
+                try record.bind([.int(key), .int(Int64(run.version))])
+                let text = try record.step() ? record.optionalText(0) ?? "{}" : "{}"
+                record.reset()
+                let values = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
+                var combinations: [[String?]] = [[]]
+                for key in keys {
+                    var options: [String?] = []
+                    for value in values.byKey[key] ?? [] where !options.contains(value) { options.append(value) }
+                    if options.isEmpty { options = [nil] }
+                    combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
+                }
+                for combination in combinations { groups[combination, default: []].append(key) }
+            }
+            slices = groups.map { statistic($0.key, $0.value) }.sorted { a, b in
+                a.values.map { $0 ?? "" }.lexicographicallyPrecedes(b.values.map { $0 ?? "" })
+            }
+        }
+        var changedSince: Int?
+        let current = try currentVersion()
+        if let current, current.number != run.version {
+            changedSince = Int(try database.scalarInt("""
+                SELECT count(DISTINCT example) FROM revisions WHERE version > ? AND example IN (SELECT example FROM results WHERE run = ?)
+                """, [.int(Int64(run.version)), .int(run.id)]) ?? 0)
+        }
+        return RunReport(
+            run: run, keys: keys, overall: statistic([], order), slices: slices,
+            flaky: order.compactMap { key in
+                let entry = perExample[key]!
+                return entry.passes > 0 && entry.passes < entry.trials ? (entry.id, entry.passes, entry.trials) : nil
+            },
+            failures: failures.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
+            changedSince: changedSince, currentVersion: current?.number)
+    }
+}

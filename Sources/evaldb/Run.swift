@@ -1,0 +1,177 @@
+import ArgumentParser
+import EvalDBKit
+import Foundation
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record eval runs against a dataset version, and list, show or export them.",
+        subcommands: [Record.self, List.self, ShowRun.self, ExportRun.self])
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a results file as a run against one dataset version.",
+            discussion: """
+                Each line: {"id": ..., "pass": true|false} plus optional score, output, failure (a \
+                failure category), trial (repeated runs of one example) and any other field, kept. \
+                Unknown dataset hash, ids not in that version, a duplicate (id, trial), malformed lines \
+                or a run name that exists: every error printed as FILE:LINE:COL, nothing written, exit 1. \
+                Ids of the version without a result are reported (the run is partial).
+
+                Examples:
+                  evaldb run record results.jsonl --name gpt-x-2026-04-20 --dataset-file evals/data/v0/golden.jsonl
+                  evaldb run record results.jsonl --name baseline --dataset 3497797e --meta model=gpt-x
+                """)
+
+        @Argument(help: "The results file ('-' for standard input).")
+        var file: String
+
+        @Option(help: "The run's name (unique).")
+        var name: String
+
+        @Option(help: "The dataset version's hash (or unique prefix) the run used.")
+        var dataset: String?
+
+        @Option(name: .customLong("dataset-file"), help: "The dataset file the run used: its hash names the version.")
+        var datasetFile: String?
+
+        @Option(name: .customLong("meta"), help: "K=V to keep with the run (model, prompt version, ...); repeatable.")
+        var meta: [String] = []
+
+        @OptionGroup var input: InputOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            guard (dataset == nil) != (datasetFile == nil) else { throw ValidationError("give --dataset HASH or --dataset-file FILE") }
+        }
+
+        func run() throws {
+            let store = try database.open()
+            let version: DatasetVersion
+            if let dataset {
+                version = try store.resolveVersion(dataset.hasPrefix("sha256:") ? dataset : "sha256:" + dataset)  // a hash, never a number
+            } else {
+                let check = try DatasetFileCheck.check(path: datasetFile!)
+                guard check.isValid else { throw EvalDBError.invalidData(errors: check.problems, truncated: check.truncated) }
+                guard let found = try store.versions().last(where: { $0.hash == check.hash }) else {
+                    throw EvalDBError.usage("no version has the dataset hash of \(datasetFile!) (\(check.hash)): import it first")
+                }
+                version = found
+            }
+            let pairs = try meta.map { text -> (key: String, value: String) in
+                guard let equals = text.firstIndex(of: "=") else { throw ValidationError("--meta takes K=V, found \(text)") }
+                return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+            }
+            let options = RunOptions(name: name, meta: pairs, gitCommit: Git.run(["rev-parse", "HEAD"]), maxErrors: max(1, input.maxErrors))
+            let recorded = try store.recordRun(file, against: version, options: options)
+            let run = recorded.run
+            Output.stdout("run \(Terminal.sanitized(run.name)): \(run.resultCount) results against version \(run.version) (\(String(run.datasetHash.prefix(19))))")
+            if run.missing > 0 {
+                Output.stdout("partial: \(run.missing) examples of the version have no result, e.g. \(recorded.missingIds.prefix(5).map(Terminal.sanitized).joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the runs, oldest first.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var format: FormatOptions
+
+        func run() throws {
+            var listing = Listing(columns: ["name", "version", "dataset", "date", "results", "missing", "commit", "meta"])
+            for run in try database.open().runs() {
+                listing.rows.append([.text(run.name), .int(run.version), .text(String(run.datasetHash.prefix(19))), .text(run.createdAt),
+                                     .int(run.resultCount), .int(run.missing), run.gitCommit.map { .text(String($0.prefix(10))) } ?? .null,
+                                     .text(run.meta)])
+            }
+            Output.stdout(listing.render(format.format))
+        }
+    }
+
+    struct ShowRun: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run and its pass rate.")
+        @Argument(help: "The run's name.") var name: String
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            let store = try database.open()
+            let run = try store.run(named: name)
+            let report = try store.report(run)
+            Output.stdout("""
+                run \(Terminal.sanitized(run.name))
+                dataset   version \(run.version)  \(run.datasetHash)
+                recorded  \(run.createdAt)\(run.gitCommit.map { "  commit \($0.prefix(10))" } ?? "")
+                results   \(run.resultCount)\(run.missing > 0 ? " (partial: \(run.missing) examples without a result)" : "")
+                meta      \(run.meta)
+                pass rate \(ReportCommand.describe(report.overall))
+                """)
+        }
+    }
+
+    struct ExportRun: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "export",
+                                                        abstract: "Print a run's results as recorded (JSONL that `run record` reads back).")
+        @Argument(help: "The run's name.") var name: String
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            let store = try database.open()
+            try store.exportRun(try store.run(named: name)) { Output.stdout($0) }
+        }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Pass rate of a run, overall and per slice, with 95% Wilson intervals.",
+        discussion: """
+            Per slice: n examples, passed, pass rate and its 95% Wilson interval; slices whose interval \
+            is wider than ±20 points are marked too small to say anything. An example with several trials \
+            counts its share of passing trials; flaky examples (trials disagree) are listed, then the top \
+            failure categories. Warns when the run's dataset version is not the current one.
+
+            Examples:
+              evaldb report baseline
+              evaldb report baseline --by feature,scenario
+            """)
+
+    @Argument(help: "The run's name.") var name: String
+
+    @Option(help: "Slice by these label keys or fields (K[,K]).") var by: String?
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
+
+    static func describe(_ statistic: SliceStatistic) -> String {
+        let passed = statistic.passed == statistic.passed.rounded() ? String(Int(statistic.passed)) : String(format: "%.2f", statistic.passed)
+        return String(format: "%.1f%% (%@/%d)  95%% CI %.1f–%.1f", statistic.rate * 100, passed, statistic.examples,
+                      statistic.interval.lower * 100, statistic.interval.upper * 100)
+            + (statistic.tooSmall ? "  too small to say" : "")
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
+        let report = try store.report(try store.run(named: name), by: keys)
+        if let changed = report.changedSince, let current = report.currentVersion {
+            Output.stderr("evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since (stale results)")
+        }
+        var listing = Listing(columns: keys + ["examples", "passed", "rate", "low", "high", "note"])
+        for statistic in [report.overall] + report.slices {
+            let values: [Listing.Value] = statistic.values.isEmpty && !keys.isEmpty
+                ? keys.indices.map { _ in .text("(all)") } : statistic.values.map { $0.map(Listing.Value.text) ?? .null }
+            listing.rows.append(values + [.int(statistic.examples), .text(String(format: "%g", statistic.passed)),
+                                          .text(String(format: "%.4f", statistic.rate)), .text(String(format: "%.4f", statistic.interval.lower)),
+                                          .text(String(format: "%.4f", statistic.interval.upper)),
+                                          statistic.tooSmall ? .text("too small to say") : .null])
+        }
+        Output.stdout(listing.render(format.format))
+        guard format.format == .table else { return }
+        if !report.flaky.isEmpty {
+            Output.stdout("\nflaky (trials disagree): " + report.flaky.prefix(20).map { "\(Terminal.sanitized($0.id)) \($0.passes)/\($0.trials)" }.joined(separator: ", "))
+        }
+        if !report.failures.isEmpty {
+            Output.stdout("\nfailure categories: " + report.failures.prefix(10).map { "\(Terminal.sanitized($0.category)) \($0.count)" }.joined(separator: ", "))
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import EvalDBKit
+
+@Suite("Eval runs and reports")
+struct RunTests {
+    static func store(_ folder: TemporaryFolder, count: Int = 10) throws -> (Store, DatasetVersion) {
+        let store = try folder.store()
+        let version = try store.importFile(try folder.write("g.jsonl", Sample.file(count: count)), options: by()).version
+        return (store, version)
+    }
+
+    static func result(_ n: Int, pass: Bool, trial: Int? = nil, failure: String? = nil) -> String {
+        var fields = [#""id": "\#(String(format: "ex-%04d", n))""#, #""pass": \#(pass)"#]
+        if let trial { fields.append(#""trial": \#(trial)"#) }
+        if let failure { fields.append(#""failure": "\#(failure)""#) }
+        return "{" + fields.joined(separator: ", ") + ", \"latency_ms\": 120}\n"
+    }
+
+    @Test("a run is recorded against a version, listed, and exported as recorded (round trip)")
+    func recordAndExport() throws {
+        let folder = try TemporaryFolder()
+        let (store, version) = try Self.store(folder)
+        let text = (1...8).map { Self.result($0, pass: $0 % 3 != 0, failure: $0 % 3 == 0 ? "wrong-action" : nil) }.joined()
+        let recorded = try store.recordRun(try folder.write("r.jsonl", text), against: version,
+                                           options: RunOptions(name: "base", meta: [("model", "gpt-x")]))
+        #expect(recorded.run.resultCount == 8)
+        #expect(recorded.run.missing == 2)
+        #expect(recorded.missingIds == ["ex-0009", "ex-0010"])
+        #expect(recorded.run.meta == #"{"model": "gpt-x"}"#)
+        #expect(try store.runs().map(\.name) == ["base"])
+        var exported = ""
+        try store.exportRun(recorded.run) { exported += $0 + "\n" }
+        let again = try store.recordRun(try folder.write("again.jsonl", exported), against: version, options: RunOptions(name: "copy"))
+        var copy = ""
+        try store.exportRun(again.run) { copy += $0 + "\n" }
+        #expect(copy == exported)
+        #expect(exported.contains(#""latency_ms": 120"#))  // other fields are kept
+    }
+
+    @Test("bad results are refused with their line and nothing is written")
+    func badResults() throws {
+        let folder = try TemporaryFolder()
+        let (store, version) = try Self.store(folder)
+        let text = Self.result(1, pass: true) + "{\"id\": \"ex-0002\"}\n" + #"{"id": "nope", "pass": true}"# + "\n"
+            + Self.result(1, pass: false) + "not json\n" + Self.result(3, pass: true, trial: 1) + Self.result(3, pass: true, trial: 2)
+        let errors = try #require(dataErrors { _ = try store.recordRun(try folder.write("bad.jsonl", text), against: version,
+                                                                         options: RunOptions(name: "bad")) })
+        #expect(errors.map(\.line) == [2, 3, 4, 5])
+        #expect(errors[2].message.contains("second result"))
+        #expect(try store.runs().isEmpty)
+        _ = try store.recordRun(try folder.write("ok.jsonl", Self.result(1, pass: true)), against: version, options: RunOptions(name: "ok"))
+        #expect(throws: EvalDBError.self) {
+            try store.recordRun(folder.file("ok.jsonl"), against: version, options: RunOptions(name: "ok"))
+        }
+        #expect(throws: DatabaseError.self) { try store.database.execute("DELETE FROM results") }
+    }
+
+    @Test("report: pass rates with Wilson intervals overall and per slice, flaky examples, failure categories")
+    func report() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        var lines = (1...20).map { Sample.line(String(format: "ex-%04d", $0), feature: $0 <= 10 ? "booking-lookup" : "refund-request") }
+        let version = try store.importFile(try folder.write("g.jsonl", lines.joined(separator: "\n") + "\n"), options: by()).version
+        // booking-lookup: 9 of 10 pass; refund-request: 5 of 10; ex-0001 is flaky over two trials.
+        var text = (1...20).map { n in Self.result(n, pass: n <= 9 || (n >= 11 && n <= 15), trial: n == 1 ? 0 : nil,
+                                                   failure: (n == 10 || n > 15) ? "hallucination" : nil) }.joined()
+        text += Self.result(1, pass: false, trial: 1, failure: "wrong-action")
+        let run = try store.recordRun(try folder.write("r.jsonl", text), against: version, options: RunOptions(name: "r")).run
+        let report = try store.report(run, by: ["feature"])
+        #expect(report.overall.examples == 20)
+        #expect(report.overall.passed == 13.5)
+        let booking = try #require(report.slices.first { $0.values == ["booking-lookup"] })
+        #expect(booking.examples == 10 && booking.passed == 8.5)
+        let refund = try #require(report.slices.first { $0.values == ["refund-request"] })
+        // 5/10: Wilson 0.2366-0.7634 (R: prop.test(5, 10, correct = FALSE)$conf.int).
+        #expect(abs(refund.interval.lower - 0.2366) < 0.0001 && abs(refund.interval.upper - 0.7634) < 0.0001)
+        #expect(refund.tooSmall)
+        #expect(report.flaky.map { "\($0.id) \($0.passes)/\($0.trials)" } == ["ex-0001 1/2"])
+        #expect(report.failures.map { "\($0.category) \($0.count)" } == ["hallucination 6", "wrong-action 1"])
+        #expect(report.changedSince == nil)
+        lines[0] = Sample.line("ex-0001", question: "edited")
+        _ = try store.importFile(try folder.write("g2.jsonl", lines.joined(separator: "\n") + "\n"), options: by())
+        #expect(try store.report(run).changedSince == 1)  // stale: one of its examples changed since
+    }
+}
