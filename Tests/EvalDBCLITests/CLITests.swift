@@ -330,6 +330,31 @@ struct CLITests {
         #expect(try cli.run(["hook", "install"]).status == 2)
     }
 
+    @Test("run record, report and compare: the gate exits 0 pass, 1 regression, 3 inconclusive")
+    func gateExitStatuses() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let ids = (1...100).map { String(format: "ex-%03d", $0) }
+        try cli.write("g.jsonl", ids.map { record($0) }.joined())
+        _ = try cli.run(["import", "g.jsonl"])
+        func results(_ name: String, failing: Set<Int>) throws {
+            try cli.write("\(name).jsonl", ids.enumerated().map { #"{"id": "\#($0.element)", "pass": \#(!failing.contains($0.offset))}"# + "\n" }.joined())
+            let recorded = try cli.run(["run", "record", "\(name).jsonl", "--name", name, "--dataset-file", "g.jsonl"])
+            #expect(recorded.status == 0, "\(recorded.stderr)")
+        }
+        try results("base", failing: Set(0..<10))
+        try results("cand", failing: Set(0..<30))  // 20 more failures
+        #expect(try cli.run(["report", "cand"]).output.contains("0.7000"))
+        #expect(try cli.run(["compare", "base", "cand"]).status == 0)  // no budget: a report
+        #expect(try cli.run(["compare", "base", "cand", "--budget", "5"]).status == 1)
+        #expect(try cli.run(["compare", "base", "cand", "--budget", "40"]).status == 0)
+        let inconclusive = try cli.run(["compare", "base", "cand", "--budget", "25"])
+        #expect(inconclusive.status == 3)
+        #expect(inconclusive.output.contains("would settle it"))
+        let power = try cli.run(["power", "--rate", "0.9", "--n", "100"])
+        #expect(power.output.contains("±6.0 points"))
+    }
+
     @Test("UPDATE and DELETE on revisions fail in the sqlite3 shell",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
     func sqliteShellCannotRewriteHistory() throws {

@@ -83,4 +83,43 @@ struct RunTests {
         _ = try store.importFile(try folder.write("g2.jsonl", lines.joined(separator: "\n") + "\n"), options: by())
         #expect(try store.report(run).changedSince == 1)  // stale: one of its examples changed since
     }
+
+    @Test("compare pairs examples with identical content, counts flips, and gives the verdict against the budget")
+    func compareRuns() throws {
+        let folder = try TemporaryFolder()
+        let (store, v1) = try Self.store(folder, count: 200)
+        func record(_ name: String, passing: (Int) -> Bool, against version: DatasetVersion) throws -> EvalRun {
+            let text = (1...200).map { Self.result($0, pass: passing($0)) }.joined()
+            return try store.recordRun(try folder.write("\(name).jsonl", text), against: version, options: RunOptions(name: name)).run
+        }
+        let base = try record("base", passing: { $0 % 10 != 0 }, against: v1)  // 180 of 200
+        let same = try record("same", passing: { $0 % 10 != 0 }, against: v1)
+        let worse = try record("worse", passing: { $0 % 5 != 0 }, against: v1)  // 160: 20 regressions
+        let tied = try store.compare(base: base, candidate: same, budget: 0.02)
+        #expect(tied.difference == 0 && tied.regressed.isEmpty)
+        // No discordant pair: Newcombe's interval is [-0.0179, +0.0179] (computed by hand from the paper's formulas).
+        #expect(abs(tied.lower - -0.017931) < 0.000001)
+        #expect(tied.verdict == .pass)
+        guard case .inconclusive(let more?)? = try store.compare(base: base, candidate: same, budget: 0.01).verdict else {
+            Issue.record("a budget of 1 point is too tight for 200 examples"); return
+        }
+        #expect(more > 200)
+        let regression = try store.compare(base: base, candidate: worse, budget: 0.02)
+        #expect(regression.regressed.count == 20 && regression.fixed.isEmpty)
+        #expect(abs(regression.difference - -0.1) < 1e-12)
+        #expect(regression.verdict == .regression)
+        // A wide budget: the lower bound clears it.
+        #expect(try store.compare(base: base, candidate: worse, budget: 0.2).verdict == .pass)
+        // Between: the difference is above −budget, the interval reaches below it.
+        guard case .inconclusive(let needed)? = try store.compare(base: base, candidate: worse, budget: 0.12).verdict else {
+            Issue.record("expected inconclusive"); return
+        }
+        #expect((needed ?? 0) > 200)
+        // An example edited between the runs' versions is left out, not mixed in.
+        let v2 = try store.importFile(try folder.write("g2.jsonl", Sample.file(count: 200, changing: [1, 2])), options: by()).version
+        let later = try record("later", passing: { $0 % 10 != 0 }, against: v2)
+        let across = try store.compare(base: base, candidate: later)
+        #expect(across.excludedEdited == ["ex-0001", "ex-0002"])
+        #expect(across.counts.n == 198)
+    }
 }

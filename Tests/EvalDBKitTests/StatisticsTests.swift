@@ -32,4 +32,22 @@ struct StatisticsTests {
         let clustered = Wilson.examplesNeeded(rate: 0.9, halfWidth: 0.026, designEffect: 3)
         #expect(abs(Double(clustered) / Double(needed) - 3) < 0.01)
     }
+
+    @Test("the paired difference interval matches Fagerland, Lydersen and Laake (2017), chapter 8")
+    func newcombePairedReference() {
+        // "Statistical Analysis of Contingency Tables", table 8.x: pairs 59 / 6 / 16 / 80 →
+        // Newcombe square-and-add (method 10) −0.0621, 95% CI −0.1186 to −0.0046.
+        let counts = PairedCounts(both: 59, firstOnly: 6, secondOnly: 16, neither: 80)
+        let interval = counts.newcombeInterval()
+        #expect(abs(interval.difference - -0.0621) < 0.00005)
+        #expect(abs(interval.lower - -0.1186) < 0.00005)
+        #expect(abs(interval.upper - -0.0046) < 0.00005)
+    }
+
+    @Test("the exact McNemar p-value is the two-sided binomial test of the discordant pairs")
+    func mcNemarExact() {
+        // binom.test(6, 22, 0.5) in R: p = 0.05248
+        #expect(abs(PairedCounts(both: 59, firstOnly: 6, secondOnly: 16, neither: 80).mcNemarExactP - 0.052478790283203125) < 1e-12)
+        #expect(PairedCounts(both: 10, firstOnly: 0, secondOnly: 0, neither: 3).mcNemarExactP == 1)
+    }
 }

@@ -1,0 +1,143 @@
+/// `compare`: two runs paired on the examples both hold with identical content.
+public struct RunComparison: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        /// The interval's lower bound is above −budget.
+        case pass
+        /// The difference itself is below −budget.
+        case regression
+        /// Neither: about this many paired examples (at the same rates) would settle it, or nil
+        /// when no number would.
+        case inconclusive(examplesNeeded: Int?)
+    }
+
+    public struct SliceDelta: Sendable {
+        public var values: [String?]
+        public var counts: PairedCounts
+    }
+
+    public var base: EvalRun
+    public var candidate: EvalRun
+    /// Base first, candidate second.
+    public var counts: PairedCounts
+    /// Candidate − base, with Newcombe's 95% (or `confidence`) interval.
+    public var difference: Double
+    public var lower: Double
+    public var upper: Double
+    public var confidence: Double
+    public var mcNemarP: Double
+    /// Passed in base, failed in candidate.
+    public var regressed: [String]
+    /// Failed in base, passed in candidate.
+    public var fixed: [String]
+    /// Held by both runs but edited between their dataset versions: left out.
+    public var excludedEdited: [String]
+    /// Held by one run only.
+    public var unpaired: Int
+    public var slices: [SliceDelta]
+    public var verdict: Verdict?
+}
+
+extension Store {
+    /// Compares `candidate` with `base` on the examples both runs hold whose content is identical
+    /// in both runs' dataset versions. An example with several trials counts as passing when most of
+    /// its trials pass. With `budget` (a fraction: 0.02 for 2 points), gives the verdict.
+    public func compare(base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
+                        confidence: Double = 0.95) throws -> RunComparison {
+        let baseOutcomes = try outcomes(of: base), candidateOutcomes = try outcomes(of: candidate)
+        let digest = try database.prepare("""
+            SELECT sha256 FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
+            """)
+        func contentDigest(_ key: Int64, _ version: Int) throws -> [UInt8]? {
+            try digest.bind([.int(key), .int(Int64(version))])
+            defer { digest.reset() }
+            return try digest.step() && !digest.isNull(0) ? digest.blob(0) : nil
+        }
+        var paired: [(key: Int64, id: String, base: Bool, candidate: Bool)] = []
+        var excluded: [String] = []
+        for (key, first) in baseOutcomes.sorted(by: { $0.key < $1.key }) {
+            guard let second = candidateOutcomes[key] else { continue }
+            if base.version != candidate.version, try contentDigest(key, base.version) != contentDigest(key, candidate.version) {
+                excluded.append(first.id)
+                continue
+            }
+            paired.append((key, first.id, first.pass, second.pass))
+        }
+        let unpaired = baseOutcomes.count + candidateOutcomes.count - 2 * (paired.count + excluded.count)
+        func count(_ pairs: [(key: Int64, id: String, base: Bool, candidate: Bool)]) -> PairedCounts {
+            PairedCounts(both: pairs.filter { $0.base && $0.candidate }.count, firstOnly: pairs.filter { !$0.base && $0.candidate }.count,
+                         secondOnly: pairs.filter { $0.base && !$0.candidate }.count, neither: pairs.filter { !$0.base && !$0.candidate }.count)
+        }
+        // First = candidate, second = base: the interval is for candidate − base.
+        let counts = count(paired)
+        let interval = counts.newcombeInterval(confidence: confidence)
+        var slices: [RunComparison.SliceDelta] = []
+        if !keys.isEmpty {
+            let record = try database.prepare("""
+                SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
+                """)
+            var groups: [[String?]: [(key: Int64, id: String, base: Bool, candidate: Bool)]] = [:]
+            for pair in paired {
+                try record.bind([.int(pair.key), .int(Int64(candidate.version))])
+                let text = try record.step() ? record.optionalText(0) ?? "{}" : "{}"
+                record.reset()
+                let values = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
+                var combinations: [[String?]] = [[]]
+                for key in keys {
+                    var options: [String?] = []
+                    for value in values.byKey[key] ?? [] where !options.contains(value) { options.append(value) }
+                    if options.isEmpty { options = [nil] }
+                    combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
+                }
+                for combination in combinations { groups[combination, default: []].append(pair) }
+            }
+            slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: count($0.value)) }
+                .sorted { $0.values.map { $0 ?? "" }.lexicographicallyPrecedes($1.values.map { $0 ?? "" }) }
+        }
+        var verdict: RunComparison.Verdict?
+        if let budget {
+            if interval.lower > -budget {
+                verdict = .pass
+            } else if interval.difference < -budget {
+                verdict = .regression
+            } else {
+                verdict = .inconclusive(examplesNeeded: Self.examplesToSettle(counts, budget: budget, confidence: confidence))
+            }
+        }
+        return RunComparison(
+            base: base, candidate: candidate, counts: counts, difference: interval.difference, lower: interval.lower,
+            upper: interval.upper, confidence: confidence, mcNemarP: counts.mcNemarExactP,
+            regressed: paired.filter { $0.base && !$0.candidate }.map(\.id), fixed: paired.filter { !$0.base && $0.candidate }.map(\.id),
+            excludedEdited: excluded, unpaired: unpaired, slices: slices, verdict: verdict)
+    }
+
+    /// Each example's outcome in a run: passing when most of its trials pass.
+    private func outcomes(of run: EvalRun) throws -> [Int64: (id: String, pass: Bool)] {
+        let rows = try database.prepare("""
+            SELECT x.example, e.id, sum(x.pass), count(*) FROM results x JOIN examples e ON e.key = x.example
+            WHERE x.run = ? GROUP BY x.example
+            """)
+        try rows.bind([.int(run.id)])
+        var result: [Int64: (id: String, pass: Bool)] = [:]
+        while try rows.step() { result[rows.int(0)] = (rows.text(1), 2 * rows.int(2) > rows.int(3)) }
+        return result
+    }
+
+    /// How many paired examples, at the same rates, would make the interval's lower bound clear
+    /// −budget (the difference itself being above −budget); nil when none would.
+    static func examplesToSettle(_ counts: PairedCounts, budget: Double, confidence: Double) -> Int? {
+        let difference = counts.newcombeInterval(confidence: confidence).difference
+        guard counts.n > 0, difference > -budget else { return nil }
+        func settled(_ scale: Double) -> Bool { counts.newcombeInterval(confidence: confidence, scale: scale).lower > -budget }
+        var high = 2.0
+        while !settled(high) {
+            high *= 2
+            if high > 1e7 { return nil }
+        }
+        var low = high / 2
+        while high - low > 1 / Double(counts.n) {
+            let middle = (low + high) / 2
+            if settled(middle) { high = middle } else { low = middle }
+        }
+        return Int((high * Double(counts.n)).rounded(.up))
+    }
+}
