@@ -28,6 +28,9 @@ struct Compare: ParsableCommand {
     @Option(help: "Deltas per slice of these label keys or fields (K[,K]).")
     var by: String?
 
+    @Option(name: .customLong("cluster-by"), help: "A key whose examples sharing a value are not independent (a conversation, a topic).")
+    var clusterBy: String?
+
     @Option(help: "The confidence level of the interval.")
     var confidence: Double = 0.95
 
@@ -42,7 +45,7 @@ struct Compare: ParsableCommand {
         let store = try database.open()
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let result = try store.compare(base: try store.run(named: base), candidate: try store.run(named: candidate),
-                                       budget: budget.map { $0 / 100 }, by: keys, confidence: confidence)
+                                       budget: budget.map { $0 / 100 }, by: keys, clusterBy: clusterBy, confidence: confidence)
         let c = result.counts
         func points(_ value: Double) -> String { String(format: "%+.1f", value * 100) }
         func rate(_ passed: Int) -> String { String(format: "%.1f%% (%d/%d)", c.n == 0 ? 0 : Double(passed) / Double(c.n) * 100, passed, c.n) }
@@ -52,7 +55,7 @@ struct Compare: ParsableCommand {
         Output.stdout("base       \(rate(c.both + c.secondOnly))")
         Output.stdout("candidate  \(rate(c.both + c.firstOnly))")
         let level = "\(Int((confidence * 100).rounded()))%"
-        Output.stdout("difference \(points(result.difference)) points  \(level) CI [\(points(result.lower)), \(points(result.upper))] (Newcombe 1998, method 10)  exact McNemar p = \(String(format: "%.4g", result.mcNemarP))")
+        Output.stdout("difference \(points(result.difference)) points  \(level) CI [\(points(result.lower)), \(points(result.upper))] (Newcombe 1998, method 10\(result.designEffect > 1 ? String(format: ", design effect %.2f", result.designEffect) : ""))  exact McNemar p = \(String(format: "%.4g", result.mcNemarP))")
         Output.stdout("flips      \(result.regressed.count) pass->fail, \(result.fixed.count) fail->pass")
         if !result.regressed.isEmpty { Output.stdout("  pass->fail: " + result.regressed.prefix(20).map(Terminal.sanitized).joined(separator: ", ")) }
         if !result.fixed.isEmpty { Output.stdout("  fail->pass: " + result.fixed.prefix(20).map(Terminal.sanitized).joined(separator: ", ")) }

@@ -139,6 +139,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Slice by these label keys or fields (K[,K]).") var by: String?
 
+    @Option(name: .customLong("cluster-by"), help: "A key whose examples sharing a value are not independent (a conversation, a topic).")
+    var clusterBy: String?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
@@ -152,18 +155,19 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let store = try database.open()
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
-        let report = try store.report(try store.run(named: name), by: keys)
+        let report = try store.report(try store.run(named: name), by: keys, clusterBy: clusterBy)
         if let changed = report.changedSince, let current = report.currentVersion {
             Output.stderr("evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since (stale results)")
         }
-        var listing = Listing(columns: keys + ["examples", "passed", "rate", "low", "high", "note"])
+        var listing = Listing(columns: keys + ["examples", "passed", "rate", "low", "high"] + (clusterBy == nil ? [] : ["design effect"]) + ["note"])
         for statistic in [report.overall] + report.slices {
             let values: [Listing.Value] = statistic.values.isEmpty && !keys.isEmpty
                 ? keys.indices.map { _ in .text("(all)") } : statistic.values.map { $0.map(Listing.Value.text) ?? .null }
             listing.rows.append(values + [.int(statistic.examples), .text(String(format: "%g", statistic.passed)),
                                           .text(String(format: "%.4f", statistic.rate)), .text(String(format: "%.4f", statistic.interval.lower)),
-                                          .text(String(format: "%.4f", statistic.interval.upper)),
-                                          statistic.tooSmall ? .text("too small to say") : .null])
+                                          .text(String(format: "%.4f", statistic.interval.upper))]
+                                 + (clusterBy == nil ? [] : [.text(String(format: "%.2f", statistic.designEffect))])
+                                 + [statistic.tooSmall ? .text("too small to say") : .null])
         }
         Output.stdout(listing.render(format.format))
         guard format.format == .table else { return }

@@ -122,4 +122,32 @@ struct RunTests {
         #expect(across.excludedEdited == ["ex-0001", "ex-0002"])
         #expect(across.counts.n == 198)
     }
+
+    @Test("report --cluster-by widens the interval by the design effect of the clusters")
+    func clusteredReport() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        // 50 examples in 10 conversations of 5 (the label "conversation"); whole conversations pass or fail.
+        let lines = (0..<50).map { n in
+            Sample.line(String(format: "ex-%04d", n + 1), feature: "f").replacingOccurrences(
+                of: #""persona": "admin""#, with: #""conversation": "c\#(n / 5)", "persona": "admin""#)
+        }
+        let version = try store.importFile(try folder.write("g.jsonl", lines.joined(separator: "\n") + "\n"), options: by()).version
+        let text = (0..<50).map { Self.result($0 + 1, pass: $0 / 5 % 2 == 0) }.joined()
+        let run = try store.recordRun(try folder.write("r.jsonl", text), against: version, options: RunOptions(name: "r")).run
+        let plain = try store.report(run).overall
+        let clustered = try store.report(run, clusterBy: "conversation").overall
+        #expect(abs(clustered.designEffect - 50.0 / 9.0) < 1e-9)
+        let expected = Wilson.interval(successes: 4.5, n: 9)  // 50 examples count as 9
+        #expect(abs(clustered.interval.lower - expected.lower) < 1e-9 && abs(clustered.interval.upper - expected.upper) < 1e-9)
+        #expect(clustered.interval.halfWidth > plain.interval.halfWidth * 2)
+        // Paired: the candidate fails two whole conversations the base passed.
+        let worse = (0..<50).map { Self.result($0 + 1, pass: $0 / 5 % 2 == 0 && $0 >= 10) }.joined()
+        let candidate = try store.recordRun(try folder.write("w.jsonl", worse), against: version, options: RunOptions(name: "w")).run
+        let independent = try store.compare(base: run, candidate: candidate)
+        let byConversation = try store.compare(base: run, candidate: candidate, clusterBy: "conversation")
+        #expect(byConversation.designEffect > 1)
+        #expect(byConversation.difference == independent.difference)
+        #expect(byConversation.lower < independent.lower && byConversation.upper > independent.upper)
+    }
 }

@@ -50,4 +50,17 @@ struct StatisticsTests {
         #expect(abs(PairedCounts(both: 59, firstOnly: 6, secondOnly: 16, neither: 80).mcNemarExactP - 0.052478790283203125) < 1e-12)
         #expect(PairedCounts(both: 10, firstOnly: 0, secondOnly: 0, neither: 3).mcNemarExactP == 1)
     }
+
+    @Test("the design effect of whole clusters passing or failing together is about the cluster size")
+    func designEffectOfClusters() {
+        // 10 clusters of 5: five pass entirely, five fail entirely. Sandwich variance with G/(G-1):
+        // (10 × 2.5²) / 50² × 10/9 = 0.02778; independent 50 × 0.25 / 50² = 0.005: design effect 5.556.
+        let values = (0..<50).map { $0 / 5 % 2 == 0 ? 1.0 : 0.0 }
+        let clusters = (0..<50).map { "topic \($0 / 5)" }
+        #expect(abs(designEffect(values: values, clusters: clusters) - 50.0 / 9.0) < 1e-9)
+        // Outcomes that do not follow the clusters: no inflation beyond the floor of 1.
+        let mixed = (0..<50).map { $0 % 2 == 0 ? 1.0 : 0.0 }
+        #expect(designEffect(values: mixed, clusters: clusters) == 1)
+        #expect(designEffect(values: values, clusters: Array(repeating: "one", count: 50)) == 1)
+    }
 }

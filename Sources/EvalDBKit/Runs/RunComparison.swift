@@ -24,6 +24,8 @@ public struct RunComparison: Sendable {
     public var lower: Double
     public var upper: Double
     public var confidence: Double
+    /// With clustering: the design effect of the paired differences the interval accounts for.
+    public var designEffect: Double
     public var mcNemarP: Double
     /// Passed in base, failed in candidate.
     public var regressed: [String]
@@ -42,7 +44,7 @@ extension Store {
     /// in both runs' dataset versions. An example with several trials counts as passing when most of
     /// its trials pass. With `budget` (a fraction: 0.02 for 2 points), gives the verdict.
     public func compare(base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
-                        confidence: Double = 0.95) throws -> RunComparison {
+                        clusterBy: String? = nil, confidence: Double = 0.95) throws -> RunComparison {
         let baseOutcomes = try outcomes(of: base), candidateOutcomes = try outcomes(of: candidate)
         let digest = try database.prepare("""
             SELECT sha256 FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
@@ -69,18 +71,30 @@ extension Store {
         }
         // First = candidate, second = base: the interval is for candidate − base.
         let counts = count(paired)
-        let interval = counts.newcombeInterval(confidence: confidence)
-        var slices: [RunComparison.SliceDelta] = []
-        if !keys.isEmpty {
+        // Each paired example's values, when slicing or clustering needs them.
+        var valuesOf: [Int64: SliceValues] = [:]
+        if !keys.isEmpty || clusterBy != nil {
             let record = try database.prepare("""
                 SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
                 """)
-            var groups: [[String?]: [(key: Int64, id: String, base: Bool, candidate: Bool)]] = [:]
             for pair in paired {
                 try record.bind([.int(pair.key), .int(Int64(candidate.version))])
                 let text = try record.step() ? record.optionalText(0) ?? "{}" : "{}"
                 record.reset()
-                let values = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
+                valuesOf[pair.key] = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
+            }
+        }
+        var effect = 1.0
+        if let clusterBy {
+            effect = designEffect(values: paired.map { ($0.candidate ? 1.0 : 0) - ($0.base ? 1.0 : 0) },
+                                  clusters: paired.map { valuesOf[$0.key]?.byKey[clusterBy]?.first ?? "\u{0}example \($0.key)" })
+        }
+        let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
+        var slices: [RunComparison.SliceDelta] = []
+        if !keys.isEmpty {
+            var groups: [[String?]: [(key: Int64, id: String, base: Bool, candidate: Bool)]] = [:]
+            for pair in paired {
+                let values = valuesOf[pair.key]!
                 var combinations: [[String?]] = [[]]
                 for key in keys {
                     var options: [String?] = []
@@ -100,12 +114,13 @@ extension Store {
             } else if interval.difference < -budget {
                 verdict = .regression
             } else {
-                verdict = .inconclusive(examplesNeeded: Self.examplesToSettle(counts, budget: budget, confidence: confidence))
+                verdict = .inconclusive(examplesNeeded: Self.examplesToSettle(counts, budget: budget, confidence: confidence,
+                                                                              designEffect: effect))
             }
         }
         return RunComparison(
             base: base, candidate: candidate, counts: counts, difference: interval.difference, lower: interval.lower,
-            upper: interval.upper, confidence: confidence, mcNemarP: counts.mcNemarExactP,
+            upper: interval.upper, confidence: confidence, designEffect: effect, mcNemarP: counts.mcNemarExactP,
             regressed: paired.filter { $0.base && !$0.candidate }.map(\.id), fixed: paired.filter { !$0.base && $0.candidate }.map(\.id),
             excludedEdited: excluded, unpaired: unpaired, slices: slices, verdict: verdict)
     }
@@ -124,10 +139,12 @@ extension Store {
 
     /// How many paired examples, at the same rates, would make the interval's lower bound clear
     /// −budget (the difference itself being above −budget); nil when none would.
-    static func examplesToSettle(_ counts: PairedCounts, budget: Double, confidence: Double) -> Int? {
+    static func examplesToSettle(_ counts: PairedCounts, budget: Double, confidence: Double, designEffect: Double = 1) -> Int? {
         let difference = counts.newcombeInterval(confidence: confidence).difference
         guard counts.n > 0, difference > -budget else { return nil }
-        func settled(_ scale: Double) -> Bool { counts.newcombeInterval(confidence: confidence, scale: scale).lower > -budget }
+        func settled(_ scale: Double) -> Bool {
+            counts.newcombeInterval(confidence: confidence, scale: scale / designEffect).lower > -budget
+        }
         var high = 2.0
         while !settled(high) {
             high *= 2

@@ -6,6 +6,8 @@ public struct SliceStatistic: Sendable {
     public var passed: Double
     public var rate: Double { examples == 0 ? 0 : passed / Double(examples) }
     public var interval: ProportionInterval
+    /// With clustering: the design effect the interval accounts for (1: none).
+    public var designEffect: Double = 1
     /// The interval is wider than ±20 points: the slice is too small to say anything.
     public var tooSmall: Bool { interval.halfWidth > 0.2 }
 }
@@ -26,7 +28,9 @@ public struct RunReport: Sendable {
 }
 
 extension Store {
-    public func report(_ run: EvalRun, by keys: [String] = []) throws -> RunReport {
+    /// `clusterBy`: a label key or field whose examples sharing a value are not independent (a
+    /// conversation, a topic); the intervals then account for the design effect.
+    public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
         let rows = try database.prepare("""
             SELECT x.example, e.id, x.pass, x.failure FROM results x JOIN examples e ON e.key = x.example
             WHERE x.run = ? ORDER BY x.line
@@ -43,25 +47,42 @@ extension Store {
             if rows.int(2) != 0 { entry.passes += 1 } else { failures[rows.optionalText(3) ?? "(none)", default: 0] += 1 }
             perExample[key] = entry
         }
-        func statistic(_ values: [String?], _ keys: [Int64]) -> SliceStatistic {
-            let passed = keys.reduce(0.0) { sum, key in
-                let entry = perExample[key]!
-                return sum + Double(entry.passes) / Double(entry.trials)
-            }
-            return SliceStatistic(values: values, examples: keys.count, passed: passed,
-                                  interval: Wilson.interval(successes: passed, n: Double(keys.count)))
-        }
-        var slices: [SliceStatistic] = []
-        if !keys.isEmpty {
+        // Each example's values at the run's version, when slicing or clustering needs them.
+        var valuesOf: [Int64: SliceValues] = [:]
+        if !keys.isEmpty || clusterBy != nil {
             let record = try database.prepare("""
                 SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
                 """)
-            var groups: [[String?]: [Int64]] = [:]
             for key in order {
                 try record.bind([.int(key), .int(Int64(run.version))])
                 let text = try record.step() ? record.optionalText(0) ?? "{}" : "{}"
                 record.reset()
-                let values = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
+                valuesOf[key] = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
+            }
+        }
+        func statistic(_ values: [String?], _ keys: [Int64]) -> SliceStatistic {
+            let outcomes = keys.map { key in
+                let entry = perExample[key]!
+                return Double(entry.passes) / Double(entry.trials)
+            }
+            let passed = outcomes.reduce(0, +)
+            var effect = 1.0
+            if let clusterBy {
+                // An example without the key is a cluster of its own.
+                effect = designEffect(values: outcomes, clusters: keys.map { key in
+                    valuesOf[key]?.byKey[clusterBy]?.first ?? "\u{0}example \(key)"
+                })
+            }
+            let n = Double(keys.count) / effect
+            return SliceStatistic(values: values, examples: keys.count, passed: passed,
+                                  interval: Wilson.interval(successes: keys.isEmpty ? 0 : passed / Double(keys.count) * n, n: n),
+                                  designEffect: effect)
+        }
+        var slices: [SliceStatistic] = []
+        if !keys.isEmpty {
+            var groups: [[String?]: [Int64]] = [:]
+            for key in order {
+                let values = valuesOf[key]!
                 var combinations: [[String?]] = [[]]
                 for key in keys {
                     var options: [String?] = []
