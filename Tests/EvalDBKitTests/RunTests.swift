@@ -150,4 +150,35 @@ struct RunTests {
         #expect(abs(byConversation.difference - independent.difference) < 1e-12)
         #expect(byConversation.lower < independent.lower && byConversation.upper > independent.upper)
     }
+
+    @Test("the gate of the issue: 60 of 500 flipped is a regression, identical runs pass a 1-point budget, a small change on 100 is inconclusive")
+    func gateScenarios() throws {
+        let folder = try TemporaryFolder()
+        let (store, v500) = try Self.store(folder, count: 500)
+        func record(_ name: String, _ version: DatasetVersion, count: Int, failing: (Int) -> Bool) throws -> EvalRun {
+            let text = (1...count).map { Self.result($0, pass: !failing($0)) }.joined()
+            return try store.recordRun(try folder.write("\(name).jsonl", text), against: version, options: RunOptions(name: name)).run
+        }
+        let base = try record("base", v500, count: 500, failing: { $0 % 10 == 0 })  // 450 pass
+        // Also fails 1...66 but for the six multiples of 10 that failed already: 60 flips.
+        let flipped = try record("flipped", v500, count: 500, failing: { $0 % 10 == 0 || $0 <= 66 })
+        let copy = try record("copy", v500, count: 500, failing: { $0 % 10 == 0 })
+        let regression = try store.compare(base: base, candidate: flipped, budget: 0.01)
+        #expect(regression.regressed.count == 60)
+        #expect(regression.verdict == .regression)
+        #expect(try store.compare(base: base, candidate: copy, budget: 0.01).verdict == .pass)
+        // 100 examples: the candidate fixes one example. +1 point, but the interval reaches below -1.
+        let folder100 = try TemporaryFolder()
+        let (small, v100) = try Self.store(folder100, count: 100)
+        func record100(_ name: String, failing: (Int) -> Bool) throws -> EvalRun {
+            let text = (1...100).map { Self.result($0, pass: !failing($0)) }.joined()
+            return try small.recordRun(try folder100.write("\(name).jsonl", text), against: v100, options: RunOptions(name: name)).run
+        }
+        let before = try record100("before", failing: { $0 % 10 == 0 })
+        let after = try record100("after", failing: { $0 % 10 == 0 && $0 != 10 })
+        guard case .inconclusive(let needed?)? = try small.compare(base: before, candidate: after, budget: 0.01).verdict else {
+            Issue.record("expected inconclusive with a number of examples"); return
+        }
+        #expect(needed > 100)
+    }
 }
