@@ -49,6 +49,12 @@ struct StatisticsTests {
         // binom.test(6, 22, 0.5) in R: p = 0.05248
         #expect(abs(PairedCounts(both: 59, firstOnly: 6, secondOnly: 16, neither: 80).mcNemarExactP - 0.052478790283203125) < 1e-12)
         #expect(PairedCounts(both: 10, firstOnly: 0, secondOnly: 0, neither: 3).mcNemarExactP == 1)
+        // Python: min(1, 2 * sum(math.comb(b + c, i) for i in range(min(b, c) + 1)) / 2 ** (b + c))
+        let tails: [(Int, Int, Double)] = [(0, 5, 0.0625), (3, 7, 0.34375), (10, 10, 1), (1, 12, 0.00341796875),
+                                           (25, 40, 0.08168153394154005)]
+        for (b, c, p) in tails {
+            #expect(abs(PairedCounts(both: 3, firstOnly: b, secondOnly: c, neither: 4).mcNemarExactP - p) < 1e-10, "\(b), \(c)")
+        }
     }
 
     @Test("the design effect of whole clusters passing or failing together is about the cluster size")
