@@ -65,6 +65,19 @@ struct SliceValues {
         }
     }
 
+    /// Every combination of this example's values of `keys`, each value once; nil for a key the
+    /// example lacks (a list-valued key gives one combination per value).
+    func combinations(of keys: [String]) -> [[String?]] {
+        var combinations: [[String?]] = [[]]
+        for key in keys {
+            var options: [String?] = []
+            for value in byKey[key] ?? [] where !options.contains(value) { options.append(value) }
+            if options.isEmpty { options = [nil] }
+            combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
+        }
+        return combinations
+    }
+
     private static func values(_ tape: JSONTape, _ index: Int) -> [String] {
         switch tape.nodes[index].kind {
         case .string: return [tape.string(index)]
@@ -115,14 +128,7 @@ extension Store {
             let values = SliceValues(record: record)
             seenKeys.formUnion(values.byKey.keys)
             guard conditions.allSatisfy({ $0.matches(values.byKey[$0.key] ?? []) }) else { return }
-            var combinations: [[String?]] = [[]]
-            for key in keys {
-                var options: [String?] = []  // each value once; nil when the example has none
-                for value in values.byKey[key] ?? [] where !options.contains(value) { options.append(value) }
-                if options.isEmpty { options = [nil] }
-                combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
-            }
-            for combination in combinations { counts[combination, default: 0] += 1 }
+            for combination in values.combinations(of: keys) { counts[combination, default: 0] += 1 }
         }
         try checkKeys(conditions.map(\.key) + keys, exist: seenKeys)
         let sorted = counts.map { (values: $0.key, count: $0.value) }.sorted { a, b in
@@ -136,6 +142,21 @@ extension Store {
         guard unknown.isEmpty else {
             throw EvalDBError.usage("no example has the key \(unknown.map(quoted).joined(separator: ", ")); keys that exist: \(exist.sorted().joined(separator: ", "))")
         }
+    }
+
+    /// The values of each example in `keys` as of `version` (its latest revision at or before it).
+    func sliceValues(of keys: [Int64], at version: Int) throws -> [Int64: SliceValues] {
+        let record = try database.prepare("""
+            SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
+            """)
+        var result: [Int64: SliceValues] = [:]
+        for key in keys {
+            try record.bind([.int(key), .int(Int64(version))])
+            let text = try record.step() ? record.optionalText(0) ?? "{}" : "{}"
+            record.reset()
+            result[key] = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
+        }
+        return result
     }
 
     /// Each record of `version`, in line order, as its canonical line without newline.

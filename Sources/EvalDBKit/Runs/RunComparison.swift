@@ -72,18 +72,7 @@ extension Store {
         // First = candidate, second = base: the interval is for candidate − base.
         let counts = count(paired)
         // Each paired example's values, when slicing or clustering needs them.
-        var valuesOf: [Int64: SliceValues] = [:]
-        if !keys.isEmpty || clusterBy != nil {
-            let record = try database.prepare("""
-                SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
-                """)
-            for pair in paired {
-                try record.bind([.int(pair.key), .int(Int64(candidate.version))])
-                let text = try record.step() ? record.optionalText(0) ?? "{}" : "{}"
-                record.reset()
-                valuesOf[pair.key] = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
-            }
-        }
+        let valuesOf = !keys.isEmpty || clusterBy != nil ? try sliceValues(of: paired.map(\.key), at: candidate.version) : [:]
         var effect = 1.0
         if let clusterBy {
             effect = designEffect(values: paired.map { ($0.candidate ? 1.0 : 0) - ($0.base ? 1.0 : 0) },
@@ -94,15 +83,7 @@ extension Store {
         if !keys.isEmpty {
             var groups: [[String?]: [(key: Int64, id: String, base: Bool, candidate: Bool)]] = [:]
             for pair in paired {
-                let values = valuesOf[pair.key]!
-                var combinations: [[String?]] = [[]]
-                for key in keys {
-                    var options: [String?] = []
-                    for value in values.byKey[key] ?? [] where !options.contains(value) { options.append(value) }
-                    if options.isEmpty { options = [nil] }
-                    combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
-                }
-                for combination in combinations { groups[combination, default: []].append(pair) }
+                for combination in valuesOf[pair.key]!.combinations(of: keys) { groups[combination, default: []].append(pair) }
             }
             slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: count($0.value)) }
                 .sorted { $0.values.map { $0 ?? "" }.lexicographicallyPrecedes($1.values.map { $0 ?? "" }) }

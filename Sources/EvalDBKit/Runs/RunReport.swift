@@ -48,18 +48,7 @@ extension Store {
             perExample[key] = entry
         }
         // Each example's values at the run's version, when slicing or clustering needs them.
-        var valuesOf: [Int64: SliceValues] = [:]
-        if !keys.isEmpty || clusterBy != nil {
-            let record = try database.prepare("""
-                SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
-                """)
-            for key in order {
-                try record.bind([.int(key), .int(Int64(run.version))])
-                let text = try record.step() ? record.optionalText(0) ?? "{}" : "{}"
-                record.reset()
-                valuesOf[key] = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
-            }
-        }
+        let valuesOf = !keys.isEmpty || clusterBy != nil ? try sliceValues(of: order, at: run.version) : [:]
         func statistic(_ values: [String?], _ keys: [Int64]) -> SliceStatistic {
             let outcomes = keys.map { key in
                 let entry = perExample[key]!
@@ -82,15 +71,7 @@ extension Store {
         if !keys.isEmpty {
             var groups: [[String?]: [Int64]] = [:]
             for key in order {
-                let values = valuesOf[key]!
-                var combinations: [[String?]] = [[]]
-                for key in keys {
-                    var options: [String?] = []
-                    for value in values.byKey[key] ?? [] where !options.contains(value) { options.append(value) }
-                    if options.isEmpty { options = [nil] }
-                    combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
-                }
-                for combination in combinations { groups[combination, default: []].append(key) }
+                for combination in valuesOf[key]!.combinations(of: keys) { groups[combination, default: []].append(key) }
             }
             slices = groups.map { statistic($0.key, $0.value) }.sorted { a, b in
                 a.values.map { $0 ?? "" }.lexicographicallyPrecedes(b.values.map { $0 ?? "" })
