@@ -395,7 +395,10 @@ public struct JSONParser: ~Copyable {
         let start = position
         if base[position] == UInt8(ascii: "-") {
             position += 1
-            if position < end, base[position] == UInt8(ascii: "I") { throw failure("NaN and Infinity are not valid JSON") }
+            if position < end, base[position] == UInt8(ascii: "I") {
+                position = start  // point at the sign
+                throw failure("NaN and Infinity are not valid JSON")
+            }
         }
         guard position < end, isDigit(base[position]) else {
             throw failure("invalid number: expected a digit")
