@@ -42,6 +42,9 @@ struct Slice: ParsableCommand {
     @Option(name: .long, help: "jsonl (default), json, table or csv.")
     var format: OutputFormat?
 
+    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
+    var noHeaders = false
+
     func run() throws {
         let store = try database.open()
         let chosen = try store.resolveVersion(version ?? "current")
@@ -55,7 +58,7 @@ struct Slice: ParsableCommand {
             for (values, count) in result.counts {
                 listing.rows.append(values.map { $0.map(Listing.Value.text) ?? .null } + [.int(count)])
             }
-            Output.stdout(listing.render(format ?? .table))
+            Output.stdout(listing.render(format ?? .table, headers: !noHeaders))
             return
         }
         let output = format ?? .jsonl
@@ -80,7 +83,7 @@ struct Slice: ParsableCommand {
         }
         switch output {
         case .json: Output.stdout("[" + json.joined(separator: ",\n") + "]")
-        case .table, .csv: Output.stdout(listing.render(output))
+        case .table, .csv: Output.stdout(listing.render(output, headers: !noHeaders))
         case .jsonl: break
         }
     }
@@ -115,6 +118,9 @@ struct CoverageCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
+    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
+    var noHeaders = false
+
     func run() throws {
         let store = try database.open()
         let chosen = try store.resolveVersion(version ?? "current")
@@ -138,7 +144,7 @@ struct CoverageCommand: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
                 Output.stdout(String(decoding: data, as: UTF8.self))
             } else {
-                Output.stdout(listing.render(format.format))
+                Output.stdout(listing.render(format.format, headers: !noHeaders))
             }
         }
         if !thin.isEmpty { throw ExitCode(1) }

@@ -76,4 +76,30 @@ struct CrashTests {
             #expect(leftovers.isEmpty)
         }
     }
+
+    @Test("sql, slice and export during an import answer from the last version without waiting for it")
+    func readersDuringImport() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        _ = try cli.run(["import", try cli.write("small.jsonl", Self.dataset(10, variant: "a"))])
+        let big = try cli.write("big.jsonl", Self.dataset(40_000, variant: "b"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["import", big]
+        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        let sql = try cli.run(["sql", "SELECT count(*) AS n FROM examples", "--format", "csv", "--no-headers"])
+        let slice = try cli.run(["slice", "--count-by", "feature", "--format", "csv", "--no-headers"])
+        let export = try cli.run(["export"])
+        let importStillRunning = process.isRunning
+        process.waitUntilExit()
+        #expect(sql.status == 0 && slice.status == 0 && export.status == 0, "\(sql.stderr) \(slice.stderr) \(export.stderr)")
+        if importStillRunning {  // the readers finished first: they saw the old version, whole
+            #expect(sql.output.trimmingCharacters(in: .whitespacesAndNewlines) == "10")
+            #expect(export.stdout == Data(Self.dataset(10, variant: "a").utf8))
+        }
+        #expect(process.terminationStatus == 0)
+    }
 }
