@@ -13,7 +13,7 @@ extension Store {
     /// linked into place it is nobody's: a failure or a crash only leaves a file to delete), then
     /// synced, switched to WAL and linked into place in one atomic step. The data is written once,
     /// not twice as through the WAL. When someone else has created `path` meanwhile, the import
-    /// is made into theirs instead, the ordinary way.
+    /// is made into theirs instead, the ordinary way (as it is on a file system without hard links).
     public static func importIntoNewDatabase(at path: String, file: String, options: ImportOptions,
                                              progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil)
         throws -> (Store, ImportResult)
@@ -45,9 +45,8 @@ extension Store {
         if link(building, path) == 0 {
             return (try Store(path: path), result)
         }
-        guard errno == EEXIST else {
-            throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-        }
+        // Someone created the database meanwhile (EEXIST), or the file system has no hard links:
+        // import the ordinary way.
         let store = try Store(path: path)
         result = try store.importFile(file, options: options, progress: progress)
         return (store, result)
