@@ -8,12 +8,14 @@ struct EvalDB: ParsableCommand {
         commandName: "evaldb",
         abstract: "Keep an LLM eval dataset: one JSONL file in git, its history and hashes in SQLite.",
         discussion: """
-            Exit status: 0 success; 1 the answer is no (invalid data, out of sync); 2 other errors.
+            Exit status: 0 success; 1 the answer is no (invalid data, out of sync, a regression); 2 other \
+            errors; 3 a gate that cannot tell (inconclusive).
 
             Examples:
               evaldb import evals/data/v0/golden.jsonl --message "first labelling session"
               evaldb export -o evals/data/v0/golden.jsonl
               evaldb versions
+              evaldb compare baseline candidate --budget 2
             """,
         version: "0.1.0",
         subcommands: [Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self,
