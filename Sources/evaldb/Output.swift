@@ -165,15 +165,6 @@ struct Listing {
     }
 }
 
-enum JSONText {
-    /// A JSON string literal in evaldb's canonical style.
-    static func string(_ text: String) -> String {
-        var output: [UInt8] = []
-        Array(text.utf8).withUnsafeBufferPointer { CanonicalJSON.writeString($0, to: &output) }
-        return String(decoding: output, as: UTF8.self)
-    }
-}
-
 enum Terminal {
     /// `text` with control characters replaced, so that user data cannot drive the terminal.
     static func sanitized(_ text: String) -> String {

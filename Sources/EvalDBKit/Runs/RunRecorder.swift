@@ -94,7 +94,7 @@ extension Store {
         }
         let missing = live.filter { seen[$0.value] == nil }
         var meta: [UInt8] = []
-        let metaText = "{" + options.meta.map { JSONText.quote($0.key) + ": " + JSONText.quote($0.value) }.joined(separator: ", ") + "}"
+        let metaText = "{" + options.meta.map { JSONText.string($0.key) + ": " + JSONText.string($0.value) }.joined(separator: ", ") + "}"
         if let tape = try? JSONParser.parse(metaText) { CanonicalJSON.write(tape, to: &meta) } else { meta = Array("{}".utf8) }
         try db.prepare("""
             INSERT INTO runs(name, version, created_at, source_path, git_commit, meta, result_count, missing)
@@ -113,14 +113,5 @@ extension Store {
         try db.execute("COMMIT")
         committed = true
         return RecordedRun(run: try run(named: options.name), missingIds: missing.keys.sorted().prefix(20).map { $0 })
-    }
-}
-
-enum JSONText {
-    /// A JSON string literal, canonical.
-    static func quote(_ text: String) -> String {
-        var output: [UInt8] = []
-        Array(text.utf8).withUnsafeBufferPointer { CanonicalJSON.writeString($0, to: &output) }
-        return String(decoding: output, as: UTF8.self)
     }
 }
