@@ -355,6 +355,22 @@ struct CLITests {
         #expect(power.output.contains("±6.0 points"))
     }
 
+    @Test("the README's sample runs record against the sample dataset and compare as it says")
+    func sampleRuns() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dataset = root.appendingPathComponent("evals/data/v0/golden.jsonl").path
+        #expect(try cli.run(["import", dataset]).status == 0)
+        for name in ["baseline", "candidate"] {
+            let path = root.appendingPathComponent("evals/runs/\(name).jsonl").path
+            let recorded = try cli.run(["run", "record", path, "--name", name, "--dataset-file", dataset])
+            #expect(recorded.status == 0, "\(recorded.stderr)")
+        }
+        #expect(try cli.run(["report", "baseline", "--by", "feature"]).status == 0)
+        #expect(try cli.run(["compare", "baseline", "candidate", "--budget", "5"]).status == 3)
+    }
+
     @Test("UPDATE and DELETE on revisions fail in the sqlite3 shell",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
     func sqliteShellCannotRewriteHistory() throws {
