@@ -376,6 +376,27 @@ struct StoreTests {
         #expect(try store.database.scalarInt("SELECT length(head_sha256) FROM examples WHERE id = 'a'") == 32)
     }
 
+    @Test("a database made by the first released evaldb (Fixtures/first-schema.sqlite) opens, migrates and works on")
+    func firstReleaseDatabase() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("old.sqlite")
+        try FileManager.default.copyItem(atPath: Fixtures.url("first-schema.sqlite").path, toPath: path)
+        let store = try Store(path: path)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM schema_migrations") == Int64(embeddedMigrations.count))
+        #expect(try store.verify() == [])
+        let golden = Fixtures.folder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("evals/data/v0/golden.jsonl")
+        let v1 = try #require(try store.version(number: 1))
+        #expect(v1.author == "ana")
+        #expect(try exportBytes(store, v1) == Array(try Data(contentsOf: golden)))
+        #expect(try store.importFile(golden.path, options: by()).outcome == .unchanged)
+        var lines = try String(contentsOf: golden, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines.removeFirst()
+        let next = try store.importFile(try folder.write("next.jsonl", lines.joined(separator: "\n") + "\n"), options: by())
+        #expect(next.counts == ChangeCounts(removed: 1, unchanged: 41))
+        #expect(try store.verify() == [])
+    }
+
     @Test("versions resolve by number, by full hash and by unique hash prefix")
     func resolveVersions() throws {
         let folder = try TemporaryFolder()
