@@ -129,7 +129,9 @@ struct Listing {
             return rows.map(object).joined(separator: "\n")
         case .csv:
             var lines = headers ? [columns.map(csvField).joined(separator: ",")] : []
-            lines += rows.map { $0.map { csvField($0.plain) }.joined(separator: ",") }
+            // On a terminal, user data must not drive it; into a file or a pipe, it stays as it is.
+            let clean: (String) -> String = Output.standardOutputIsTerminal ? Terminal.sanitized : { $0 }
+            lines += rows.map { $0.map { csvField(clean($0.plain)) }.joined(separator: ",") }
             return lines.joined(separator: "\n")
         case .table:
             return table()

@@ -371,6 +371,23 @@ struct CLITests {
         #expect(try cli.run(["compare", "baseline", "candidate", "--budget", "5"]).status == 3)
     }
 
+    @Test("user data with ANSI escape codes cannot drive the terminal: no raw control byte reaches the output")
+    func controlSequencesAreStripped() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let hostile = record("esc").replacingOccurrences(of: #""notes": null"#, with: #""notes": "\u001b[2J\u001b]0;pwned\u0007 cleared""#)
+            .replacingOccurrences(of: #""source": "synth""#, with: #""source": "s\u001b[31mred""#)
+        try cli.write("g.jsonl", hostile)
+        _ = try cli.run(["import", "g.jsonl"])
+        for arguments in [["blame", "esc"], ["log", "esc", "-p"], ["slice", "--format", "table"], ["show", "esc"],
+                          ["sql", "SELECT source, notes FROM examples"], ["diff", "1", "g.jsonl", "-p"]] {
+            let result = try cli.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let controls = result.stdout.filter { $0 < 0x20 && $0 != 0x0A && $0 != 0x09 }
+            #expect(controls.isEmpty, "\(arguments) printed control bytes \(Array(controls))")
+        }
+    }
+
     @Test("UPDATE and DELETE on revisions fail in the sqlite3 shell",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
     func sqliteShellCannotRewriteHistory() throws {
