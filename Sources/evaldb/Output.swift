@@ -130,8 +130,10 @@ struct Listing {
         case .csv:
             var lines = headers ? [columns.map(csvField).joined(separator: ",")] : []
             // On a terminal, user data must not drive it; into a file or a pipe, it stays as it is.
-            let clean: (String) -> String = Output.standardOutputIsTerminal ? Terminal.sanitized : { $0 }
-            lines += rows.map { $0.map { csvField(clean($0.plain)) }.joined(separator: ",") }
+            let onTerminal = Output.standardOutputIsTerminal
+            lines += rows.map { row in
+                row.map { value in csvField(onTerminal ? Terminal.sanitized(value.plain) : value.plain) }.joined(separator: ",")
+            }
             return lines.joined(separator: "\n")
         case .table:
             return table()
