@@ -17,10 +17,3 @@ public struct DatasetHasher {
 
     public func finalize() -> String { "sha256:" + hasher.finalize().hexString }
 }
-
-extension SHA256 {
-    /// The SHA-256 digest of `bytes`, as 32 bytes.
-    static func digestBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        Array(SHA256.hash(data: UnsafeRawBufferPointer(bytes)))
-    }
-}
