@@ -333,7 +333,7 @@ private struct LineChecker {
             if result.firstNonCanonical == nil { result.firstNonCanonical = (raw.number, reason) }
         }
         func report(_ offset: Int, _ message: String, isWarning: Bool) {
-            result.problems.append(DataError(file: file, line: raw.number, column: Self.column(of: offset, in: line),
+            result.problems.append(DataError(file: file, line: raw.number, column: codePointColumn(of: offset, in: line),
                                              message: message, isWarning: isWarning))
             if !isWarning { result.errorCount += 1 }
         }
@@ -395,16 +395,16 @@ private struct LineChecker {
         }
         result.records.append(.init(line: raw.number, record: recordStart..<idStart, id: idStart..<result.bytes.count,
                                     idColumn: tape.isCanonical  // then all ASCII: a byte is a column
-                                        ? Int(tape.nodes[idNode].source) + 1 : Self.column(of: Int(tape.nodes[idNode].source), in: line),
+                                        ? Int(tape.nodes[idNode].source) + 1 : codePointColumn(of: Int(tape.nodes[idNode].source), in: line),
                                     hasWarnings: hasWarnings, digest: digest, known: 0, contentWithoutId: contentWithoutId))
     }
+}
 
-    /// 1-based column of a byte offset of `line`, in code points.
-    static func column(of offset: Int, in line: UnsafeBufferPointer<UInt8>) -> Int {
-        var column = 1
-        for i in 0..<min(offset, line.count) where line[i] & 0xC0 != 0x80 { column += 1 }
-        return column
-    }
+/// 1-based column of a byte offset of `line`, in code points: what FILE:LINE:COL messages show.
+func codePointColumn(of offset: Int, in line: UnsafeBufferPointer<UInt8>) -> Int {
+    var column = 1
+    for i in 0..<min(offset, line.count) where line[i] & 0xC0 != 0x80 { column += 1 }
+    return column
 }
 
 /// Where the hashing thread leaves the dataset hash.

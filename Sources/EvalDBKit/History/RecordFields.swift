@@ -37,6 +37,12 @@ public struct RecordFields: Sendable, Equatable {
         values.first { $0.path.utf8.elementsEqual(path.utf8) }?.value
     }
 
+    /// The text of the string value at `path`; nil when there is none or it is not a string.
+    public func text(_ path: String) -> String? {
+        guard let value = self[path], let tape = try? JSONParser.parse(value), tape.nodes[0].kind == .string else { return nil }
+        return tape.string(0)
+    }
+
     private static func canonical(_ tape: JSONTape, _ index: Int) -> String {
         var bytes: [UInt8] = []
         CanonicalJSON.write(tape, index, to: &bytes)

@@ -28,9 +28,7 @@ extension Store {
         try lines.forEachLine { number, line in
             if problems.filter({ !$0.isWarning }).count >= options.maxErrors { return }
             func problem(_ offset: Int, _ message: String) {
-                var column = 1
-                for i in 0..<min(offset, line.count) where line[i] & 0xC0 != 0x80 { column += 1 }
-                problems.append(DataError(file: file, line: number, column: column, message: message))
+                problems.append(DataError(file: file, line: number, column: codePointColumn(of: offset, in: line), message: message))
             }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
             do throws(JSONSyntaxError) {
