@@ -185,6 +185,18 @@ extension Store {
     private func records(of side: DiffSide, ids: Set<String>) throws -> [String: String] {
         var result: [String: String] = [:]
         guard !ids.isEmpty else { return result }
+        if case .version(let version) = side {  // by id, through the indexes: no second pass over the version
+            let record = try database.prepare("""
+                SELECT r.record FROM examples e JOIN revisions r ON r.example = e.key
+                WHERE e.id = ? AND r.version <= ? ORDER BY r.version DESC, r.rev DESC LIMIT 1
+                """)
+            for id in ids {
+                try record.bind([.text(id), .int(Int64(version.number))])
+                if try record.step(), let text = record.optionalText(0) { result[id] = text }
+                record.reset()
+            }
+            return result
+        }
         try forEachRecord(of: side) { id, record in
             if ids.contains(id) { result[id] = record }
         }
