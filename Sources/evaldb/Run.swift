@@ -48,7 +48,11 @@ struct Run: ParsableCommand {
             let store = try database.open()
             let version: DatasetVersion
             if let dataset {
-                version = try store.resolveVersion(dataset.hasPrefix("sha256:") ? dataset : "sha256:" + dataset)  // a hash, never a number
+                do {
+                    version = try store.resolveVersion(dataset.hasPrefix("sha256:") ? dataset : "sha256:" + dataset)  // a hash, never a number
+                } catch EvalDBError.noSuchVersion {
+                    throw EvalDBError.usage("no dataset version has the hash \(dataset): import that dataset first")
+                }
             } else {
                 let check = try DatasetFileCheck.check(path: datasetFile!)
                 guard check.isValid else { throw EvalDBError.invalidData(errors: check.problems, truncated: check.truncated) }
