@@ -5,8 +5,8 @@ import Foundation
 /// Everything evaldb prints goes through here: standard output for answers, standard error for
 /// errors, warnings and progress.
 enum Output {
-    static func stdout(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    static func stdout(_ text: String, terminator: String = "\n") {
+        FileHandle.standardOutput.write(Data((text + terminator).utf8))
     }
 
     static func stderr(_ text: String) {
@@ -64,6 +64,14 @@ enum Output {
         var size = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
+    }
+
+    /// Height of the terminal on standard output, or nil when it is not one.
+    static var terminalHeight: Int? {
+        guard standardOutputIsTerminal else { return nil }
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+        return Int(ProcessInfo.processInfo.environment["LINES"] ?? "")
     }
 
     /// A progress line on standard error, redrawn in place; only when it is a terminal.

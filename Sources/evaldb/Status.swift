@@ -5,7 +5,8 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the current version and whether the dataset file matches the database.",
         discussion: """
-            Exits 1 when FILE (default: the file last imported) does not match the current version.
+            Exits 1 when FILE (default: the file last imported) does not match the current version. \
+            Shows, per reviewer, how many current examples they have read in `evaldb review`.
 
             Examples:
               evaldb status
@@ -30,14 +31,20 @@ struct Status: ParsableCommand {
             fileHash = comparison.hash
             state = comparison.isValid ? (comparison.hash == current.hash ? "in sync" : "differs") : "invalid"
         }
+        let progress = try store.readProgress()
         if format.format != .table {
-            var listing = Listing(columns: ["version", "hash", "examples", "file", "file_hash", "state"])
+            var listing = Listing(columns: ["version", "hash", "examples", "file", "file_hash", "state", "read"])
             listing.rows.append([.int(current.number), .text(current.hash), .int(current.exampleCount),
-                                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, .text(state)])
+                                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, .text(state),
+                                 .text(progress.map { "\($0.reviewer): \($0.read)/\($0.total)" }.joined(separator: ", "))])
             Output.stdout(listing.render(format.format))
         } else {
             Output.stdout("version \(current.number)  \(current.hash)")
             Output.stdout("\(current.exampleCount) examples")
+            if progress.isEmpty { Output.stdout("read: nobody has reviewed the current examples yet (`evaldb review`)") }
+            for reader in progress {
+                Output.stdout("read by \(Terminal.sanitized(reader.reviewer)): \(reader.read) of \(reader.total) (\(Int((reader.share * 100).rounded(.down)))%)")
+            }
             if let path {
                 switch state {
                 case "in sync": Output.stdout("\(path): in sync")

@@ -4,7 +4,7 @@
 /// They are TEMP views of the query connection, so they take the names `examples`, `revisions` and
 /// `versions` over the tables of the same names, which they read as `main.*`.
 enum QueryViews {
-    static let definitions = [
+    static let definitions: [String] = [
         """
         CREATE TEMP VIEW examples AS
         SELECT e.id AS id,
@@ -50,8 +50,8 @@ enum QueryViews {
         """,
         """
         CREATE TEMP VIEW results AS
-        SELECT r.name AS run, e.id AS id, x.trial AS trial, x.pass AS pass, x.score AS score, x.failure AS failure,
-               x.record AS record
+        SELECT r.name AS run, e.id AS id, x.trial AS trial, x.pass AS pass, x.score AS score,
+               \(ReviewSession.reviewedFailure) AS failure, x.failure AS recorded_failure, x.record AS record
         FROM main.results x JOIN main.runs r ON r.id = x.run JOIN main.examples e ON e.key = x.example
         """,
     ]

@@ -32,7 +32,7 @@ extension Store {
     /// conversation, a topic); the intervals then account for the design effect.
     public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
         let rows = try database.prepare("""
-            SELECT x.example, e.id, x.pass, x.failure FROM results x JOIN examples e ON e.key = x.example
+            SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure) FROM results x JOIN examples e ON e.key = x.example
             WHERE x.run = ? ORDER BY x.line
             """)
         try rows.bind([.int(run.id)])

@@ -16,6 +16,11 @@ public struct ImportOptions: Sendable {
     public var date: String?
     /// The source path to record, when it is not the path read (a file taken out of git, say).
     public var recordedPath: String?
+    /// Record the read file's SHA-256 and size (false when it is a temporary file made by evaldb).
+    public var recordSourceFile = true
+    /// Runs inside the import's transaction just before it commits, with the new version's number:
+    /// writes that must land with the version or not at all.
+    public var beforeCommit: (@Sendable (Int) throws -> Void)?
 
     public init(author: String, message: String? = nil, dryRun: Bool = false, strict: Bool = false,
                 allowReuse: Bool = false, maxErrors: Int = 50, gitCommit: String? = nil, date: String? = nil) {
@@ -206,8 +211,9 @@ extension Store {
         }
         var version = DatasetVersion(
             number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
-            message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : path), sourceSHA256: sourceSHA256,
-            sourceBytes: path == "-" ? nil : reader.bytesRead, gitCommit: options.gitCommit,
+            message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : path),
+            sourceSHA256: options.recordSourceFile ? sourceSHA256 : nil,
+            sourceBytes: path == "-" || !options.recordSourceFile ? nil : reader.bytesRead, gitCommit: options.gitCommit,
             exampleCount: reader.recordCount, counts: counts)
         let warnings = reader.problems.filter(\.isWarning)
 
@@ -227,11 +233,13 @@ extension Store {
             """).run([
                 .int(writer.version), .text(hash), .text(version.createdAt), .text(version.author),
                 version.message.map(SQLValue.text) ?? .null, version.sourcePath.map(SQLValue.text) ?? .null,
-                .text(sourceSHA256), version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null,
+                options.recordSourceFile ? .text(sourceSHA256) : .null,
+                options.recordSourceFile ? version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null : .null,
                 version.gitCommit.map(SQLValue.text) ?? .null, .int(Int64(reader.recordCount)),
                 .int(Int64(counts.added)), .int(Int64(counts.changed)), .int(Int64(counts.removed)),
                 .int(Int64(counts.restored)), .int(Int64(counts.unchanged)), lineOrder,
             ])
+        try options.beforeCommit?(Int(writer.version))
         try db.execute("COMMIT")
         committed = true
         version.counts = counts

@@ -1,0 +1,237 @@
+import Crypto
+import Foundation
+
+/// A candidate example or label change queued by `propose`, waiting in `review --proposals`.
+public struct Proposal: Sendable {
+    public enum Kind: String, Sendable {
+        /// A whole new example.
+        case example
+        /// New values for some labels of an existing example.
+        case labels
+    }
+
+    public var number: Int64
+    public var kind: Kind
+    public var exampleId: String
+    /// Canonical JSON: the whole record, or `{"id": ..., "labels": {...}}`.
+    public var content: String
+    public var proposedBy: String?
+    public var rationale: String?
+
+    static let columns = "id, kind, example_id, content, proposed_by, rationale"
+
+    init(_ row: Statement) {
+        number = row.int(0)
+        kind = Kind(rawValue: row.text(1)) ?? .example
+        exampleId = row.text(2)
+        content = row.text(3)
+        proposedBy = row.optionalText(4)
+        rationale = row.optionalText(5)
+    }
+
+    /// The label edits a label change makes.
+    var labelEdits: [ExampleEdit] {
+        guard let object = try? CanonicalObject(parsing: content), let labels = object["labels"],
+              let members = try? CanonicalObject(parsing: labels) else { return [] }
+        return members.members.map { .label(key: $0.key, value: $0.value) }
+    }
+}
+
+/// What `propose` did: the proposals queued, and those skipped with why (each with its line).
+public struct ProposeResult: Sendable {
+    public var queued: [Proposal]
+    public var skipped: [(line: Int, id: String, reason: String)]
+}
+
+extension Store {
+    /// Queues each line of `path`: a full record with a new id (a candidate example), or
+    /// `{"id", "labels": {...}}` (new values for labels of an example of the current version).
+    /// `proposed_by` and `rationale` are the proposal's origin, not part of it (`proposedBy` is the
+    /// default origin). A proposal whose content was rejected before, is queued already or was
+    /// accepted is skipped and reported. Any invalid line: every problem is reported and nothing is
+    /// queued.
+    public func propose(_ path: String, proposedBy: String?, maxErrors: Int = 50) throws -> ProposeResult {
+        let file = path == "-" ? "<stdin>" : path
+        let db = database
+        return try db.writeTransaction {
+            guard let current = try currentVersion() else { throw EvalDBError.emptyDatabase }
+            let lookup = try db.prepare("""
+                SELECT r.record, r.version FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.id = ?
+                """)
+            let earlier = try db.prepare("""
+                SELECT id, status, decided_by, decided_at, reason FROM proposals WHERE content_sha256 = ? ORDER BY id DESC LIMIT 1
+                """)
+            var problems: [DataError] = []
+            var pending: [(line: Int, kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?)] = []
+            var skipped: [(line: Int, id: String, reason: String)] = []
+            var seenInFile: [String: Int] = [:]
+            let lines = try LineReader(path: path)
+            var tape = JSONTape()
+            try lines.forEachLine { number, line in
+                if problems.count >= maxErrors { return }
+                func problem(_ offset: Int, _ message: String) {
+                    problems.append(DataError(file: file, line: number, column: codePointColumn(of: offset, in: line), message: message))
+                }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+                do throws(JSONSyntaxError) { try JSONParser.parse(line, into: &tape) } catch {
+                    problem(error.offset, error.message)
+                    return
+                }
+                guard tape.nodes[0].kind == .object else { problem(0, "a proposal must be a JSON object"); return }
+                guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
+                    problem(Int(tape.nodes[0].source), "a proposal needs \"id\", a string")
+                    return
+                }
+                let id = tape.string(idNode)
+                var origin: [String: String] = [:]
+                for name in ["proposed_by", "rationale"] {
+                    guard let node = tape.member(0, name) else { continue }
+                    guard tape.nodes[node].kind == .string else { problem(Int(tape.nodes[node].source), "\"\(name)\" must be a string"); return }
+                    origin[name] = tape.string(node)
+                }
+                var object = CanonicalObject(tape, 0)
+                object["proposed_by"] = nil
+                object["rationale"] = nil
+                let kind: Proposal.Kind = object.members.count == 2 && object["labels"] != nil ? .labels : .example
+                try lookup.bind([.text(id)])
+                let existing: (record: String?, version: Int)? = try lookup.step() ? (lookup.optionalText(0), Int(lookup.int(1))) : nil
+                lookup.reset()
+                let content = object.text
+                switch kind {
+                case .labels:
+                    guard let labelsNode = tape.member(0, "labels"), tape.nodes[labelsNode].kind == .object else {
+                        problem(Int(tape.nodes[idNode].source), "\"labels\" must be an object of new label values")
+                        return
+                    }
+                    guard let record = existing?.record else {
+                        problem(Int(tape.nodes[idNode].source), "no example \(quoted(id)) in version \(current.number): a label change needs an existing example")
+                        return
+                    }
+                    let edits = CanonicalObject(tape, labelsNode).members.map { ExampleEdit.label(key: $0.key, value: $0.value) }
+                    do {
+                        let changed = try edits.reduce(record) { try $1.applied(to: $0) }
+                        if changed == record {
+                            skipped.append((number, id, "the example has these label values already"))
+                            return
+                        }
+                    } catch {
+                        problem(Int(tape.nodes[labelsNode].source), String(describing: error))
+                        return
+                    }
+                case .example:
+                    var schema: [RecordSchema.Problem] = []
+                    _ = RecordSchema.check(try JSONParser.parse(content), problems: &schema)
+                    if let first = schema.first(where: { !$0.isWarning }) {
+                        // Positions of the canonical text are not the line's: point at the record.
+                        problem(Int(tape.nodes[0].source), "not a valid example (\(first.message)); a label change is {\"id\", \"labels\"} alone")
+                        return
+                    }
+                    if let existing {
+                        let state = existing.record == nil ? "was removed in version \(existing.version)" : "exists already"
+                        problem(Int(tape.nodes[idNode].source), "id \(quoted(id)) \(state); a candidate example needs a new id (ids are never reused)")
+                        return
+                    }
+                    if let first = seenInFile[id] {
+                        problem(Int(tape.nodes[idNode].source), "a second candidate with id \(quoted(id)) (the first is on line \(first))")
+                        return
+                    }
+                    seenInFile[id] = number
+                }
+                try earlier.bind([.blob(Self.proposalDigest(content))])
+                defer { earlier.reset() }
+                if try earlier.step() {
+                    let decided = "\(earlier.optionalText(3)?.prefix(10) ?? "?") by \(earlier.optionalText(2) ?? "?")"
+                    switch earlier.text(1) {
+                    case "rejected":
+                        skipped.append((number, id, "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))"))
+                    case "accepted": skipped.append((number, id, "accepted before (proposal #\(earlier.int(0)), \(decided))"))
+                    default: skipped.append((number, id, "queued already as proposal #\(earlier.int(0))"))
+                    }
+                    return
+                }
+                if pending.contains(where: { $0.content == content }) {
+                    skipped.append((number, id, "the same proposal appears earlier in the file"))
+                    return
+                }
+                pending.append((number, kind, id, content, origin["proposed_by"] ?? proposedBy, origin["rationale"]))
+            }
+            if !problems.isEmpty {
+                throw EvalDBError.invalidData(errors: problems, truncated: problems.count >= maxErrors)
+            }
+            let insert = try db.prepare("""
+                INSERT INTO proposals(kind, example_id, content, content_sha256, proposed_by, rationale, proposed_at, source_path)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var queued: [Proposal] = []
+            for item in pending {
+                try insert.run([.text(item.kind.rawValue), .text(item.id), .text(item.content), .blob(Self.proposalDigest(item.content)),
+                                item.by.map(SQLValue.text) ?? .null, item.rationale.map(SQLValue.text) ?? .null, .text(isoNow()),
+                                path == "-" ? .null : .text(path)])
+                queued.append(Proposal(number: try db.scalarInt("SELECT last_insert_rowid()") ?? 0, kind: item.kind,
+                                       exampleId: item.id, content: item.content, proposedBy: item.by, rationale: item.rationale))
+            }
+            return ProposeResult(queued: queued, skipped: skipped)
+        }
+    }
+
+    /// The proposals waiting for a decision, oldest first.
+    public func pendingProposals() throws -> [Proposal] {
+        let rows = try database.prepare("SELECT \(Proposal.columns) FROM proposals WHERE status = 'pending' ORDER BY id")
+        var result: [Proposal] = []
+        while try rows.step() { result.append(Proposal(rows)) }
+        return result
+    }
+
+    static func proposalDigest(_ content: String) -> [UInt8] {
+        Array(SHA256.hash(data: Data(content.utf8)))
+    }
+}
+
+extension Proposal {
+    init(number: Int64, kind: Kind, exampleId: String, content: String, proposedBy: String?, rationale: String?) {
+        self.number = number
+        self.kind = kind
+        self.exampleId = exampleId
+        self.content = content
+        self.proposedBy = proposedBy
+        self.rationale = rationale
+    }
+}
+
+extension ReviewSession {
+    /// The record the proposal would make, after `edits` (an edit before accepting), and the
+    /// example's record now (nil for a candidate example).
+    public func outcome(of proposal: Proposal, edits: [ExampleEdit] = []) throws -> (current: String?, proposed: String) {
+        switch proposal.kind {
+        case .example:
+            return (nil, try edits.reduce(proposal.content) { try $1.applied(to: $0) })
+        case .labels:
+            guard let current = try example(proposal.exampleId).record else {
+                throw EvalDBError.usage("\(quoted(proposal.exampleId)) is no longer in the dataset (or removed in this session)")
+            }
+            return (current, try (proposal.labelEdits + edits).reduce(current) { try $1.applied(to: $0) })
+        }
+    }
+
+    /// Accepts the proposal, after `edits`: it becomes a revision when the session ends.
+    public func accept(_ proposal: Proposal, edits: [ExampleEdit] = []) throws {
+        let record = try outcome(of: proposal, edits: edits).proposed
+        switch proposal.kind {
+        case .example: try add(proposal.exampleId, record: record, proposal: proposal.number)
+        case .labels: try edit(proposal.exampleId, record: record, proposal: proposal.number)
+        }
+        try decide(proposal, status: "accepted", reason: nil, accepted: record)
+    }
+
+    /// Rejects the proposal; proposing the same content again is skipped, with this reason.
+    public func reject(_ proposal: Proposal, reason: String?) throws {
+        try decide(proposal, status: "rejected", reason: reason, accepted: nil)
+    }
+
+    private func decide(_ proposal: Proposal, status: String, reason: String?, accepted: String?) throws {
+        try store.database.prepare("""
+            UPDATE proposals SET status = ?, decided_by = ?, decided_at = ?, reason = ?, accepted = ? WHERE id = ? AND status = 'pending'
+            """).run([.text(status), .text(reviewer), .text(isoNow()), reason.map(SQLValue.text) ?? .null,
+                      accepted.map(SQLValue.text) ?? .null, .int(proposal.number)])
+    }
+}

@@ -1,0 +1,342 @@
+import Foundation
+
+/// One result of a run for the example on screen.
+public struct ReviewResult: Sendable {
+    public var trial: Int
+    public var pass: Bool
+    public var score: Double?
+    /// The failure category: the latest one set in review, else the results file's.
+    public var failure: String?
+    /// The result line's `output`, canonical JSON, when it has one.
+    public var output: String?
+}
+
+/// The example a reviewer looks at, as the session sees it (with its pending edits).
+public struct ReviewedExample: Sendable {
+    public var id: String
+    /// Canonical JSON; nil when the session removed it.
+    public var record: String?
+    /// The session has edited (or removed) it.
+    public var isEdited: Bool
+    /// This reviewer has read its current revision.
+    public var isRead: Bool
+    /// With a run: its results, by trial.
+    public var results: [ReviewResult]
+
+    public init(id: String, record: String?, isEdited: Bool, isRead: Bool, results: [ReviewResult]) {
+        self.id = id
+        self.record = record
+        self.isEdited = isEdited
+        self.isRead = isRead
+        self.results = results
+    }
+}
+
+/// How a session ended: the version its edits made (nil when there were none, or they changed
+/// nothing), and the edits it could not apply because their example changed meanwhile.
+public struct ReviewOutcome: Sendable {
+    public var session: Int64
+    public var reviewer: String
+    public var edits: Int
+    public var result: ImportResult?
+    /// Ids whose edits were not applied, with why.
+    public var conflicts: [(id: String, reason: String)]
+}
+
+/// A `review` session: read marks and failure categories are saved as they are made; edits are
+/// saved as pending and become one dataset version, authored by the reviewer, when it ends. A
+/// session killed midway is ended by the next one, so that nothing done in it is lost.
+public final class ReviewSession {
+    public let store: Store
+    public let id: Int64
+    public let reviewer: String
+    public let run: EvalRun?
+    private var database: Database { store.database }
+
+    /// Starts a session, after ending the sessions whose process is gone (their outcomes are returned).
+    public static func start(_ store: Store, reviewer: String, run: EvalRun? = nil) throws -> (ReviewSession, resumed: [ReviewOutcome]) {
+        guard !reviewer.isEmpty else { throw EvalDBError.usage("--reviewer must not be empty") }
+        var resumed: [ReviewOutcome] = []
+        let open = try store.database.prepare("SELECT id, reviewer, pid FROM review_sessions WHERE ended_at IS NULL ORDER BY id")
+        var abandoned: [(Int64, String)] = []
+        while try open.step() {
+            if !processIsRunning(open.int(2)) { abandoned.append((open.int(0), open.text(1))) }
+        }
+        for (session, name) in abandoned {
+            resumed.append(try ReviewSession(store: store, id: session, reviewer: name, run: nil).finish())
+        }
+        try store.database.prepare("INSERT INTO review_sessions(reviewer, started_at, pid) VALUES (?, ?, ?)")
+            .run([.text(reviewer), .text(isoNow()), .int(Int64(getpid()))])
+        let id = try store.database.scalarInt("SELECT last_insert_rowid()") ?? 0
+        return (ReviewSession(store: store, id: id, reviewer: reviewer, run: run), resumed)
+    }
+
+    init(store: Store, id: Int64, reviewer: String, run: EvalRun?) {
+        self.store = store
+        self.id = id
+        self.reviewer = reviewer
+        self.run = run
+    }
+
+    private static func processIsRunning(_ pid: Int64) -> Bool {
+        guard pid > 0 else { return false }
+        if pid == Int64(getpid()) { return true }
+        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+    }
+
+    // MARK: - What to review
+
+    /// The ids to review, in the current version's line order: those matching every condition,
+    /// with `run` those the run has a result for (`failedOnly`: a failing one), with `unreadOnly`
+    /// those this reviewer has not read at their current revision.
+    public func queue(where conditions: [SliceCondition] = [], unreadOnly: Bool = false, failedOnly: Bool = false) throws -> [String] {
+        guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
+        var ids: [String] = []
+        var tape = JSONTape()
+        try store.slice(current, where: conditions) { record in
+            guard (try? JSONParser.parse(record, into: &tape)) != nil, let node = tape.member(0, "id") else { return }
+            ids.append(tape.string(node))
+        }
+        if let run {
+            let inRun = try database.prepare("""
+                SELECT 1 FROM results x JOIN examples e ON e.key = x.example
+                WHERE x.run = ? AND e.id = ? AND (? = 0 OR x.pass = 0) LIMIT 1
+                """)
+            ids = try ids.filter { id in
+                try inRun.bind([.int(run.id), .text(id), .int(failedOnly ? 1 : 0)])
+                defer { inRun.reset() }
+                return try inRun.step()
+            }
+        }
+        if unreadOnly {
+            let read = try database.prepare("""
+                SELECT 1 FROM examples e JOIN review_marks m ON m.rev = e.head AND m.reviewer = ? WHERE e.id = ?
+                """)
+            ids = try ids.filter { id in
+                try read.bind([.text(reviewer), .text(id)])
+                defer { read.reset() }
+                return try !read.step()
+            }
+        }
+        return ids
+    }
+
+    // MARK: - One example
+
+    /// The example `id` as this session sees it.
+    public func example(_ id: String) throws -> ReviewedExample {
+        let head = try headRevision(id)
+        var record = head?.record
+        var edited = false
+        let pending = try database.prepare("SELECT record FROM review_edits WHERE session = ? AND id = ?")
+        try pending.bind([.int(self.id), .text(id)])
+        if try pending.step() {
+            edited = true
+            record = pending.optionalText(0)
+        }
+        var isRead = false
+        if let head {
+            isRead = try database.scalarInt("SELECT count(*) FROM review_marks WHERE rev = ? AND reviewer = ?",
+                                            [.int(head.rev), .text(reviewer)]) != 0
+        }
+        return ReviewedExample(id: id, record: record, isEdited: edited, isRead: isRead, results: try results(of: head?.key))
+    }
+
+    /// Applies `edit` to the example (as edited so far in this session) and saves it as pending.
+    @discardableResult
+    public func edit(_ id: String, _ edit: ExampleEdit) throws -> String {
+        let example = try example(id)
+        guard let record = example.record else {
+            throw EvalDBError.usage("\(quoted(id)) is removed in this session")
+        }
+        let edited = try edit.applied(to: record)
+        try savePending(id, record: edited)
+        return edited
+    }
+
+    /// Removes the example from the dataset when the session ends.
+    public func remove(_ id: String) throws {
+        try savePending(id, record: nil)
+    }
+
+    /// Gives the example this record (an accepted label change) when the session ends.
+    func edit(_ id: String, record: String, proposal: Int64?) throws {
+        try savePending(id, record: record, proposal: proposal)
+    }
+
+    /// Adds a new example (an accepted proposal) when the session ends.
+    func add(_ id: String, record: String, proposal: Int64?) throws {
+        try savePending(id, record: record, isNew: true, proposal: proposal)
+    }
+
+    /// Marks the example read by this reviewer at its current revision (and, when the session
+    /// edits it, at the revision the edit makes).
+    public func markRead(_ id: String) throws {
+        try database.writeTransaction {
+            if let head = try headRevision(id) {
+                try database.prepare("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
+                    .run([.int(head.rev), .text(reviewer), .text(isoNow())])
+            }
+            try database.prepare("UPDATE review_edits SET read = 1 WHERE session = ? AND id = ?").run([.int(self.id), .text(id)])
+        }
+    }
+
+    /// Sets the failure category of the example's results in the session's run (nil: none).
+    public func setFailure(_ id: String, category: String?) throws {
+        guard let run else { throw EvalDBError.usage("a failure category belongs to a run's result: start the review with --run RUN") }
+        guard let head = try headRevision(id),
+              try database.scalarInt("SELECT count(*) FROM results WHERE run = ? AND example = ?", [.int(run.id), .int(head.key)]) != 0
+        else { throw EvalDBError.usage("run \(quoted(run.name)) has no result for \(quoted(id))") }
+        try database.prepare("INSERT INTO result_failures(run, example, failure, reviewer, set_at) VALUES (?, ?, ?, ?, ?)")
+            .run([.int(run.id), .int(head.key), category.map(SQLValue.text) ?? .null, .text(reviewer), .text(isoNow())])
+    }
+
+    /// How many examples the session has edited, removed or added so far.
+    public func pendingCount() throws -> Int {
+        Int(try database.scalarInt("SELECT count(*) FROM review_edits WHERE session = ?", [.int(id)]) ?? 0)
+    }
+
+    // MARK: - Ending
+
+    /// Ends the session: its pending edits become one new version authored by the reviewer (none
+    /// when there are no edits or they change nothing), in one transaction with the session's end.
+    @discardableResult
+    public func finish(message: String? = nil) throws -> ReviewOutcome {
+        var edits: [(id: String, baseRev: Int64?, record: String?, proposal: Int64?)] = []
+        let rows = try database.prepare("SELECT id, base_rev, record, proposal FROM review_edits WHERE session = ? ORDER BY position")
+        try rows.bind([.int(id)])
+        while try rows.step() { edits.append((rows.text(0), rows.optionalInt(1), rows.optionalText(2), rows.optionalInt(3))) }
+        var outcome = ReviewOutcome(session: id, reviewer: reviewer, edits: edits.count, result: nil, conflicts: [])
+        let session = id, reviewer = reviewer
+        let endSession: @Sendable (Database, Int?) throws -> Void = { db, version in
+            try db.prepare("UPDATE review_sessions SET ended_at = ?, version = ? WHERE id = ?")
+                .run([.text(isoNow()), version.map { .int(Int64($0)) } ?? .null, .int(session)])
+            guard let version else { return }
+            // What the reviewer marked read is read at the revision the edit made.
+            try db.prepare("""
+                INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at)
+                SELECT e.head, ?, ? FROM review_edits d JOIN examples e ON e.id = d.id JOIN revisions r ON r.rev = e.head
+                WHERE d.session = ? AND d.read = 1 AND r.version = ? AND r.kind != 'removed'
+                """).run([.text(reviewer), .text(isoNow()), .int(session), .int(Int64(version))])
+        }
+        guard !edits.isEmpty, let current = try store.currentVersion() else {
+            try endSession(database, nil)
+            return outcome
+        }
+
+        // Edits of examples changed since they were made are not applied.
+        var applicable: [String: String?] = [:]
+        var added: [(id: String, record: String)] = []
+        var skippedProposals: [Int64] = []
+        for edit in edits {
+            let head = try headRevision(edit.id, includingRemoved: true)
+            if let base = edit.baseRev {
+                guard head?.rev == base, head?.record != nil else {
+                    outcome.conflicts.append((edit.id, "changed by another version since it was edited; edit it again"))
+                    if let proposal = edit.proposal { skippedProposals.append(proposal) }
+                    continue
+                }
+                applicable[edit.id] = edit.record
+            } else if head != nil {
+                outcome.conflicts.append((edit.id, "the id exists already; ids are never reused"))
+                if let proposal = edit.proposal { skippedProposals.append(proposal) }
+            } else if let record = edit.record {
+                added.append((edit.id, record))
+            }
+        }
+
+        // The new version's file: the current version with the edits, then the new examples.
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("evaldb-review-\(getpid())-\(id).jsonl").path
+        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+              let file = FileHandle(forWritingAtPath: temporary)
+        else { throw EvalDBError.cannotWrite(path: temporary, reason: "cannot create a temporary file") }
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        var buffer: [UInt8] = []
+        var tape = JSONTape()
+        var written = 0
+        try store.forEachCurrentRecord(of: current) { line in
+            try JSONParser.parse(line, into: &tape)
+            if let node = tape.member(0, "id"), let edited = applicable[tape.string(node)] {
+                if let edited { buffer.append(contentsOf: edited.utf8); buffer.append(0x0A); written += 1 }
+            } else {
+                buffer.append(contentsOf: line); buffer.append(0x0A); written += 1
+            }
+            if buffer.count > 1 << 20 { file.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
+        }
+        for example in added { buffer.append(contentsOf: example.record.utf8); buffer.append(0x0A); written += 1 }
+        file.write(Data(buffer))
+        try file.close()
+        if written == 0 {
+            throw EvalDBError.usage("the session removed every example; a dataset version cannot be empty. Nothing was written.")
+        }
+
+        let names = Set(edits.map(\.id)).count
+        var options = ImportOptions(author: reviewer, message: message ?? "review by \(reviewer): \(names) example\(names == 1 ? "" : "s") edited")
+        options.recordedPath = current.sourcePath
+        options.recordSourceFile = false
+        let db = Unchecked(database)
+        let skipped = skippedProposals
+        options.beforeCommit = { version in
+            try endSession(db.value, version)
+            for proposal in skipped {
+                try db.value.prepare("UPDATE proposals SET status = 'pending', decided_by = NULL, decided_at = NULL WHERE id = ?")
+                    .run([.int(proposal)])
+            }
+        }
+        let result = try store.importFile(temporary, options: options)
+        if result.outcome != .created { try endSession(database, nil) }
+        outcome.result = result
+        return outcome
+    }
+
+    // MARK: - Rows
+
+    private func savePending(_ id: String, record: String?, isNew: Bool = false, proposal: Int64? = nil) throws {
+        try database.writeTransaction {
+            let head = try headRevision(id)
+            if !isNew && head == nil { throw EvalDBError.usage("no example \(quoted(id)) in the current version") }
+            try database.prepare("""
+                INSERT INTO review_edits(session, id, base_rev, record, position, proposal)
+                VALUES (?1, ?2, ?3, ?4, (SELECT count(*) FROM review_edits WHERE session = ?1), ?5)
+                ON CONFLICT(session, id) DO UPDATE SET record = excluded.record, proposal = coalesce(excluded.proposal, proposal)
+                """).run([.int(self.id), .text(id), head.map { .int($0.rev) } ?? .null, record.map(SQLValue.text) ?? .null,
+                          proposal.map { .int($0) } ?? .null])
+        }
+    }
+
+    /// The example's key, head revision and head record (nil when removed); nil when the id is
+    /// unknown, or removed unless `includingRemoved`.
+    private func headRevision(_ id: String, includingRemoved: Bool = false) throws -> (key: Int64, rev: Int64, record: String?)? {
+        let row = try database.prepare("SELECT e.key, e.head, r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.id = ?")
+        try row.bind([.text(id)])
+        guard try row.step() else { return nil }
+        let record = row.optionalText(2)
+        if record == nil && !includingRemoved { return nil }
+        return (row.int(0), row.int(1), record)
+    }
+
+    private func results(of key: Int64?) throws -> [ReviewResult] {
+        guard let run, let key else { return [] }
+        let rows = try database.prepare("""
+            SELECT x.trial, x.pass, x.score, \(Self.reviewedFailure), x.record -> '$.output'
+            FROM results x WHERE x.run = ? AND x.example = ? ORDER BY x.trial
+            """)
+        try rows.bind([.int(run.id), .int(key)])
+        var results: [ReviewResult] = []
+        while try rows.step() {
+            let score: Double? = rows.isNull(2) ? nil : Double(rows.text(2))
+            results.append(ReviewResult(trial: Int(rows.int(0)), pass: rows.int(1) != 0, score: score,
+                                        failure: rows.optionalText(3),
+                                        output: rows.optionalText(4).map { (try? CanonicalJSON.canonicalize($0)) ?? $0 }))
+        }
+        return results
+    }
+
+    /// SQL for a result row `x`'s failure category: the latest set in review, else the recorded one.
+    static let reviewedFailure = """
+        CASE WHEN EXISTS (SELECT 1 FROM result_failures f WHERE f.run = x.run AND f.example = x.example)
+             THEN (SELECT f.failure FROM result_failures f WHERE f.run = x.run AND f.example = x.example ORDER BY f.id DESC LIMIT 1)
+             ELSE x.failure END
+        """
+}

@@ -1,0 +1,128 @@
+import EvalDBKit
+import Foundation
+
+/// How `review` shows one example: a header (position, id, labels, source, author), the input (a
+/// conversation as `user:` / `assistant:` turns), the context (folded when long), the expected
+/// output, the notes and, with a run, each result's verdict, failure category and output.
+struct ExampleScreen {
+    /// Colours: only when standard output is a terminal and NO_COLOR is not set.
+    var colour: Bool
+    var width: Int
+    /// Lines of context shown before it is folded.
+    var contextLines = 8
+
+    static func forOutput() -> ExampleScreen {
+        let colour = Output.standardOutputIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        return ExampleScreen(colour: colour, width: max(40, Output.terminalWidth ?? 100))
+    }
+
+    func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    func bold(_ text: String) -> String { paint(text, "1") }
+
+    func lines(_ example: ReviewedExample, position: Int, of total: Int, run: String?, unfolded: Bool) -> [String] {
+        var state: [String] = []
+        if example.record == nil { state.append(paint("removed in this session", "31")) }
+        else if example.isEdited { state.append(paint("edited", "33")) }
+        state.append(example.isRead ? "read" : paint("unread", "36"))
+        var lines = [bold("── \(position)/\(total)  \(Terminal.sanitized(example.id))") + "  " + state.joined(separator: ", ")]
+        guard let record = example.record else { return lines }
+        let fields = RecordFields(record: record)
+        let labels = fields.values.filter { $0.path.hasPrefix("labels.") }.map { field in
+            paint(String(field.path.dropFirst("labels.".count)), "33") + "=" + Terminal.sanitized(labelValue(field.value))
+        }
+        lines.append("labels: " + (labels.isEmpty ? "(none)" : labels.joined(separator: "  ")))
+        lines.append("source: \(Terminal.sanitized(fields.text("source") ?? "?"))   author: \(Terminal.sanitized(fields.text("author") ?? "?"))   created: \(Terminal.sanitized(fields.text("created_at") ?? "?"))")
+        section("input", fields["input"], into: &lines)
+        if let context = fields["context"], context != "null" {
+            var body = render(context)
+            if !unfolded && body.count > contextLines + 2 {
+                let hidden = body.count - contextLines
+                body = Array(body.prefix(contextLines)) + [paint("  … \(hidden) more lines of context (c shows them)", "2")]
+            }
+            lines.append(bold("context"))
+            lines += body
+        }
+        section("expected output", fields["expected_output"], into: &lines)
+        if let notes = fields["notes"], notes != "null" { section("notes", notes, into: &lines) }
+        if let run {
+            if example.results.isEmpty { lines.append(bold("run \(Terminal.sanitized(run))") + ": no result") }
+            for result in example.results {
+                var verdict = result.pass ? paint("PASS", "32") : paint("FAIL", "31")
+                if example.results.count > 1 { verdict = "trial \(result.trial): " + verdict }
+                if let score = result.score { verdict += "  score \(score)" }
+                if let failure = result.failure { verdict += "  failure: " + paint(Terminal.sanitized(failure), "35") }
+                lines.append(bold("run \(Terminal.sanitized(run))") + ": " + verdict)
+                if let output = result.output { section("output", output, into: &lines) }
+            }
+        }
+        return lines
+    }
+
+    /// A label value as read: a string as itself, a list of strings as `[a, b]`.
+    func labelValue(_ json: String) -> String {
+        guard let tape = try? JSONParser.parse(json) else { return json }
+        switch tape.nodes[0].kind {
+        case .string: return tape.string(0)
+        case .array where tape.elements(0).allSatisfy({ tape.nodes[$0].kind == .string }):
+            return "[" + tape.elements(0).map { tape.string($0) }.joined(separator: ", ") + "]"
+        default: return json
+        }
+    }
+
+    func section(_ title: String, _ json: String?, into lines: inout [String]) {
+        guard let json else { return }
+        lines.append(bold(title))
+        lines += render(json)
+    }
+
+    /// A value as text lines, indented: a string as its text, a conversation as turns, anything
+    /// else as its canonical JSON; long lines wrapped to the width.
+    func render(_ json: String) -> [String] {
+        var text: [String] = []
+        if let tape = try? JSONParser.parse(json) {
+            switch tape.nodes[0].kind {
+            case .string:
+                text = tape.string(0).components(separatedBy: "\n")
+            case .array where tape.elements(0).allSatisfy({ isTurn(tape, $0) }) && !tape.elements(0).isEmpty:
+                for turn in tape.elements(0) {
+                    let role = tape.string(tape.member(turn, "role")!)
+                    let content = tape.member(turn, "content")!
+                    let body = tape.nodes[content].kind == .string ? tape.string(content) : canonical(tape, content)
+                    let parts = body.components(separatedBy: "\n")
+                    text.append(paint(Terminal.sanitized(role) + ":", "36") + " " + Terminal.sanitized(parts[0]))
+                    text += parts.dropFirst().map { "  " + Terminal.sanitized($0) }
+                }
+                return text.flatMap { wrap("  " + $0) }
+            default:
+                text = [json]
+            }
+        } else {
+            text = [json]
+        }
+        return text.flatMap { wrap("  " + Terminal.sanitized($0)) }
+    }
+
+    private func isTurn(_ tape: JSONTape, _ index: Int) -> Bool {
+        guard tape.nodes[index].kind == .object, let role = tape.member(index, "role"), tape.nodes[role].kind == .string else { return false }
+        return tape.member(index, "content") != nil
+    }
+
+    private func canonical(_ tape: JSONTape, _ index: Int) -> String {
+        var bytes: [UInt8] = []
+        CanonicalJSON.write(tape, index, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Splits a line longer than the width (counted in characters; colour codes are short).
+    private func wrap(_ line: String) -> [String] {
+        guard line.count > width else { return [line] }
+        var result: [String] = []
+        var rest = Substring(line)
+        while rest.count > width {
+            result.append(String(rest.prefix(width)))
+            rest = Substring("    " + rest.dropFirst(width))
+        }
+        result.append(String(rest))
+        return result
+    }
+}

@@ -1,0 +1,114 @@
+import EvalDBKit
+import Foundation
+
+/// `review --proposals`: each queued proposal beside the example it changes, to accept, edit and
+/// accept, or reject with a reason.
+struct ProposalLoop {
+    let session: ReviewSession
+    let input: ReviewInput
+    let screen: ExampleScreen
+
+    static let help = """
+        a         accept (with the edits made)        r REASON  reject; proposing it again is skipped
+        l key=value | key:=JSON | -key    edit a label before accepting
+        t TAG, t -TAG   edit the tags                 n TEXT    edit the note
+        s         skip (leave it queued)              q  quit    ?  this help
+        """
+
+    func run() throws {
+        let queue = try session.store.pendingProposals()
+        guard !queue.isEmpty else {
+            Output.stdout("no proposals are queued: `evaldb propose FILE` queues them")
+            return
+        }
+        var index = 0
+        var edits: [ExampleEdit] = []
+        var redraw = true
+        while index < queue.count {
+            let proposal = queue[index]
+            if redraw {
+                do {
+                    try show(proposal, position: index + 1, of: queue.count, edits: edits)
+                } catch let error as EvalDBError {
+                    Output.stdout(screen.paint("evaldb: \(error.description); skipped", "31"))
+                    index += 1
+                    edits = []
+                    continue
+                }
+            }
+            redraw = true
+            guard let (key, argument) = input.action(prompt: screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,r,s,q,? > ", "34")) else { break }
+            func text(_ prompt: String) -> String? { argument ?? input.line(prompt: prompt) }
+            do {
+                switch key {
+                case "a":
+                    try session.accept(proposal, edits: edits)
+                    Output.stdout(screen.paint("  accepted proposal #\(proposal.number)\(edits.isEmpty ? "" : " with \(edits.count) edit\(edits.count == 1 ? "" : "s")")", "32"))
+                    index += 1
+                    edits = []
+                case "l", "t", "n", "e":
+                    guard let line = text(key == "e" ? "edit (l key=value, t tag, n note): " : "\(key == "l" ? "label" : key == "t" ? "tag" : "note"): "),
+                          !line.isEmpty else { break }
+                    var kind = key, body = line
+                    if key == "e", let first = line.first {
+                        kind = first
+                        body = line.dropFirst().trimmingCharacters(in: .whitespaces)
+                    }
+                    let edit: ExampleEdit
+                    switch kind {
+                    case "l": edit = try ExampleEdit(labelEdit: body)
+                    case "t": edit = try ExampleEdit(tagEdit: body)
+                    case "n": edit = .note(body == "-" ? nil : body)
+                    default: throw EvalDBError.usage("an edit is l key=value, t tag or n note")
+                    }
+                    _ = try session.outcome(of: proposal, edits: edits + [edit])  // valid?
+                    edits.append(edit)
+                    Output.stdout(screen.paint("  edit \(edit.summary); a accepts", "33"))
+                    redraw = input.interactive
+                case "r":
+                    let reason = text("reason: ")
+                    try session.reject(proposal, reason: reason?.isEmpty == true ? nil : reason)
+                    Output.stdout(screen.paint("  rejected proposal #\(proposal.number)", "31"))
+                    index += 1
+                    edits = []
+                case "s", "\n", "\r", " ":
+                    index += 1
+                    edits = []
+                case "q":
+                    return
+                case "?", "h":
+                    Output.stdout(Self.help)
+                    redraw = false
+                default:
+                    Output.stdout("unknown key \(quotedKey(key)); ? lists the keys")
+                    redraw = false
+                }
+            } catch let error as EvalDBError {
+                Output.stdout(screen.paint("evaldb: \(error.description)", "31"))
+                redraw = false
+            }
+        }
+        if index >= queue.count { Output.stdout("end of the proposals: \(queue.count)") }
+    }
+
+    private func show(_ proposal: Proposal, position: Int, of total: Int, edits: [ExampleEdit]) throws {
+        let (current, proposed) = try session.outcome(of: proposal, edits: edits)
+        var lines: [String] = []
+        if input.interactive && Output.standardOutputIsTerminal { Output.stdout("\u{1B}[H\u{1B}[2J", terminator: "") }
+        let what = proposal.kind == .example ? "new example" : "label change"
+        lines.append(screen.bold("── proposal \(position)/\(total)  #\(proposal.number)  \(what) \(Terminal.sanitized(proposal.exampleId))")
+                     + "  proposed by \(Terminal.sanitized(proposal.proposedBy ?? "?"))")
+        if let rationale = proposal.rationale { lines.append("rationale: " + Terminal.sanitized(rationale)) }
+        if let current {
+            for change in FieldChange.between(RecordFields(record: current), RecordFields(record: proposed)) {
+                lines.append("  " + change.path)
+                if let old = change.old { lines.append(screen.paint("    - " + Terminal.sanitized(folded(old, width: screen.width - 6)), "31")) }
+                if let new = change.new { lines.append(screen.paint("    + " + Terminal.sanitized(folded(new, width: screen.width - 6)), "32")) }
+            }
+        } else {
+            let example = ReviewedExample(id: proposal.exampleId, record: proposed, isEdited: !edits.isEmpty, isRead: false, results: [])
+            lines += screen.lines(example, position: position, of: total, run: nil, unfolded: true).dropFirst()
+        }
+        Output.stdout(lines.joined(separator: "\n"))
+    }
+}

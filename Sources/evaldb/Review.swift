@@ -1,0 +1,221 @@
+import ArgumentParser
+import EvalDBKit
+import Foundation
+
+struct Review: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read every example, one at a time; note, label, tag, categorise failures, remove.",
+        discussion: """
+            Like `git add -p`: each example is shown with a prompt; one key acts on it (? lists them). \
+            On a terminal a key acts at once; with standard input piped, each line is one action, the \
+            key first and its text after it (`n reads well`, `l feature=refunds`, `t -stale`), so a \
+            session can be scripted. Read marks and failure categories are saved as they are made. \
+            The session's edits become one new dataset version, authored by the reviewer, when it \
+            ends; a session that is killed is ended by the next `review`. Then `evaldb export -o` the \
+            dataset file and commit it.
+
+            Keys: y (or Enter) read, next · s skip · b back · n note · l label (key=value, \
+            key:=JSON, -key) · t tag (tag, -tag) · f failure category (with --run; - clears) · \
+            d remove the example · c show all context · q quit · ? help
+
+            With --proposals: the queued proposals instead (see `evaldb propose`), each beside the \
+            example it changes: a accept · l/t/n edit, then a to accept · r reject (with a reason) \
+            · s skip · q quit.
+
+            Examples:
+              evaldb review --unread
+              evaldb review --run candidate --failed --reviewer alice
+              printf 'n wrong refund window\\nl scenario=edge-case\\ny\\nq\\n' | evaldb review --where feature=refunds
+              evaldb review --proposals
+            """)
+
+    @Option(name: .customLong("run"), help: "Show this run's output, verdict and failure category; only its examples.")
+    var runName: String?
+
+    @Flag(help: "With --run: only the examples whose result failed.")
+    var failed = false
+
+    @Option(name: .customLong("where"), help: "KEY=VALUE; repeat for AND.")
+    var conditions: [String] = []
+
+    @Option(name: .customLong("tag"), help: "An element of the `tags` label; repeat for AND.")
+    var tags: [String] = []
+
+    @Option(help: "Only examples whose source starts with this.")
+    var source: String?
+
+    @Flag(help: "Only the examples the reviewer has not read at their current revision.")
+    var unread = false
+
+    @Option(help: "Who reads (default: git's user.name, else $USER): read marks and the version's author.")
+    var reviewer: String?
+
+    @Flag(help: "Decide the queued proposals instead.")
+    var proposals = false
+
+    @Option(name: .shortAndLong, help: "The message of the version the session's edits make.")
+    var message: String?
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let store = try database.open()
+        let who = reviewer ?? Git.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let chosenRun = try runName.map { try store.run(named: $0) }
+        if failed && chosenRun == nil { throw ValidationError("--failed needs --run RUN") }
+        var conditions = try self.conditions.map(SliceCondition.init(parsing:))
+        conditions += tags.map { SliceCondition(key: "tags", match: .equals($0)) }
+        if let source { conditions.append(SliceCondition(key: "source", match: .prefix(source))) }
+
+        let (session, resumed) = try ReviewSession.start(store, reviewer: who, run: chosenRun)
+        for outcome in resumed { Self.printOutcome(outcome, store: store, resumed: true) }
+        let input = ReviewInput()
+        ReviewInput.restoreTerminalOnInterrupt()
+        if proposals {
+            try ProposalLoop(session: session, input: input, screen: .forOutput()).run()
+        } else {
+            let queue = try session.queue(where: conditions, unreadOnly: unread, failedOnly: failed)
+            try ReviewLoop(session: session, ids: queue, input: input, screen: .forOutput()).run()
+        }
+        Self.printOutcome(try session.finish(message: message), store: store, resumed: false)
+    }
+
+    /// What a session made, and the reminder to write the file back.
+    static func printOutcome(_ outcome: ReviewOutcome, store: Store, resumed: Bool) {
+        let who = Terminal.sanitized(outcome.reviewer)
+        let prefix = resumed ? "ended an interrupted review session of \(who): " : "review ended: "
+        for conflict in outcome.conflicts {
+            Output.stderr("evaldb: warning: the edit of \(Terminal.sanitized(conflict.id)) was not applied: \(conflict.reason)")
+        }
+        if let result = outcome.result, result.outcome == .created {
+            let version = result.version
+            let c = result.counts
+            Output.stdout(prefix + "version \(version.number)  \(version.hash)  (author \(who))")
+            Output.stdout("\(version.exampleCount) examples: \(c.added) added, \(c.changed) changed, \(c.removed) removed")
+            let file = version.sourcePath ?? "FILE"
+            Output.stdout("the dataset file is behind the database now: run `evaldb export -o \(file)` and commit it")
+        } else {
+            Output.stdout(prefix + (outcome.edits == 0 ? "no edits, no new version" : "the edits change nothing; no new version"))
+        }
+        if !resumed, let progress = try? store.readProgress().first(where: { $0.reviewer == outcome.reviewer }) {
+            Output.stdout("read by \(who): \(progress.read) of \(progress.total) examples (\(Int((progress.share * 100).rounded(.down)))%)")
+        }
+    }
+}
+
+/// The loop over the examples of a review session.
+struct ReviewLoop {
+    let session: ReviewSession
+    let ids: [String]
+    let input: ReviewInput
+    let screen: ExampleScreen
+
+    static let help = """
+        y, Enter  mark read and go on        s  skip (leave unread)       b  back
+        n TEXT    set the note (- clears)    l key=value | key:=JSON | -key   set or remove a label
+        t TAG     add a tag (-TAG removes)   f CATEGORY  failure category of the run's result (- clears)
+        d         remove the example         c  show all the context      q  quit (edits are kept)
+        ?         this help
+        """
+
+    func run() throws {
+        guard !ids.isEmpty else {
+            Output.stdout("nothing to review: no example matches")
+            return
+        }
+        var index = 0
+        var unfolded = false
+        var redraw = true
+        while index < ids.count {
+            let id = ids[index]
+            if redraw {
+                let example = try session.example(id)
+                show(screen.lines(example, position: index + 1, of: ids.count, run: session.run?.name, unfolded: unfolded))
+            }
+            redraw = true
+            let keys = session.run == nil ? "y,s,b,n,l,t,d,c,q,?" : "y,s,b,n,l,t,f,d,c,q,?"
+            guard let (key, argument) = input.action(prompt: screen.paint("[\(index + 1)/\(ids.count)] \(keys) > ", "34")) else { break }
+            func text(_ prompt: String) -> String? { argument ?? input.line(prompt: prompt) }
+            do {
+                switch key {
+                case "y", "\n", "\r", " ":
+                    try session.markRead(id)
+                    index += 1
+                    unfolded = false
+                case "s":
+                    index += 1
+                    unfolded = false
+                case "b":
+                    index = max(0, index - 1)
+                case "n":
+                    guard let note = text("note (- clears): ") else { break }
+                    try session.edit(id, .note(note == "-" || note.isEmpty ? nil : note))
+                    confirm("note saved")
+                case "l":
+                    guard let label = text("label (key=value, key:=JSON, -key): "), !label.isEmpty else { break }
+                    let edit = try ExampleEdit(labelEdit: label)
+                    try session.edit(id, edit)
+                    confirm("\(edit.summary) saved")
+                case "t":
+                    guard let tag = text("tag (tag adds, -tag removes): "), !tag.isEmpty else { break }
+                    let edit = try ExampleEdit(tagEdit: tag)
+                    try session.edit(id, edit)
+                    confirm("\(edit.summary) saved")
+                case "f":
+                    guard session.run != nil else { throw EvalDBError.usage("f sets a run's failure category: start with --run RUN") }
+                    guard let category = text("failure category (- clears): ") else { break }
+                    try session.setFailure(id, category: category == "-" || category.isEmpty ? nil : category)
+                    confirm("failure category saved")
+                case "d":
+                    try session.remove(id)
+                    confirm("removed: it leaves the dataset when the session ends")
+                    index += 1
+                case "c":
+                    unfolded = true
+                case "q":
+                    return
+                case "?", "h":
+                    Output.stdout(Self.help)
+                    redraw = false
+                default:
+                    Output.stdout("unknown key \(quotedKey(key)); ? lists the keys")
+                    redraw = false
+                }
+            } catch let error as EvalDBError {
+                Output.stdout(screen.paint("evaldb: \(error.description)", "31"))
+                redraw = false
+            }
+            // Piped, a transcript: an edit confirms in a line instead of showing the example again.
+            if !input.interactive && ["n", "l", "t", "f"].contains(key) { redraw = false }
+        }
+        if index >= ids.count { Output.stdout("end of the queue: \(ids.count) example\(ids.count == 1 ? "" : "s")") }
+    }
+
+    private func confirm(_ text: String) {
+        Output.stdout(screen.paint("  \(text)", "32"))
+        if input.interactive { Thread.sleep(forTimeInterval: 0.3) }
+    }
+
+    /// On a terminal, a new screen for each example, page by page when it is taller than the terminal.
+    private func show(_ lines: [String]) {
+        guard input.interactive && Output.standardOutputIsTerminal else {
+            Output.stdout(lines.joined(separator: "\n"))
+            return
+        }
+        Output.stdout("\u{1B}[H\u{1B}[2J", terminator: "")
+        let height = max(5, (Output.terminalHeight ?? 40) - 2)
+        var shown = 0
+        while lines.count - shown > height {
+            Output.stdout(lines[shown..<shown + height].joined(separator: "\n"))
+            shown += height
+            Output.stdout(screen.paint("-- more (\(lines.count - shown) lines): any key --", "7"), terminator: "")
+            _ = input.key()
+            Output.stdout("\r\u{1B}[K", terminator: "")
+        }
+        Output.stdout(lines[shown...].joined(separator: "\n"))
+    }
+}
+
+func quotedKey(_ key: Character) -> String {
+    key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) ? "'\(key)'" : "0x" + String(key.unicodeScalars.first!.value, radix: 16)
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// What the reviewer types: one key a time on a terminal, one line an action when standard input
+/// is a pipe (`n a note` is the key `n` with its text), so that every session can be scripted.
+final class ReviewInput {
+    /// Standard input is a terminal: keys are read one at a time, without Enter.
+    let interactive = isatty(0) == 1
+
+    /// The next action: its key and, from a piped line, the text after it. Nil at the end of input.
+    func action(prompt: String) -> (key: Character, argument: String?)? {
+        write(prompt)
+        if interactive {
+            guard let byte = Self.readKey() else { return nil }
+            write("\n")
+            if byte == 4 { return nil }  // Ctrl-D
+            return (Character(UnicodeScalar(byte)), nil)
+        }
+        guard let line = readLine(strippingNewline: true) else { return nil }
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        write(trimmed + "\n")  // the transcript shows what was done
+        guard let key = trimmed.first else { return ("\n", nil) }
+        let rest = trimmed.dropFirst().trimmingCharacters(in: .whitespaces)
+        return (key, rest.isEmpty ? nil : rest)
+    }
+
+    /// A line of text after a prompt (a note, a label); nil at the end of input.
+    func line(prompt: String) -> String? {
+        write(prompt)
+        let line = readLine(strippingNewline: true)
+        if !interactive, let line { write(line + "\n") }
+        return line
+    }
+
+    /// Waits for a key on a terminal (paging); false when input ended.
+    func key() -> UInt8? { interactive ? Self.readKey() : nil }
+
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// One byte from the terminal with echo and line buffering off for that read only.
+    private static func readKey() -> UInt8? {
+        var saved = termios()
+        guard tcgetattr(0, &saved) == 0 else { return nil }
+        savedTerminal = saved
+        var raw = saved
+        raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
+        tcsetattr(0, TCSANOW, &raw)
+        defer { tcsetattr(0, TCSANOW, &saved) }
+        var byte: UInt8 = 0
+        return read(0, &byte, 1) == 1 ? byte : nil
+    }
+
+    /// Puts the terminal back when the reviewer interrupts (Ctrl-C) in the middle of a key read:
+    /// what the session did is saved already, and the next `review` ends it.
+    static func restoreTerminalOnInterrupt() {
+        signal(SIGINT) { _ in
+            if var saved = savedTerminal { tcsetattr(0, TCSANOW, &saved) }
+            _exit(130)
+        }
+    }
+}
+
+nonisolated(unsafe) private var savedTerminal: termios?
