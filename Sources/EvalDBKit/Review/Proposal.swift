@@ -97,6 +97,20 @@ extension Store {
                 let existing: (record: String?, version: Int)? = try lookup.step() ? (lookup.optionalText(0), Int(lookup.int(1))) : nil
                 lookup.reset()
                 let content = object.text
+                // Decided or queued before: said so, whatever has happened to the example since.
+                try earlier.bind([.blob(Self.proposalDigest(content))])
+                if try earlier.step() {
+                    let decided = "\(earlier.optionalText(3)?.prefix(10) ?? "?") by \(earlier.optionalText(2) ?? "?")"
+                    switch earlier.text(1) {
+                    case "rejected":
+                        skipped.append((number, id, "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))"))
+                    case "accepted": skipped.append((number, id, "accepted before (proposal #\(earlier.int(0)), \(decided))"))
+                    default: skipped.append((number, id, "queued already as proposal #\(earlier.int(0))"))
+                    }
+                    earlier.reset()
+                    return
+                }
+                earlier.reset()
                 switch kind {
                 case .labels:
                     guard let labelsNode = tape.member(0, "labels"), tape.nodes[labelsNode].kind == .object else {
@@ -136,18 +150,6 @@ extension Store {
                         return
                     }
                     seenInFile[id] = number
-                }
-                try earlier.bind([.blob(Self.proposalDigest(content))])
-                defer { earlier.reset() }
-                if try earlier.step() {
-                    let decided = "\(earlier.optionalText(3)?.prefix(10) ?? "?") by \(earlier.optionalText(2) ?? "?")"
-                    switch earlier.text(1) {
-                    case "rejected":
-                        skipped.append((number, id, "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))"))
-                    case "accepted": skipped.append((number, id, "accepted before (proposal #\(earlier.int(0)), \(decided))"))
-                    default: skipped.append((number, id, "queued already as proposal #\(earlier.int(0))"))
-                    }
-                    return
                 }
                 if pending.contains(where: { $0.content == content }) {
                     skipped.append((number, id, "the same proposal appears earlier in the file"))
