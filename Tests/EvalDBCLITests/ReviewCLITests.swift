@@ -1,0 +1,211 @@
+import Foundation
+import Testing
+
+/// The sample dataset and runs of the repository.
+private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Each line of a JSONL text as a dictionary, decoded by Foundation.
+private func objects(_ text: String) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+}
+
+/// A CLI folder with the sample dataset copied in as golden.jsonl, imported, and the sample
+/// candidate run recorded against it.
+private func sampleReview() throws -> CLI {
+    let cli = try CLI()
+    try FileManager.default.copyItem(atPath: repository.appendingPathComponent("evals/data/v0/golden.jsonl").path,
+                                     toPath: cli.folder + "/golden.jsonl")
+    #expect(try cli.run(["import", "golden.jsonl", "--author", "setup"]).status == 0)
+    let recorded = try cli.run(["run", "record", repository.appendingPathComponent("evals/runs/candidate.jsonl").path,
+                                "--name", "candidate", "--dataset-file", "golden.jsonl"])
+    #expect(recorded.status == 0, "\(recorded.stderr)")
+    return cli
+}
+
+@Suite("review and propose, driven as a user drives them")
+struct ReviewCLITests {
+    @Test("piped review: a note, a label, a tag, a removal and a failure category make one version that export writes")
+    func pipedSession() throws {
+        let cli = try sampleReview()
+        defer { cli.cleanUp() }
+        let original = try objects(String(decoding: try cli.read("golden.jsonl"), as: UTF8.self))
+        let script = """
+            n bot must ask for the party size
+            l scenario=underspecified
+            t needs-venue
+            f asked-nothing
+            y
+            d
+            y
+            q
+
+            """
+        let session = try cli.run(["review", "--run", "candidate", "--reviewer", "rita"], stdin: Data(script.utf8))
+        #expect(session.status == 0, "\(session.stderr)")
+        #expect(session.output.contains("── 1/42  booking-lookup-001"))
+        #expect(session.output.contains("run candidate: "))
+        #expect(session.output.contains("review ended: version 2"))
+        #expect(session.output.contains("evaldb export -o golden.jsonl"))
+
+        let versions = try objects(try cli.run(["versions", "--format", "jsonl"]).output)
+        #expect(versions.count == 2)
+        #expect(versions.last?["author"] as? String == "rita")
+
+        // The export is the sample with exactly these edits, by an independent reading (Foundation).
+        #expect(try cli.run(["export", "-o", "golden.jsonl"]).status == 0)
+        let exported = try objects(String(decoding: try cli.read("golden.jsonl"), as: UTF8.self))
+        var expected = original
+        var first = expected[0]
+        first["notes"] = "bot must ask for the party size"
+        var labels = first["labels"] as! [String: Any]
+        labels["scenario"] = "underspecified"
+        labels["tags"] = (labels["tags"] as! [String]) + ["needs-venue"]
+        first["labels"] = labels
+        expected[0] = first
+        expected.remove(at: 1)
+        #expect(exported.count == expected.count)
+        for (a, b) in zip(exported, expected) { #expect(NSDictionary(dictionary: a).isEqual(to: b), "\(a["id"] ?? "?")") }
+        #expect(try cli.run(["validate", "--canonical", "golden.jsonl"]).status == 0)
+
+        // Read progress: the edited example (at its new revision) and the third one.
+        let status = try cli.run(["status"])
+        #expect(status.output.contains("read by rita: 2 of 41 (4%)"), "\(status.output)")
+        // The failure category set in review is the run's now.
+        #expect(try cli.run(["report", "candidate"]).output.contains("asked-nothing"))
+        // The next --unread session starts after what was read.
+        let next = try cli.run(["review", "--unread", "--reviewer", "rita"], stdin: Data("q\n".utf8))
+        #expect(next.output.contains("/39  "))
+    }
+
+    @Test("a review killed midway keeps what was saved: the next review makes it a version")
+    func killedSession() throws {
+        let cli = try sampleReview()
+        defer { cli.cleanUp() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["review", "--reviewer", "kim"]
+        process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database]) { $1 }
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data("l persona=night-owl\ny\nn second one\n".utf8))
+        // Wait until both edits are confirmed, then kill it without warning.
+        var seen = Data()
+        while String(decoding: seen, as: UTF8.self).components(separatedBy: "saved").count < 3 {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(try objects(try cli.run(["versions", "--format", "jsonl"]).output).count == 1)
+
+        let next = try cli.run(["review", "--reviewer", "lee"], stdin: Data("q\n".utf8))
+        #expect(next.output.contains("ended an interrupted review session of kim: version 2"), "\(next.output)")
+        #expect(try cli.run(["show", "booking-lookup-001"]).output.contains(#""persona": "night-owl""#))
+        #expect(try cli.run(["show", "booking-lookup-002"]).output.contains(#""notes": "second one""#))
+        #expect(try cli.run(["status"]).output.contains("read by kim: 1 of 42"))
+        #expect(try cli.run(["verify"]).status == 0)
+    }
+
+    @Test("in a terminal, one key acts without Enter, the screen is cleared and coloured, and prompts read a line")
+    func terminalSession() throws {
+        let cli = try sampleReview()
+        defer { cli.cleanUp() }
+        var primary: Int32 = 0, secondary: Int32 = 0
+        var size = winsize(ws_row: 30, ws_col: 100, ws_xpixel: 0, ws_ypixel: 0)
+        #expect(openpty(&primary, &secondary, nil, nil, &size) == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["review", "--reviewer", "tess"]
+        process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database, "TERM": "xterm"]) { $1 }
+            .filter { $0.key != "NO_COLOR" }
+        let terminal = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
+        process.standardInput = terminal
+        process.standardOutput = terminal
+        process.standardError = terminal
+        try process.run()
+        close(secondary)
+
+        let screen = TerminalScreen(primary)
+        #expect(screen.wait(for: "[1/42]"))
+        screen.type("y")  // no Enter: a key acts at once
+        #expect(screen.wait(for: "[2/42]"))
+        screen.type("n")
+        #expect(screen.wait(for: "note (- clears): "))
+        screen.type("typed in a terminal\n")
+        #expect(screen.wait(for: "note saved"))
+        screen.type("q")
+        process.waitUntilExit()
+        #expect(screen.wait(for: "read by tess"))
+        close(primary)
+        #expect(process.terminationStatus == 0)
+        let text = screen.text
+        #expect(text.contains("\u{1B}[H\u{1B}[2J"), "each example on a cleared screen")
+        #expect(text.contains("\u{1B}[1m── 1/42  booking-lookup-001"), "the header in bold")
+        #expect(text.contains("review ended: version 2"))
+        #expect(try cli.run(["show", "booking-lookup-002"]).output.contains(#""notes": "typed in a terminal""#))
+    }
+
+    @Test("propose then review --proposals: accept, edit and accept, reject; the rejected one is skipped when proposed again")
+    func proposalsThroughTheCommandLine() throws {
+        let cli = try sampleReview()
+        defer { cli.cleanUp() }
+        try cli.write("proposals.jsonl", """
+            {"id": "booking-lookup-001", "labels": {"scenario": "underspecified"}, "proposed_by": "gpt-x"}
+            {"id": "booking-lookup-004", "labels": {"persona": "group-organiser"}, "proposed_by": "gpt-x"}
+            {"id": "booking-lookup-002", "labels": {"persona": "troll"}, "proposed_by": "gpt-x"}
+
+            """)
+        let queued = try cli.run(["propose", "proposals.jsonl"])
+        #expect(queued.output.contains("queued 3 proposals"), "\(queued.output) \(queued.stderr)")
+        let session = try cli.run(["review", "--proposals", "--reviewer", "pat"],
+                                  stdin: Data("a\nl persona=event-planner\na\nr not a persona we serve\n".utf8))
+        #expect(session.status == 0, "\(session.stderr)")
+        #expect(session.output.contains("- \"ambiguous-query\"") && session.output.contains("+ \"underspecified\""), "a diff of the labels")
+        #expect(try cli.run(["show", "booking-lookup-001"]).output.contains(#""scenario": "underspecified""#))
+        #expect(try cli.run(["show", "booking-lookup-004"]).output.contains(#""persona": "event-planner""#))
+        #expect(!(try cli.run(["show", "booking-lookup-002"]).output.contains("troll")))
+        let again = try cli.run(["propose", "proposals.jsonl"])
+        #expect(again.output.contains("queued 0 proposals"))
+        #expect(again.stderr.contains("proposals.jsonl:3: skipped booking-lookup-002: rejected before"))
+        #expect(again.stderr.contains("not a persona we serve"))
+    }
+}
+
+/// The primary side of a pseudo-terminal: what the program wrote, and typing into it.
+private final class TerminalScreen {
+    private let descriptor: Int32
+    private var bytes: [UInt8] = []
+
+    init(_ descriptor: Int32) { self.descriptor = descriptor }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    func type(_ text: String) {
+        _ = text.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, text.utf8.count) }
+    }
+
+    /// Reads until `needle` has appeared (after what was read before the last wait) or 20 s pass.
+    func wait(for needle: String) -> Bool {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if text.contains(needle) { return true }
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 200) >= 0 else { return false }
+            if poller.revents & Int16(POLLIN) != 0 {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let count = read(descriptor, &buffer, buffer.count)
+                if count <= 0 { return text.contains(needle) }
+                bytes += buffer[0..<count]
+            } else if poller.revents != 0 {
+                return text.contains(needle)
+            }
+        }
+        return text.contains(needle)
+    }
+}
