@@ -93,6 +93,14 @@ struct ExampleScreen {
                     text += parts.dropFirst().map { "  " + Terminal.sanitized($0) }
                 }
                 return text.flatMap { wrap("  " + $0) }
+            case .array where !tape.elements(0).isEmpty:
+                // A list of chunks or tool results: one element a line, so that folding counts them.
+                for element in tape.elements(0) {
+                    let body = tape.nodes[element].kind == .string ? tape.string(element) : canonical(tape, element)
+                    let parts = body.components(separatedBy: "\n")
+                    text.append("- " + parts[0])
+                    text += parts.dropFirst().map { "  " + $0 }
+                }
             default:
                 text = [json]
             }
