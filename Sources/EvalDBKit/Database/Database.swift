@@ -36,6 +36,7 @@ public final class Database {
         }
         handle = db
         self.path = path
+        busyTimeout = busyTimeoutMilliseconds
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         var unused: Int32 = 0
@@ -55,6 +56,16 @@ public final class Database {
         }
         try execute("PRAGMA foreign_keys = ON")
         try execute("PRAGMA cache_size = -32768")  // 32 MiB
+    }
+
+    private let busyTimeout: Int32
+
+    /// Runs `body` without waiting on other connections: where it would wait, it fails at once
+    /// (for writes that may be skipped, such as saving a cache).
+    func withoutWaiting<T>(_ body: () throws -> T) rethrows -> T {
+        sqlite3_busy_timeout(handle, 0)
+        defer { sqlite3_busy_timeout(handle, busyTimeout) }
+        return try body()
     }
 
     deinit {

@@ -59,25 +59,28 @@ public struct Coverage: Sendable {
 
 extension Store {
     public func coverage(_ version: DatasetVersion, axes: Axes) throws -> Coverage {
-        var counts: [[String]: Int] = [:]
-        var stray: [String: [String: [String]]] = [:]
-        var missing: [String: [String]] = [:]
-        let known = axes.axes.map { Set($0.values) }
+        if let coverage = try coverageFromIndex(version, axes: axes) { return coverage }
+        // Values are compared as UTF-8 bytes: `String` would merge canonically equivalent ones.
+        var counts: [[[UInt8]]: Int] = [:]
+        var stray: [[UInt8]: [[UInt8]: (value: String, ids: [String])]] = [:]
+        var missing: [[UInt8]: [String]] = [:]
+        let known = axes.axes.map { Set($0.values.map { Array($0.utf8) }) }
         try forEachCurrentRecord(of: version) { record in
             let values = SliceValues(record: record)
-            var combinations: [[String]] = [[]]
+            var combinations: [[[UInt8]]] = [[]]
             for (index, axis) in axes.axes.enumerated() {
                 guard let found = values.byKey[axis.key], !found.isEmpty else {
-                    missing[axis.key, default: []].append(values.id)
+                    missing[Array(axis.key.utf8), default: []].append(values.id)
                     combinations = []
                     continue
                 }
-                var listed: [String] = []
-                for value in found where !listed.contains(value) {
-                    if known[index].contains(value) {
-                        listed.append(value)
+                var seen: Set<[UInt8]> = []
+                var listed: [[UInt8]] = []
+                for value in found where seen.insert(Array(value.utf8)).inserted {
+                    if known[index].contains(Array(value.utf8)) {
+                        listed.append(Array(value.utf8))
                     } else {
-                        stray[axis.key, default: [:]][value, default: []].append(values.id)
+                        stray[Array(axis.key.utf8), default: [:]][Array(value.utf8), default: (value, [])].ids.append(values.id)
                     }
                 }
                 combinations = combinations.flatMap { prefix in listed.map { prefix + [$0] } }
@@ -86,12 +89,63 @@ extension Store {
         }
         var cells: [[String]] = [[]]
         for axis in axes.axes { cells = cells.flatMap { prefix in axis.values.map { prefix + [$0] } } }
+        func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool { a.lexicographicallyPrecedes(b) }
         return Coverage(
             axes: axes.axes,
-            cells: cells.map { Coverage.Cell(values: $0, count: counts[$0] ?? 0) },
-            stray: stray.sorted { $0.key < $1.key }.flatMap { key, values in
-                values.sorted { $0.key < $1.key }.map { Coverage.StrayValue(key: key, value: $0.key, ids: $0.value) }
+            cells: cells.map { Coverage.Cell(values: $0, count: counts[$0.map { Array($0.utf8) }] ?? 0) },
+            stray: stray.sorted { precedes($0.key, $1.key) }.flatMap { key, values in
+                values.sorted { precedes($0.key, $1.key) }.map {
+                    Coverage.StrayValue(key: String(decoding: key, as: UTF8.self), value: $0.value.value, ids: $0.value.ids)
+                }
             },
-            missingAxis: missing.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            missingAxis: missing.sorted { precedes($0.key, $1.key) }.map { (String(decoding: $0.key, as: UTF8.self), $0.value) })
+    }
+
+    /// Coverage from the slice index, when every axis key is indexed and the version is current.
+    private func coverageFromIndex(_ version: DatasetVersion, axes: Axes) throws -> Coverage? {
+        let names = axes.axes.map(\.key)
+        guard names.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: names) else { return nil }
+        var codes: [SliceIndex.ValueCodes] = []
+        var stray: [Coverage.StrayValue] = []
+        var missing: [(key: String, ids: [String])] = []
+        for axis in axes.axes {
+            let column = index.keys[axis.key] ?? KeyPostings()
+            var listed: [[UInt8]: Int32] = [:]
+            for (number, value) in axis.values.enumerated() where listed[Array(value.utf8)] == nil {
+                listed[Array(value.utf8)] = Int32(number)
+            }
+            let numbers = column.values.map { listed[Array($0.utf8)] }
+            codes.append(SliceIndex.ValueCodes(column, size: index.exampleKeyLimit, numbering: { numbers[$0] }))
+            var holders = BitSet()
+            for (number, examples) in column.postings.enumerated() {
+                for example in examples { holders.insert(Int64(example)) }
+                if numbers[number] == nil && !examples.isEmpty {
+                    stray.append(Coverage.StrayValue(key: axis.key, value: column.values[number], ids: try ids(of: examples)))
+                }
+            }
+            let without = index.live.filter { !holders.contains(Int64($0)) }
+            if !without.isEmpty { missing.append((axis.key, try ids(of: without))) }
+        }
+        var counts: [[Int32]: Int] = [:]
+        for combination in SliceIndex.countCombinations(of: index.live, codes, radices: axes.axes.map(\.values.count))
+            where !combination.codes.contains(-1) {
+            counts[combination.codes] = combination.count
+        }
+        var cells: [[Int32]] = [[]]
+        for axis in axes.axes {
+            // A value listed twice counts under its first place (as the listing above numbers it).
+            let firsts = axis.values.indices.map { number in Int32(axis.values.firstIndex { $0.utf8.elementsEqual(axis.values[number].utf8) }!) }
+            cells = cells.flatMap { prefix in firsts.map { prefix + [$0] } }
+        }
+        func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+        return Coverage(
+            axes: axes.axes,
+            cells: cells.map { cell in
+                Coverage.Cell(values: zip(cell, axes.axes).map { $1.values[Int($0)] }, count: counts[cell] ?? 0)
+            },
+            stray: stray.sorted { a, b in
+                bytes(a.key) != bytes(b.key) ? bytes(a.key).lexicographicallyPrecedes(bytes(b.key)) : bytes(a.value).lexicographicallyPrecedes(bytes(b.value))
+            },
+            missingAxis: missing.sorted { bytes($0.key).lexicographicallyPrecedes(bytes($1.key)) })
     }
 }

@@ -71,7 +71,9 @@ struct SliceValues {
         var combinations: [[String?]] = [[]]
         for key in keys {
             var options: [String?] = []
-            for value in byKey[key] ?? [] where !options.contains(value) { options.append(value) }
+            for value in byKey[key] ?? [] where !options.contains(where: { $0?.utf8.elementsEqual(value.utf8) ?? false }) {
+                options.append(value)
+            }
             if options.isEmpty { options = [nil] }
             combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
         }
@@ -100,8 +102,16 @@ struct SliceValues {
 /// Counts of a slice per combination of values of some keys.
 public struct SliceCounts: Sendable {
     public var keys: [String]
-    /// Each combination (nil: the example has no such key) and how many examples hold it, most first.
+    /// Each combination (nil: the example has no such key) and how many examples hold it, most
+    /// first, then by values (code point order).
     public var counts: [(values: [String?], count: Int)]
+
+    init(keys: [String], counts: [(values: [String?], count: Int)]) {
+        self.keys = keys
+        self.counts = counts.sorted { a, b in
+            a.count != b.count ? a.count > b.count : a.values.map { Array(($0 ?? "").utf8) }.lexicographicallyPrecedes(b.values.map { Array(($0 ?? "").utf8) }) { $0.lexicographicallyPrecedes($1) }
+        }
+    }
 }
 
 extension Store {
@@ -110,6 +120,7 @@ extension Store {
     /// names a key no example has.
     public func slice(_ version: DatasetVersion, where conditions: [SliceCondition],
                       _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        if try sliceFromIndex(version, where: conditions, body) { return }
         var seenKeys = Set<String>()
         try forEachCurrentRecord(of: version) { record in
             let values = SliceValues(record: record)
@@ -119,22 +130,57 @@ extension Store {
         try checkKeys(conditions.map(\.key), exist: seenKeys)
     }
 
+    /// A slice of the current version with a condition on an indexed key: the index gives the
+    /// matching examples, and only their records are read. False when the index cannot answer.
+    private func sliceFromIndex(_ version: DatasetVersion, where conditions: [SliceCondition],
+                                _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+        guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }),
+              let index = try sliceIndex(for: version, loading: conditions.map(\.key)) else { return false }
+        try checkKeys(conditions.map(\.key), exist: index.existingKeys)
+        let others = conditions.filter { !SliceIndex.isIndexed($0.key) }
+        return try database.readTransaction {
+            guard try currentVersion()?.number == index.version else { return false }  // an import came between
+            try forEachHeadRecord(try inLineOrder(index.matching(conditions), of: version)) { record in
+                if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record).byKey[$0.key] ?? []) }) {
+                    try body(record)
+                }
+            }
+            return true
+        }
+    }
+
     /// The number of matching examples per combination of values of `keys` (a list-valued key counts
     /// an example once under each of its values).
     public func sliceCounts(_ version: DatasetVersion, where conditions: [SliceCondition], countBy keys: [String]) throws -> SliceCounts {
+        if let counts = try sliceCountsFromIndex(version, where: conditions, countBy: keys) { return counts }
         var seenKeys = Set<String>()
-        var counts: [[String?]: Int] = [:]
+        // Keyed by UTF-8 bytes: `String` keys would merge canonically equivalent values.
+        var counts: [[[UInt8]?]: (values: [String?], count: Int)] = [:]
         try forEachCurrentRecord(of: version) { record in
             let values = SliceValues(record: record)
             seenKeys.formUnion(values.byKey.keys)
             guard conditions.allSatisfy({ $0.matches(values.byKey[$0.key] ?? []) }) else { return }
-            for combination in values.combinations(of: keys) { counts[combination, default: 0] += 1 }
+            for combination in values.combinations(of: keys) {
+                counts[combination.map { $0.map { Array($0.utf8) } }, default: (combination, 0)].count += 1
+            }
         }
         try checkKeys(conditions.map(\.key) + keys, exist: seenKeys)
-        let sorted = counts.map { (values: $0.key, count: $0.value) }.sorted { a, b in
-            a.count != b.count ? a.count > b.count : a.values.map { $0 ?? "" }.lexicographicallyPrecedes(b.values.map { $0 ?? "" })
-        }
-        return SliceCounts(keys: keys, counts: sorted)
+        return SliceCounts(keys: keys, counts: Array(counts.values))
+    }
+
+    /// Counts from the index, when every key is indexed and the version is the current one.
+    private func sliceCountsFromIndex(_ version: DatasetVersion, where conditions: [SliceCondition],
+                                      countBy keys: [String]) throws -> SliceCounts? {
+        let named = conditions.map(\.key) + keys
+        guard named.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: named) else { return nil }
+        try checkKeys(named, exist: index.existingKeys)
+        let columns = keys.map { index.keys[$0] ?? KeyPostings() }
+        let codes = columns.map { SliceIndex.ValueCodes($0, size: index.exampleKeyLimit, numbering: { Int32($0) }) }
+        let counted = SliceIndex.countCombinations(of: index.matching(conditions), codes, radices: columns.map(\.values.count))
+        return SliceCounts(keys: keys, counts: counted.map { combination in
+            (values: zip(combination.codes, columns).map { code, column in code < 0 ? nil : column.values[Int(code)] },
+             count: combination.count)
+        })
     }
 
     private func checkKeys(_ keys: [String], exist: Set<String>) throws {

@@ -1,0 +1,89 @@
+extension Store {
+    /// The slice index of the current version, with the keys in `needed` loaded (nil: every key);
+    /// nil in an empty database. The stored index is used when it describes the current version,
+    /// brought up to date from the revisions of later versions when it is behind (only the
+    /// examples they changed are read), and built from every live record when there is none. A
+    /// new or updated index is saved when the database is not busy: it is a cache.
+    func currentSliceIndex(loading needed: Set<String>?) throws -> SliceIndex? {
+        let (index, isNew) = try database.readTransaction { () -> (SliceIndex?, Bool) in
+            guard let current = try currentVersion() else { return (nil, false) }
+            let stored = try? loadSliceIndex(loading: needed)
+            if let stored, stored.version == current.number { return (stored, false) }
+            if let stored, stored.version < current.number, let refreshed = try refreshSliceIndex(stored.version, to: current.number) {
+                return (refreshed, true)
+            }
+            var builder = SliceIndexBuilder()
+            let rows = try database.prepare("""
+                SELECT e.key, r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE r.kind != 'removed' ORDER BY e.key
+                """)
+            while try rows.step() {
+                builder.add(UInt32(truncatingIfNeeded: rows.int(0)), record: rows.bytes(1).bindMemory(to: UInt8.self))
+            }
+            return (builder.finish(version: current.number), true)
+        }
+        if isNew, let index { saveSliceIndex(index) }
+        return index
+    }
+
+    /// The stored index (state and the keys `needed`), or nil when there is none.
+    private func loadSliceIndex(loading needed: Set<String>?) throws -> SliceIndex? {
+        let state = try database.prepare("SELECT version, live FROM slice_index_state WHERE id = 1")
+        guard try state.step() else { return nil }
+        var reader = SliceIndexCoding.Reader(state.bytes(1))
+        var index = SliceIndex(version: Int(state.int(0)), live: try reader.postings(), keys: [:], indexedKeys: [])
+        let rows = try database.prepare("SELECT key, data FROM slice_index")
+        while try rows.step() {
+            let key = rows.text(0)
+            index.indexedKeys.insert(key)
+            if needed?.contains(key) ?? true { index.keys[key] = try SliceIndexCoding.decode(rows.bytes(1)) }
+        }
+        return index
+    }
+
+    /// The index of version `from` brought to version `to`: the examples changed since are taken
+    /// out and those still live put back with their current records. Nil when so many changed
+    /// that building it afresh is quicker.
+    private func refreshSliceIndex(_ from: Int, to: Int) throws -> SliceIndex? {
+        let changedRows = try database.prepare("SELECT DISTINCT example FROM revisions WHERE version > ?")
+        try changedRows.bind([.int(Int64(from))])
+        var changed: [Int64] = []
+        while try changedRows.step() { changed.append(changedRows.int(0)) }
+        guard var index = try loadSliceIndex(loading: nil), changed.count <= index.live.count / 3 else { return nil }
+        var isChanged = BitSet()
+        for key in changed { isChanged.insert(key) }
+        func keep(_ postings: Postings) -> Postings { postings.filter { !isChanged.contains(Int64($0)) } }
+        index.live = keep(index.live)
+        for (name, key) in index.keys {
+            index.keys[name] = KeyPostings(values: key.values, postings: key.postings.map(keep), valueless: keep(key.valueless))
+        }
+        var builder = SliceIndexBuilder(from: index)
+        let head = try database.prepare("SELECT r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.key = ? AND r.kind != 'removed'")
+        for key in changed {
+            try head.bind([.int(key)])
+            if try head.step() { builder.add(UInt32(truncatingIfNeeded: key), record: head.bytes(0).bindMemory(to: UInt8.self)) }
+            head.reset()
+        }
+        return builder.finish(version: to)
+    }
+
+    /// Saves `index` unless the database is busy or holds as new an index already; a failure
+    /// loses nothing (the next query builds it again).
+    private func saveSliceIndex(_ index: SliceIndex) {
+        try? database.withoutWaiting {
+            try database.writeTransaction {
+                if let stored = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1"), stored >= index.version {
+                    return
+                }
+                try database.execute("DELETE FROM slice_index")
+                let insert = try database.prepare("INSERT INTO slice_index(key, data) VALUES (?, ?)")
+                for (name, key) in index.keys where !key.isEmpty {
+                    try insert.run([.text(name), .blob(SliceIndexCoding.encode(key))])
+                }
+                var live: [UInt8] = []
+                SliceIndexCoding.append(index.live, to: &live)
+                try database.prepare("INSERT OR REPLACE INTO slice_index_state(id, version, live) VALUES (1, ?, ?)")
+                    .run([.int(Int64(index.version)), .blob(live)])
+            }
+        }
+    }
+}

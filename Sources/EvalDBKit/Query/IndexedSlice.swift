@@ -1,0 +1,156 @@
+/// Answering slice, count-by and coverage from the slice index: postings intersected, values
+/// counted per example key, records read only for the examples a slice prints.
+extension SliceIndex {
+    /// The live examples matching every condition on an indexed key, ascending.
+    func matching(_ conditions: [SliceCondition]) -> Postings {
+        var result: Postings?
+        for condition in conditions where Self.isIndexed(condition.key) {
+            let key = keys[condition.key] ?? KeyPostings()
+            var matched: Postings = []
+            switch condition.match {
+            case .equals(let wanted):
+                if let value = key.values.firstIndex(where: { $0.utf8.elementsEqual(wanted.utf8) }) { matched = key.postings[value] }
+            case .prefix(let prefix):
+                let values = key.values.indices.filter { key.values[$0].utf8.starts(with: prefix.utf8) }
+                matched = values.count == 1 ? key.postings[values[0]] : Array(Set(values.flatMap { key.postings[$0] })).sorted()
+            }
+            result = result.map { intersection($0, matched) } ?? matched
+        }
+        return result ?? live
+    }
+
+    private func intersection(_ a: Postings, _ b: Postings) -> Postings {
+        var result = Postings()
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else {
+                result.append(a[i])
+                i += 1
+                j += 1
+            }
+        }
+        return result
+    }
+
+    /// Each example's value numbers of one key, by example key: `first` holds the only one (-1:
+    /// none; -2: several, in `several`).
+    struct ValueCodes {
+        var first: [Int32]
+        var several: [UInt32: [Int32]] = [:]
+
+        /// Only the values `numbering` gives a number to count (numbered from 0).
+        init(_ key: KeyPostings, size: Int, numbering: (Int) -> Int32?) {
+            first = [Int32](repeating: -1, count: size)
+            for (value, postings) in key.postings.enumerated() {
+                guard let code = numbering(value) else { continue }
+                for example in postings {
+                    let e = Int(example)
+                    switch first[e] {
+                    case -1: first[e] = code
+                    case -2: several[example]!.append(code)
+                    default:
+                        several[example] = [first[e], code]
+                        first[e] = -2
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many of `examples` hold each combination of values (codes; -1: none), most first.
+    static func countCombinations(of examples: Postings, _ codes: [ValueCodes], radices: [Int]) -> [(codes: [Int32], count: Int)] {
+        // Combination number: mixed radix, digit = code + 1 (0: none).
+        var total = 1
+        var fits = true
+        for radix in radices {
+            let (product, overflow) = total.multipliedReportingOverflow(by: radix + 1)
+            if overflow || product > 1 << 22 { fits = false; break }
+            total = product
+        }
+        var flat = fits ? [Int](repeating: 0, count: total) : []
+        var sparse: [[Int32]: Int] = [:]
+        var digits = [Int32](repeating: -1, count: codes.count)
+        func count(_ combination: [Int32]) {
+            if fits {
+                var number = 0
+                for (digit, radix) in zip(combination, radices) { number = number * (radix + 1) + Int(digit + 1) }
+                flat[number] += 1
+            } else {
+                sparse[combination, default: 0] += 1
+            }
+        }
+        for example in examples {
+            var several = false
+            for k in codes.indices {
+                let code = codes[k].first[Int(example)]
+                digits[k] = code
+                if code == -2 { several = true }
+            }
+            guard several else {
+                count(digits)
+                continue
+            }
+            var combinations: [[Int32]] = [[]]
+            for k in codes.indices {
+                let options = digits[k] == -2 ? codes[k].several[example]! : [digits[k]]
+                combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
+            }
+            combinations.forEach(count)
+        }
+        if !fits { return sparse.map { ($0.key, $0.value) } }
+        var result: [(codes: [Int32], count: Int)] = []
+        for (number, n) in flat.enumerated() where n > 0 {
+            var rest = number
+            var combination = [Int32](repeating: -1, count: radices.count)
+            for k in radices.indices.reversed() {
+                combination[k] = Int32(rest % (radices[k] + 1)) - 1
+                rest /= radices[k] + 1
+            }
+            result.append((combination, n))
+        }
+        return result
+    }
+
+    /// The size of per-example arrays: one past the largest live example key.
+    var exampleKeyLimit: Int { Int(live.last ?? 0) + 1 }
+}
+
+extension Store {
+    /// The slice index when it can answer for `version` (the current one) with these keys loaded.
+    func sliceIndex(for version: DatasetVersion, loading keys: [String]) throws -> SliceIndex? {
+        guard try currentVersion()?.number == version.number else { return nil }
+        guard let index = try currentSliceIndex(loading: Set(keys.filter(SliceIndex.isIndexed))),
+              index.version == version.number else { return nil }
+        return index
+    }
+
+    /// `examples` (ascending keys) in the line order of `version`.
+    func inLineOrder(_ examples: Postings, of version: DatasetVersion) throws -> [Int64] {
+        let order = try database.prepare("SELECT line_order FROM versions WHERE number = ?")
+        try order.bind([.int(Int64(version.number))])
+        guard try order.step(), !order.isNull(0) else { return examples.map { Int64($0) } }
+        var wanted = BitSet()
+        for example in examples { wanted.insert(Int64(example)) }
+        return LineOrder.decode(order.bytes(0)).filter { wanted.contains($0) }
+    }
+
+    /// The head record of each example, in the order given.
+    func forEachHeadRecord(_ examples: [Int64], _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let head = try database.prepare("SELECT r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.key = ?")
+        for key in examples {
+            try head.bind([.int(key)])
+            if try head.step() { try body(head.bytes(0).bindMemory(to: UInt8.self)) }
+            head.reset()
+        }
+    }
+
+    /// The ids of examples, by key, in the order given.
+    func ids(of examples: Postings) throws -> [String] {
+        let id = try database.prepare("SELECT id FROM examples WHERE key = ?")
+        return try examples.map { key in
+            try id.bind([.int(Int64(key))])
+            defer { id.reset() }
+            return try id.step() ? id.text(0) : ""
+        }
+    }
+}

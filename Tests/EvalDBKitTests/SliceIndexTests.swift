@@ -1,0 +1,215 @@
+import Foundation
+import Testing
+@testable import EvalDBKit
+
+/// A generated example, as a model: what slice should see of it is computed from the model, not
+/// from evaldb's parser.
+private struct ModelExample {
+    enum Value {
+        case string(String), int(Int), float(String), bool(Bool), null, list([String])
+
+        var json: String {
+            switch self {
+            case .string(let text): "\"\(text)\""
+            case .int(let number): String(number)
+            case .float(let text): text
+            case .bool(let flag): flag ? "true" : "false"
+            case .null: "null"
+            case .list(let items): "[" + items.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+            }
+        }
+
+        /// The values slice matches: a string as itself, a list as its elements, else JSON.
+        var sliceValues: [String] {
+            switch self {
+            case .string(let text): [text]
+            case .list(let items): items
+            default: [json]
+            }
+        }
+    }
+
+    var id: String
+    var source: String
+    var labels: [(key: String, value: Value)]
+
+    var line: String {
+        let labelText = labels.map { "\"\($0.key)\":\($0.value.json)" }.joined(separator: ",")
+        return #"{"id":"\#(id)","input":"q \#(id)","context":null,"expected_output":"a","labels":{\#(labelText)},"source":"\#(source)","author":"@gen","created_at":"2026-01-01","notes":null}"#
+    }
+
+    /// The values of `key`: a label hides the top-level field of the same name.
+    func values(_ key: String) -> [String]? {
+        if let label = labels.first(where: { $0.key.utf8.elementsEqual(key.utf8) }) { return label.value.sliceValues }
+        return key == "source" ? [source] : nil
+    }
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64), so that a failure can be replayed.
+private struct Generator {
+    var state: UInt64
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+    mutating func pick<T>(_ options: [T]) -> T { options[next(options.count)] }
+}
+
+private let features = ["booking-lookup", "refund-request", "caf\u{E9}", "cafe\u{301}", "policy-question"]
+private let tags = ["multi-turn", "p1", "p2", "long-context", "\u{1F389}"]
+
+private func generate(_ id: String, _ random: inout Generator) -> ModelExample {
+    var labels: [(String, ModelExample.Value)] = [("feature", .string(random.pick(features)))]
+    switch random.next(5) {
+    case 0: break  // no scenario
+    case 1: labels.append(("scenario", .null))
+    default: labels.append(("scenario", .string(random.pick(["happy-path", "irate-user", "no-results"]))))
+    }
+    var list: [String] = []
+    for _ in 0..<random.next(4) { list.append(random.pick(tags)) }  // duplicates and empty lists included
+    labels.append(("tags", .list(list)))
+    if random.next(3) == 0 { labels.append(("priority", random.next(2) == 0 ? .int(random.next(3)) : .float("2.5"))) }
+    if random.next(4) == 0 { labels.append(("flag", .bool(random.next(2) == 0))) }
+    if random.next(20) == 0 { labels.append(("source", .string("label-source"))) }
+    return ModelExample(id: id, source: random.pick(["synth", "redteam", "prod-trace:2026-04-15", "prod-trace:2026-04-16"]), labels: labels)
+}
+
+/// The combinations of `keys` per example, each value once, nil for a key without values.
+/// Counts keyed by the UTF-8 of the joined values: Swift's `String` keys would merge canonically
+/// equivalent values (`café` precomposed and decomposed), which evaldb keeps apart.
+private func expectedCounts(_ examples: [ModelExample], _ keys: [String], where conditions: [(String, String)] = []) -> [[UInt8]: Int] {
+    var counts: [[UInt8]: Int] = [:]
+    for example in examples where conditions.allSatisfy({ key, value in example.values(key)?.contains { $0.utf8.elementsEqual(value.utf8) } ?? false }) {
+        var combinations: [[String]] = [[]]
+        for key in keys {
+            var options: [String] = []
+            for value in example.values(key) ?? [] where !options.contains(where: { $0.utf8.elementsEqual(value.utf8) }) { options.append(value) }
+            if options.isEmpty { options = ["<none>"] }
+            combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
+        }
+        for combination in combinations { counts[Array(combination.joined(separator: "|").utf8), default: 0] += 1 }
+    }
+    return counts
+}
+
+private func actualCounts(_ store: Store, _ version: DatasetVersion, _ keys: [String], where conditions: [(String, String)] = []) throws -> [[UInt8]: Int] {
+    let result = try store.sliceCounts(version, where: conditions.map { SliceCondition(key: $0.0, match: .equals($0.1)) }, countBy: keys)
+    var counts: [[UInt8]: Int] = [:]
+    for (values, count) in result.counts {
+        let key = Array(values.map { $0 ?? "<none>" }.joined(separator: "|").utf8)
+        #expect(counts[key] == nil, "one row a combination")
+        counts[key] = count
+    }
+    return counts
+}
+
+private func sliceIds(_ store: Store, _ version: DatasetVersion, _ conditions: [SliceCondition]) throws -> [String] {
+    var ids: [String] = []
+    try store.slice(version, where: conditions) { record in
+        ids.append((try JSONSerialization.jsonObject(with: Data(Array(record))) as! [String: Any])["id"] as! String)
+    }
+    return ids
+}
+
+@Suite("The slice index answers as reading every record would")
+struct SliceIndexTests {
+    /// Checks counts and slices of the current version against the model of its lines.
+    private func check(_ store: Store, _ model: [ModelExample], _ context: String) throws {
+        let version = try #require(try store.currentVersion())
+        for keys in [["feature"], ["feature", "scenario"], ["tags"], ["feature", "tags", "priority"], ["flag", "source"]] {
+            #expect(try actualCounts(store, version, keys) == expectedCounts(model, keys), "\(context): count-by \(keys)")
+        }
+        #expect(try actualCounts(store, version, ["scenario"], where: [("tags", "p1"), ("priority", "2")])
+                == expectedCounts(model, ["scenario"], where: [("tags", "p1"), ("priority", "2")]), "\(context)")
+        let cases: [[(String, String)]] = [
+            [("feature", "caf\u{E9}")], [("feature", "cafe\u{301}"), ("tags", "\u{1F389}")], [("scenario", "null")],
+            [("flag", "true"), ("tags", "multi-turn")], [("priority", "2.5")], [("source", "label-source")], [("feature", "nothing-has-this")],
+        ]
+        for conditions in cases {
+            let expected = model.filter { example in
+                conditions.allSatisfy { key, value in example.values(key)?.contains { $0.utf8.elementsEqual(value.utf8) } ?? false }
+            }.map(\.id)
+            let actual = try sliceIds(store, version, conditions.map { SliceCondition(key: $0.0, match: .equals($0.1)) })
+            #expect(actual == expected, "\(context): slice \(conditions)")
+        }
+        let prefixed = try sliceIds(store, version, [SliceCondition(key: "source", match: .prefix("prod-trace")),
+                                                     try SliceCondition(parsing: "feature=refund-request")])
+        #expect(prefixed == model.filter { $0.values("source")![0].hasPrefix("prod-trace") && $0.values("feature") == ["refund-request"] }.map(\.id))
+        // A condition on an unindexed field is checked on the records the indexed one selects.
+        let first = model[model.count / 2]
+        #expect(try sliceIds(store, version, [try SliceCondition(parsing: "id=\(first.id)"), SliceCondition(key: "feature", match: .equals(first.values("feature")![0]))]) == [first.id])
+    }
+
+    private func stateVersion(_ store: Store) throws -> Int64? {
+        try store.database.scalarInt("SELECT version FROM slice_index_state")
+    }
+
+    @Test("built, brought up to date after an import that changes, removes, adds and reorders, rebuilt when lost or damaged")
+    func indexFollowsVersions() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        var random = Generator(state: 2026)
+        var model = (1...600).map { generate(String(format: "g-%04d", $0), &random) }
+        _ = try store.importFile(try folder.write("v1.jsonl", model.map(\.line).joined(separator: "\n") + "\n"), options: by())
+        try check(store, model, "v1, built")
+        #expect(try stateVersion(store) == 1)
+
+        // v2: about 10% changed, 5% removed, 5% added, two lines swapped.
+        var next: [ModelExample] = []
+        for (number, example) in model.enumerated() {
+            switch random.next(20) {
+            case 0: continue
+            case 1, 2: next.append(generate(example.id, &random))
+            default: next.append(example)
+            }
+            if number % 20 == 0 { next.append(generate("n-\(number)", &random)) }
+        }
+        next.swapAt(3, next.count - 4)
+        _ = try store.importFile(try folder.write("v2.jsonl", next.map(\.line).joined(separator: "\n") + "\n"), options: by())
+        try check(store, next, "v2, refreshed")
+        #expect(try stateVersion(store) == 2)
+
+        // The older version is answered from its records.
+        let v1 = try #require(try store.version(number: 1))
+        #expect(try actualCounts(store, v1, ["feature", "tags"]) == expectedCounts(model, ["feature", "tags"]))
+        #expect(try sliceIds(store, v1, [try SliceCondition(parsing: "tags=p2")]) == model.filter { $0.values("tags")!.contains("p2") }.map(\.id))
+
+        try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
+        try check(store, next, "v2, rebuilt")
+        try store.database.execute("UPDATE slice_index SET data = X'FFFF'")
+        try check(store, next, "v2, damaged")
+        model = next
+    }
+
+    @Test("coverage from the index: cells, stray values with their ids, examples without an axis key")
+    func coverageFromIndex() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        var random = Generator(state: 7)
+        let model = (1...300).map { generate(String(format: "c-%04d", $0), &random) }
+        _ = try store.importFile(try folder.write("v1.jsonl", model.map(\.line).joined(separator: "\n") + "\n"), options: by())
+        let axesFile = try folder.write("axes.json", #"{"feature": ["booking-lookup", "refund-request", "caf\u00e9"], "scenario": ["happy-path", "irate-user"]}"#)
+        let coverage = try store.coverage(try #require(try store.currentVersion()), axes: try Axes(path: axesFile))
+        let counts = expectedCounts(model, ["feature", "scenario"])
+        #expect(coverage.cells.count == 6)
+        for cell in coverage.cells {
+            #expect(cell.count == counts[Array(cell.values.joined(separator: "|").utf8)] ?? 0, "\(cell.values)")
+        }
+        let stray = coverage.stray.map { "\($0.key)=\($0.value) \($0.ids.count)" }
+        let expectedStray = [("feature", "cafe\u{301}"), ("feature", "policy-question"), ("scenario", "no-results"), ("scenario", "null")]
+            .map { key, value in "\(key)=\(value) \(model.filter { $0.values(key)?.contains { $0.utf8.elementsEqual(value.utf8) } ?? false }.count)" }
+        #expect(stray == expectedStray)
+        #expect(coverage.missingAxis.map(\.key) == ["scenario"])
+        #expect(coverage.missingAxis.first?.ids == model.filter { $0.values("scenario") == nil }.map(\.id))
+
+        // Once version 1 is not the current one, it is answered from its records: the same answer.
+        _ = try store.importFile(try folder.write("v2.jsonl", model.dropFirst().map(\.line).joined(separator: "\n") + "\n"), options: by())
+        let scanned = try store.coverage(try #require(try store.version(number: 1)), axes: try Axes(path: axesFile))
+        #expect(scanned.cells.map(\.count) == coverage.cells.map(\.count))
+        #expect(scanned.stray.map { "\($0.key)=\($0.value) \($0.ids)" } == coverage.stray.map { "\($0.key)=\($0.value) \($0.ids)" })
+        #expect(scanned.missingAxis.map { "\($0.key) \($0.ids)" } == coverage.missingAxis.map { "\($0.key) \($0.ids)" })
+    }
+}
