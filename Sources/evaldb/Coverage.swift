@@ -37,7 +37,8 @@ struct CoverageCommand: ParsableCommand {
     func run() throws {
         let store = try database.open()
         let chosen = try store.resolveVersion(version ?? "current")
-        let coverage = try store.coverage(chosen, axes: try Axes(path: axes))
+        // The table shows ten ids of each; the other formats list them all.
+        let coverage = try store.coverage(chosen, axes: try Axes(path: axes), idLimit: format.format == .table ? 10 : nil)
         let thin = min.map { coverage.cells(under: $0) } ?? []
         if format.format == .table {
             printTable(coverage, thin: thin)
@@ -51,8 +52,8 @@ struct CoverageCommand: ParsableCommand {
                     "empty": coverage.emptyCells.map(\.values),
                     "under_min": thin.map(\.values),
                     "covered_share": coverage.coveredShare,
-                    "unlisted_values": coverage.stray.map { ["key": $0.key, "value": $0.value, "ids": $0.ids] },
-                    "missing_axis": coverage.missingAxis.map { ["key": $0.key, "ids": $0.ids] },
+                    "unlisted_values": coverage.stray.map { ["key": $0.key, "value": $0.value, "count": $0.count, "ids": $0.ids] },
+                    "missing_axis": coverage.missingAxis.map { ["key": $0.key, "count": $0.count, "ids": $0.ids] },
                 ]
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
                 Output.stdout(String(decoding: data, as: UTF8.self))
@@ -90,11 +91,11 @@ struct CoverageCommand: ParsableCommand {
         if !coverage.stray.isEmpty {
             Output.stdout("\nlabel values not in the axes file:")
             for stray in coverage.stray {
-                Output.stdout("  \(stray.key)=\(Terminal.sanitized(stray.value)): \(stray.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))\(stray.ids.count > 10 ? " (+\(stray.ids.count - 10))" : "")")
+                Output.stdout("  \(stray.key)=\(Terminal.sanitized(stray.value)): \(stray.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))\(stray.count > 10 ? " (+\(stray.count - 10))" : "")")
             }
         }
         for missing in coverage.missingAxis {
-            Output.stdout("\nexamples without \(missing.key) (\(missing.ids.count)): \(missing.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))")
+            Output.stdout("\nexamples without \(missing.key) (\(missing.count)): \(missing.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))")
         }
     }
 }

@@ -9,6 +9,26 @@ enum Output {
         FileHandle.standardOutput.write(Data((text + terminator).utf8))
     }
 
+    /// Lines written to standard output in chunks of about 1 MiB: for commands that print many.
+    final class Buffered {
+        private var buffer: [UInt8] = []
+
+        /// Appends `line` and a newline.
+        func append(_ line: UnsafeBufferPointer<UInt8>) {
+            buffer.append(contentsOf: line)
+            buffer.append(0x0A)
+            if buffer.count >= 1 << 20 { flush() }
+        }
+
+        func flush() {
+            guard !buffer.isEmpty else { return }
+            FileHandle.standardOutput.write(Data(buffer))
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        deinit { flush() }
+    }
+
     static func stderr(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }

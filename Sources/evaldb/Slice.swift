@@ -65,12 +65,17 @@ struct Slice: ParsableCommand {
         var printed = 0
         var json: [String] = []
         var listing = Listing(columns: ["id", "source", "labels"])
+        let lines = Output.Buffered()
         try store.slice(chosen, where: all) { record in
             if let limit, printed >= limit { return }
             printed += 1
+            if output == .jsonl {
+                lines.append(record)
+                return
+            }
             let line = String(decoding: record, as: UTF8.self)
             switch output {
-            case .jsonl: Output.stdout(line)
+            case .jsonl: break
             case .json: json.append(line)
             case .table, .csv:
                 let fields = RecordFields(record: line)
@@ -79,6 +84,7 @@ struct Slice: ParsableCommand {
                 listing.rows.append([.text(fields.text("id") ?? ""), .text(fields.text("source") ?? ""), .text(labels)])
             }
         }
+        lines.flush()
         switch output {
         case .json: Output.stdout("[" + json.joined(separator: ",\n") + "]")
         case .table, .csv: Output.stdout(listing.render(output, headers: !noHeaders))

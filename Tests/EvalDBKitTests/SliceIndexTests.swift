@@ -205,6 +205,11 @@ struct SliceIndexTests {
         #expect(coverage.missingAxis.map(\.key) == ["scenario"])
         #expect(coverage.missingAxis.first?.ids == model.filter { $0.values("scenario") == nil }.map(\.id))
 
+        let short = try store.coverage(try #require(try store.currentVersion()), axes: try Axes(path: axesFile), idLimit: 2)
+        #expect(short.stray.map(\.count) == coverage.stray.map(\.ids.count))
+        #expect(short.stray.allSatisfy { $0.ids.count == min(2, $0.count) })
+        #expect(short.missingAxis.first?.ids == Array(coverage.missingAxis.first!.ids.prefix(2)))
+
         // Once version 1 is not the current one, it is answered from its records: the same answer.
         _ = try store.importFile(try folder.write("v2.jsonl", model.dropFirst().map(\.line).joined(separator: "\n") + "\n"), options: by())
         let scanned = try store.coverage(try #require(try store.version(number: 1)), axes: try Axes(path: axesFile))

@@ -41,6 +41,9 @@ public struct Coverage: Sendable {
     public struct StrayValue: Sendable {
         public var key: String
         public var value: String
+        /// How many examples carry it.
+        public var count: Int
+        /// Their ids (the first `idLimit` of them).
         public var ids: [String]
     }
 
@@ -49,8 +52,8 @@ public struct Coverage: Sendable {
     public var cells: [Cell]
     /// Values of an axis key that the axes file does not list (typos, mostly), with the ids that carry them.
     public var stray: [StrayValue]
-    /// Examples that lack one of the axis keys.
-    public var missingAxis: [(key: String, ids: [String])]
+    /// Examples that lack one of the axis keys: how many, and their ids (the first `idLimit`).
+    public var missingAxis: [(key: String, count: Int, ids: [String])]
 
     public var emptyCells: [Cell] { cells.filter { $0.count == 0 } }
     public func cells(under minimum: Int) -> [Cell] { cells.filter { $0.count < minimum } }
@@ -58,8 +61,10 @@ public struct Coverage: Sendable {
 }
 
 extension Store {
-    public func coverage(_ version: DatasetVersion, axes: Axes) throws -> Coverage {
-        if let coverage = try coverageFromIndex(version, axes: axes) { return coverage }
+    /// `idLimit`: list at most this many ids of each stray value and missing key (nil: all).
+    public func coverage(_ version: DatasetVersion, axes: Axes, idLimit: Int? = nil) throws -> Coverage {
+        let limit = idLimit ?? .max
+        if let coverage = try coverageFromIndex(version, axes: axes, idLimit: limit) { return coverage }
         // Values are compared as UTF-8 bytes: `String` would merge canonically equivalent ones.
         var counts: [[[UInt8]]: Int] = [:]
         var stray: [[UInt8]: [[UInt8]: (value: String, ids: [String])]] = [:]
@@ -95,19 +100,22 @@ extension Store {
             cells: cells.map { Coverage.Cell(values: $0, count: counts[$0.map { Array($0.utf8) }] ?? 0) },
             stray: stray.sorted { precedes($0.key, $1.key) }.flatMap { key, values in
                 values.sorted { precedes($0.key, $1.key) }.map {
-                    Coverage.StrayValue(key: String(decoding: key, as: UTF8.self), value: $0.value.value, ids: $0.value.ids)
+                    Coverage.StrayValue(key: String(decoding: key, as: UTF8.self), value: $0.value.value,
+                                        count: $0.value.ids.count, ids: Array($0.value.ids.prefix(limit)))
                 }
             },
-            missingAxis: missing.sorted { precedes($0.key, $1.key) }.map { (String(decoding: $0.key, as: UTF8.self), $0.value) })
+            missingAxis: missing.sorted { precedes($0.key, $1.key) }.map {
+                (String(decoding: $0.key, as: UTF8.self), $0.value.count, Array($0.value.prefix(limit)))
+            })
     }
 
     /// Coverage from the slice index, when every axis key is indexed and the version is current.
-    private func coverageFromIndex(_ version: DatasetVersion, axes: Axes) throws -> Coverage? {
+    private func coverageFromIndex(_ version: DatasetVersion, axes: Axes, idLimit limit: Int) throws -> Coverage? {
         let names = axes.axes.map(\.key)
         guard names.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: names) else { return nil }
         var codes: [SliceIndex.ValueCodes] = []
         var stray: [Coverage.StrayValue] = []
-        var missing: [(key: String, ids: [String])] = []
+        var missing: [(key: String, count: Int, ids: [String])] = []
         for axis in axes.axes {
             let column = index.keys[axis.key] ?? KeyPostings()
             var listed: [[UInt8]: Int32] = [:]
@@ -120,11 +128,12 @@ extension Store {
             for (number, examples) in column.postings.enumerated() {
                 for example in examples { holders.insert(Int64(example)) }
                 if numbers[number] == nil && !examples.isEmpty {
-                    stray.append(Coverage.StrayValue(key: axis.key, value: column.values[number], ids: try ids(of: examples)))
+                    stray.append(Coverage.StrayValue(key: axis.key, value: column.values[number], count: examples.count,
+                                                     ids: try ids(of: Array(examples.prefix(limit)))))
                 }
             }
             let without = index.live.filter { !holders.contains(Int64($0)) }
-            if !without.isEmpty { missing.append((axis.key, try ids(of: without))) }
+            if !without.isEmpty { missing.append((axis.key, without.count, try ids(of: Array(without.prefix(limit))))) }
         }
         var counts: [[Int32]: Int] = [:]
         for combination in SliceIndex.countCombinations(of: index.live, codes, radices: axes.axes.map(\.values.count))

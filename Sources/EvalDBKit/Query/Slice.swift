@@ -138,7 +138,7 @@ extension Store {
               let index = try sliceIndex(for: version, loading: conditions.map(\.key)) else { return false }
         try checkKeys(conditions.map(\.key), exist: index.existingKeys)
         let others = conditions.filter { !SliceIndex.isIndexed($0.key) }
-        return try database.readTransaction {
+        return try database.memoryMapped { try database.readTransaction {
             guard try currentVersion()?.number == index.version else { return false }  // an import came between
             try forEachHeadRecord(try inLineOrder(index.matching(conditions), of: version)) { record in
                 if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record).byKey[$0.key] ?? []) }) {
@@ -146,7 +146,7 @@ extension Store {
                 }
             }
             return true
-        }
+        } }
     }
 
     /// The number of matching examples per combination of values of `keys` (a list-valued key counts
