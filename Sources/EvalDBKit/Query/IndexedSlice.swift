@@ -138,7 +138,7 @@ extension Store {
     func forEachHeadRecord(_ examples: [Int64], _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let head = try database.prepare("SELECT r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.key = ?")
         for key in examples {
-            try head.bind([.int(key)])
+            try head.bind(key, at: 1)
             if try head.step() { try body(head.bytes(0).bindMemory(to: UInt8.self)) }
             head.reset()
         }
