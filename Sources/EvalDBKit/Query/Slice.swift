@@ -130,6 +130,26 @@ extension Store {
         try checkKeys(conditions.map(\.key), exist: seenKeys)
     }
 
+    /// The keys of the examples of `version` that match every condition, in its line order:
+    /// from the index alone when it can answer, else from the matching records.
+    func sliceKeys(_ version: DatasetVersion, where conditions: [SliceCondition]) throws -> [Int64] {
+        if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }),
+           let index = try sliceIndex(for: version, loading: conditions.map(\.key)) {
+            try checkKeys(conditions.map(\.key), exist: index.existingKeys)
+            return try database.readTransaction { try inLineOrder(index.matching(conditions), of: version) }
+        }
+        let key = try database.prepare("SELECT key FROM examples WHERE id = ?")
+        var keys: [Int64] = []
+        var tape = JSONTape()
+        try slice(version, where: conditions) { record in
+            guard (try? JSONParser.parse(record, into: &tape)) != nil, let id = tape.member(0, "id") else { return }
+            try key.bind([.text(tape.string(id))])
+            if try key.step() { keys.append(key.int(0)) }
+            key.reset()
+        }
+        return keys
+    }
+
     /// A slice of the current version with a condition on an indexed key: the index gives the
     /// matching examples, and only their records are read. False when the index cannot answer.
     private func sliceFromIndex(_ version: DatasetVersion, where conditions: [SliceCondition],

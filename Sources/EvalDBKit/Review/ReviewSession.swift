@@ -91,34 +91,28 @@ public final class ReviewSession {
     /// those this reviewer has not read at their current revision.
     public func queue(where conditions: [SliceCondition] = [], unreadOnly: Bool = false, failedOnly: Bool = false) throws -> [String] {
         guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
-        var ids: [String] = []
-        var tape = JSONTape()
-        try store.slice(current, where: conditions) { record in
-            guard (try? JSONParser.parse(record, into: &tape)) != nil, let node = tape.member(0, "id") else { return }
-            ids.append(tape.string(node))
+        var keys = try store.sliceKeys(current, where: conditions)
+        func keySet(_ sql: String, _ arguments: [SQLValue]) throws -> Set<Int64> {
+            let rows = try database.prepare(sql)
+            try rows.bind(arguments)
+            var result = Set<Int64>()
+            while try rows.step() { result.insert(rows.int(0)) }
+            return result
         }
         if let run {
-            let inRun = try database.prepare("""
-                SELECT 1 FROM results x JOIN examples e ON e.key = x.example
-                WHERE x.run = ? AND e.id = ? AND (? = 0 OR x.pass = 0) LIMIT 1
-                """)
-            ids = try ids.filter { id in
-                try inRun.bind([.int(run.id), .text(id), .int(failedOnly ? 1 : 0)])
-                defer { inRun.reset() }
-                return try inRun.step()
-            }
+            let inRun = try keySet("SELECT DISTINCT example FROM results WHERE run = ? AND (? = 0 OR pass = 0)",
+                                   [.int(run.id), .int(failedOnly ? 1 : 0)])
+            keys = keys.filter(inRun.contains)
         }
         if unreadOnly {
-            let read = try database.prepare("""
-                SELECT 1 FROM examples e JOIN review_marks m ON m.rev = e.head AND m.reviewer = ? WHERE e.id = ?
-                """)
-            ids = try ids.filter { id in
-                try read.bind([.text(reviewer), .text(id)])
-                defer { read.reset() }
-                return try !read.step()
-            }
+            // Read marks are few: from each to its revision's example, read when that is the head.
+            let read = try keySet("""
+                SELECT e.key FROM review_marks m JOIN revisions r ON r.rev = m.rev JOIN examples e ON e.key = r.example AND e.head = m.rev
+                WHERE m.reviewer = ?
+                """, [.text(reviewer)])
+            keys = keys.filter { !read.contains($0) }
         }
-        return ids
+        return try store.ids(of: keys.map { UInt32(truncatingIfNeeded: $0) })
     }
 
     // MARK: - One example
