@@ -106,7 +106,7 @@ struct Review: ParsableCommand {
 /// The loop over the examples of a review session.
 struct ReviewLoop {
     let session: ReviewSession
-    let ids: [String]
+    let ids: ReviewQueue
     let input: ReviewInput
     let screen: ExampleScreen
 

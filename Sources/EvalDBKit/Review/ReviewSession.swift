@@ -32,6 +32,19 @@ public struct ReviewedExample: Sendable {
     }
 }
 
+/// The ids a session goes through, looked up as they are shown (a queue can hold every example).
+public struct ReviewQueue: RandomAccessCollection {
+    let store: Store
+    let keys: [Int64]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { keys.count }
+
+    public subscript(position: Int) -> String {
+        (try? store.database.scalarText("SELECT id FROM examples WHERE key = ?", [.int(keys[position])])) ?? ""
+    }
+}
+
 /// How a session ended: the version its edits made (nil when there were none, or they changed
 /// nothing), and the edits it could not apply because their example changed meanwhile.
 public struct ReviewOutcome: Sendable {
@@ -89,7 +102,7 @@ public final class ReviewSession {
     /// The ids to review, in the current version's line order: those matching every condition,
     /// with `run` those the run has a result for (`failedOnly`: a failing one), with `unreadOnly`
     /// those this reviewer has not read at their current revision.
-    public func queue(where conditions: [SliceCondition] = [], unreadOnly: Bool = false, failedOnly: Bool = false) throws -> [String] {
+    public func queue(where conditions: [SliceCondition] = [], unreadOnly: Bool = false, failedOnly: Bool = false) throws -> ReviewQueue {
         guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
         var keys = try store.sliceKeys(current, where: conditions)
         func keySet(_ sql: String, _ arguments: [SQLValue]) throws -> Set<Int64> {
@@ -112,7 +125,7 @@ public final class ReviewSession {
                 """, [.text(reviewer)])
             keys = keys.filter { !read.contains($0) }
         }
-        return try store.ids(of: keys.map { UInt32(truncatingIfNeeded: $0) })
+        return ReviewQueue(store: store, keys: keys)
     }
 
     // MARK: - One example
