@@ -137,7 +137,7 @@ def main():
     again = timed(evaldb['count'], env)
     print(f'after importing the next version: first count {refresh:.2f} s (refreshes the index), then {again:.3f} s')
     size = sum(Path(str(db) + s).stat().st_size for s in ('', '-wal') if Path(str(db) + s).exists())
-    print(f'database {size / 1e9:.2f} GB = {size / data.stat().st_size:.2f}x the JSONL')
+    print(f'database with both versions and the index {size / 1e9:.2f} GB = {size / data.stat().st_size:.2f}x the first JSONL')
 
 
 main()

@@ -218,3 +218,24 @@ struct SliceIndexTests {
         #expect(scanned.missingAxis.map { "\($0.key) \($0.ids)" } == coverage.missingAxis.map { "\($0.key) \($0.ids)" })
     }
 }
+
+@Suite("Reading a canonical record's indexed members without parsing the others")
+struct CanonicalMembersTests {
+    @Test("the members kept are those of the record but id, input, context, expected_output and notes, byte for byte")
+    func keepsIndexedMembers() throws {
+        let records = [
+            #"{"author": "@a", "context": [{"text": "a } ] { [ \" \\ quote", "x": [1, [2, {"y": null}]]}], "created_at": "2026-01-01", "expected_output": "}", "id": "x\"y", "input": "{[", "labels": {"feature": "f", "tags": ["a", "b\\"], "w\"eird": 1.5}, "notes": null, "source": "s", "zz": {"k": [true, false]}}"#,
+            #"{"author": "", "context": null, "created_at": "2026-01-01", "expected_output": 0, "id": "e", "input": -1e-05, "labels": {}, "notes": "\u00e9\ud83c\udf89", "source": "caf\u00e9"}"#,
+        ]
+        for text in records {
+            let canonical = try CanonicalJSON.canonicalize(text)
+            #expect(canonical == text, "the fixture is canonical")
+            var reduced: [UInt8] = []
+            let ok = Array(text.utf8).withUnsafeBufferPointer { CanonicalMembers.indexed(of: $0, into: &reduced) }
+            #expect(ok)
+            var expected = try CanonicalObject(parsing: text)
+            for name in ["id", "input", "context", "expected_output", "notes"] { expected[name] = nil }
+            #expect(String(decoding: reduced, as: UTF8.self) == expected.text)
+        }
+    }
+}

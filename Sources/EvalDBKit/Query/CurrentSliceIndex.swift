@@ -17,7 +17,7 @@ extension Store {
                 SELECT e.key, r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE r.kind != 'removed' ORDER BY e.key
                 """)
             while try rows.step() {
-                builder.add(UInt32(truncatingIfNeeded: rows.int(0)), record: rows.bytes(1).bindMemory(to: UInt8.self))
+                builder.add(UInt32(truncatingIfNeeded: rows.int(0)), canonicalRecord: rows.bytes(1).bindMemory(to: UInt8.self))
             }
             return (builder.finish(version: current.number), true)
         }
@@ -60,7 +60,7 @@ extension Store {
         let head = try database.prepare("SELECT r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.key = ? AND r.kind != 'removed'")
         for key in changed {
             try head.bind([.int(key)])
-            if try head.step() { builder.add(UInt32(truncatingIfNeeded: key), record: head.bytes(0).bindMemory(to: UInt8.self)) }
+            if try head.step() { builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self)) }
             head.reset()
         }
         return builder.finish(version: to)

@@ -10,6 +10,7 @@ struct SliceIndexBuilder {
     private var live: Postings
     private var tape = JSONTape()
     private var scratch: [UInt8] = []
+    private var reduced: [UInt8] = []
     private var labelKeys: [Int] = []
     private var fields: [(key: Int, value: Int)] = []
 
@@ -45,7 +46,20 @@ struct SliceIndexBuilder {
         return number
     }
 
-    /// Adds the live example `example` with its canonical record.
+    /// Adds the live example `example` with its canonical record, reading only the members the
+    /// index holds: the long ones (`input`, `context`, ...) are skipped byte by byte, not parsed.
+    mutating func add(_ example: UInt32, canonicalRecord record: UnsafeBufferPointer<UInt8>) {
+        var reduced: [UInt8] = []
+        swap(&reduced, &self.reduced)
+        defer { swap(&reduced, &self.reduced) }
+        if CanonicalMembers.indexed(of: record, into: &reduced) {
+            reduced.withUnsafeBufferPointer { add(example, record: $0) }
+        } else {
+            add(example, record: record)
+        }
+    }
+
+    /// Adds the live example `example` with its record.
     mutating func add(_ example: UInt32, record: UnsafeBufferPointer<UInt8>) {
         // The tape is taken out of `self` while it is read, so that writing the tables does not copy it.
         var tape = JSONTape()
@@ -142,5 +156,89 @@ struct SliceIndexBuilder {
         }
         if number == postings[key].count { postings[key].append([]) }
         if postings[key][number].last != example { postings[key][number].append(example) }
+    }
+}
+
+/// Top-level members of a canonical record, found without parsing their values.
+enum CanonicalMembers {
+    /// Writes to `output` a JSON object of the members of `record` that the slice index reads
+    /// (all but `id`, `input`, `context`, `expected_output` and `notes`). False when `record` is
+    /// not shaped as a canonical object.
+    static func indexed(of record: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Bool {
+        output.removeAll(keepingCapacity: true)
+        let n = record.count
+        guard n >= 2, record[0] == UInt8(ascii: "{") else { return false }
+        output.append(UInt8(ascii: "{"))
+        var i = 1
+        var first = true
+        while i < n {
+            while i < n && (record[i] == 0x20 || record[i] == UInt8(ascii: ",")) { i += 1 }
+            guard i < n else { return false }
+            if record[i] == UInt8(ascii: "}") { break }
+            guard record[i] == UInt8(ascii: "\""), let keyEnd = endOfString(record, i) else { return false }
+            let key = UnsafeBufferPointer(rebasing: record[i..<keyEnd])
+            i = keyEnd
+            while i < n && (record[i] == 0x20 || record[i] == UInt8(ascii: ":")) { i += 1 }
+            guard i < n, let valueEnd = endOfValue(record, i) else { return false }
+            if !isSkipped(key) {
+                if !first { output.append(contentsOf: ", ".utf8) }
+                first = false
+                output.append(contentsOf: key)
+                output.append(contentsOf: ": ".utf8)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: record[i..<valueEnd]))
+            }
+            i = valueEnd
+        }
+        output.append(UInt8(ascii: "}"))
+        return true
+    }
+
+    private static let skipped: [[UInt8]] = ["id", "input", "context", "expected_output", "notes"].map { Array("\"\($0)\"".utf8) }
+
+    private static func isSkipped(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        skipped.contains { $0.count == key.count && $0.elementsEqual(key) }
+    }
+
+    /// The index after the string that starts (with its quote) at `start`.
+    private static func endOfString(_ text: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
+        var j = start + 1
+        while j < text.count {
+            switch text[j] {
+            case UInt8(ascii: "\\"): j += 2
+            case UInt8(ascii: "\""): return j + 1
+            default: j += 1
+            }
+        }
+        return nil
+    }
+
+    /// The index after the value that starts at `start`.
+    private static func endOfValue(_ text: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
+        switch text[start] {
+        case UInt8(ascii: "\""):
+            return endOfString(text, start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var j = start
+            while j < text.count {
+                switch text[j] {
+                case UInt8(ascii: "\""):
+                    guard let end = endOfString(text, j) else { return nil }
+                    j = end
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return j + 1 }
+                default: break
+                }
+                j += 1
+            }
+            return nil
+        default:
+            var j = start
+            while j < text.count && ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20].contains(text[j]) { j += 1 }
+            return j
+        }
     }
 }
