@@ -1,3 +1,5 @@
+import Foundation
+
 /// Adds examples' values to a slice index, as slice sees them (`SliceValues`): each label key,
 /// and each top-level field but the unindexed ones, a label hiding a field of the same name.
 struct SliceIndexBuilder {
@@ -199,15 +201,18 @@ enum CanonicalMembers {
         skipped.contains { $0.count == key.count && $0.elementsEqual(key) }
     }
 
-    /// The index after the string that starts (with its quote) at `start`.
+    /// The index after the string that starts (with its quote) at `start`: the next quote not
+    /// escaped (preceded by an even number of backslashes), found with `memchr`.
     private static func endOfString(_ text: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
+        guard let base = text.baseAddress else { return nil }
         var j = start + 1
         while j < text.count {
-            switch text[j] {
-            case UInt8(ascii: "\\"): j += 2
-            case UInt8(ascii: "\""): return j + 1
-            default: j += 1
-            }
+            guard let found = memchr(base + j, Int32(UInt8(ascii: "\"")), text.count - j) else { return nil }
+            let quote = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            var backslashes = 0
+            while quote - backslashes - 1 > start && text[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 { return quote + 1 }
+            j = quote + 1
         }
         return nil
     }
@@ -237,7 +242,11 @@ enum CanonicalMembers {
             return nil
         default:
             var j = start
-            while j < text.count && ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20].contains(text[j]) { j += 1 }
+            while j < text.count {
+                let byte = text[j]
+                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") || byte == 0x20 { break }
+                j += 1
+            }
             return j
         }
     }
