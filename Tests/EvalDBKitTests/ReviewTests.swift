@@ -127,6 +127,41 @@ struct ReviewTests {
         #expect(try current(store, "ex-0002")?["notes"] as? String == "also mine")
     }
 
+    @Test("during an import a review keeps reading; its saved marks and edits wait for the import, then land")
+    func reviewDuringImport() throws {
+        let folder = try TemporaryFolder()
+        let store = try reviewStore(folder)
+        let (session, _) = try ReviewSession.start(store, reviewer: "rita")
+        // Another process's import, in the middle of its transaction.
+        let importer = try Store(path: store.path)
+        try importer.database.execute("BEGIN IMMEDIATE")
+        try importer.database.execute("UPDATE examples SET head_sha256 = head_sha256 WHERE key = 1")
+        #expect(try session.example("ex-0002").record != nil, "reading does not wait")
+        #expect(Array(try session.queue()) == ["ex-0001", "ex-0002", "ex-0003", "ex-0004"])
+        let saved = DispatchSemaphore(value: 0)
+        let failure = Unchecked(FailureBox())
+        let path = store.path
+        Thread {
+            do {
+                let other = try Store(path: path)
+                let (writer, _) = try ReviewSession.start(other, reviewer: "sam")
+                try writer.markRead("ex-0002")
+                try writer.edit("ex-0003", .note("written while an import ran"))
+                try writer.finish()
+            } catch {
+                failure.value.error = error
+            }
+            saved.signal()
+        }.start()
+        #expect(saved.wait(timeout: .now() + 0.3) == .timedOut, "the writes wait on the import")
+        try importer.database.execute("COMMIT")
+        saved.wait()
+        #expect(failure.value.error == nil)
+        #expect(try store.readProgress().first { $0.reviewer == "sam" }?.read == 1)
+        #expect(try current(store, "ex-0003")?["notes"] as? String == "written while an import ran")
+        try session.finish()
+    }
+
     @Test("a session whose process died is ended by the next one: its edits become a version")
     func killedSessionIsEnded() throws {
         let folder = try TemporaryFolder()
@@ -224,4 +259,8 @@ struct ReviewTests {
         #expect(errors[2].column == 46, "the position of the `}` after the trailing comma, as Python says")
         #expect(try store.pendingProposals().isEmpty)
     }
+}
+
+private final class FailureBox {
+    var error: (any Error)?
 }
