@@ -68,14 +68,22 @@ struct Review: ParsableCommand {
         if let source { conditions.append(SliceCondition(key: "source", match: .prefix(source))) }
 
         let (session, resumed) = try ReviewSession.start(store, reviewer: who, run: chosenRun)
-        for outcome in resumed { Self.printOutcome(outcome, store: store, resumed: true) }
+        for outcome in resumed where outcome.edits > 0 || !outcome.conflicts.isEmpty {
+            Self.printOutcome(outcome, store: store, resumed: true)
+        }
         let input = ReviewInput()
         ReviewInput.restoreTerminalOnInterrupt()
-        if proposals {
-            try ProposalLoop(session: session, input: input, screen: .forOutput()).run()
-        } else {
-            let queue = try session.queue(where: conditions, unreadOnly: unread, failedOnly: failed)
-            try ReviewLoop(session: session, ids: queue, input: input, screen: .forOutput()).run()
+        do {
+            if proposals {
+                try ProposalLoop(session: session, input: input, screen: .forOutput()).run()
+            } else {
+                let queue = try session.queue(where: conditions, unreadOnly: unread, failedOnly: failed)
+                try ReviewLoop(session: session, ids: queue, input: input, screen: .forOutput()).run()
+            }
+        } catch {
+            // What was done before the error is kept: the session ends as on `q`.
+            _ = try? session.finish(message: message)
+            throw error
         }
         Self.printOutcome(try session.finish(message: message), store: store, resumed: false)
     }

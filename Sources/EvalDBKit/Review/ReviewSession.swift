@@ -76,7 +76,15 @@ public final class ReviewSession {
             if !processIsRunning(open.int(2)) { abandoned.append((open.int(0), open.text(1))) }
         }
         for (session, name) in abandoned {
-            resumed.append(try ReviewSession(store: store, id: session, reviewer: name, run: nil).finish())
+            do {
+                resumed.append(try ReviewSession(store: store, id: session, reviewer: name, run: nil).finish())
+            } catch let error as EvalDBError {
+                // Its edits cannot make a version (they would remove every example, say): the
+                // session ends without one, and says why, rather than stopping every review after it.
+                try store.database.prepare("UPDATE review_sessions SET ended_at = ? WHERE id = ?").run([.text(isoNow()), .int(session)])
+                resumed.append(ReviewOutcome(session: session, reviewer: name, edits: 0, result: nil,
+                                             conflicts: [("(session \(session))", "its edits were not applied: \(error.description)")]))
+            }
         }
         try store.database.prepare("INSERT INTO review_sessions(reviewer, started_at, pid) VALUES (?, ?, ?)")
             .run([.text(reviewer), .text(isoNow()), .int(Int64(getpid()))])
