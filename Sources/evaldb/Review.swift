@@ -204,7 +204,8 @@ struct ReviewLoop {
         if input.interactive { Thread.sleep(forTimeInterval: 0.3) }
     }
 
-    /// On a terminal, a new screen for each example, page by page when it is taller than the terminal.
+    /// On a terminal, a new screen for each example, page by page when it is taller than the
+    /// terminal: space or Enter shows the next page, any other key stops paging and acts.
     private func show(_ lines: [String]) {
         guard input.interactive && Output.standardOutputIsTerminal else {
             Output.stdout(lines.joined(separator: "\n"))
@@ -216,9 +217,13 @@ struct ReviewLoop {
         while lines.count - shown > height {
             Output.stdout(lines[shown..<shown + height].joined(separator: "\n"))
             shown += height
-            Output.stdout(screen.paint("-- more (\(lines.count - shown) lines): any key --", "7"), terminator: "")
-            _ = input.key()
+            Output.stdout(screen.paint("-- more (\(lines.count - shown) lines): space for the next page, or a key to act --", "7"), terminator: "")
+            let key = input.key()
             Output.stdout("\r\u{1B}[K", terminator: "")
+            guard let key, key == UInt8(ascii: " ") || key == 0x0A || key == 0x0D else {
+                input.pending = key
+                return
+            }
         }
         Output.stdout(lines[shown...].joined(separator: "\n"))
     }

@@ -6,11 +6,16 @@ final class ReviewInput {
     /// Standard input is a terminal: keys are read one at a time, without Enter.
     let interactive = isatty(0) == 1
 
+    /// A key pressed while paging that was not for the pager: the next action's key.
+    var pending: UInt8?
+
     /// The next action: its key and, from a piped line, the text after it. Nil at the end of input.
     func action(prompt: String) -> (key: Character, argument: String?)? {
         write(prompt)
         if interactive {
-            guard let byte = Self.readKey() else { return nil }
+            let pressed = pending ?? Self.readKey()
+            pending = nil
+            guard let byte = pressed else { return nil }
             write("\n")
             if byte == 4 { return nil }  // Ctrl-D
             return (Character(UnicodeScalar(byte)), nil)

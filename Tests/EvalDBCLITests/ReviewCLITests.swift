@@ -140,15 +140,54 @@ struct ReviewCLITests {
         screen.type("typed in a terminal\n")
         #expect(screen.wait(for: "note saved"))
         screen.type("q")
-        process.waitUntilExit()
         #expect(screen.wait(for: "read by tess"))
         close(primary)
+        process.terminateIfRunning(after: 10)
         #expect(process.terminationStatus == 0)
         let text = screen.text
         #expect(text.contains("\u{1B}[H\u{1B}[2J"), "each example on a cleared screen")
         #expect(text.contains("\u{1B}[1m── 1/42  booking-lookup-001"), "the header in bold")
         #expect(text.contains("review ended: version 2"))
         #expect(try cli.run(["show", "booking-lookup-002"]).output.contains(#""notes": "typed in a terminal""#))
+    }
+
+    @Test("in a terminal, long context is folded, c unfolds it, and a screen taller than the terminal is paged")
+    func terminalPaging() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let chunks = (1...60).map { "\"chunk \($0)\"" }.joined(separator: ", ")
+        try cli.write("g.jsonl", record("tall").replacingOccurrences(of: #""context": null"#, with: #""context": [\#(chunks)]"#) + record("next"))
+        #expect(try cli.run(["import", "g.jsonl"]).status == 0)
+        var primary: Int32 = 0, secondary: Int32 = 0
+        var size = winsize(ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0)
+        #expect(openpty(&primary, &secondary, nil, nil, &size) == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["review", "--reviewer", "tess"]
+        process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database, "TERM": "xterm"]) { $1 }
+        let terminal = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
+        process.standardInput = terminal
+        process.standardOutput = terminal
+        process.standardError = terminal
+        try process.run()
+        close(secondary)
+        let screen = TerminalScreen(primary)
+        #expect(screen.wait(for: "52 more lines of context (c shows them)"))
+        #expect(!screen.text.contains("chunk 9\r\n"))
+        screen.type("c")
+        #expect(screen.wait(for: "-- more ("), "the unfolded example is taller than 24 rows")
+        #expect(screen.text.contains("chunk 9"))
+        screen.type(" ")
+        #expect(screen.wait(for: "chunk 30"))
+        screen.type("y")  // not for the pager: it stops paging and marks the example read
+        #expect(screen.wait(for: "── 2/2  next"))
+        screen.type("q")
+        #expect(screen.wait(for: "review ended"))
+        close(primary)
+        process.terminateIfRunning(after: 10)
+        #expect(process.terminationStatus == 0)
+        #expect(try cli.run(["status"]).output.contains("read by tess: 1 of 2"))
     }
 
     @Test("propose then review --proposals: accept, edit and accept, reject; the rejected one is skipped when proposed again")
@@ -207,5 +246,16 @@ private final class TerminalScreen {
             }
         }
         return text.contains(needle)
+    }
+}
+
+extension Process {
+    /// Waits for the process, killing it if it is still running after `seconds`: a test that
+    /// drives a terminal must fail, not hang, when the program waits for a key it will not get.
+    func terminateIfRunning(after seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if isRunning { kill(processIdentifier, SIGKILL) }
+        waitUntilExit()
     }
 }
