@@ -33,3 +33,22 @@ struct InputOptions: ParsableArguments {
 
     var readerOptions: DatasetReader.Options { .init(strict: strict, maxErrors: max(1, maxErrors)) }
 }
+
+/// `--where`, `--tag` and `--source`: the conditions of `slice` and `review`.
+struct ConditionOptions: ParsableArguments {
+    @Option(name: .customLong("where"), help: "KEY=VALUE; repeat for AND.")
+    var conditions: [String] = []
+
+    @Option(name: .customLong("tag"), help: "An element of the `tags` label; repeat for AND.")
+    var tags: [String] = []
+
+    @Option(help: "Only examples whose source starts with this.")
+    var source: String?
+
+    func parsed() throws -> [SliceCondition] {
+        var all = try conditions.map(SliceCondition.init(parsing:))
+        all += tags.map { SliceCondition(key: "tags", match: .equals($0)) }
+        if let source { all.append(SliceCondition(key: "source", match: .prefix(source))) }
+        return all
+    }
+}

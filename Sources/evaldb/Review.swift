@@ -35,14 +35,7 @@ struct Review: ParsableCommand {
     @Flag(help: "With --run: only the examples whose result failed.")
     var failed = false
 
-    @Option(name: .customLong("where"), help: "KEY=VALUE; repeat for AND.")
-    var conditions: [String] = []
-
-    @Option(name: .customLong("tag"), help: "An element of the `tags` label; repeat for AND.")
-    var tags: [String] = []
-
-    @Option(help: "Only examples whose source starts with this.")
-    var source: String?
+    @OptionGroup var conditions: ConditionOptions
 
     @Flag(help: "Only the examples the reviewer has not read at their current revision.")
     var unread = false
@@ -63,9 +56,7 @@ struct Review: ParsableCommand {
         let who = reviewer ?? Git.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         let chosenRun = try runName.map { try store.run(named: $0) }
         if failed && chosenRun == nil { throw ValidationError("--failed needs --run RUN") }
-        var conditions = try self.conditions.map(SliceCondition.init(parsing:))
-        conditions += tags.map { SliceCondition(key: "tags", match: .equals($0)) }
-        if let source { conditions.append(SliceCondition(key: "source", match: .prefix(source))) }
+        let conditions = try self.conditions.parsed()
 
         let (session, resumed) = try ReviewSession.start(store, reviewer: who, run: chosenRun)
         for outcome in resumed where outcome.edits > 0 || !outcome.conflicts.isEmpty {

@@ -22,14 +22,7 @@ struct Slice: ParsableCommand {
     @Option(help: "A version number or hash prefix (default: the current version).")
     var version: String?
 
-    @Option(name: .customLong("where"), help: "KEY=VALUE; repeat for AND.")
-    var conditions: [String] = []
-
-    @Option(name: .customLong("tag"), help: "An element of the `tags` label; repeat for AND.")
-    var tags: [String] = []
-
-    @Option(help: "Only examples whose source starts with this.")
-    var source: String?
+    @OptionGroup var conditions: ConditionOptions
 
     @Option(name: .customLong("count-by"), help: "Count per combination of these keys (K[,K...]).")
     var countBy: String?
@@ -48,9 +41,7 @@ struct Slice: ParsableCommand {
     func run() throws {
         let store = try database.open()
         let chosen = try store.resolveVersion(version ?? "current")
-        var all = try conditions.map(SliceCondition.init(parsing:))
-        all += tags.map { SliceCondition(key: "tags", match: .equals($0)) }
-        if let source { all.append(SliceCondition(key: "source", match: .prefix(source))) }
+        let all = try conditions.parsed()
         if let countBy {
             let keys = countBy.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             let result = try store.sliceCounts(chosen, where: all, countBy: keys)

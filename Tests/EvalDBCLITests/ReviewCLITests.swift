@@ -115,23 +115,7 @@ struct ReviewCLITests {
     func terminalSession() throws {
         let cli = try sampleReview()
         defer { cli.cleanUp() }
-        var primary: Int32 = 0, secondary: Int32 = 0
-        var size = winsize(ws_row: 30, ws_col: 100, ws_xpixel: 0, ws_ypixel: 0)
-        #expect(openpty(&primary, &secondary, nil, nil, &size) == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["review", "--reviewer", "tess"]
-        process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
-        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database, "TERM": "xterm"]) { $1 }
-            .filter { $0.key != "NO_COLOR" }
-        let terminal = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
-        process.standardInput = terminal
-        process.standardOutput = terminal
-        process.standardError = terminal
-        try process.run()
-        close(secondary)
-
-        let screen = TerminalScreen(primary)
+        let (process, screen) = try TerminalScreen.run(cli, ["review", "--reviewer", "tess"], rows: 30, columns: 100)
         #expect(screen.wait(for: "[1/42]"))
         screen.type("y")  // no Enter: a key acts at once
         #expect(screen.wait(for: "[2/42]"))
@@ -141,7 +125,7 @@ struct ReviewCLITests {
         #expect(screen.wait(for: "note saved"))
         screen.type("q")
         #expect(screen.wait(for: "read by tess"))
-        close(primary)
+        screen.close()
         process.terminateIfRunning(after: 10)
         #expect(process.terminationStatus == 0)
         let text = screen.text
@@ -158,21 +142,7 @@ struct ReviewCLITests {
         let chunks = (1...60).map { "\"chunk \($0)\"" }.joined(separator: ", ")
         try cli.write("g.jsonl", record("tall").replacingOccurrences(of: #""context": null"#, with: #""context": [\#(chunks)]"#) + record("next"))
         #expect(try cli.run(["import", "g.jsonl"]).status == 0)
-        var primary: Int32 = 0, secondary: Int32 = 0
-        var size = winsize(ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0)
-        #expect(openpty(&primary, &secondary, nil, nil, &size) == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["review", "--reviewer", "tess"]
-        process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
-        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database, "TERM": "xterm"]) { $1 }
-        let terminal = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
-        process.standardInput = terminal
-        process.standardOutput = terminal
-        process.standardError = terminal
-        try process.run()
-        close(secondary)
-        let screen = TerminalScreen(primary)
+        let (process, screen) = try TerminalScreen.run(cli, ["review", "--reviewer", "tess"], rows: 24, columns: 80)
         #expect(screen.wait(for: "52 more lines of context (c shows them)"))
         #expect(!screen.text.contains("chunk 9\r\n"))
         screen.type("c")
@@ -183,8 +153,8 @@ struct ReviewCLITests {
         screen.type("y")  // not for the pager: it stops paging and marks the example read
         #expect(screen.wait(for: "── 2/2  next"))
         screen.type("q")
-        #expect(screen.wait(for: "review ended"))
-        close(primary)
+        #expect(screen.wait(for: "read by tess"))  // the last line it prints
+        screen.close()
         process.terminateIfRunning(after: 10)
         #expect(process.terminationStatus == 0)
         #expect(try cli.run(["status"]).output.contains("read by tess: 1 of 2"))
@@ -222,6 +192,29 @@ private final class TerminalScreen {
     private var bytes: [UInt8] = []
 
     init(_ descriptor: Int32) { self.descriptor = descriptor }
+
+    /// Starts `evaldb ARGUMENTS` in the CLI's folder on a new pseudo-terminal of this size (its
+    /// standard input, output and error), with colours allowed.
+    static func run(_ cli: CLI, _ arguments: [String], rows: UInt16, columns: UInt16) throws -> (Process, TerminalScreen) {
+        var primary: Int32 = 0, secondary: Int32 = 0
+        var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
+        guard openpty(&primary, &secondary, nil, nil, &size) == 0 else { throw CocoaError(.fileNoSuchFile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database, "TERM": "xterm"]) { $1 }
+            .filter { $0.key != "NO_COLOR" }
+        let terminal = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
+        process.standardInput = terminal
+        process.standardOutput = terminal
+        process.standardError = terminal
+        try process.run()
+        Glibc.close(secondary)
+        return (process, TerminalScreen(primary))
+    }
+
+    func close() { Glibc.close(descriptor) }
 
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
