@@ -16,7 +16,7 @@ struct Review: ParsableCommand {
 
             Keys: y (or Enter) read, next · s skip · b back · n note · l label (key=value, \
             key:=JSON, -key) · t tag (tag, -tag) · f failure category (with --run; - clears) · \
-            d remove the example · c show all context · q quit · ? help
+            d remove the example · u undo this session's edits of it · c show all context · q quit · ? help
 
             With --proposals: the queued proposals instead (see `evaldb propose`), each beside the \
             example it changes: a accept · l/t/n edit, then a to accept · r reject (with a reason) \
@@ -113,8 +113,8 @@ struct ReviewLoop {
         y, Enter  mark read and go on        s  skip (leave unread)       b  back
         n TEXT    set the note (- clears)    l key=value | key:=JSON | -key   set or remove a label
         t TAG     add a tag (-TAG removes)   f CATEGORY  failure category of the run's result (- clears)
-        d         remove the example         c  show all the context      q  quit (edits are kept)
-        ?         this help
+        d         remove the example         u  undo this session's edits of the example
+        c         show all the context       q  quit (edits are kept)      ?  this help
         """
 
     func run() throws {
@@ -132,7 +132,7 @@ struct ReviewLoop {
                 show(screen.lines(example, position: index + 1, of: ids.count, run: session.run?.name, unfolded: unfolded))
             }
             redraw = true
-            let keys = session.run == nil ? "y,s,b,n,l,t,d,c,q,?" : "y,s,b,n,l,t,f,d,c,q,?"
+            let keys = session.run == nil ? "y,s,b,n,l,t,d,u,c,q,?" : "y,s,b,n,l,t,f,d,u,c,q,?"
             guard let (key, argument) = input.action(prompt: screen.paint("[\(index + 1)/\(ids.count)] \(keys) > ", "34")) else { break }
             func text(_ prompt: String) -> String? { argument ?? input.line(prompt: prompt) }
             do {
@@ -169,6 +169,9 @@ struct ReviewLoop {
                     try session.remove(id)
                     confirm("removed: it leaves the dataset when the session ends")
                     index += 1
+                case "u":
+                    try session.undo(id)
+                    confirm("this session's edits of it are undone")
                 case "c":
                     unfolded = true
                 case "q":

@@ -66,6 +66,23 @@ struct ReviewTests {
         #expect(try store.versions().count == 1)
     }
 
+    @Test("undo forgets the session's edits and removal of an example; the others stay")
+    func undoForgetsEdits() throws {
+        let folder = try TemporaryFolder()
+        let store = try reviewStore(folder)
+        let (session, _) = try ReviewSession.start(store, reviewer: "rita")
+        try session.edit("ex-0001", .note("keep"))
+        try session.edit("ex-0002", .note("drop"))
+        try session.remove("ex-0003")
+        try session.undo("ex-0002")
+        try session.undo("ex-0003")
+        #expect(try session.example("ex-0002").isEdited == false)
+        let outcome = try session.finish()
+        #expect(outcome.result?.counts == ChangeCounts(added: 0, changed: 1, removed: 0, restored: 0, unchanged: 3))
+        #expect(try current(store, "ex-0002")?["notes"] is NSNull)
+        #expect(try current(store, "ex-0003") != nil)
+    }
+
     @Test("an edit that would make an invalid example is refused and saves nothing")
     func invalidEditRefused() throws {
         let folder = try TemporaryFolder()

@@ -179,6 +179,11 @@ public final class ReviewSession {
         try savePending(id, record: record, proposal: proposal)
     }
 
+    /// Forgets this session's edits (or removal) of the example: it stays as it is.
+    public func undo(_ id: String) throws {
+        try database.prepare("DELETE FROM review_edits WHERE session = ? AND id = ? AND proposal IS NULL").run([.int(self.id), .text(id)])
+    }
+
     /// Adds a new example (an accepted proposal) when the session ends.
     func add(_ id: String, record: String, proposal: Int64?) throws {
         try savePending(id, record: record, isNew: true, proposal: proposal)
