@@ -44,44 +44,50 @@ struct RecordDigest: Hashable, Sendable {
 /// an example, so a million examples take about 31 MB. (Two different records sharing 128 bits of
 /// SHA-256 is as likely as guessing a random 128-bit key.)
 struct KnownRecords {
-    private var high: [UInt64]
-    private var low: [UInt64]
-    /// 0 marks an empty slot (example keys start at 1).
-    private var keys: [Int64]
+    /// One slot: the digest's first 128 bits and the example's key (0: empty; keys start at 1),
+    /// side by side so that a probe touches one cache line.
+    private struct Slot {
+        var high: UInt64
+        var low: UInt64
+        var key: Int64
+    }
+
+    private var slots: [Slot]
     private(set) var count = 0
 
     init(capacity: Int) {
-        let slots = max(16, capacity + capacity / 3)
-        high = Array(repeating: 0, count: slots)
-        low = Array(repeating: 0, count: slots)
-        keys = Array(repeating: 0, count: slots)
+        slots = Array(repeating: Slot(high: 0, low: 0, key: 0), count: max(16, capacity + capacity / 3))
     }
 
     var isEmpty: Bool { count == 0 }
 
     private func slot(_ digest: RecordDigest) -> Int {
-        Int(digest.words.0.multipliedFullWidth(by: UInt64(keys.count)).high)
+        Int(digest.words.0.multipliedFullWidth(by: UInt64(slots.count)).high)
     }
 
     mutating func insert(_ digest: RecordDigest, key: Int64) {
-        precondition(key > 0 && count < keys.count - 1)
-        var i = slot(digest)
-        while keys[i] != 0 {
-            if high[i] == digest.words.0 && low[i] == digest.words.1 { return }  // two examples with one record: keep the first
-            i = i + 1 == keys.count ? 0 : i + 1
+        precondition(key > 0 && count < slots.count - 1)
+        let start = slot(digest)
+        let inserted = slots.withUnsafeMutableBufferPointer { slots -> Bool in
+            var i = start
+            while slots[i].key != 0 {
+                if slots[i].high == digest.words.0 && slots[i].low == digest.words.1 { return false }  // two examples with one record: keep the first
+                i = i + 1 == slots.count ? 0 : i + 1
+            }
+            slots[i] = Slot(high: digest.words.0, low: digest.words.1, key: key)
+            return true
         }
-        high[i] = digest.words.0
-        low[i] = digest.words.1
-        keys[i] = key
-        count += 1
+        if inserted { count += 1 }
     }
 
     func key(for digest: RecordDigest) -> Int64? {
-        var i = slot(digest)
-        while keys[i] != 0 {
-            if high[i] == digest.words.0 && low[i] == digest.words.1 { return keys[i] }
-            i = i + 1 == keys.count ? 0 : i + 1
+        slots.withUnsafeBufferPointer { slots in
+            var i = Int(digest.words.0.multipliedFullWidth(by: UInt64(slots.count)).high)
+            while slots[i].key != 0 {
+                if slots[i].high == digest.words.0 && slots[i].low == digest.words.1 { return slots[i].key }
+                i = i + 1 == slots.count ? 0 : i + 1
+            }
+            return nil
         }
-        return nil
     }
 }
