@@ -66,6 +66,21 @@ struct ReviewTests {
         #expect(try store.versions().count == 1)
     }
 
+    @Test("ids that differ only by Unicode normalisation are two examples to review and edit")
+    func idsComparedByteForByte() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.line(composed) + "\n" + Sample.line(decomposed) + "\n"), options: by())
+        let (session, _) = try ReviewSession.start(store, reviewer: "rita")
+        #expect(Array(try session.queue()).map { Array($0.utf8) } == [Array(composed.utf8), Array(decomposed.utf8)])
+        try session.edit(decomposed, .note("the decomposed one"))
+        #expect(try session.finish().result?.counts.changed == 1)
+        let notes = try store.revisions(of: decomposed).last?.record ?? ""
+        #expect(notes.contains("the decomposed one"))
+        #expect(!(try store.revisions(of: composed).last?.record ?? "").contains("the decomposed one"))
+    }
+
     @Test("undo forgets the session's edits and removal of an example; the others stay")
     func undoForgetsEdits() throws {
         let folder = try TemporaryFolder()

@@ -64,7 +64,7 @@ extension Store {
             var problems: [DataError] = []
             var pending: [(line: Int, kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?)] = []
             var skipped: [(line: Int, id: String, reason: String)] = []
-            var seenInFile: [String: Int] = [:]
+            var seenInFile: [[UInt8]: Int] = [:]  // ids compared byte for byte
             let lines = try LineReader(path: path)
             var tape = JSONTape()
             try lines.forEachLine { number, line in
@@ -145,11 +145,11 @@ extension Store {
                         problem(Int(tape.nodes[idNode].source), "id \(quoted(id)) \(state); a candidate example needs a new id (ids are never reused)")
                         return
                     }
-                    if let first = seenInFile[id] {
+                    if let first = seenInFile[Array(id.utf8)] {
                         problem(Int(tape.nodes[idNode].source), "a second candidate with id \(quoted(id)) (the first is on line \(first))")
                         return
                     }
-                    seenInFile[id] = number
+                    seenInFile[Array(id.utf8)] = number
                 }
                 if pending.contains(where: { $0.content == content }) {
                     skipped.append((number, id, "the same proposal appears earlier in the file"))

@@ -245,7 +245,8 @@ public final class ReviewSession {
         }
 
         // Edits of examples changed since they were made are not applied.
-        var applicable: [String: String?] = [:]
+        // By the id's canonical JSON bytes, as the records spell it: ids are compared byte for byte.
+        var applicable: [[UInt8]: String?] = [:]
         var added: [(id: String, record: String)] = []
         var skippedProposals: [Int64] = []
         for edit in edits {
@@ -256,7 +257,7 @@ public final class ReviewSession {
                     if let proposal = edit.proposal { skippedProposals.append(proposal) }
                     continue
                 }
-                applicable[edit.id] = edit.record
+                applicable[Array(JSONText.string(edit.id).utf8)] = edit.record
             } else if head != nil {
                 outcome.conflicts.append((edit.id, "the id exists already; ids are never reused"))
                 if let proposal = edit.proposal { skippedProposals.append(proposal) }
@@ -273,25 +274,24 @@ public final class ReviewSession {
         else { throw EvalDBError.cannotWrite(path: temporary, reason: "cannot create a temporary file") }
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         var buffer: [UInt8] = []
-        var tape = JSONTape()
         var written = 0
+        let idKey = Array(#""id""#.utf8)
         try store.forEachCurrentRecord(of: current) { line in
-            try JSONParser.parse(line, into: &tape)
-            if let node = tape.member(0, "id"), let edited = applicable[tape.string(node)] {
+            if let id = CanonicalMembers.value(of: idKey, in: line), let edited = applicable[Array(id)] {
                 if let edited { buffer.append(contentsOf: edited.utf8); buffer.append(0x0A); written += 1 }
             } else {
                 buffer.append(contentsOf: line); buffer.append(0x0A); written += 1
             }
-            if buffer.count > 1 << 20 { file.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
+            if buffer.count > 1 << 20 { try file.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
         }
         for example in added { buffer.append(contentsOf: example.record.utf8); buffer.append(0x0A); written += 1 }
-        file.write(Data(buffer))
+        try file.write(contentsOf: buffer)
         try file.close()
         if written == 0 {
             throw EvalDBError.usage("the session removed every example; a dataset version cannot be empty. Nothing was written.")
         }
 
-        let names = Set(edits.map(\.id)).count
+        let names = edits.count  // one row an example
         var options = ImportOptions(author: reviewer, message: message ?? "review by \(reviewer): \(names) example\(names == 1 ? "" : "s") edited")
         options.recordedPath = current.sourcePath
         options.recordSourceFile = false
