@@ -184,6 +184,27 @@ struct SliceIndexTests {
         model = next
     }
 
+    @Test("label keys that differ only by Unicode normalisation are two keys, from the index and from the records")
+    func labelKeysComparedByteForByte() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        func line(_ id: String, _ key: String) -> String {
+            ModelExample(id: id, source: "synth", labels: [(key, .string("x"))]).line + "\n"
+        }
+        _ = try store.importFile(try folder.write("v1.jsonl", line("a", composed) + line("b", decomposed) + line("c", decomposed)), options: by())
+        for version in [1, 2] {
+            if version == 2 {  // version 1 is then answered from its records
+                _ = try store.importFile(try folder.write("v2.jsonl", line("a", composed)), options: by())
+            }
+            let v1 = try #require(try store.version(number: 1))
+            #expect(try sliceIds(store, v1, [SliceCondition(key: decomposed, match: .equals("x"))]) == ["b", "c"])
+            #expect(try sliceIds(store, v1, [SliceCondition(key: composed, match: .equals("x"))]) == ["a"])
+            let counts = try store.sliceCounts(v1, where: [], countBy: [decomposed]).counts
+            #expect(counts.map(\.count) == [2, 1], "2 with the key (x), 1 without (nil)")
+        }
+    }
+
     @Test("coverage from the index: cells, stray values with their ids, examples without an axis key")
     func coverageFromIndex() throws {
         let folder = try TemporaryFolder()

@@ -74,7 +74,7 @@ extension Store {
             let values = SliceValues(record: record)
             var combinations: [[[UInt8]]] = [[]]
             for (index, axis) in axes.axes.enumerated() {
-                guard let found = values.byKey[axis.key], !found.isEmpty else {
+                guard let found = values[axis.key], !found.isEmpty else {
                     missing[Array(axis.key.utf8), default: []].append(values.id)
                     combinations = []
                     continue
@@ -117,7 +117,7 @@ extension Store {
         var stray: [Coverage.StrayValue] = []
         var missing: [(key: String, count: Int, ids: [String])] = []
         for axis in axes.axes {
-            let column = index.keys[axis.key] ?? KeyPostings()
+            let column = index.keys[ExactString(axis.key)] ?? KeyPostings()
             var listed: [[UInt8]: Int32] = [:]
             for (number, value) in axis.values.enumerated() where listed[Array(value.utf8)] == nil {
                 listed[Array(value.utf8)] = Int32(number)

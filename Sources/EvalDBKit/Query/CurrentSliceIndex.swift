@@ -4,7 +4,7 @@ extension Store {
     /// brought up to date from the revisions of later versions when it is behind (only the
     /// examples they changed are read), and built from every live record when there is none. A
     /// new or updated index is saved when the database is not busy: it is a cache.
-    func currentSliceIndex(loading needed: Set<String>?) throws -> SliceIndex? {
+    func currentSliceIndex(loading needed: Set<ExactString>?) throws -> SliceIndex? {
         let (index, isNew) = try database.readTransaction { () -> (SliceIndex?, Bool) in
             guard let current = try currentVersion() else { return (nil, false) }
             let stored = try? loadSliceIndex(loading: needed)
@@ -26,14 +26,14 @@ extension Store {
     }
 
     /// The stored index (state and the keys `needed`), or nil when there is none.
-    private func loadSliceIndex(loading needed: Set<String>?) throws -> SliceIndex? {
+    private func loadSliceIndex(loading needed: Set<ExactString>?) throws -> SliceIndex? {
         let state = try database.prepare("SELECT version, live FROM slice_index_state WHERE id = 1")
         guard try state.step() else { return nil }
         var reader = SliceIndexCoding.Reader(state.bytes(1))
         var index = SliceIndex(version: Int(state.int(0)), live: try reader.postings(), keys: [:], indexedKeys: [])
         let rows = try database.prepare("SELECT key, data FROM slice_index")
         while try rows.step() {
-            let key = rows.text(0)
+            let key = ExactString(rows.text(0))
             index.indexedKeys.insert(key)
             if needed?.contains(key) ?? true { index.keys[key] = try SliceIndexCoding.decode(rows.bytes(1)) }
         }
@@ -77,7 +77,7 @@ extension Store {
                 try database.execute("DELETE FROM slice_index")
                 let insert = try database.prepare("INSERT INTO slice_index(key, data) VALUES (?, ?)")
                 for (name, key) in index.keys where !key.isEmpty {
-                    try insert.run([.text(name), .blob(SliceIndexCoding.encode(key))])
+                    try insert.run([.text(name.string), .blob(SliceIndexCoding.encode(key))])
                 }
                 var live: [UInt8] = []
                 SliceIndexCoding.append(index.live, to: &live)

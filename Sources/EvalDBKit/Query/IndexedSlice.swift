@@ -5,7 +5,7 @@ extension SliceIndex {
     func matching(_ conditions: [SliceCondition]) -> Postings {
         var result: Postings?
         for condition in conditions where Self.isIndexed(condition.key) {
-            let key = keys[condition.key] ?? KeyPostings()
+            let key = keys[ExactString(condition.key)] ?? KeyPostings()
             var matched: Postings = []
             switch condition.match {
             case .equals(let wanted):
@@ -119,7 +119,7 @@ extension Store {
     /// The slice index when it can answer for `version` (the current one) with these keys loaded.
     func sliceIndex(for version: DatasetVersion, loading keys: [String]) throws -> SliceIndex? {
         guard try currentVersion()?.number == version.number else { return nil }
-        guard let index = try currentSliceIndex(loading: Set(keys.filter(SliceIndex.isIndexed))),
+        guard let index = try currentSliceIndex(loading: Set(keys.filter(SliceIndex.isIndexed).map(ExactString.init))),
               index.version == version.number else { return nil }
         return index
     }

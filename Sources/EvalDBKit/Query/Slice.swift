@@ -37,8 +37,9 @@ public struct SliceCondition: Sendable, Equatable {
 /// An example's values by key, as slicing sees them: each label key and each top-level field,
 /// a string as itself, a list as its elements, anything else as its canonical JSON.
 struct SliceValues {
-    /// Label keys first: a label key hides a top-level field of the same name.
-    private(set) var byKey: [String: [String]] = [:]
+    /// Label keys first: a label key hides a top-level field of the same name. Keys are compared
+    /// code point by code point.
+    private(set) var byKey: [ExactString: [String]] = [:]
     private(set) var id = ""
 
     init(record: UnsafeBufferPointer<UInt8>) {
@@ -52,18 +53,21 @@ struct SliceValues {
             let name = tape.string(key)
             if name == "labels" && tape.nodes[value].kind == .object { labels = value }
             if name == "id" { id = tape.string(value) }
-            byKey[name] = Self.values(tape, value)
+            byKey[ExactString(name)] = Self.values(tape, value)
         }
         if let labels {
             var member = labels + 1
             let labelsEnd = Int(tape.nodes[labels].length)
             while member < labelsEnd {
                 let value = member + 1
-                byKey[tape.string(member)] = Self.values(tape, value)
+                byKey[ExactString(tape.string(member))] = Self.values(tape, value)
                 member = tape.next(after: value)
             }
         }
     }
+
+    /// The values of `key`, or nil when the example has no such key.
+    subscript(key: String) -> [String]? { byKey[ExactString(key)] }
 
     /// Every combination of this example's values of `keys`, each value once; nil for a key the
     /// example lacks (a list-valued key gives one combination per value).
@@ -71,7 +75,7 @@ struct SliceValues {
         var combinations: [[String?]] = [[]]
         for key in keys {
             var options: [String?] = []
-            for value in byKey[key] ?? [] where !options.contains(where: { $0?.utf8.elementsEqual(value.utf8) ?? false }) {
+            for value in self[key] ?? [] where !options.contains(where: { $0?.utf8.elementsEqual(value.utf8) ?? false }) {
                 options.append(value)
             }
             if options.isEmpty { options = [nil] }
@@ -121,11 +125,11 @@ extension Store {
     public func slice(_ version: DatasetVersion, where conditions: [SliceCondition],
                       _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         if try sliceFromIndex(version, where: conditions, body) { return }
-        var seenKeys = Set<String>()
+        var seenKeys = Set<ExactString>()
         try forEachCurrentRecord(of: version) { record in
             let values = SliceValues(record: record)
             seenKeys.formUnion(values.byKey.keys)
-            if conditions.allSatisfy({ $0.matches(values.byKey[$0.key] ?? []) }) { try body(record) }
+            if conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { try body(record) }
         }
         try checkKeys(conditions.map(\.key), exist: seenKeys)
     }
@@ -161,7 +165,7 @@ extension Store {
         return try database.memoryMapped { try database.readTransaction {
             guard try currentVersion()?.number == index.version else { return false }  // an import came between
             try forEachHeadRecord(try inLineOrder(index.matching(conditions), of: version)) { record in
-                if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record).byKey[$0.key] ?? []) }) {
+                if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) {
                     try body(record)
                 }
             }
@@ -173,13 +177,13 @@ extension Store {
     /// an example once under each of its values).
     public func sliceCounts(_ version: DatasetVersion, where conditions: [SliceCondition], countBy keys: [String]) throws -> SliceCounts {
         if let counts = try sliceCountsFromIndex(version, where: conditions, countBy: keys) { return counts }
-        var seenKeys = Set<String>()
+        var seenKeys = Set<ExactString>()
         // Keyed by UTF-8 bytes: `String` keys would merge canonically equivalent values.
         var counts: [[[UInt8]?]: (values: [String?], count: Int)] = [:]
         try forEachCurrentRecord(of: version) { record in
             let values = SliceValues(record: record)
             seenKeys.formUnion(values.byKey.keys)
-            guard conditions.allSatisfy({ $0.matches(values.byKey[$0.key] ?? []) }) else { return }
+            guard conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) else { return }
             for combination in values.combinations(of: keys) {
                 counts[combination.map { $0.map { Array($0.utf8) } }, default: (combination, 0)].count += 1
             }
@@ -194,7 +198,7 @@ extension Store {
         let named = conditions.map(\.key) + keys
         guard named.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: named) else { return nil }
         try checkKeys(named, exist: index.existingKeys)
-        let columns = keys.map { index.keys[$0] ?? KeyPostings() }
+        let columns = keys.map { index.keys[ExactString($0)] ?? KeyPostings() }
         let codes = columns.map { SliceIndex.ValueCodes($0, size: index.exampleKeyLimit, numbering: { Int32($0) }) }
         let counted = SliceIndex.countCombinations(of: index.matching(conditions), codes, radices: columns.map(\.values.count))
         return SliceCounts(keys: keys, counts: counted.map { combination in
@@ -203,10 +207,11 @@ extension Store {
         })
     }
 
-    private func checkKeys(_ keys: [String], exist: Set<String>) throws {
-        let unknown = keys.filter { !exist.contains($0) }
+    private func checkKeys(_ keys: [String], exist: Set<ExactString>) throws {
+        let unknown = keys.filter { !exist.contains(ExactString($0)) }
         guard unknown.isEmpty else {
-            throw EvalDBError.usage("no example has the key \(unknown.map(quoted).joined(separator: ", ")); keys that exist: \(exist.sorted().joined(separator: ", "))")
+            let existing = exist.sorted(by: ExactString.precedes).map(\.string)
+            throw EvalDBError.usage("no example has the key \(unknown.map(quoted).joined(separator: ", ")); keys that exist: \(existing.joined(separator: ", "))")
         }
     }
 

@@ -24,12 +24,12 @@ struct SliceIndex {
     var version: Int
     var live: Postings
     /// The keys loaded (all, or those a query needs).
-    var keys: [String: KeyPostings]
+    var keys: [ExactString: KeyPostings]
     /// Every indexed key some live example has.
-    var indexedKeys: Set<String>
+    var indexedKeys: Set<ExactString>
 
     /// Every key some live example has, as slice sees keys.
-    var existingKeys: Set<String> { live.isEmpty ? indexedKeys : indexedKeys.union(Self.unindexed) }
+    var existingKeys: Set<ExactString> { live.isEmpty ? indexedKeys : indexedKeys.union(Self.unindexed.map(ExactString.init)) }
 
     static func isIndexed(_ key: String) -> Bool { !unindexed.contains(key) }
 }

@@ -18,7 +18,7 @@ struct SliceIndexBuilder {
     init(from index: SliceIndex? = nil) {
         live = index?.live ?? []
         for (name, key) in index?.keys ?? [:] {
-            let number = keyNumber(name)
+            let number = keyNumber(name.string)
             for (value, examples) in zip(key.values, key.postings) {
                 let valueNumber = valueTables[number].intern(value)
                 if valueNumber == postings[number].count { postings[number].append([]) }
@@ -103,11 +103,11 @@ struct SliceIndexBuilder {
 
     /// The index of `version`: postings sorted, empty keys left out.
     func finish(version: Int) -> SliceIndex {
-        var keys: [String: KeyPostings] = [:]
+        var keys: [ExactString: KeyPostings] = [:]
         for number in keyNames.indices where keyIsIndexed[number] {
             let key = KeyPostings(values: (0..<valueTables[number].count).map { valueTables[number].string($0) },
                                   postings: postings[number].map(Self.sorted), valueless: Self.sorted(valueless[number]))
-            if !key.isEmpty { keys[keyNames[number]] = key }
+            if !key.isEmpty { keys[ExactString(keyNames[number])] = key }
         }
         return SliceIndex(version: version, live: Self.sorted(live), keys: keys, indexedKeys: Set(keys.keys))
     }

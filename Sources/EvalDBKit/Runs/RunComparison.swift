@@ -76,7 +76,7 @@ extension Store {
         var effect = 1.0
         if let clusterBy {
             effect = designEffect(values: paired.map { ($0.candidate ? 1.0 : 0) - ($0.base ? 1.0 : 0) },
-                                  clusters: paired.map { valuesOf[$0.key]?.byKey[clusterBy]?.first ?? "\u{0}example \($0.key)" })
+                                  clusters: paired.map { valuesOf[$0.key]?[clusterBy]?.first ?? "\u{0}example \($0.key)" })
         }
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
         var slices: [RunComparison.SliceDelta] = []

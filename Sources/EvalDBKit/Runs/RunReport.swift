@@ -59,7 +59,7 @@ extension Store {
             if let clusterBy {
                 // An example without the key is a cluster of its own.
                 effect = designEffect(values: outcomes, clusters: keys.map { key in
-                    valuesOf[key]?.byKey[clusterBy]?.first ?? "\u{0}example \(key)"
+                    valuesOf[key]?[clusterBy]?.first ?? "\u{0}example \(key)"
                 })
             }
             let n = Double(keys.count) / effect
