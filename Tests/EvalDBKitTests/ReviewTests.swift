@@ -275,6 +275,21 @@ struct ReviewTests {
         #expect(rejected.reason.contains("rejected") && rejected.reason.contains("not a persona we serve"))
     }
 
+    @Test("a candidate whose id was imported meanwhile cannot be accepted over the example that has it")
+    func candidateIdTakenMeanwhile() throws {
+        let folder = try TemporaryFolder()
+        let store = try reviewStore(folder)
+        _ = try store.propose(try folder.write("p.jsonl", Sample.line("ex-0005", question: "the candidate") + "\n"), proposedBy: "gpt-x")
+        _ = try store.importFile(try folder.write("v2.jsonl", Sample.file(count: 5)), options: by())  // ex-0005 arrives
+        let (session, _) = try ReviewSession.start(store, reviewer: "pat")
+        let proposal = try #require(try store.pendingProposals().first)
+        #expect(throws: EvalDBError.self) { try session.accept(proposal) }
+        #expect(try session.pendingCount() == 0)
+        #expect(try store.pendingProposals().count == 1, "still undecided")
+        try session.finish()
+        #expect(try current(store, "ex-0005")?["input"] as? String == "question for ex-0005")
+    }
+
     @Test("a proposals file with a bad line queues nothing and names each problem's line and column")
     func badProposalsQueueNothing() throws {
         let folder = try TemporaryFolder()

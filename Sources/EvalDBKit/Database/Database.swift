@@ -108,8 +108,9 @@ public final class Database {
 
     /// Runs `body` in a write transaction taken with `BEGIN IMMEDIATE` (so that two writers queue on
     /// the busy timeout instead of failing on upgrade). Commits when `body` returns, rolls back when
-    /// it throws.
+    /// it throws. Inside a transaction already, it runs in that one (whose end decides).
     public func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction { return try body() }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

@@ -218,11 +218,13 @@ extension ReviewSession {
     /// Accepts the proposal, after `edits`: it becomes a revision when the session ends.
     public func accept(_ proposal: Proposal, edits: [ExampleEdit] = []) throws {
         let record = try outcome(of: proposal, edits: edits).proposed
-        switch proposal.kind {
-        case .example: try add(proposal.exampleId, record: record, proposal: proposal.number)
-        case .labels: try edit(proposal.exampleId, record: record, proposal: proposal.number)
+        try store.database.writeTransaction {  // the pending revision and the decision land together
+            switch proposal.kind {
+            case .example: try add(proposal.exampleId, record: record, proposal: proposal.number)
+            case .labels: try edit(proposal.exampleId, record: record, proposal: proposal.number)
+            }
+            try decide(proposal, status: "accepted", reason: nil, accepted: record)
         }
-        try decide(proposal, status: "accepted", reason: nil, accepted: record)
     }
 
     /// Rejects the proposal; proposing the same content again is skipped, with this reason.

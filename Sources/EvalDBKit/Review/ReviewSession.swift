@@ -314,7 +314,10 @@ public final class ReviewSession {
 
     private func savePending(_ id: String, record: String?, isNew: Bool = false, proposal: Int64? = nil) throws {
         try database.writeTransaction {
-            let head = try headRevision(id)
+            let head = try headRevision(id, includingRemoved: isNew)
+            if isNew && head != nil {
+                throw EvalDBError.usage("id \(quoted(id)) exists already (or existed); ids are never reused — give the new example a new id")
+            }
             if !isNew && head == nil { throw EvalDBError.usage("no example \(quoted(id)) in the current version") }
             try database.prepare("""
                 INSERT INTO review_edits(session, id, base_rev, record, position, proposal)
