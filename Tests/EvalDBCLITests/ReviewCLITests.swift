@@ -160,6 +160,17 @@ struct ReviewCLITests {
         #expect(try cli.run(["status"]).output.contains("read by tess: 1 of 2"))
     }
 
+    @Test("the sample proposals of the README queue against the sample dataset, none skipped")
+    func sampleProposals() throws {
+        let cli = try sampleReview()
+        defer { cli.cleanUp() }
+        let queued = try cli.run(["propose", repository.appendingPathComponent("evals/proposals/gpt-x.jsonl").path])
+        #expect(queued.status == 0, "\(queued.stderr)")
+        #expect(queued.output.contains("queued 3 proposals (1 new example, 2 label changes); skipped 0"), "\(queued.output)")
+        let session = try cli.run(["review", "--proposals", "--reviewer", "pat"], stdin: Data("a\na\na\n".utf8))
+        #expect(session.output.contains("43 examples: 1 added, 2 changed, 0 removed"), "\(session.output)")
+    }
+
     @Test("propose then review --proposals: accept, edit and accept, reject; the rejected one is skipped when proposed again")
     func proposalsThroughTheCommandLine() throws {
         let cli = try sampleReview()
