@@ -179,6 +179,12 @@ struct SliceIndexTests {
 
         try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
         try check(store, next, "v2, rebuilt")
+        // Built on two threads (each half of the example keys over its own connection), merged.
+        let serial = Store.parallelSliceIndexBuild
+        Store.parallelSliceIndexBuild = 1
+        defer { Store.parallelSliceIndexBuild = serial }
+        try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
+        try check(store, next, "v2, rebuilt on two threads")
         try store.database.execute("UPDATE slice_index SET data = X'FFFF'")
         try check(store, next, "v2, damaged")
         model = next

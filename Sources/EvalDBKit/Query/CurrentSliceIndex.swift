@@ -1,3 +1,10 @@
+import Foundation
+
+/// The upper half of a slice index built on another thread; nil when it could not be.
+private final class SliceIndexResult {
+    var index: SliceIndex?
+}
+
 extension Store {
     /// The slice index of the current version, with the keys in `needed` loaded (nil: every key);
     /// nil in an empty database. The stored index is used when it describes the current version,
@@ -12,17 +19,55 @@ extension Store {
             if let stored, stored.version < current.number, let refreshed = try refreshSliceIndex(stored.version, to: current.number) {
                 return (refreshed, true)
             }
-            var builder = SliceIndexBuilder()
-            let rows = try database.prepare("""
-                SELECT e.key, r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE r.kind != 'removed' ORDER BY e.key
-                """)
-            while try rows.step() {
-                builder.add(UInt32(truncatingIfNeeded: rows.int(0)), canonicalRecord: rows.bytes(1).bindMemory(to: UInt8.self))
-            }
-            return (builder.finish(version: current.number), true)
+            return (try buildSliceIndex(version: current.number), true)
         }
         if isNew, let index { saveSliceIndex(index) }
         return index
+    }
+
+    /// Databases with at least this many example keys build their slice index on two threads.
+    nonisolated(unsafe) static var parallelSliceIndexBuild = 50_000
+
+    /// The index of the current version (`version`) from every live record: the upper half of the
+    /// example keys on a second thread over a read connection of its own, when there are many and
+    /// it sees the same version (it does unless an import commits in between; then this thread
+    /// does that half too).
+    private func buildSliceIndex(version: Int) throws -> SliceIndex {
+        let largest = try database.scalarInt("SELECT max(key) FROM examples") ?? 0
+        guard largest >= Self.parallelSliceIndexBuild else { return try Self.sliceIndex(database, keys: 0...largest, version: version) }
+        let middle = largest / 2
+        let upper = Unchecked(SliceIndexResult())
+        let done = DispatchSemaphore(value: 0)
+        let path = database.path
+        startThread {
+            defer { done.signal() }
+            do {
+                let connection = try Database(path: path, mode: .readOnly)
+                upper.value.index = try connection.readTransaction {
+                    guard try connection.scalarInt("SELECT max(number) FROM versions") == Int64(version) else { return nil }
+                    return try Self.sliceIndex(connection, keys: (middle + 1)...largest, version: version)
+                }
+            } catch {
+                upper.value.index = nil
+            }
+        }
+        let lower = try Self.sliceIndex(database, keys: 0...middle, version: version)
+        done.wait()
+        return lower.appending(try upper.value.index ?? Self.sliceIndex(database, keys: (middle + 1)...largest, version: version))
+    }
+
+    /// The index of the live examples whose keys are in `keys`, read over `database`.
+    private static func sliceIndex(_ database: Database, keys: ClosedRange<Int64>, version: Int) throws -> SliceIndex {
+        var builder = SliceIndexBuilder()
+        let rows = try database.prepare("""
+            SELECT e.key, r.record FROM examples e JOIN revisions r ON r.rev = e.head
+            WHERE e.key BETWEEN ? AND ? AND r.kind != 'removed' ORDER BY e.key
+            """)
+        try rows.bind([.int(keys.lowerBound), .int(keys.upperBound)])
+        while try rows.step() {
+            builder.add(UInt32(truncatingIfNeeded: rows.int(0)), canonicalRecord: rows.bytes(1).bindMemory(to: UInt8.self))
+        }
+        return builder.finish(version: version)
     }
 
     /// The stored index (state and the keys `needed`), or nil when there is none.
