@@ -291,8 +291,10 @@ public final class ReviewSession {
             throw EvalDBError.usage("the session removed every example; a dataset version cannot be empty. Nothing was written.")
         }
 
-        let names = edits.count  // one row an example
-        var options = ImportOptions(author: reviewer, message: message ?? "review by \(reviewer): \(names) example\(names == 1 ? "" : "s") edited")
+        let removals = edits.filter { $0.record == nil }.count, additions = edits.filter { $0.baseRev == nil }.count
+        let parts = [(edits.count - removals - additions, "edited"), (removals, "removed"), (additions, "added")]
+            .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+        var options = ImportOptions(author: reviewer, message: message ?? "review by \(reviewer): \(parts.joined(separator: ", "))")
         options.recordedPath = current.sourcePath
         options.recordSourceFile = false
         let db = Unchecked(database)
