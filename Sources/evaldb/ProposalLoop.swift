@@ -47,20 +47,11 @@ struct ProposalLoop {
                     index += 1
                     edits = []
                 case "l", "t", "n", "e":
-                    guard let line = text(key == "e" ? "edit (l key=value, t tag, n note): " : "\(key == "l" ? "label" : key == "t" ? "tag" : "note"): "),
+                    guard let line = text(key == "e" ? "edit (l key=value, t tag, n note): " : ExampleEdit.prompts[key]!),
                           !line.isEmpty else { break }
-                    var kind = key, body = line
-                    if key == "e", let first = line.first {
-                        kind = first
-                        body = line.dropFirst().trimmingCharacters(in: .whitespaces)
-                    }
-                    let edit: ExampleEdit
-                    switch kind {
-                    case "l": edit = try ExampleEdit(labelEdit: body)
-                    case "t": edit = try ExampleEdit(tagEdit: body)
-                    case "n": edit = .note(body == "-" ? nil : body)
-                    default: throw EvalDBError.usage("an edit is l key=value, t tag or n note")
-                    }
+                    let edit = key == "e"
+                        ? try ExampleEdit(key: line.first!, text: line.dropFirst().trimmingCharacters(in: .whitespaces))
+                        : try ExampleEdit(key: key, text: line)
                     _ = try session.outcome(of: proposal, edits: edits + [edit])  // valid?
                     edits.append(edit)
                     Output.stdout(screen.paint("  edit \(edit.summary); a accepts", "33"))

@@ -146,20 +146,11 @@ struct ReviewLoop {
                     unfolded = false
                 case "b":
                     index = max(0, index - 1)
-                case "n":
-                    guard let note = text("note (- clears): ") else { break }
-                    try session.edit(id, .note(note == "-" || note.isEmpty ? nil : note))
-                    confirm("note saved")
-                case "l":
-                    guard let label = text("label (key=value, key:=JSON, -key): "), !label.isEmpty else { break }
-                    let edit = try ExampleEdit(labelEdit: label)
+                case "n", "l", "t":
+                    guard let typed = text(ExampleEdit.prompts[key]!), key == "n" || !typed.isEmpty else { break }
+                    let edit = try ExampleEdit(key: key, text: typed)
                     try session.edit(id, edit)
-                    confirm("\(edit.summary) saved")
-                case "t":
-                    guard let tag = text("tag (tag adds, -tag removes): "), !tag.isEmpty else { break }
-                    let edit = try ExampleEdit(tagEdit: tag)
-                    try session.edit(id, edit)
-                    confirm("\(edit.summary) saved")
+                    confirm(key == "n" ? "note saved" : "\(edit.summary) saved")
                 case "f":
                     guard session.run != nil else { throw EvalDBError.usage("f sets a run's failure category: start with --run RUN") }
                     guard let category = text("failure category (- clears): ") else { break }

@@ -1,3 +1,4 @@
+import EvalDBKit
 import Foundation
 
 /// What the reviewer types: one key a time on a terminal, one line an action when standard input
@@ -67,3 +68,10 @@ final class ReviewInput {
 }
 
 nonisolated(unsafe) private var savedTerminal: termios?
+
+extension ExampleEdit {
+    /// What `review` asks for after an edit's key, on a terminal.
+    static let prompts: [Character: String] = [
+        "n": "note (- clears): ", "l": "label (key=value, key:=JSON, -key): ", "t": "tag (tag adds, -tag removes): ",
+    ]
+}

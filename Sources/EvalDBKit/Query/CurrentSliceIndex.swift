@@ -14,9 +14,11 @@ extension Store {
     func currentSliceIndex(loading needed: Set<ExactString>?) throws -> SliceIndex? {
         let (index, isNew) = try database.readTransaction { () -> (SliceIndex?, Bool) in
             guard let current = try currentVersion() else { return (nil, false) }
-            let stored = try? loadSliceIndex(loading: needed)
-            if let stored, stored.version == current.number { return (stored, false) }
-            if let stored, stored.version < current.number, let refreshed = try refreshSliceIndex(stored.version, to: current.number) {
+            // The stored version first: up to date, only the keys needed are decoded; behind, all.
+            let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
+            if storedVersion == current.number, let stored = try? loadSliceIndex(loading: needed) { return (stored, false) }
+            if let storedVersion, storedVersion < current.number, let stored = try? loadSliceIndex(loading: nil),
+               let refreshed = try refreshSliceIndex(stored, to: current.number) {
                 return (refreshed, true)
             }
             return (try buildSliceIndex(version: current.number), true)
@@ -85,15 +87,16 @@ extension Store {
         return index
     }
 
-    /// The index of version `from` brought to version `to`: the examples changed since are taken
-    /// out and those still live put back with their current records. Nil when so many changed
-    /// that building it afresh is quicker.
-    private func refreshSliceIndex(_ from: Int, to: Int) throws -> SliceIndex? {
+    /// `stored` (every key loaded) brought to version `to`: the examples changed since its version
+    /// are taken out and those still live put back with their current records. Nil when so many
+    /// changed that building it afresh is quicker.
+    private func refreshSliceIndex(_ stored: SliceIndex, to: Int) throws -> SliceIndex? {
         let changedRows = try database.prepare("SELECT DISTINCT example FROM revisions WHERE version > ?")
-        try changedRows.bind([.int(Int64(from))])
+        try changedRows.bind([.int(Int64(stored.version))])
         var changed: [Int64] = []
         while try changedRows.step() { changed.append(changedRows.int(0)) }
-        guard var index = try loadSliceIndex(loading: nil), changed.count <= index.live.count / 3 else { return nil }
+        guard changed.count <= stored.live.count / 3 else { return nil }
+        var index = stored
         var isChanged = BitSet()
         for key in changed { isChanged.insert(key) }
         func keep(_ postings: Postings) -> Postings { postings.filter { !isChanged.contains(Int64($0)) } }

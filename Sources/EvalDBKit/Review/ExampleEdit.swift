@@ -46,6 +46,17 @@ public enum ExampleEdit: Sendable, Equatable {
         if case .removeTag(let tag) = self, tag.isEmpty { throw EvalDBError.usage("name the tag to remove") }
     }
 
+    /// An edit as typed after its key in `review`: `l` a label edit, `t` a tag edit, `n` the note
+    /// (`-` or nothing clears it).
+    public init(key: Character, text: String) throws {
+        switch key {
+        case "l": try self.init(labelEdit: text)
+        case "t": try self.init(tagEdit: text)
+        case "n": self = .note(text == "-" || text.isEmpty ? nil : text)
+        default: throw EvalDBError.usage("an edit is l key=value, t tag or n note")
+        }
+    }
+
     /// The record after this edit, canonical; throws when the result would not be a valid example
     /// (a label value the spec does not allow, tags that are not a list of strings).
     public func applied(to record: String) throws -> String {

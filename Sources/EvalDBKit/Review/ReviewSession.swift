@@ -41,7 +41,7 @@ public struct ReviewQueue: RandomAccessCollection {
     public var endIndex: Int { keys.count }
 
     public subscript(position: Int) -> String {
-        (try? store.database.scalarText("SELECT id FROM examples WHERE key = ?", [.int(keys[position])])) ?? ""
+        (try? store.ids(of: [UInt32(truncatingIfNeeded: keys[position])]).first) ?? ""
     }
 }
 
