@@ -33,6 +33,10 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     case noSuchVersion(String)
     case ambiguousHash(String, matches: [String])
     case emptyDatabase
+    /// A git revision that does not hold the dataset file (or holds an invalid one).
+    case noDatasetAtRevision(String, path: String)
+    /// A git revision whose dataset this database has no version of.
+    case revisionNotImported(String, hash: String)
     case usage(String)
 
     public var description: String {
@@ -52,6 +56,10 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
             return "hash prefix \(prefix) matches several versions (\(matches.joined(separator: ", "))): give more digits"
         case .emptyDatabase:
             return "the database has no dataset version yet: run `evaldb import FILE` first"
+        case .noDatasetAtRevision(let spec, let path):
+            return "git revision \(spec) holds no valid dataset at \(path)"
+        case .revisionNotImported(let spec, let hash):
+            return "git revision \(spec) holds dataset \(hash.prefix(19)), which this database has no version of: run `evaldb sync`"
         case .usage(let message):
             return message
         }

@@ -19,8 +19,8 @@ struct CoverageCommand: ParsableCommand {
               evaldb coverage --min 2 --format json
             """)
 
-    @Option(help: "The axes file.")
-    var axes = "evals/axes.json"
+    @Option(help: "The axes file (default: evals/axes.json at the git top level).")
+    var axes: String?
 
     @Option(help: "Exit 1 when a cell has fewer examples than this.")
     var min: Int?
@@ -38,7 +38,7 @@ struct CoverageCommand: ParsableCommand {
         let store = try database.open()
         let chosen = try store.resolveVersion(version ?? "current")
         // The table shows ten ids of each; the other formats list them all.
-        let coverage = try store.coverage(chosen, axes: try Axes(path: axes), idLimit: format.format == .table ? 10 : nil)
+        let coverage = try store.coverage(chosen, axes: try Axes(path: axes ?? store.openablePath("evals/axes.json")), idLimit: format.format == .table ? 10 : nil)
         let thin = min.map { coverage.cells(under: $0) } ?? []
         if format.format == .table {
             printTable(coverage, thin: thin)

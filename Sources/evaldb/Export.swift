@@ -7,7 +7,10 @@ struct Export: ParsableCommand {
         abstract: "Write a dataset version as canonical JSONL, in its line order.",
         discussion: """
             The output's SHA-256 is the version's dataset hash. With -o the file is written atomically \
-            (a temporary file beside it, then a rename).
+            (a temporary file beside it, then a rename), and only over a file that holds a version the \
+            database knows: a file with lines no version holds (edits never imported) is left as it is, \
+            the ids whose lines would be lost are named, and the exit status is 1 (--force overwrites).
+            --version takes a number, a hash or hash prefix, or a git revision (a tag, a branch, HEAD~3).
 
             Examples:
               evaldb export -o evals/data/v0/golden.jsonl
@@ -17,11 +20,14 @@ struct Export: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
     var output: String?
 
-    @Option(help: "The version number (default: the current version).")
+    @Option(help: "The version: a number, a hash prefix, or a git revision (default: the current version).")
     var version: String?
 
     @Option(help: "The version with this dataset hash or unique hash prefix.")
     var hash: String?
+
+    @Flag(help: "With -o: overwrite the file even when it holds lines no version holds.")
+    var force = false
 
     @OptionGroup var database: DatabaseOptions
 
@@ -35,7 +41,9 @@ struct Export: ParsableCommand {
         let progress = Output.Progress("exporting version \(chosen.number)")
         let exported: String
         if let output, output != "-" {
+            if !force { try store.checkOverwrite(of: output, with: chosen) }
             exported = try store.export(chosen, toFile: output) { progress.update(lines: $0) }
+            try store.recordBase(of: output, version: chosen.number)
         } else {
             exported = try store.export(chosen, progress: { progress.update(lines: $0) }) { chunk in
                 try writeAll(1, chunk, path: "<stdout>")

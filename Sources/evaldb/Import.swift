@@ -10,6 +10,14 @@ struct Import: ParsableCommand {
             none. Re-importing a file whose dataset hash is the current version's makes no version. \
             Bad input writes nothing: every error is printed as FILE:LINE:COL and the exit status is 1.
 
+            Like `git merge`: when the database has moved on since the version the file was last \
+            imported as or exported from (a review, an accepted proposal, another clone's version \
+            synced), the file's changes and the database's are combined example by example and field \
+            by field, and the merged version is written back to the file. The same field changed on \
+            both sides is a conflict: the ids and fields are named and nothing is written (exit 1). A \
+            file that is an older version is refused as stale, and so is a file that removes more than \
+            half of the examples; --force imports the file as it is.
+
             Examples:
               evaldb import evals/data/v0/golden.jsonl --message "triage of 2026-04-15 traces"
               evaldb import next.jsonl --dry-run
@@ -30,24 +38,30 @@ struct Import: ParsableCommand {
     @Flag(name: .customLong("allow-reuse"), help: "Accept a removed id coming back with different content.")
     var allowReuse = false
 
+    @Flag(help: "Import the file as it is: no merge with newer versions, no stale or mass-removal refusal.")
+    var force = false
+
     @OptionGroup var input: InputOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let who = author ?? Git.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-        let options = ImportOptions(
+        let who = author ?? defaultUser()
+        var options = ImportOptions(
             author: who, message: message, dryRun: dryRun, strict: input.strict, allowReuse: allowReuse,
             maxErrors: max(1, input.maxErrors), gitCommit: Git.commitOfCleanFile(file))
+        options.force = force
         let progress = Output.Progress("importing \(file)")
-        let result: ImportResult
+        let merged: MergedImport
         if !dryRun && file != "-" && !FileManager.default.fileExists(atPath: database.path) {  // stdin cannot be read twice
-            result = try Store.importIntoNewDatabase(at: database.path, file: file, options: options) {
-                progress.update(bytes: $0, of: $1)
-            }.1
+            merged = MergedImport(result: try Store.importIntoNewDatabase(
+                at: database.path, file: file, options: options, repository: database.repository) {
+                    progress.update(bytes: $0, of: $1)
+                }.1)
         } else {
-            result = try database.open().importFile(file, options: options) { progress.update(bytes: $0, of: $1) }
+            merged = try database.open().importMerging(file, options: options) { progress.update(bytes: $0, of: $1) }
         }
+        let result = merged.result
         progress.finish()
         Output.problems(result.warnings)
         let version = result.version
@@ -75,6 +89,13 @@ struct Import: ParsableCommand {
             Output.stdout("dry run: would make version \(version.number)  \(version.hash); nothing written")
         }
         Output.stdout("\(version.exampleCount) examples: \(c.added) added, \(c.changed) changed, \(c.removed) removed, \(c.restored) restored, \(c.unchanged) unchanged")
+        if let base = merged.base, let other = merged.mergedWith {
+            Output.stdout("merged: the file's changes since version \(base.number) with version \(other.number)'s (\(merged.keptFromDatabase) examples changed in the database kept)")
+            if !merged.mergedFieldByField.isEmpty {
+                Output.stdout("merged field by field: \(merged.mergedFieldByField.prefix(10).map(Terminal.sanitized).joined(separator: ", "))")
+            }
+            if merged.wroteFile { Output.stdout("wrote version \(version.number) back to \(file)") }
+        }
         for rename in result.renames {
             Output.stdout("probable rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to)) (identical apart from the id; counted as removed and added)")
         }

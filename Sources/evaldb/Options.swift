@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvalDBKit
+import Foundation
 
 /// `--db`, shared by every command that uses the database.
 struct DatabaseOptions: ParsableArguments {
@@ -10,7 +11,15 @@ struct DatabaseOptions: ParsableArguments {
 
     var path: String { db ?? Store.defaultPath() }
 
-    func open() throws -> Store { try Store(path: path) }
+    /// The git work tree of the current folder: where the team's files live, what paths are
+    /// relative to.
+    var repository: Repository? { Repository.enclosing() }
+
+    func open() throws -> Store {
+        let store = try Store(path: path)
+        store.repository = repository
+        return store
+    }
 }
 
 /// How a listing command prints.
@@ -51,4 +60,10 @@ struct ConditionOptions: ParsableArguments {
         if let source { all.append(SliceCondition(key: "source", match: .prefix(source))) }
         return all
     }
+}
+
+/// Who is at the keyboard: git's user.name, else $USER — the default author of versions, runs,
+/// read marks and decisions.
+func defaultUser() -> String {
+    Git.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
 }

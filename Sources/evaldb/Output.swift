@@ -60,6 +60,12 @@ enum Output {
             problems(errors)
             Output.error(String(describing: error))
             return 1
+        case let refusal as Refusal:
+            Output.error(Refusals.message(refusal))
+            return 1
+        case let error as GitError:
+            Output.error(Refusals.message(error))
+            return 2
         case let error as EvalDBError:
             Output.error(error.description)
             return 2

@@ -53,7 +53,7 @@ struct Review: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
-        let who = reviewer ?? Git.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let who = reviewer ?? defaultUser()
         let chosenRun = try runName.map { try store.run(named: $0) }
         if failed && chosenRun == nil { throw ValidationError("--failed needs --run RUN") }
         let conditions = try self.conditions.parsed()
@@ -91,8 +91,12 @@ struct Review: ParsableCommand {
             let c = result.counts
             Output.stdout(prefix + "version \(version.number)  \(version.hash)  (author \(who))")
             Output.stdout("\(version.exampleCount) examples: \(c.added) added, \(c.changed) changed, \(c.removed) removed")
-            let file = version.sourcePath ?? "FILE"
-            Output.stdout("the dataset file is behind the database now: run `evaldb export -o \(file)` and commit it")
+            if let written = outcome.wroteFile {
+                Output.stdout("wrote version \(version.number) to \(written): commit it with the team log (evals/log/)")
+            } else {
+                let file = version.sourcePath ?? "FILE"
+                Output.stdout("the dataset file is behind the database now: run `evaldb export -o \(file)` and commit it")
+            }
         } else {
             Output.stdout(prefix + (outcome.edits == 0 ? "no edits, no new version" : "the edits change nothing; no new version"))
         }

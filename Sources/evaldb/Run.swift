@@ -65,7 +65,8 @@ struct Run: ParsableCommand {
                 guard let equals = text.firstIndex(of: "=") else { throw ValidationError("--meta takes K=V, found \(text)") }
                 return (String(text[..<equals]), String(text[text.index(after: equals)...]))
             }
-            let options = RunOptions(name: name, meta: pairs, gitCommit: Git.run(["rev-parse", "HEAD"]), maxErrors: max(1, input.maxErrors))
+            let options = RunOptions(name: name, meta: pairs, gitCommit: Git.run(["rev-parse", "HEAD"]), maxErrors: max(1, input.maxErrors),
+                                     author: defaultUser())
             let recorded = try store.recordRun(file, against: version, options: options)
             let run = recorded.run
             Output.stdout("run \(Terminal.sanitized(run.name)): \(run.resultCount) results against version \(run.version) (\(String(run.datasetHash.prefix(19))))")

@@ -26,7 +26,7 @@ struct Status: ParsableCommand {
         var state = "unknown"
         var fileHash: String? = nil
         if let path {
-            let comparison = try store.compare(file: path)
+            let comparison = try store.compare(file: file ?? store.openablePath(path))
             Output.problems(comparison.problems)
             fileHash = comparison.hash
             state = comparison.isValid ? (comparison.hash == current.hash ? "in sync" : "differs") : "invalid"

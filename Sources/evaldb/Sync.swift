@@ -3,34 +3,43 @@ import EvalDBKit
 
 struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Replay the git history of a dataset file as versions.",
+        abstract: "Make the database equal to what git and the working tree hold.",
         discussion: """
-            Each commit that touched PATH (following renames), oldest first, becomes a version with \
-            the commit's author, date, subject and id. A rerun imports only commits not yet seen. A \
-            commit where the file is invalid or deleted is reported and skipped; it does not stop the \
-            replay (the exit status is then 1). A fresh database rebuilt this way has the full history: \
-            git is the source of truth.
+            Without --git: the whole repository (docs/teams.md). The team log in evals/log/ (the \
+            versions' records, read marks, failure categories, proposals and decisions of every clone), \
+            each dataset file's git history, the dataset files of the working tree (merged with the \
+            database as `import` does), and every run's file in evals/log/runs/. Idempotent and \
+            incremental: a second sync with nothing new reads nothing but a few stats. Deleting \
+            .evaldb/ and running `evaldb sync` gives back the same answers.
 
-            Example:
+            With --git PATH: only that dataset file's history. Each commit that touched PATH \
+            (following renames), oldest first, becomes a version with the author, date and message of \
+            the version's record in the team log, else the commit's, and the commit's id. A commit \
+            whose dataset is an existing version is recorded on it, never replayed after later \
+            versions. A commit where the file is invalid or deleted is reported and skipped (exit 1).
+
+            Examples:
+              evaldb sync
               evaldb sync --git evals/data/v0/golden.jsonl
             """)
 
-    @Option(name: .customLong("git"), help: "The dataset file in a git repository.")
-    var path: String
+    @Option(name: .customLong("git"), help: "Only the history of this dataset file.")
+    var path: String?
 
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
+        let store = try database.open()
         var skipped = 0
-        let results = try database.open().syncGit(path) { synced in
+        func show(_ path: String?, _ synced: SyncedCommit) {
             let commit = synced.commit
             let head = "\(commit.hash.prefix(10))  \(commit.date)  \(Terminal.sanitized(commit.author))"
             switch synced.outcome {
             case .imported(let version):
                 let c = version.counts
                 Output.stdout("\(head)  version \(version.number)  \(version.shortHash)  +\(c.added) ~\(c.changed) -\(c.removed)  \(Terminal.sanitized(commit.subject))")
-            case .unchanged(let version):
-                Output.stdout("\(head)  unchanged (version \(version.number))  \(Terminal.sanitized(commit.subject))")
+            case .recorded(let version):
+                Output.stdout("\(head)  recorded on version \(version.number) (same dataset)  \(Terminal.sanitized(commit.subject))")
             case .alreadySynced:
                 break
             case .deleted:
@@ -42,9 +51,48 @@ struct Sync: ParsableCommand {
                 Output.problems(errors)
             }
         }
+        if let path {
+            let results = try store.syncGit(path) { show(nil, $0) }
+            summarize(results)
+            if skipped > 0 { throw ExitCode(1) }
+            return
+        }
+        let report = try store.sync(author: defaultUser()) { show($0, $1) }
+        Output.problems(report.problems.map { var warning = $0; warning.isWarning = true; return warning })
+        for (path, commits) in report.datasets {
+            Output.stdout("\(Terminal.sanitized(path)): ", terminator: "")
+            summarize(commits)
+        }
+        for (path, outcome) in report.workingTree {
+            let name = Terminal.sanitized(path)
+            switch outcome {
+            case .inSync(let version): Output.stdout("\(name): working tree holds version \(version.number)")
+            case .imported(let merged):
+                let version = merged.result.version
+                Output.stdout("\(name): working tree changes imported as version \(version.number)  \(version.shortHash)")
+            case .invalid(let errors):
+                Output.problems(errors)
+                Output.stdout("\(name): working tree file is invalid; not imported")
+            case .refused(let refusal):
+                Output.stdout("\(name): working tree file not imported: \(Refusals.message(refusal))")
+            case .missing: Output.stdout("\(name): not in the working tree")
+            }
+        }
+        let recorded = report.runs.filter { if case .recorded = $0.outcome { true } else { false } }.count
+        for run in report.runs {
+            if case .skipped(let why) = run.outcome {
+                Output.stdout("run \(Terminal.sanitized(run.name)) (\(Terminal.sanitized(run.path))): skipped: \(why)")
+            }
+        }
+        Output.stdout("runs: \(recorded) recorded of \(report.runs.count) new run files; events: \(report.eventsApplied) applied, \(report.eventsWaiting) waiting")
+        if !report.isComplete || skipped > 0 { throw ExitCode(1) }
+    }
+
+    private func summarize(_ results: [SyncedCommit]) {
         let new = results.filter { if case .imported = $0.outcome { true } else { false } }.count
+        let recorded = results.filter { if case .recorded = $0.outcome { true } else { false } }.count
         let seen = results.filter { if case .alreadySynced = $0.outcome { true } else { false } }.count
-        Output.stdout("\(results.count) commits: \(new) new versions, \(seen) already synced, \(skipped) skipped")
-        if skipped > 0 { throw ExitCode(1) }
+        let skipped = results.count - new - recorded - seen
+        Output.stdout("\(results.count) commits: \(new) new versions, \(recorded) recorded on existing versions, \(seen) already synced, \(skipped) skipped")
     }
 }

@@ -4,6 +4,9 @@ struct CanonicalObject {
     /// (key, canonical JSON of the value), in no particular order.
     private(set) var members: [(key: String, value: String)] = []
 
+    /// An empty object.
+    init() {}
+
     /// Throws when `text` is not JSON or not an object.
     init(parsing text: String) throws(JSONSyntaxError) {
         let tape = try JSONParser.parse(text)

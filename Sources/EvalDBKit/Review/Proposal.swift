@@ -160,17 +160,13 @@ extension Store {
             if !problems.isEmpty {
                 throw EvalDBError.invalidData(errors: problems, truncated: problems.count >= maxErrors)
             }
-            let insert = try db.prepare("""
-                INSERT INTO proposals(kind, example_id, content, content_sha256, proposed_by, rationale, proposed_at, source_path)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
             var queued: [Proposal] = []
+            let source = path == "-" ? nil : storedPath(path)
             for item in pending {
-                try insert.run([.text(item.kind.rawValue), .text(item.id), .text(item.content), .blob(Self.proposalDigest(item.content)),
-                                item.by.map(SQLValue.text) ?? .null, item.rationale.map(SQLValue.text) ?? .null, .text(isoNow()),
-                                path == "-" ? .null : .text(path)])
-                queued.append(Proposal(number: try db.scalarInt("SELECT last_insert_rowid()") ?? 0, kind: item.kind,
-                                       exampleId: item.id, content: item.content, proposedBy: item.by, rationale: item.rationale))
+                let number = try queueProposal(kind: item.kind, id: item.id, content: item.content, by: item.by,
+                                               rationale: item.rationale, source: source, at: isoNow())
+                queued.append(Proposal(number: number, kind: item.kind, exampleId: item.id, content: item.content,
+                                       proposedBy: item.by, rationale: item.rationale))
             }
             return ProposeResult(queued: queued, skipped: skipped)
         }
@@ -233,9 +229,9 @@ extension ReviewSession {
     }
 
     private func decide(_ proposal: Proposal, status: String, reason: String?, accepted: String?) throws {
-        try store.database.prepare("""
-            UPDATE proposals SET status = ?, decided_by = ?, decided_at = ?, reason = ?, accepted = ? WHERE id = ? AND status = 'pending'
-            """).run([.text(status), .text(reviewer), .text(isoNow()), reason.map(SQLValue.text) ?? .null,
-                      accepted.map(SQLValue.text) ?? .null, .int(proposal.number)])
+        try store.database.writeTransaction {
+            try store.decideProposal(content: proposal.content, status: status, reviewer: reviewer, reason: reason,
+                                     accepted: accepted, at: isoNow())
+        }
     }
 }

@@ -54,6 +54,9 @@ public struct ReviewOutcome: Sendable {
     public var result: ImportResult?
     /// Ids whose edits were not applied, with why.
     public var conflicts: [(id: String, reason: String)]
+    /// The dataset file the new version was written back to (it was in sync when the session
+    /// started and nobody changed it since); nil when it was not.
+    public var wroteFile: String?
 }
 
 /// A `review` session: read marks and failure categories are saved as they are made; edits are
@@ -65,6 +68,9 @@ public final class ReviewSession {
     public let reviewer: String
     public let run: EvalRun?
     private var database: Database { store.database }
+    /// The dataset file, when it held the current version as the session started, with its size
+    /// and modification time then: the session's version is written back to it.
+    var fileInSync: (path: String, size: Int, mtime: Int)?
 
     /// Starts a session, after ending the sessions whose process is gone (their outcomes are returned).
     public static func start(_ store: Store, reviewer: String, run: EvalRun? = nil) throws -> (ReviewSession, resumed: [ReviewOutcome]) {
@@ -83,13 +89,16 @@ public final class ReviewSession {
                 // session ends without one, and says why, rather than stopping every review after it.
                 try store.database.prepare("UPDATE review_sessions SET ended_at = ? WHERE id = ?").run([.text(isoNow()), .int(session)])
                 resumed.append(ReviewOutcome(session: session, reviewer: name, edits: 0, result: nil,
-                                             conflicts: [("(session \(session))", "its edits were not applied: \(error.description)")]))
+                                             conflicts: [("(session \(session))", "its edits were not applied: \(error.description)")],
+                                             wroteFile: nil))
             }
         }
         try store.database.prepare("INSERT INTO review_sessions(reviewer, started_at, pid) VALUES (?, ?, ?)")
             .run([.text(reviewer), .text(isoNow()), .int(Int64(getpid()))])
         let id = try store.database.scalarInt("SELECT last_insert_rowid()") ?? 0
-        return (ReviewSession(store: store, id: id, reviewer: reviewer, run: run), resumed)
+        let session = ReviewSession(store: store, id: id, reviewer: reviewer, run: run)
+        session.fileInSync = try store.fileHoldingCurrentVersion()
+        return (session, resumed)
     }
 
     init(store: Store, id: Int64, reviewer: String, run: EvalRun?) {
@@ -194,8 +203,7 @@ public final class ReviewSession {
     public func markRead(_ id: String) throws {
         try database.writeTransaction {
             if let head = try headRevision(id) {
-                try database.prepare("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
-                    .run([.int(head.rev), .text(reviewer), .text(isoNow())])
+                try store.markRead(rev: head.rev, id: id, reviewer: reviewer, at: isoNow())
             }
             try database.prepare("UPDATE review_edits SET read = 1 WHERE session = ? AND id = ?").run([.int(self.id), .text(id)])
         }
@@ -207,8 +215,9 @@ public final class ReviewSession {
         guard let head = try headRevision(id),
               try database.scalarInt("SELECT count(*) FROM results WHERE run = ? AND example = ?", [.int(run.id), .int(head.key)]) != 0
         else { throw EvalDBError.usage("run \(quoted(run.name)) has no result for \(quoted(id))") }
-        try database.prepare("INSERT INTO result_failures(run, example, failure, reviewer, set_at) VALUES (?, ?, ?, ?, ?)")
-            .run([.int(run.id), .int(head.key), category.map(SQLValue.text) ?? .null, .text(reviewer), .text(isoNow())])
+        try database.writeTransaction {
+            try store.setFailure(run: run, key: head.key, id: id, category: category, reviewer: reviewer, at: isoNow())
+        }
     }
 
     /// How many examples the session has edited, removed or added so far.
@@ -226,18 +235,21 @@ public final class ReviewSession {
         let rows = try database.prepare("SELECT id, base_rev, record, proposal FROM review_edits WHERE session = ? ORDER BY position")
         try rows.bind([.int(id)])
         while try rows.step() { edits.append((rows.text(0), rows.optionalInt(1), rows.optionalText(2), rows.optionalInt(3))) }
-        var outcome = ReviewOutcome(session: id, reviewer: reviewer, edits: edits.count, result: nil, conflicts: [])
-        let session = id, reviewer = reviewer
+        var outcome = ReviewOutcome(session: id, reviewer: reviewer, edits: edits.count, result: nil, conflicts: [], wroteFile: nil)
+        let session = id, reviewer = reviewer, sharedStore = Unchecked(store)
         let endSession: @Sendable (Database, Int?) throws -> Void = { db, version in
             try db.prepare("UPDATE review_sessions SET ended_at = ?, version = ? WHERE id = ?")
                 .run([.text(isoNow()), version.map { .int(Int64($0)) } ?? .null, .int(session)])
             guard let version else { return }
             // What the reviewer marked read is read at the revision the edit made.
-            try db.prepare("""
-                INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at)
-                SELECT e.head, ?, ? FROM review_edits d JOIN examples e ON e.id = d.id JOIN revisions r ON r.rev = e.head
+            let carried = try db.prepare("""
+                SELECT e.head, e.id FROM review_edits d JOIN examples e ON e.id = d.id JOIN revisions r ON r.rev = e.head
                 WHERE d.session = ? AND d.read = 1 AND r.version = ? AND r.kind != 'removed'
-                """).run([.text(reviewer), .text(isoNow()), .int(session), .int(Int64(version))])
+                """)
+            try carried.bind([.int(session), .int(Int64(version))])
+            var marks: [(Int64, String)] = []
+            while try carried.step() { marks.append((carried.int(0), carried.text(1))) }
+            for (rev, id) in marks { try sharedStore.value.markRead(rev: rev, id: id, reviewer: reviewer, at: isoNow()) }
         }
         guard !edits.isEmpty, let current = try store.currentVersion() else {
             try endSession(database, nil)
@@ -302,13 +314,18 @@ public final class ReviewSession {
         options.beforeCommit = { version in
             try endSession(db.value, version)
             for proposal in skipped {
-                try db.value.prepare("UPDATE proposals SET status = 'pending', decided_by = NULL, decided_at = NULL WHERE id = ?")
-                    .run([.int(proposal)])
+                try sharedStore.value.reopenProposal(proposal, reviewer: reviewer)
             }
         }
         let result = try store.importFile(temporary, options: options)
         if result.outcome != .created { try endSession(database, nil) }
         outcome.result = result
+        if result.outcome == .created, let file = fileInSync, let now = Store.fileStat(file.path), now.size == file.size,
+           now.mtime == file.mtime {
+            try store.export(result.version, toFile: file.path)
+            try store.recordBase(of: file.path, version: result.version.number)
+            outcome.wroteFile = file.path
+        }
         return outcome
     }
 

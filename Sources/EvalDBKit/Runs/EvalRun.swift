@@ -39,12 +39,24 @@ public struct RunOptions: Sendable {
     public var meta: [(key: String, value: String)]
     public var gitCommit: String?
     public var maxErrors: Int
+    /// Who recorded the run (kept in its file in the team log).
+    public var author: String?
+    /// When it was recorded (ISO 8601); now when nil.
+    public var date: String?
+    /// Write the run's file to the team log (false when `sync` reads the run from that file).
+    var logsRun = true
+    /// Results start on this line of the file (2 in a run's file in the team log, after its header).
+    var firstLine = 1
+    /// The source path to record, when it is not the path read.
+    var recordedPath: String?
 
-    public init(name: String, meta: [(key: String, value: String)] = [], gitCommit: String? = nil, maxErrors: Int = 50) {
+    public init(name: String, meta: [(key: String, value: String)] = [], gitCommit: String? = nil, maxErrors: Int = 50,
+                author: String? = nil) {
         self.name = name
         self.meta = meta
         self.gitCommit = gitCommit
         self.maxErrors = maxErrors
+        self.author = author
     }
 }
 

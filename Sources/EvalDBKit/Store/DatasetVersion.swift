@@ -17,9 +17,12 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
     /// The first 12 hex digits, as `versions` shows it.
     public var shortHash: String { String(hash.dropFirst("sha256:".count).prefix(12)) }
 
+    /// `git_commit` is the commit the version was imported from, else the first later commit
+    /// found to hold the same dataset (`version_commits`).
     static let columns = """
-        number, hash, created_at, author, message, source_path, source_sha256, source_bytes, git_commit, example_count,
-        added, changed, removed, restored, unchanged
+        number, hash, created_at, author, message, source_path, source_sha256, source_bytes,
+        coalesce(git_commit, (SELECT c.git_commit FROM version_commits c WHERE c.version = versions.number ORDER BY c.rowid LIMIT 1)),
+        example_count, added, changed, removed, restored, unchanged
         """
 
     public init(number: Int, hash: String, createdAt: String, author: String, message: String?, sourcePath: String?,

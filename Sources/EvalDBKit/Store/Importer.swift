@@ -21,6 +21,13 @@ public struct ImportOptions: Sendable {
     /// Runs inside the import's transaction just before it commits, with the new version's number:
     /// writes that must land with the version or not at all.
     public var beforeCommit: (@Sendable (Int) throws -> Void)?
+    /// Write the new version's record to the team log (false when it is replayed from git by `sync`).
+    public var logsVersion = true
+    /// Accept a file that removes more than half of the current examples.
+    public var force = false
+    /// Asked with the file's dataset hash once it is known: a version returned is taken as what
+    /// the file is (nothing is written; the outcome is `unchanged` with that version).
+    public var existingVersion: (@Sendable (String) throws -> DatasetVersion?)?
 
     public init(author: String, message: String? = nil, dryRun: Bool = false, strict: Bool = false,
                 allowReuse: Bool = false, maxErrors: Int = 50, gitCommit: String? = nil, date: String? = nil) {
@@ -211,19 +218,31 @@ extension Store {
         }
         var version = DatasetVersion(
             number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
-            message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : path),
+            message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : storedPath(path)),
             sourceSHA256: options.recordSourceFile ? sourceSHA256 : nil,
             sourceBytes: path == "-" || !options.recordSourceFile ? nil : reader.bytesRead, gitCommit: options.gitCommit,
             exampleCount: reader.recordCount, counts: counts)
         let warnings = reader.problems.filter(\.isWarning)
 
+        if let existingVersion = options.existingVersion, let found = try existingVersion(hash) {
+            return ImportResult(outcome: .unchanged, version: found, counts: ChangeCounts(unchanged: reader.recordCount),
+                                renames: [], warnings: warnings)
+        }
         if let previous, previous.hash == hash {
             // Same records, same order: nothing was written above but digests of old records.
+            if !options.dryRun {
+                try recordBase(of: path, version: previous.number, options: options)
+                try db.execute("COMMIT")  // the base, and the digests recorded on the way
+                committed = true
+            }
             return ImportResult(outcome: .unchanged, version: previous, counts: ChangeCounts(unchanged: reader.recordCount),
                                 renames: [], warnings: warnings)
         }
         if options.dryRun {
             return ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings)
+        }
+        if !options.force, let previous, counts.removed * 2 > previous.exampleCount {
+            throw Refusal.wouldRemoveMost(path: path, removed: counts.removed, of: previous.exampleCount)
         }
         let lineOrder: SQLValue = ascending ? .null : .blob(LineOrder.encode(order))
         try db.prepare("""
@@ -239,6 +258,15 @@ extension Store {
                 .int(Int64(counts.added)), .int(Int64(counts.changed)), .int(Int64(counts.removed)),
                 .int(Int64(counts.restored)), .int(Int64(counts.unchanged)), lineOrder,
             ])
+        if let commit = version.gitCommit, let path = version.sourcePath {
+            try db.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
+                .run([.text(commit), .int(writer.version), .text(path)])
+        }
+        try recordBase(of: path, version: version.number, options: options)
+        if options.logsVersion, let log = teamLog {
+            try log.append(version.event, who: version.author)
+            _ = try apply(version.event)
+        }
         try options.beforeCommit?(Int(writer.version))
         try db.execute("COMMIT")
         committed = true
@@ -268,6 +296,7 @@ extension Store {
               let reader = try? LineReader(path: path), reader.totalBytes == size
         else { return nil }
         guard try FileDigest.sha256(path: path) == sha else { return nil }
+        try recordBase(of: path, version: current.number, options: options)
         return ImportResult(outcome: .unchanged, version: current,
                             counts: ChangeCounts(unchanged: current.exampleCount), renames: [], warnings: [])
     }
@@ -334,6 +363,10 @@ enum LineOrder {
 
 enum FileDigest {
     /// Hex SHA-256 of a file's bytes, streamed.
+    static func sha256(data: Data) -> String {
+        SHA256.hash(data: data).hexString
+    }
+
     static func sha256(path: String) throws -> String {
         let reader = try LineReader(path: path, hashingRawBytes: true)
         try reader.drain()

@@ -15,11 +15,13 @@ extension Store {
     /// not twice as through the WAL. When someone else has created `path` meanwhile, the import
     /// is made into theirs instead, the ordinary way (as it is on a file system without hard links).
     public static func importIntoNewDatabase(at path: String, file: String, options: ImportOptions,
+                                             repository: Repository? = nil,
                                              progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil)
         throws -> (Store, ImportResult)
     {
         if file == "-" {  // the fallback below would read standard input twice
             let store = try Store(path: path)
+            store.repository = repository
             return (store, try store.importFile(file, options: options, progress: progress))
         }
         let url = URL(fileURLWithPath: path)
@@ -39,15 +41,19 @@ extension Store {
         var result: ImportResult
         do {
             let store = try Store(path: building, mode: .building)
+            store.repository = repository
             result = try store.importFile(file, options: options, progress: progress)
             try store.database.finishBuilding()
         }  // closed here
         if link(building, path) == 0 {
-            return (try Store(path: path), result)
+            let store = try Store(path: path)
+            store.repository = repository
+            return (store, result)
         }
         // Someone created the database meanwhile (EEXIST), or the file system has no hard links:
         // import the ordinary way.
         let store = try Store(path: path)
+        store.repository = repository
         result = try store.importFile(file, options: options, progress: progress)
         return (store, result)
     }

@@ -7,6 +7,9 @@ import Foundation
 public final class Store {
     public let database: Database
     public var path: String { database.path }
+    /// The git work tree whose dataset this database indexes, where the team's files live
+    /// (`evals/log/`) and what stored paths are relative to; nil: paths as given, no team log.
+    public var repository: Repository?
 
     /// Opens the database at `path`, creating it (and its folder) on first use, and migrates it.
     public convenience init(path: String) throws {
@@ -20,6 +23,13 @@ public final class Store {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
                 throw EvalDBError.cannotWrite(path: folder, reason: error.localizedDescription)
+            }
+        }
+        // The database is this clone's own index: keep it out of `git status`, as virtualenv does.
+        if (folder as NSString).lastPathComponent == ".evaldb" {
+            let ignore = (folder as NSString).appendingPathComponent(".gitignore")
+            if !FileManager.default.fileExists(atPath: ignore) {
+                FileManager.default.createFile(atPath: ignore, contents: Data("*\n".utf8))
             }
         }
         database = try Database(path: path, mode: mode)
@@ -65,8 +75,10 @@ public final class Store {
         return try rows.step() ? DatasetVersion(rows) : nil
     }
 
-    /// The version a user names: a number, `current`, or a hash or unique hash prefix (with or
-    /// without `sha256:`). A hash shared by several versions (a revert) names the newest.
+    /// The version a user names: a number, `current`, a hash or unique hash prefix (with or
+    /// without `sha256:`), or a git revision (a tag, a branch, a commit, `HEAD~3`) meaning the
+    /// version whose dataset the dataset file holds in that commit. A hash shared by several
+    /// versions (a revert) names the newest.
     public func resolveVersion(_ spec: String) throws -> DatasetVersion {
         let trimmed = spec.trimmingCharacters(in: .whitespaces)
         if trimmed == "current" || trimmed == "HEAD" {
@@ -79,15 +91,57 @@ public final class Store {
         }
         var prefix = trimmed.lowercased()
         if prefix.hasPrefix("sha256:") { prefix.removeFirst("sha256:".count) }
-        guard !prefix.isEmpty, prefix.allSatisfy(\.isHexDigit) else { throw EvalDBError.noSuchVersion(spec) }
-        let rows = try database.prepare(
-            "SELECT \(DatasetVersion.columns) FROM versions WHERE substr(hash, 8, ?) = ? ORDER BY number DESC")
-        try rows.bind([.int(Int64(prefix.count)), .text(prefix)])
-        var matches: [DatasetVersion] = []
-        while try rows.step() { matches.append(DatasetVersion(rows)) }
-        let hashes = Set(matches.map(\.hash))
-        guard let newest = matches.first else { throw EvalDBError.noSuchVersion(spec) }
-        if hashes.count > 1 { throw EvalDBError.ambiguousHash(spec, matches: hashes.sorted().map { String($0.prefix(19)) }) }
-        return newest
+        if !prefix.isEmpty, prefix.allSatisfy(\.isHexDigit) {
+            let rows = try database.prepare(
+                "SELECT \(DatasetVersion.columns) FROM versions WHERE substr(hash, 8, ?) = ? ORDER BY number DESC")
+            try rows.bind([.int(Int64(prefix.count)), .text(prefix)])
+            var matches: [DatasetVersion] = []
+            while try rows.step() { matches.append(DatasetVersion(rows)) }
+            let hashes = Set(matches.map(\.hash))
+            if hashes.count > 1 { throw EvalDBError.ambiguousHash(spec, matches: hashes.sorted().map { String($0.prefix(19)) }) }
+            if let newest = matches.first { return newest }
+        }
+        if let repository, !trimmed.lowercased().hasPrefix("sha256:"), let commit = Git.commit(named: trimmed, in: repository) {
+            return try version(atCommit: commit, named: spec)
+        }
+        throw EvalDBError.noSuchVersion(spec)
+    }
+
+    /// The version whose dataset a commit holds: the one recorded on the commit, else the newest
+    /// with the dataset hash of the file (the current version's path) in that commit.
+    func version(atCommit commit: String, named spec: String) throws -> DatasetVersion {
+        if let number = try database.scalarInt("SELECT version FROM version_commits WHERE git_commit = ?", [.text(commit)]),
+           let version = try version(number: Int(number)) {
+            return version
+        }
+        if let versionNumber = try database.scalarInt("SELECT number FROM versions WHERE git_commit = ? ORDER BY number DESC", [.text(commit)]),
+           let version = try version(number: Int(versionNumber)) {
+            return version
+        }
+        guard let repository, let path = try datasetPaths().first else { throw EvalDBError.noSuchVersion(spec) }
+        guard let hash = try Git.datasetHash(of: path, at: commit, in: repository) else {
+            throw EvalDBError.noDatasetAtRevision(spec, path: path)
+        }
+        guard let version = try versions().last(where: { $0.hash == hash }) else {
+            throw EvalDBError.revisionNotImported(spec, hash: hash)
+        }
+        return version
+    }
+
+    /// The dataset files this database knows, relative to the top, the current version's first.
+    public func datasetPaths() throws -> [String] {
+        var paths: [String] = []
+        if let current = try currentVersion()?.sourcePath { paths.append(current) }
+        let rows = try database.prepare("""
+            SELECT path FROM (SELECT path, max(n) AS n FROM (
+                SELECT source_path AS path, number AS n FROM versions WHERE source_path IS NOT NULL
+                UNION ALL SELECT path, version FROM version_commits
+                UNION ALL SELECT path, version FROM file_bases) GROUP BY path) ORDER BY n DESC
+            """)
+        while try rows.step() {
+            let path = rows.text(0)
+            if !paths.contains(path) { paths.append(path) }
+        }
+        return paths.filter { $0 != "-" }
     }
 }

@@ -1,0 +1,180 @@
+import Foundation
+
+/// How an import met the database: straight (the file's base is the current version), or merged
+/// with the versions made since the file's base (a review, an accepted proposal, another import).
+public struct MergedImport: Sendable {
+    public var result: ImportResult
+    /// The file's base version, when the import was a merge.
+    public var base: DatasetVersion?
+    /// The version the database was at, when the import was a merge.
+    public var mergedWith: DatasetVersion?
+    /// Examples the database had changed since the base, kept (a merge).
+    public var keptFromDatabase = 0
+    /// Examples changed in the file and in the database, in different fields, merged field by field.
+    public var mergedFieldByField: [String] = []
+    /// The merged version was written back to the file.
+    public var wroteFile = false
+
+    /// A plain import: the file's base was the current version.
+    public init(result: ImportResult) { self.result = result }
+
+    init(result: ImportResult, base: DatasetVersion, mergedWith: DatasetVersion) {
+        self.result = result
+        self.base = base
+        self.mergedWith = mergedWith
+    }
+}
+
+extension Store {
+    /// Imports the dataset file at `path` as `git merge` would: when the database has moved on
+    /// since the version the file was last imported as or exported from (its base), the file's
+    /// changes since the base and the database's are combined, example by example and, for an
+    /// example changed on both sides, field by field (each top-level field and each label). The
+    /// same field changed on both sides, or an example changed on one side and removed on the
+    /// other, is a conflict: `Refusal.conflicts` names them and nothing is written. A file that is
+    /// an older version (unchanged since its base) is refused as stale. The merged version is
+    /// written back to the file. With `options.force`, or without a known base, it is a plain
+    /// `importFile`.
+    public func importMerging(_ path: String, options: ImportOptions,
+                              progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil) throws -> MergedImport {
+        guard !options.force, path != "-", let current = try currentVersion(), let base = try base(of: path),
+              base.version.number != current.number, base.version.hash != current.hash
+        else { return MergedImport(result: try importFile(path, options: options, progress: progress)) }
+        if base.isUnchanged {
+            throw Refusal.staleFile(path: path, fileVersion: base.version.number, current: current.number)
+        }
+        let check = try DatasetFileCheck.check(path: path, options: .init(strict: options.strict, maxErrors: options.maxErrors))
+        guard check.isValid else { throw EvalDBError.invalidData(errors: check.problems, truncated: check.truncated) }
+        if check.hash == current.hash { return MergedImport(result: try importFile(path, options: options, progress: progress)) }
+        if let older = try versions().last(where: { $0.hash == check.hash }) {
+            throw Refusal.staleFile(path: path, fileVersion: older.number, current: current.number)
+        }
+
+        let baseRecords = try recordsById(of: base.version)
+        let ours = try recordsInOrder(of: current)
+        var theirs: [(id: [UInt8], record: String)] = []
+        let reader = try DatasetReader(path: path)
+        try reader.read { record, _ in
+            let canonical = String(decoding: record.canonical, as: UTF8.self)
+            theirs.append((Self.idKey(of: canonical), canonical))
+        }
+        var fileById: [[UInt8]: String] = [:]
+        for (id, record) in theirs { fileById[id] = record }
+        var merge = MergedImport(result: ImportResult(outcome: .dryRun, version: current, counts: .init(), renames: [], warnings: []),
+                                 base: base.version, mergedWith: current)
+        var conflicts: [MergeConflict] = []
+        var lines: [String] = []
+        var inDatabase = Set<[UInt8]>()
+        for (id, record) in ours {
+            inDatabase.insert(id)
+            let old = baseRecords[id]
+            let file = fileById[id]
+            let databaseChanged = !Self.same(old, record)
+            let fileChanged = !Self.same(old, file)
+            switch (databaseChanged, fileChanged) {
+            case (false, false): lines.append(record)
+            case (true, false): lines.append(record); merge.keptFromDatabase += 1
+            case (false, true): if let file { lines.append(file) }  // removed in the file: left out
+            case (true, true):
+                guard let file else {
+                    conflicts.append(MergeConflict(id: Self.idString(id), fields: [], file: "removed", database: "changed"))
+                    continue
+                }
+                if Self.same(file, record) { lines.append(record); continue }
+                let mine = FieldChange.between(old.map(RecordFields.init(record:)), RecordFields(record: record))
+                let yours = FieldChange.between(old.map(RecordFields.init(record:)), RecordFields(record: file))
+                let both = Set(mine.map(\.path)).intersection(yours.map(\.path))
+                let clashing = both.filter { path in !Self.same(mine.first { $0.path == path }?.new, yours.first { $0.path == path }?.new) }
+                if !clashing.isEmpty || old == nil {
+                    conflicts.append(MergeConflict(id: Self.idString(id), fields: clashing.sorted(), file: "changed", database: old == nil ? "added" : "changed"))
+                    continue
+                }
+                lines.append(try Self.applying(yours, to: record))
+                merge.mergedFieldByField.append(Self.idString(id))
+            }
+        }
+        // Examples the database removed since the base: a conflict when the file changed them.
+        for (id, old) in baseRecords where !inDatabase.contains(id) {
+            if let file = fileById[id], !Self.same(file, old) {
+                conflicts.append(MergeConflict(id: Self.idString(id), fields: [], file: "changed", database: "removed"))
+            }
+        }
+        // Examples new in the file, in its order.
+        for (id, record) in theirs where baseRecords[id] == nil && !inDatabase.contains(id) { lines.append(record) }
+        guard conflicts.isEmpty else {
+            throw Refusal.conflicts(path: path, base: base.version.number, current: current.number,
+                                    conflicts.sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) })
+        }
+
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-merge-\(getpid()).jsonl").path
+        try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: temporary))
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        var mergedOptions = options
+        mergedOptions.recordedPath = storedPath(path)
+        mergedOptions.recordSourceFile = false
+        if mergedOptions.message == nil {
+            mergedOptions.message = "merge of \(storedPath(path)) (from version \(base.version.number)) into version \(current.number)"
+        }
+        merge.result = try importFile(temporary, options: mergedOptions, progress: progress)
+        if !options.dryRun {
+            try export(merge.result.version, toFile: path)
+            try recordBase(of: path, version: merge.result.version.number)
+            merge.wroteFile = true
+        }
+        return merge
+    }
+
+    /// Byte for byte: Swift's `==` takes canonically equivalent strings for equal.
+    static func same(_ a: String?, _ b: String?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): true
+        case (let a?, let b?): a.utf8.elementsEqual(b.utf8)
+        default: false
+        }
+    }
+
+    /// The records of `version`, by their id's canonical JSON bytes.
+    func recordsById(of version: DatasetVersion) throws -> [[UInt8]: String] {
+        var result: [[UInt8]: String] = [:]
+        for (id, record) in try recordsInOrder(of: version) { result[id] = record }
+        return result
+    }
+
+    /// The records of `version` in its line order, each with its id's canonical JSON bytes.
+    func recordsInOrder(of version: DatasetVersion) throws -> [(id: [UInt8], record: String)] {
+        var result: [(id: [UInt8], record: String)] = []
+        let idKey = Array(#""id""#.utf8)
+        try forEachCurrentRecord(of: version) { line in
+            result.append((CanonicalMembers.value(of: idKey, in: line).map { Array($0) } ?? [], String(decoding: line, as: UTF8.self)))
+        }
+        return result
+    }
+
+    static func idKey(of canonical: String) -> [UInt8] {
+        let bytes = Array(canonical.utf8)
+        return bytes.withUnsafeBufferPointer { CanonicalMembers.value(of: Array(#""id""#.utf8), in: $0).map { Array($0) } } ?? []
+    }
+
+    /// The id whose canonical JSON string is `key`.
+    static func idString(_ key: [UInt8]) -> String {
+        guard let tape = try? JSONParser.parse(String(decoding: key, as: UTF8.self)), tape.nodes.first?.kind == .string else {
+            return String(decoding: key, as: UTF8.self)
+        }
+        return tape.string(0)
+    }
+
+    /// `record` with the field changes applied (a top-level field, or `labels.KEY`).
+    static func applying(_ changes: [FieldChange], to record: String) throws -> String {
+        var object = try CanonicalObject(parsing: record)
+        var labels = try object["labels"].map { try CanonicalObject(parsing: $0) }
+        for change in changes {
+            if change.path.hasPrefix("labels."), labels != nil {
+                labels![String(change.path.dropFirst("labels.".count))] = change.new
+            } else {
+                object[change.path] = change.new
+            }
+        }
+        if let labels { object["labels"] = labels.text }
+        return object.text
+    }
+}
