@@ -45,14 +45,13 @@ struct ReviewCLITests {
         #expect(session.output.contains("── 1/42  booking-lookup-001"))
         #expect(session.output.contains("run candidate: "))
         #expect(session.output.contains("review ended: version 2"))
-        #expect(session.output.contains("evaldb export -o golden.jsonl"))
+        #expect(session.output.contains("wrote version 2 to golden.jsonl"), "the file was in sync: it is written back")
 
         let versions = try objects(try cli.run(["versions", "--format", "jsonl"]).output)
         #expect(versions.count == 2)
         #expect(versions.last?["author"] as? String == "rita")
 
-        // The export is the sample with exactly these edits, by an independent reading (Foundation).
-        #expect(try cli.run(["export", "-o", "golden.jsonl"]).status == 0)
+        // The file written back is the sample with exactly these edits, by an independent reading (Foundation).
         let exported = try objects(String(decoding: try cli.read("golden.jsonl"), as: UTF8.self))
         var expected = original
         var first = expected[0]

@@ -31,7 +31,7 @@ extension Store {
     /// compared byte for byte.
     public func revisions(of id: String) throws -> [ExampleRevision] {
         let rows = try database.prepare("""
-            SELECT r.rev, r.version, r.kind, r.record, v.created_at, v.author, v.message, v.git_commit
+            SELECT r.rev, r.version, r.kind, r.record, v.created_at, v.author, v.message, \(DatasetVersion.commit("v"))
             FROM examples e JOIN revisions r ON r.example = e.key JOIN versions v ON v.number = r.version
             WHERE e.id = ? ORDER BY r.version, r.rev
             """)

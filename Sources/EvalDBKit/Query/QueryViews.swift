@@ -38,7 +38,9 @@ enum QueryViews {
         """,
         """
         CREATE TEMP VIEW versions AS
-        SELECT number AS version, hash, created_at, author, message, source_path, source_sha256, git_commit,
+        SELECT number AS version, hash, created_at, author, message, source_path, source_sha256,
+               coalesce(git_commit, (SELECT c.git_commit FROM main.version_commits c WHERE c.version = number ORDER BY c.rowid LIMIT 1))
+                   AS git_commit,
                example_count AS examples, added, changed, removed, restored, unchanged
         FROM main.versions
         """,

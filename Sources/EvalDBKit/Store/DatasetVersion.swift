@@ -20,10 +20,16 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
     /// `git_commit` is the commit the version was imported from, else the first later commit
     /// found to hold the same dataset (`version_commits`).
     static let columns = """
-        number, hash, created_at, author, message, source_path, source_sha256, source_bytes,
-        coalesce(git_commit, (SELECT c.git_commit FROM version_commits c WHERE c.version = versions.number ORDER BY c.rowid LIMIT 1)),
+        number, hash, created_at, author, message, source_path, source_sha256, source_bytes, \(commit("versions")),
         example_count, added, changed, removed, restored, unchanged
         """
+
+    /// SQL for the commit of the `versions` row named `table`.
+    static func commit(_ table: String) -> String {
+        """
+        coalesce(\(table).git_commit, (SELECT c.git_commit FROM version_commits c WHERE c.version = \(table).number ORDER BY c.rowid LIMIT 1))
+        """
+    }
 
     public init(number: Int, hash: String, createdAt: String, author: String, message: String?, sourcePath: String?,
                 sourceSHA256: String?, sourceBytes: Int?, gitCommit: String?, exampleCount: Int, counts: ChangeCounts) {

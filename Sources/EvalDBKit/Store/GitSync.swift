@@ -87,7 +87,6 @@ extension Store {
                                     gitCommit: commit.hash, date: record?.at ?? Self.utc(commit.date))
         options.recordedPath = commit.path
         options.logsVersion = false
-        options.force = true  // git's history is what it is
         options.existingVersion = { hash in try existing(hash) }
         do {
             let result = try importFile(scratch, options: options)

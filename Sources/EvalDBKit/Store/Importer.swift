@@ -23,8 +23,10 @@ public struct ImportOptions: Sendable {
     public var beforeCommit: (@Sendable (Int) throws -> Void)?
     /// Write the new version's record to the team log (false when it is replayed from git by `sync`).
     public var logsVersion = true
-    /// Accept a file that removes more than half of the current examples.
+    /// Import the file as it is (`importMerging`: no merge with newer versions, no stale refusal).
     public var force = false
+    /// Refuse a file that removes more than half of the current examples (`Refusal.wouldRemoveMost`).
+    public var guardsMassRemoval = false
     /// Asked with the file's dataset hash once it is known: a version returned is taken as what
     /// the file is (nothing is written; the outcome is `unchanged` with that version).
     public var existingVersion: (@Sendable (String) throws -> DatasetVersion?)?
@@ -241,7 +243,7 @@ extension Store {
         if options.dryRun {
             return ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings)
         }
-        if !options.force, let previous, counts.removed * 2 > previous.exampleCount {
+        if options.guardsMassRemoval, let previous, counts.removed * 2 > previous.exampleCount {
             throw Refusal.wouldRemoveMost(path: path, removed: counts.removed, of: previous.exampleCount)
         }
         let lineOrder: SQLValue = ascending ? .null : .blob(LineOrder.encode(order))

@@ -199,6 +199,7 @@ extension Store {
         if let base = try base(of: absolute), base.isUnchanged, base.version.number == current.number { return .inSync(current) }
         var options = ImportOptions(author: author, message: "sync: changes in the working tree of \(path)",
                                     gitCommit: Git.commitOfCleanFile(absolute))
+        options.guardsMassRemoval = true
         do {
             let merged = try importMerging(absolute, options: options)
             if merged.result.outcome == .created { return .imported(merged) }

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+
+private let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// A git clone of the sample project in a temporary folder, with its own user, and evaldb's default
+/// database (`.evaldb/` at its top), as a member of a team has it.
+struct Clone {
+    let path: String
+    let user: String
+
+    /// A new repository holding the sample dataset, axes, runs and proposals, committed.
+    static func new(in folder: String, user: String) throws -> Clone {
+        let clone = Clone(path: folder + "/" + user, user: user)
+        try FileManager.default.createDirectory(atPath: clone.path + "/evals/data/v0", withIntermediateDirectories: true)
+        for file in ["evals/data/v0/golden.jsonl", "evals/axes.json", "evals/runs/baseline.jsonl", "evals/runs/candidate.jsonl",
+                     "evals/proposals/gpt-x.jsonl"] {
+            let target = clone.path + "/" + file
+            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: sources.appendingPathComponent(file).path, toPath: target)
+        }
+        try clone.git("init", "-q")
+        try clone.configure()
+        try clone.commitAll("the sample dataset")
+        return clone
+    }
+
+    /// A clone of `origin` for `user`.
+    static func clone(_ origin: Clone, in folder: String, user: String) throws -> Clone {
+        let clone = Clone(path: folder + "/" + user, user: user)
+        let result = try CLI.execute("/usr/bin/env", ["git", "clone", "-q", origin.path, clone.path], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        try clone.configure()
+        return clone
+    }
+
+    private func configure() throws {
+        try git("config", "user.name", user)
+        try git("config", "user.email", "\(user)@example.com")
+    }
+
+    @discardableResult
+    func git(_ arguments: String...) throws -> CLI.Result {
+        let result = try CLI.execute("/usr/bin/env", ["git"] + arguments, in: path)
+        #expect(result.status == 0, "git \(arguments.joined(separator: " ")): \(result.stderr)")
+        return result
+    }
+
+    func commitAll(_ message: String) throws {
+        try git("add", "-A")
+        try git("commit", "-q", "-m", message)
+    }
+
+    /// Runs evaldb in `folder` (default: the top) with the default database.
+    func evaldb(_ arguments: [String], stdin: String? = nil, in folder: String? = nil) throws -> CLI.Result {
+        try CLI.execute(CLI.binary, arguments, in: folder ?? path, stdin: stdin.map { Data($0.utf8) }, environment: ["EVALDB_DB": ""])
+    }
+
+    func read(_ file: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path + "/" + file)) }
+}
+
+@Suite("team state in git")
+struct TeamTests {
+    let folder: String
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-team-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    static let dataset = "evals/data/v0/golden.jsonl"
+
+    /// `evaldb ARGS` must succeed.
+    @discardableResult
+    func ok(_ clone: Clone, _ arguments: [String], stdin: String? = nil, in subfolder: String? = nil) throws -> String {
+        let result = try clone.evaldb(arguments, stdin: stdin, in: subfolder)
+        #expect(result.status == 0, "evaldb \(arguments.joined(separator: " ")) in \(clone.user): \(result.output) \(result.stderr)")
+        return result.output
+    }
+
+    @Test("two reviewers on two clones merge without conflicts; a third, fresh clone syncs everything and compares as the first")
+    func twoClonesMergeAndAFreshCloneSeesEverything() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        try ok(ana, ["import", Self.dataset, "-m", "first labelling session"])
+        try ana.commitAll("version 1 and its record")
+
+        let ben = try Clone.clone(ana, in: folder, user: "ben")
+        let benSync = try ok(ben, ["sync"])
+        #expect(benSync.contains("1 new versions"), "\(benSync)")
+
+        // ana records two runs and reads five examples; ben accepts the new example proposed and
+        // reads five others.
+        try ok(ana, ["run", "record", "evals/runs/baseline.jsonl", "--name", "baseline", "--dataset-file", Self.dataset])
+        try ok(ana, ["run", "record", "evals/runs/candidate.jsonl", "--name", "candidate", "--dataset-file", Self.dataset])
+        try ok(ana, ["review", "--reviewer", "ana"], stdin: "y\ny\ny\ny\ny\nq\n")
+        try ana.commitAll("ana: runs and review")
+
+        try ok(ben, ["propose", "evals/proposals/gpt-x.jsonl"])
+        let accepted = try ok(ben, ["review", "--proposals", "--reviewer", "ben"], stdin: "s\ns\na\nq\n")
+        #expect(accepted.contains("wrote version 2 to"), "the file is written back: \(accepted)")
+        try ok(ben, ["review", "--reviewer", "ben"], stdin: "s\ns\ns\ns\ns\ny\ny\ny\ny\ny\nq\n")
+        try ben.commitAll("ben: proposals and review")
+
+        // ben pulls ana: git merges both sides' files without a conflict.
+        try ben.git("fetch", "-q", ana.path, "HEAD")
+        let merge = try ben.git("merge", "--no-edit", "FETCH_HEAD")
+        #expect(merge.status == 0)
+        #expect(try ben.git("status", "--porcelain").output.isEmpty, "nothing left to resolve")
+
+        let carol = try Clone.clone(ben, in: folder, user: "carol")
+        let synced = try carol.evaldb(["sync"])
+        #expect(synced.status == 0, "\(synced.output) \(synced.stderr)")
+
+        let status = try ok(carol, ["status"])
+        #expect(status.contains("read by ana: 5 of 43"), "\(status)")
+        #expect(status.contains("read by ben: 5 of 43"), "\(status)")
+        #expect(status.contains("\(Self.dataset): in sync"), "\(status)")
+        let runs = try ok(carol, ["run", "list"])
+        #expect(runs.contains("baseline") && runs.contains("candidate"), "\(runs)")
+        let versions = try ok(carol, ["versions"])
+        #expect(versions.contains("review by ben"), "the version's own record, not the commit's subject: \(versions)")
+        // The accepted proposal is in the dataset, and is remembered as decided.
+        let proposed = try JSONSerialization.jsonObject(with: Data(String(decoding: ana.read("evals/proposals/gpt-x.jsonl"), as: UTF8.self)
+            .split(separator: "\n")[2].utf8)) as! [String: Any]
+        try ok(carol, ["show", proposed["id"] as! String])
+        let again = try carol.evaldb(["propose", "evals/proposals/gpt-x.jsonl"])
+        #expect(again.stderr.contains("accepted before"), "\(again.stderr)")
+
+        // compare gives the same verdict and figures as on ana's clone.
+        let onAna = try ana.evaldb(["compare", "baseline", "candidate", "--budget", "5"])
+        let onCarol = try carol.evaldb(["compare", "baseline", "candidate", "--budget", "5"])
+        #expect(onAna.status == onCarol.status)
+        #expect(onAna.output == onCarol.output)
+        #expect(!onCarol.output.isEmpty)
+    }
+
+    @Test("deleting .evaldb/ and running sync gives back the same answers from every command")
+    func aLostDatabaseIsRebuiltBySync() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        try ok(ana, ["import", Self.dataset, "-m", "first labelling session"])
+        try ok(ana, ["run", "record", "evals/runs/baseline.jsonl", "--name", "baseline", "--dataset-file", Self.dataset])
+        try ok(ana, ["run", "record", "evals/runs/candidate.jsonl", "--name", "candidate", "--dataset-file", Self.dataset])
+        try ana.commitAll("version 1, two runs")
+        try ok(ana, ["review", "--run", "candidate", "--failed", "--reviewer", "ana"],
+               stdin: "f wrong-date\ny\nl scenario=edge-case\ny\nn check the year\ny\nq\n")
+        try ok(ana, ["review", "--reviewer", "ben"], stdin: "y\ny\nq\n")
+        try ana.commitAll("review")
+        try ok(ana, ["sync"])  // records the commit on the version the review made
+
+        let commands: [[String]] = [
+            ["versions"], ["versions", "--format", "json"], ["status"], ["report", "candidate", "--by", "feature"],
+            ["compare", "baseline", "candidate", "--budget", "5"], ["run", "list"], ["review", "--unread", "--reviewer", "ana"],
+        ]
+        let failing = try ok(ana, ["sql", "SELECT id FROM results WHERE run = 'candidate' AND pass = 0 LIMIT 3"])
+        let ids = failing.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(!ids.isEmpty)
+        let perId = ids.flatMap { [["log", $0, "-p"], ["blame", $0], ["show", $0]] }
+        func answers() throws -> [String] {
+            try (commands + perId).map { arguments in
+                let result = try ana.evaldb(arguments, stdin: arguments.first == "review" ? "q\n" : nil)
+                return "\(arguments.joined(separator: " ")) -> \(result.status)\n\(result.output)"
+            }
+        }
+        let before = try answers()
+        #expect(before[0].contains("review by ana") && before[0].contains("first labelling session"), "\(before[0])")
+        #expect(before[2].contains("read by ana: 3 of 42") && before[2].contains("read by ben: 2 of 42"), "\(before[2])")
+        #expect(before[3].contains("wrong-date"), "the failure category set in review: \(before[3])")
+        try FileManager.default.removeItem(atPath: ana.path + "/.evaldb")
+        let rebuilt = try ana.evaldb(["sync"])
+        #expect(rebuilt.status == 0, "\(rebuilt.output) \(rebuilt.stderr)")
+        let after = try answers()
+        for (old, new) in zip(before, after) { #expect(old == new) }
+        // A second sync has nothing to do.
+        let second = try ok(ana, ["sync"])
+        #expect(second.contains("0 new versions") && second.contains("events: 0 applied"), "\(second)")
+    }
+}
