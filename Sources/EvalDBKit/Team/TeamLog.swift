@@ -18,7 +18,7 @@ struct TeamLog {
     /// only the database knows.
     func append(_ event: LogEvent, who: String) throws {
         let path = repository.absolute(try logFile(who: who))
-        try Self.append(Array((event.text + "\n").utf8), to: path)
+        try append(Array((event.text + "\n").utf8), to: path)
         try markApplied(event.id)
     }
 
@@ -27,7 +27,7 @@ struct TeamLog {
         let stored = "\(Repository.logFolderName)/runs/\(Self.slug(name))-\(header.id.prefix(12)).jsonl"
         var bytes = Array((header.text + "\n").utf8)
         for line in results { bytes += line.utf8; bytes.append(0x0A) }
-        try Self.append(bytes, to: repository.absolute(stored))
+        try append(bytes, to: repository.absolute(stored))
         try markApplied(header.id)
         return stored
     }
@@ -57,12 +57,17 @@ struct TeamLog {
     }
 
     /// Appends `bytes` to the file at `path` (made, with its folders, when missing) and syncs it.
-    static func append(_ bytes: [UInt8], to path: String) throws {
+    func append(_ bytes: [UInt8], to path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw EvalDBError.cannotWrite(path: folder, reason: error.localizedDescription)
+        }
+        // Belt and braces: should two commits ever append to one log file, git keeps both sides' lines.
+        let attributes = repository.logFolder + "/.gitattributes"
+        if !FileManager.default.fileExists(atPath: attributes) {
+            FileManager.default.createFile(atPath: attributes, contents: Data("*.jsonl merge=union\n".utf8))
         }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
