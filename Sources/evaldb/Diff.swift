@@ -77,9 +77,11 @@ struct Diff: ParsableCommand {
 
     /// A file when `spec` is one (or looks like a path), else a version.
     private func side(_ spec: String, _ store: Store) throws -> DiffSide {
-        if spec == "-" || FileManager.default.fileExists(atPath: spec) || spec.contains("/") || spec.hasSuffix(".jsonl") {
-            return .file(spec)
+        if spec == "-" || FileManager.default.fileExists(atPath: spec) { return .file(spec) }
+        do {
+            return .version(try store.resolveVersion(spec))
+        } catch EvalDBError.noSuchVersion where spec.contains("/") || spec.hasSuffix(".jsonl") {
+            return .file(spec)  // reading it says what is wrong
         }
-        return .version(try store.resolveVersion(spec))
     }
 }

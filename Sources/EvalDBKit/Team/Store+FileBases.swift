@@ -40,11 +40,16 @@ extension Store {
         return nil
     }
 
-    /// Remembers that the file at `path` holds `version` now.
+    /// Remembers that the file at `path` holds `version` now, and, when the file is committed
+    /// and clean, that the commit holds it (as `sync` would record it).
     func recordBase(of path: String, version: Int, options: ImportOptions) throws {
         // A file evaldb made and read in place of another (a commit's, a review's) is nobody's base.
         guard !options.dryRun, options.recordSourceFile, options.recordedPath == nil, path != "-" else { return }
         try recordBase(of: path, version: version)
+        if let commit = options.gitCommit {
+            try database.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
+                .run([.text(commit), .int(Int64(version)), .text(storedPath(path))])
+        }
     }
 
     /// Remembers that the file at `path` holds `version` now (after `export -o`, say).
