@@ -88,9 +88,7 @@ extension Store {
         try touched.bind([.int(Int64(low)), .int(Int64(high))])
         var candidates: [(key: Int64, id: String)] = []
         while try touched.step() { candidates.append((touched.int(0), touched.text(1))) }
-        let state = try database.prepare("""
-            SELECT record, sha256 FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
-            """)
+        let state = try database.prepare(StorageModel.recordAtVersion)
         func record(_ key: Int64, at version: Int) throws -> (record: String, digest: [UInt8])? {
             try state.bind([.int(key), .int(Int64(version))])
             defer { state.reset() }
@@ -145,10 +143,7 @@ extension Store {
 
     /// A version's keys in line order, or nil when they are in ascending key order.
     private func lineOrder(of version: DatasetVersion) throws -> [Int64]? {
-        let row = try database.prepare("SELECT line_order FROM versions WHERE number = ?")
-        try row.bind([.int(Int64(version.number))])
-        guard try row.step(), !row.isNull(0) else { return nil }
-        return LineOrder.decode(row.bytes(0))
+        try storedLineOrder(of: version.number)
     }
 
     /// Removed and added examples whose records are identical apart from the id.
@@ -186,14 +181,16 @@ extension Store {
         var result: [String: String] = [:]
         guard !ids.isEmpty else { return result }
         if case .version(let version) = side {  // by id, through the indexes: no second pass over the version
-            let record = try database.prepare("""
-                SELECT r.record FROM examples e JOIN revisions r ON r.example = e.key
-                WHERE e.id = ? AND r.version <= ? ORDER BY r.version DESC, r.rev DESC LIMIT 1
-                """)
+            let key = try database.prepare("SELECT key FROM examples WHERE id = ?")
+            let record = try database.prepare(StorageModel.recordAtVersion)
             for id in ids {
-                try record.bind([.text(id), .int(Int64(version.number))])
-                if try record.step(), let text = record.optionalText(0) { result[id] = text }
-                record.reset()
+                try key.bind([.text(id)])
+                if try key.step() {
+                    try record.bind([.int(key.int(0)), .int(Int64(version.number))])
+                    if try record.step(), let text = record.optionalText(0) { result[id] = text }
+                    record.reset()
+                }
+                key.reset()
             }
             return result
         }

@@ -62,7 +62,7 @@ extension Store {
     private static func sliceIndex(_ database: Database, keys: ClosedRange<Int64>, version: Int) throws -> SliceIndex {
         var builder = SliceIndexBuilder()
         let rows = try database.prepare("""
-            SELECT e.key, r.record FROM examples e JOIN revisions r ON r.rev = e.head
+            SELECT e.key, r.record FROM \(StorageModel.headJoin)
             WHERE e.key BETWEEN ? AND ? AND r.kind != 'removed' ORDER BY e.key
             """)
         try rows.bind([.int(keys.lowerBound), .int(keys.upperBound)])
@@ -105,10 +105,10 @@ extension Store {
             index.keys[name] = KeyPostings(values: key.values, postings: key.postings.map(keep), valueless: keep(key.valueless))
         }
         var builder = SliceIndexBuilder(from: index)
-        let head = try database.prepare("SELECT r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.key = ? AND r.kind != 'removed'")
+        let head = try database.prepare(StorageModel.headByKey)
         for key in changed {
             try head.bind([.int(key)])
-            if try head.step() { builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self)) }
+            if try head.step(), !head.isNull(0) { builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self)) }
             head.reset()
         }
         return builder.finish(version: to)

@@ -126,20 +126,18 @@ extension Store {
 
     /// `examples` (ascending keys) in the line order of `version`.
     func inLineOrder(_ examples: Postings, of version: DatasetVersion) throws -> [Int64] {
-        let order = try database.prepare("SELECT line_order FROM versions WHERE number = ?")
-        try order.bind([.int(Int64(version.number))])
-        guard try order.step(), !order.isNull(0) else { return examples.map { Int64($0) } }
+        guard let order = try storedLineOrder(of: version.number) else { return examples.map { Int64($0) } }
         var wanted = BitSet()
         for example in examples { wanted.insert(Int64(example)) }
-        return LineOrder.decode(order.bytes(0)).filter { wanted.contains($0) }
+        return order.filter { wanted.contains($0) }
     }
 
     /// The head record of each example, in the order given.
     func forEachHeadRecord(_ examples: [Int64], _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        let head = try database.prepare("SELECT r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.key = ?")
+        let head = try database.prepare(StorageModel.headByKey)
         for key in examples {
             try head.bind(key, at: 1)
-            if try head.step() { try body(head.bytes(0).bindMemory(to: UInt8.self)) }
+            if try head.step(), !head.isNull(0) { try body(head.bytes(0).bindMemory(to: UInt8.self)) }
             head.reset()
         }
     }

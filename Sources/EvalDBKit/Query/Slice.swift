@@ -217,9 +217,7 @@ extension Store {
 
     /// The values of each example in `keys` as of `version` (its latest revision at or before it).
     func sliceValues(of keys: [Int64], at version: Int) throws -> [Int64: SliceValues] {
-        let record = try database.prepare("""
-            SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
-            """)
+        let record = try database.prepare(StorageModel.recordAtVersion)
         var result: [Int64: SliceValues] = [:]
         for key in keys {
             try record.bind([.int(key), .int(Int64(version))])

@@ -56,7 +56,7 @@ extension Store {
         return try db.writeTransaction {
             guard let current = try currentVersion() else { throw EvalDBError.emptyDatabase }
             let lookup = try db.prepare("""
-                SELECT r.record, r.version FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.id = ?
+                SELECT r.record, r.version FROM \(StorageModel.headJoin) WHERE e.id = ?
                 """)
             let earlier = try db.prepare("""
                 SELECT id, status, decided_by, decided_at, reason FROM proposals WHERE content_sha256 = ? ORDER BY id DESC LIMIT 1

@@ -243,7 +243,7 @@ public final class ReviewSession {
             guard let version else { return }
             // What the reviewer marked read is read at the revision the edit made.
             let carried = try db.prepare("""
-                SELECT e.head, e.id FROM review_edits d JOIN examples e ON e.id = d.id JOIN revisions r ON r.rev = e.head
+                SELECT e.head, e.id FROM review_edits d JOIN \(StorageModel.headJoin) ON e.id = d.id
                 WHERE d.session = ? AND d.read = 1 AND r.version = ? AND r.kind != 'removed'
                 """)
             try carried.bind([.int(session), .int(Int64(version))])
@@ -350,7 +350,7 @@ public final class ReviewSession {
     /// The example's key, head revision and head record (nil when removed); nil when the id is
     /// unknown, or removed unless `includingRemoved`.
     private func headRevision(_ id: String, includingRemoved: Bool = false) throws -> (key: Int64, rev: Int64, record: String?)? {
-        let row = try database.prepare("SELECT e.key, e.head, r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.id = ?")
+        let row = try database.prepare(StorageModel.headById)
         try row.bind([.text(id)])
         guard try row.step() else { return nil }
         let record = row.optionalText(2)

@@ -46,13 +46,11 @@ extension Store {
     public func compare(base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
                         clusterBy: String? = nil, confidence: Double = 0.95) throws -> RunComparison {
         let baseOutcomes = try outcomes(of: base), candidateOutcomes = try outcomes(of: candidate)
-        let digest = try database.prepare("""
-            SELECT sha256 FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
-            """)
+        let digest = try database.prepare(StorageModel.recordAtVersion)
         func contentDigest(_ key: Int64, _ version: Int) throws -> [UInt8]? {
             try digest.bind([.int(key), .int(Int64(version))])
             defer { digest.reset() }
-            return try digest.step() && !digest.isNull(0) ? digest.blob(0) : nil
+            return try digest.step() && !digest.isNull(1) ? digest.blob(1) : nil
         }
         var paired: [(key: Int64, id: String, base: Bool, candidate: Bool)] = []
         var excluded: [String] = []

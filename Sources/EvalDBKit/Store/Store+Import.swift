@@ -192,13 +192,13 @@ extension Store {
         // Tombstones for the live examples the file no longer holds.
         var removed: [RemovedExample] = []
         if seenPreviouslyLive < (previous?.exampleCount ?? 0) {
-            let head = try db.prepare("SELECT e.id, r.record FROM examples e JOIN revisions r ON r.rev = e.head WHERE e.key = ?")
+            let head = try db.prepare(StorageModel.headByKey)
             for key in live.elements() where !seen.contains(key) {
                 try head.bind([.int(key)])
                 guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
-                let id = head.text(0)
+                let id = head.text(1)
                 var content: [UInt8] = []
-                if !added.isEmpty, let tape = try? JSONParser.parse(head.text(1)) {  // for rename detection
+                if !added.isEmpty, let tape = try? JSONParser.parse(head.text(0)) {  // for rename detection
                     CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
                 }
                 head.reset()

@@ -48,15 +48,21 @@ extension Store {
                 }
             }
             let isCurrent = try currentVersion()?.number == version.number
-            let order = try database.prepare("SELECT line_order FROM versions WHERE number = ?")
-            try order.bind([.int(Int64(version.number))])
-            guard try order.step() else { throw EvalDBError.noSuchVersion(String(version.number)) }
-            if order.isNull(0) {
+            if let keys = try storedLineOrder(of: version.number) {
+                let lookup = try database.prepare(StorageModel.recordAtVersion)
+                for key in keys {
+                    try lookup.bind([.int(key), .int(Int64(version.number))])
+                    guard try lookup.step(), !lookup.isNull(0) else {
+                        throw DatabaseError(resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version", sql: nil)
+                    }
+                    try emit(lookup.bytes(0))
+                    lookup.reset()
+                }
+            } else {
                 if isCurrent {
                     // The current version: each example's head revision, in key order.
                     let rows = try database.prepare("""
-                        SELECT r.record FROM examples e JOIN revisions r ON r.rev = e.head
-                        WHERE r.kind != 'removed' ORDER BY e.key
+                        SELECT r.record FROM \(StorageModel.headJoin) WHERE r.kind != 'removed' ORDER BY e.key
                         """)
                     while try rows.step() { try emit(rows.bytes(0)) }
                 } else {
@@ -76,19 +82,6 @@ extension Store {
                         pending = rows.isNull(1) ? nil : Array(rows.bytes(1))
                     }
                     if let record = pending { try record.withUnsafeBytes { try emit($0) } }
-                }
-            } else {
-                let keys = LineOrder.decode(order.bytes(0))
-                let lookup = try database.prepare("""
-                    SELECT record FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC LIMIT 1
-                    """)
-                for key in keys {
-                    try lookup.bind([.int(key), .int(Int64(version.number))])
-                    guard try lookup.step(), !lookup.isNull(0) else {
-                        throw DatabaseError(resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version", sql: nil)
-                    }
-                    try emit(lookup.bytes(0))
-                    lookup.reset()
                 }
             }
             if !buffer.isEmpty { try flush() }

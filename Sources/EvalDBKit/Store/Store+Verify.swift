@@ -32,7 +32,7 @@ extension Store {
             try check("SELECT key, id FROM examples e WHERE head IS NOT (SELECT max(rev) FROM revisions WHERE example = e.key)",
                       "example %2 (key %1): its head is not its latest revision", into: &problems)
             try check("""
-                SELECT e.key, e.id FROM examples e JOIN revisions r ON r.rev = e.head
+                SELECT e.key, e.id FROM \(StorageModel.headJoin)
                 WHERE (e.head_sha256 IS NULL) != (r.kind = 'removed')
                    OR (length(e.head_sha256) > 0 AND e.head_sha256 IS NOT r.sha256)
                 """, "example %2 (key %1): its head digest does not match its head revision", into: &problems)

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""`evaldb sync` on a fresh clone, next to `git clone` and to importing every version one by one.
+
+  python3 bench/sync.py                                        # 100,000 examples, 50 commits, 20 runs, 3 trials
+  python3 bench/sync.py --n 2000 --commits 5 --runs 2 --trials 1   # a quick check of the script
+
+Builds evaldb in release mode into .build-bench/ when .build-bench/release/evaldb is missing
+(`swift build -c release --scratch-path .build-bench`; --build rebuilds anyway), and the source
+repository with bench/gen_sync_repo.py into bench/data/sync-repo-N-cC-rR/ (N examples, C commits of
+the dataset with 5% of the examples changed in each, each imported before its commit so the team
+log in evals/log/ is committed with it, then R recorded runs; packed by `git gc`). The repository
+is kept between runs: building it takes minutes at the defaults (--regenerate builds it again).
+
+Then, for each trial, times whole processes (wall clock):
+
+  git clone           git clone --no-hardlinks SRC CLONE (a local clone that copies the pack)
+  first sync          evaldb sync in CLONE (no arguments: team log, dataset history, working tree, runs)
+  second sync         evaldb sync again in CLONE, nothing new (target: under 0.2 s)
+  one-by-one imports  the sum of `evaldb import FILE --db DB` over the C versions, oldest first,
+                      into a fresh database outside the clone; the files are extracted from the
+                      commits with `git show` beforehand, untimed
+
+After the first sync it checks the clone's answers: `evaldb versions --format json` lists C
+versions and `evaldb run list --format json` R runs (it stops, loudly, when not). It prints medians
+and ratios as a table. Clones and extracted files live in a temporary folder, removed at the end
+unless --keep. Machines here are shared and noisy: read the medians and ratios, not single numbers.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'bench'))
+import gen_sync_repo  # noqa: E402  (bench/gen_sync_repo.py, beside this file)
+
+DATA = ROOT / 'bench' / 'data'
+SCRATCH = ROOT / '.build-bench'
+EVALDB = SCRATCH / 'release' / 'evaldb'
+DATASET = gen_sync_repo.DATASET
+SECOND_SYNC_TARGET = 0.2
+
+
+def run(argv, cwd=None, stdout=None, env=None):
+    """Runs argv; returns (wall seconds, peak RSS in MiB) of that process alone. Exits on failure."""
+    start = time.perf_counter()
+    with open(os.devnull, 'rb') as fin, open(stdout, 'wb') if stdout else open(os.devnull, 'wb') as fout:
+        process = subprocess.Popen([str(a) for a in argv], cwd=cwd, stdin=fin, stdout=fout,
+                                   stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    err = process.stderr.read().decode(errors='replace')
+    process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        out = Path(stdout).read_text(errors='replace') if stdout else ''
+        sys.exit(f'failed ({code}) in {cwd or os.getcwd()}: {" ".join(map(str, argv))}\n{out}{err}')
+    return wall, usage.ru_maxrss / 1024
+
+
+def output(argv, cwd):
+    result = subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True)
+    if result.returncode != 0:
+        sys.exit(f'failed ({result.returncode}) in {cwd}: {" ".join(map(str, argv))}\n'
+                 f'{result.stdout.decode(errors="replace")}{result.stderr.decode(errors="replace")}')
+    return result.stdout.decode()
+
+
+def build(force):
+    if force or not EVALDB.exists():
+        print(f'building evaldb into {SCRATCH.relative_to(ROOT)}/ ...', file=sys.stderr)
+        subprocess.run(['swift', 'build', '-c', 'release', '--scratch-path', str(SCRATCH)], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    if not EVALDB.exists():
+        sys.exit(f'no evaldb at {EVALDB} after building')
+
+
+def source_repo(n, commits, runs, regenerate):
+    src = DATA / f'sync-repo-{n}-c{commits}-r{runs}'
+    if regenerate or (src.exists() and not gen_sync_repo.is_complete(src, n, commits, runs)):
+        shutil.rmtree(src)
+    if not src.exists():
+        print(f'building {src.relative_to(ROOT)} ({n:,} examples, {commits} commits, {runs} runs) ...', file=sys.stderr)
+        DATA.mkdir(parents=True, exist_ok=True)
+        gen_sync_repo.generate(src, n, commits, runs, EVALDB)
+    return src
+
+
+def extract_versions(src, work):
+    """Each commit's dataset file, oldest first, as files in work/versions/ (untimed)."""
+    hashes = output(['git', 'log', '--reverse', '--format=%H', '--', DATASET], src).split()
+    folder = work / 'versions'
+    folder.mkdir()
+    files = []
+    for k, commit in enumerate(hashes, 1):
+        path = folder / f'v{k:03d}.jsonl'
+        with open(path, 'wb') as f:
+            subprocess.run(['git', 'show', f'{commit}:{DATASET}'], cwd=src, stdout=f, check=True)
+        files.append(path)
+    return files
+
+
+def count(argv, cwd, what, expected):
+    items = json.loads(output(argv, cwd))
+    if len(items) != expected:
+        sys.exit(f'WRONG ANSWER in {cwd}: `{" ".join(map(str, argv[1:]))}` lists {len(items)} {what}, expected {expected}')
+
+
+def trial(t, src, work, versions, commits, runs, keep):
+    """One pass: clone, first sync, second sync, one-by-one imports. Returns {name: (seconds, peak MiB)}."""
+    clone = work / f'clone-{t}'
+    r = {}
+    r['git clone'] = run(['git', 'clone', '-q', '--no-hardlinks', src, clone])
+    r['first sync'] = run([EVALDB, 'sync'], cwd=clone, stdout=work / f'sync-{t}-first.txt')
+    count([EVALDB, 'versions', '--format', 'json'], clone, 'versions', commits)
+    count([EVALDB, 'run', 'list', '--format', 'json'], clone, 'runs', runs)
+    r['second sync'] = run([EVALDB, 'sync'], cwd=clone, stdout=work / f'sync-{t}-second.txt')
+    # The peer: a fresh database outside the clone, and a folder outside any git repository.
+    db = work / f'imports-{t}.sqlite'
+    imports = [run([EVALDB, 'import', path, '--db', db, '--author', 'bench', '-m', path.stem], cwd=work)
+               for path in versions]
+    r['one-by-one imports'] = (sum(s for s, _ in imports), max(m for _, m in imports))
+    count([EVALDB, 'versions', '--format', 'json', '--db', db], work, 'versions', commits)
+    for suffix in ('', '-wal', '-shm'):
+        Path(f'{db}{suffix}').unlink(missing_ok=True)
+    if not keep:
+        shutil.rmtree(clone)
+    return r
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--n', type=int, default=100_000, help='examples in the dataset (default 100000)')
+    parser.add_argument('--commits', type=int, default=50, help='commits of the dataset (default 50)')
+    parser.add_argument('--runs', type=int, default=20, help='recorded runs (default 20)')
+    parser.add_argument('--trials', type=int, default=3, help='trials; medians are reported (default 3)')
+    parser.add_argument('--keep', action='store_true', help='keep the clones, the sync outputs and the extracted versions')
+    parser.add_argument('--build', action='store_true', help='rebuild evaldb even when .build-bench has one')
+    parser.add_argument('--regenerate', action='store_true', help='build the source repository again')
+    args = parser.parse_args()
+    build(args.build)
+    src = source_repo(args.n, args.commits, args.runs, args.regenerate)
+    work = Path(tempfile.mkdtemp(prefix='evaldb-sync-bench-'))
+    done = False
+    try:
+        versions = extract_versions(src, work)
+        if len(versions) != args.commits:
+            sys.exit(f'{src}: {len(versions)} commits of {DATASET}, expected {args.commits}')
+        trials = []
+        for t in range(1, args.trials + 1):
+            print(f'trial {t}/{args.trials}', file=sys.stderr)
+            trials.append(trial(t, src, work, versions, args.commits, args.runs, args.keep))
+        names = list(trials[0])
+        med = {k: statistics.median(r[k][0] for r in trials) for k in names}
+        peak = {k: max(r[k][1] for r in trials) for k in names}
+        pack = sum(p.stat().st_size for p in (src / '.git' / 'objects' / 'pack').glob('*.pack'))
+        size = (src / DATASET).stat().st_size
+        print(f'\n## evaldb sync: {args.n:,} examples ({size / 1e6:,.1f} MB JSONL), {args.commits} commits '
+              f'(5% changed each), {args.runs} runs; git pack {pack / 1e6:,.1f} MB; medians of {args.trials} trials\n')
+        print('| operation | median s | min s | max s | peak MiB |')
+        print('|---|---|---|---|---|')
+        for k in names:
+            values = [r[k][0] for r in trials]
+            print(f'| {k} | {med[k]:.3f} | {min(values):.3f} | {max(values):.3f} | {peak[k]:.0f} |')
+        print('\n| ratio | value | target | met |')
+        print('|---|---|---|---|')
+        print(f'| first sync / git clone | {med["first sync"] / med["git clone"]:.2f} | | |')
+        print(f'| first sync / one-by-one imports | {med["first sync"] / med["one-by-one imports"]:.2f} | | |')
+        second = med['second sync']
+        print(f'| second sync / {SECOND_SYNC_TARGET} s | {second / SECOND_SYNC_TARGET:.2f} | < 1 (under {SECOND_SYNC_TARGET} s) '
+              f'| {"PASS" if second < SECOND_SYNC_TARGET else "FAIL"} |')
+        print(f'\nanswers after the first sync in each clone: {args.commits} versions, {args.runs} runs (checked)')
+        print(f'clone: `git clone --no-hardlinks` of {src.relative_to(ROOT)} (local, copies the pack)')
+        done = True
+    finally:
+        if args.keep or not done:
+            print(f'kept {work}', file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
