@@ -23,7 +23,9 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Everything that can stop an evaldb command, each with a message a user can act on.
+/// Everything that can stop an evaldb command, as data. `description` words it without naming the
+/// command line (the library has none); the `evaldb` executable adds the flags and commands that
+/// resolve it.
 public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     /// The input has data errors (exit 1): `errors` holds up to `--max-errors` of them.
     case invalidData(errors: [DataError], truncated: Bool)
@@ -38,12 +40,41 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     /// A git revision whose dataset this database has no version of.
     case revisionNotImported(String, hash: String)
     case usage(String)
+    /// A name that must not be empty (a reviewer's, a run's).
+    case emptyName(NameKind)
+    case noSuchRun(String)
+    case runExists(String)
+    /// No example with this id in the current version (or in the session's view of it).
+    case noSuchExample(String)
+    /// The example was removed in this review session.
+    case removedInSession(String)
+    /// An id that exists or existed: ids are never reused.
+    case idTaken(String)
+    /// A failure category belongs to a run's result: the session has no run.
+    case failureCategoryNeedsRun
+    case noResult(run: String, id: String)
+    /// The edits would leave no example.
+    case emptyVersion
+    /// An edit that cannot be applied (its text, or the record it would make).
+    case invalidEdit(String)
+    case invalidAxes(path: String, reason: String)
+    /// A slice condition that is not KEY=VALUE.
+    case badCondition(String)
+    /// Keys no example has, and the keys that exist.
+    case unknownKeys([String], existing: [String])
+    /// A read-only query that would do more than read.
+    case queryRefused(String)
+    case queryInvalid(String)
+
+    public enum NameKind: String, Sendable {
+        case reviewer, run
+    }
 
     public var description: String {
         switch self {
         case .invalidData(let errors, let truncated):
             let count = errors.filter { !$0.isWarning }.count
-            return "\(count) error\(count == 1 ? "" : "s") in the input\(truncated ? " (stopped at --max-errors)" : ""); nothing was written"
+            return "\(count) error\(count == 1 ? "" : "s") in the input\(truncated ? " (stopped at the error limit)" : ""); nothing was written"
         case .cannotRead(let path, let reason):
             return "cannot read \(path): \(reason)"
         case .cannotWrite(let path, let reason):
@@ -51,16 +82,46 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
         case .newerDatabase(let path, let migration):
             return "\(path) was made by a newer evaldb (it has schema migration \(migration), which this evaldb does not know); upgrade evaldb to use it. The database was not changed."
         case .noSuchVersion(let spec):
-            return "no dataset version \(spec): `evaldb versions` lists them"
+            return "no dataset version \(spec)"
         case .ambiguousHash(let prefix, let matches):
             return "hash prefix \(prefix) matches several versions (\(matches.joined(separator: ", "))): give more digits"
         case .emptyDatabase:
-            return "the database has no dataset version yet: run `evaldb import FILE` first"
+            return "the database has no dataset version yet"
         case .noDatasetAtRevision(let spec, let path):
             return "git revision \(spec) holds no valid dataset at \(path)"
         case .revisionNotImported(let spec, let hash):
-            return "git revision \(spec) holds dataset \(hash.prefix(19)), which this database has no version of: run `evaldb sync`"
+            return "git revision \(spec) holds dataset \(hash.prefix(19)), which this database has no version of"
         case .usage(let message):
+            return message
+        case .emptyName(let kind):
+            return "the \(kind.rawValue)'s name must not be empty"
+        case .noSuchRun(let name):
+            return "no run named \(quoted(name))"
+        case .runExists(let name):
+            return "a run named \(quoted(name)) exists already: runs are kept as recorded; give this one another name"
+        case .noSuchExample(let id):
+            return "no example \(quoted(id)) in the current version"
+        case .removedInSession(let id):
+            return "\(quoted(id)) is removed in this session"
+        case .idTaken(let id):
+            return "id \(quoted(id)) exists already (or existed); ids are never reused — give the new example a new id"
+        case .failureCategoryNeedsRun:
+            return "a failure category belongs to a run's result"
+        case .noResult(let run, let id):
+            return "run \(quoted(run)) has no result for \(quoted(id))"
+        case .emptyVersion:
+            return "the session removed every example; a dataset version cannot be empty. Nothing was written."
+        case .invalidEdit(let message):
+            return message
+        case .invalidAxes(let path, let reason):
+            return "\(path): \(reason)"
+        case .badCondition(let text):
+            return "a condition is KEY=VALUE, found \(quoted(text))"
+        case .unknownKeys(let unknown, let existing):
+            return "no example has the key \(unknown.map(quoted).joined(separator: ", ")); keys that exist: \(existing.joined(separator: ", "))"
+        case .queryRefused(let message):
+            return "only reads are allowed: \(message) (the views are \(QueryViews.names.joined(separator: ", ")))"
+        case .queryInvalid(let message):
             return message
         }
     }

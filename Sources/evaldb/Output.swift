@@ -56,18 +56,19 @@ enum Output {
         switch error {
         case let exit as ExitCode:
             return exit.rawValue
-        case EvalDBError.invalidData(let errors, _):
-            problems(errors)
-            Output.error(String(describing: error))
-            return 1
+        case let error as EvalDBError:
+            if case .invalidData(let errors, _) = error {
+                problems(errors)
+                Output.error(Messages.describe(error))
+                return 1
+            }
+            Output.error(Messages.describe(error))
+            return 2
         case let refusal as Refusal:
             Output.error(Refusals.message(refusal))
             return 1
         case let error as GitError:
             Output.error(Refusals.message(error))
-            return 2
-        case let error as EvalDBError:
-            Output.error(error.description)
             return 2
         case let error as DatabaseError:
             Output.error(error.description)

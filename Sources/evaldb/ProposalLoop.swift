@@ -30,7 +30,7 @@ struct ProposalLoop {
                 do {
                     try show(proposal, position: index + 1, of: queue.count, edits: edits)
                 } catch let error as EvalDBError {
-                    Output.stdout(screen.paint("evaldb: \(error.description); skipped", "31"))
+                    Output.stdout(screen.paint("evaldb: \(Messages.describe(error)); skipped", "31"))
                     index += 1
                     edits = []
                     continue
@@ -75,7 +75,7 @@ struct ProposalLoop {
                     redraw = false
                 }
             } catch let error as EvalDBError {
-                Output.stdout(screen.paint("evaldb: \(error.description)", "31"))
+                Output.stdout(screen.paint("evaldb: \(Messages.describe(error))", "31"))
                 redraw = false
             }
         }

@@ -179,7 +179,7 @@ struct ReviewLoop {
                     redraw = false
                 }
             } catch let error as EvalDBError {
-                Output.stdout(screen.paint("evaldb: \(error.description)", "31"))
+                Output.stdout(screen.paint("evaldb: \(Messages.describe(error))", "31"))
                 redraw = false
             }
             // Piped, a transcript: an edit confirms in a line instead of showing the example again.

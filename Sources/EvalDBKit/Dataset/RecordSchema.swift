@@ -33,7 +33,7 @@ public enum RecordSchema {
                 child = tape.next(after: value)
                 guard let field = fieldIndex(tape.bytes(key)) else {
                     problems.append(.init(offset: Int(tape.nodes[key].source),
-                                          message: "unknown top-level field \(quoted(tape.string(key))) (kept as it is; --strict makes this an error)",
+                                          message: "unknown top-level field \(quoted(tape.string(key))) (kept as it is; an error in strict mode)",
                                           isWarning: true))
                     continue
                 }

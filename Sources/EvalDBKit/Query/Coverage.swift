@@ -17,16 +17,16 @@ public struct Axes: Sendable {
                                           truncated: false)
         }
         guard tape.nodes[0].kind == .object else {
-            throw EvalDBError.usage("\(path): the axes file must be an object of label keys to lists of values")
+            throw EvalDBError.invalidAxes(path: path, reason: "the axes file must be an object of label keys to lists of values")
         }
         axes = []
         for (key, value) in tape.members(0) {
             guard tape.nodes[value].kind == .array, tape.elements(value).allSatisfy({ tape.nodes[$0].kind == .string }) else {
-                throw EvalDBError.usage("\(path): axis \(quoted(tape.string(key))) must be a list of strings")
+                throw EvalDBError.invalidAxes(path: path, reason: "axis \(quoted(tape.string(key))) must be a list of strings")
             }
             axes.append((tape.string(key), tape.elements(value).map { tape.string($0) }))
         }
-        guard !axes.isEmpty else { throw EvalDBError.usage("\(path): the axes file names no axis") }
+        guard !axes.isEmpty else { throw EvalDBError.invalidAxes(path: path, reason: "the axes file names no axis") }
     }
 }
 

@@ -19,7 +19,7 @@ enum QueryViews {
                r.record AS record,
                r.version AS version,
                e.key AS position
-        FROM main.examples e JOIN main.revisions r ON r.rev = e.head
+        FROM \(StorageModel.headJoin(schema: "main."))
         WHERE r.kind != 'removed'
         """,
         """

@@ -37,20 +37,20 @@ public final class ReadOnlyQuery {
         guard rc == SQLITE_OK, let statement else {
             let message = String(cString: sqlite3_errmsg(database.handle))
             if rc == SQLITE_AUTH || message.contains("not authorized") {
-                throw EvalDBError.usage("evaldb sql only reads: \(message) (the views are \(QueryViews.names.joined(separator: ", ")))")
+                throw EvalDBError.queryRefused(message)
             }
-            throw EvalDBError.usage("the query does not compile: \(message)")
+            throw EvalDBError.queryInvalid("the query does not compile: \(message)")
         }
         defer { sqlite3_finalize(statement) }
-        guard Self.isBlank(rest) else { throw EvalDBError.usage("give one statement at a time (found more after the first)") }
-        guard sqlite3_stmt_readonly(statement) != 0 else { throw EvalDBError.usage("evaldb sql only reads: the statement would write") }
+        guard Self.isBlank(rest) else { throw EvalDBError.queryInvalid("give one statement at a time (found more after the first)") }
+        guard sqlite3_stmt_readonly(statement) != 0 else { throw EvalDBError.queryRefused("the statement would write") }
         let count = sqlite3_column_count(statement)
         var result = QueryResult(columns: (0..<count).map { String(cString: sqlite3_column_name(statement, $0)) }, rows: [])
         while true {
             let step = sqlite3_step(statement)
             if step == SQLITE_DONE { break }
             guard step == SQLITE_ROW else {
-                throw EvalDBError.usage("the query failed: \(String(cString: sqlite3_errmsg(database.handle)))")
+                throw EvalDBError.queryInvalid("the query failed: \(String(cString: sqlite3_errmsg(database.handle)))")
             }
             result.rows.append((0..<count).map { column in
                 switch sqlite3_column_type(statement, column) {

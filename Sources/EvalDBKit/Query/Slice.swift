@@ -21,7 +21,7 @@ public struct SliceCondition: Sendable, Equatable {
     /// `KEY=VALUE`, split at the first `=`.
     public init(parsing text: String) throws {
         guard let equals = text.firstIndex(of: "=") else {
-            throw EvalDBError.usage("--where takes KEY=VALUE, found \(quoted(text))")
+            throw EvalDBError.badCondition(text)
         }
         self.init(key: String(text[..<equals]), match: .equals(String(text[text.index(after: equals)...])))
     }
@@ -211,7 +211,7 @@ extension Store {
         let unknown = keys.filter { !exist.contains(ExactString($0)) }
         guard unknown.isEmpty else {
             let existing = exist.sorted(by: ExactString.precedes).map(\.string)
-            throw EvalDBError.usage("no example has the key \(unknown.map(quoted).joined(separator: ", ")); keys that exist: \(existing.joined(separator: ", "))")
+            throw EvalDBError.unknownKeys(unknown, existing: existing)
         }
     }
 

@@ -12,26 +12,26 @@ public enum ExampleEdit: Sendable, Equatable {
     public init(labelEdit text: String) throws {
         if text.hasPrefix("-"), !text.contains("=") {
             let key = String(text.dropFirst())
-            guard !key.isEmpty else { throw EvalDBError.usage("-KEY removes a label: name the key") }
+            guard !key.isEmpty else { throw EvalDBError.invalidEdit("-KEY removes a label: name the key") }
             self = .label(key: key, value: nil)
             return
         }
         guard let equals = text.firstIndex(of: "=") else {
-            throw EvalDBError.usage("a label is key=value (a string), key:=JSON (any value) or -key (remove), found \(quoted(text))")
+            throw EvalDBError.invalidEdit("a label is key=value (a string), key:=JSON (any value) or -key (remove), found \(quoted(text))")
         }
         var key = String(text[..<equals])
         let value = String(text[text.index(after: equals)...])
         if key.hasSuffix(":") {
             key.removeLast()
-            guard !key.isEmpty else { throw EvalDBError.usage("a label needs a key before :=") }
+            guard !key.isEmpty else { throw EvalDBError.invalidEdit("a label needs a key before :=") }
             do {
                 self = .label(key: key, value: try CanonicalJSON.canonicalize(value))
             } catch {
-                throw EvalDBError.usage("the value after \(key):= is not JSON (\(error.message) at column \(error.offset + 1)): use \(key)=TEXT for a string")
+                throw EvalDBError.invalidEdit("the value after \(key):= is not JSON (\(error.message) at column \(error.offset + 1)): use \(key)=TEXT for a string")
             }
             return
         }
-        guard !key.isEmpty else { throw EvalDBError.usage("a label needs a key before =") }
+        guard !key.isEmpty else { throw EvalDBError.invalidEdit("a label needs a key before =") }
         self = .label(key: key, value: JSONText.string(value))
     }
 
@@ -42,8 +42,8 @@ public enum ExampleEdit: Sendable, Equatable {
         } else {
             self = .addTag(text.hasPrefix("+") ? String(text.dropFirst()) : text)
         }
-        if case .addTag(let tag) = self, tag.isEmpty { throw EvalDBError.usage("name the tag to add") }
-        if case .removeTag(let tag) = self, tag.isEmpty { throw EvalDBError.usage("name the tag to remove") }
+        if case .addTag(let tag) = self, tag.isEmpty { throw EvalDBError.invalidEdit("name the tag to add") }
+        if case .removeTag(let tag) = self, tag.isEmpty { throw EvalDBError.invalidEdit("name the tag to remove") }
     }
 
     /// An edit as typed after its key in `review`: `l` a label edit, `t` a tag edit, `n` the note
@@ -53,7 +53,7 @@ public enum ExampleEdit: Sendable, Equatable {
         case "l": try self.init(labelEdit: text)
         case "t": try self.init(tagEdit: text)
         case "n": self = .note(text == "-" || text.isEmpty ? nil : text)
-        default: throw EvalDBError.usage("an edit is l key=value, t tag or n note")
+        default: throw EvalDBError.invalidEdit("an edit is l key=value, t tag or n note")
         }
     }
 
@@ -72,7 +72,7 @@ public enum ExampleEdit: Sendable, Equatable {
             if let existing = labels["tags"] {
                 let tape = try JSONParser.parse(existing)
                 guard tape.nodes[0].kind == .array, tape.elements(0).allSatisfy({ tape.nodes[$0].kind == .string }) else {
-                    throw EvalDBError.usage("label \"tags\" is \(existing), not a list of strings: set it with tags:=[...] first")
+                    throw EvalDBError.invalidEdit("label \"tags\" is \(existing), not a list of strings: set it with tags:=[...] first")
                 }
                 tags = tape.elements(0).map { tape.string($0) }
             }
@@ -86,7 +86,7 @@ public enum ExampleEdit: Sendable, Equatable {
         var problems: [RecordSchema.Problem] = []
         _ = RecordSchema.check(try JSONParser.parse(text), problems: &problems)
         if let problem = problems.first(where: { !$0.isWarning }) {
-            throw EvalDBError.usage("that edit would make the example invalid: \(problem.message)")
+            throw EvalDBError.invalidEdit("that edit would make the example invalid: \(problem.message)")
         }
         return text
     }

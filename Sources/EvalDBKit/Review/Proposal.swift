@@ -205,7 +205,7 @@ extension ReviewSession {
             return (nil, try edits.reduce(proposal.content) { try $1.applied(to: $0) })
         case .labels:
             guard let current = try example(proposal.exampleId).record else {
-                throw EvalDBError.usage("\(quoted(proposal.exampleId)) is no longer in the dataset (or removed in this session)")
+                throw EvalDBError.noSuchExample(proposal.exampleId)
             }
             return (current, try (proposal.labelEdits + edits).reduce(current) { try $1.applied(to: $0) })
         }

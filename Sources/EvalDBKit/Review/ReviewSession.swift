@@ -74,7 +74,7 @@ public final class ReviewSession {
 
     /// Starts a session, after ending the sessions whose process is gone (their outcomes are returned).
     public static func start(_ store: Store, reviewer: String, run: EvalRun? = nil) throws -> (ReviewSession, resumed: [ReviewOutcome]) {
-        guard !reviewer.isEmpty else { throw EvalDBError.usage("--reviewer must not be empty") }
+        guard !reviewer.isEmpty else { throw EvalDBError.emptyName(.reviewer) }
         var resumed: [ReviewOutcome] = []
         let open = try store.database.prepare("SELECT id, reviewer, pid FROM review_sessions WHERE ended_at IS NULL ORDER BY id")
         var abandoned: [(Int64, String)] = []
@@ -171,7 +171,7 @@ public final class ReviewSession {
     public func edit(_ id: String, _ edit: ExampleEdit) throws -> String {
         let example = try example(id)
         guard let record = example.record else {
-            throw EvalDBError.usage("\(quoted(id)) is removed in this session")
+            throw EvalDBError.removedInSession(id)
         }
         let edited = try edit.applied(to: record)
         try savePending(id, record: edited)
@@ -211,10 +211,10 @@ public final class ReviewSession {
 
     /// Sets the failure category of the example's results in the session's run (nil: none).
     public func setFailure(_ id: String, category: String?) throws {
-        guard let run else { throw EvalDBError.usage("a failure category belongs to a run's result: start the review with --run RUN") }
+        guard let run else { throw EvalDBError.failureCategoryNeedsRun }
         guard let head = try headRevision(id),
               try database.scalarInt("SELECT count(*) FROM results WHERE run = ? AND example = ?", [.int(run.id), .int(head.key)]) != 0
-        else { throw EvalDBError.usage("run \(quoted(run.name)) has no result for \(quoted(id))") }
+        else { throw EvalDBError.noResult(run: run.name, id: id) }
         try database.writeTransaction {
             try store.setFailure(run: run, key: head.key, id: id, category: category, reviewer: reviewer, at: isoNow())
         }
@@ -243,7 +243,7 @@ public final class ReviewSession {
             guard let version else { return }
             // What the reviewer marked read is read at the revision the edit made.
             let carried = try db.prepare("""
-                SELECT e.head, e.id FROM review_edits d JOIN \(StorageModel.headJoin) ON e.id = d.id
+                SELECT e.head, e.id FROM \(StorageModel.headJoin) JOIN review_edits d ON d.id = e.id
                 WHERE d.session = ? AND d.read = 1 AND r.version = ? AND r.kind != 'removed'
                 """)
             try carried.bind([.int(session), .int(Int64(version))])
@@ -300,7 +300,7 @@ public final class ReviewSession {
         try file.write(contentsOf: buffer)
         try file.close()
         if written == 0 {
-            throw EvalDBError.usage("the session removed every example; a dataset version cannot be empty. Nothing was written.")
+            throw EvalDBError.emptyVersion
         }
 
         let removals = edits.filter { $0.record == nil }.count, additions = edits.filter { $0.baseRev == nil }.count
@@ -335,9 +335,9 @@ public final class ReviewSession {
         try database.writeTransaction {
             let head = try headRevision(id, includingRemoved: isNew)
             if isNew && head != nil {
-                throw EvalDBError.usage("id \(quoted(id)) exists already (or existed); ids are never reused — give the new example a new id")
+                throw EvalDBError.idTaken(id)
             }
-            if !isNew && head == nil { throw EvalDBError.usage("no example \(quoted(id)) in the current version") }
+            if !isNew && head == nil { throw EvalDBError.noSuchExample(id) }
             try database.prepare("""
                 INSERT INTO review_edits(session, id, base_rev, record, position, proposal)
                 VALUES (?1, ?2, ?3, ?4, (SELECT count(*) FROM review_edits WHERE session = ?1), ?5)

@@ -80,7 +80,7 @@ extension Store {
     public func run(named name: String) throws -> EvalRun {
         let rows = try database.prepare("SELECT \(EvalRun.columns) FROM runs r JOIN versions v ON v.number = r.version WHERE r.name = ?")
         try rows.bind([.text(name)])
-        guard try rows.step() else { throw EvalDBError.usage("no run named \(quoted(name)): `evaldb run list` lists them") }
+        guard try rows.step() else { throw EvalDBError.noSuchRun(name) }
         return EvalRun(rows)
     }
 

@@ -9,13 +9,13 @@ extension Store {
     /// nothing written: malformed lines, ids not in the version, a duplicate (id, trial), a run name
     /// that exists. Ids of the version without a result are counted (the run is partial).
     public func recordRun(_ path: String, against version: DatasetVersion, options: RunOptions) throws -> RecordedRun {
-        guard !options.name.isEmpty else { throw EvalDBError.usage("--name must not be empty") }
+        guard !options.name.isEmpty else { throw EvalDBError.emptyName(.run) }
         let db = database
         try db.execute("BEGIN IMMEDIATE")
         var committed = false
         defer { if !committed { try? db.execute("ROLLBACK") } }
         if try db.scalarInt("SELECT count(*) FROM runs WHERE name = ?", [.text(options.name)]) != 0 {
-            throw EvalDBError.usage("a run named \(quoted(options.name)) exists already: runs are kept as recorded; give this one another name")
+            throw EvalDBError.runExists(options.name)
         }
         let live = try liveExamples(at: version.number)
         let lines = try LineReader(path: path)

@@ -8,7 +8,12 @@
 ///   `versions.line_order` records another (`storedLineOrder`).
 enum StorageModel {
     /// A FROM clause: each example `e` with its head revision `r`.
-    static let headJoin = "examples e JOIN revisions r ON r.rev = e.head"
+    static let headJoin = headJoin(schema: "")
+
+    /// `headJoin` over the tables of `schema` (`main.` from a TEMP view).
+    static func headJoin(schema: String) -> String {
+        "\(schema)examples e JOIN \(schema)revisions r ON r.rev = e.head"
+    }
 
     /// Binds (example key, version number); one row: the record (NULL when removed) and its
     /// SHA-256 at that version; no row: the example did not exist yet.

@@ -1,0 +1,25 @@
+import EvalDBKit
+
+/// The library's errors in the command line's words: each with the flag or command that resolves it.
+enum Messages {
+    static func describe(_ error: EvalDBError) -> String {
+        switch error {
+        case .invalidData(let errors, let truncated):
+            let count = errors.filter { !$0.isWarning }.count
+            return "\(count) error\(count == 1 ? "" : "s") in the input\(truncated ? " (stopped at --max-errors)" : ""); nothing was written"
+        case .noSuchVersion: return error.description + ": `evaldb versions` lists them"
+        case .emptyDatabase: return error.description + ": run `evaldb import FILE` first"
+        case .revisionNotImported: return error.description + ": run `evaldb sync`"
+        case .emptyName(.reviewer): return "--reviewer must not be empty"
+        case .emptyName(.run): return "--name must not be empty"
+        case .noSuchRun: return error.description + ": `evaldb run list` lists them"
+        case .failureCategoryNeedsRun: return error.description + ": start the review with --run RUN"
+        case .badCondition(let text): return "--where takes KEY=VALUE, found \(quoted(text))"
+        case .queryRefused: return "evaldb sql " + error.description.replacingOccurrences(of: "only reads are allowed", with: "only reads")
+        default: return error.description
+        }
+    }
+
+    /// A JSON string literal, for names in messages.
+    private static func quoted(_ text: String) -> String { JSONText.string(text) }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// The library does the work and the executable talks to people: no command line in the
+/// library's messages, no SQLite C call outside `Database/`, the storage model's SQL written once.
+@Suite("What the library may say and touch")
+struct LibraryBoundaryTests {
+    static let library = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources/EvalDBKit")
+
+    /// Each non-comment line of the library's Swift files, with its file and line number.
+    static func codeLines() throws -> [(file: String, line: Int, text: String)] {
+        let files = FileManager.default.enumerator(atPath: library.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        var lines: [(String, Int, String)] = []
+        for file in files.sorted() {
+            let text = try String(contentsOf: library.appendingPathComponent(file), encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if !trimmed.hasPrefix("//") { lines.append((file, number + 1, String(line))) }
+            }
+        }
+        return lines
+    }
+
+    /// The string literals of a line (between unescaped quotes).
+    static func literals(_ line: String) -> [String] {
+        var result: [String] = []
+        var current: String?
+        var escaped = false
+        for character in line {
+            if var text = current {
+                if escaped { escaped = false; text.append(character); current = text; continue }
+                if character == "\\" { escaped = true; text.append(character); current = text; continue }
+                if character == "\"" { result.append(text); current = nil; continue }
+                text.append(character)
+                current = text
+            } else if character == "\"" {
+                current = ""
+            }
+        }
+        return result
+    }
+
+    @Test("no library message names a command-line flag or an evaldb command (git's own arguments aside)")
+    func noCommandLineInLibraryMessages() throws {
+        let flag = try Regex("(^|[^-a-z])--[a-z]")
+        let command = try Regex(
+            "evaldb (validate|import|export|hash|versions|status|verify|sync|log|blame|show|diff|hook|slice|coverage|sql|review|propose|run|report|compare|power)\\b")
+        for (file, number, line) in try Self.codeLines() {
+            // Arguments passed to git are git's command line, not evaldb's.
+            if line.contains("run([") || line.contains("output([") || line.contains("\"git\"") { continue }
+            for literal in Self.literals(line) {
+                #expect(literal.firstMatch(of: flag) == nil && literal.firstMatch(of: command) == nil,
+                        "\(file):\(number): \(literal)")
+            }
+        }
+    }
+
+    @Test("the head-record join is written once, in the storage model")
+    func headJoinWrittenOnce() throws {
+        let places = try Self.codeLines().filter { $0.text.contains("r.rev = e.head") }
+        #expect(places.count == 1 && places.allSatisfy { $0.file.hasSuffix("Store+Revisions.swift") },
+                "\(places.map { "\($0.file):\($0.line)" })")
+    }
+}
