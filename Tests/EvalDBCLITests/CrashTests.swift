@@ -86,6 +86,7 @@ struct CrashTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["import", big]
+        process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
         process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -97,7 +97,7 @@ public final class Database {
         if rc != SQLITE_OK {
             let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(errorMessage)
-            throw DatabaseError(resultCode: rc & 0xff, message: message, sql: sql)
+            throw DatabaseError(extendedResultCode: rc, message: message, sql: sql)
         }
     }
 
@@ -148,6 +148,6 @@ public final class Database {
     }
 
     func error(_ rc: Int32, sql: String?) -> DatabaseError {
-        DatabaseError(resultCode: rc & 0xff, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        DatabaseError(extendedResultCode: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 }

@@ -23,6 +23,13 @@ public final class Statement {
         self.sql = sql
     }
 
+    /// A statement compiled by the caller (`Database.prepareFirst`).
+    init(database: Database, handle: OpaquePointer, sql: String) {
+        self.handle = handle
+        self.database = database
+        self.sql = sql
+    }
+
     deinit { sqlite3_finalize(handle) }
 
     /// Binds `values` to parameters 1, 2, ... after clearing the previous run.

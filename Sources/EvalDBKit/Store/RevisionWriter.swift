@@ -86,7 +86,7 @@ final class RevisionWriter {
         try bindHeadDigest(insertExample, record, at: 4)
         do {
             try insertExample.stepToEnd()
-        } catch let error as DatabaseError where error.resultCode == 19 /* SQLITE_CONSTRAINT: id is UNIQUE */ {
+        } catch let error as DatabaseError where error.isUniqueViolation /* id is UNIQUE */ {
             return nil
         }
         nextKey += 1
