@@ -62,3 +62,10 @@ CREATE TABLE version_records (
     path    TEXT
 );
 CREATE INDEX version_records_hash ON version_records(hash, at);
+
+-- The git blob of a dataset file whose dataset is a version: a commit holding the same blob holds
+-- the same version, known without reading it.
+CREATE TABLE version_blobs (
+    blob    TEXT PRIMARY KEY,
+    version INTEGER NOT NULL REFERENCES versions(number)
+);

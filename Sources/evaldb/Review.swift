@@ -92,7 +92,7 @@ struct Review: ParsableCommand {
             Output.stdout(prefix + "version \(version.number)  \(version.hash)  (author \(who))")
             Output.stdout("\(version.exampleCount) examples: \(c.added) added, \(c.changed) changed, \(c.removed) removed")
             if let written = outcome.wroteFile {
-                Output.stdout("wrote version \(version.number) to \(written): commit it with the team log (evals/log/)")
+                Output.stdout("wrote version \(version.number) to \(version.sourcePath ?? written): commit it with the team log (evals/log/)")
             } else {
                 let file = version.sourcePath ?? "FILE"
                 Output.stdout("the dataset file is behind the database now: run `evaldb export -o \(file)` and commit it")

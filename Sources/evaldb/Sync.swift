@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvalDBKit
+import Foundation
 
 struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +30,9 @@ struct Sync: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
+        if path == nil, database.repository == nil {
+            throw GitError.notARepository(FileManager.default.currentDirectoryPath)  // before a database is made
+        }
         let store = try database.open()
         var skipped = 0
         func show(_ path: String?, _ synced: SyncedCommit) {
@@ -84,7 +88,10 @@ struct Sync: ParsableCommand {
                 Output.stdout("run \(Terminal.sanitized(run.name)) (\(Terminal.sanitized(run.path))): skipped: \(why)")
             }
         }
-        Output.stdout("runs: \(recorded) recorded of \(report.runs.count) new run files; events: \(report.eventsApplied) applied, \(report.eventsWaiting) waiting")
+        Output.stdout("runs: \(recorded) recorded of \(report.runs.count) new run file\(report.runs.count == 1 ? "" : "s"); events: \(report.eventsApplied) applied, \(report.eventsWaiting) waiting")
+        if report.eventsWaiting > 0 {
+            Output.stdout("\(report.eventsWaiting) event\(report.eventsWaiting == 1 ? "" : "s") refer to examples or runs not here yet (a version or run another clone has not committed?): the next sync tries again")
+        }
         if !report.isComplete || skipped > 0 { throw ExitCode(1) }
     }
 
@@ -93,6 +100,6 @@ struct Sync: ParsableCommand {
         let recorded = results.filter { if case .recorded = $0.outcome { true } else { false } }.count
         let seen = results.filter { if case .alreadySynced = $0.outcome { true } else { false } }.count
         let skipped = results.count - new - recorded - seen
-        Output.stdout("\(results.count) commits: \(new) new versions, \(recorded) recorded on existing versions, \(seen) already synced, \(skipped) skipped")
+        Output.stdout("\(results.count) commit\(results.count == 1 ? "" : "s"): \(new) new versions, \(recorded) recorded on existing versions, \(seen) already synced, \(skipped) skipped")
     }
 }

@@ -126,6 +126,22 @@ struct SeamTests {
         #expect(try versionCount(clone) == 3)
     }
 
+    @Test("a file whose dataset is an older version is refused as stale, also when git put it there by hand")
+    func oldContentIsStale() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clone = try imported()
+        try write(clone, try edited(clone, "booking-lookup-002") { $0["notes"] = "two" })
+        #expect(try clone.evaldb(["import", Self.dataset, "-m", "two"]).status == 0)
+        try clone.commitAll("version 2")
+        try write(clone, String(decoding: try clone.git("show", "HEAD~1:\(Self.dataset)").stdout, as: UTF8.self))
+        let stale = try clone.evaldb(["import", Self.dataset])
+        #expect(stale.status == 1)
+        #expect(stale.stderr.contains("not a fast-forward: the database is at version 2"), "\(stale.stderr)")
+        #expect(try versionCount(clone) == 2)
+        #expect(try clone.evaldb(["import", Self.dataset, "--force", "-m", "back to one"]).status == 0)
+        #expect(try versionCount(clone) == 3)
+    }
+
     @Test("sync after imports records each commit on the version it holds: no replay, versions stay in time order")
     func syncAfterImportsRecordsCommits() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -136,6 +136,43 @@ struct TeamTests {
         #expect(!onCarol.output.isEmpty)
     }
 
+    @Test("versions made on two clones at once: after git merges them, sync credits each change to who made it")
+    func concurrentVersionsMerge() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        try ok(ana, ["import", Self.dataset, "-m", "first"])
+        try ana.commitAll("version 1")
+        let ben = try Clone.clone(ana, in: folder, user: "ben")
+        try ok(ben, ["sync"])
+
+        try ok(ana, ["review", "--reviewer", "ana"], stdin: "n ana's note\ny\nq\n")  // booking-lookup-001
+        try ana.commitAll("ana's review")
+        // Ten lines further down: git merges lines that are not next to each other.
+        try ok(ben, ["review", "--reviewer", "ben"], stdin: String(repeating: "s\n", count: 10) + "l scenario=ben-scenario\ny\nq\n")
+        try ben.commitAll("ben's review")
+
+        try ana.git("fetch", "-q", ben.path, "HEAD")
+        try ana.git("merge", "--no-edit", "FETCH_HEAD")
+        let synced = try ok(ana, ["sync"])
+        #expect(synced.contains("working tree holds version 3"), "\(synced)")
+        #expect(try ana.git("status", "--porcelain").output.isEmpty, "sync leaves the merged file as git made it")
+        let blameBen = try ok(ana, ["blame", "policy-question-001"])
+        #expect(blameBen.split(separator: "\n").contains { $0.hasPrefix("labels.scenario") && $0.contains("ben") }, "\(blameBen)")
+        let blameAna = try ok(ana, ["blame", "booking-lookup-001"])
+        #expect(blameAna.split(separator: "\n").contains { $0.hasPrefix("notes") && $0.contains("ana") }, "\(blameAna)")
+        let log = try ok(ana, ["log", "booking-lookup-001"])
+        #expect(log.split(separator: "\n").filter { $0.contains("changed") }.count == 1, "ana's note is changed once, never undone: \(log)")
+
+        // A fresh clone of the merge agrees, and holds the file as committed.
+        try ana.git("add", "-A")
+        let carol = try Clone.clone(ana, in: folder, user: "carol")
+        try ok(carol, ["sync"])
+        #expect(try ok(carol, ["show", "policy-question-001"]).contains("ben-scenario"))
+        #expect(try ok(carol, ["blame", "policy-question-001"]).split(separator: "\n").contains { $0.hasPrefix("labels.scenario") && $0.contains("ben") })
+        #expect(try carol.git("status", "--porcelain").output.isEmpty)
+        #expect(try ok(carol, ["export"]) == String(decoding: try carol.read(Self.dataset), as: UTF8.self))
+    }
+
     @Test("deleting .evaldb/ and running sync gives back the same answers from every command")
     func aLostDatabaseIsRebuiltBySync() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

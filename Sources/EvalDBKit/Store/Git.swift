@@ -38,10 +38,12 @@ public enum Git {
         public var path: String
         /// The commit deleted the file.
         public var deletesFile: Bool
+        /// Its parent commits (two or more for a merge).
+        public var parents: [String] = []
     }
 
-    /// The commits that touched `path`, oldest first, following renames, and the repository's top
-    /// folder. Throws when git or the repository is missing.
+    /// The commits that touched `path`, parents before children (oldest first), following
+    /// renames, and the repository's top folder. Throws when git or the repository is missing.
     public static func history(of path: String) throws -> (top: String, commits: [Commit]) {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let directory = url.deletingLastPathComponent().path
@@ -49,20 +51,53 @@ public enum Git {
             throw EvalDBError.cannotRead(path: path, reason: "no such folder")
         }
         let top = try output(["rev-parse", "--show-toplevel"], in: directory, about: path)
-        let log = try output(["log", "--follow", "--name-status", "--format=%x1e%H%x1f%an%x1f%aI%x1f%s", "--", url.path],
+        let log = try output(["log", "--follow", "--topo-order", "--name-status", "--format=%x1e%H%x1f%P%x1f%an%x1f%aI%x1f%s", "--", url.path],
                              in: directory, about: path)
         var commits: [Commit] = []
         for entry in log.split(separator: "\u{1e}") {
             let lines = entry.split(separator: "\n", omittingEmptySubsequences: true)
             guard let header = lines.first else { continue }
             let fields = header.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count >= 4 else { continue }
-            // The name-status line: "M\tpath", "A\tpath", "D\tpath" or "R100\told\tnew".
+            guard fields.count >= 5 else { continue }
+            // The name-status line: "M\tpath", "A\tpath", "D\tpath" or "R100\told\tnew" (none for a merge).
             let status = lines.dropFirst().last.map { $0.split(separator: "\t").map(String.init) } ?? []
-            commits.append(Commit(hash: fields[0], author: fields[1], date: fields[2], subject: fields[3...].joined(separator: "\u{1f}"),
-                                  path: status.last ?? "", deletesFile: status.first == "D"))
+            commits.append(Commit(hash: fields[0], author: fields[2], date: fields[3], subject: fields[4...].joined(separator: "\u{1f}"),
+                                  path: status.last ?? "", deletesFile: status.first == "D",
+                                  parents: fields[1].split(separator: " ").map(String.init)))
         }
-        return (top, commits.reversed())
+        commits.reverse()
+        // A merge lists no file: it holds the path its parents' history last gave it.
+        var lastPath = String(url.path.dropFirst(top.count + 1))
+        for index in commits.indices {
+            if commits[index].path.isEmpty { commits[index].path = lastPath } else { lastPath = commits[index].path }
+        }
+        return (top, commits)
+    }
+
+    /// The blob id of each `REVISION:PATH` in `specs` that names a file (one `git cat-file` for all).
+    public static func blobs(_ specs: [String], top: String) -> [String: String] {
+        guard !specs.isEmpty else { return [:] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", top, "cat-file", "--batch-check=%(objectname) %(objecttype)"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return [:] }
+        let request = Data(specs.map { $0 + "\n" }.joined().utf8)
+        DispatchQueue.global().async {
+            input.fileHandleForWriting.write(request)
+            try? input.fileHandleForWriting.close()
+        }
+        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        var result: [String: String] = [:]
+        for (spec, line) in zip(specs, answer.split(separator: "\n")) {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, fields[1] == "blob" { result[spec] = String(fields[0]) }
+        }
+        return result
     }
 
     /// The bytes of `path` (relative to the repository's top) in `commit`.

@@ -27,6 +27,9 @@ public struct ImportOptions: Sendable {
     public var force = false
     /// Refuse a file that removes more than half of the current examples (`Refusal.wouldRemoveMost`).
     public var guardsMassRemoval = false
+    /// Refuse a file whose dataset is an older version's (`Refusal.staleFile`): importing it would
+    /// undo the versions made since.
+    public var refusesOlderVersion = false
     /// Asked with the file's dataset hash once it is known: a version returned is taken as what
     /// the file is (nothing is written; the outcome is `unchanged` with that version).
     public var existingVersion: (@Sendable (String) throws -> DatasetVersion?)?
@@ -243,6 +246,9 @@ extension Store {
         if options.dryRun {
             return ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings)
         }
+        if options.refusesOlderVersion, let previous, let older = try versions().last(where: { $0.hash == hash }) {
+            throw Refusal.staleFile(path: path, fileVersion: older.number, current: previous.number)
+        }
         if options.guardsMassRemoval, let previous, counts.removed * 2 > previous.exampleCount {
             throw Refusal.wouldRemoveMost(path: path, removed: counts.removed, of: previous.exampleCount)
         }
@@ -265,7 +271,8 @@ extension Store {
                 .run([.text(commit), .int(writer.version), .text(path)])
         }
         try recordBase(of: path, version: version.number, options: options)
-        if options.logsVersion, let log = teamLog {
+        // The team log holds versions of the repository's own dataset files.
+        if options.logsVersion, let log = teamLog, let path = version.sourcePath, !path.hasPrefix("/"), path != "-" {
             try log.append(version.event, who: version.author)
             _ = try apply(version.event)
         }

@@ -50,7 +50,42 @@ extension Store {
             throw Refusal.staleFile(path: path, fileVersion: older.number, current: current.number)
         }
 
-        let baseRecords = try recordsById(of: base.version)
+        let merged = try threeWayMerge(base: base.version, current: current, file: path)
+        guard merged.conflicts.isEmpty else {
+            throw Refusal.conflicts(path: path, base: base.version.number, current: current.number, merged.conflicts)
+        }
+        var result = MergedImport(result: ImportResult(outcome: .dryRun, version: current, counts: .init(), renames: [], warnings: []),
+                                  base: base.version, mergedWith: current)
+        result.keptFromDatabase = merged.keptFromDatabase
+        result.mergedFieldByField = merged.mergedFieldByField
+        var mergedOptions = options
+        mergedOptions.recordedPath = storedPath(path)
+        if mergedOptions.message == nil {
+            mergedOptions.message = "merge of \(storedPath(path)) (from version \(base.version.number)) into version \(current.number)"
+        }
+        result.result = try importLines(merged.lines, options: mergedOptions, progress: progress)
+        if !options.dryRun {
+            try export(result.result.version, toFile: path)
+            try recordBase(of: path, version: result.result.version.number)
+            result.wroteFile = true
+        }
+        return result
+    }
+
+    /// What merging a dataset file's changes since `base` into `current` gives.
+    struct ThreeWayMerge {
+        /// The merged dataset's canonical lines: `current`'s order, the file's new examples last.
+        var lines: [String] = []
+        var conflicts: [MergeConflict] = []
+        var keptFromDatabase = 0
+        var mergedFieldByField: [String] = []
+    }
+
+    /// Merges the changes the dataset file at `path` made to `base` into `current`, example by
+    /// example and, for an example changed on both sides, field by field. Throws when the file is
+    /// not a valid dataset.
+    func threeWayMerge(base: DatasetVersion, current: DatasetVersion, file path: String) throws -> ThreeWayMerge {
+        let baseRecords = try recordsById(of: base)
         let ours = try recordsInOrder(of: current)
         var theirs: [(id: [UInt8], record: String)] = []
         let reader = try DatasetReader(path: path)
@@ -58,12 +93,10 @@ extension Store {
             let canonical = String(decoding: record.canonical, as: UTF8.self)
             theirs.append((Self.idKey(of: canonical), canonical))
         }
+        if reader.hasErrors { throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly) }
         var fileById: [[UInt8]: String] = [:]
         for (id, record) in theirs { fileById[id] = record }
-        var merge = MergedImport(result: ImportResult(outcome: .dryRun, version: current, counts: .init(), renames: [], warnings: []),
-                                 base: base.version, mergedWith: current)
-        var conflicts: [MergeConflict] = []
-        var lines: [String] = []
+        var merge = ThreeWayMerge()
         var inDatabase = Set<[UInt8]>()
         for (id, record) in ours {
             inDatabase.insert(id)
@@ -72,56 +105,50 @@ extension Store {
             let databaseChanged = !Self.same(old, record)
             let fileChanged = !Self.same(old, file)
             switch (databaseChanged, fileChanged) {
-            case (false, false): lines.append(record)
-            case (true, false): lines.append(record); merge.keptFromDatabase += 1
-            case (false, true): if let file { lines.append(file) }  // removed in the file: left out
+            case (false, false): merge.lines.append(record)
+            case (true, false): merge.lines.append(record); merge.keptFromDatabase += 1
+            case (false, true): if let file { merge.lines.append(file) }  // removed in the file: left out
             case (true, true):
                 guard let file else {
-                    conflicts.append(MergeConflict(id: Self.idString(id), fields: [], file: "removed", database: "changed"))
+                    merge.conflicts.append(MergeConflict(id: Self.idString(id), fields: [], file: "removed", database: "changed"))
                     continue
                 }
-                if Self.same(file, record) { lines.append(record); continue }
+                if Self.same(file, record) { merge.lines.append(record); continue }
                 let mine = FieldChange.between(old.map(RecordFields.init(record:)), RecordFields(record: record))
                 let yours = FieldChange.between(old.map(RecordFields.init(record:)), RecordFields(record: file))
                 let both = Set(mine.map(\.path)).intersection(yours.map(\.path))
                 let clashing = both.filter { path in !Self.same(mine.first { $0.path == path }?.new, yours.first { $0.path == path }?.new) }
                 if !clashing.isEmpty || old == nil {
-                    conflicts.append(MergeConflict(id: Self.idString(id), fields: clashing.sorted(), file: "changed", database: old == nil ? "added" : "changed"))
+                    merge.conflicts.append(MergeConflict(id: Self.idString(id), fields: clashing.sorted(), file: "changed",
+                                                         database: old == nil ? "added" : "changed"))
                     continue
                 }
-                lines.append(try Self.applying(yours, to: record))
+                merge.lines.append(try Self.applying(yours, to: record))
                 merge.mergedFieldByField.append(Self.idString(id))
             }
         }
         // Examples the database removed since the base: a conflict when the file changed them.
         for (id, old) in baseRecords where !inDatabase.contains(id) {
             if let file = fileById[id], !Self.same(file, old) {
-                conflicts.append(MergeConflict(id: Self.idString(id), fields: [], file: "changed", database: "removed"))
+                merge.conflicts.append(MergeConflict(id: Self.idString(id), fields: [], file: "changed", database: "removed"))
             }
         }
         // Examples new in the file, in its order.
-        for (id, record) in theirs where baseRecords[id] == nil && !inDatabase.contains(id) { lines.append(record) }
-        guard conflicts.isEmpty else {
-            throw Refusal.conflicts(path: path, base: base.version.number, current: current.number,
-                                    conflicts.sorted { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) })
-        }
+        for (id, record) in theirs where baseRecords[id] == nil && !inDatabase.contains(id) { merge.lines.append(record) }
+        merge.conflicts.sort { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
+        return merge
+    }
 
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-merge-\(getpid()).jsonl").path
+    /// Imports canonical lines (through a temporary file) with `options`.
+    func importLines(_ lines: [String], options: ImportOptions,
+                     progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil) throws -> ImportResult {
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-merge-\(getpid())-\(UUID().uuidString).jsonl").path
         try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: temporary))
         defer { try? FileManager.default.removeItem(atPath: temporary) }
-        var mergedOptions = options
-        mergedOptions.recordedPath = storedPath(path)
-        mergedOptions.recordSourceFile = false
-        if mergedOptions.message == nil {
-            mergedOptions.message = "merge of \(storedPath(path)) (from version \(base.version.number)) into version \(current.number)"
-        }
-        merge.result = try importFile(temporary, options: mergedOptions, progress: progress)
-        if !options.dryRun {
-            try export(merge.result.version, toFile: path)
-            try recordBase(of: path, version: merge.result.version.number)
-            merge.wroteFile = true
-        }
-        return merge
+        var options = options
+        if options.recordedPath == nil { options.recordedPath = "-" }
+        options.recordSourceFile = false
+        return try importFile(temporary, options: options, progress: progress)
     }
 
     /// Byte for byte: Swift's `==` takes canonically equivalent strings for equal.

@@ -34,12 +34,12 @@ public struct SyncReport: Sendable {
     /// Lines of the logs that are not events: FILE:LINE and why.
     public var problems: [DataError] = []
 
-    /// Something was skipped, refused or not understood.
+    /// The database holds what git and the working tree hold: no commit or working-tree file was
+    /// invalid or refused. (Runs skipped and events waiting for what they refer to are reported,
+    /// not failures: they wait for a version another clone has not committed, say.)
     public var isComplete: Bool {
-        problems.isEmpty && eventsWaiting == 0
-            && !datasets.contains { $0.commits.contains { if case .invalid = $0.outcome { true } else { false } } }
+        !datasets.contains { $0.commits.contains { if case .invalid = $0.outcome { true } else { false } } }
             && !workingTree.contains { if case .invalid = $0.outcome { true } else if case .refused = $0.outcome { true } else { false } }
-            && !runs.contains { if case .skipped = $0.outcome { true } else { false } }
     }
 }
 
@@ -60,9 +60,9 @@ extension Store {
         let logs = try readLogs(in: repository, report: &report)
 
         // The versions' own records first: replayed commits take their author, date and message.
-        var pending = logs.events.filter { $0.kind != "version" }
+        var pending = logs.events.filter { $0.event.kind != "version" }
         try database.writeTransaction {
-            for event in logs.events where event.kind == "version" {
+            for (event, _) in logs.events where event.kind == "version" {
                 _ = try apply(event)
                 try teamLog?.markApplied(event.id)
                 report.eventsApplied += 1
@@ -72,7 +72,7 @@ extension Store {
         for path in try datasetPaths(in: repository) {
             let commits = try syncGit(repository.absolute(path)) { onCommit(path, $0) }
             report.datasets.append((path, commits))
-            report.workingTree.append((path, try syncWorkingTree(path, author: author)))
+            report.workingTree.append((path, try syncWorkingTree(path, author: author, in: repository)))
         }
 
         var waitingFiles = Set<String>()
@@ -82,18 +82,25 @@ extension Store {
             report.runs.append(run)
         }
 
-        // Then the rest, in the order they happened.
-        pending.sort { ($0.at, $0.id) < ($1.at, $1.id) }
+        // Then the rest, in the order they happened (then in their files' order), until a pass
+        // applies nothing more.
+        pending.sort { ($0.event.at, $0.sequence) < ($1.event.at, $1.sequence) }
         try database.writeTransaction {
-            for event in pending {
-                if try apply(event) {
-                    try teamLog?.markApplied(event.id)
-                    report.eventsApplied += 1
-                } else {
-                    report.eventsWaiting += 1
-                    waitingFiles.insert(logs.fileOf[event.id] ?? "")
+            while !pending.isEmpty {
+                var waiting: [(event: LogEvent, sequence: Int)] = []
+                for item in pending {
+                    if try apply(item.event) {
+                        try teamLog?.markApplied(item.event.id)
+                        report.eventsApplied += 1
+                    } else {
+                        waiting.append(item)
+                    }
                 }
+                if waiting.count == pending.count { break }
+                pending = waiting
             }
+            report.eventsWaiting = pending.count
+            for item in pending { waitingFiles.insert(logs.fileOf[item.event.id] ?? "") }
             // A file with an event still waiting is read again next time.
             for state in logs.states where !waitingFiles.contains(state.path) {
                 try database.prepare("INSERT OR REPLACE INTO log_files(path, bytes, sha256, mtime) VALUES (?, ?, ?, ?)")
@@ -112,11 +119,12 @@ extension Store {
         var mtime: Int
     }
 
-    /// The events of the log files not applied yet, and the run files not read yet.
+    /// The events of the log files not applied yet (each with its place: file, then line), and the
+    /// run files not read yet.
     private func readLogs(in repository: Repository, report: inout SyncReport)
-        throws -> (events: [LogEvent], runFiles: [String], states: [LogState], fileOf: [String: String])
+        throws -> (events: [(event: LogEvent, sequence: Int)], runFiles: [String], states: [LogState], fileOf: [String: String])
     {
-        var events: [LogEvent] = []
+        var events: [(event: LogEvent, sequence: Int)] = []
         var runFiles: [String] = []
         var states: [LogState] = []
         var fileOf: [String: String] = [:]
@@ -155,7 +163,7 @@ extension Store {
                     let isApplied = try applied.step()
                     applied.reset()
                     if !isApplied && fileOf[event.id] == nil {
-                        events.append(event)
+                        events.append((event, states.count << 32 | lineNumber))
                         fileOf[event.id] = stored
                     }
                 }
@@ -163,6 +171,19 @@ extension Store {
             states.append(LogState(path: stored, bytes: bytes.count, sha256: digest, mtime: stat.mtime))
         }
         return (events, runFiles, states, fileOf)
+    }
+
+    /// Reads the versions' records of every log file (for `syncGit` on its own: `sync` reads them
+    /// with the other events).
+    func loadVersionRecords(in repository: Repository) throws {
+        try database.writeTransaction {
+            for stored in Self.logFiles(in: repository) where !stored.hasPrefix(Repository.logFolderName + "/runs/") {
+                guard let data = FileManager.default.contents(atPath: repository.absolute(stored)) else { continue }
+                for line in data.split(separator: 0x0A) where line.firstRange(of: Array(#""event": "version""#.utf8)) != nil {
+                    if let event = LogEvent(line: String(decoding: line, as: UTF8.self)), event.kind == "version" { _ = try apply(event) }
+                }
+            }
+        }
     }
 
     /// Every `.jsonl` file under `evals/log/`, relative to the top, sorted.
@@ -191,16 +212,39 @@ extension Store {
         }
     }
 
-    /// The working tree's file at `path` (relative to the top): imported when it holds changes no
-    /// version holds, merged with the database's as `import` does.
-    private func syncWorkingTree(_ path: String, author: String) throws -> SyncReport.WorkingTree {
+    /// The working tree's file at `path` (relative to the top). As git holds it (clean), it is the
+    /// truth: imported as it is when no version holds it (a revert, say). With changes of the
+    /// user's own, it is imported as `import` does it: merged with the versions made since its
+    /// base, refused when stale.
+    private func syncWorkingTree(_ path: String, author: String, in repository: Repository) throws -> SyncReport.WorkingTree {
         let absolute = openablePath(path)
         guard FileManager.default.fileExists(atPath: absolute), let current = try currentVersion() else { return .missing }
         if let base = try base(of: absolute), base.isUnchanged, base.version.number == current.number { return .inSync(current) }
-        var options = ImportOptions(author: author, message: "sync: changes in the working tree of \(path)",
-                                    gitCommit: Git.commitOfCleanFile(absolute))
-        options.guardsMassRemoval = true
+        let clean = Git.run(["status", "--porcelain", "--", path], in: repository.top).map(\.isEmpty) == true
+        let head = clean ? Git.run(["rev-parse", "HEAD"], in: repository.top) : nil
+        var options = ImportOptions(author: author, message: "sync: changes in the working tree of \(path)", gitCommit: head)
+        if let head, let commit = Git.run(["log", "-1", "--format=%an%x1f%aI%x1f%s", head], in: repository.top) {
+            let fields = commit.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
+            if fields.count >= 3 { (options.author, options.date, options.message) = (fields[0], Self.utc(fields[1]), fields[2...].joined()) }
+        }
         do {
+            if clean {
+                let check = try compare(file: absolute)
+                guard let hash = check.hash else { return .invalid(check.problems) }
+                if hash == current.hash {
+                    try recordBase(of: absolute, version: current.number)
+                    // HEAD holds it (a merge commit, say, which the file's own history does not list).
+                    if let head, try database.scalarInt("SELECT count(*) FROM versions WHERE git_commit = ?", [.text(head)]) == 0 {
+                        try recordCommit(head, path: path, on: current)
+                    }
+                    return .inSync(current)
+                }
+                if let record = try versionRecord(hash: hash) { (options.author, options.message, options.date) = (record.author, record.message, record.at) }
+                let result = try importFile(absolute, options: options)
+                return result.outcome == .created ? .imported(MergedImport(result: result)) : .inSync(result.version)
+            }
+            options.guardsMassRemoval = true
+            options.refusesOlderVersion = true
             let merged = try importMerging(absolute, options: options)
             if merged.result.outcome == .created { return .imported(merged) }
             return .inSync(merged.result.version)
