@@ -270,7 +270,7 @@ extension Store {
         else { return (stored, "?", .skipped("its first line is not a run's header")) }
         if try database.scalarInt("SELECT count(*) FROM applied_events WHERE id = ?", [.text(header.id)]) != 0 { return nil }
         if try database.scalarInt("SELECT count(*) FROM runs WHERE name = ?", [.text(name)]) != 0 {
-            return (stored, name, .skipped("another run has the name \(quoted(name)) here; rename one of them"))
+            return (stored, name, .skipped("another run has the name \(quoted(name)) here; record one of them again under another name"))
         }
         guard let version = try versions().last(where: { $0.hash == dataset }) else {
             return (stored, name, .skipped("its dataset \(dataset.prefix(19)) is no version here (is the dataset file committed?)"))
