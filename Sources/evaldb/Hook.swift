@@ -31,6 +31,7 @@ struct Hook: ParsableCommand {
             if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
                 if existing == script {
                     Output.stdout("the pre-commit hook is already installed: \(path)")
+                    try installMergeDriver()
                     return
                 }
                 throw EvalDBError.usage("\(path) exists and is not evaldb's: add `evaldb validate --canonical` to it by hand, or move it away and rerun")
@@ -39,6 +40,28 @@ struct Hook: ParsableCommand {
             try script.write(toFile: path, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
             Output.stdout("installed \(path): commits of \(pattern) must be valid and canonical")
+            try installMergeDriver()
+        }
+
+        /// Makes evaldb git's merge driver for the dataset files: the driver in this clone's git
+        /// config, the files it applies to in the top-level `.gitattributes` (committed, so that every
+        /// clone that installs the hook merges the same way; a clone without the driver falls back
+        /// to git's line merge).
+        private func installMergeDriver() throws {
+            guard let repository = Repository.enclosing() else { return }
+            let driver = "\(PreCommitHook.currentExecutable()) merge-file %O %A %B"
+            _ = Git.run(["config", "merge.evaldb.name", "evaldb: merge JSONL datasets by example id"], in: repository.top)
+            guard Git.run(["config", "merge.evaldb.driver", driver], in: repository.top) != nil else {
+                throw EvalDBError.cannotWrite(path: repository.top + "/.git/config", reason: "git config failed")
+            }
+            let attributes = repository.top + "/.gitattributes"
+            let line = "\(pattern) merge=evaldb"
+            let existing = (try? String(contentsOfFile: attributes, encoding: .utf8)) ?? ""
+            if !existing.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == line }) {
+                let text = existing + (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n") + line + "\n"
+                try text.write(toFile: attributes, atomically: true, encoding: .utf8)
+            }
+            Output.stdout("merge driver: git merges \(pattern) by example id (`evaldb merge-file`); commit .gitattributes")
         }
     }
 }

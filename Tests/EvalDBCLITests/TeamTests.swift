@@ -173,6 +173,52 @@ struct TeamTests {
         #expect(try ok(carol, ["export"]) == String(decoding: try carol.read(Self.dataset), as: UTF8.self))
     }
 
+    @Test("with evaldb as git's merge driver, edits of neighbouring examples merge; the same field is a conflict between markers")
+    func mergeDriverMergesByExample() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        try ok(ana, ["import", Self.dataset, "-m", "first"])
+        let installed = try ok(ana, ["hook", "install"])
+        #expect(installed.contains("merge driver"), "\(installed)")
+        #expect(String(decoding: try ana.read(".gitattributes"), as: UTF8.self).contains("evals/data/**/*.jsonl merge=evaldb"))
+        try ana.commitAll("version 1, merge driver")
+        let ben = try Clone.clone(ana, in: folder, user: "ben")
+        try ok(ben, ["hook", "install"])
+        try ok(ben, ["sync"])
+
+        // Lines 1 and 2: a conflict for git's line merge.
+        try ok(ana, ["review", "--reviewer", "ana"], stdin: "n ana's note\ny\nq\n")
+        try ana.commitAll("ana's review")
+        try ok(ben, ["review", "--reviewer", "ben"], stdin: "s\nl scenario=ben-scenario\ny\nq\n")
+        try ben.commitAll("ben's review")
+        try ana.git("fetch", "-q", ben.path, "HEAD")
+        try ana.git("merge", "--no-edit", "FETCH_HEAD")
+        let merged = String(decoding: try ana.read(Self.dataset), as: UTF8.self)
+        #expect(merged.contains("ana's note") && merged.contains("ben-scenario"))
+        try ok(ana, ["validate", "--canonical", Self.dataset])  // the merged file is canonical
+        let synced = try ok(ana, ["sync"])
+        #expect(synced.contains("working tree holds version 3"), "\(synced)")
+        #expect(try ana.git("status", "--porcelain").output.isEmpty)
+
+        // The same label changed on both sides: git stops, the example between markers.
+        try ok(ana, ["review", "--reviewer", "ana"], stdin: "l persona=ana-persona\ny\nq\n")
+        try ana.commitAll("ana's persona")
+        try ben.git("fetch", "-q", ana.path, "HEAD")
+        try ben.git("merge", "-q", "FETCH_HEAD")  // a fast-forward: ben has not changed anything since
+        try ok(ben, ["sync"])
+        try ok(ben, ["review", "--reviewer", "ben"], stdin: "l persona=ben-persona\ny\nq\n")
+        try ben.commitAll("ben's persona")
+        try ok(ana, ["review", "--reviewer", "ana"], stdin: "l persona=ana-again\ny\nq\n")
+        try ana.commitAll("ana's persona again")
+        try ana.git("fetch", "-q", ben.path, "HEAD")
+        let conflict = try CLI.execute("/usr/bin/env", ["git", "merge", "--no-edit", "FETCH_HEAD"], in: ana.path)
+        #expect(conflict.status != 0)
+        #expect(conflict.stderr.contains("CONFLICT (content): booking-lookup-001") && conflict.stderr.contains("labels.persona"),
+                "\(conflict.stderr) \(conflict.output)")
+        let marked = String(decoding: try ana.read(Self.dataset), as: UTF8.self)
+        #expect(marked.contains("<<<<<<< ours\n") && marked.contains("ana-again") && marked.contains("ben-persona"))
+    }
+
     @Test("deleting .evaldb/ and running sync gives back the same answers from every command")
     func aLostDatabaseIsRebuiltBySync() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

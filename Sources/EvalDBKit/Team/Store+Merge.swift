@@ -72,71 +72,11 @@ extension Store {
         return result
     }
 
-    /// What merging a dataset file's changes since `base` into `current` gives.
-    struct ThreeWayMerge {
-        /// The merged dataset's canonical lines: `current`'s order, the file's new examples last.
-        var lines: [String] = []
-        var conflicts: [MergeConflict] = []
-        var keptFromDatabase = 0
-        var mergedFieldByField: [String] = []
-    }
-
     /// Merges the changes the dataset file at `path` made to `base` into `current`, example by
     /// example and, for an example changed on both sides, field by field. Throws when the file is
     /// not a valid dataset.
-    func threeWayMerge(base: DatasetVersion, current: DatasetVersion, file path: String) throws -> ThreeWayMerge {
-        let baseRecords = try recordsById(of: base)
-        let ours = try recordsInOrder(of: current)
-        var theirs: [(id: [UInt8], record: String)] = []
-        let reader = try DatasetReader(path: path)
-        try reader.read { record, _ in
-            let canonical = String(decoding: record.canonical, as: UTF8.self)
-            theirs.append((Self.idKey(of: canonical), canonical))
-        }
-        if reader.hasErrors { throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly) }
-        var fileById: [[UInt8]: String] = [:]
-        for (id, record) in theirs { fileById[id] = record }
-        var merge = ThreeWayMerge()
-        var inDatabase = Set<[UInt8]>()
-        for (id, record) in ours {
-            inDatabase.insert(id)
-            let old = baseRecords[id]
-            let file = fileById[id]
-            let databaseChanged = !Self.same(old, record)
-            let fileChanged = !Self.same(old, file)
-            switch (databaseChanged, fileChanged) {
-            case (false, false): merge.lines.append(record)
-            case (true, false): merge.lines.append(record); merge.keptFromDatabase += 1
-            case (false, true): if let file { merge.lines.append(file) }  // removed in the file: left out
-            case (true, true):
-                guard let file else {
-                    merge.conflicts.append(MergeConflict(id: Self.idString(id), fields: [], file: "removed", database: "changed"))
-                    continue
-                }
-                if Self.same(file, record) { merge.lines.append(record); continue }
-                let mine = FieldChange.between(old.map(RecordFields.init(record:)), RecordFields(record: record))
-                let yours = FieldChange.between(old.map(RecordFields.init(record:)), RecordFields(record: file))
-                let both = Set(mine.map(\.path)).intersection(yours.map(\.path))
-                let clashing = both.filter { path in !Self.same(mine.first { $0.path == path }?.new, yours.first { $0.path == path }?.new) }
-                if !clashing.isEmpty || old == nil {
-                    merge.conflicts.append(MergeConflict(id: Self.idString(id), fields: clashing.sorted(), file: "changed",
-                                                         database: old == nil ? "added" : "changed"))
-                    continue
-                }
-                merge.lines.append(try Self.applying(yours, to: record))
-                merge.mergedFieldByField.append(Self.idString(id))
-            }
-        }
-        // Examples the database removed since the base: a conflict when the file changed them.
-        for (id, old) in baseRecords where !inDatabase.contains(id) {
-            if let file = fileById[id], !Self.same(file, old) {
-                merge.conflicts.append(MergeConflict(id: Self.idString(id), fields: [], file: "changed", database: "removed"))
-            }
-        }
-        // Examples new in the file, in its order.
-        for (id, record) in theirs where baseRecords[id] == nil && !inDatabase.contains(id) { merge.lines.append(record) }
-        merge.conflicts.sort { Array($0.id.utf8).lexicographicallyPrecedes(Array($1.id.utf8)) }
-        return merge
+    func threeWayMerge(base: DatasetVersion, current: DatasetVersion, file path: String) throws -> DatasetMerge {
+        DatasetMerge(base: try recordsInOrder(of: base), ours: try recordsInOrder(of: current), theirs: try DatasetMerge.records(ofFile: path))
     }
 
     /// Imports canonical lines (through a temporary file) with `options`.
@@ -151,15 +91,6 @@ extension Store {
         return try importFile(temporary, options: options, progress: progress)
     }
 
-    /// Byte for byte: Swift's `==` takes canonically equivalent strings for equal.
-    static func same(_ a: String?, _ b: String?) -> Bool {
-        switch (a, b) {
-        case (nil, nil): true
-        case (let a?, let b?): a.utf8.elementsEqual(b.utf8)
-        default: false
-        }
-    }
-
     /// The records of `version`, by their id's canonical JSON bytes.
     func recordsById(of version: DatasetVersion) throws -> [[UInt8]: String] {
         var result: [[UInt8]: String] = [:]
@@ -168,40 +99,12 @@ extension Store {
     }
 
     /// The records of `version` in its line order, each with its id's canonical JSON bytes.
-    func recordsInOrder(of version: DatasetVersion) throws -> [(id: [UInt8], record: String)] {
-        var result: [(id: [UInt8], record: String)] = []
+    func recordsInOrder(of version: DatasetVersion) throws -> [DatasetMerge.Record] {
+        var result: [DatasetMerge.Record] = []
         let idKey = Array(#""id""#.utf8)
         try forEachCurrentRecord(of: version) { line in
             result.append((CanonicalMembers.value(of: idKey, in: line).map { Array($0) } ?? [], String(decoding: line, as: UTF8.self)))
         }
         return result
-    }
-
-    static func idKey(of canonical: String) -> [UInt8] {
-        let bytes = Array(canonical.utf8)
-        return bytes.withUnsafeBufferPointer { CanonicalMembers.value(of: Array(#""id""#.utf8), in: $0).map { Array($0) } } ?? []
-    }
-
-    /// The id whose canonical JSON string is `key`.
-    static func idString(_ key: [UInt8]) -> String {
-        guard let tape = try? JSONParser.parse(String(decoding: key, as: UTF8.self)), tape.nodes.first?.kind == .string else {
-            return String(decoding: key, as: UTF8.self)
-        }
-        return tape.string(0)
-    }
-
-    /// `record` with the field changes applied (a top-level field, or `labels.KEY`).
-    static func applying(_ changes: [FieldChange], to record: String) throws -> String {
-        var object = try CanonicalObject(parsing: record)
-        var labels = try object["labels"].map { try CanonicalObject(parsing: $0) }
-        for change in changes {
-            if change.path.hasPrefix("labels."), labels != nil {
-                labels![String(change.path.dropFirst("labels.".count))] = change.new
-            } else {
-                object[change.path] = change.new
-            }
-        }
-        if let labels { object["labels"] = labels.text }
-        return object.text
     }
 }

@@ -19,7 +19,7 @@ extension Store {
         let reader = try DatasetReader(path: path)
         try reader.read { record, _ in
             let canonical = String(decoding: record.canonical, as: UTF8.self)
-            if !Self.same(target[Self.idKey(of: canonical)], canonical) {
+            if !DatasetMerge.same(target[DatasetMerge.idKey(of: canonical)], canonical) {
                 lostCount += 1
                 if lost.count < 20 { lost.append(record.idString) }
             }
