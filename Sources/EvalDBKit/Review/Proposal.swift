@@ -51,7 +51,6 @@ extension Store {
     /// accepted is skipped and reported. Any invalid line: every problem is reported and nothing is
     /// queued.
     public func propose(_ path: String, proposedBy: String?, maxErrors: Int = 50) throws -> ProposeResult {
-        let file = path == "-" ? "<stdin>" : path
         let db = database
         return try db.writeTransaction {
             guard let current = try currentVersion() else { throw EvalDBError.emptyDatabase }
@@ -61,23 +60,13 @@ extension Store {
             let earlier = try db.prepare("""
                 SELECT id, status, decided_by, decided_at, reason FROM proposals WHERE content_sha256 = ? ORDER BY id DESC LIMIT 1
                 """)
-            var problems: [DataError] = []
+            let reader = JSONLObjects(path: path, what: "a proposal", maxErrors: maxErrors)
             var pending: [(line: Int, kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?)] = []
             var skipped: [(line: Int, id: String, reason: String)] = []
             var seenInFile: [[UInt8]: Int] = [:]  // ids compared byte for byte
-            let lines = try LineReader(path: path)
-            var tape = JSONTape()
-            try lines.forEachLine { number, line in
-                if problems.count >= maxErrors { return }
-                func problem(_ offset: Int, _ message: String) {
-                    problems.append(DataError(file: file, line: number, column: codePointColumn(of: offset, in: line), message: message))
-                }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-                do throws(JSONSyntaxError) { try JSONParser.parse(line, into: &tape) } catch {
-                    problem(error.offset, error.message)
-                    return
-                }
-                guard tape.nodes[0].kind == .object else { problem(0, "a proposal must be a JSON object"); return }
+            try reader.forEach { line in
+                let tape = line.tape, number = line.number
+                func problem(_ offset: Int, _ message: String) { reader.report(line, at: offset, message) }
                 guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
                     problem(Int(tape.nodes[0].source), "a proposal needs \"id\", a string")
                     return
@@ -157,9 +146,7 @@ extension Store {
                 }
                 pending.append((number, kind, id, content, origin["proposed_by"] ?? proposedBy, origin["rationale"]))
             }
-            if !problems.isEmpty {
-                throw EvalDBError.invalidData(errors: problems, truncated: problems.count >= maxErrors)
-            }
+            try reader.throwIfInvalid()
             var queued: [Proposal] = []
             let source = path == "-" ? nil : storedPath(path)
             for item in pending {

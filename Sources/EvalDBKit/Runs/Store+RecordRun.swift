@@ -18,79 +18,54 @@ extension Store {
             throw EvalDBError.runExists(options.name)
         }
         let live = try liveExamples(at: version.number)
-        let lines = try LineReader(path: path)
-        let file = path == "-" ? "<stdin>" : path
-        var problems: [DataError] = []
+        let reader = JSONLObjects(path: path, what: "a result", maxErrors: options.maxErrors)
         var results: [(key: Int64, trial: Int64, line: Int, pass: Bool, score: Double?, failure: String?, record: String)] = []
         var seen: [Int64: [Int64: Int]] = [:]  // key -> trial -> line
-        var tape = JSONTape()
         var output: [UInt8] = []
-        try lines.forEachLine { number, line in
-            if number < options.firstLine { return }
-            if problems.filter({ !$0.isWarning }).count >= options.maxErrors { return }
-            func problem(_ offset: Int, _ message: String) {
-                problems.append(DataError(file: file, line: number, column: codePointColumn(of: offset, in: line), message: message))
-            }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            do throws(JSONSyntaxError) {
-                try JSONParser.parse(line, into: &tape)
-            } catch {
-                problem(error.offset, error.message)
-                return
-            }
-            guard tape.nodes[0].kind == .object else { problem(0, "a result must be a JSON object"); return }
+        try reader.forEach(from: options.firstLine) { line in
+            let tape = line.tape
+            func problem(_ offset: Int32, _ message: String) { reader.report(line, at: Int(offset), message) }
             guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
-                problem(Int(tape.nodes[0].source), "a result needs \"id\", a string")
-                return
+                return problem(tape.nodes[0].source, "a result needs \"id\", a string")
             }
             guard let passNode = tape.member(0, "pass"), [.true, .false].contains(tape.nodes[passNode].kind) else {
-                problem(Int(tape.nodes[0].source), "a result needs \"pass\", true or false")
-                return
+                return problem(tape.nodes[0].source, "a result needs \"pass\", true or false")
             }
             var trial: Int64 = 0
             if let node = tape.member(0, "trial") {
                 guard tape.nodes[node].kind == .integer, let value = Int64(tape.string(node)), value >= 0 else {
-                    problem(Int(tape.nodes[node].source), "\"trial\" must be a whole number, 0 or more")
-                    return
+                    return problem(tape.nodes[node].source, "\"trial\" must be a whole number, 0 or more")
                 }
                 trial = value
             }
             var score: Double?
             if let node = tape.member(0, "score"), tape.nodes[node].kind != .null {
                 guard [.integer, .float].contains(tape.nodes[node].kind), let value = Double(tape.string(node)) else {
-                    problem(Int(tape.nodes[node].source), "\"score\" must be a number")
-                    return
+                    return problem(tape.nodes[node].source, "\"score\" must be a number")
                 }
                 score = value
             }
             var failure: String?
             if let node = tape.member(0, "failure"), tape.nodes[node].kind != .null {
                 guard tape.nodes[node].kind == .string else {
-                    problem(Int(tape.nodes[node].source), "\"failure\" must be a failure category (a string) or null")
-                    return
+                    return problem(tape.nodes[node].source, "\"failure\" must be a failure category (a string) or null")
                 }
                 failure = tape.string(node)
             }
             let id = tape.string(idNode)
             guard let key = live[id] else {
-                problem(Int(tape.nodes[idNode].source), "id \(quoted(id)) is not an example of version \(version.number) (\(version.shortHash))")
-                return
+                return problem(tape.nodes[idNode].source, "id \(quoted(id)) is not an example of version \(version.number) (\(version.shortHash))")
             }
             if let first = seen[key]?[trial] {
-                problem(Int(tape.nodes[idNode].source), "a second result for id \(quoted(id)), trial \(trial) (the first is on line \(first))")
-                return
+                return problem(tape.nodes[idNode].source, "a second result for id \(quoted(id)), trial \(trial) (the first is on line \(first))")
             }
-            seen[key, default: [:]][trial] = number
+            seen[key, default: [:]][trial] = line.number
             output.removeAll(keepingCapacity: true)
             CanonicalJSON.write(tape, to: &output)
-            results.append((key, trial, number, tape.nodes[passNode].kind == .true, score, failure, String(decoding: output, as: UTF8.self)))
+            results.append((key, trial, line.number, tape.nodes[passNode].kind == .true, score, failure, String(decoding: output, as: UTF8.self)))
         }
-        if results.isEmpty && problems.isEmpty {
-            problems.append(DataError(file: file, line: 0, column: 0, message: "the file holds no results"))
-        }
-        if !problems.isEmpty {
-            throw EvalDBError.invalidData(errors: Array(problems.prefix(options.maxErrors)), truncated: problems.count > options.maxErrors)
-        }
+        if results.isEmpty && reader.errorCount == 0 { reader.reportFile("the file holds no results") }
+        try reader.throwIfInvalid()
         let missing = live.filter { seen[$0.value] == nil }
         var meta: [UInt8] = []
         let metaText = "{" + options.meta.map { JSONText.string($0.key) + ": " + JSONText.string($0.value) }.joined(separator: ", ") + "}"
