@@ -4,7 +4,7 @@
   python3 bench/history.py                  # 1,000,000 examples across 10 versions
   python3 bench/history.py --n 100000 --versions 5
 
-Makes the versions with ../shared/bench/gen_dataset.py (each next one from the last with
+Makes the versions with bench/gen_dataset.py (each next one from the last with
 --mutate-from: 5% changed, 1% removed, 2% added) into bench/data/ (kept between runs), imports
 them all into one database (release build), then times in one run:
 
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GEN = ROOT.parent / 'shared' / 'bench' / 'gen_dataset.py'
+GEN = ROOT / 'bench' / 'gen_dataset.py'
 DATA = ROOT / 'bench' / 'data'
 OUT = ROOT / 'bench' / 'out'
 RELEASE = ROOT / '.build' / 'release'

@@ -2,18 +2,21 @@
 """evaldb against its peers, side by side in one run.
 
   python3 bench/run.py                      # 100,000 and 1,000,000 examples, 3 trials each
+  python3 bench/run.py --n 100000           # one size
   python3 bench/run.py --sizes 100000 --trials 5
 
-Generates the datasets (and a mutated next version: 5% changed, 1% removed, 2% added) with
-../shared/bench/gen_dataset.py into bench/data/ (kept between runs), builds evaldb in release
-mode, then, for each trial and in one run, times whole processes:
+Everything it uses is in the repository: it generates the datasets (and a mutated next version:
+5% changed, 1% removed, 2% added) with bench/gen_dataset.py into bench/data/ (kept between runs),
+builds evaldb in release mode, then, for each trial and in one run, times whole processes, the
+peers being the scripts of bench/peers/:
 
   first import        evaldb import       vs  py_reference.py import, sqlite3_shell_lines.sh (write floor)
   unchanged re-import evaldb import       vs  py_reference.py import, sha256sum
   next version        evaldb import       vs  py_reference.py import
   export              evaldb export -o    vs  sqlite3 shell running queries/export_reference.sql
 
-and prints medians, ratios against the spec's targets, peak memory and database size.
+and prints medians, ratios against the spec's targets, peak memory and database size. Needs
+swift, python3, the sqlite3 shell and sha256sum.
 Machines here are shared and noisy: read the medians and ratios, not single numbers.
 """
 import argparse
@@ -28,11 +31,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / 'shared' / 'bench'
-PEERS = SHARED / 'peers'
+GEN = ROOT / 'bench' / 'gen_dataset.py'
+PEERS = ROOT / 'bench' / 'peers'
 DATA = ROOT / 'bench' / 'data'
 OUT = ROOT / 'bench' / 'out'
-EVALDB = ROOT / '.build' / 'release' / 'evaldb'
+EVALDB = ROOT / '.build' / 'release' / 'evaldb'  # or under --scratch-path
 
 
 def run(argv, stdin=None, stdout=None, env=None):
@@ -63,16 +66,16 @@ def generate(n):
     name = f'{n // 1000}k' if n < 1_000_000 else f'{n // 1_000_000}m'
     first, following = DATA / f'{name}.jsonl', DATA / f'{name}.next.jsonl'
     DATA.mkdir(parents=True, exist_ok=True)
-    gen = SHARED / 'gen_dataset.py'
-    if not first.exists():
-        print(f'generating {first.name} ...', file=sys.stderr)
-        with open(first, 'wb') as f:
-            subprocess.run([sys.executable, gen, '--n', str(n), '--seed', '1'], stdout=f, check=True)
-    if not following.exists():
-        print(f'generating {following.name} ...', file=sys.stderr)
-        with open(following, 'wb') as f:
-            subprocess.run([sys.executable, gen, '--mutate-from', first, '--change-frac', '0.05',
-                            '--delete-frac', '0.01', '--add-frac', '0.02'], stdout=f, check=True)
+    for path, argv in ((first, ['--n', str(n), '--seed', '1']),
+                       (following, ['--mutate-from', str(first), '--seed', '1', '--change-frac', '0.05',
+                                    '--delete-frac', '0.01', '--add-frac', '0.02'])):
+        if path.exists():
+            continue
+        print(f'generating {path.name} ...', file=sys.stderr)
+        partial = path.with_name(path.name + '.partial')  # an interrupted run leaves no short file behind
+        with open(partial, 'wb') as f:
+            subprocess.run([sys.executable, str(GEN)] + argv, stdout=f, check=True)
+        partial.replace(path)
     return first, following
 
 
@@ -135,17 +138,33 @@ TARGETS = [
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--sizes', default='100000,1000000')
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument('--sizes', default='100000,1000000', help='numbers of examples, comma-separated '
+                       '(default 100000,1000000)')
+    sizes.add_argument('--n', type=int, metavar='N', help='one size: N examples (same as --sizes N)')
     parser.add_argument('--trials', type=int, default=3)
-    parser.add_argument('--no-build', action='store_true')
+    parser.add_argument('--no-build', action='store_true', help='use the release binary already built')
+    parser.add_argument('--scratch-path', type=Path, metavar='DIR',
+                        help='swift build\'s build directory (default .build): builds and runs DIR/release/evaldb')
     args = parser.parse_args()
-    if not (PEERS / 'py_reference.py').exists():
-        sys.exit(f'the peers are not at {PEERS}')
+    global EVALDB
+    counts = [args.n] if args.n is not None else [int(s) for s in args.sizes.split(',')]
+    if any(n < 1 for n in counts):
+        sys.exit('sizes must be positive')
+    missing = [tool for tool in ('sqlite3', 'sha256sum') if shutil.which(tool) is None]
+    if missing:
+        sys.exit(f'needs {" and ".join(missing)} on PATH (the peers run them)')
+    build = ['swift', 'build', '-c', 'release', '--product', 'evaldb']
+    if args.scratch_path:
+        scratch = args.scratch_path.resolve()
+        build += ['--scratch-path', str(scratch)]
+        EVALDB = scratch / 'release' / 'evaldb'
     if not args.no_build:
-        subprocess.run(['swift', 'build', '-c', 'release', '--product', 'evaldb'], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(build, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    if not EVALDB.exists():
+        sys.exit(f'no evaldb at {EVALDB}: build it (drop --no-build)')
     report = {}
-    for n in (int(s) for s in args.sizes.split(',')):
+    for n in counts:
         first, following = generate(n)
         runs = []
         for t in range(args.trials):

@@ -80,7 +80,8 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason)"
         case .newerDatabase(let path, let migration):
-            return "\(path) was made by a newer evaldb (it has schema migration \(migration), which this evaldb does not know); upgrade evaldb to use it. The database was not changed."
+            return
+                "\(path) was made by a newer evaldb (it has schema migration \(migration), which this evaldb does not know); upgrade evaldb to use it. The database was not changed."
         case .noSuchVersion(let spec):
             return "no dataset version \(spec)"
         case .ambiguousHash(let prefix, let matches):

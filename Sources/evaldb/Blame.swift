@@ -32,7 +32,9 @@ struct BlameCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if let removed = blame.removedBy {
-            Output.stderr("id \(Terminal.sanitized(id)) was removed in version \(removed.version) (\(removed.date), \(Terminal.sanitized(removed.author))); blaming its last live revision")
+            Output.stderr(
+                "id \(Terminal.sanitized(id)) was removed in version \(removed.version) (\(removed.date), \(Terminal.sanitized(removed.author))); blaming its last live revision"
+            )
         }
         let table = format.format == .table
         var listing = Listing(columns: ["field", "version", "rev", "date", "author", "commit", "value"])

@@ -44,18 +44,22 @@ struct Compare: ParsableCommand {
     func run() throws {
         let store = try database.open()
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
-        let result = try store.compare(base: try store.run(named: base), candidate: try store.run(named: candidate),
-                                       budget: budget.map { $0 / 100 }, by: keys, clusterBy: clusterBy, confidence: confidence)
+        let result = try store.compare(
+            base: try store.run(named: base), candidate: try store.run(named: candidate),
+            budget: budget.map { $0 / 100 }, by: keys, clusterBy: clusterBy, confidence: confidence)
         let c = result.counts
         func points(_ value: Double) -> String { String(format: "%+.1f", value * 100) }
         func rate(_ passed: Int) -> String { String(format: "%.1f%% (%d/%d)", c.n == 0 ? 0 : Double(passed) / Double(c.n) * 100, passed, c.n) }
-        Output.stdout("compare \(Terminal.sanitized(base)) -> \(Terminal.sanitized(candidate)): \(c.n) paired examples"
-            + (result.excludedEdited.isEmpty ? "" : ", \(result.excludedEdited.count) left out (edited between the two versions)")
-            + (result.unpaired == 0 ? "" : ", \(result.unpaired) in one run only"))
+        Output.stdout(
+            "compare \(Terminal.sanitized(base)) -> \(Terminal.sanitized(candidate)): \(c.n) paired examples"
+                + (result.excludedEdited.isEmpty ? "" : ", \(result.excludedEdited.count) left out (edited between the two versions)")
+                + (result.unpaired == 0 ? "" : ", \(result.unpaired) in one run only"))
         Output.stdout("base       \(rate(c.both + c.secondOnly))")
         Output.stdout("candidate  \(rate(c.both + c.firstOnly))")
         let level = "\(Int((confidence * 100).rounded()))%"
-        Output.stdout("difference \(points(result.difference)) points  \(level) CI [\(points(result.lower)), \(points(result.upper))] (Newcombe 1998, method 10\(result.designEffect > 1 ? String(format: ", design effect %.2f", result.designEffect) : ""))  exact McNemar p = \(String(format: "%.4g", result.mcNemarP))")
+        Output.stdout(
+            "difference \(points(result.difference)) points  \(level) CI [\(points(result.lower)), \(points(result.upper))] (Newcombe 1998, method 10\(result.designEffect > 1 ? String(format: ", design effect %.2f", result.designEffect) : ""))  exact McNemar p = \(String(format: "%.4g", result.mcNemarP))"
+        )
         Output.stdout("flips      \(result.regressed.count) pass->fail, \(result.fixed.count) fail->pass")
         if !result.regressed.isEmpty { Output.stdout("  pass->fail: " + result.regressed.prefix(20).map(Terminal.sanitized).joined(separator: ", ")) }
         if !result.fixed.isEmpty { Output.stdout("  fail->pass: " + result.fixed.prefix(20).map(Terminal.sanitized).joined(separator: ", ")) }
@@ -63,10 +67,11 @@ struct Compare: ParsableCommand {
             var listing = Listing(columns: keys + ["examples", "base", "candidate", "delta"])
             for slice in result.slices {
                 let s = slice.counts
-                listing.rows.append(slice.values.map { $0.map(Listing.Value.text) ?? .null } + [
-                    .int(s.n), .text(String(format: "%.3f", s.secondRate)), .text(String(format: "%.3f", s.firstRate)),
-                    .text(points(s.firstRate - s.secondRate)),
-                ])
+                listing.rows.append(
+                    slice.values.map { $0.map(Listing.Value.text) ?? .null } + [
+                        .int(s.n), .text(String(format: "%.3f", s.secondRate)), .text(String(format: "%.3f", s.firstRate)),
+                        .text(points(s.firstRate - s.secondRate)),
+                    ])
             }
             Output.stdout("\n" + listing.render(.table))
         }
@@ -78,8 +83,10 @@ struct Compare: ParsableCommand {
             Output.stdout("\nverdict: regression — the difference \(points(result.difference)) is below −\(budget) points")
             throw ExitCode(1)
         case .inconclusive(let needed):
-            Output.stdout("\nverdict: inconclusive — the interval reaches below −\(budget) points but the difference does not; "
-                + (needed.map { "about \($0) paired examples at these rates would settle it" } ?? "no number of examples at these rates would settle it"))
+            Output.stdout(
+                "\nverdict: inconclusive — the interval reaches below −\(budget) points but the difference does not; "
+                    + (needed.map { "about \($0) paired examples at these rates would settle it" }
+                        ?? "no number of examples at these rates would settle it"))
             throw ExitCode(3)
         }
     }

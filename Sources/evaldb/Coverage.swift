@@ -38,7 +38,8 @@ struct CoverageCommand: ParsableCommand {
         let store = try database.open()
         let chosen = try store.resolveVersion(version ?? "current")
         // The table shows ten ids of each; the other formats list them all.
-        let coverage = try store.coverage(chosen, axes: try Axes(path: axes ?? store.openablePath("evals/axes.json")), idLimit: format.format == .table ? 10 : nil)
+        let coverage = try store.coverage(
+            chosen, axes: try Axes(path: axes ?? store.openablePath("evals/axes.json")), idLimit: format.format == .table ? 10 : nil)
         let thin = min.map { coverage.cells(under: $0) } ?? []
         if format.format == .table {
             printTable(coverage, thin: thin)
@@ -91,11 +92,14 @@ struct CoverageCommand: ParsableCommand {
         if !coverage.stray.isEmpty {
             Output.stdout("\nlabel values not in the axes file:")
             for stray in coverage.stray {
-                Output.stdout("  \(stray.key)=\(Terminal.sanitized(stray.value)): \(stray.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))\(stray.count > 10 ? " (+\(stray.count - 10))" : "")")
+                Output.stdout(
+                    "  \(stray.key)=\(Terminal.sanitized(stray.value)): \(stray.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))\(stray.count > 10 ? " (+\(stray.count - 10))" : "")"
+                )
             }
         }
         for missing in coverage.missingAxis {
-            Output.stdout("\nexamples without \(missing.key) (\(missing.count)): \(missing.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))")
+            Output.stdout(
+                "\nexamples without \(missing.key) (\(missing.count)): \(missing.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))")
         }
     }
 }

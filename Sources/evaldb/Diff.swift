@@ -62,7 +62,9 @@ struct Diff: ParsableCommand {
         case .table:
             break
         }
-        Output.stdout("diff \(Terminal.sanitized(diff.from)) -> \(Terminal.sanitized(diff.to)): \(diff.added.count) added, \(diff.changed.count) changed, \(diff.removed.count) removed, \(diff.unchanged) unchanged\(diff.reordered ? ", lines reordered" : "")")
+        Output.stdout(
+            "diff \(Terminal.sanitized(diff.from)) -> \(Terminal.sanitized(diff.to)): \(diff.added.count) added, \(diff.changed.count) changed, \(diff.removed.count) removed, \(diff.unchanged) unchanged\(diff.reordered ? ", lines reordered" : "")"
+        )
         if stat { return }
         for id in diff.added { Output.stdout("+ \(Terminal.sanitized(id))") }
         for id in diff.removed { Output.stdout("- \(Terminal.sanitized(id))") }

@@ -18,8 +18,11 @@ struct EvalDB: ParsableCommand {
               evaldb compare baseline candidate --budget 2
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self,
-                      Sync.self, MergeFile.self, Log.self, BlameCommand.self, Show.self, Diff.self, Hook.self, Slice.self, CoverageCommand.self, SQL.self, Review.self, Propose.self, Run.self, ReportCommand.self, Compare.self, Power.self]
+        subcommands: [
+            Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self,
+            Sync.self, MergeFile.self, Log.self, BlameCommand.self, Show.self, Diff.self, Hook.self, Slice.self, CoverageCommand.self, SQL.self,
+            Review.self, Propose.self, Run.self, ReportCommand.self, Compare.self, Power.self,
+        ]
     )
 
     /// Parses the command line, runs the command, and maps every outcome to the spec's exit statuses.

@@ -21,8 +21,11 @@ struct ExampleScreen {
 
     func lines(_ example: ReviewedExample, position: Int, of total: Int, run: String?, unfolded: Bool) -> [String] {
         var state: [String] = []
-        if example.record == nil { state.append(paint("removed in this session", "31")) }
-        else if example.isEdited { state.append(paint("edited", "33")) }
+        if example.record == nil {
+            state.append(paint("removed in this session", "31"))
+        } else if example.isEdited {
+            state.append(paint("edited", "33"))
+        }
         state.append(example.isRead ? "read" : paint("unread", "36"))
         var lines = [bold("── \(position)/\(total)  \(Terminal.sanitized(example.id))") + "  " + state.joined(separator: ", ")]
         guard let record = example.record else { return lines }
@@ -31,7 +34,9 @@ struct ExampleScreen {
             paint(String(field.path.dropFirst("labels.".count)), "33") + "=" + Terminal.sanitized(labelValue(field.value))
         }
         lines.append("labels: " + (labels.isEmpty ? "(none)" : labels.joined(separator: "  ")))
-        lines.append("source: \(Terminal.sanitized(fields.text("source") ?? "?"))   author: \(Terminal.sanitized(fields.text("author") ?? "?"))   created: \(Terminal.sanitized(fields.text("created_at") ?? "?"))")
+        lines.append(
+            "source: \(Terminal.sanitized(fields.text("source") ?? "?"))   author: \(Terminal.sanitized(fields.text("author") ?? "?"))   created: \(Terminal.sanitized(fields.text("created_at") ?? "?"))"
+        )
         section("input", fields["input"], into: &lines)
         if let context = fields["context"], context != "null" {
             var body = render(context)

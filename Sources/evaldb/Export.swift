@@ -51,7 +51,9 @@ struct Export: ParsableCommand {
         }
         progress.finish()
         if exported != chosen.hash {
-            Output.error("version \(chosen.number) exported with hash \(exported) but its stored hash is \(chosen.hash): the database is damaged; run `evaldb verify`")
+            Output.error(
+                "version \(chosen.number) exported with hash \(exported) but its stored hash is \(chosen.hash): the database is damaged; run `evaldb verify`"
+            )
             throw ExitCode(2)
         }
         if let output, output != "-" {

@@ -34,7 +34,8 @@ struct Hook: ParsableCommand {
                     try installMergeDriver()
                     return
                 }
-                throw EvalDBError.usage("\(path) exists and is not evaldb's: add `evaldb validate --canonical` to it by hand, or move it away and rerun")
+                throw EvalDBError.usage(
+                    "\(path) exists and is not evaldb's: add `evaldb validate --canonical` to it by hand, or move it away and rerun")
             }
             try FileManager.default.createDirectory(atPath: hooks, withIntermediateDirectories: true)
             try script.write(toFile: path, atomically: true, encoding: .utf8)

@@ -56,8 +56,10 @@ struct Import: ParsableCommand {
         let progress = Output.Progress("importing \(file)")
         let merged: MergedImport
         if !dryRun && file != "-" && !FileManager.default.fileExists(atPath: database.path) {  // stdin cannot be read twice
-            merged = MergedImport(result: try Store.importIntoNewDatabase(
-                at: database.path, file: file, options: options, repository: database.repository) {
+            merged = MergedImport(
+                result: try Store.importIntoNewDatabase(
+                    at: database.path, file: file, options: options, repository: database.repository
+                ) {
                     progress.update(bytes: $0, of: $1)
                 }.1)
         } else {
@@ -75,8 +77,10 @@ struct Import: ParsableCommand {
         case .dryRun: outcome = "dry-run"
         }
         let c = result.counts
-        listing.rows.append([.text(outcome), .int(version.number), .text(version.hash), .int(version.exampleCount),
-                             .int(c.added), .int(c.changed), .int(c.removed), .int(c.restored), .int(c.unchanged)])
+        listing.rows.append([
+            .text(outcome), .int(version.number), .text(version.hash), .int(version.exampleCount),
+            .int(c.added), .int(c.changed), .int(c.removed), .int(c.restored), .int(c.unchanged),
+        ])
         if format.format != .table {
             Output.stdout(listing.render(format.format))
             return
@@ -90,16 +94,22 @@ struct Import: ParsableCommand {
         case .dryRun:
             Output.stdout("dry run: would make version \(version.number)  \(version.hash); nothing written")
         }
-        Output.stdout("\(version.exampleCount) examples: \(c.added) added, \(c.changed) changed, \(c.removed) removed, \(c.restored) restored, \(c.unchanged) unchanged")
+        Output.stdout(
+            "\(version.exampleCount) examples: \(c.added) added, \(c.changed) changed, \(c.removed) removed, \(c.restored) restored, \(c.unchanged) unchanged"
+        )
         if let base = merged.base, let other = merged.mergedWith {
-            Output.stdout("merged: the file's changes since version \(base.number) with version \(other.number)'s (\(merged.keptFromDatabase) examples changed in the database kept)")
+            Output.stdout(
+                "merged: the file's changes since version \(base.number) with version \(other.number)'s (\(merged.keptFromDatabase) examples changed in the database kept)"
+            )
             if !merged.mergedFieldByField.isEmpty {
                 Output.stdout("merged field by field: \(merged.mergedFieldByField.prefix(10).map(Terminal.sanitized).joined(separator: ", "))")
             }
             if merged.wroteFile { Output.stdout("wrote version \(version.number) back to \(file)") }
         }
         for rename in result.renames {
-            Output.stdout("probable rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to)) (identical apart from the id; counted as removed and added)")
+            Output.stdout(
+                "probable rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to)) (identical apart from the id; counted as removed and added)"
+            )
         }
     }
 }

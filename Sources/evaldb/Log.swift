@@ -40,9 +40,11 @@ struct Log: ParsableCommand {
         if format.format != .table {
             var listing = Listing(columns: ["version", "rev", "date", "author", "kind", "fields", "commit", "message"])
             for (revision, changes) in entries {
-                listing.rows.append([.int(revision.version), .int(revision.rev), .text(revision.date), .text(revision.author),
-                                     .text(revision.kind.rawValue), .text(changes.map(\.path).joined(separator: " ")),
-                                     revision.gitCommit.map { .text($0) } ?? .null, revision.message.map { .text($0) } ?? .null])
+                listing.rows.append([
+                    .int(revision.version), .int(revision.rev), .text(revision.date), .text(revision.author),
+                    .text(revision.kind.rawValue), .text(changes.map(\.path).joined(separator: " ")),
+                    revision.gitCommit.map { .text($0) } ?? .null, revision.message.map { .text($0) } ?? .null,
+                ])
             }
             Output.stdout(listing.render(format.format))
             return

@@ -4,9 +4,11 @@ import Foundation
 
 /// `--db`, shared by every command that uses the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "The database (default: $EVALDB_DB, else .evaldb/evaldb.sqlite at the git top level or here).",
-        valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The database (default: $EVALDB_DB, else .evaldb/evaldb.sqlite at the git top level or here).",
+            valueName: "path"))
     var db: String?
 
     var path: String { db ?? Store.defaultPath() }

@@ -190,7 +190,8 @@ struct Listing {
         var widths = columns.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
         if let limit = Output.terminalWidth {
             while widths.reduce(0, +) + 2 * (widths.count - 1) > limit,
-                  let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 8 {
+                let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 8
+            {
                 widths[widest] -= 1
             }
         }
@@ -207,8 +208,10 @@ struct Listing {
 enum Terminal {
     /// `text` with control characters replaced, so that user data cannot drive the terminal.
     static func sanitized(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map {
-            $0.properties.generalCategory == .control ? "\u{FFFD}" : $0
-        }))
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map {
+                    $0.properties.generalCategory == .control ? "\u{FFFD}" : $0
+                }))
     }
 }

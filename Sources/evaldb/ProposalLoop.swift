@@ -37,19 +37,26 @@ struct ProposalLoop {
                 }
             }
             redraw = true
-            guard let (key, argument) = input.action(prompt: screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,r,s,q,? > ", "34")) else { break }
+            guard let (key, argument) = input.action(prompt: screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,r,s,q,? > ", "34")) else {
+                break
+            }
             func text(_ prompt: String) -> String? { argument ?? input.line(prompt: prompt) }
             do {
                 switch key {
                 case "a":
                     try session.accept(proposal, edits: edits)
-                    Output.stdout(screen.paint("  accepted proposal #\(proposal.number)\(edits.isEmpty ? "" : " with \(edits.count) edit\(edits.count == 1 ? "" : "s")")", "32"))
+                    Output.stdout(
+                        screen.paint(
+                            "  accepted proposal #\(proposal.number)\(edits.isEmpty ? "" : " with \(edits.count) edit\(edits.count == 1 ? "" : "s")")",
+                            "32"))
                     index += 1
                     edits = []
                 case "l", "t", "n", "e":
                     guard let line = text(key == "e" ? "edit (l key=value, t tag, n note): " : ExampleEdit.prompts[key]!),
-                          !line.isEmpty else { break }
-                    let edit = key == "e"
+                        !line.isEmpty
+                    else { break }
+                    let edit =
+                        key == "e"
                         ? try ExampleEdit(key: line.first!, text: line.dropFirst().trimmingCharacters(in: .whitespaces))
                         : try ExampleEdit(key: key, text: line)
                     _ = try session.outcome(of: proposal, edits: edits + [edit])  // valid?
@@ -87,8 +94,9 @@ struct ProposalLoop {
         var lines: [String] = []
         if input.interactive && Output.standardOutputIsTerminal { Output.stdout("\u{1B}[H\u{1B}[2J", terminator: "") }
         let what = proposal.kind == .example ? "new example" : "label change"
-        lines.append(screen.bold("── proposal \(position)/\(total)  #\(proposal.number)  \(what) \(Terminal.sanitized(proposal.exampleId))")
-                     + "  proposed by \(Terminal.sanitized(proposal.proposedBy ?? "?"))")
+        lines.append(
+            screen.bold("── proposal \(position)/\(total)  #\(proposal.number)  \(what) \(Terminal.sanitized(proposal.exampleId))")
+                + "  proposed by \(Terminal.sanitized(proposal.proposedBy ?? "?"))")
         if let rationale = proposal.rationale { lines.append("rationale: " + Terminal.sanitized(rationale)) }
         if let current {
             for change in FieldChange.between(RecordFields(record: current), RecordFields(record: proposed)) {

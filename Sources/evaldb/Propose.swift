@@ -34,7 +34,9 @@ struct Propose: ParsableCommand {
             Output.stderr("\(file):\(skip.line): skipped \(Terminal.sanitized(skip.id)): \(skip.reason)")
         }
         let examples = result.queued.filter { $0.kind == .example }.count
-        Output.stdout("queued \(result.queued.count) proposal\(result.queued.count == 1 ? "" : "s") (\(examples) new example\(examples == 1 ? "" : "s"), \(result.queued.count - examples) label change\(result.queued.count - examples == 1 ? "" : "s")); skipped \(result.skipped.count)")
+        Output.stdout(
+            "queued \(result.queued.count) proposal\(result.queued.count == 1 ? "" : "s") (\(examples) new example\(examples == 1 ? "" : "s"), \(result.queued.count - examples) label change\(result.queued.count - examples == 1 ? "" : "s")); skipped \(result.skipped.count)"
+        )
         if !result.queued.isEmpty { Output.stdout("next: evaldb review --proposals") }
     }
 }

@@ -7,22 +7,30 @@ enum Refusals {
         switch refusal {
         case .wouldOverwrite(let path, let ids, let count, let invalid):
             if invalid {
-                return "your local changes to \(path) would be overwritten: it is not a valid dataset (`evaldb validate \(path)`); fix or import it first, or use --force"
+                return
+                    "your local changes to \(path) would be overwritten: it is not a valid dataset (`evaldb validate \(path)`); fix or import it first, or use --force"
             }
             let shown = ids.prefix(10).map(Terminal.sanitized).joined(separator: ", ")
-            return "your local changes to \(path) would be overwritten: \(count) line\(count == 1 ? "" : "s") no version holds (\(shown)\(count > ids.prefix(10).count ? ", ..." : "")); `evaldb import \(path)` records them first, or use --force"
+            return
+                "your local changes to \(path) would be overwritten: \(count) line\(count == 1 ? "" : "s") no version holds (\(shown)\(count > ids.prefix(10).count ? ", ..." : "")); `evaldb import \(path)` records them first, or use --force"
         case .wouldRemoveMost(let path, let removed, let total):
-            return "\(path) removes \(removed) of the \(total) current examples: is it the right file? `evaldb diff \(path)` shows what would change; --force imports it"
+            return
+                "\(path) removes \(removed) of the \(total) current examples: is it the right file? `evaldb diff \(path)` shows what would change; --force imports it"
         case .staleFile(let path, let fileVersion, let current):
-            return "not a fast-forward: the database is at version \(current); \(path) is version \(fileVersion). `evaldb export -o \(path)` brings it up to date (--force imports it as it is, undoing the versions since)"
+            return
+                "not a fast-forward: the database is at version \(current); \(path) is version \(fileVersion). `evaldb export -o \(path)` brings it up to date (--force imports it as it is, undoing the versions since)"
         case .conflicts(let path, let base, let current, let conflicts):
-            var lines = ["CONFLICT (content): \(conflicts.count) example\(conflicts.count == 1 ? "" : "s") changed in \(path) and in the database since version \(base) (the database is at version \(current)); nothing was written:"]
+            var lines = [
+                "CONFLICT (content): \(conflicts.count) example\(conflicts.count == 1 ? "" : "s") changed in \(path) and in the database since version \(base) (the database is at version \(current)); nothing was written:"
+            ]
             for conflict in conflicts.prefix(20) {
                 let fields = conflict.fields.isEmpty ? "" : " (\(conflict.fields.joined(separator: ", ")))"
                 lines.append("  \(Terminal.sanitized(conflict.id)): \(conflict.file) in the file, \(conflict.database) in the database\(fields)")
             }
             if conflicts.count > 20 { lines.append("  ... and \(conflicts.count - 20) more") }
-            lines.append("resolve: `evaldb export -o \(path).theirs` writes version \(current); bring its changes into \(path) by hand, then `evaldb import --force \(path)`")
+            lines.append(
+                "resolve: `evaldb export -o \(path).theirs` writes version \(current); bring its changes into \(path) by hand, then `evaldb import --force \(path)`"
+            )
             return lines.joined(separator: "\n")
         }
     }

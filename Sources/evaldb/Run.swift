@@ -65,13 +65,18 @@ struct Run: ParsableCommand {
                 guard let equals = text.firstIndex(of: "=") else { throw ValidationError("--meta takes K=V, found \(text)") }
                 return (String(text[..<equals]), String(text[text.index(after: equals)...]))
             }
-            let options = RunOptions(name: name, meta: pairs, gitCommit: Git.run(["rev-parse", "HEAD"]), maxErrors: max(1, input.maxErrors),
-                                     author: defaultUser())
+            let options = RunOptions(
+                name: name, meta: pairs, gitCommit: Git.run(["rev-parse", "HEAD"]), maxErrors: max(1, input.maxErrors),
+                author: defaultUser())
             let recorded = try store.recordRun(file, against: version, options: options)
             let run = recorded.run
-            Output.stdout("run \(Terminal.sanitized(run.name)): \(run.resultCount) results against version \(run.version) (\(String(run.datasetHash.prefix(19))))")
+            Output.stdout(
+                "run \(Terminal.sanitized(run.name)): \(run.resultCount) results against version \(run.version) (\(String(run.datasetHash.prefix(19))))"
+            )
             if run.missing > 0 {
-                Output.stdout("partial: \(run.missing) examples of the version have no result, e.g. \(recorded.missingIds.prefix(5).map(Terminal.sanitized).joined(separator: ", "))")
+                Output.stdout(
+                    "partial: \(run.missing) examples of the version have no result, e.g. \(recorded.missingIds.prefix(5).map(Terminal.sanitized).joined(separator: ", "))"
+                )
             }
         }
     }
@@ -84,9 +89,11 @@ struct Run: ParsableCommand {
         func run() throws {
             var listing = Listing(columns: ["name", "version", "dataset", "date", "results", "missing", "commit", "meta"])
             for run in try database.open().runs() {
-                listing.rows.append([.text(run.name), .int(run.version), .text(String(run.datasetHash.prefix(19))), .text(run.createdAt),
-                                     .int(run.resultCount), .int(run.missing), run.gitCommit.map { .text(String($0.prefix(10))) } ?? .null,
-                                     .text(run.meta)])
+                listing.rows.append([
+                    .text(run.name), .int(run.version), .text(String(run.datasetHash.prefix(19))), .text(run.createdAt),
+                    .int(run.resultCount), .int(run.missing), run.gitCommit.map { .text(String($0.prefix(10))) } ?? .null,
+                    .text(run.meta),
+                ])
             }
             Output.stdout(listing.render(format.format))
         }
@@ -101,7 +108,8 @@ struct Run: ParsableCommand {
             let store = try database.open()
             let run = try store.run(named: name)
             let report = try store.report(run)
-            Output.stdout("""
+            Output.stdout(
+                """
                 run \(Terminal.sanitized(run.name))
                 dataset   version \(run.version)  \(run.datasetHash)
                 recorded  \(run.createdAt)\(run.gitCommit.map { "  commit \($0.prefix(10))" } ?? "")
@@ -113,8 +121,9 @@ struct Run: ParsableCommand {
     }
 
     struct ExportRun: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "export",
-                                                        abstract: "Print a run's results as recorded (JSONL that `run record` reads back).")
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Print a run's results as recorded (JSONL that `run record` reads back).")
         @Argument(help: "The run's name.") var name: String
         @OptionGroup var database: DatabaseOptions
 
@@ -152,8 +161,9 @@ struct ReportCommand: ParsableCommand {
 
     static func describe(_ statistic: SliceStatistic) -> String {
         let passed = statistic.passed == statistic.passed.rounded() ? String(Int(statistic.passed)) : String(format: "%.2f", statistic.passed)
-        return String(format: "%.1f%% (%@/%d)  95%% CI %.1f–%.1f", statistic.rate * 100, passed, statistic.examples,
-                      statistic.interval.lower * 100, statistic.interval.upper * 100)
+        return String(
+            format: "%.1f%% (%@/%d)  95%% CI %.1f–%.1f", statistic.rate * 100, passed, statistic.examples,
+            statistic.interval.lower * 100, statistic.interval.upper * 100)
             + (statistic.tooSmall ? "  too small to say" : "")
     }
 
@@ -162,25 +172,35 @@ struct ReportCommand: ParsableCommand {
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let report = try store.report(try store.run(named: name), by: keys, clusterBy: clusterBy)
         if let changed = report.changedSince, let current = report.currentVersion {
-            Output.stderr("evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since (stale results)")
+            Output.stderr(
+                "evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since (stale results)"
+            )
         }
         var listing = Listing(columns: keys + ["examples", "passed", "rate", "low", "high"] + (clusterBy == nil ? [] : ["design effect"]) + ["note"])
         for statistic in [report.overall] + report.slices {
-            let values: [Listing.Value] = statistic.values.isEmpty && !keys.isEmpty
+            let values: [Listing.Value] =
+                statistic.values.isEmpty && !keys.isEmpty
                 ? keys.indices.map { _ in .text("(all)") } : statistic.values.map { $0.map(Listing.Value.text) ?? .null }
-            listing.rows.append(values + [.int(statistic.examples), .text(String(format: "%g", statistic.passed)),
-                                          .text(String(format: "%.4f", statistic.rate)), .text(String(format: "%.4f", statistic.interval.lower)),
-                                          .text(String(format: "%.4f", statistic.interval.upper))]
-                                 + (clusterBy == nil ? [] : [.text(String(format: "%.2f", statistic.designEffect))])
-                                 + [statistic.tooSmall ? .text("too small to say") : .null])
+            listing.rows.append(
+                values + [
+                    .int(statistic.examples), .text(String(format: "%g", statistic.passed)),
+                    .text(String(format: "%.4f", statistic.rate)), .text(String(format: "%.4f", statistic.interval.lower)),
+                    .text(String(format: "%.4f", statistic.interval.upper)),
+                ]
+                    + (clusterBy == nil ? [] : [.text(String(format: "%.2f", statistic.designEffect))])
+                    + [statistic.tooSmall ? .text("too small to say") : .null])
         }
         Output.stdout(listing.render(format.format))
         guard format.format == .table else { return }
         if !report.flaky.isEmpty {
-            Output.stdout("\nflaky (trials disagree): " + report.flaky.prefix(20).map { "\(Terminal.sanitized($0.id)) \($0.passes)/\($0.trials)" }.joined(separator: ", "))
+            Output.stdout(
+                "\nflaky (trials disagree): "
+                    + report.flaky.prefix(20).map { "\(Terminal.sanitized($0.id)) \($0.passes)/\($0.trials)" }.joined(separator: ", "))
         }
         if !report.failures.isEmpty {
-            Output.stdout("\nfailure categories: " + report.failures.prefix(10).map { "\(Terminal.sanitized($0.category)) \($0.count)" }.joined(separator: ", "))
+            Output.stdout(
+                "\nfailure categories: " + report.failures.prefix(10).map { "\(Terminal.sanitized($0.category)) \($0.count)" }.joined(separator: ", ")
+            )
         }
     }
 }

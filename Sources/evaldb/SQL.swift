@@ -31,15 +31,16 @@ struct SQL: ParsableCommand {
         let result = try ReadOnlyQuery(path: database.path).run(query)
         var listing = Listing(columns: result.columns)
         for row in result.rows {
-            listing.rows.append(row.map { value in
-                switch value {
-                case .null: .null
-                case .integer(let number): .int(Int(number))
-                case .real(let number): .text(String(number))
-                case .text(let text): .text(text)
-                case .blob(let bytes): .text(bytes.map { String(format: "%02x", $0) }.joined())
-                }
-            })
+            listing.rows.append(
+                row.map { value in
+                    switch value {
+                    case .null: .null
+                    case .integer(let number): .int(Int(number))
+                    case .real(let number): .text(String(number))
+                    case .text(let text): .text(text)
+                    case .blob(let bytes): .text(bytes.map { String(format: "%02x", $0) }.joined())
+                    }
+                })
         }
         Output.stdout(listing.render(format.format, headers: !noHeaders))
     }

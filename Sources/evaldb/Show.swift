@@ -27,7 +27,9 @@ struct Show: ParsableCommand {
         case .live(let revision):
             Output.stdout(revision.record ?? "")
         case .removed(let tombstone, _):
-            Output.error("id \(Terminal.sanitized(id)) was removed in version \(tombstone.version) (\(tombstone.date), \(tombstone.author)); `evaldb log` shows its history")
+            Output.error(
+                "id \(Terminal.sanitized(id)) was removed in version \(tombstone.version) (\(tombstone.date), \(tombstone.author)); `evaldb log` shows its history"
+            )
             throw ExitCode(1)
         case .notYet(let first):
             Output.error("id \(Terminal.sanitized(id)) does not exist at version \(chosen.number): it was added in version \(first)")

@@ -34,21 +34,28 @@ struct Status: ParsableCommand {
         let progress = try store.readProgress()
         if format.format != .table {
             var listing = Listing(columns: ["version", "hash", "examples", "file", "file_hash", "state", "read"])
-            listing.rows.append([.int(current.number), .text(current.hash), .int(current.exampleCount),
-                                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, .text(state),
-                                 .text(progress.map { "\($0.reviewer): \($0.read)/\($0.total)" }.joined(separator: ", "))])
+            listing.rows.append([
+                .int(current.number), .text(current.hash), .int(current.exampleCount),
+                path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, .text(state),
+                .text(progress.map { "\($0.reviewer): \($0.read)/\($0.total)" }.joined(separator: ", ")),
+            ])
             Output.stdout(listing.render(format.format))
         } else {
             Output.stdout("version \(current.number)  \(current.hash)")
             Output.stdout("\(current.exampleCount) examples")
             if progress.isEmpty { Output.stdout("read: nobody has reviewed the current examples yet (`evaldb review`)") }
             for reader in progress {
-                Output.stdout("read by \(Terminal.sanitized(reader.reviewer)): \(reader.read) of \(reader.total) (\(Int((reader.share * 100).rounded(.down)))%)")
+                Output.stdout(
+                    "read by \(Terminal.sanitized(reader.reviewer)): \(reader.read) of \(reader.total) (\(Int((reader.share * 100).rounded(.down)))%)"
+                )
             }
             if let path {
                 switch state {
                 case "in sync": Output.stdout("\(path): in sync")
-                case "differs": Output.stdout("\(path): differs from version \(current.number) (file hash \(fileHash ?? "?")); `evaldb import \(path)` records it, `evaldb export -o \(path)` restores it")
+                case "differs":
+                    Output.stdout(
+                        "\(path): differs from version \(current.number) (file hash \(fileHash ?? "?")); `evaldb import \(path)` records it, `evaldb export -o \(path)` restores it"
+                    )
                 default: Output.stdout("\(path): invalid (see the errors above)")
                 }
             }

@@ -41,7 +41,9 @@ struct Sync: ParsableCommand {
             switch synced.outcome {
             case .imported(let version):
                 let c = version.counts
-                Output.stdout("\(head)  version \(version.number)  \(version.shortHash)  +\(c.added) ~\(c.changed) -\(c.removed)  \(Terminal.sanitized(commit.subject))")
+                Output.stdout(
+                    "\(head)  version \(version.number)  \(version.shortHash)  +\(c.added) ~\(c.changed) -\(c.removed)  \(Terminal.sanitized(commit.subject))"
+                )
             case .recorded(let version):
                 Output.stdout("\(head)  recorded on version \(version.number) (same dataset)  \(Terminal.sanitized(commit.subject))")
             case .alreadySynced:
@@ -62,7 +64,10 @@ struct Sync: ParsableCommand {
             return
         }
         let report = try store.sync(author: defaultUser()) { show($0, $1) }
-        Output.problems(report.problems.map { var warning = $0; warning.isWarning = true; return warning })
+        Output.problems(
+            report.problems.map {
+                var warning = $0; warning.isWarning = true; return warning
+            })
         for (path, commits) in report.datasets {
             Output.stdout("\(Terminal.sanitized(path)): ", terminator: "")
             summarize(commits)
@@ -88,9 +93,13 @@ struct Sync: ParsableCommand {
                 Output.stdout("run \(Terminal.sanitized(run.name)) (\(Terminal.sanitized(run.path))): skipped: \(why)")
             }
         }
-        Output.stdout("runs: \(recorded) recorded of \(report.runs.count) new run file\(report.runs.count == 1 ? "" : "s"); events: \(report.eventsApplied) applied, \(report.eventsWaiting) waiting")
+        Output.stdout(
+            "runs: \(recorded) recorded of \(report.runs.count) new run file\(report.runs.count == 1 ? "" : "s"); events: \(report.eventsApplied) applied, \(report.eventsWaiting) waiting"
+        )
         if report.eventsWaiting > 0 {
-            Output.stdout("\(report.eventsWaiting) event\(report.eventsWaiting == 1 ? "" : "s") refer to examples or runs not here yet (a version or run another clone has not committed?): the next sync tries again")
+            Output.stdout(
+                "\(report.eventsWaiting) event\(report.eventsWaiting == 1 ? "" : "s") refer to examples or runs not here yet (a version or run another clone has not committed?): the next sync tries again"
+            )
         }
         if !report.isComplete || skipped > 0 { throw ExitCode(1) }
     }
@@ -100,6 +109,8 @@ struct Sync: ParsableCommand {
         let recorded = results.filter { if case .recorded = $0.outcome { true } else { false } }.count
         let seen = results.filter { if case .alreadySynced = $0.outcome { true } else { false } }.count
         let skipped = results.count - new - recorded - seen
-        Output.stdout("\(results.count) commit\(results.count == 1 ? "" : "s"): \(new) new versions, \(recorded) recorded on existing versions, \(seen) already synced, \(skipped) skipped")
+        Output.stdout(
+            "\(results.count) commit\(results.count == 1 ? "" : "s"): \(new) new versions, \(recorded) recorded on existing versions, \(seen) already synced, \(skipped) skipped"
+        )
     }
 }

@@ -29,12 +29,16 @@ struct Validate: ParsableCommand {
             Output.problems(check.problems)
             if !check.isValid {
                 failed = true
-                Output.stderr("\(check.path): \(check.errors.count) error\(check.errors.count == 1 ? "" : "s")\(check.truncated ? " (stopped at --max-errors)" : "")")
+                Output.stderr(
+                    "\(check.path): \(check.errors.count) error\(check.errors.count == 1 ? "" : "s")\(check.truncated ? " (stopped at --max-errors)" : "")"
+                )
                 continue
             }
             if canonical, let line = check.firstNonCanonicalLine {
                 failed = true
-                Output.stderr("\(check.path):\(line): error: line \(line) \(check.nonCanonicalReason ?? "is not canonical"); `evaldb export -o` writes the canonical form")
+                Output.stderr(
+                    "\(check.path):\(line): error: line \(line) \(check.nonCanonicalReason ?? "is not canonical"); `evaldb export -o` writes the canonical form"
+                )
                 continue
             }
             Output.stdout("\(check.path): \(check.recordCount) records, valid\(canonical ? " and canonical" : "") (\(check.hash))")

@@ -19,8 +19,11 @@ struct Versions: ParsableCommand {
     func run() throws {
         let versions = try database.open().versions()
         let long = format.format != .table
-        var listing = Listing(columns: ["version", "hash", "date", "author", "message", "examples", "added", "changed",
-                                        "removed", "restored", "commit"] + (long ? ["source"] : []))
+        var listing = Listing(
+            columns: [
+                "version", "hash", "date", "author", "message", "examples", "added", "changed",
+                "removed", "restored", "commit",
+            ] + (long ? ["source"] : []))
         for v in versions {
             var row: [Listing.Value] = [
                 .int(v.number), .text(long ? v.hash : v.shortHash), .text(v.createdAt), .text(v.author),

@@ -34,8 +34,10 @@ struct CLI {
         try Self.execute(executable, arguments, in: folder, stdin: stdin, environment: ["EVALDB_DB": database])
     }
 
-    static func execute(_ executable: String, _ arguments: [String], in folder: String, stdin: Data? = nil,
-                        environment: [String: String] = [:]) throws -> Result {
+    static func execute(
+        _ executable: String, _ arguments: [String], in folder: String, stdin: Data? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -75,7 +77,8 @@ struct CLI {
 }
 
 func record(_ id: String, _ question: String = "is there a table for two tonight?") -> String {
-    #"{"author": "@ana", "context": null, "created_at": "2026-04-16", "expected_output": {"action": "check_availability"}, "id": "\#(id)", "input": "\#(question)", "labels": {"feature": "booking-lookup", "persona": "first-time-visitor", "scenario": "happy-path", "tags": ["tonight"]}, "notes": null, "source": "synth"}"# + "\n"
+    #"{"author": "@ana", "context": null, "created_at": "2026-04-16", "expected_output": {"action": "check_availability"}, "id": "\#(id)", "input": "\#(question)", "labels": {"feature": "booking-lookup", "persona": "first-time-visitor", "scenario": "happy-path", "tags": ["tonight"]}, "notes": null, "source": "synth"}"#
+        + "\n"
 }
 
 func sha256(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
@@ -249,19 +252,24 @@ struct CLITests {
         #expect(diff.status == 0)
         #expect(diff.output.contains("+ c") && diff.output.contains("- b") && diff.output.contains("~ a: input"))
         try cli.write("next.jsonl", record("a", "changed?") + record("c") + record("d"))
-        #expect(try cli.run(["diff", "next.jsonl", "--stat"]).output.hasPrefix("diff version 2 -> next.jsonl: 1 added, 0 changed, 0 removed, 2 unchanged"))
+        #expect(
+            try cli.run(["diff", "next.jsonl", "--stat"]).output.hasPrefix("diff version 2 -> next.jsonl: 1 added, 0 changed, 0 removed, 2 unchanged")
+        )
     }
 
-    @Test("sync --git replays each commit of the file as a version with its author, once",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/git"), "no git"))
+    @Test(
+        "sync --git replays each commit of the file as a version with its author, once",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/git"), "no git"))
     func syncGit() throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
         func git(_ arguments: [String], author: String = "ana") throws {
-            let result = try CLI.execute("/usr/bin/git", arguments, in: cli.folder, environment: [
-                "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "\(author)@example.com",
-                "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": "\(author)@example.com",
-            ])
+            let result = try CLI.execute(
+                "/usr/bin/git", arguments, in: cli.folder,
+                environment: [
+                    "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "\(author)@example.com",
+                    "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": "\(author)@example.com",
+                ])
             #expect(result.status == 0, "git \(arguments): \(result.stderr)")
         }
         try git(["init", "-q", "-b", "main"])
@@ -302,16 +310,19 @@ struct CLITests {
         #expect(input["commit"] as? String == (listed[1]["commit"] as? String))
     }
 
-    @Test("hook install writes a pre-commit hook that refuses non-canonical dataset files",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/git"), "no git"))
+    @Test(
+        "hook install writes a pre-commit hook that refuses non-canonical dataset files",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/git"), "no git"))
     func preCommitHook() throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
         func git(_ arguments: [String]) throws -> CLI.Result {
-            try CLI.execute("/usr/bin/git", arguments, in: cli.folder, environment: [
-                "GIT_AUTHOR_NAME": "ana", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "ana",
-                "GIT_COMMITTER_EMAIL": "a@example.com", "EVALDB": CLI.binary,
-            ])
+            try CLI.execute(
+                "/usr/bin/git", arguments, in: cli.folder,
+                environment: [
+                    "GIT_AUTHOR_NAME": "ana", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "ana",
+                    "GIT_COMMITTER_EMAIL": "a@example.com", "EVALDB": CLI.binary,
+                ])
         }
         _ = try git(["init", "-q", "-b", "main"])
         let installed = try cli.run(["hook", "install"])
@@ -338,7 +349,8 @@ struct CLITests {
         try cli.write("g.jsonl", ids.map { record($0) }.joined())
         _ = try cli.run(["import", "g.jsonl"])
         func results(_ name: String, failing: Set<Int>) throws {
-            try cli.write("\(name).jsonl", ids.enumerated().map { #"{"id": "\#($0.element)", "pass": \#(!failing.contains($0.offset))}"# + "\n" }.joined())
+            try cli.write(
+                "\(name).jsonl", ids.enumerated().map { #"{"id": "\#($0.element)", "pass": \#(!failing.contains($0.offset))}"# + "\n" }.joined())
             let recorded = try cli.run(["run", "record", "\(name).jsonl", "--name", name, "--dataset-file", "g.jsonl"])
             #expect(recorded.status == 0, "\(recorded.stderr)")
         }
@@ -379,8 +391,10 @@ struct CLITests {
             .replacingOccurrences(of: #""source": "synth""#, with: #""source": "s\u001b[31mred""#)
         try cli.write("g.jsonl", hostile)
         _ = try cli.run(["import", "g.jsonl"])
-        for arguments in [["blame", "esc"], ["log", "esc", "-p"], ["slice", "--format", "table"], ["show", "esc"],
-                          ["sql", "SELECT source, notes FROM examples"], ["diff", "1", "g.jsonl", "-p"]] {
+        for arguments in [
+            ["blame", "esc"], ["log", "esc", "-p"], ["slice", "--format", "table"], ["show", "esc"],
+            ["sql", "SELECT source, notes FROM examples"], ["diff", "1", "g.jsonl", "-p"],
+        ] {
             let result = try cli.run(arguments)
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
             let controls = result.stdout.filter { $0 < 0x20 && $0 != 0x0A && $0 != 0x09 }
@@ -388,8 +402,9 @@ struct CLITests {
         }
     }
 
-    @Test("UPDATE and DELETE on revisions fail in the sqlite3 shell",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
+    @Test(
+        "UPDATE and DELETE on revisions fail in the sqlite3 shell",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
     func sqliteShellCannotRewriteHistory() throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
@@ -421,8 +436,9 @@ struct CLITests {
         try FileManager.default.createDirectory(atPath: cli.folder + "/.git", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: cli.folder + "/evals/data", withIntermediateDirectories: true)
         try cli.write("evals/data/golden.jsonl", record("a"))
-        let result = try CLI.execute(CLI.binary, ["import", "golden.jsonl"], in: cli.folder + "/evals/data",
-                                     environment: ["EVALDB_DB": ""])
+        let result = try CLI.execute(
+            CLI.binary, ["import", "golden.jsonl"], in: cli.folder + "/evals/data",
+            environment: ["EVALDB_DB": ""])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: cli.folder + "/.evaldb/evaldb.sqlite"))
     }

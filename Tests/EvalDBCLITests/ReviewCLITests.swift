@@ -13,11 +13,14 @@ private func objects(_ text: String) throws -> [[String: Any]] {
 /// candidate run recorded against it.
 private func sampleReview() throws -> CLI {
     let cli = try CLI()
-    try FileManager.default.copyItem(atPath: repository.appendingPathComponent("evals/data/v0/golden.jsonl").path,
-                                     toPath: cli.folder + "/golden.jsonl")
+    try FileManager.default.copyItem(
+        atPath: repository.appendingPathComponent("evals/data/v0/golden.jsonl").path,
+        toPath: cli.folder + "/golden.jsonl")
     #expect(try cli.run(["import", "golden.jsonl", "--author", "setup"]).status == 0)
-    let recorded = try cli.run(["run", "record", repository.appendingPathComponent("evals/runs/candidate.jsonl").path,
-                                "--name", "candidate", "--dataset-file", "golden.jsonl"])
+    let recorded = try cli.run([
+        "run", "record", repository.appendingPathComponent("evals/runs/candidate.jsonl").path,
+        "--name", "candidate", "--dataset-file", "golden.jsonl",
+    ])
     #expect(recorded.status == 0, "\(recorded.stderr)")
     return cli
 }
@@ -174,7 +177,9 @@ struct ReviewCLITests {
     func proposalsThroughTheCommandLine() throws {
         let cli = try sampleReview()
         defer { cli.cleanUp() }
-        try cli.write("proposals.jsonl", """
+        try cli.write(
+            "proposals.jsonl",
+            """
             {"id": "booking-lookup-001", "labels": {"scenario": "underspecified"}, "proposed_by": "gpt-x"}
             {"id": "booking-lookup-004", "labels": {"persona": "group-organiser"}, "proposed_by": "gpt-x"}
             {"id": "booking-lookup-002", "labels": {"persona": "troll"}, "proposed_by": "gpt-x"}
@@ -182,8 +187,9 @@ struct ReviewCLITests {
             """)
         let queued = try cli.run(["propose", "proposals.jsonl"])
         #expect(queued.output.contains("queued 3 proposals"), "\(queued.output) \(queued.stderr)")
-        let session = try cli.run(["review", "--proposals", "--reviewer", "pat"],
-                                  stdin: Data("a\nl persona=event-planner\na\nr not a persona we serve\n".utf8))
+        let session = try cli.run(
+            ["review", "--proposals", "--reviewer", "pat"],
+            stdin: Data("a\nl persona=event-planner\na\nr not a persona we serve\n".utf8))
         #expect(session.status == 0, "\(session.stderr)")
         #expect(session.output.contains("- \"ambiguous-query\"") && session.output.contains("+ \"underspecified\""), "a diff of the labels")
         #expect(try cli.run(["show", "booking-lookup-001"]).output.contains(#""scenario": "underspecified""#))

@@ -167,7 +167,8 @@ struct SeamTests {
         let dates = versions.map { $0["date"] as? String ?? "" }
         #expect(dates == dates.sorted())
         // Rerunning changes nothing.
-        #expect(try clone.evaldb(["sync", "--git", Self.dataset]).output.contains("0 new versions, 0 recorded on existing versions, 3 already synced"))
+        #expect(
+            try clone.evaldb(["sync", "--git", Self.dataset]).output.contains("0 new versions, 0 recorded on existing versions, 3 already synced"))
         #expect(try versionCount(clone) == 4)
     }
 

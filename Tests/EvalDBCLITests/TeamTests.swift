@@ -14,8 +14,10 @@ struct Clone {
     static func new(in folder: String, user: String) throws -> Clone {
         let clone = Clone(path: folder + "/" + user, user: user)
         try FileManager.default.createDirectory(atPath: clone.path + "/evals/data/v0", withIntermediateDirectories: true)
-        for file in ["evals/data/v0/golden.jsonl", "evals/axes.json", "evals/runs/baseline.jsonl", "evals/runs/candidate.jsonl",
-                     "evals/proposals/gpt-x.jsonl"] {
+        for file in [
+            "evals/data/v0/golden.jsonl", "evals/axes.json", "evals/runs/baseline.jsonl", "evals/runs/candidate.jsonl",
+            "evals/proposals/gpt-x.jsonl",
+        ] {
             let target = clone.path + "/" + file
             try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: sources.appendingPathComponent(file).path, toPath: target)
@@ -122,8 +124,11 @@ struct TeamTests {
         let versions = try ok(carol, ["versions"])
         #expect(versions.contains("review by ben"), "the version's own record, not the commit's subject: \(versions)")
         // The accepted proposal is in the dataset, and is remembered as decided.
-        let proposed = try JSONSerialization.jsonObject(with: Data(String(decoding: ana.read("evals/proposals/gpt-x.jsonl"), as: UTF8.self)
-            .split(separator: "\n")[2].utf8)) as! [String: Any]
+        let proposed =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    String(decoding: ana.read("evals/proposals/gpt-x.jsonl"), as: UTF8.self)
+                        .split(separator: "\n")[2].utf8)) as! [String: Any]
         try ok(carol, ["show", proposed["id"] as! String])
         let again = try carol.evaldb(["propose", "evals/proposals/gpt-x.jsonl"])
         #expect(again.stderr.contains("accepted before"), "\(again.stderr)")
@@ -168,7 +173,8 @@ struct TeamTests {
         let carol = try Clone.clone(ana, in: folder, user: "carol")
         try ok(carol, ["sync"])
         #expect(try ok(carol, ["show", "policy-question-001"]).contains("ben-scenario"))
-        #expect(try ok(carol, ["blame", "policy-question-001"]).split(separator: "\n").contains { $0.hasPrefix("labels.scenario") && $0.contains("ben") })
+        #expect(
+            try ok(carol, ["blame", "policy-question-001"]).split(separator: "\n").contains { $0.hasPrefix("labels.scenario") && $0.contains("ben") })
         #expect(try carol.git("status", "--porcelain").output.isEmpty)
         #expect(try ok(carol, ["export"]) == String(decoding: try carol.read(Self.dataset), as: UTF8.self))
     }
@@ -213,8 +219,9 @@ struct TeamTests {
         try ana.git("fetch", "-q", ben.path, "HEAD")
         let conflict = try CLI.execute("/usr/bin/env", ["git", "merge", "--no-edit", "FETCH_HEAD"], in: ana.path)
         #expect(conflict.status != 0)
-        #expect(conflict.stderr.contains("CONFLICT (content): booking-lookup-001") && conflict.stderr.contains("labels.persona"),
-                "\(conflict.stderr) \(conflict.output)")
+        #expect(
+            conflict.stderr.contains("CONFLICT (content): booking-lookup-001") && conflict.stderr.contains("labels.persona"),
+            "\(conflict.stderr) \(conflict.output)")
         let marked = String(decoding: try ana.read(Self.dataset), as: UTF8.self)
         #expect(marked.contains("<<<<<<< ours\n") && marked.contains("ana-again") && marked.contains("ben-persona"))
     }
@@ -227,8 +234,9 @@ struct TeamTests {
         try ok(ana, ["run", "record", "evals/runs/baseline.jsonl", "--name", "baseline", "--dataset-file", Self.dataset])
         try ok(ana, ["run", "record", "evals/runs/candidate.jsonl", "--name", "candidate", "--dataset-file", Self.dataset])
         try ana.commitAll("version 1, two runs")
-        try ok(ana, ["review", "--run", "candidate", "--failed", "--reviewer", "ana"],
-               stdin: "f wrong-date\ny\nl scenario=edge-case\ny\nn check the year\ny\nq\n")
+        try ok(
+            ana, ["review", "--run", "candidate", "--failed", "--reviewer", "ana"],
+            stdin: "f wrong-date\ny\nl scenario=edge-case\ny\nn check the year\ny\nq\n")
         try ok(ana, ["review", "--reviewer", "ben"], stdin: "y\ny\nq\n")
         try ana.commitAll("review")
         try ok(ana, ["sync"])  // records the commit on the version the review made

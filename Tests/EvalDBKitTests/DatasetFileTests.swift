@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 @Suite("Validating a dataset file")
@@ -20,9 +21,10 @@ struct DatasetFileTests {
     func normalisedInputsHashAsCanonical() throws {
         let folder = try TemporaryFolder()
         let canonical = Sample.line("a-1", question: "caf\\u00e9 \\ud83d\\ude00") + "\n" + Sample.line("a-2") + "\n"
-        let messy = "\u{FEFF}" +
-            #"{"source":"synth","notes":null,"labels":{"tags":["t1"],"persona":"admin","feature":"booking-lookup"},"input":"café 😀","id":"a-1","expected_output":{"action":"answer"},"created_at":"2026-04-16","context":null,"author":"@ana"}"# +
-            "\r\n  \r\n\n" + Sample.line("a-2")
+        let messy =
+            "\u{FEFF}"
+            + #"{"source":"synth","notes":null,"labels":{"tags":["t1"],"persona":"admin","feature":"booking-lookup"},"input":"café 😀","id":"a-1","expected_output":{"action":"answer"},"created_at":"2026-04-16","context":null,"author":"@ana"}"#
+            + "\r\n  \r\n\n" + Sample.line("a-2")
         let check = try DatasetFileCheck.check(path: try folder.write("messy.jsonl", messy))
         #expect(check.isValid, "\(check.problems)")
         #expect(check.hash == "sha256:" + sha256Hex(Array(canonical.utf8)))
@@ -113,8 +115,10 @@ struct DatasetFileTests {
     @Test("a duplicate id is an error naming the line it first appeared on")
     func duplicateId() throws {
         let folder = try TemporaryFolder()
-        let path = try folder.write("dup.jsonl", [Sample.line("a-1"), Sample.line("a-2"), Sample.line("a-1", question: "other")]
-            .joined(separator: "\n") + "\n")
+        let path = try folder.write(
+            "dup.jsonl",
+            [Sample.line("a-1"), Sample.line("a-2"), Sample.line("a-1", question: "other")]
+                .joined(separator: "\n") + "\n")
         let errors = try DatasetFileCheck.check(path: path).errors
         #expect(errors.count == 1)
         #expect(errors.first?.line == 3)

@@ -5,7 +5,8 @@ import Testing
 @Suite("Three-way merge of datasets by example id")
 struct DatasetMergeTests {
     static func record(_ id: String, notes: String = "n", scenario: String = "s", persona: String = "p") -> DatasetMerge.Record {
-        let text = #"{"author": "a", "context": null, "created_at": "2026-04-16", "expected_output": "e", "id": "\#(id)", "input": "i", "labels": {"persona": "\#(persona)", "scenario": "\#(scenario)"}, "notes": "\#(notes)", "source": "synth"}"#
+        let text =
+            #"{"author": "a", "context": null, "created_at": "2026-04-16", "expected_output": "e", "id": "\#(id)", "input": "i", "labels": {"persona": "\#(persona)", "scenario": "\#(scenario)"}, "notes": "\#(notes)", "source": "synth"}"#
         return (Array(JSONText.string(id).utf8), text)
     }
 
@@ -22,8 +23,11 @@ struct DatasetMergeTests {
         theirs.append(Self.record("e"))
         let merge = DatasetMerge(base: Self.base, ours: ours, theirs: theirs)
         #expect(merge.conflicts.isEmpty)
-        #expect(merge.lines == [Self.record("a", notes: "ours").record, Self.record("b", notes: "theirs").record,
-                                Self.record("c", scenario: "ours", persona: "theirs").record, Self.record("e").record])
+        #expect(
+            merge.lines == [
+                Self.record("a", notes: "ours").record, Self.record("b", notes: "theirs").record,
+                Self.record("c", scenario: "ours", persona: "theirs").record, Self.record("e").record,
+            ])
         #expect(merge.keptFromDatabase == 1)
         #expect(merge.mergedFieldByField == ["c"])
     }
@@ -36,12 +40,16 @@ struct DatasetMergeTests {
         ours.remove(at: 1)
         theirs[1] = Self.record("b", notes: "theirs")
         let merge = DatasetMerge(base: Self.base, ours: ours, theirs: theirs, markConflicts: true)
-        #expect(merge.conflicts == [
-            MergeConflict(id: "a", fields: ["labels.scenario"], file: "changed", database: "changed"),
-            MergeConflict(id: "b", fields: [], file: "changed", database: "removed"),
-        ])
-        #expect(Array(merge.lines.prefix(5)) == ["<<<<<<< ours", Self.record("a", scenario: "ours").record, "=======",
-                                                 Self.record("a", scenario: "theirs").record, ">>>>>>> theirs"])
+        #expect(
+            merge.conflicts == [
+                MergeConflict(id: "a", fields: ["labels.scenario"], file: "changed", database: "changed"),
+                MergeConflict(id: "b", fields: [], file: "changed", database: "removed"),
+            ])
+        #expect(
+            Array(merge.lines.prefix(5)) == [
+                "<<<<<<< ours", Self.record("a", scenario: "ours").record, "=======",
+                Self.record("a", scenario: "theirs").record, ">>>>>>> theirs",
+            ])
     }
 
     @Test("the same change on both sides is no conflict; ids differing only by normalisation stay two examples")

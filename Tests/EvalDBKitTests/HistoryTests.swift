@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 /// A dataset with one example of each kind of change over four versions:
@@ -8,12 +9,18 @@ import Testing
 private func historyStore(_ folder: TemporaryFolder) throws -> Store {
     let store = try folder.store()
     let v1 = [Sample.line("a"), Sample.line("b"), Sample.line("c"), Sample.line("d", question: "dq")]
-    let v2 = [Sample.line("a", question: "edited"), Sample.line("c", feature: "refund-request"), Sample.line("d", question: "dq"),
-              Sample.line("e")]
-    let v3 = [Sample.line("e"), Sample.line("a", question: "edited"), Sample.line("b"), Sample.line("c", feature: "refund-request"),
-              Sample.line("d2", question: "dq")]
-    let v4 = [Sample.line("e"), Sample.line("a", question: "edited", notes: "checked"), Sample.line("b"),
-              Sample.line("c", feature: "refund-request"), Sample.line("d2", question: "dq")]
+    let v2 = [
+        Sample.line("a", question: "edited"), Sample.line("c", feature: "refund-request"), Sample.line("d", question: "dq"),
+        Sample.line("e"),
+    ]
+    let v3 = [
+        Sample.line("e"), Sample.line("a", question: "edited"), Sample.line("b"), Sample.line("c", feature: "refund-request"),
+        Sample.line("d2", question: "dq"),
+    ]
+    let v4 = [
+        Sample.line("e"), Sample.line("a", question: "edited", notes: "checked"), Sample.line("b"),
+        Sample.line("c", feature: "refund-request"), Sample.line("d2", question: "dq"),
+    ]
     for (number, lines) in [v1, v2, v3, v4].enumerated() {
         let path = try folder.write("v\(number + 1).jsonl", lines.joined(separator: "\n") + "\n")
         _ = try store.importFile(path, options: ImportOptions(author: "author\(number + 1)", message: "session \(number + 1)"))
@@ -27,8 +34,10 @@ struct HistoryTests {
     func revisions() throws {
         let folder = try TemporaryFolder()
         let store = try historyStore(folder)
-        #expect(try store.revisions(of: "a").map { "\($0.version) \($0.kind.rawValue) \($0.author)" } ==
-            ["1 added author1", "2 changed author2", "4 changed author4"])
+        #expect(
+            try store.revisions(of: "a").map { "\($0.version) \($0.kind.rawValue) \($0.author)" } == [
+                "1 added author1", "2 changed author2", "4 changed author4",
+            ])
         #expect(try store.revisions(of: "b").map(\.kind) == [.added, .removed, .restored])
         #expect(try store.revisions(of: "nobody").isEmpty)
     }

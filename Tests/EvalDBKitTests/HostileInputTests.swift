@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 /// The hostile-input corpus (Fixtures/bad, made by make_bad.py with each fault's position): every
@@ -56,9 +57,10 @@ struct HostileInputTests {
         let store = try folder.store()
         let version = try store.importFile(try folder.write("v1.jsonl", Sample.line("ex-1") + "\n"), options: by()).version
         let name = "results_other_dataset.jsonl"
-        let errors = try #require(dataErrors {
-            _ = try store.recordRun(Fixtures.url("bad/\(name)").path, against: version, options: RunOptions(name: "r"))
-        })
+        let errors = try #require(
+            dataErrors {
+                _ = try store.recordRun(Fixtures.url("bad/\(name)").path, against: version, options: RunOptions(name: "r"))
+            })
         Self.expectFirstError(errors, Self.expected[name]!, name)
         #expect(try store.runs().isEmpty)
     }

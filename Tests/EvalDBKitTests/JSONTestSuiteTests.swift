@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 /// Nicolas Seriot's JSONTestSuite (Fixtures/JSONTestSuite, MIT licence): y_ cases accepted, n_

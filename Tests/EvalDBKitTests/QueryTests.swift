@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 @Suite("evaldb sql: read-only queries over the views")
@@ -20,9 +21,14 @@ struct QueryTests {
         let query = try ReadOnlyQuery(path: store.path)
         #expect(try query.run("SELECT count(*) FROM examples").rows == [[.integer(42)]])
         let first = try query.run("SELECT id, source, notes, input, labels ->> '$.feature' FROM examples WHERE id = 'booking-lookup-001'")
-        #expect(first.rows == [[.text("booking-lookup-001"), .text("prod-trace:2026-04-15"),
-                                .text("Trace #38219. Bot guessed party_size=2 and booked."),
-                                .text("\"do you have anything for next friday after 7?\""), .text("booking-lookup")]])
+        #expect(
+            first.rows == [
+                [
+                    .text("booking-lookup-001"), .text("prod-trace:2026-04-15"),
+                    .text("Trace #38219. Bot guessed party_size=2 and booked."),
+                    .text("\"do you have anything for next friday after 7?\""), .text("booking-lookup"),
+                ]
+            ])
         let tags = try query.run("SELECT value FROM labels WHERE id = 'booking-lookup-001' AND key = 'tags' ORDER BY value")
         #expect(tags.rows == [[.text("missing-required")], [.text("temporal-relative")]])
         #expect(try query.run("SELECT count(*) FROM revisions WHERE kind = 'added'").rows == [[.integer(42)]])
@@ -56,11 +62,13 @@ struct QueryTests {
         let before = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         let digest = try fileDigest(store.path)
         let query = try ReadOnlyQuery(path: store.path)
-        for sql in ["INSERT INTO main.versions(number) VALUES (9)", "UPDATE main.examples SET id = 'x'", "DELETE FROM main.revisions",
-                    "DROP TABLE main.examples", "CREATE TABLE t(x)", "ATTACH '\(folder.file("evil.db"))' AS evil",
-                    "VACUUM INTO '\(folder.file("copy.db"))'", "VACUUM", "PRAGMA writable_schema = ON", "PRAGMA query_only = OFF",
-                    "SELECT load_extension('/tmp/x')", "SELECT 1; DELETE FROM main.revisions", "BEGIN IMMEDIATE",
-                    "REINDEX", "ANALYZE"] {
+        for sql in [
+            "INSERT INTO main.versions(number) VALUES (9)", "UPDATE main.examples SET id = 'x'", "DELETE FROM main.revisions",
+            "DROP TABLE main.examples", "CREATE TABLE t(x)", "ATTACH '\(folder.file("evil.db"))' AS evil",
+            "VACUUM INTO '\(folder.file("copy.db"))'", "VACUUM", "PRAGMA writable_schema = ON", "PRAGMA query_only = OFF",
+            "SELECT load_extension('/tmp/x')", "SELECT 1; DELETE FROM main.revisions", "BEGIN IMMEDIATE",
+            "REINDEX", "ANALYZE",
+        ] {
             #expect(throws: EvalDBError.self, "\(sql)") { try query.run(sql) }
         }
         #expect(try query.run("SELECT count(*) FROM examples").rows == [[.integer(42)]])
@@ -144,13 +152,18 @@ struct QueryTests {
     func coverageFindsTypo() throws {
         let folder = try TemporaryFolder()
         var lines = try String(contentsOf: Self.root.appendingPathComponent("evals/data/v0/golden.jsonl"), encoding: .utf8)
-        lines = lines.replacingOccurrences(of: #""id": "booking-lookup-002", "input": "Table for 4 at the Harbour Street restaurant this Saturday at 19:30, please.", "labels": {"feature": "booking-lookup""#,
-                                          with: #""id": "booking-lookup-002", "input": "Table for 4 at the Harbour Street restaurant this Saturday at 19:30, please.", "labels": {"feature": "booking_lookup""#)
+        lines = lines.replacingOccurrences(
+            of:
+                #""id": "booking-lookup-002", "input": "Table for 4 at the Harbour Street restaurant this Saturday at 19:30, please.", "labels": {"feature": "booking-lookup""#,
+            with:
+                #""id": "booking-lookup-002", "input": "Table for 4 at the Harbour Street restaurant this Saturday at 19:30, please.", "labels": {"feature": "booking_lookup""#
+        )
         #expect(lines.contains("booking_lookup"))
         let store = try folder.store()
         _ = try store.importFile(try folder.write("golden.jsonl", lines), options: by())
-        let coverage = try store.coverage(try #require(try store.currentVersion()),
-                                          axes: try Axes(path: Self.root.appendingPathComponent("evals/axes.json").path))
+        let coverage = try store.coverage(
+            try #require(try store.currentVersion()),
+            axes: try Axes(path: Self.root.appendingPathComponent("evals/axes.json").path))
         #expect(coverage.cells.count == 96)
         #expect(coverage.cells.map(\.count).reduce(0, +) == 41)  // the typo'd example fills no cell
         #expect(coverage.emptyCells.count == coverage.cells.filter { $0.count == 0 }.count && !coverage.emptyCells.isEmpty)

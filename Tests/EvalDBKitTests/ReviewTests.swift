@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 /// A store with one version of `count` sample examples (`ex-0001`, ...).
@@ -48,9 +49,10 @@ struct ReviewTests {
         // The version's export is its hash and stays canonical.
         let bytes = try exportBytes(store, versions[1])
         #expect("sha256:" + sha256Hex(bytes) == versions[1].hash)
-        #expect(String(decoding: bytes, as: UTF8.self).split(separator: "\n").allSatisfy { line in
-            (try? CanonicalJSON.canonicalize(String(line))) == String(line)
-        })
+        #expect(
+            String(decoding: bytes, as: UTF8.self).split(separator: "\n").allSatisfy { line in
+                (try? CanonicalJSON.canonicalize(String(line))) == String(line)
+            })
     }
 
     @Test("a session without edits, or whose edits change nothing, makes no version")
@@ -106,7 +108,9 @@ struct ReviewTests {
         #expect(throws: EvalDBError.self) { try session.edit("ex-0001", try ExampleEdit(labelEdit: #"nested:={"a": 1}"#)) }
         #expect(throws: EvalDBError.self) { try ExampleEdit(labelEdit: "count:=01") }
         #expect(throws: EvalDBError.self) { try ExampleEdit(labelEdit: "no-equals-sign") }
-        #expect(throws: EvalDBError.self) { try session.edit("ex-0001", try ExampleEdit(labelEdit: "tags=flat")) ; try session.edit("ex-0001", .addTag("x")) }
+        #expect(throws: EvalDBError.self) {
+            try session.edit("ex-0001", try ExampleEdit(labelEdit: "tags=flat")); try session.edit("ex-0001", .addTag("x"))
+        }
         #expect(try session.pendingCount() == 1, "only the valid edit (tags=flat) is pending")
         #expect(throws: EvalDBError.self) { try session.edit("no-such-id", .note("x")) }
     }
@@ -223,7 +227,8 @@ struct ReviewTests {
             {"id": "ex-0003", "pass": true}
             {"id": "ex-0004", "pass": true}
             """
-        let recorded = try store.recordRun(try folder.write("r.jsonl", results), against: try store.currentVersion()!, options: RunOptions(name: "r1"))
+        let recorded = try store.recordRun(
+            try folder.write("r.jsonl", results), against: try store.currentVersion()!, options: RunOptions(name: "r1"))
         let (session, _) = try ReviewSession.start(store, reviewer: "rita", run: recorded.run)
         #expect(Array(try session.queue(failedOnly: true)) == ["ex-0001", "ex-0002"])
         try session.setFailure("ex-0001", category: "ignored-context")
@@ -233,16 +238,22 @@ struct ReviewTests {
         let report = try store.report(recorded.run)
         #expect(report.failures.map { "\($0.category) \($0.count)" } == ["ignored-context 2"])
         let rows = try ReadOnlyQuery(path: store.path).run("SELECT id, failure, recorded_failure FROM results ORDER BY id LIMIT 2").rows
-        #expect(rows == [[.text("ex-0001"), .text("ignored-context"), .text("wrong-date")],
-                         [.text("ex-0002"), .text("ignored-context"), .null]])
+        #expect(
+            rows == [
+                [.text("ex-0001"), .text("ignored-context"), .text("wrong-date")],
+                [.text("ex-0002"), .text("ignored-context"), .null],
+            ])
     }
 
     @Test("proposals: accept, edit then accept, and reject; a rejected proposal proposed again is skipped")
     func proposals() throws {
         let folder = try TemporaryFolder()
         let store = try reviewStore(folder)
-        let candidate = Sample.line("ex-new", question: "a candidate").replacingOccurrences(of: #"{"author""#, with: #"{"proposed_by": "gpt-x", "author""#)
-        let file = try folder.write("p.jsonl", """
+        let candidate = Sample.line("ex-new", question: "a candidate").replacingOccurrences(
+            of: #"{"author""#, with: #"{"proposed_by": "gpt-x", "author""#)
+        let file = try folder.write(
+            "p.jsonl",
+            """
             {"id": "ex-0001", "labels": {"feature": "refund-request"}, "proposed_by": "gpt-x", "rationale": "asks for money back"}
             {"id": "ex-0002", "labels": {"persona": "new-user"}}
             \(candidate)
@@ -294,7 +305,9 @@ struct ReviewTests {
     func badProposalsQueueNothing() throws {
         let folder = try TemporaryFolder()
         let store = try reviewStore(folder)
-        let file = try folder.write("p.jsonl", """
+        let file = try folder.write(
+            "p.jsonl",
+            """
             {"id": "ex-0001", "labels": {"feature": "x"}}
             {"id": "ex-0009", "labels": {"feature": "x"}}
             {"id": "ex-0002", "input": "missing most fields"}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 @Suite("Eval runs and reports")
@@ -22,8 +23,9 @@ struct RunTests {
         let folder = try TemporaryFolder()
         let (store, version) = try Self.store(folder)
         let text = (1...8).map { Self.result($0, pass: $0 % 3 != 0, failure: $0 % 3 == 0 ? "wrong-action" : nil) }.joined()
-        let recorded = try store.recordRun(try folder.write("r.jsonl", text), against: version,
-                                           options: RunOptions(name: "base", meta: [("model", "gpt-x")]))
+        let recorded = try store.recordRun(
+            try folder.write("r.jsonl", text), against: version,
+            options: RunOptions(name: "base", meta: [("model", "gpt-x")]))
         #expect(recorded.run.resultCount == 8)
         #expect(recorded.run.missing == 2)
         #expect(recorded.missingIds == ["ex-0009", "ex-0010"])
@@ -42,10 +44,15 @@ struct RunTests {
     func badResults() throws {
         let folder = try TemporaryFolder()
         let (store, version) = try Self.store(folder)
-        let text = Self.result(1, pass: true) + "{\"id\": \"ex-0002\"}\n" + #"{"id": "nope", "pass": true}"# + "\n"
+        let text =
+            Self.result(1, pass: true) + "{\"id\": \"ex-0002\"}\n" + #"{"id": "nope", "pass": true}"# + "\n"
             + Self.result(1, pass: false) + "not json\n" + Self.result(3, pass: true, trial: 1) + Self.result(3, pass: true, trial: 2)
-        let errors = try #require(dataErrors { _ = try store.recordRun(try folder.write("bad.jsonl", text), against: version,
-                                                                         options: RunOptions(name: "bad")) })
+        let errors = try #require(
+            dataErrors {
+                _ = try store.recordRun(
+                    try folder.write("bad.jsonl", text), against: version,
+                    options: RunOptions(name: "bad"))
+            })
         #expect(errors.map(\.line) == [2, 3, 4, 5])
         #expect(errors[2].message.contains("second result"))
         #expect(try store.runs().isEmpty)
@@ -63,8 +70,11 @@ struct RunTests {
         var lines = (1...20).map { Sample.line(String(format: "ex-%04d", $0), feature: $0 <= 10 ? "booking-lookup" : "refund-request") }
         let version = try store.importFile(try folder.write("g.jsonl", lines.joined(separator: "\n") + "\n"), options: by()).version
         // booking-lookup: 9 of 10 pass; refund-request: 5 of 10; ex-0001 is flaky over two trials.
-        var text = (1...20).map { n in Self.result(n, pass: n <= 9 || (n >= 11 && n <= 15), trial: n == 1 ? 0 : nil,
-                                                   failure: (n == 10 || n > 15) ? "hallucination" : nil) }.joined()
+        var text = (1...20).map { n in
+            Self.result(
+                n, pass: n <= 9 || (n >= 11 && n <= 15), trial: n == 1 ? 0 : nil,
+                failure: (n == 10 || n > 15) ? "hallucination" : nil)
+        }.joined()
         text += Self.result(1, pass: false, trial: 1, failure: "wrong-action")
         let run = try store.recordRun(try folder.write("r.jsonl", text), against: version, options: RunOptions(name: "r")).run
         let report = try store.report(run, by: ["feature"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 /// A generated example, as a model: what slice should see of it is computed from the model, not
@@ -35,7 +36,8 @@ private struct ModelExample {
 
     var line: String {
         let labelText = labels.map { "\"\($0.key)\":\($0.value.json)" }.joined(separator: ",")
-        return #"{"id":"\#(id)","input":"q \#(id)","context":null,"expected_output":"a","labels":{\#(labelText)},"source":"\#(source)","author":"@gen","created_at":"2026-01-01","notes":null}"#
+        return
+            #"{"id":"\#(id)","input":"q \#(id)","context":null,"expected_output":"a","labels":{\#(labelText)},"source":"\#(source)","author":"@gen","created_at":"2026-01-01","notes":null}"#
     }
 
     /// The values of `key`: a label hides the top-level field of the same name.
@@ -82,7 +84,8 @@ private func generate(_ id: String, _ random: inout Generator) -> ModelExample {
 /// equivalent values (`café` precomposed and decomposed), which evaldb keeps apart.
 private func expectedCounts(_ examples: [ModelExample], _ keys: [String], where conditions: [(String, String)] = []) -> [[UInt8]: Int] {
     var counts: [[UInt8]: Int] = [:]
-    for example in examples where conditions.allSatisfy({ key, value in example.values(key)?.contains { $0.utf8.elementsEqual(value.utf8) } ?? false }) {
+    for example in examples
+    where conditions.allSatisfy({ key, value in example.values(key)?.contains { $0.utf8.elementsEqual(value.utf8) } ?? false }) {
         var combinations: [[String]] = [[]]
         for key in keys {
             var options: [String] = []
@@ -95,7 +98,9 @@ private func expectedCounts(_ examples: [ModelExample], _ keys: [String], where 
     return counts
 }
 
-private func actualCounts(_ store: Store, _ version: DatasetVersion, _ keys: [String], where conditions: [(String, String)] = []) throws -> [[UInt8]: Int] {
+private func actualCounts(_ store: Store, _ version: DatasetVersion, _ keys: [String], where conditions: [(String, String)] = []) throws -> [[UInt8]:
+    Int]
+{
     let result = try store.sliceCounts(version, where: conditions.map { SliceCondition(key: $0.0, match: .equals($0.1)) }, countBy: keys)
     var counts: [[UInt8]: Int] = [:]
     for (values, count) in result.counts {
@@ -122,7 +127,8 @@ struct SliceIndexTests {
         for keys in [["feature"], ["feature", "scenario"], ["tags"], ["feature", "tags", "priority"], ["flag", "source"]] {
             #expect(try actualCounts(store, version, keys) == expectedCounts(model, keys), "\(context): count-by \(keys)")
         }
-        #expect(try actualCounts(store, version, ["scenario"], where: [("tags", "p1"), ("priority", "2")])
+        #expect(
+            try actualCounts(store, version, ["scenario"], where: [("tags", "p1"), ("priority", "2")])
                 == expectedCounts(model, ["scenario"], where: [("tags", "p1"), ("priority", "2")]), "\(context)")
         let cases: [[(String, String)]] = [
             [("feature", "caf\u{E9}")], [("feature", "cafe\u{301}"), ("tags", "\u{1F389}")], [("scenario", "null")],
@@ -135,12 +141,21 @@ struct SliceIndexTests {
             let actual = try sliceIds(store, version, conditions.map { SliceCondition(key: $0.0, match: .equals($0.1)) })
             #expect(actual == expected, "\(context): slice \(conditions)")
         }
-        let prefixed = try sliceIds(store, version, [SliceCondition(key: "source", match: .prefix("prod-trace")),
-                                                     try SliceCondition(parsing: "feature=refund-request")])
+        let prefixed = try sliceIds(
+            store, version,
+            [
+                SliceCondition(key: "source", match: .prefix("prod-trace")),
+                try SliceCondition(parsing: "feature=refund-request"),
+            ])
         #expect(prefixed == model.filter { $0.values("source")![0].hasPrefix("prod-trace") && $0.values("feature") == ["refund-request"] }.map(\.id))
         // A condition on an unindexed field is checked on the records the indexed one selects.
         let first = model[model.count / 2]
-        #expect(try sliceIds(store, version, [try SliceCondition(parsing: "id=\(first.id)"), SliceCondition(key: "feature", match: .equals(first.values("feature")![0]))]) == [first.id])
+        #expect(
+            try sliceIds(
+                store, version,
+                [try SliceCondition(parsing: "id=\(first.id)"), SliceCondition(key: "feature", match: .equals(first.values("feature")![0]))]) == [
+                    first.id
+                ])
     }
 
     private func stateVersion(_ store: Store) throws -> Int64? {
@@ -218,7 +233,8 @@ struct SliceIndexTests {
         var random = Generator(state: 7)
         let model = (1...300).map { generate(String(format: "c-%04d", $0), &random) }
         _ = try store.importFile(try folder.write("v1.jsonl", model.map(\.line).joined(separator: "\n") + "\n"), options: by())
-        let axesFile = try folder.write("axes.json", #"{"feature": ["booking-lookup", "refund-request", "caf\u00e9"], "scenario": ["happy-path", "irate-user"]}"#)
+        let axesFile = try folder.write(
+            "axes.json", #"{"feature": ["booking-lookup", "refund-request", "caf\u00e9"], "scenario": ["happy-path", "irate-user"]}"#)
         let coverage = try store.coverage(try #require(try store.currentVersion()), axes: try Axes(path: axesFile))
         let counts = expectedCounts(model, ["feature", "scenario"])
         #expect(coverage.cells.count == 6)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import EvalDBKit
 
 @Suite("Statistics")
@@ -6,8 +7,10 @@ struct StatisticsTests {
     @Test("the Wilson interval matches Newcombe (1998), table I, method 3")
     func wilsonReference() {
         // Newcombe, Statistics in Medicine 17 (1998) 857-872: 81/263, 15/148, 0/20, 1/29.
-        let cases: [(Double, Double, Double, Double)] = [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
-                                                         (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)]
+        let cases: [(Double, Double, Double, Double)] = [
+            (81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
+            (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718),
+        ]
         for (x, n, lower, upper) in cases {
             let interval = Wilson.interval(successes: x, n: n)
             #expect(abs(interval.lower - lower) < 0.00005, "\(x)/\(n)")
@@ -50,8 +53,10 @@ struct StatisticsTests {
         #expect(abs(PairedCounts(both: 59, firstOnly: 6, secondOnly: 16, neither: 80).mcNemarExactP - 0.052478790283203125) < 1e-12)
         #expect(PairedCounts(both: 10, firstOnly: 0, secondOnly: 0, neither: 3).mcNemarExactP == 1)
         // Python: min(1, 2 * sum(math.comb(b + c, i) for i in range(min(b, c) + 1)) / 2 ** (b + c))
-        let tails: [(Int, Int, Double)] = [(0, 5, 0.0625), (3, 7, 0.34375), (10, 10, 1), (1, 12, 0.00341796875),
-                                           (25, 40, 0.08168153394154005)]
+        let tails: [(Int, Int, Double)] = [
+            (0, 5, 0.0625), (3, 7, 0.34375), (10, 10, 1), (1, 12, 0.00341796875),
+            (25, 40, 0.08168153394154005),
+        ]
         for (b, c, p) in tails {
             #expect(abs(PairedCounts(both: 3, firstOnly: b, secondOnly: c, neither: 4).mcNemarExactP - p) < 1e-10, "\(b), \(c)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvalDBKit
 
 @Suite("Importing and exporting versions")
@@ -168,8 +169,9 @@ struct StoreTests {
     func renameReported() throws {
         let folder = try TemporaryFolder()
         let store = try folder.store()
-        _ = try store.importFile(try folder.write("v1.jsonl", Sample.line("old-id", question: "same") + "\n" + Sample.line("k") + "\n"),
-                                 options: by())
+        _ = try store.importFile(
+            try folder.write("v1.jsonl", Sample.line("old-id", question: "same") + "\n" + Sample.line("k") + "\n"),
+            options: by())
         let result = try store.importFile(
             try folder.write("v2.jsonl", Sample.line("new-id", question: "same") + "\n" + Sample.line("k") + "\n"), options: by())
         #expect(result.counts == ChangeCounts(added: 1, removed: 1, unchanged: 1))
@@ -280,8 +282,10 @@ struct StoreTests {
         let folder = try TemporaryFolder()
         let store = try folder.store()
         _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
-        for sql in ["UPDATE revisions SET record = '{}'", "DELETE FROM revisions", "UPDATE versions SET hash = 'x'",
-                    "DELETE FROM versions", "DELETE FROM examples", "UPDATE examples SET id = 'other'"] {
+        for sql in [
+            "UPDATE revisions SET record = '{}'", "DELETE FROM revisions", "UPDATE versions SET hash = 'x'",
+            "DELETE FROM versions", "DELETE FROM examples", "UPDATE examples SET id = 'other'",
+        ] {
             #expect(throws: DatabaseError.self, "\(sql)") { try store.database.execute(sql) }
         }
         #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == 3)
@@ -357,7 +361,8 @@ struct StoreTests {
             let database = try Database(path: path)
             try Migrator(migrations: Array(embeddedMigrations.prefix(1))).migrate(database)
             let text = lines.map { $0 + "\n" }.joined()
-            try database.execute("""
+            try database.execute(
+                """
                 INSERT INTO versions VALUES (1, 'sha256:\(sha256Hex(Array(text.utf8)))', '2026-04-16T00:00:00Z', 'ana', NULL,
                     'g.jsonl', NULL, NULL, NULL, 2, 2, 0, 0, 0, 0, NULL)
                 """)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+
 @testable import EvalDBKit
 
 /// The committed fixtures beside this file.
@@ -57,12 +58,15 @@ final class TemporaryFolder {
 /// Example records in canonical form, written by hand (keys in code point order, ASCII only) so
 /// that store tests do not lean on the serializer they would be checking.
 enum Sample {
-    static func line(_ id: String, question: String? = nil, feature: String = "booking-lookup",
-                     tags: [String] = ["t1"], notes: String? = nil) -> String {
+    static func line(
+        _ id: String, question: String? = nil, feature: String = "booking-lookup",
+        tags: [String] = ["t1"], notes: String? = nil
+    ) -> String {
         let question = question ?? "question for \(id)"
         let tagList = tags.map { "\"\($0)\"" }.joined(separator: ", ")
         let notesValue = notes.map { "\"\($0)\"" } ?? "null"
-        return #"{"author": "@ana", "context": null, "created_at": "2026-04-16", "expected_output": {"action": "answer"}, "id": "\#(id)", "input": "\#(question)", "labels": {"feature": "\#(feature)", "persona": "admin", "tags": [\#(tagList)]}, "notes": \#(notesValue), "source": "synth"}"#
+        return
+            #"{"author": "@ana", "context": null, "created_at": "2026-04-16", "expected_output": {"action": "answer"}, "id": "\#(id)", "input": "\#(question)", "labels": {"feature": "\#(feature)", "persona": "admin", "tags": [\#(tagList)]}, "notes": \#(notesValue), "source": "synth"}"#
     }
 
     /// A canonical file of `count` records with ids `ex-0001`, ...

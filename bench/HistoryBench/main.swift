@@ -34,15 +34,16 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
 
 var times: [String: [Double]] = ["log": [], "show": [], "blame": []]
 for id in ids {
-    times["log"]!.append(try milliseconds {
-        let history = try store.revisions(of: id)
-        var previous: RecordFields?
-        for revision in history {
-            let fields = revision.record.map(RecordFields.init(record:))
-            _ = FieldChange.between(previous, fields)
-            if let fields { previous = fields }
-        }
-    })
+    times["log"]!.append(
+        try milliseconds {
+            let history = try store.revisions(of: id)
+            var previous: RecordFields?
+            for revision in history {
+                let fields = revision.record.map(RecordFields.init(record:))
+                _ = FieldChange.between(previous, fields)
+                if let fields { previous = fields }
+            }
+        })
     times["show"]!.append(try milliseconds { _ = try store.state(of: id, at: current) })
     times["blame"]!.append(try milliseconds { _ = try store.blame(id, at: current) })
 }
@@ -51,6 +52,9 @@ for (name, values) in times {
     let sorted = values.sorted()
     report[name] = ["median_ms": sorted[sorted.count / 2], "p99_ms": sorted[sorted.count * 99 / 100]]
 }
-let json = try JSONSerialization.data(withJSONObject: ["ids": count, "versions": current.number, "examples": current.exampleCount,
-                                                       "queries": report], options: [.sortedKeys])
+let json = try JSONSerialization.data(
+    withJSONObject: [
+        "ids": count, "versions": current.number, "examples": current.exampleCount,
+        "queries": report,
+    ], options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))

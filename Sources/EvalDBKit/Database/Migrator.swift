@@ -11,7 +11,8 @@ struct Migrator {
         // database never waits on a writer.
         if try appliedMigrations(database) == Set(migrations.map(\.name)) { return }
         try database.writeTransaction {
-            try database.execute("""
+            try database.execute(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))
                 """)
@@ -33,8 +34,9 @@ struct Migrator {
     /// The migrations recorded in `database`, or nil when it has no migrations table yet.
     private func appliedMigrations(_ database: Database) throws -> Set<String>? {
         try database.readTransaction {
-            guard try database.scalarInt(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") == 1
+            guard
+                try database.scalarInt(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") == 1
             else { return nil }
             var applied: Set<String> = []
             let rows = try database.prepare("SELECT name FROM schema_migrations")

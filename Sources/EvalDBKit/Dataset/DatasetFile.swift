@@ -25,8 +25,9 @@ public struct DatasetFileCheck: Sendable {
         try reader.read { record, _ in
             let digest = IdDigest(record.id)
             if let first = firstLineOfId[digest] {
-                reader.report(line: record.line, column: record.idColumn,
-                              message: "duplicate id \(quoted(record.idString)) (first on line \(first)): ids must be unique in a file")
+                reader.report(
+                    line: record.line, column: record.idColumn,
+                    message: "duplicate id \(quoted(record.idString)) (first on line \(first)): ids must be unique in a file")
                 return
             }
             firstLineOfId[digest] = Int32(truncatingIfNeeded: record.line)
@@ -34,10 +35,11 @@ public struct DatasetFileCheck: Sendable {
         if reader.recordCount == 0 && !reader.hasErrors {
             reader.reportFileProblem("the file holds no records")
         }
-        return DatasetFileCheck(path: reader.displayName, recordCount: reader.recordCount, hash: reader.datasetHash ?? "",
-                                problems: reader.problems, truncated: reader.stoppedEarly,
-                                firstNonCanonicalLine: reader.firstNonCanonicalLine?.line,
-                                nonCanonicalReason: reader.firstNonCanonicalLine?.reason)
+        return DatasetFileCheck(
+            path: reader.displayName, recordCount: reader.recordCount, hash: reader.datasetHash ?? "",
+            problems: reader.problems, truncated: reader.stoppedEarly,
+            firstNonCanonicalLine: reader.firstNonCanonicalLine?.line,
+            nonCanonicalReason: reader.firstNonCanonicalLine?.reason)
     }
 }
 

@@ -94,8 +94,10 @@ public final class DatasetReader {
     /// As `read(_:)`; with `recognize`, each line's SHA-256 is offered to it first (on a worker
     /// thread), and a line it recognises is handed over unparsed and unchecked, with `known` set:
     /// the caller vouches that those bytes are a valid canonical record it already holds.
-    func read(recognizing recognize: (@Sendable (RecordDigest) -> Int64?)?,
-              _ body: (CheckedRecord, _ bytesRead: Int) throws -> Void) throws {
+    func read(
+        recognizing recognize: (@Sendable (RecordDigest) -> Int64?)?,
+        _ body: (CheckedRecord, _ bytesRead: Int) throws -> Void
+    ) throws {
         let workerCount = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
         let raw = Handoff<RawLines>(limit: 2 * workerCount)
         let checked = Sequencer<CheckedLines>(window: 2 * workerCount, producers: workerCount)
@@ -159,10 +161,12 @@ public final class DatasetReader {
                         hasWarnings = true
                     }
                     recordCount += 1
-                    try body(CheckedRecord(line: item.line, canonical: UnsafeBufferPointer(rebasing: bytes[item.record]), id: id,
-                                           idColumn: item.idColumn, hasWarnings: hasWarnings, digest: item.digest,
-                                           known: item.known == 0 ? nil : item.known, contentWithoutId: item.contentWithoutId),
-                             batch.bytesRead)
+                    try body(
+                        CheckedRecord(
+                            line: item.line, canonical: UnsafeBufferPointer(rebasing: bytes[item.record]), id: id,
+                            idColumn: item.idColumn, hasWarnings: hasWarnings, digest: item.digest,
+                            known: item.known == 0 ? nil : item.known, contentWithoutId: item.contentWithoutId),
+                        batch.bytesRead)
                 }
             }
             if errorCount >= options.maxErrors {
@@ -201,9 +205,10 @@ public final class DatasetReader {
         let id = String(decoding: bytes, as: UTF8.self)  // Swift's == is canonical equivalence
         if let earlier = nonASCIIIds[id] {
             if !earlier.bytes.elementsEqual(bytes) {
-                report(line: line, column: column,
-                       message: "id \(quoted(id)) differs from the id on line \(earlier.line) only by Unicode normalisation; they are two different ids",
-                       isWarning: !options.strict)
+                report(
+                    line: line, column: column,
+                    message: "id \(quoted(id)) differs from the id on line \(earlier.line) only by Unicode normalisation; they are two different ids",
+                    isWarning: !options.strict)
                 return true
             }
         } else {
@@ -241,9 +246,11 @@ public final class DatasetReader {
             try lines.forEachLine { number, line in
                 let start = batch.bytes.count
                 batch.bytes.append(contentsOf: line)
-                batch.lines.append(RawLine(number: number, range: start..<batch.bytes.count,
-                                           hadCarriageReturn: lines.lineHadCarriageReturn,
-                                           afterByteOrderMark: number == 1 && lines.hadByteOrderMark))
+                batch.lines.append(
+                    RawLine(
+                        number: number, range: start..<batch.bytes.count,
+                        hadCarriageReturn: lines.lineHadCarriageReturn,
+                        afterByteOrderMark: number == 1 && lines.hadByteOrderMark))
                 if batch.bytes.count >= 1 << 18 { try handOver() }
             }
             if !batch.lines.isEmpty { try handOver() }
@@ -333,8 +340,10 @@ private struct LineChecker {
             if result.firstNonCanonical == nil { result.firstNonCanonical = (raw.number, reason) }
         }
         func report(_ offset: Int, _ message: String, isWarning: Bool) {
-            result.problems.append(DataError(file: file, line: raw.number, column: codePointColumn(of: offset, in: line),
-                                             message: message, isWarning: isWarning))
+            result.problems.append(
+                DataError(
+                    file: file, line: raw.number, column: codePointColumn(of: offset, in: line),
+                    message: message, isWarning: isWarning))
             if !isWarning { result.errorCount += 1 }
         }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
@@ -351,8 +360,10 @@ private struct LineChecker {
             if let recognize, let key = recognize(digest) {
                 let start = result.bytes.count
                 result.bytes.append(contentsOf: line)
-                result.records.append(.init(line: raw.number, record: start..<result.bytes.count, id: start..<start, idColumn: 1,
-                                            hasWarnings: false, digest: digest, known: key, contentWithoutId: nil))
+                result.records.append(
+                    .init(
+                        line: raw.number, record: start..<result.bytes.count, id: start..<start, idColumn: 1,
+                        hasWarnings: false, digest: digest, known: key, contentWithoutId: nil))
                 return
             }
         }
@@ -393,10 +404,12 @@ private struct LineChecker {
             CanonicalJSON.write(tape, object: 0, excluding: "id", to: &scratch)
             contentWithoutId = scratch.withUnsafeBufferPointer { RecordDigest(of: $0) }
         }
-        result.records.append(.init(line: raw.number, record: recordStart..<idStart, id: idStart..<result.bytes.count,
-                                    idColumn: tape.isCanonical  // then all ASCII: a byte is a column
-                                        ? Int(tape.nodes[idNode].source) + 1 : codePointColumn(of: Int(tape.nodes[idNode].source), in: line),
-                                    hasWarnings: hasWarnings, digest: digest, known: 0, contentWithoutId: contentWithoutId))
+        result.records.append(
+            .init(
+                line: raw.number, record: recordStart..<idStart, id: idStart..<result.bytes.count,
+                idColumn: tape.isCanonical  // then all ASCII: a byte is a column
+                    ? Int(tape.nodes[idNode].source) + 1 : codePointColumn(of: Int(tape.nodes[idNode].source), in: line),
+                hasWarnings: hasWarnings, digest: digest, known: 0, contentWithoutId: contentWithoutId))
     }
 }
 

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Crypto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Reads a file (or standard input, for `-`) line by line in fixed-size chunks, so memory stays flat
 /// whatever the file's size. Hashes the raw bytes as it goes when asked to.
@@ -67,9 +68,9 @@ public final class LineReader {
     /// Calls `body` with each line's number (1-based) and bytes, without its line end. The bytes are
     /// valid only during the call.
     public func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        var filled = 0        // bytes in buffer
-        var lineStart = 0     // start of the current (incomplete) line in buffer
-        var scanFrom = 0      // where to look for the next newline
+        var filled = 0  // bytes in buffer
+        var lineStart = 0  // start of the current (incomplete) line in buffer
+        var scanFrom = 0  // where to look for the next newline
         var lineNumber = 0
         var atStart = true
         var finished = false

@@ -19,7 +19,8 @@ public enum RecordSchema {
     public static func check(_ tape: JSONTape, problems: inout [Problem]) -> Int? {
         let root = tape.nodes[0]
         guard root.kind == .object else {
-            problems.append(.init(offset: Int(root.source), message: "a record must be a JSON object, found \(describe(root.kind))", isWarning: false))
+            problems.append(
+                .init(offset: Int(root.source), message: "a record must be a JSON object, found \(describe(root.kind))", isWarning: false))
             return nil
         }
         // The value node of each required field, found by comparing key bytes (no String per key).
@@ -32,9 +33,11 @@ public enum RecordSchema {
                 let key = child, value = child + 1
                 child = tape.next(after: value)
                 guard let field = fieldIndex(tape.bytes(key)) else {
-                    problems.append(.init(offset: Int(tape.nodes[key].source),
-                                          message: "unknown top-level field \(quoted(tape.string(key))) (kept as it is; an error in strict mode)",
-                                          isWarning: true))
+                    problems.append(
+                        .init(
+                            offset: Int(tape.nodes[key].source),
+                            message: "unknown top-level field \(quoted(tape.string(key))) (kept as it is; an error in strict mode)",
+                            isWarning: true))
                     continue
                 }
                 found[field] = value
@@ -112,7 +115,8 @@ public enum RecordSchema {
         case 7:  // created_at
             guard kind == .string else { return "\"created_at\" must be an ISO 8601 date string, found \(describe(kind))" }
             return tape.bytes(value).withUnsafeBufferPointer(ISO8601.isDateOrDateTime)
-                ? nil : "\"created_at\" must be an ISO 8601 date or date-time (like 2026-04-16 or 2026-04-16T09:30:00Z), found \(quoted(tape.string(value)))"
+                ? nil
+                : "\"created_at\" must be an ISO 8601 date or date-time (like 2026-04-16 or 2026-04-16T09:30:00Z), found \(quoted(tape.string(value)))"
         case 8:  // notes
             return kind == .string || kind == .null ? nil : "\"notes\" must be a string or null, found \(describe(kind))"
         default:
@@ -169,7 +173,7 @@ enum ISO8601 {
             return true
         }
         guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-              let day = digits(2), (1...12).contains(month), day >= 1
+            let day = digits(2), (1...12).contains(month), day >= 1
         else { return false }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]

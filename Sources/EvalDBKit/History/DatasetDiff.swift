@@ -68,12 +68,14 @@ extension Store {
         let oldRecords = try records(of: a, ids: needed)
         let newRecords = try records(of: b, ids: needed)
         for (id, _) in new.ordered where needed.contains(id) && old.byId[id] != nil {
-            let changes = FieldChange.between(oldRecords[id].map(RecordFields.init(record:)),
-                                              newRecords[id].map(RecordFields.init(record:)))
+            let changes = FieldChange.between(
+                oldRecords[id].map(RecordFields.init(record:)),
+                newRecords[id].map(RecordFields.init(record:)))
             result.changed.append(.init(id: id, changes: changes))
         }
-        result.renames = Self.renames(removed: result.removed.compactMap { id in oldRecords[id].map { (id, $0) } },
-                                      added: result.added.compactMap { id in newRecords[id].map { (id, $0) } })
+        result.renames = Self.renames(
+            removed: result.removed.compactMap { id in oldRecords[id].map { (id, $0) } },
+            added: result.added.compactMap { id in newRecords[id].map { (id, $0) } })
         return result
     }
 
@@ -81,7 +83,8 @@ extension Store {
     private func diff(versions old: DatasetVersion, _ new: DatasetVersion) throws -> DatasetDiff {
         var result = DatasetDiff(from: DiffSide.version(old).name, to: DiffSide.version(new).name)
         let (low, high) = (min(old.number, new.number), max(old.number, new.number))
-        let touched = try database.prepare("""
+        let touched = try database.prepare(
+            """
             SELECT DISTINCT r.example, e.id FROM revisions r JOIN examples e ON e.key = r.example
             WHERE r.version > ? AND r.version <= ? ORDER BY r.example
             """)
@@ -114,14 +117,19 @@ extension Store {
             case (let before?, let after?):
                 guard before.digest != after.digest else { continue }
                 changedCount += 1
-                result.changed.append(.init(id: id, changes: FieldChange.between(RecordFields(record: before.record),
-                                                                                  RecordFields(record: after.record))))
+                result.changed.append(
+                    .init(
+                        id: id,
+                        changes: FieldChange.between(
+                            RecordFields(record: before.record),
+                            RecordFields(record: after.record))))
             }
         }
         result.unchanged = new.exampleCount - result.added.count - changedCount
         result.reordered = try reordered(old, new, leaving: removedKeys, entering: addedKeys)
-        result.renames = Self.renames(removed: result.removed.map { ($0, removedRecords[$0]!) },
-                                      added: result.added.map { ($0, addedRecords[$0]!) })
+        result.renames = Self.renames(
+            removed: result.removed.map { ($0, removedRecords[$0]!) },
+            added: result.added.map { ($0, addedRecords[$0]!) })
         return result
     }
 

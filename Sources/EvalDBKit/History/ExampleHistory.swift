@@ -30,7 +30,8 @@ extension Store {
     /// Every revision of the example `id`, oldest first; empty when the id was never seen. Ids are
     /// compared byte for byte.
     public func revisions(of id: String) throws -> [ExampleRevision] {
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT r.rev, r.version, r.kind, r.record, v.created_at, v.author, v.message, \(DatasetVersion.commit("v"))
             FROM examples e JOIN revisions r ON r.example = e.key JOIN versions v ON v.number = r.version
             WHERE e.id = ? ORDER BY r.version, r.rev
@@ -38,10 +39,11 @@ extension Store {
         try rows.bind([.text(id)])
         var result: [ExampleRevision] = []
         while try rows.step() {
-            result.append(ExampleRevision(
-                rev: Int(rows.int(0)), version: Int(rows.int(1)), kind: RevisionKind(rawValue: rows.text(2)) ?? .changed,
-                record: rows.optionalText(3), date: rows.text(4), author: rows.text(5), message: rows.optionalText(6),
-                gitCommit: rows.optionalText(7)))
+            result.append(
+                ExampleRevision(
+                    rev: Int(rows.int(0)), version: Int(rows.int(1)), kind: RevisionKind(rawValue: rows.text(2)) ?? .changed,
+                    record: rows.optionalText(3), date: rows.text(4), author: rows.text(5), message: rows.optionalText(6),
+                    gitCommit: rows.optionalText(7)))
         }
         return result
     }

@@ -5,8 +5,10 @@ enum CanonicalMembers {
     /// Calls `body` with each top-level member's key (as written, with its quotes) and value, in
     /// order, until it returns false. False when `record` is not shaped as a canonical object.
     @discardableResult
-    static func forEach(in record: UnsafeBufferPointer<UInt8>,
-                        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+    static func forEach(
+        in record: UnsafeBufferPointer<UInt8>,
+        _ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool
+    ) -> Bool {
         let n = record.count
         guard n >= 2, record[0] == UInt8(ascii: "{") else { return false }
         var i = 1

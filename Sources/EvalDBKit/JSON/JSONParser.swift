@@ -303,7 +303,7 @@ public struct JSONParser: ~Copyable {
         }
         if (0xD800...0xDBFF).contains(scalar) {
             guard position + 1 < end, base[position] == UInt8(ascii: "\\"), base[position + 1] == UInt8(ascii: "u"),
-                  case let low = try hexQuad(at: position + 2), (0xDC00...0xDFFF).contains(low)
+                case let low = try hexQuad(at: position + 2), (0xDC00...0xDFFF).contains(low)
             else {
                 position = escapeStart
                 throw failure("lone surrogate \\u\(hex4(scalar)) in string")

@@ -13,8 +13,9 @@ public struct Axes: Sendable {
         do {
             tape = try JSONParser.parse(bytes: Array(data))
         } catch {
-            throw EvalDBError.invalidData(errors: [DataError(file: path, line: 1, column: error.offset + 1, message: error.message)],
-                                          truncated: false)
+            throw EvalDBError.invalidData(
+                errors: [DataError(file: path, line: 1, column: error.offset + 1, message: error.message)],
+                truncated: false)
         }
         guard tape.nodes[0].kind == .object else {
             throw EvalDBError.invalidAxes(path: path, reason: "the axes file must be an object of label keys to lists of values")
@@ -100,8 +101,9 @@ extension Store {
             cells: cells.map { Coverage.Cell(values: $0, count: counts[$0.map { Array($0.utf8) }] ?? 0) },
             stray: stray.sorted { precedes($0.key, $1.key) }.flatMap { key, values in
                 values.sorted { precedes($0.key, $1.key) }.map {
-                    Coverage.StrayValue(key: String(decoding: key, as: UTF8.self), value: $0.value.value,
-                                        count: $0.value.ids.count, ids: Array($0.value.ids.prefix(limit)))
+                    Coverage.StrayValue(
+                        key: String(decoding: key, as: UTF8.self), value: $0.value.value,
+                        count: $0.value.ids.count, ids: Array($0.value.ids.prefix(limit)))
                 }
             },
             missingAxis: missing.sorted { precedes($0.key, $1.key) }.map {
@@ -128,8 +130,10 @@ extension Store {
             for (number, examples) in column.postings.enumerated() {
                 for example in examples { holders.insert(Int64(example)) }
                 if numbers[number] == nil && !examples.isEmpty {
-                    stray.append(Coverage.StrayValue(key: axis.key, value: column.values[number], count: examples.count,
-                                                     ids: try ids(of: Array(examples.prefix(limit)))))
+                    stray.append(
+                        Coverage.StrayValue(
+                            key: axis.key, value: column.values[number], count: examples.count,
+                            ids: try ids(of: Array(examples.prefix(limit)))))
                 }
             }
             let without = index.live.filter { !holders.contains(Int64($0)) }
@@ -137,7 +141,7 @@ extension Store {
         }
         var counts: [[Int32]: Int] = [:]
         for combination in SliceIndex.countCombinations(of: index.live, codes, radices: axes.axes.map(\.values.count))
-            where !combination.codes.contains(-1) {
+        where !combination.codes.contains(-1) {
             counts[combination.codes] = combination.count
         }
         var cells: [[Int32]] = [[]]
@@ -153,7 +157,8 @@ extension Store {
                 Coverage.Cell(values: zip(cell, axes.axes).map { $1.values[Int($0)] }, count: counts[cell] ?? 0)
             },
             stray: stray.sorted { a, b in
-                bytes(a.key) != bytes(b.key) ? bytes(a.key).lexicographicallyPrecedes(bytes(b.key)) : bytes(a.value).lexicographicallyPrecedes(bytes(b.value))
+                bytes(a.key) != bytes(b.key)
+                    ? bytes(a.key).lexicographicallyPrecedes(bytes(b.key)) : bytes(a.value).lexicographicallyPrecedes(bytes(b.value))
             },
             missingAxis: missing.sorted { bytes($0.key).lexicographicallyPrecedes(bytes($1.key)) })
     }

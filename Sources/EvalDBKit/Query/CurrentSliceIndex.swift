@@ -18,7 +18,8 @@ extension Store {
             let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
             if storedVersion == current.number, let stored = try? loadSliceIndex(loading: needed) { return (stored, false) }
             if let storedVersion, storedVersion < current.number, let stored = try? loadSliceIndex(loading: nil),
-               let refreshed = try refreshSliceIndex(stored, to: current.number) {
+                let refreshed = try refreshSliceIndex(stored, to: current.number)
+            {
                 return (refreshed, true)
             }
             return (try buildSliceIndex(version: current.number), true)
@@ -61,7 +62,8 @@ extension Store {
     /// The index of the live examples whose keys are in `keys`, read over `database`.
     private static func sliceIndex(_ database: Database, keys: ClosedRange<Int64>, version: Int) throws -> SliceIndex {
         var builder = SliceIndexBuilder()
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT e.key, r.record FROM \(StorageModel.headJoin)
             WHERE e.key BETWEEN ? AND ? AND r.kind != 'removed' ORDER BY e.key
             """)
@@ -108,7 +110,9 @@ extension Store {
         let head = try database.prepare(StorageModel.headByKey)
         for key in changed {
             try head.bind([.int(key)])
-            if try head.step(), !head.isNull(0) { builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self)) }
+            if try head.step(), !head.isNull(0) {
+                builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self))
+            }
             head.reset()
         }
         return builder.finish(version: to)

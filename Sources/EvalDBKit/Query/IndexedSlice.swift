@@ -23,7 +23,11 @@ extension SliceIndex {
         var result = Postings()
         var i = 0, j = 0
         while i < a.count && j < b.count {
-            if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else {
+            if a[i] < b[j] {
+                i += 1
+            } else if a[i] > b[j] {
+                j += 1
+            } else {
                 result.append(a[i])
                 i += 1
                 j += 1
@@ -120,7 +124,8 @@ extension Store {
     func sliceIndex(for version: DatasetVersion, loading keys: [String]) throws -> SliceIndex? {
         guard try currentVersion()?.number == version.number else { return nil }
         guard let index = try currentSliceIndex(loading: Set(keys.filter(SliceIndex.isIndexed).map(ExactString.init))),
-              index.version == version.number else { return nil }
+            index.version == version.number
+        else { return nil }
         return index
     }
 

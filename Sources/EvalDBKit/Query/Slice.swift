@@ -113,7 +113,11 @@ public struct SliceCounts: Sendable {
     init(keys: [String], counts: [(values: [String?], count: Int)]) {
         self.keys = keys
         self.counts = counts.sorted { a, b in
-            a.count != b.count ? a.count > b.count : a.values.map { Array(($0 ?? "").utf8) }.lexicographicallyPrecedes(b.values.map { Array(($0 ?? "").utf8) }) { $0.lexicographicallyPrecedes($1) }
+            a.count != b.count
+                ? a.count > b.count
+                : a.values.map { Array(($0 ?? "").utf8) }.lexicographicallyPrecedes(b.values.map { Array(($0 ?? "").utf8) }) {
+                    $0.lexicographicallyPrecedes($1)
+                }
         }
     }
 }
@@ -122,8 +126,10 @@ extension Store {
     /// Calls `body` with each example of `version` that matches every condition, as its canonical
     /// line, in the version's line order. Throws, listing the keys that exist, when a condition
     /// names a key no example has.
-    public func slice(_ version: DatasetVersion, where conditions: [SliceCondition],
-                      _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    public func slice(
+        _ version: DatasetVersion, where conditions: [SliceCondition],
+        _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
         if try sliceFromIndex(version, where: conditions, body) { return }
         var seenKeys = Set<ExactString>()
         try forEachCurrentRecord(of: version) { record in
@@ -138,7 +144,8 @@ extension Store {
     /// from the index alone when it can answer, else from the matching records.
     func sliceKeys(_ version: DatasetVersion, where conditions: [SliceCondition]) throws -> [Int64] {
         if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }),
-           let index = try sliceIndex(for: version, loading: conditions.map(\.key)) {
+            let index = try sliceIndex(for: version, loading: conditions.map(\.key))
+        {
             try checkKeys(conditions.map(\.key), exist: index.existingKeys)
             return try database.readTransaction { try inLineOrder(index.matching(conditions), of: version) }
         }
@@ -156,21 +163,26 @@ extension Store {
 
     /// A slice of the current version with a condition on an indexed key: the index gives the
     /// matching examples, and only their records are read. False when the index cannot answer.
-    private func sliceFromIndex(_ version: DatasetVersion, where conditions: [SliceCondition],
-                                _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+    private func sliceFromIndex(
+        _ version: DatasetVersion, where conditions: [SliceCondition],
+        _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> Bool {
         guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }),
-              let index = try sliceIndex(for: version, loading: conditions.map(\.key)) else { return false }
+            let index = try sliceIndex(for: version, loading: conditions.map(\.key))
+        else { return false }
         try checkKeys(conditions.map(\.key), exist: index.existingKeys)
         let others = conditions.filter { !SliceIndex.isIndexed($0.key) }
-        return try database.memoryMapped { try database.readTransaction {
-            guard try currentVersion()?.number == index.version else { return false }  // an import came between
-            try forEachHeadRecord(try inLineOrder(index.matching(conditions), of: version)) { record in
-                if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) {
-                    try body(record)
+        return try database.memoryMapped {
+            try database.readTransaction {
+                guard try currentVersion()?.number == index.version else { return false }  // an import came between
+                try forEachHeadRecord(try inLineOrder(index.matching(conditions), of: version)) { record in
+                    if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) {
+                        try body(record)
+                    }
                 }
+                return true
             }
-            return true
-        } }
+        }
     }
 
     /// The number of matching examples per combination of values of `keys` (a list-valued key counts
@@ -193,18 +205,24 @@ extension Store {
     }
 
     /// Counts from the index, when every key is indexed and the version is the current one.
-    private func sliceCountsFromIndex(_ version: DatasetVersion, where conditions: [SliceCondition],
-                                      countBy keys: [String]) throws -> SliceCounts? {
+    private func sliceCountsFromIndex(
+        _ version: DatasetVersion, where conditions: [SliceCondition],
+        countBy keys: [String]
+    ) throws -> SliceCounts? {
         let named = conditions.map(\.key) + keys
         guard named.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: named) else { return nil }
         try checkKeys(named, exist: index.existingKeys)
         let columns = keys.map { index.keys[ExactString($0)] ?? KeyPostings() }
         let codes = columns.map { SliceIndex.ValueCodes($0, size: index.exampleKeyLimit, numbering: { Int32($0) }) }
         let counted = SliceIndex.countCombinations(of: index.matching(conditions), codes, radices: columns.map(\.values.count))
-        return SliceCounts(keys: keys, counts: counted.map { combination in
-            (values: zip(combination.codes, columns).map { code, column in code < 0 ? nil : column.values[Int(code)] },
-             count: combination.count)
-        })
+        return SliceCounts(
+            keys: keys,
+            counts: counted.map { combination in
+                (
+                    values: zip(combination.codes, columns).map { code, column in code < 0 ? nil : column.values[Int(code)] },
+                    count: combination.count
+                )
+            })
     }
 
     private func checkKeys(_ keys: [String], exist: Set<ExactString>) throws {

@@ -105,8 +105,9 @@ struct SliceIndexBuilder {
     func finish(version: Int) -> SliceIndex {
         var keys: [ExactString: KeyPostings] = [:]
         for number in keyNames.indices where keyIsIndexed[number] {
-            let key = KeyPostings(values: (0..<valueTables[number].count).map { valueTables[number].string($0) },
-                                  postings: postings[number].map(Self.sorted), valueless: Self.sorted(valueless[number]))
+            let key = KeyPostings(
+                values: (0..<valueTables[number].count).map { valueTables[number].string($0) },
+                postings: postings[number].map(Self.sorted), valueless: Self.sorted(valueless[number]))
             if !key.isEmpty { keys[ExactString(keyNames[number])] = key }
         }
         return SliceIndex(version: version, live: Self.sorted(live), keys: keys, indexedKeys: Set(keys.keys))
@@ -116,8 +117,10 @@ struct SliceIndexBuilder {
         zip(postings, postings.dropFirst()).allSatisfy { $0 < $1 } ? postings : postings.sorted()
     }
 
-    private mutating func addValues(_ key: Int, _ node: Int, _ example: UInt32, _ tape: JSONTape,
-                                    _ bytes: (Int) -> UnsafeBufferPointer<UInt8>) {
+    private mutating func addValues(
+        _ key: Int, _ node: Int, _ example: UInt32, _ tape: JSONTape,
+        _ bytes: (Int) -> UnsafeBufferPointer<UInt8>
+    ) {
         guard tape.nodes[node].kind == .array else {
             addValue(key, node, example, tape, bytes, inList: false)
             return
@@ -136,8 +139,10 @@ struct SliceIndexBuilder {
 
     /// One value: a string as its text, a list inside a list as its first value, anything else as
     /// its canonical JSON (as `SliceValues.values`).
-    private mutating func addValue(_ key: Int, _ node: Int, _ example: UInt32, _ tape: JSONTape,
-                                   _ bytes: (Int) -> UnsafeBufferPointer<UInt8>, inList: Bool) {
+    private mutating func addValue(
+        _ key: Int, _ node: Int, _ example: UInt32, _ tape: JSONTape,
+        _ bytes: (Int) -> UnsafeBufferPointer<UInt8>, inList: Bool
+    ) {
         let number: Int
         switch tape.nodes[node].kind {
         case .string, .integer, .float:

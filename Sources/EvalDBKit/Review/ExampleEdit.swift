@@ -27,7 +27,8 @@ public enum ExampleEdit: Sendable, Equatable {
             do {
                 self = .label(key: key, value: try CanonicalJSON.canonicalize(value))
             } catch {
-                throw EvalDBError.invalidEdit("the value after \(key):= is not JSON (\(error.message) at column \(error.offset + 1)): use \(key)=TEXT for a string")
+                throw EvalDBError.invalidEdit(
+                    "the value after \(key):= is not JSON (\(error.message) at column \(error.offset + 1)): use \(key)=TEXT for a string")
             }
             return
         }

@@ -32,7 +32,8 @@ public struct Proposal: Sendable {
     /// The label edits a label change makes.
     var labelEdits: [ExampleEdit] {
         guard let object = try? CanonicalObject(parsing: content), let labels = object["labels"],
-              let members = try? CanonicalObject(parsing: labels) else { return [] }
+            let members = try? CanonicalObject(parsing: labels)
+        else { return [] }
         return members.members.map { .label(key: $0.key, value: $0.value) }
     }
 }
@@ -54,10 +55,12 @@ extension Store {
         let db = database
         return try db.writeTransaction {
             guard let current = try currentVersion() else { throw EvalDBError.emptyDatabase }
-            let lookup = try db.prepare("""
+            let lookup = try db.prepare(
+                """
                 SELECT r.record, r.version FROM \(StorageModel.headJoin) WHERE e.id = ?
                 """)
-            let earlier = try db.prepare("""
+            let earlier = try db.prepare(
+                """
                 SELECT id, status, decided_by, decided_at, reason FROM proposals WHERE content_sha256 = ? ORDER BY id DESC LIMIT 1
                 """)
             let reader = JSONLObjects(path: path, what: "a proposal", maxErrors: maxErrors)
@@ -92,7 +95,9 @@ extension Store {
                     let decided = "\(earlier.optionalText(3)?.prefix(10) ?? "?") by \(earlier.optionalText(2) ?? "?")"
                     switch earlier.text(1) {
                     case "rejected":
-                        skipped.append((number, id, "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))"))
+                        skipped.append(
+                            (number, id, "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))")
+                        )
                     case "accepted": skipped.append((number, id, "accepted before (proposal #\(earlier.int(0)), \(decided))"))
                     default: skipped.append((number, id, "queued already as proposal #\(earlier.int(0))"))
                     }
@@ -107,7 +112,9 @@ extension Store {
                         return
                     }
                     guard let record = existing?.record else {
-                        problem(Int(tape.nodes[idNode].source), "no example \(quoted(id)) in version \(current.number): a label change needs an existing example")
+                        problem(
+                            Int(tape.nodes[idNode].source),
+                            "no example \(quoted(id)) in version \(current.number): a label change needs an existing example")
                         return
                     }
                     let edits = CanonicalObject(tape, labelsNode).members.map { ExampleEdit.label(key: $0.key, value: $0.value) }
@@ -131,7 +138,8 @@ extension Store {
                     }
                     if let existing {
                         let state = existing.record == nil ? "was removed in version \(existing.version)" : "exists already"
-                        problem(Int(tape.nodes[idNode].source), "id \(quoted(id)) \(state); a candidate example needs a new id (ids are never reused)")
+                        problem(
+                            Int(tape.nodes[idNode].source), "id \(quoted(id)) \(state); a candidate example needs a new id (ids are never reused)")
                         return
                     }
                     if let first = seenInFile[Array(id.utf8)] {
@@ -150,10 +158,13 @@ extension Store {
             var queued: [Proposal] = []
             let source = path == "-" ? nil : storedPath(path)
             for item in pending {
-                let number = try queueProposal(kind: item.kind, id: item.id, content: item.content, by: item.by,
-                                               rationale: item.rationale, source: source, at: isoNow())
-                queued.append(Proposal(number: number, kind: item.kind, exampleId: item.id, content: item.content,
-                                       proposedBy: item.by, rationale: item.rationale))
+                let number = try queueProposal(
+                    kind: item.kind, id: item.id, content: item.content, by: item.by,
+                    rationale: item.rationale, source: source, at: isoNow())
+                queued.append(
+                    Proposal(
+                        number: number, kind: item.kind, exampleId: item.id, content: item.content,
+                        proposedBy: item.by, rationale: item.rationale))
             }
             return ProposeResult(queued: queued, skipped: skipped)
         }
@@ -217,8 +228,9 @@ extension ReviewSession {
 
     private func decide(_ proposal: Proposal, status: String, reason: String?, accepted: String?) throws {
         try store.database.writeTransaction {
-            try store.decideProposal(content: proposal.content, status: status, reviewer: reviewer, reason: reason,
-                                     accepted: accepted, at: isoNow())
+            try store.decideProposal(
+                content: proposal.content, status: status, reviewer: reviewer, reason: reason,
+                accepted: accepted, at: isoNow())
         }
     }
 }

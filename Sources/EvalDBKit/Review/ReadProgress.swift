@@ -12,7 +12,8 @@ extension Store {
     public func readProgress() throws -> [ReadProgress] {
         guard let current = try currentVersion() else { return [] }
         // From each mark to its revision's example (rowid lookups): read when it is the live head.
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT m.reviewer, count(*) FROM review_marks m JOIN revisions r ON r.rev = m.rev
             JOIN examples e ON e.key = r.example AND e.head = m.rev
             WHERE e.head_sha256 IS NOT NULL GROUP BY m.reviewer ORDER BY m.reviewer

@@ -88,9 +88,11 @@ public final class ReviewSession {
                 // Its edits cannot make a version (they would remove every example, say): the
                 // session ends without one, and says why, rather than stopping every review after it.
                 try store.database.prepare("UPDATE review_sessions SET ended_at = ? WHERE id = ?").run([.text(isoNow()), .int(session)])
-                resumed.append(ReviewOutcome(session: session, reviewer: name, edits: 0, result: nil,
-                                             conflicts: [("(session \(session))", "its edits were not applied: \(error.description)")],
-                                             wroteFile: nil))
+                resumed.append(
+                    ReviewOutcome(
+                        session: session, reviewer: name, edits: 0, result: nil,
+                        conflicts: [("(session \(session))", "its edits were not applied: \(error.description)")],
+                        wroteFile: nil))
             }
         }
         try store.database.prepare("INSERT INTO review_sessions(reviewer, started_at, pid) VALUES (?, ?, ?)")
@@ -130,13 +132,15 @@ public final class ReviewSession {
             return result
         }
         if let run {
-            let inRun = try keySet("SELECT DISTINCT example FROM results WHERE run = ? AND (? = 0 OR pass = 0)",
-                                   [.int(run.id), .int(failedOnly ? 1 : 0)])
+            let inRun = try keySet(
+                "SELECT DISTINCT example FROM results WHERE run = ? AND (? = 0 OR pass = 0)",
+                [.int(run.id), .int(failedOnly ? 1 : 0)])
             keys = keys.filter(inRun.contains)
         }
         if unreadOnly {
             // Read marks are few: from each to its revision's example, read when that is the head.
-            let read = try keySet("""
+            let read = try keySet(
+                """
                 SELECT e.key FROM review_marks m JOIN revisions r ON r.rev = m.rev JOIN examples e ON e.key = r.example AND e.head = m.rev
                 WHERE m.reviewer = ?
                 """, [.text(reviewer)])
@@ -160,8 +164,10 @@ public final class ReviewSession {
         }
         var isRead = false
         if let head {
-            isRead = try database.scalarInt("SELECT count(*) FROM review_marks WHERE rev = ? AND reviewer = ?",
-                                            [.int(head.rev), .text(reviewer)]) != 0
+            isRead =
+                try database.scalarInt(
+                    "SELECT count(*) FROM review_marks WHERE rev = ? AND reviewer = ?",
+                    [.int(head.rev), .text(reviewer)]) != 0
         }
         return ReviewedExample(id: id, record: record, isEdited: edited, isRead: isRead, results: try results(of: head?.key))
     }
@@ -213,7 +219,7 @@ public final class ReviewSession {
     public func setFailure(_ id: String, category: String?) throws {
         guard let run else { throw EvalDBError.failureCategoryNeedsRun }
         guard let head = try headRevision(id),
-              try database.scalarInt("SELECT count(*) FROM results WHERE run = ? AND example = ?", [.int(run.id), .int(head.key)]) != 0
+            try database.scalarInt("SELECT count(*) FROM results WHERE run = ? AND example = ?", [.int(run.id), .int(head.key)]) != 0
         else { throw EvalDBError.noResult(run: run.name, id: id) }
         try database.writeTransaction {
             try store.setFailure(run: run, key: head.key, id: id, category: category, reviewer: reviewer, at: isoNow())
@@ -242,7 +248,8 @@ public final class ReviewSession {
                 .run([.text(isoNow()), version.map { .int(Int64($0)) } ?? .null, .int(session)])
             guard let version else { return }
             // What the reviewer marked read is read at the revision the edit made.
-            let carried = try db.prepare("""
+            let carried = try db.prepare(
+                """
                 SELECT e.head, e.id FROM \(StorageModel.headJoin) JOIN review_edits d ON d.id = e.id
                 WHERE d.session = ? AND d.read = 1 AND r.version = ? AND r.kind != 'removed'
                 """)
@@ -282,7 +289,7 @@ public final class ReviewSession {
         let temporary = FileManager.default.temporaryDirectory
             .appendingPathComponent("evaldb-review-\(getpid())-\(id).jsonl").path
         guard FileManager.default.createFile(atPath: temporary, contents: nil),
-              let file = FileHandle(forWritingAtPath: temporary)
+            let file = FileHandle(forWritingAtPath: temporary)
         else { throw EvalDBError.cannotWrite(path: temporary, reason: "cannot create a temporary file") }
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         var buffer: [UInt8] = []
@@ -321,7 +328,8 @@ public final class ReviewSession {
         if result.outcome != .created { try endSession(database, nil) }
         outcome.result = result
         if result.outcome == .created, let file = fileInSync, let now = Store.fileStat(file.path), now.size == file.size,
-           now.mtime == file.mtime {
+            now.mtime == file.mtime
+        {
             try store.export(result.version, toFile: file.path)
             try store.recordBase(of: file.path, version: result.version.number)
             outcome.wroteFile = file.path
@@ -338,12 +346,16 @@ public final class ReviewSession {
                 throw EvalDBError.idTaken(id)
             }
             if !isNew && head == nil { throw EvalDBError.noSuchExample(id) }
-            try database.prepare("""
+            try database.prepare(
+                """
                 INSERT INTO review_edits(session, id, base_rev, record, position, proposal)
                 VALUES (?1, ?2, ?3, ?4, (SELECT count(*) FROM review_edits WHERE session = ?1), ?5)
                 ON CONFLICT(session, id) DO UPDATE SET record = excluded.record, proposal = coalesce(excluded.proposal, proposal)
-                """).run([.int(self.id), .text(id), head.map { .int($0.rev) } ?? .null, record.map(SQLValue.text) ?? .null,
-                          proposal.map { .int($0) } ?? .null])
+                """
+            ).run([
+                .int(self.id), .text(id), head.map { .int($0.rev) } ?? .null, record.map(SQLValue.text) ?? .null,
+                proposal.map { .int($0) } ?? .null,
+            ])
         }
     }
 
@@ -360,7 +372,8 @@ public final class ReviewSession {
 
     private func results(of key: Int64?) throws -> [ReviewResult] {
         guard let run, let key else { return [] }
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT x.trial, x.pass, x.score, \(Self.reviewedFailure), x.record -> '$.output'
             FROM results x WHERE x.run = ? AND x.example = ? ORDER BY x.trial
             """)
@@ -368,9 +381,11 @@ public final class ReviewSession {
         var results: [ReviewResult] = []
         while try rows.step() {
             let score: Double? = rows.isNull(2) ? nil : Double(rows.text(2))
-            results.append(ReviewResult(trial: Int(rows.int(0)), pass: rows.int(1) != 0, score: score,
-                                        failure: rows.optionalText(3),
-                                        output: rows.optionalText(4).map { (try? CanonicalJSON.canonicalize($0)) ?? $0 }))
+            results.append(
+                ReviewResult(
+                    trial: Int(rows.int(0)), pass: rows.int(1) != 0, score: score,
+                    failure: rows.optionalText(3),
+                    output: rows.optionalText(4).map { (try? CanonicalJSON.canonicalize($0)) ?? $0 }))
         }
         return results
     }

@@ -50,8 +50,10 @@ public struct RunOptions: Sendable {
     /// The source path to record, when it is not the path read.
     var recordedPath: String?
 
-    public init(name: String, meta: [(key: String, value: String)] = [], gitCommit: String? = nil, maxErrors: Int = 50,
-                author: String? = nil) {
+    public init(
+        name: String, meta: [(key: String, value: String)] = [], gitCommit: String? = nil, maxErrors: Int = 50,
+        author: String? = nil
+    ) {
         self.name = name
         self.meta = meta
         self.gitCommit = gitCommit
@@ -94,7 +96,8 @@ extension Store {
 
     /// The examples live at `version`, by id.
     func liveExamples(at version: Int) throws -> [String: Int64] {
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT e.id, e.key FROM examples e JOIN revisions r ON r.example = e.key
             WHERE r.rev = (SELECT max(rev) FROM revisions WHERE example = e.key AND version <= ?) AND r.kind != 'removed'
             """)

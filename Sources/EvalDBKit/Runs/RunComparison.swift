@@ -43,8 +43,10 @@ extension Store {
     /// Compares `candidate` with `base` on the examples both runs hold whose content is identical
     /// in both runs' dataset versions. An example with several trials counts as passing when most of
     /// its trials pass. With `budget` (a fraction: 0.02 for 2 points), gives the verdict.
-    public func compare(base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
-                        clusterBy: String? = nil, confidence: Double = 0.95) throws -> RunComparison {
+    public func compare(
+        base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
+        clusterBy: String? = nil, confidence: Double = 0.95
+    ) throws -> RunComparison {
         let baseOutcomes = try outcomes(of: base), candidateOutcomes = try outcomes(of: candidate)
         let digest = try database.prepare(StorageModel.recordAtVersion)
         func contentDigest(_ key: Int64, _ version: Int) throws -> [UInt8]? {
@@ -64,8 +66,9 @@ extension Store {
         }
         let unpaired = baseOutcomes.count + candidateOutcomes.count - 2 * (paired.count + excluded.count)
         func count(_ pairs: [(key: Int64, id: String, base: Bool, candidate: Bool)]) -> PairedCounts {
-            PairedCounts(both: pairs.filter { $0.base && $0.candidate }.count, firstOnly: pairs.filter { !$0.base && $0.candidate }.count,
-                         secondOnly: pairs.filter { $0.base && !$0.candidate }.count, neither: pairs.filter { !$0.base && !$0.candidate }.count)
+            PairedCounts(
+                both: pairs.filter { $0.base && $0.candidate }.count, firstOnly: pairs.filter { !$0.base && $0.candidate }.count,
+                secondOnly: pairs.filter { $0.base && !$0.candidate }.count, neither: pairs.filter { !$0.base && !$0.candidate }.count)
         }
         // First = candidate, second = base: the interval is for candidate − base.
         let counts = count(paired)
@@ -73,8 +76,9 @@ extension Store {
         let valuesOf = !keys.isEmpty || clusterBy != nil ? try sliceValues(of: paired.map(\.key), at: candidate.version) : [:]
         var effect = 1.0
         if let clusterBy {
-            effect = designEffect(values: paired.map { ($0.candidate ? 1.0 : 0) - ($0.base ? 1.0 : 0) },
-                                  clusters: paired.map { valuesOf[$0.key]?[clusterBy]?.first ?? "\u{0}example \($0.key)" })
+            effect = designEffect(
+                values: paired.map { ($0.candidate ? 1.0 : 0) - ($0.base ? 1.0 : 0) },
+                clusters: paired.map { valuesOf[$0.key]?[clusterBy]?.first ?? "\u{0}example \($0.key)" })
         }
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
         var slices: [RunComparison.SliceDelta] = []
@@ -93,8 +97,10 @@ extension Store {
             } else if interval.difference < -budget {
                 verdict = .regression
             } else {
-                verdict = .inconclusive(examplesNeeded: Self.examplesToSettle(counts, budget: budget, confidence: confidence,
-                                                                              designEffect: effect))
+                verdict = .inconclusive(
+                    examplesNeeded: Self.examplesToSettle(
+                        counts, budget: budget, confidence: confidence,
+                        designEffect: effect))
             }
         }
         return RunComparison(
@@ -106,7 +112,8 @@ extension Store {
 
     /// Each example's outcome in a run: passing when most of its trials pass.
     private func outcomes(of run: EvalRun) throws -> [Int64: (id: String, pass: Bool)] {
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT x.example, e.id, sum(x.pass), count(*) FROM results x JOIN examples e ON e.key = x.example
             WHERE x.run = ? GROUP BY x.example
             """)

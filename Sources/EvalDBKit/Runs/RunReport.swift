@@ -31,7 +31,8 @@ extension Store {
     /// `clusterBy`: a label key or field whose examples sharing a value are not independent (a
     /// conversation, a topic); the intervals then account for the design effect.
     public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure) FROM results x JOIN examples e ON e.key = x.example
             WHERE x.run = ? ORDER BY x.line
             """)
@@ -58,14 +59,17 @@ extension Store {
             var effect = 1.0
             if let clusterBy {
                 // An example without the key is a cluster of its own.
-                effect = designEffect(values: outcomes, clusters: keys.map { key in
-                    valuesOf[key]?[clusterBy]?.first ?? "\u{0}example \(key)"
-                })
+                effect = designEffect(
+                    values: outcomes,
+                    clusters: keys.map { key in
+                        valuesOf[key]?[clusterBy]?.first ?? "\u{0}example \(key)"
+                    })
             }
             let n = Double(keys.count) / effect
-            return SliceStatistic(values: values, examples: keys.count, passed: passed,
-                                  interval: Wilson.interval(successes: keys.isEmpty ? 0 : passed / Double(keys.count) * n, n: n),
-                                  designEffect: effect)
+            return SliceStatistic(
+                values: values, examples: keys.count, passed: passed,
+                interval: Wilson.interval(successes: keys.isEmpty ? 0 : passed / Double(keys.count) * n, n: n),
+                designEffect: effect)
         }
         var slices: [SliceStatistic] = []
         if !keys.isEmpty {
@@ -80,9 +84,11 @@ extension Store {
         var changedSince: Int?
         let current = try currentVersion()
         if let current, current.number != run.version {
-            changedSince = Int(try database.scalarInt("""
-                SELECT count(DISTINCT example) FROM revisions WHERE version > ? AND example IN (SELECT example FROM results WHERE run = ?)
-                """, [.int(Int64(run.version)), .int(run.id)]) ?? 0)
+            changedSince = Int(
+                try database.scalarInt(
+                    """
+                    SELECT count(DISTINCT example) FROM revisions WHERE version > ? AND example IN (SELECT example FROM results WHERE run = ?)
+                    """, [.int(Int64(run.version)), .int(run.id)]) ?? 0)
         }
         return RunReport(
             run: run, keys: keys, overall: statistic([], order), slices: slices,

@@ -72,27 +72,35 @@ extension Store {
         if let tape = try? JSONParser.parse(metaText) { CanonicalJSON.write(tape, to: &meta) } else { meta = Array("{}".utf8) }
         let createdAt = options.date ?? isoNow()
         let sourcePath = options.recordedPath ?? (path == "-" ? nil : storedPath(path))
-        try db.prepare("""
+        try db.prepare(
+            """
             INSERT INTO runs(name, version, created_at, source_path, git_commit, meta, result_count, missing)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).run([.text(options.name), .int(Int64(version.number)), .text(createdAt), sourcePath.map(SQLValue.text) ?? .null,
-                      options.gitCommit.map(SQLValue.text) ?? .null, .text(String(decoding: meta, as: UTF8.self)),
-                      .int(Int64(results.count)), .int(Int64(missing.count))])
+            """
+        ).run([
+            .text(options.name), .int(Int64(version.number)), .text(createdAt), sourcePath.map(SQLValue.text) ?? .null,
+            options.gitCommit.map(SQLValue.text) ?? .null, .text(String(decoding: meta, as: UTF8.self)),
+            .int(Int64(results.count)), .int(Int64(missing.count)),
+        ])
         let runId = try db.scalarInt("SELECT last_insert_rowid()") ?? 0
         let insert = try db.prepare("INSERT INTO results(run, example, trial, line, pass, score, failure, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         for result in results {
-            try insert.run([.int(runId), .int(result.key), .int(result.trial), .int(Int64(result.line)), .int(result.pass ? 1 : 0),
-                            result.score.map { .text(String($0)) } ?? .null,  // stored as REAL (the column's affinity)
-                            result.failure.map(SQLValue.text) ?? .null,
-                            .text(result.record)])
+            try insert.run([
+                .int(runId), .int(result.key), .int(result.trial), .int(Int64(result.line)), .int(result.pass ? 1 : 0),
+                result.score.map { .text(String($0)) } ?? .null,  // stored as REAL (the column's affinity)
+                result.failure.map(SQLValue.text) ?? .null,
+                .text(result.record),
+            ])
         }
         if options.logsRun, let log = teamLog {
-            let header = LogEvent("run", [
-                "name": .string(options.name), "dataset": .string(version.hash), "at": .string(createdAt),
-                "by": options.author.map { .string($0) }, "commit": options.gitCommit.map { .string($0) },
-                "meta": .json(String(decoding: meta, as: UTF8.self)), "source": sourcePath.map { .string($0) },
-                "results": .int(results.count),
-            ])
+            let header = LogEvent(
+                "run",
+                [
+                    "name": .string(options.name), "dataset": .string(version.hash), "at": .string(createdAt),
+                    "by": options.author.map { .string($0) }, "commit": options.gitCommit.map { .string($0) },
+                    "meta": .json(String(decoding: meta, as: UTF8.self)), "source": sourcePath.map { .string($0) },
+                    "results": .int(results.count),
+                ])
             let file = try log.writeRun(name: options.name, header: header, results: results.map(\.record))
             try db.prepare("INSERT INTO run_files(run, event, path) VALUES (?, ?, ?)").run([.int(runId), .text(header.id), .text(file)])
         }

@@ -31,8 +31,10 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
         """
     }
 
-    public init(number: Int, hash: String, createdAt: String, author: String, message: String?, sourcePath: String?,
-                sourceSHA256: String?, sourceBytes: Int?, gitCommit: String?, exampleCount: Int, counts: ChangeCounts) {
+    public init(
+        number: Int, hash: String, createdAt: String, author: String, message: String?, sourcePath: String?,
+        sourceSHA256: String?, sourceBytes: Int?, gitCommit: String?, exampleCount: Int, counts: ChangeCounts
+    ) {
         self.number = number
         self.hash = hash
         self.createdAt = createdAt
@@ -57,8 +59,9 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
         sourceBytes = row.optionalInt(7).map { Int($0) }
         gitCommit = row.optionalText(8)
         exampleCount = Int(row.int(9))
-        counts = ChangeCounts(added: Int(row.int(10)), changed: Int(row.int(11)), removed: Int(row.int(12)),
-                              restored: Int(row.int(13)), unchanged: Int(row.int(14)))
+        counts = ChangeCounts(
+            added: Int(row.int(10)), changed: Int(row.int(11)), removed: Int(row.int(12)),
+            restored: Int(row.int(13)), unchanged: Int(row.int(14)))
     }
 }
 

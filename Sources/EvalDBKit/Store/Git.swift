@@ -9,7 +9,7 @@ public enum Git {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let directory = url.deletingLastPathComponent().path
         guard run(["ls-files", "--error-unmatch", "--", url.lastPathComponent], in: directory) != nil,
-              let status = run(["status", "--porcelain", "--", url.lastPathComponent], in: directory), status.isEmpty
+            let status = run(["status", "--porcelain", "--", url.lastPathComponent], in: directory), status.isEmpty
         else { return nil }
         return run(["rev-parse", "HEAD"], in: directory)
     }
@@ -51,8 +51,9 @@ public enum Git {
             throw EvalDBError.cannotRead(path: path, reason: "no such folder")
         }
         let top = try output(["rev-parse", "--show-toplevel"], in: directory, about: path)
-        let log = try output(["log", "--follow", "--topo-order", "--name-status", "--format=%x1e%H%x1f%P%x1f%an%x1f%aI%x1f%s", "--", url.path],
-                             in: directory, about: path)
+        let log = try output(
+            ["log", "--follow", "--topo-order", "--name-status", "--format=%x1e%H%x1f%P%x1f%an%x1f%aI%x1f%s", "--", url.path],
+            in: directory, about: path)
         var commits: [Commit] = []
         for entry in log.split(separator: "\u{1e}") {
             let lines = entry.split(separator: "\n", omittingEmptySubsequences: true)
@@ -61,9 +62,11 @@ public enum Git {
             guard fields.count >= 5 else { continue }
             // The name-status line: "M\tpath", "A\tpath", "D\tpath" or "R100\told\tnew" (none for a merge).
             let status = lines.dropFirst().last.map { $0.split(separator: "\t").map(String.init) } ?? []
-            commits.append(Commit(hash: fields[0], author: fields[2], date: fields[3], subject: fields[4...].joined(separator: "\u{1f}"),
-                                  path: status.last ?? "", deletesFile: status.first == "D",
-                                  parents: fields[1].split(separator: " ").map(String.init)))
+            commits.append(
+                Commit(
+                    hash: fields[0], author: fields[2], date: fields[3], subject: fields[4...].joined(separator: "\u{1f}"),
+                    path: status.last ?? "", deletesFile: status.first == "D",
+                    parents: fields[1].split(separator: " ").map(String.init)))
         }
         commits.reverse()
         // A merge lists no file: it holds the path its parents' history last gave it.
@@ -114,8 +117,10 @@ public enum Git {
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw EvalDBError.cannotRead(path: "\(commit.prefix(10)):\(path)", reason: String(decoding: message, as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines))
+            throw EvalDBError.cannotRead(
+                path: "\(commit.prefix(10)):\(path)",
+                reason: String(decoding: message, as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return data
     }

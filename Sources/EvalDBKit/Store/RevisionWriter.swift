@@ -31,7 +31,8 @@ final class RevisionWriter {
         nextRev = (try database.scalarInt("SELECT max(rev) FROM revisions") ?? 0) + 1
         lookup = try database.prepare("SELECT key, head_sha256, head FROM examples WHERE id = ?")
         revisionDigest = try database.prepare("SELECT sha256 FROM revisions WHERE rev = ?")
-        lastLive = try database.prepare("""
+        lastLive = try database.prepare(
+            """
             SELECT sha256 FROM revisions WHERE example = ? AND kind != 'removed' ORDER BY version DESC, rev DESC LIMIT 1
             """)
         insertExample = try database.prepare("INSERT INTO examples(key, id, head, head_sha256) VALUES (?, ?, ?, ?)")

@@ -10,8 +10,8 @@ extension Store {
     /// version was imported from, else by canonicalising it.
     public func compare(file path: String) throws -> FileComparison {
         if let current = try currentVersion(), path != "-", let sha = current.sourceSHA256,
-           let reader = try? LineReader(path: path), reader.totalBytes == current.sourceBytes,
-           try FileDigest.sha256(path: path) == sha
+            let reader = try? LineReader(path: path), reader.totalBytes == current.sourceBytes,
+            try FileDigest.sha256(path: path) == sha
         {
             return FileComparison(hash: current.hash, problems: [])
         }

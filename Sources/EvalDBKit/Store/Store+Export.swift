@@ -11,8 +11,10 @@ extension Store {
     /// 1 MiB, and returns its dataset hash (which equals the version's stored hash unless the
     /// database is damaged: `verify` compares them).
     @discardableResult
-    public func export(_ version: DatasetVersion, progress: ((Int) -> Void)? = nil,
-                       to sink: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> String {
+    public func export(
+        _ version: DatasetVersion, progress: ((Int) -> Void)? = nil,
+        to sink: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> String {
         // The written chunks are hashed on a thread of their own.
         let toHash = Handoff<[UInt8]>(limit: 4)
         let hashed = Unchecked(ExportHash())
@@ -53,7 +55,9 @@ extension Store {
                 for key in keys {
                     try lookup.bind([.int(key), .int(Int64(version.number))])
                     guard try lookup.step(), !lookup.isNull(0) else {
-                        throw DatabaseError(resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version", sql: nil)
+                        throw DatabaseError(
+                            resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version",
+                            sql: nil)
                     }
                     try emit(lookup.bytes(0))
                     lookup.reset()
@@ -61,13 +65,15 @@ extension Store {
             } else {
                 if isCurrent {
                     // The current version: each example's head revision, in key order.
-                    let rows = try database.prepare("""
+                    let rows = try database.prepare(
+                        """
                         SELECT r.record FROM \(StorageModel.headJoin) WHERE r.kind != 'removed' ORDER BY e.key
                         """)
                     while try rows.step() { try emit(rows.bytes(0)) }
                 } else {
                     // An older version: the last revision at or before it of each example, in key order.
-                    let rows = try database.prepare("""
+                    let rows = try database.prepare(
+                        """
                         SELECT example, record FROM revisions WHERE version <= ? ORDER BY example, version
                         """)
                     try rows.bind([.int(Int64(version.number))])

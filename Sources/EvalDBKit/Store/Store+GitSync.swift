@@ -42,7 +42,8 @@ extension Store {
         try loadVersionRecords(in: repository)
         let (top, commits) = try Git.history(of: repository.absolute(stored))
         var recorded: [String: Int] = [:]
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT git_commit, number FROM versions WHERE git_commit IS NOT NULL UNION ALL SELECT git_commit, version FROM version_commits
             """)
         while try rows.step() { recorded[rows.text(0)] = Int(rows.int(1)) }
@@ -98,8 +99,9 @@ extension Store {
             return .recorded(version)
         }
         let record = try versionRecord(forFile: scratch, rawSHA256: rawSHA256)
-        var options = ImportOptions(author: record?.author ?? commit.author, message: record?.message ?? commit.subject,
-                                    gitCommit: commit.hash, date: record?.at ?? Self.utc(commit.date))
+        var options = ImportOptions(
+            author: record?.author ?? commit.author, message: record?.message ?? commit.subject,
+            gitCommit: commit.hash, date: record?.at ?? Self.utc(commit.date))
         options.recordedPath = commit.path
         options.logsVersion = false
         let store = Unchecked(self)
@@ -107,7 +109,8 @@ extension Store {
         do {
             var result: ImportResult
             if let base, let current = try currentVersion(), base != current.number, let baseVersion = try version(number: base),
-               let merged = try? threeWayMerge(base: baseVersion, current: current, file: scratch), merged.conflicts.isEmpty {
+                let merged = try? threeWayMerge(base: baseVersion, current: current, file: scratch), merged.conflicts.isEmpty
+            {
                 // A branch merged since: its changes to its own parent, onto what the database holds.
                 var mergedOptions = options
                 mergedOptions.gitCommit = nil  // the version is not the commit's dataset
@@ -124,11 +127,12 @@ extension Store {
             try recordCommit(commit, on: result.version)
             return .recorded(result.version)
         } catch EvalDBError.invalidData(let errors, _) {
-            return .invalid(errors.map { error in
-                var error = error
-                error.file = "\(commit.hash.prefix(10)):\(commit.path)"
-                return error
-            })
+            return .invalid(
+                errors.map { error in
+                    var error = error
+                    error.file = "\(commit.hash.prefix(10)):\(commit.path)"
+                    return error
+                })
         }
     }
 

@@ -34,8 +34,10 @@ public struct ImportOptions: Sendable {
     /// the file is (nothing is written; the outcome is `unchanged` with that version).
     public var existingVersion: (@Sendable (String) throws -> DatasetVersion?)?
 
-    public init(author: String, message: String? = nil, dryRun: Bool = false, strict: Bool = false,
-                allowReuse: Bool = false, maxErrors: Int = 50, gitCommit: String? = nil, date: String? = nil) {
+    public init(
+        author: String, message: String? = nil, dryRun: Bool = false, strict: Bool = false,
+        allowReuse: Bool = false, maxErrors: Int = 50, gitCommit: String? = nil, date: String? = nil
+    ) {
         self.author = author
         self.message = message
         self.dryRun = dryRun
@@ -85,8 +87,10 @@ extension Store {
     /// with `strict`) throws `EvalDBError.invalidData` with every problem up to `maxErrors`, and
     /// writes nothing. An id removed earlier that comes back with the content it had is restored;
     /// with other content it is refused unless `allowReuse`.
-    public func importFile(_ path: String, options: ImportOptions,
-                           progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil) throws -> ImportResult {
+    public func importFile(
+        _ path: String, options: ImportOptions,
+        progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil
+    ) throws -> ImportResult {
         if let unchanged = try unchangedFastPath(path, current: try currentVersion(), options: options) {
             return unchanged
         }
@@ -153,7 +157,9 @@ extension Store {
                 try writer.revise(key, .added, record)
                 counts.added += 1
             } else {
-                return refuse(record, """
+                return refuse(
+                    record,
+                    """
                     id \(quoted(record.idString)) was deleted in version \(try writer.removedIn(key)); ids are never reused — \
                     give the new example a new id (or restore it with its old content; --allow-reuse overrides)
                     """)
@@ -167,8 +173,9 @@ extension Store {
             if let knownKey = record.known {
                 key = knownKey
                 if seen.contains(key) {
-                    reader.report(line: record.line, column: 1,
-                                  message: "duplicate id \(quoted(try writer.id(of: key))): ids must be unique in a file")
+                    reader.report(
+                        line: record.line, column: 1,
+                        message: "duplicate id \(quoted(try writer.id(of: key))): ids must be unique in a file")
                     return
                 }
                 seenPreviouslyLive += 1
@@ -230,8 +237,9 @@ extension Store {
         let warnings = reader.problems.filter(\.isWarning)
 
         if let existingVersion = options.existingVersion, let found = try existingVersion(hash) {
-            return ImportResult(outcome: .unchanged, version: found, counts: ChangeCounts(unchanged: reader.recordCount),
-                                renames: [], warnings: warnings)
+            return ImportResult(
+                outcome: .unchanged, version: found, counts: ChangeCounts(unchanged: reader.recordCount),
+                renames: [], warnings: warnings)
         }
         if let previous, previous.hash == hash {
             // Same records, same order: nothing was written above but digests of old records.
@@ -240,8 +248,9 @@ extension Store {
                 try db.execute("COMMIT")  // the base, and the digests recorded on the way
                 committed = true
             }
-            return ImportResult(outcome: .unchanged, version: previous, counts: ChangeCounts(unchanged: reader.recordCount),
-                                renames: [], warnings: warnings)
+            return ImportResult(
+                outcome: .unchanged, version: previous, counts: ChangeCounts(unchanged: reader.recordCount),
+                renames: [], warnings: warnings)
         }
         if options.dryRun {
             return ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings)
@@ -253,19 +262,21 @@ extension Store {
             throw Refusal.wouldRemoveMost(path: path, removed: counts.removed, of: previous.exampleCount)
         }
         let lineOrder: SQLValue = ascending ? .null : .blob(LineOrder.encode(order))
-        try db.prepare("""
+        try db.prepare(
+            """
             INSERT INTO versions(number, hash, created_at, author, message, source_path, source_sha256, source_bytes,
                                  git_commit, example_count, added, changed, removed, restored, unchanged, line_order)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).run([
-                .int(writer.version), .text(hash), .text(version.createdAt), .text(version.author),
-                version.message.map(SQLValue.text) ?? .null, version.sourcePath.map(SQLValue.text) ?? .null,
-                options.recordSourceFile ? .text(sourceSHA256) : .null,
-                options.recordSourceFile ? version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null : .null,
-                version.gitCommit.map(SQLValue.text) ?? .null, .int(Int64(reader.recordCount)),
-                .int(Int64(counts.added)), .int(Int64(counts.changed)), .int(Int64(counts.removed)),
-                .int(Int64(counts.restored)), .int(Int64(counts.unchanged)), lineOrder,
-            ])
+            """
+        ).run([
+            .int(writer.version), .text(hash), .text(version.createdAt), .text(version.author),
+            version.message.map(SQLValue.text) ?? .null, version.sourcePath.map(SQLValue.text) ?? .null,
+            options.recordSourceFile ? .text(sourceSHA256) : .null,
+            options.recordSourceFile ? version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null : .null,
+            version.gitCommit.map(SQLValue.text) ?? .null, .int(Int64(reader.recordCount)),
+            .int(Int64(counts.added)), .int(Int64(counts.changed)), .int(Int64(counts.removed)),
+            .int(Int64(counts.restored)), .int(Int64(counts.unchanged)), lineOrder,
+        ])
         if let commit = version.gitCommit, let path = version.sourcePath {
             try db.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
                 .run([.text(commit), .int(writer.version), .text(path)])
@@ -302,12 +313,13 @@ extension Store {
     /// would change nothing: answer without parsing (about the time of `sha256sum`).
     private func unchangedFastPath(_ path: String, current: DatasetVersion?, options: ImportOptions) throws -> ImportResult? {
         guard path != "-", !options.strict, let current, let size = current.sourceBytes, let sha = current.sourceSHA256,
-              let reader = try? LineReader(path: path), reader.totalBytes == size
+            let reader = try? LineReader(path: path), reader.totalBytes == size
         else { return nil }
         guard try FileDigest.sha256(path: path) == sha else { return nil }
         try recordBase(of: path, version: current.number, options: options)
-        return ImportResult(outcome: .unchanged, version: current,
-                            counts: ChangeCounts(unchanged: current.exampleCount), renames: [], warnings: [])
+        return ImportResult(
+            outcome: .unchanged, version: current,
+            counts: ChangeCounts(unchanged: current.exampleCount), renames: [], warnings: [])
     }
 
     static func probableRenames(removed: [RemovedExample], added: [(id: String, contentWithoutId: RecordDigest)])

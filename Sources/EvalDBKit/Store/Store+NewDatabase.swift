@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension Store {
@@ -14,9 +15,11 @@ extension Store {
     /// synced, switched to WAL and linked into place in one atomic step. The data is written once,
     /// not twice as through the WAL. When someone else has created `path` meanwhile, the import
     /// is made into theirs instead, the ordinary way (as it is on a file system without hard links).
-    public static func importIntoNewDatabase(at path: String, file: String, options: ImportOptions,
-                                             repository: Repository? = nil,
-                                             progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil)
+    public static func importIntoNewDatabase(
+        at path: String, file: String, options: ImportOptions,
+        repository: Repository? = nil,
+        progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil
+    )
         throws -> (Store, ImportResult)
     {
         if file == "-" {  // the fallback below would read standard input twice

@@ -29,21 +29,25 @@ extension Store {
                     problems.append("version \(version.number): records \(version.exampleCount) examples but exports \(lines)")
                 }
             }
-            try check("SELECT key, id FROM examples e WHERE head IS NOT (SELECT max(rev) FROM revisions WHERE example = e.key)",
-                      "example %2 (key %1): its head is not its latest revision", into: &problems)
-            try check("""
+            try check(
+                "SELECT key, id FROM examples e WHERE head IS NOT (SELECT max(rev) FROM revisions WHERE example = e.key)",
+                "example %2 (key %1): its head is not its latest revision", into: &problems)
+            try check(
+                """
                 SELECT e.key, e.id FROM \(StorageModel.headJoin)
                 WHERE (e.head_sha256 IS NULL) != (r.kind = 'removed')
                    OR (length(e.head_sha256) > 0 AND e.head_sha256 IS NOT r.sha256)
                 """, "example %2 (key %1): its head digest does not match its head revision", into: &problems)
-            try check("""
+            try check(
+                """
                 SELECT rev, kind, previous FROM (
                     SELECT rev, kind, lag(kind) OVER (PARTITION BY example ORDER BY version, rev) AS previous FROM revisions)
                 WHERE (previous IS NULL AND kind != 'added')
                    OR (previous = 'removed' AND kind NOT IN ('restored', 'added'))
                    OR (previous != 'removed' AND kind NOT IN ('changed', 'removed'))
                 """, "revision %1: kind %2 cannot follow %3", into: &problems)
-            try check("""
+            try check(
+                """
                 SELECT v.number, v.added + v.changed + v.removed + v.restored,
                        (SELECT count(*) FROM revisions r WHERE r.version = v.number)
                 FROM versions v

@@ -38,8 +38,10 @@ public final class Store {
 
     /// The database path a command uses without `--db`: `$EVALDB_DB`, else `.evaldb/evaldb.sqlite`
     /// under the enclosing git work tree's top level, else under the current directory.
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                   currentDirectory: String = FileManager.default.currentDirectoryPath) -> String {
+    public static func defaultPath(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        currentDirectory: String = FileManager.default.currentDirectoryPath
+    ) -> String {
         if let path = environment["EVALDB_DB"], !path.isEmpty { return path }
         var directory = URL(fileURLWithPath: currentDirectory).standardizedFileURL
         while true {
@@ -111,11 +113,13 @@ public final class Store {
     /// with the dataset hash of the file (the current version's path) in that commit.
     func version(atCommit commit: String, named spec: String) throws -> DatasetVersion {
         if let number = try database.scalarInt("SELECT version FROM version_commits WHERE git_commit = ?", [.text(commit)]),
-           let version = try version(number: Int(number)) {
+            let version = try version(number: Int(number))
+        {
             return version
         }
         if let versionNumber = try database.scalarInt("SELECT number FROM versions WHERE git_commit = ? ORDER BY number DESC", [.text(commit)]),
-           let version = try version(number: Int(versionNumber)) {
+            let version = try version(number: Int(versionNumber))
+        {
             return version
         }
         guard let repository, let path = try datasetPaths().first else { throw EvalDBError.noSuchVersion(spec) }
@@ -132,7 +136,8 @@ public final class Store {
     public func datasetPaths() throws -> [String] {
         var paths: [String] = []
         if let current = try currentVersion()?.sourcePath { paths.append(current) }
-        let rows = try database.prepare("""
+        let rows = try database.prepare(
+            """
             SELECT path FROM (SELECT path, max(n) AS n FROM (
                 SELECT source_path AS path, number AS n FROM versions WHERE source_path IS NOT NULL
                 UNION ALL SELECT path, version FROM version_commits

@@ -53,8 +53,9 @@ public struct DatasetMerge: Sendable {
                 let both = Set(mine.map(\.path)).intersection(yours.map(\.path))
                 let clashing = both.filter { path in !Self.same(mine.first { $0.path == path }?.new, yours.first { $0.path == path }?.new) }
                 guard clashing.isEmpty, old != nil, let merged = try? Self.applying(yours, to: record) else {
-                    conflict(id, fields: clashing.sorted(), theirs: old == nil ? "added" : "changed", ours: old == nil ? "added" : "changed",
-                             ourRecord: record, theirRecord: file)
+                    conflict(
+                        id, fields: clashing.sorted(), theirs: old == nil ? "added" : "changed", ours: old == nil ? "added" : "changed",
+                        ourRecord: record, theirRecord: file)
                     continue
                 }
                 lines.append(merged)
@@ -89,8 +90,9 @@ public struct DatasetMerge: Sendable {
     /// Merges three dataset files as `git merge` does with evaldb as its merge driver: the result
     /// (canonical, with conflict markers around conflicting examples) and the conflicts.
     public static func mergeFiles(base: String, ours: String, theirs: String) throws -> (text: String, conflicts: [MergeConflict]) {
-        let merge = DatasetMerge(base: try records(ofFile: base), ours: try records(ofFile: ours), theirs: try records(ofFile: theirs),
-                                 markConflicts: true)
+        let merge = DatasetMerge(
+            base: try records(ofFile: base), ours: try records(ofFile: ours), theirs: try records(ofFile: theirs),
+            markConflicts: true)
         return (merge.lines.map { $0 + "\n" }.joined(), merge.conflicts)
     }
 

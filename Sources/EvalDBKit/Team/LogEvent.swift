@@ -49,7 +49,8 @@ public struct LogEvent: Sendable {
 
     private init?(canonical: String) {
         guard let tape = try? JSONParser.parse(canonical), tape.nodes[0].kind == .object,
-              let kind = tape.member(0, "event"), tape.nodes[kind].kind == .string else { return nil }
+            let kind = tape.member(0, "event"), tape.nodes[kind].kind == .string
+        else { return nil }
         self.text = canonical
         self.tape = tape
         self.id = SHA256.hash(data: Data(canonical.utf8)).hexString

@@ -4,10 +4,12 @@ extension DatasetVersion {
     /// The version's own record in the team log: what `sync` gives a version replayed from git
     /// (its author, date and message rather than the commit's).
     var event: LogEvent {
-        LogEvent("version", [
-            "hash": .string(hash), "at": .string(createdAt), "by": .string(author), "message": message.map { .string($0) },
-            "path": sourcePath.map { .string($0) }, "number": .int(number), "commit": gitCommit.map { .string($0) },
-        ])
+        LogEvent(
+            "version",
+            [
+                "hash": .string(hash), "at": .string(createdAt), "by": .string(author), "message": message.map { .string($0) },
+                "path": sourcePath.map { .string($0) }, "number": .int(number), "commit": gitCommit.map { .string($0) },
+            ])
     }
 }
 
@@ -29,12 +31,15 @@ extension Store {
         try rows.bind([.text(stored)])
         if try rows.step(), let version = try version(number: Int(rows.int(0))) {
             let stat = Self.fileStat(openablePath(stored))
-            return FileBase(version: version, isUnchanged: stat != nil && stat?.size == rows.optionalInt(1).map(Int.init)
-                                && stat?.mtime == rows.optionalInt(2).map(Int.init))
+            return FileBase(
+                version: version,
+                isUnchanged: stat != nil && stat?.size == rows.optionalInt(1).map(Int.init)
+                    && stat?.mtime == rows.optionalInt(2).map(Int.init))
         }
         if let repository, stored != "-", !stored.hasPrefix("/"),
-           let hash = try? Git.datasetHash(of: stored, at: "HEAD", in: repository),
-           let version = try versions().last(where: { $0.hash == hash }) {
+            let hash = try? Git.datasetHash(of: stored, at: "HEAD", in: repository),
+            let version = try versions().last(where: { $0.hash == hash })
+        {
             return FileBase(version: version, isUnchanged: false)
         }
         return nil
@@ -57,8 +62,10 @@ extension Store {
         let stored = storedPath(path)
         let stat = Self.fileStat(openablePath(stored))
         try database.prepare("INSERT OR REPLACE INTO file_bases(path, version, size, mtime) VALUES (?, ?, ?, ?)")
-            .run([.text(stored), .int(Int64(version)), stat.map { .int(Int64($0.size)) } ?? .null,
-                  stat.map { .int(Int64($0.mtime)) } ?? .null])
+            .run([
+                .text(stored), .int(Int64(version)), stat.map { .int(Int64($0.size)) } ?? .null,
+                stat.map { .int(Int64($0.mtime)) } ?? .null,
+            ])
     }
 
     /// A file's size and modification time (nanoseconds), or nil when it cannot be stat'ed.

@@ -35,10 +35,12 @@ extension Store {
     /// an older version (unchanged since its base) is refused as stale. The merged version is
     /// written back to the file. With `options.force`, or without a known base, it is a plain
     /// `importFile`.
-    public func importMerging(_ path: String, options: ImportOptions,
-                              progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil) throws -> MergedImport {
+    public func importMerging(
+        _ path: String, options: ImportOptions,
+        progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil
+    ) throws -> MergedImport {
         guard !options.force, path != "-", let current = try currentVersion(), let base = try base(of: path),
-              base.version.number != current.number, base.version.hash != current.hash
+            base.version.number != current.number, base.version.hash != current.hash
         else { return MergedImport(result: try importFile(path, options: options, progress: progress)) }
         if base.isUnchanged {
             throw Refusal.staleFile(path: path, fileVersion: base.version.number, current: current.number)
@@ -54,8 +56,9 @@ extension Store {
         guard merged.conflicts.isEmpty else {
             throw Refusal.conflicts(path: path, base: base.version.number, current: current.number, merged.conflicts)
         }
-        var result = MergedImport(result: ImportResult(outcome: .dryRun, version: current, counts: .init(), renames: [], warnings: []),
-                                  base: base.version, mergedWith: current)
+        var result = MergedImport(
+            result: ImportResult(outcome: .dryRun, version: current, counts: .init(), renames: [], warnings: []),
+            base: base.version, mergedWith: current)
         result.keptFromDatabase = merged.keptFromDatabase
         result.mergedFieldByField = merged.mergedFieldByField
         var mergedOptions = options
@@ -80,8 +83,10 @@ extension Store {
     }
 
     /// Imports canonical lines (through a temporary file) with `options`.
-    func importLines(_ lines: [String], options: ImportOptions,
-                     progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil) throws -> ImportResult {
+    func importLines(
+        _ lines: [String], options: ImportOptions,
+        progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil
+    ) throws -> ImportResult {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-merge-\(getpid())-\(UUID().uuidString).jsonl").path
         try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: temporary))
         defer { try? FileManager.default.removeItem(atPath: temporary) }

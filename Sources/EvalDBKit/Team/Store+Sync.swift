@@ -134,7 +134,8 @@ extension Store {
             let absolute = repository.absolute(stored)
             guard let stat = Self.fileStat(absolute) else { continue }
             try known.bind([.text(stored)])
-            let previous: (bytes: Int, sha256: String, mtime: Int?)? = try known.step()
+            let previous: (bytes: Int, sha256: String, mtime: Int?)? =
+                try known.step()
                 ? (Int(known.int(0)), known.text(1), known.optionalInt(2).map(Int.init)) : nil
             known.reset()
             if let previous, previous.bytes == stat.size, previous.mtime == stat.mtime { continue }  // one stat
@@ -144,7 +145,8 @@ extension Store {
             // A file that only grew is read from where the last sync stopped.
             var start = 0
             if let previous, previous.bytes <= bytes.count,
-               SHA256.hash(data: bytes[..<previous.bytes]).hexString == previous.sha256 {
+                SHA256.hash(data: bytes[..<previous.bytes]).hexString == previous.sha256
+            {
                 start = previous.bytes
             }
             if stored.hasPrefix(Repository.logFolderName + "/runs/") {
@@ -155,8 +157,10 @@ extension Store {
                     lineNumber += 1
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                     guard let event = LogEvent(line: String(decoding: line, as: UTF8.self)) else {
-                        report.problems.append(DataError(file: stored, line: lineNumber, column: 1,
-                                                         message: "not an evaldb event (a JSON object with \"event\"); left as it is"))
+                        report.problems.append(
+                            DataError(
+                                file: stored, line: lineNumber, column: 1,
+                                message: "not an evaldb event (a JSON object with \"event\"); left as it is"))
                         continue
                     }
                     try applied.bind([.text(event.id)])
@@ -239,7 +243,9 @@ extension Store {
                     }
                     return .inSync(current)
                 }
-                if let record = try versionRecord(hash: hash) { (options.author, options.message, options.date) = (record.author, record.message, record.at) }
+                if let record = try versionRecord(hash: hash) {
+                    (options.author, options.message, options.date) = (record.author, record.message, record.at)
+                }
                 let result = try importFile(absolute, options: options)
                 return result.outcome == .created ? .imported(MergedImport(result: result)) : .inSync(result.version)
             }
@@ -266,7 +272,7 @@ extension Store {
             if number == 1 { headerLine = String(decoding: line, as: UTF8.self) }
         }
         guard let header = headerLine.flatMap(LogEvent.init(line:)), header.kind == "run", let name = header.string("name"),
-              let dataset = header.string("dataset")
+            let dataset = header.string("dataset")
         else { return (stored, "?", .skipped("its first line is not a run's header")) }
         if try database.scalarInt("SELECT count(*) FROM applied_events WHERE id = ?", [.text(header.id)]) != 0 { return nil }
         if try database.scalarInt("SELECT count(*) FROM runs WHERE name = ?", [.text(name)]) != 0 {

@@ -11,19 +11,21 @@ extension Store {
         let inserted = try database.prepare("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
         try inserted.run([.int(rev), .text(reviewer), .text(at)])
         guard try database.scalarInt("SELECT changes()") == 1, let log = teamLog,
-              let digest = try database.scalarText("SELECT lower(hex(sha256)) FROM revisions WHERE rev = ?", [.int(rev)])
+            let digest = try database.scalarText("SELECT lower(hex(sha256)) FROM revisions WHERE rev = ?", [.int(rev)])
         else { return }
-        try log.append(LogEvent("read", ["id": .string(id), "record": .string(digest), "by": .string(reviewer), "at": .string(at)]),
-                       who: reviewer)
+        try log.append(
+            LogEvent("read", ["id": .string(id), "record": .string(digest), "by": .string(reviewer), "at": .string(at)]),
+            who: reviewer)
     }
 
     /// A read mark from the log: on the example's latest revision with that record.
     private func applyRead(_ event: LogEvent) throws -> Bool {
         guard let id = event.string("id"), let digest = event.string("record"), let reviewer = event.string("by"),
-              let rev = try database.scalarInt("""
-                  SELECT r.rev FROM examples e JOIN revisions r ON r.example = e.key
-                  WHERE e.id = ? AND lower(hex(r.sha256)) = ? ORDER BY r.rev DESC LIMIT 1
-                  """, [.text(id), .text(digest)])
+            let rev = try database.scalarInt(
+                """
+                SELECT r.rev FROM examples e JOIN revisions r ON r.example = e.key
+                WHERE e.id = ? AND lower(hex(r.sha256)) = ? ORDER BY r.rev DESC LIMIT 1
+                """, [.text(id), .text(digest)])
         else { return false }
         try database.prepare("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
             .run([.int(rev), .text(reviewer), .text(event.at)])
@@ -38,10 +40,13 @@ extension Store {
             .run([.int(run.id), .int(key), category.map(SQLValue.text) ?? .null, .text(reviewer), .text(at)])
         guard let log = teamLog else { return }
         let runEvent = try database.scalarText("SELECT event FROM run_files WHERE run = ?", [.int(run.id)])
-        try log.append(LogEvent("failure", [
-            "run": .string(run.name), "run_event": runEvent.map { .string($0) }, "id": .string(id),
-            "failure": category.map { .string($0) } ?? .null, "by": .string(reviewer), "at": .string(at),
-        ]), who: reviewer)
+        try log.append(
+            LogEvent(
+                "failure",
+                [
+                    "run": .string(run.name), "run_event": runEvent.map { .string($0) }, "id": .string(id),
+                    "failure": category.map { .string($0) } ?? .null, "by": .string(reviewer), "at": .string(at),
+                ]), who: reviewer)
     }
 
     private func applyFailure(_ event: LogEvent) throws -> Bool {
@@ -61,50 +66,70 @@ extension Store {
     // MARK: - Proposals and decisions
 
     /// Queues a proposal. Call inside a write transaction. Returns its number.
-    func queueProposal(kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?, source: String?,
-                       at: String, logging: Bool = true) throws -> Int64 {
-        try database.prepare("""
+    func queueProposal(
+        kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?, source: String?,
+        at: String, logging: Bool = true
+    ) throws -> Int64 {
+        try database.prepare(
+            """
             INSERT INTO proposals(kind, example_id, content, content_sha256, proposed_by, rationale, proposed_at, source_path)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).run([.text(kind.rawValue), .text(id), .text(content), .blob(Self.proposalDigest(content)),
-                      by.map(SQLValue.text) ?? .null, rationale.map(SQLValue.text) ?? .null, .text(at), source.map(SQLValue.text) ?? .null])
+            """
+        ).run([
+            .text(kind.rawValue), .text(id), .text(content), .blob(Self.proposalDigest(content)),
+            by.map(SQLValue.text) ?? .null, rationale.map(SQLValue.text) ?? .null, .text(at), source.map(SQLValue.text) ?? .null,
+        ])
         let number = try database.scalarInt("SELECT last_insert_rowid()") ?? 0
         if logging, let log = teamLog {
-            try log.append(LogEvent("proposal", [
-                "kind": .string(kind.rawValue), "id": .string(id), "content": .json(content), "by": by.map { .string($0) },
-                "rationale": rationale.map { .string($0) }, "source": source.map { .string($0) }, "at": .string(at),
-            ]), who: by ?? "proposals")
+            try log.append(
+                LogEvent(
+                    "proposal",
+                    [
+                        "kind": .string(kind.rawValue), "id": .string(id), "content": .json(content), "by": by.map { .string($0) },
+                        "rationale": rationale.map { .string($0) }, "source": source.map { .string($0) }, "at": .string(at),
+                    ]), who: by ?? "proposals")
         }
         return number
     }
 
     private func applyProposal(_ event: LogEvent) throws -> Bool {
         guard let kind = event.string("kind").flatMap(Proposal.Kind.init(rawValue:)), let id = event.string("id"),
-              let content = event.json("content") else { return false }
+            let content = event.json("content")
+        else { return false }
         if try database.scalarInt("SELECT count(*) FROM proposals WHERE content_sha256 = ?", [.blob(Self.proposalDigest(content))]) != 0 {
             return true
         }
-        _ = try queueProposal(kind: kind, id: id, content: content, by: event.string("by"), rationale: event.string("rationale"),
-                              source: event.string("source"), at: event.at, logging: false)
+        _ = try queueProposal(
+            kind: kind, id: id, content: content, by: event.string("by"), rationale: event.string("rationale"),
+            source: event.string("source"), at: event.at, logging: false)
         return true
     }
 
     /// Records a decision on the proposal with this content: accepted, rejected, or back to
     /// pending. Call inside a write transaction.
-    func decideProposal(content: String, status: String, reviewer: String, reason: String?, accepted: String?, at: String,
-                        logging: Bool = true) throws {
+    func decideProposal(
+        content: String, status: String, reviewer: String, reason: String?, accepted: String?, at: String,
+        logging: Bool = true
+    ) throws {
         let pending = status == "pending"
-        try database.prepare("""
+        try database.prepare(
+            """
             UPDATE proposals SET status = ?, decided_by = ?, decided_at = ?, reason = ?, accepted = ?
             WHERE content_sha256 = ? AND status \(pending ? "!=" : "=") 'pending'
-            """).run([.text(status), pending ? .null : .text(reviewer), pending ? .null : .text(at), reason.map(SQLValue.text) ?? .null,
-                      accepted.map(SQLValue.text) ?? .null, .blob(Self.proposalDigest(content))])
+            """
+        ).run([
+            .text(status), pending ? .null : .text(reviewer), pending ? .null : .text(at), reason.map(SQLValue.text) ?? .null,
+            accepted.map(SQLValue.text) ?? .null, .blob(Self.proposalDigest(content)),
+        ])
         if logging, let log = teamLog {
-            try log.append(LogEvent("decision", [
-                "proposal": .string(Self.proposalDigest(content).map { String(format: "%02x", $0) }.joined()),
-                "status": .string(status), "by": .string(reviewer), "reason": reason.map { .string($0) },
-                "accepted": accepted.map { .json($0) }, "at": .string(at),
-            ]), who: reviewer)
+            try log.append(
+                LogEvent(
+                    "decision",
+                    [
+                        "proposal": .string(Self.proposalDigest(content).map { String(format: "%02x", $0) }.joined()),
+                        "status": .string(status), "by": .string(reviewer), "reason": reason.map { .string($0) },
+                        "accepted": accepted.map { .json($0) }, "at": .string(at),
+                    ]), who: reviewer)
         }
     }
 
@@ -116,11 +141,12 @@ extension Store {
 
     private func applyDecision(_ event: LogEvent) throws -> Bool {
         guard let digest = event.string("proposal"), let status = event.string("status"), let reviewer = event.string("by"),
-              let content = try database.scalarText("SELECT content FROM proposals WHERE lower(hex(content_sha256)) = ?", [.text(digest)])
+            let content = try database.scalarText("SELECT content FROM proposals WHERE lower(hex(content_sha256)) = ?", [.text(digest)])
         else { return false }
         let accepted = event.json("accepted")
-        try decideProposal(content: content, status: status, reviewer: reviewer, reason: event.string("reason"),
-                           accepted: accepted == "null" ? nil : accepted, at: event.at, logging: false)
+        try decideProposal(
+            content: content, status: status, reviewer: reviewer, reason: event.string("reason"),
+            accepted: accepted == "null" ? nil : accepted, at: event.at, logging: false)
         return true
     }
 
@@ -133,8 +159,10 @@ extension Store {
         case "version":
             guard let hash = event.string("hash"), let author = event.string("by") else { return true }
             try database.prepare("INSERT OR IGNORE INTO version_records(event, hash, at, author, message, path) VALUES (?, ?, ?, ?, ?, ?)")
-                .run([.text(event.id), .text(hash), .text(event.at), .text(author), event.string("message").map(SQLValue.text) ?? .null,
-                      event.string("path").map(SQLValue.text) ?? .null])
+                .run([
+                    .text(event.id), .text(hash), .text(event.at), .text(author), event.string("message").map(SQLValue.text) ?? .null,
+                    event.string("path").map(SQLValue.text) ?? .null,
+                ])
             return true
         case "read": return try applyRead(event)
         case "failure": return try applyFailure(event)
