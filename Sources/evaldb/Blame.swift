@@ -18,15 +18,14 @@ struct BlameCommand: ParsableCommand {
     @Argument(help: "The example's id (compared byte for byte).")
     var id: String
 
-    @Option(help: "A version number or hash prefix (default: the current version).")
-    var version: String?
+    @OptionGroup var versionOptions: VersionOptions
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
     func run() throws {
         let store = try database.open()
-        let chosen = try store.resolveVersion(version ?? "current")
+        let chosen = try versionOptions.resolve(in: store)
         guard let blame = try store.blame(id, at: chosen) else {
             Output.error("id \(Terminal.sanitized(id)) has no record at or before version \(chosen.number)")
             throw ExitCode(1)
@@ -46,6 +45,6 @@ struct BlameCommand: ParsableCommand {
                 .text(table ? folded(line.value, width: 60) : line.value),
             ])
         }
-        Output.stdout(listing.render(format.format))
+        Output.stdout(format.render(listing))
     }
 }

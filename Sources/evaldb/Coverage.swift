@@ -25,18 +25,14 @@ struct CoverageCommand: ParsableCommand {
     @Option(help: "Exit 1 when a cell has fewer examples than this.")
     var min: Int?
 
-    @Option(help: "A version number or hash prefix (default: the current version).")
-    var version: String?
+    @OptionGroup var versionOptions: VersionOptions
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
-    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
-    var noHeaders = false
-
     func run() throws {
         let store = try database.open()
-        let chosen = try store.resolveVersion(version ?? "current")
+        let chosen = try versionOptions.resolve(in: store)
         // The table shows ten ids of each; the other formats list them all.
         let coverage = try store.coverage(
             chosen, axes: try Axes(path: axes ?? store.openablePath("evals/axes.json")), idLimit: format.format == .table ? 10 : nil)
@@ -59,7 +55,7 @@ struct CoverageCommand: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
                 Output.stdout(String(decoding: data, as: UTF8.self))
             } else {
-                Output.stdout(listing.render(format.format, headers: !noHeaders))
+                Output.stdout(format.render(listing))
             }
         }
         if !thin.isEmpty { throw ExitCode(1) }

@@ -82,7 +82,7 @@ struct Import: ParsableCommand {
             .int(c.added), .int(c.changed), .int(c.removed), .int(c.restored), .int(c.unchanged),
         ])
         if format.format != .table {
-            Output.stdout(listing.render(format.format))
+            Output.stdout(format.render(listing))
             return
         }
         switch result.outcome {

@@ -46,7 +46,7 @@ struct Log: ParsableCommand {
                     revision.gitCommit.map { .text($0) } ?? .null, revision.message.map { .text($0) } ?? .null,
                 ])
             }
-            Output.stdout(listing.render(format.format))
+            Output.stdout(format.render(listing))
             return
         }
         for (revision, changes) in entries {

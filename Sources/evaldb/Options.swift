@@ -32,6 +32,30 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 struct FormatOptions: ParsableArguments {
     @Option(name: .long, help: "table, json, jsonl or csv.")
     var format: OutputFormat = .table
+
+    @OptionGroup var headers: HeaderOptions
+    var noHeaders: Bool { headers.noHeaders }
+
+    /// `listing` in the chosen format (or `format`, when the command chose one itself).
+    func render(_ listing: Listing, as format: OutputFormat? = nil) -> String {
+        listing.render(format ?? self.format, headers: !noHeaders)
+    }
+}
+
+/// `--no-headers`, for csv output.
+struct HeaderOptions: ParsableArguments {
+    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
+    var noHeaders = false
+}
+
+/// `--version`: the dataset version a command reads — a number, a hash or hash prefix, or a git
+/// revision (a tag, a branch, `HEAD~3`).
+struct VersionOptions: ParsableArguments {
+    @Option(help: "A version number, a hash prefix or a git revision (default: the current version).")
+    var version: String?
+
+    /// The version named, or the current one.
+    func resolve(in store: Store) throws -> DatasetVersion { try store.resolveVersion(version ?? "current") }
 }
 
 /// `--max-errors` and `--strict`, shared by the commands that read dataset files.

@@ -95,7 +95,7 @@ struct Run: ParsableCommand {
                     .text(run.meta),
                 ])
             }
-            Output.stdout(listing.render(format.format))
+            Output.stdout(format.render(listing))
         }
     }
 
@@ -190,7 +190,7 @@ struct ReportCommand: ParsableCommand {
                     + (clusterBy == nil ? [] : [.text(String(format: "%.2f", statistic.designEffect))])
                     + [statistic.tooSmall ? .text("too small to say") : .null])
         }
-        Output.stdout(listing.render(format.format))
+        Output.stdout(format.render(listing))
         guard format.format == .table else { return }
         if !report.flaky.isEmpty {
             Output.stdout(

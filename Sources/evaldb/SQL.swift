@@ -23,9 +23,6 @@ struct SQL: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
-    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
-    var noHeaders = false
-
     func run() throws {
         _ = try database.open()  // creates and migrates the database on first use, like every command
         let result = try ReadOnlyQuery(path: database.path).run(query)
@@ -42,6 +39,6 @@ struct SQL: ParsableCommand {
                     }
                 })
         }
-        Output.stdout(listing.render(format.format, headers: !noHeaders))
+        Output.stdout(format.render(listing))
     }
 }

@@ -15,14 +15,13 @@ struct Show: ParsableCommand {
     @Argument(help: "The example's id (compared byte for byte).")
     var id: String
 
-    @Option(help: "A version number or hash prefix (default: the current version).")
-    var version: String?
+    @OptionGroup var versionOptions: VersionOptions
 
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         let store = try database.open()
-        let chosen = try store.resolveVersion(version ?? "current")
+        let chosen = try versionOptions.resolve(in: store)
         switch try store.state(of: id, at: chosen) {
         case .live(let revision):
             Output.stdout(revision.record ?? "")

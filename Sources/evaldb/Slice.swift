@@ -19,8 +19,7 @@ struct Slice: ParsableCommand {
               evaldb slice --count-by feature,scenario
             """)
 
-    @Option(help: "A version number or hash prefix (default: the current version).")
-    var version: String?
+    @OptionGroup var versionOptions: VersionOptions
 
     @OptionGroup var conditions: ConditionOptions
 
@@ -35,12 +34,11 @@ struct Slice: ParsableCommand {
     @Option(name: .long, help: "jsonl (default), json, table or csv.")
     var format: OutputFormat?
 
-    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
-    var noHeaders = false
+    @OptionGroup var headers: HeaderOptions
 
     func run() throws {
         let store = try database.open()
-        let chosen = try store.resolveVersion(version ?? "current")
+        let chosen = try versionOptions.resolve(in: store)
         let all = try conditions.parsed()
         if let countBy {
             let keys = countBy.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -49,7 +47,7 @@ struct Slice: ParsableCommand {
             for (values, count) in result.counts {
                 listing.rows.append(values.map { $0.map(Listing.Value.text) ?? .null } + [.int(count)])
             }
-            Output.stdout(listing.render(format ?? .table, headers: !noHeaders))
+            Output.stdout(listing.render(format ?? .table, headers: !headers.noHeaders))
             return
         }
         let output = format ?? .jsonl
@@ -78,7 +76,7 @@ struct Slice: ParsableCommand {
         lines.flush()
         switch output {
         case .json: Output.stdout("[" + json.joined(separator: ",\n") + "]")
-        case .table, .csv: Output.stdout(listing.render(output, headers: !noHeaders))
+        case .table, .csv: Output.stdout(listing.render(output, headers: !headers.noHeaders))
         case .jsonl: break
         }
     }

@@ -39,7 +39,7 @@ struct Status: ParsableCommand {
                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, .text(state),
                 .text(progress.map { "\($0.reviewer): \($0.read)/\($0.total)" }.joined(separator: ", ")),
             ])
-            Output.stdout(listing.render(format.format))
+            Output.stdout(format.render(listing))
         } else {
             Output.stdout("version \(current.number)  \(current.hash)")
             Output.stdout("\(current.exampleCount) examples")

@@ -13,9 +13,6 @@ struct Versions: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
-    @Flag(name: .customLong("no-headers"), help: "Leave out the header line of csv output.")
-    var noHeaders = false
-
     func run() throws {
         let versions = try database.open().versions()
         let long = format.format != .table
@@ -38,6 +35,6 @@ struct Versions: ParsableCommand {
             Output.stdout("no versions yet: run `evaldb import FILE`")
             return
         }
-        Output.stdout(listing.render(format.format, headers: !noHeaders))
+        Output.stdout(format.render(listing))
     }
 }
