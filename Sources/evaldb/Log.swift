@@ -23,20 +23,11 @@ struct Log: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let history = try database.open().revisions(of: id)
-        guard !history.isEmpty else {
+        let entries = try database.open().log(of: id).map { ($0.revision, $0.changes) }
+        guard !entries.isEmpty else {
             Output.error("no example has the id \(Terminal.sanitized(id))")
             throw ExitCode(1)
         }
-        // The changes of each revision against the live revision before it.
-        var entries: [(revision: ExampleRevision, changes: [FieldChange])] = []
-        var previous: RecordFields?
-        for revision in history {
-            let fields = revision.record.map(RecordFields.init(record:))
-            entries.append((revision, revision.kind == .removed ? [] : FieldChange.between(previous, fields)))
-            if let fields { previous = fields }
-        }
-        entries.reverse()
         if format.format != .table {
             var listing = Listing(columns: ["version", "rev", "date", "author", "kind", "fields", "commit", "message"])
             for (revision, changes) in entries {

@@ -23,20 +23,20 @@ struct Status: ParsableCommand {
         let store = try database.open()
         guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
         let path = file ?? current.sourcePath
-        var state = "unknown"
+        var state: FileState?
         var fileHash: String? = nil
         if let path {
             let comparison = try store.compare(file: file ?? store.openablePath(path))
             Output.problems(comparison.problems)
             fileHash = comparison.hash
-            state = comparison.isValid ? (comparison.hash == current.hash ? "in sync" : "differs") : "invalid"
+            state = comparison.state(against: current)
         }
         let progress = try store.readProgress()
         if format.format != .table {
             var listing = Listing(columns: ["version", "hash", "examples", "file", "file_hash", "state", "read"])
             listing.rows.append([
                 .int(current.number), .text(current.hash), .int(current.exampleCount),
-                path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, .text(state),
+                path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, state.map { .text($0.rawValue) } ?? .null,
                 .text(progress.map { "\($0.reviewer): \($0.read)/\($0.total)" }.joined(separator: ", ")),
             ])
             Output.stdout(format.render(listing))
@@ -49,17 +49,17 @@ struct Status: ParsableCommand {
                     "read by \(Terminal.sanitized(reader.reviewer)): \(reader.read) of \(reader.total) (\(Int((reader.share * 100).rounded(.down)))%)"
                 )
             }
-            if let path {
+            if let path, let state {
                 switch state {
-                case "in sync": Output.stdout("\(path): in sync")
-                case "differs":
+                case .inSync: Output.stdout("\(path): in sync")
+                case .differs:
                     Output.stdout(
                         "\(path): differs from version \(current.number) (file hash \(fileHash ?? "?")); `evaldb import \(path)` records it, `evaldb export -o \(path)` restores it"
                     )
-                default: Output.stdout("\(path): invalid (see the errors above)")
+                case .invalid: Output.stdout("\(path): invalid (see the errors above)")
                 }
             }
         }
-        if path != nil && state != "in sync" { throw ExitCode(1) }
+        if path != nil && state != .inSync { throw ExitCode(1) }
     }
 }

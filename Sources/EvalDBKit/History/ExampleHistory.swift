@@ -60,3 +60,25 @@ extension Store {
         return .live(latest)
     }
 }
+
+/// One entry of an example's log: a revision and the fields it changed against the live
+/// revision before it (none for a removal).
+public struct LoggedRevision: Sendable {
+    public var revision: ExampleRevision
+    public var changes: [FieldChange]
+}
+
+extension Store {
+    /// The revisions of `id`, newest first, each with the fields it changed: `log`. Empty when the
+    /// id was never seen.
+    public func log(of id: String) throws -> [LoggedRevision] {
+        var entries: [LoggedRevision] = []
+        var previous: RecordFields?
+        for revision in try revisions(of: id) {
+            let fields = revision.record.map(RecordFields.init(record:))
+            entries.append(LoggedRevision(revision: revision, changes: revision.kind == .removed ? [] : FieldChange.between(previous, fields)))
+            if let fields { previous = fields }
+        }
+        return entries.reversed()
+    }
+}

@@ -19,3 +19,20 @@ extension Store {
         return FileComparison(hash: check.isValid ? check.hash : nil, problems: check.problems)
     }
 }
+
+/// How a dataset file stands against a version: `status`.
+public enum FileState: String, Sendable {
+    /// The file's dataset is the version's.
+    case inSync = "in sync"
+    /// A valid dataset, another one.
+    case differs
+    /// Not a valid dataset.
+    case invalid
+}
+
+extension FileComparison {
+    public func state(against version: DatasetVersion) -> FileState {
+        guard isValid else { return .invalid }
+        return hash == version.hash ? .inSync : .differs
+    }
+}
