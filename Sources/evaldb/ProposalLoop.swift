@@ -40,7 +40,7 @@ struct ProposalLoop {
             guard let (key, argument) = input.action(prompt: screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,r,s,q,? > ", "34")) else {
                 break
             }
-            func text(_ prompt: String) -> String? { argument ?? input.line(prompt: prompt) }
+            func text(_ prompt: String) -> String? { input.text(after: argument, prompt: prompt) }
             do {
                 switch key {
                 case "a":
@@ -54,7 +54,10 @@ struct ProposalLoop {
                 case "l", "t", "n", "e":
                     guard let line = text(key == "e" ? "edit (l key=value, t tag, n note): " : ExampleEdit.prompts[key]!),
                         !line.isEmpty
-                    else { break }
+                    else {
+                        Output.stdout(screen.paint("  \(key) needs its text (`\(key) TEXT` on one line); nothing changed", "33"))
+                        break
+                    }
                     let edit =
                         key == "e"
                         ? try ExampleEdit(key: line.first!, text: line.dropFirst().trimmingCharacters(in: .whitespaces))

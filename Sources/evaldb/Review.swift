@@ -138,7 +138,13 @@ struct ReviewLoop {
             redraw = true
             let keys = session.run == nil ? "y,s,b,n,l,t,d,u,c,q,?" : "y,s,b,n,l,t,f,d,u,c,q,?"
             guard let (key, argument) = input.action(prompt: screen.paint("[\(index + 1)/\(ids.count)] \(keys) > ", "34")) else { break }
-            func text(_ prompt: String) -> String? { argument ?? input.line(prompt: prompt) }
+            func text(_ prompt: String) -> String? {
+                guard let typed = input.text(after: argument, prompt: prompt), !typed.isEmpty else {
+                    Output.stdout(screen.paint("  \(quotedKey(key)) needs its text (`\(key) TEXT` on one line); nothing changed", "33"))
+                    return nil
+                }
+                return typed
+            }
             do {
                 switch key {
                 case "y", "\n", "\r", " ":
@@ -151,14 +157,14 @@ struct ReviewLoop {
                 case "b":
                     index = max(0, index - 1)
                 case "n", "l", "t":
-                    guard let typed = text(ExampleEdit.prompts[key]!), key == "n" || !typed.isEmpty else { break }
+                    guard let typed = text(ExampleEdit.prompts[key]!) else { break }
                     let edit = try ExampleEdit(key: key, text: typed)
                     try session.edit(id, edit)
                     confirm(key == "n" ? "note saved" : "\(edit.summary) saved")
                 case "f":
                     guard session.run != nil else { throw EvalDBError.usage("f sets a run's failure category: start with --run RUN") }
                     guard let category = text("failure category (- clears): ") else { break }
-                    try session.setFailure(id, category: category == "-" || category.isEmpty ? nil : category)
+                    try session.setFailure(id, category: category == "-" ? nil : category)
                     confirm("failure category saved")
                 case "d":
                     try session.remove(id)

@@ -29,6 +29,13 @@ final class ReviewInput {
         return (key, rest.isEmpty ? nil : rest)
     }
 
+    /// The text an action's key needs (a note, a label, a tag): piped, the rest of the key's own
+    /// line — never the next line, which is the next action; on a terminal, a line typed after
+    /// `prompt`. Nil or empty when none was given.
+    func text(after argument: String?, prompt: String) -> String? {
+        interactive ? line(prompt: prompt) : argument
+    }
+
     /// A line of text after a prompt (a note, a label); nil at the end of input.
     func line(prompt: String) -> String? {
         write(prompt)

@@ -79,6 +79,20 @@ struct ReviewCLITests {
         #expect(next.output.contains("/39  "))
     }
 
+    @Test("piped, a key that needs text and has none on its line says so, changes nothing, and leaves the next line to be the next action")
+    func keyWithoutTextChangesNothing() throws {
+        let cli = try sampleReview()
+        defer { cli.cleanUp() }
+        let before = try cli.run(["report", "candidate"]).output
+        let session = try cli.run(["review", "--run", "candidate", "--reviewer", "rita"], stdin: Data("t\ny\nn\nf\nl\ny\nq\n".utf8))
+        #expect(session.status == 0, "\(session.stderr)")
+        #expect(session.output.components(separatedBy: "needs its text").count - 1 == 4, "\(session.output)")
+        #expect(session.output.contains("no edits, no new version"), "\(session.output)")
+        #expect(try cli.run(["status"]).output.contains("read by rita: 2 of 42"), "both y lines were actions")
+        #expect(try cli.run(["report", "candidate"]).output == before, "f with no category left the recorded one")
+        #expect(try cli.run(["versions", "--format", "jsonl"]).output.split(separator: "\n").count == 1)
+    }
+
     @Test("a review killed midway keeps what was saved: the next review makes it a version")
     func killedSession() throws {
         let cli = try sampleReview()
