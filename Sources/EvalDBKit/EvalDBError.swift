@@ -65,6 +65,8 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     /// A read-only query that would do more than read.
     case queryRefused(String)
     case queryInvalid(String)
+    /// Two runs with no example in common (with the same content): nothing to compare.
+    case noCommonExamples(base: String, candidate: String, edited: Int)
 
     public enum NameKind: String, Sendable {
         case reviewer, run
@@ -124,6 +126,10 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
             return "only reads are allowed: \(message) (the views are \(QueryViews.names.joined(separator: ", ")))"
         case .queryInvalid(let message):
             return message
+        case .noCommonExamples(let base, let candidate, let edited):
+            return "runs \(quoted(base)) and \(quoted(candidate)) have no example in common"
+                + (edited > 0 ? " with the same content (\(edited) edited between their dataset versions)" : "")
+                + ": nothing to compare"
         }
     }
 }

@@ -133,6 +133,33 @@ struct RunTests {
         #expect(across.counts.n == 198)
     }
 
+    @Test("runs with no example in common are an error, not an inconclusive gate; an unknown --by key lists the keys that exist")
+    func nothingToCompareAndUnknownKeys() throws {
+        let folder = try TemporaryFolder()
+        let (store, v1) = try Self.store(folder, count: 10)
+        let first = try store.recordRun(
+            try folder.write("a.jsonl", (1...5).map { Self.result($0, pass: true) }.joined()), against: v1, options: RunOptions(name: "a")
+        ).run
+        let second = try store.recordRun(
+            try folder.write("b.jsonl", (6...10).map { Self.result($0, pass: false) }.joined()), against: v1, options: RunOptions(name: "b")
+        ).run
+        #expect {
+            try store.compare(base: first, candidate: second, budget: 0.02)
+        } throws: { error in
+            guard case EvalDBError.noCommonExamples(let base, let candidate, 0) = error else { return false }
+            return base == "a" && candidate == "b"
+        }
+        for attempt in [{ _ = try store.report(first, by: ["featur"]) }, { _ = try store.compare(base: first, candidate: first, by: ["featur"]) }] {
+            #expect {
+                try attempt()
+            } throws: { error in
+                guard case EvalDBError.unknownKeys(let unknown, let existing) = error else { return false }
+                return unknown == ["featur"] && existing.contains("feature") && existing.contains("source")
+            }
+        }
+        #expect(try store.report(first, by: ["feature"]).slices.isEmpty == false)
+    }
+
     @Test("report --cluster-by widens the interval by the design effect of the clusters")
     func clusteredReport() throws {
         let folder = try TemporaryFolder()

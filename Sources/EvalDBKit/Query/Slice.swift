@@ -225,6 +225,14 @@ extension Store {
             })
     }
 
+    /// Throws `EvalDBError.unknownKeys` when a key of `keys` is held by none of the examples.
+    func checkKeys(_ keys: [String], heldBy values: [Int64: SliceValues]) throws {
+        guard !keys.isEmpty else { return }
+        var exist = Set<ExactString>()
+        for example in values.values { exist.formUnion(example.byKey.keys) }
+        try checkKeys(keys, exist: exist)
+    }
+
     private func checkKeys(_ keys: [String], exist: Set<ExactString>) throws {
         let unknown = keys.filter { !exist.contains(ExactString($0)) }
         guard unknown.isEmpty else {

@@ -64,6 +64,9 @@ extension Store {
             }
             paired.append((key, first.id, first.pass, second.pass))
         }
+        guard !paired.isEmpty else {
+            throw EvalDBError.noCommonExamples(base: base.name, candidate: candidate.name, edited: excluded.count)
+        }
         let unpaired = baseOutcomes.count + candidateOutcomes.count - 2 * (paired.count + excluded.count)
         func count(_ pairs: [(key: Int64, id: String, base: Bool, candidate: Bool)]) -> PairedCounts {
             PairedCounts(
@@ -74,6 +77,7 @@ extension Store {
         let counts = count(paired)
         // Each paired example's values, when slicing or clustering needs them.
         let valuesOf = !keys.isEmpty || clusterBy != nil ? try sliceValues(of: paired.map(\.key), at: candidate.version) : [:]
+        try checkKeys(keys + (clusterBy.map { [$0] } ?? []), heldBy: valuesOf)
         var effect = 1.0
         if let clusterBy {
             effect = designEffect(

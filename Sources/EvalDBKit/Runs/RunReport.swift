@@ -50,6 +50,7 @@ extension Store {
         }
         // Each example's values at the run's version, when slicing or clustering needs them.
         let valuesOf = !keys.isEmpty || clusterBy != nil ? try sliceValues(of: order, at: run.version) : [:]
+        try checkKeys(keys + (clusterBy.map { [$0] } ?? []), heldBy: valuesOf)
         func statistic(_ values: [String?], _ keys: [Int64]) -> SliceStatistic {
             let outcomes = keys.map { key in
                 let entry = perExample[key]!
