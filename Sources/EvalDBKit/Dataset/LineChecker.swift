@@ -1,0 +1,156 @@
+import Foundation
+
+/// Lines as read from the file, before any checking.
+struct RawLines: Sendable {
+    var sequence: Int
+    var bytes: [UInt8] = []
+    var lines: [RawLine] = []
+    var bytesRead = 0
+
+    init(sequence: Int) {
+        self.sequence = sequence
+        bytes.reserveCapacity(1 << 18 + 1 << 14)
+    }
+}
+
+struct RawLine: Sendable {
+    var number: Int
+    var range: Range<Int>
+    var hadCarriageReturn: Bool
+    var afterByteOrderMark: Bool
+}
+
+/// Checked lines: their valid records in canonical form, and their problems.
+struct CheckedLines: Sendable {
+    var bytes: [UInt8] = []
+    var records: [Item] = []
+    var problems: [DataError] = []
+    var errorCount = 0
+    var firstNonCanonical: (line: Int, reason: String)?
+    var bytesRead = 0
+
+    struct Item: Sendable {
+        var line: Int
+        var record: Range<Int>
+        var id: Range<Int>
+        var idColumn: Int
+        var hasWarnings: Bool
+        var digest: RecordDigest?
+        var known: Int64
+        var contentWithoutId: RecordDigest?
+    }
+}
+
+/// Checks lines one at a time on a worker thread: JSON, the record schema, canonical form.
+struct LineChecker {
+    let options: DatasetReader.Options
+    let file: String
+    let recognize: (@Sendable (RecordDigest) -> Int64?)?
+    private var tape = JSONTape()
+    private var output: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private var schemaProblems: [RecordSchema.Problem] = []
+
+    init(options: DatasetReader.Options, file: String, recognize: (@Sendable (RecordDigest) -> Int64?)?) {
+        self.options = options
+        self.file = file
+        self.recognize = recognize
+        output.reserveCapacity(1 << 16)
+    }
+
+    mutating func check(_ batch: RawLines) -> CheckedLines {
+        var result = CheckedLines()
+        result.bytesRead = batch.bytesRead
+        result.bytes.reserveCapacity(batch.bytes.count + batch.bytes.count / 8)
+        batch.bytes.withUnsafeBufferPointer { bytes in
+            for raw in batch.lines {
+                check(UnsafeBufferPointer(rebasing: bytes[raw.range]), raw, into: &result)
+            }
+        }
+        return result
+    }
+
+    private mutating func check(_ line: UnsafeBufferPointer<UInt8>, _ raw: RawLine, into result: inout CheckedLines) {
+        func noteNonCanonical(_ reason: String) {
+            if result.firstNonCanonical == nil { result.firstNonCanonical = (raw.number, reason) }
+        }
+        func report(_ offset: Int, _ message: String, isWarning: Bool) {
+            result.problems.append(
+                DataError(
+                    file: file, line: raw.number, column: codePointColumn(of: offset, in: line),
+                    message: message, isWarning: isWarning))
+            if !isWarning { result.errorCount += 1 }
+        }
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+            noteNonCanonical("is blank")
+            return
+        }
+        if raw.afterByteOrderMark { noteNonCanonical("starts with a byte order mark") }
+        if raw.hadCarriageReturn { noteNonCanonical("ends with CR LF instead of LF") }
+
+        var lineDigest: RecordDigest?
+        if options.digests || recognize != nil {
+            let digest = RecordDigest(of: line)
+            lineDigest = digest
+            if let recognize, let key = recognize(digest) {
+                let start = result.bytes.count
+                result.bytes.append(contentsOf: line)
+                result.records.append(
+                    .init(
+                        line: raw.number, record: start..<result.bytes.count, id: start..<start, idColumn: 1,
+                        hasWarnings: false, digest: digest, known: key, contentWithoutId: nil))
+                return
+            }
+        }
+        do {
+            try JSONParser.parse(line, into: &tape)
+        } catch {
+            report(error.offset, error.message, isWarning: false)
+            return
+        }
+        schemaProblems.removeAll(keepingCapacity: true)
+        let idNode = RecordSchema.check(tape, problems: &schemaProblems)
+        var lineHasError = false
+        var hasWarnings = false
+        for problem in schemaProblems {
+            let isWarning = problem.isWarning && !options.strict
+            report(problem.offset, problem.message, isWarning: isWarning)
+            lineHasError = lineHasError || !isWarning
+            hasWarnings = hasWarnings || isWarning
+        }
+        guard !lineHasError, let idNode else { return }
+
+        let recordStart = result.bytes.count
+        var digest = lineDigest
+        if tape.isCanonical {
+            result.bytes.append(contentsOf: line)
+        } else {
+            noteNonCanonical("is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
+            output.removeAll(keepingCapacity: true)
+            CanonicalJSON.write(tape, to: &output)
+            result.bytes.append(contentsOf: output)
+            if options.digests { digest = output.withUnsafeBufferPointer { RecordDigest(of: $0) } }
+        }
+        let idStart = result.bytes.count
+        result.bytes.append(contentsOf: tape.bytes(idNode))
+        var contentWithoutId: RecordDigest?
+        if options.contentWithoutIdDigests {
+            scratch.removeAll(keepingCapacity: true)
+            CanonicalJSON.write(tape, object: 0, excluding: "id", to: &scratch)
+            contentWithoutId = scratch.withUnsafeBufferPointer { RecordDigest(of: $0) }
+        }
+        result.records.append(
+            .init(
+                line: raw.number, record: recordStart..<idStart, id: idStart..<result.bytes.count,
+                idColumn: tape.isCanonical  // then all ASCII: a byte is a column
+                    ? Int(tape.nodes[idNode].source) + 1 : codePointColumn(of: Int(tape.nodes[idNode].source), in: line),
+                hasWarnings: hasWarnings, digest: digest, known: 0, contentWithoutId: contentWithoutId))
+    }
+}
+
+/// 1-based column of a byte offset of `line`, in code points: what FILE:LINE:COL messages show.
+func codePointColumn(of offset: Int, in line: UnsafeBufferPointer<UInt8>) -> Int {
+    var column = 1
+    for i in 0..<min(offset, line.count) where line[i] & 0xC0 != 0x80 { column += 1 }
+    return column
+}
