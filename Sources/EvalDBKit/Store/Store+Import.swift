@@ -112,81 +112,12 @@ extension Store {
         let reader = try DatasetReader(path: path, options: readerOptions)
         let (known, live) = try loadLiveExamples(capacity: previous?.exampleCount ?? 0, recognizing: !options.strict)
 
-        var counts = ChangeCounts()
-        var order: [Int64] = []
-        order.reserveCapacity((previous?.exampleCount ?? 0) + (previous?.exampleCount ?? 0) / 16 + 1024)  // no doubling
-        var ascending = true
-        var seen = BitSet()
-        var seenPreviouslyLive = 0
-        var added: [(id: String, contentWithoutId: RecordDigest)] = []
+        var pass = ImportPass(writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse)
+        pass.order.reserveCapacity((previous?.exampleCount ?? 0) + (previous?.exampleCount ?? 0) / 16 + 1024)  // no doubling
         var lastProgress = 0
-
-        func refuse(_ record: CheckedRecord, _ message: String) -> Int64? {
-            reader.report(line: record.line, column: record.idColumn, message: message)
-            return nil
-        }
-
-        /// A record that is not an example's current record byte for byte: its example's key, or nil
-        /// when it is refused.
-        func importParsed(_ record: CheckedRecord) throws -> Int64? {
-            guard !databaseIsEmpty, let head = try writer.head(of: record.id) else {
-                guard let key = try writer.addExample(record) else {
-                    return refuse(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
-                }
-                counts.added += 1
-                if let content = record.contentWithoutId { added.append((record.idString, content)) }
-                return key
-            }
-            let key = head.key
-            if seen.contains(key) {
-                return refuse(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
-            }
-            if !head.isRemoved {
-                seenPreviouslyLive += 1
-                if head.digest == record.digest {
-                    counts.unchanged += 1
-                    if head.isUnrecognizable { try writer.recordHeadDigest(key, record) }  // recognisable from now on?
-                } else {
-                    try writer.revise(key, .changed, record)
-                    counts.changed += 1
-                }
-            } else if try writer.lastLiveDigest(of: key) == record.digest {
-                try writer.revise(key, .restored, record)
-                counts.restored += 1
-            } else if options.allowReuse {
-                try writer.revise(key, .added, record)
-                counts.added += 1
-            } else {
-                return refuse(
-                    record,
-                    """
-                    id \(quoted(record.idString)) was deleted in version \(try writer.removedIn(key)); ids are never reused — \
-                    give the new example a new id (or restore it with its old content; --allow-reuse overrides)
-                    """)
-            }
-            return key
-        }
-
         let recognize: (@Sendable (RecordDigest) -> Int64?)? = known.isEmpty ? nil : { @Sendable digest in known.key(for: digest) }
         try reader.read(recognizing: recognize) { record, bytesRead in
-            let key: Int64
-            if let knownKey = record.known {
-                key = knownKey
-                if seen.contains(key) {
-                    reader.report(
-                        line: record.line, column: 1,
-                        message: "duplicate id \(quoted(try writer.id(of: key))): ids must be unique in a file")
-                    return
-                }
-                seenPreviouslyLive += 1
-                counts.unchanged += 1
-            } else {
-                guard let parsedKey = try importParsed(record) else { return }
-                key = parsedKey
-            }
-            seen.insert(key)
-            if let last = order.last, key < last { ascending = false }
-            order.append(key)
+            try pass.take(record)
             if let progress, bytesRead - lastProgress >= 1 << 24 {
                 lastProgress = bytesRead
                 progress(bytesRead, reader.totalBytes)
@@ -198,36 +129,15 @@ extension Store {
         if reader.hasErrors {
             throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly)
         }
-
-        // Tombstones for the live examples the file no longer holds.
-        var removed: [RemovedExample] = []
-        if seenPreviouslyLive < (previous?.exampleCount ?? 0) {
-            let head = try db.prepare(StorageModel.headByKey)
-            for key in live.elements() where !seen.contains(key) {
-                try head.bind([.int(key)])
-                guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
-                let id = head.text(1)
-                var content: [UInt8] = []
-                if !added.isEmpty, let tape = try? JSONParser.parse(head.text(0)) {  // for rename detection
-                    CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
-                }
-                head.reset()
-                try writer.remove(key)
-                counts.removed += 1
-                removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
-            }
-        }
+        let removed =
+            pass.seenPreviouslyLive < (previous?.exampleCount ?? 0)
+            ? try removeUnseen(live, seen: pass.seen, writer: writer, forRenames: !pass.added.isEmpty, counts: &pass.counts) : []
+        var counts = pass.counts
+        let added = pass.added, order = pass.order, ascending = pass.ascending
         let renames = Self.probableRenames(removed: removed, added: added)
 
         let hash = reader.datasetHash!
-        let sourceSHA256: String
-        if path == "-" {
-            sourceSHA256 = reader.rawSHA256
-        } else if reader.firstNonCanonicalLine == nil {
-            sourceSHA256 = String(hash.dropFirst("sha256:".count))  // a canonical file is its export
-        } else {
-            sourceSHA256 = try FileDigest.sha256(path: path)
-        }
+        let sourceSHA256 = try rawDigest(of: path, read: reader, hash: hash)
         var version = DatasetVersion(
             number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
             message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : storedPath(path)),
@@ -261,37 +171,74 @@ extension Store {
         if options.guardsMassRemoval, let previous, counts.removed * 2 > previous.exampleCount {
             throw Refusal.wouldRemoveMost(path: path, removed: counts.removed, of: previous.exampleCount)
         }
-        let lineOrder: SQLValue = ascending ? .null : .blob(LineOrder.encode(order))
-        try db.prepare(
+        try insert(version, lineOrder: ascending ? nil : order, sourceSHA256: sourceSHA256, options: options)
+        try recordBase(of: path, version: version.number, options: options)
+        try options.beforeCommit?(Int(writer.version))
+        try db.execute("COMMIT")
+        committed = true
+        version.counts = counts
+        return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
+    }
+
+    /// Writes a tombstone for each live example the file did not hold; returns them (with their
+    /// content without the id when `forRenames`, for rename detection).
+    private func removeUnseen(_ live: BitSet, seen: BitSet, writer: RevisionWriter, forRenames: Bool, counts: inout ChangeCounts)
+        throws -> [RemovedExample]
+    {
+        var removed: [RemovedExample] = []
+        let head = try database.prepare(StorageModel.headByKey)
+        for key in live.elements() where !seen.contains(key) {
+            try head.bind([.int(key)])
+            guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
+            let id = head.text(1)
+            var content: [UInt8] = []
+            if forRenames, let tape = try? JSONParser.parse(head.text(0)) {
+                CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
+            }
+            head.reset()
+            try writer.remove(key)
+            counts.removed += 1
+            removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
+        }
+        return removed
+    }
+
+    /// The SHA-256 of the file's raw bytes: read while importing from standard input, equal to the
+    /// dataset hash for a canonical file, else read again.
+    private func rawDigest(of path: String, read reader: DatasetReader, hash: String) throws -> String {
+        if path == "-" { return reader.rawSHA256 }
+        if reader.firstNonCanonicalLine == nil { return String(hash.dropFirst("sha256:".count)) }  // a canonical file is its export
+        return try FileDigest.sha256(path: path)
+    }
+
+    /// Inserts the new version's row (with its line order when it is not ascending), records its
+    /// commit, and writes its record to the team log.
+    private func insert(_ version: DatasetVersion, lineOrder: [Int64]?, sourceSHA256: String, options: ImportOptions) throws {
+        try database.prepare(
             """
             INSERT INTO versions(number, hash, created_at, author, message, source_path, source_sha256, source_bytes,
                                  git_commit, example_count, added, changed, removed, restored, unchanged, line_order)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         ).run([
-            .int(writer.version), .text(hash), .text(version.createdAt), .text(version.author),
+            .int(Int64(version.number)), .text(version.hash), .text(version.createdAt), .text(version.author),
             version.message.map(SQLValue.text) ?? .null, version.sourcePath.map(SQLValue.text) ?? .null,
             options.recordSourceFile ? .text(sourceSHA256) : .null,
             options.recordSourceFile ? version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null : .null,
-            version.gitCommit.map(SQLValue.text) ?? .null, .int(Int64(reader.recordCount)),
-            .int(Int64(counts.added)), .int(Int64(counts.changed)), .int(Int64(counts.removed)),
-            .int(Int64(counts.restored)), .int(Int64(counts.unchanged)), lineOrder,
+            version.gitCommit.map(SQLValue.text) ?? .null, .int(Int64(version.exampleCount)),
+            .int(Int64(version.counts.added)), .int(Int64(version.counts.changed)), .int(Int64(version.counts.removed)),
+            .int(Int64(version.counts.restored)), .int(Int64(version.counts.unchanged)),
+            lineOrder.map { .blob(LineOrder.encode($0)) } ?? .null,
         ])
         if let commit = version.gitCommit, let path = version.sourcePath {
-            try db.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
-                .run([.text(commit), .int(writer.version), .text(path)])
+            try database.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
+                .run([.text(commit), .int(Int64(version.number)), .text(path)])
         }
-        try recordBase(of: path, version: version.number, options: options)
         // The team log holds versions of the repository's own dataset files.
         if options.logsVersion, let log = teamLog, let path = version.sourcePath, !path.hasPrefix("/"), path != "-" {
             try log.append(version.event, who: version.author)
             _ = try apply(version.event)
         }
-        try options.beforeCommit?(Int(writer.version))
-        try db.execute("COMMIT")
-        committed = true
-        version.counts = counts
-        return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
     }
 
     /// The live examples' keys, and (when `recognizing`) the head digests that a line may be
@@ -392,5 +339,87 @@ enum FileDigest {
         let reader = try LineReader(path: path, hashingRawBytes: true)
         try reader.drain()
         return reader.rawSHA256
+    }
+}
+
+/// One import's pass over the file: each record taken in file order, the counts, the keys in line
+/// order and the examples seen.
+private struct ImportPass {
+    let writer: RevisionWriter
+    let reader: DatasetReader
+    let databaseIsEmpty: Bool
+    let allowReuse: Bool
+    var counts = ChangeCounts()
+    var order: [Int64] = []
+    var ascending = true
+    var seen = BitSet()
+    var seenPreviouslyLive = 0
+    /// Added examples' content without the id, for rename detection.
+    var added: [(id: String, contentWithoutId: RecordDigest)] = []
+
+    /// Takes the next record: unchanged, changed, added, restored, or refused (reported).
+    mutating func take(_ record: CheckedRecord) throws {
+        let key: Int64
+        if let knownKey = record.known {  // byte for byte an example's current record
+            key = knownKey
+            if seen.contains(key) {
+                reader.report(line: record.line, column: 1, message: "duplicate id \(quoted(try writer.id(of: key))): ids must be unique in a file")
+                return
+            }
+            seenPreviouslyLive += 1
+            counts.unchanged += 1
+        } else {
+            guard let parsedKey = try takeParsed(record) else { return }
+            key = parsedKey
+        }
+        seen.insert(key)
+        if let last = order.last, key < last { ascending = false }
+        order.append(key)
+    }
+
+    /// A record that is not an example's current record byte for byte: its example's key, or nil
+    /// when it is refused.
+    private mutating func takeParsed(_ record: CheckedRecord) throws -> Int64? {
+        guard !databaseIsEmpty, let head = try writer.head(of: record.id) else {
+            guard let key = try writer.addExample(record) else {
+                return refuse(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
+            }
+            counts.added += 1
+            if let content = record.contentWithoutId { added.append((record.idString, content)) }
+            return key
+        }
+        let key = head.key
+        if seen.contains(key) {
+            return refuse(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
+        }
+        if !head.isRemoved {
+            seenPreviouslyLive += 1
+            if head.digest == record.digest {
+                counts.unchanged += 1
+                if head.isUnrecognizable { try writer.recordHeadDigest(key, record) }  // recognisable from now on?
+            } else {
+                try writer.revise(key, .changed, record)
+                counts.changed += 1
+            }
+        } else if try writer.lastLiveDigest(of: key) == record.digest {
+            try writer.revise(key, .restored, record)
+            counts.restored += 1
+        } else if allowReuse {
+            try writer.revise(key, .added, record)
+            counts.added += 1
+        } else {
+            return refuse(
+                record,
+                """
+                id \(quoted(record.idString)) was deleted in version \(try writer.removedIn(key)); ids are never reused — \
+                give the new example a new id (or restore it with its old content; an import can be told to allow reuse)
+                """)
+        }
+        return key
+    }
+
+    private func refuse(_ record: CheckedRecord, _ message: String) -> Int64? {
+        reader.report(line: record.line, column: record.idColumn, message: message)
+        return nil
     }
 }
