@@ -237,7 +237,7 @@ public final class ReviewSession {
     /// when there are no edits or they change nothing), in one transaction with the session's end.
     @discardableResult
     public func finish(message: String? = nil) throws -> ReviewOutcome {
-        var edits: [(id: String, baseRev: Int64?, record: String?, proposal: Int64?)] = []
+        var edits: [PendingEdit] = []
         let rows = try database.prepare("SELECT id, base_rev, record, proposal FROM review_edits WHERE session = ? ORDER BY position")
         try rows.bind([.int(id)])
         while try rows.step() { edits.append((rows.text(0), rows.optionalInt(1), rows.optionalText(2), rows.optionalInt(3))) }
@@ -263,52 +263,10 @@ public final class ReviewSession {
             return outcome
         }
 
-        // Edits of examples changed since they were made are not applied.
-        // By the id's canonical JSON bytes, as the records spell it: ids are compared byte for byte.
-        var applicable: [[UInt8]: String?] = [:]
-        var added: [(id: String, record: String)] = []
-        var skippedProposals: [Int64] = []
-        for edit in edits {
-            let head = try headRevision(edit.id, includingRemoved: true)
-            if let base = edit.baseRev {
-                guard head?.rev == base, head?.record != nil else {
-                    outcome.conflicts.append((edit.id, "changed by another version since it was edited; edit it again"))
-                    if let proposal = edit.proposal { skippedProposals.append(proposal) }
-                    continue
-                }
-                applicable[Array(JSONText.string(edit.id).utf8)] = edit.record
-            } else if head != nil {
-                outcome.conflicts.append((edit.id, "the id exists already; ids are never reused"))
-                if let proposal = edit.proposal { skippedProposals.append(proposal) }
-            } else if let record = edit.record {
-                added.append((edit.id, record))
-            }
-        }
-
-        // The new version's file: the current version with the edits, then the new examples.
-        let temporary = FileManager.default.temporaryDirectory
-            .appendingPathComponent("evaldb-review-\(getpid())-\(id).jsonl").path
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-            let file = FileHandle(forWritingAtPath: temporary)
-        else { throw EvalDBError.cannotWrite(path: temporary, reason: "cannot create a temporary file") }
+        let sorted = try sortEdits(edits)
+        outcome.conflicts = sorted.conflicts
+        let temporary = try writeVersionFile(of: current, applying: sorted.applicable, adding: sorted.added)
         defer { try? FileManager.default.removeItem(atPath: temporary) }
-        var buffer: [UInt8] = []
-        var written = 0
-        let idKey = Array(#""id""#.utf8)
-        try store.forEachCurrentRecord(of: current) { line in
-            if let id = CanonicalMembers.value(of: idKey, in: line), let edited = applicable[Array(id)] {
-                if let edited { buffer.append(contentsOf: edited.utf8); buffer.append(0x0A); written += 1 }
-            } else {
-                buffer.append(contentsOf: line); buffer.append(0x0A); written += 1
-            }
-            if buffer.count > 1 << 20 { try file.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
-        }
-        for example in added { buffer.append(contentsOf: example.record.utf8); buffer.append(0x0A); written += 1 }
-        try file.write(contentsOf: buffer)
-        try file.close()
-        if written == 0 {
-            throw EvalDBError.emptyVersion
-        }
 
         let removals = edits.filter { $0.record == nil }.count, additions = edits.filter { $0.baseRev == nil }.count
         let parts = [(edits.count - removals - additions, "edited"), (removals, "removed"), (additions, "added")]
@@ -317,7 +275,7 @@ public final class ReviewSession {
         options.recordedPath = current.sourcePath
         options.recordSourceFile = false
         let db = Unchecked(database)
-        let skipped = skippedProposals
+        let skipped = sorted.skippedProposals
         options.beforeCommit = { version in
             try endSession(db.value, version)
             for proposal in skipped {
@@ -335,6 +293,73 @@ public final class ReviewSession {
             outcome.wroteFile = file.path
         }
         return outcome
+    }
+
+    /// A session's pending edit: the example, the revision it was made on (nil: a new example), the
+    /// record it will have (nil: removed), and the proposal it comes from.
+    typealias PendingEdit = (id: String, baseRev: Int64?, record: String?, proposal: Int64?)
+
+    /// The edits that still apply (by the id's canonical JSON bytes, as the records spell it: ids
+    /// are compared byte for byte), the new examples, and those that do not apply because their
+    /// example changed since (with the proposals they came from, which go back to the queue).
+    private func sortEdits(_ edits: [PendingEdit]) throws
+        -> (
+            applicable: [[UInt8]: String?], added: [(id: String, record: String)], conflicts: [(id: String, reason: String)],
+            skippedProposals: [Int64]
+        )
+    {
+        var applicable: [[UInt8]: String?] = [:]
+        var added: [(id: String, record: String)] = []
+        var conflicts: [(id: String, reason: String)] = []
+        var skippedProposals: [Int64] = []
+        for edit in edits {
+            let head = try headRevision(edit.id, includingRemoved: true)
+            if let base = edit.baseRev {
+                guard head?.rev == base, head?.record != nil else {
+                    conflicts.append((edit.id, "changed by another version since it was edited; edit it again"))
+                    if let proposal = edit.proposal { skippedProposals.append(proposal) }
+                    continue
+                }
+                applicable[Array(JSONText.string(edit.id).utf8)] = edit.record
+            } else if head != nil {
+                conflicts.append((edit.id, "the id exists already; ids are never reused"))
+                if let proposal = edit.proposal { skippedProposals.append(proposal) }
+            } else if let record = edit.record {
+                added.append((edit.id, record))
+            }
+        }
+        return (applicable, added, conflicts, skippedProposals)
+    }
+
+    /// Writes the session's version to a temporary file: the current version with the edits, then
+    /// the new examples. Throws `EvalDBError.emptyVersion` when it would hold no example.
+    private func writeVersionFile(
+        of current: DatasetVersion, applying applicable: [[UInt8]: String?], adding added: [(id: String, record: String)]
+    ) throws -> String {
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("evaldb-review-\(getpid())-\(id).jsonl").path
+        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+            let file = FileHandle(forWritingAtPath: temporary)
+        else { throw EvalDBError.cannotWrite(path: temporary, reason: "cannot create a temporary file") }
+        var buffer: [UInt8] = []
+        var written = 0
+        let idKey = Array(#""id""#.utf8)
+        try store.forEachCurrentRecord(of: current) { line in
+            if let id = CanonicalMembers.value(of: idKey, in: line), let edited = applicable[Array(id)] {
+                if let edited { buffer.append(contentsOf: edited.utf8); buffer.append(0x0A); written += 1 }
+            } else {
+                buffer.append(contentsOf: line); buffer.append(0x0A); written += 1
+            }
+            if buffer.count > 1 << 20 { try file.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
+        }
+        for example in added { buffer.append(contentsOf: example.record.utf8); buffer.append(0x0A); written += 1 }
+        try file.write(contentsOf: buffer)
+        try file.close()
+        if written == 0 {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw EvalDBError.emptyVersion
+        }
+        return temporary
     }
 
     // MARK: - Rows
