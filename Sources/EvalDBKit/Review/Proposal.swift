@@ -55,105 +55,10 @@ extension Store {
         let db = database
         return try db.writeTransaction {
             guard let current = try currentVersion() else { throw EvalDBError.emptyDatabase }
-            let lookup = try db.prepare(
-                """
-                SELECT r.record, r.version FROM \(StorageModel.headJoin) WHERE e.id = ?
-                """)
-            let earlier = try db.prepare(
-                """
-                SELECT id, status, decided_by, decided_at, reason FROM proposals WHERE content_sha256 = ? ORDER BY id DESC LIMIT 1
-                """)
             let reader = JSONLObjects(path: path, what: "a proposal", maxErrors: maxErrors)
-            var pending: [(line: Int, kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?)] = []
-            var skipped: [(line: Int, id: String, reason: String)] = []
-            var seenInFile: [[UInt8]: Int] = [:]  // ids compared byte for byte
-            try reader.forEach { line in
-                let tape = line.tape, number = line.number
-                func problem(_ offset: Int, _ message: String) { reader.report(line, at: offset, message) }
-                guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
-                    problem(Int(tape.nodes[0].source), "a proposal needs \"id\", a string")
-                    return
-                }
-                let id = tape.string(idNode)
-                var origin: [String: String] = [:]
-                for name in ["proposed_by", "rationale"] {
-                    guard let node = tape.member(0, name) else { continue }
-                    guard tape.nodes[node].kind == .string else { problem(Int(tape.nodes[node].source), "\"\(name)\" must be a string"); return }
-                    origin[name] = tape.string(node)
-                }
-                var object = CanonicalObject(tape, 0)
-                object["proposed_by"] = nil
-                object["rationale"] = nil
-                let kind: Proposal.Kind = object.members.count == 2 && object["labels"] != nil ? .labels : .example
-                try lookup.bind([.text(id)])
-                let existing: (record: String?, version: Int)? = try lookup.step() ? (lookup.optionalText(0), Int(lookup.int(1))) : nil
-                lookup.reset()
-                let content = object.text
-                // Decided or queued before: said so, whatever has happened to the example since.
-                try earlier.bind([.blob(Self.proposalDigest(content))])
-                if try earlier.step() {
-                    let decided = "\(earlier.optionalText(3)?.prefix(10) ?? "?") by \(earlier.optionalText(2) ?? "?")"
-                    switch earlier.text(1) {
-                    case "rejected":
-                        skipped.append(
-                            (number, id, "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))")
-                        )
-                    case "accepted": skipped.append((number, id, "accepted before (proposal #\(earlier.int(0)), \(decided))"))
-                    default: skipped.append((number, id, "queued already as proposal #\(earlier.int(0))"))
-                    }
-                    earlier.reset()
-                    return
-                }
-                earlier.reset()
-                switch kind {
-                case .labels:
-                    guard let labelsNode = tape.member(0, "labels"), tape.nodes[labelsNode].kind == .object else {
-                        problem(Int(tape.nodes[idNode].source), "\"labels\" must be an object of new label values")
-                        return
-                    }
-                    guard let record = existing?.record else {
-                        problem(
-                            Int(tape.nodes[idNode].source),
-                            "no example \(quoted(id)) in version \(current.number): a label change needs an existing example")
-                        return
-                    }
-                    let edits = CanonicalObject(tape, labelsNode).members.map { ExampleEdit.label(key: $0.key, value: $0.value) }
-                    do {
-                        let changed = try edits.reduce(record) { try $1.applied(to: $0) }
-                        if changed == record {
-                            skipped.append((number, id, "the example has these label values already"))
-                            return
-                        }
-                    } catch {
-                        problem(Int(tape.nodes[labelsNode].source), String(describing: error))
-                        return
-                    }
-                case .example:
-                    var schema: [RecordSchema.Problem] = []
-                    _ = RecordSchema.check(try JSONParser.parse(content), problems: &schema)
-                    if let first = schema.first(where: { !$0.isWarning }) {
-                        // Positions of the canonical text are not the line's: point at the record.
-                        problem(Int(tape.nodes[0].source), "not a valid example (\(first.message)); a label change is {\"id\", \"labels\"} alone")
-                        return
-                    }
-                    if let existing {
-                        let state = existing.record == nil ? "was removed in version \(existing.version)" : "exists already"
-                        problem(
-                            Int(tape.nodes[idNode].source), "id \(quoted(id)) \(state); a candidate example needs a new id (ids are never reused)")
-                        return
-                    }
-                    if let first = seenInFile[Array(id.utf8)] {
-                        problem(Int(tape.nodes[idNode].source), "a second candidate with id \(quoted(id)) (the first is on line \(first))")
-                        return
-                    }
-                    seenInFile[Array(id.utf8)] = number
-                }
-                if pending.contains(where: { $0.content == content }) {
-                    skipped.append((number, id, "the same proposal appears earlier in the file"))
-                    return
-                }
-                pending.append((number, kind, id, content, origin["proposed_by"] ?? proposedBy, origin["rationale"]))
-            }
+            var intake = try ProposalIntake(database: db, current: current, reader: reader, proposedBy: proposedBy)
+            try reader.forEach { try intake.take($0) }
+            let pending = intake.pending, skipped = intake.skipped
             try reader.throwIfInvalid()
             var queued: [Proposal] = []
             let source = path == "-" ? nil : storedPath(path)
@@ -231,6 +136,105 @@ extension ReviewSession {
             try store.decideProposal(
                 content: proposal.content, status: status, reviewer: reviewer, reason: reason,
                 accepted: accepted, at: isoNow())
+        }
+    }
+}
+
+/// The lines of a proposals file, one at a time: each checked against the current version and the
+/// proposals decided or queued before, and kept, skipped (with why) or reported.
+private struct ProposalIntake {
+    let current: DatasetVersion
+    let reader: JSONLObjects
+    let proposedBy: String?
+    /// The current record (nil: removed) and head version of an id.
+    let lookup: Statement
+    /// The latest proposal with the same content.
+    let earlier: Statement
+    var pending: [(line: Int, kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?)] = []
+    var skipped: [(line: Int, id: String, reason: String)] = []
+    var seenInFile: [[UInt8]: Int] = [:]  // ids compared byte for byte
+
+    init(database: Database, current: DatasetVersion, reader: JSONLObjects, proposedBy: String?) throws {
+        self.current = current
+        self.reader = reader
+        self.proposedBy = proposedBy
+        lookup = try database.prepare("SELECT r.record, r.version FROM \(StorageModel.headJoin) WHERE e.id = ?")
+        earlier = try database.prepare(
+            "SELECT id, status, decided_by, decided_at, reason FROM proposals WHERE content_sha256 = ? ORDER BY id DESC LIMIT 1")
+    }
+
+    mutating func take(_ line: JSONLLine) throws {
+        let tape = line.tape
+        func problem(_ offset: Int32, _ message: String) { reader.report(line, at: Int(offset), message) }
+        guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
+            return problem(tape.nodes[0].source, "a proposal needs \"id\", a string")
+        }
+        let id = tape.string(idNode)
+        var origin: [String: String] = [:]
+        for name in ["proposed_by", "rationale"] {
+            guard let node = tape.member(0, name) else { continue }
+            guard tape.nodes[node].kind == .string else { return problem(tape.nodes[node].source, "\"\(name)\" must be a string") }
+            origin[name] = tape.string(node)
+        }
+        var object = CanonicalObject(tape, 0)
+        object["proposed_by"] = nil
+        object["rationale"] = nil
+        let kind: Proposal.Kind = object.members.count == 2 && object["labels"] != nil ? .labels : .example
+        let content = object.text
+        // Decided or queued before: said so, whatever has happened to the example since.
+        if let reason = try decidedBefore(content) { return skipped.append((line.number, id, reason)) }
+        try lookup.bind([.text(id)])
+        let existing: (record: String?, version: Int)? = try lookup.step() ? (lookup.optionalText(0), Int(lookup.int(1))) : nil
+        lookup.reset()
+        switch kind {
+        case .labels:
+            guard let labelsNode = tape.member(0, "labels"), tape.nodes[labelsNode].kind == .object else {
+                return problem(tape.nodes[idNode].source, "\"labels\" must be an object of new label values")
+            }
+            guard let record = existing?.record else {
+                return problem(
+                    tape.nodes[idNode].source, "no example \(quoted(id)) in version \(current.number): a label change needs an existing example")
+            }
+            let edits = CanonicalObject(tape, labelsNode).members.map { ExampleEdit.label(key: $0.key, value: $0.value) }
+            do {
+                if DatasetMerge.same(try edits.reduce(record) { try $1.applied(to: $0) }, record) {
+                    return skipped.append((line.number, id, "the example has these label values already"))
+                }
+            } catch {
+                return problem(tape.nodes[labelsNode].source, String(describing: error))
+            }
+        case .example:
+            var schema: [RecordSchema.Problem] = []
+            _ = RecordSchema.check(try JSONParser.parse(content), problems: &schema)
+            if let first = schema.first(where: { !$0.isWarning }) {
+                // Positions of the canonical text are not the line's: point at the record.
+                return problem(tape.nodes[0].source, "not a valid example (\(first.message)); a label change is {\"id\", \"labels\"} alone")
+            }
+            if let existing {
+                let state = existing.record == nil ? "was removed in version \(existing.version)" : "exists already"
+                return problem(tape.nodes[idNode].source, "id \(quoted(id)) \(state); a candidate example needs a new id (ids are never reused)")
+            }
+            if let first = seenInFile[Array(id.utf8)] {
+                return problem(tape.nodes[idNode].source, "a second candidate with id \(quoted(id)) (the first is on line \(first))")
+            }
+            seenInFile[Array(id.utf8)] = line.number
+        }
+        if pending.contains(where: { DatasetMerge.same($0.content, content) }) {
+            return skipped.append((line.number, id, "the same proposal appears earlier in the file"))
+        }
+        pending.append((line.number, kind, id, content, origin["proposed_by"] ?? proposedBy, origin["rationale"]))
+    }
+
+    /// Why a proposal with this content is not queued again: rejected, accepted or queued before.
+    private func decidedBefore(_ content: String) throws -> String? {
+        try earlier.bind([.blob(Store.proposalDigest(content))])
+        defer { earlier.reset() }
+        guard try earlier.step() else { return nil }
+        let decided = "\(earlier.optionalText(3)?.prefix(10) ?? "?") by \(earlier.optionalText(2) ?? "?")"
+        switch earlier.text(1) {
+        case "rejected": return "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))"
+        case "accepted": return "accepted before (proposal #\(earlier.int(0)), \(decided))"
+        default: return "queued already as proposal #\(earlier.int(0))"
         }
     }
 }
