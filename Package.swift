@@ -56,7 +56,9 @@ let package = Package(
         .testTarget(
             name: "EvalDBCLITests",
             // The tests run the built `evaldb` binary.
-            dependencies: ["evaldb", "EvalDBKit"]
+            dependencies: ["evaldb", "EvalDBKit"],
+            // Golden tables, read from the source tree (#filePath).
+            exclude: ["Golden"]
         ),
     ]
 )
