@@ -25,7 +25,6 @@ and git hashing and compressing ~130 MB a commit.
 import argparse
 import datetime
 import json
-import os
 import random
 import shutil
 import subprocess

@@ -63,7 +63,7 @@ struct Sync: ParsableCommand {
             if skipped > 0 { throw ExitCode(1) }
             return
         }
-        let report = try store.sync(author: defaultUser()) { show($0, $1) }
+        let report = try store.sync(author: defaultUser) { show($0, $1) }
         Output.problems(
             report.problems.map {
                 var warning = $0; warning.isWarning = true; return warning

@@ -79,24 +79,12 @@ public enum Git {
 
     /// The blob id of each `REVISION:PATH` in `specs` that names a file (one `git cat-file` for all).
     public static func blobs(_ specs: [String], top: String) -> [String: String] {
-        guard !specs.isEmpty else { return [:] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", top, "cat-file", "--batch-check=%(objectname) %(objecttype)"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return [:] }
-        let request = Data(specs.map { $0 + "\n" }.joined().utf8)
-        DispatchQueue.global().async {
-            input.fileHandleForWriting.write(request)
-            try? input.fileHandleForWriting.close()
-        }
-        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        guard !specs.isEmpty,
+            let answer = try? Subprocess.run(
+                ["git", "-C", top, "cat-file", "--batch-check=%(objectname) %(objecttype)"], input: Data(specs.map { $0 + "\n" }.joined().utf8))
+        else { return [:] }
         var result: [String: String] = [:]
-        for (spec, line) in zip(specs, answer.split(separator: "\n")) {
+        for (spec, line) in zip(specs, String(decoding: answer.output, as: UTF8.self).split(separator: "\n")) {
             let fields = line.split(separator: " ")
             if fields.count == 2, fields[1] == "blob" { result[spec] = String(fields[0]) }
         }
@@ -105,24 +93,13 @@ public enum Git {
 
     /// The bytes of `path` (relative to the repository's top) in `commit`.
     public static func contents(of path: String, at commit: String, top: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", top, "show", "\(commit):\(path)"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw EvalDBError.cannotRead(path: path, reason: "cannot run git: \(error)") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try Subprocess.run(["git", "-C", top, "show", "\(commit):\(path)"])
+        guard result.status == 0 else {
             throw EvalDBError.cannotRead(
                 path: "\(commit.prefix(10)):\(path)",
-                reason: String(decoding: message, as: UTF8.self)
-                    .trimmingCharacters(in: .whitespacesAndNewlines))
+                reason: String(decoding: result.error, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return data
+        return result.output
     }
 
     /// Runs git; its output, or an error that says what is missing.
@@ -138,17 +115,7 @@ public enum Git {
 
     /// Runs git and returns its standard output, trimmed, or nil when it fails.
     public static func run(_ arguments: [String], in directory: String = FileManager.default.currentDirectoryPath) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", directory] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let result = try? Subprocess.run(["git", "-C", directory] + arguments), result.status == 0 else { return nil }
+        return String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -58,6 +58,7 @@ extension Store {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-sync-\(getpid()).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var results: [SyncedCommit] = []
+        var batch: GitBlobReader?
         for commit in commits {
             let blob = blobs["\(commit.hash):\(commit.path)"]
             let outcome: SyncedCommit.Outcome
@@ -70,10 +71,17 @@ extension Store {
                 try recordCommit(commit, on: version)
                 outcome = .recorded(version)
             } else {
-                let data = try Git.contents(of: commit.path, at: commit.hash, top: top)
-                try data.write(to: URL(fileURLWithPath: scratch))
+                if batch == nil { batch = try GitBlobReader(top: top) }
+                let rawSHA256: String
+                if let blob, let digest = try batch!.write(blob: blob, to: scratch) {
+                    rawSHA256 = digest
+                } else {
+                    let data = try Git.contents(of: commit.path, at: commit.hash, top: top)
+                    try data.write(to: URL(fileURLWithPath: scratch))
+                    rawSHA256 = FileDigest.sha256(data: data)
+                }
                 let base = commit.parents.first.flatMap { blobs["\($0):\(commit.path)"] }.flatMap { blobVersion[$0] }
-                outcome = try replay(commit, file: scratch, rawSHA256: FileDigest.sha256(data: data), base: base)
+                outcome = try replay(commit, file: scratch, rawSHA256: rawSHA256, base: base)
                 if let blob {
                     switch outcome {
                     case .recorded(let version): try remember(blob: blob, version: version.number, in: &blobVersion)

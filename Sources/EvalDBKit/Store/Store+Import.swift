@@ -234,8 +234,10 @@ extension Store {
             try database.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
                 .run([.text(commit), .int(Int64(version.number)), .text(path)])
         }
-        // The team log holds versions of the repository's own dataset files.
-        if options.logsVersion, let log = teamLog, let path = version.sourcePath, !path.hasPrefix("/"), path != "-" {
+        // The team log holds versions of the repository's own dataset files (not of files git ignores).
+        if options.logsVersion, let log = teamLog, let path = version.sourcePath, !path.hasPrefix("/"), path != "-",
+            Git.run(["check-ignore", "-q", "--", path], in: log.repository.top) == nil
+        {
             try log.append(version.event, who: version.author)
             _ = try apply(version.event)
         }

@@ -48,11 +48,12 @@ extension Store {
     /// versions' records and the other events of every log in `evals/log/`, each dataset file's git
     /// history (`syncGit`), the dataset files of the working tree (merged as `importMerging` does),
     /// and every run's file. Idempotent and incremental: an event already applied is passed over,
-    /// and an unchanged log file costs one stat. `author` makes the version of a working-tree file
-    /// with changes that no commit holds.
-    public func sync(author: String, onCommit: (String, SyncedCommit) -> Void = { _, _ in }) throws -> SyncReport {
+    /// and an unchanged log file costs one stat; a dataset file whose history was replayed at the
+    /// same `HEAD` is not replayed again. `author` (asked only when needed) makes the version of a
+    /// working-tree file with changes that no commit holds.
+    public func sync(author: () -> String, onCommit: (String, SyncedCommit) -> Void = { _, _ in }) throws -> SyncReport {
         guard let repository else { throw GitError.notARepository(FileManager.default.currentDirectoryPath) }
-        guard Git.run(["rev-parse", "--verify", "--quiet", "HEAD"], in: repository.top) != nil else {
+        guard let head = Git.run(["rev-parse", "--verify", "--quiet", "HEAD"], in: repository.top) else {
             if Git.run(["--version"]) == nil { throw GitError.gitMissing }
             throw GitError.noCommits(repository.top)
         }
@@ -69,9 +70,15 @@ extension Store {
             }
         }
 
-        for path in try datasetPaths(in: repository) {
-            let commits = try syncGit(repository.absolute(path)) { onCommit(path, $0) }
-            report.datasets.append((path, commits))
+        for path in try datasetPaths(in: repository, head: head) {
+            let key = "synced-head:" + path
+            if try database.scalarText("SELECT value FROM settings WHERE key = ?", [.text(key)]) != head {
+                let commits = try syncGit(repository.absolute(path)) { onCommit(path, $0) }
+                report.datasets.append((path, commits))
+                if !commits.contains(where: { if case .invalid = $0.outcome { true } else { false } }) {
+                    try database.prepare("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)").run([.text(key), .text(head)])
+                }
+            }
             report.workingTree.append((path, try syncWorkingTree(path, author: author, in: repository)))
         }
 
@@ -202,16 +209,18 @@ extension Store {
 
     // MARK: - Datasets
 
-    /// The dataset files to replay: those the versions' records and this database name, tracked by git.
-    private func datasetPaths(in repository: Repository) throws -> [String] {
+    /// The dataset files to replay: those the versions' records and this database name, tracked by
+    /// git (asked only of those not replayed at `head` already).
+    private func datasetPaths(in repository: Repository, head: String) throws -> [String] {
         var paths = try datasetPaths().filter { !$0.hasPrefix("/") }
         let rows = try database.prepare("SELECT DISTINCT path FROM version_records WHERE path IS NOT NULL ORDER BY at")
         while try rows.step() {
             let path = rows.text(0)
             if !path.hasPrefix("/"), !paths.contains(path) { paths.append(path) }
         }
-        return paths.filter { path in
-            Git.run(["ls-files", "--error-unmatch", "--", path], in: repository.top) != nil
+        return try paths.filter { path in
+            try database.scalarText("SELECT value FROM settings WHERE key = ?", [.text("synced-head:" + path)]) == head
+                || Git.run(["ls-files", "--error-unmatch", "--", path], in: repository.top) != nil
                 || Git.run(["log", "-1", "--format=%H", "--", path], in: repository.top).map { !$0.isEmpty } == true
         }
     }
@@ -220,17 +229,18 @@ extension Store {
     /// truth: imported as it is when no version holds it (a revert, say). With changes of the
     /// user's own, it is imported as `import` does it: merged with the versions made since its
     /// base, refused when stale.
-    private func syncWorkingTree(_ path: String, author: String, in repository: Repository) throws -> SyncReport.WorkingTree {
+    private func syncWorkingTree(_ path: String, author: () -> String, in repository: Repository) throws -> SyncReport.WorkingTree {
         let absolute = openablePath(path)
         guard FileManager.default.fileExists(atPath: absolute), let current = try currentVersion() else { return .missing }
         if let base = try base(of: absolute), base.isUnchanged, base.version.number == current.number { return .inSync(current) }
         let clean = Git.run(["status", "--porcelain", "--", path], in: repository.top).map(\.isEmpty) == true
         let head = clean ? Git.run(["rev-parse", "HEAD"], in: repository.top) : nil
-        var options = ImportOptions(author: author, message: "sync: changes in the working tree of \(path)", gitCommit: head)
+        var options = ImportOptions(author: "", message: "sync: changes in the working tree of \(path)", gitCommit: head)
         if let head, let commit = Git.run(["log", "-1", "--format=%an%x1f%aI%x1f%s", head], in: repository.top) {
             let fields = commit.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
             if fields.count >= 3 { (options.author, options.date, options.message) = (fields[0], Self.utc(fields[1]), fields[2...].joined()) }
         }
+        if options.author.isEmpty { options.author = author() }
         do {
             if clean {
                 let check = try compare(file: absolute)

@@ -1,0 +1,78 @@
+import Crypto
+import Foundation
+
+/// One `git cat-file --batch` for the many versions of a dataset file that `sync` reads: git keeps
+/// its cache of delta bases between them, where a `git show` each would rebuild every version
+/// from its deltas anew.
+final class GitBlobReader {
+    private let child: Subprocess.Child
+    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    private var start = 0, end = 0
+
+    init(top: String) throws {
+        child = try Subprocess.spawn(["git", "-C", top, "-c", "core.deltaBaseCacheLimit=2g", "cat-file", "--batch"])
+    }
+
+    deinit {
+        close(child.input)
+        while fill() {}  // what git still writes
+        close(child.output)
+        close(child.error)
+        _ = Subprocess.wait(child.pid)
+    }
+
+    /// Writes the blob `id` to the file at `path` and returns the hex SHA-256 of its bytes; nil
+    /// when git has no such blob.
+    func write(blob id: String, to path: String) throws -> String? {
+        let request = Array((id + "\n").utf8)
+        try request.withUnsafeBufferPointer { try writeAll(child.input, $0, path: "git cat-file") }
+        let header = String(decoding: try line(), as: UTF8.self).split(separator: " ")
+        guard header.count == 3, header[1] == "blob", var remaining = Int(header[2]) else { return nil }
+        var hasher = SHA256()
+        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard file >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(file) }
+        while remaining > 0 {
+            if start == end, !fill() { throw EvalDBError.cannotRead(path: id, reason: "git cat-file stopped early") }
+            let count = min(remaining, end - start)
+            try buffer[start..<(start + count)].withUnsafeBufferPointer { chunk in
+                try writeAll(file, chunk, path: path)
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(chunk))
+            }
+            start += count
+            remaining -= count
+        }
+        _ = try line()  // the newline after the contents
+        return hasher.finalize().hexString
+    }
+
+    /// The next line of git's output, without its newline.
+    private func line() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while true {
+            if start == end, !fill() { throw EvalDBError.cannotRead(path: "git cat-file", reason: "it stopped early") }
+            if let newline = buffer[start..<end].firstIndex(of: 0x0A) {
+                bytes += buffer[start..<newline]
+                start = newline + 1
+                return bytes
+            }
+            bytes += buffer[start..<end]
+            start = end
+        }
+    }
+
+    /// Reads more of git's output into the buffer; false at its end.
+    private func fill() -> Bool {
+        start = 0
+        end = 0
+        while true {
+            let count = read(child.output, &buffer, buffer.count)
+            if count > 0 {
+                end = count
+                return true
+            }
+            if count < 0 && errno == EINTR { continue }
+            return false
+        }
+    }
+}
