@@ -188,6 +188,16 @@ struct SeamTests {
         #expect(untracked.stderr.contains("is not tracked by git"), "\(untracked.stderr)")
     }
 
+    @Test("sync in a repository that never used evaldb finds the dataset files git tracks under evals/data/")
+    func syncFindsTheDatasetWithoutRecords() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clone = try Clone.new(in: folder, user: "ana")
+        let synced = try clone.evaldb(["sync"])
+        #expect(synced.status == 0, "\(synced.stderr)")
+        #expect(synced.output.contains("\(Self.dataset): 1 commit: 1 new versions"), "\(synced.output)")
+        #expect(try clone.evaldb(["status"]).output.contains("\(Self.dataset): in sync"))
+    }
+
     @Test("every command gives the same answer from a subfolder of the repository")
     func commandsFromASubfolder() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

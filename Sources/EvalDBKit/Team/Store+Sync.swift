@@ -209,14 +209,20 @@ extension Store {
 
     // MARK: - Datasets
 
-    /// The dataset files to replay: those the versions' records and this database name, tracked by
-    /// git (asked only of those not replayed at `head` already).
+    /// The dataset files to replay: those the versions' records and this database name (else those
+    /// git tracks under `evals/data/`), tracked by git (asked only of those not replayed at `head`
+    /// already).
     private func datasetPaths(in repository: Repository, head: String) throws -> [String] {
         var paths = try datasetPaths().filter { !$0.hasPrefix("/") }
         let rows = try database.prepare("SELECT DISTINCT path FROM version_records WHERE path IS NOT NULL ORDER BY at")
         while try rows.step() {
             let path = rows.text(0)
             if !path.hasPrefix("/"), !paths.contains(path) { paths.append(path) }
+        }
+        // A repository that has no record yet (its team never synced): the dataset files git tracks
+        // where the recipe keeps them.
+        if paths.isEmpty, let tracked = Git.run(["ls-files", "--", ":(glob)evals/data/**/*.jsonl"], in: repository.top) {
+            paths = tracked.split(separator: "\n").map(String.init)
         }
         return try paths.filter { path in
             try database.scalarText("SELECT value FROM settings WHERE key = ?", [.text("synced-head:" + path)]) == head
