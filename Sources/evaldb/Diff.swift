@@ -10,7 +10,8 @@ struct Diff: ParsableCommand {
             sha256:), or a dataset file. `diff FILE` alone shows what importing FILE would do. \
             Changed ids list the fields and label keys that changed (-p: with their values); removed \
             and added ids with identical records are reported as suspected renames (and still counted \
-            as one removed and one added). Exit status 0 whether or not they differ.
+            as one removed and one added). Exit status 0 whether or not they differ; with \
+            --exit-code, as git's: 1 when they differ, 0 when they do not.
 
             Examples:
               evaldb diff 1 2
@@ -30,6 +31,9 @@ struct Diff: ParsableCommand {
     @Flag(help: "Print only the counts.")
     var stat = false
 
+    @Flag(name: .customLong("exit-code"), help: "Exit 1 when the datasets differ, 0 when they do not (as git diff).")
+    var exitCode = false
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
@@ -44,11 +48,16 @@ struct Diff: ParsableCommand {
             new = .file(a)
         }
         let diff = try store.diff(old, new)
+        show(diff)
+        if exitCode && !diff.isEmpty { throw ExitCode(1) }
+    }
+
+    private func show(_ diff: DatasetDiff) {
         switch format.format {
         case .json, .jsonl:
             let encoder = JSONEncoder()
             encoder.outputFormatting = format.format == .json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-            Output.stdout(String(decoding: try encoder.encode(diff), as: UTF8.self))
+            Output.stdout(String(decoding: (try? encoder.encode(diff)) ?? Data(), as: UTF8.self))
             return
         case .csv:
             var listing = Listing(columns: ["id", "status", "fields"])

@@ -34,6 +34,14 @@ struct Hook: ParsableCommand {
                     try installMergeDriver()
                     return
                 }
+                // evaldb's own hook, written by another evaldb (another path, another pattern): rewritten.
+                if existing.contains(PreCommitHook.marker) {
+                    try script.write(toFile: path, atomically: true, encoding: .utf8)
+                    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+                    Output.stdout("the pre-commit hook is already installed: \(path) (now runs \(PreCommitHook.currentExecutable()))")
+                    try installMergeDriver()
+                    return
+                }
                 throw EvalDBError.usage(
                     "\(path) exists and is not evaldb's: add `evaldb validate --canonical` to it by hand, or move it away and rerun")
             }
@@ -68,6 +76,9 @@ struct Hook: ParsableCommand {
 }
 
 enum PreCommitHook {
+    /// The line that tells evaldb's hook from another one.
+    static let marker = "# Installed by `evaldb hook install`"
+
     static func script(evaldb: String, pattern: String) -> String {
         """
         #!/bin/sh

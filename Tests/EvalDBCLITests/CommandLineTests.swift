@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// Details of the command line a script or a CI job relies on.
+@Suite("Command-line details")
+struct CommandLineTests {
+    let folder: String
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-cmd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    @Test("diff --exit-code exits 1 when the datasets differ and 0 when they do not, as git diff does")
+    func diffExitCode() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clone = try Clone.new(in: folder, user: "ana")
+        #expect(try clone.evaldb(["import", TeamTests.dataset]).status == 0)
+        #expect(try clone.evaldb(["diff", TeamTests.dataset, "--exit-code"]).status == 0)
+        #expect(try clone.evaldb(["diff", TeamTests.dataset]).status == 0)
+        let text = String(decoding: try clone.read(TeamTests.dataset), as: UTF8.self)
+        try Data(text.split(separator: "\n").dropFirst().map { $0 + "\n" }.joined().utf8)
+            .write(to: URL(fileURLWithPath: clone.path + "/" + TeamTests.dataset))
+        let differs = try clone.evaldb(["diff", TeamTests.dataset, "--exit-code"])
+        #expect(differs.status == 1)
+        #expect(differs.output.contains("1 removed"), "\(differs.output)")
+        #expect(try clone.evaldb(["diff", TeamTests.dataset]).status == 0, "without --exit-code the answer is 0")
+    }
+
+    @Test("hook install from another evaldb (another path) says it is installed, and the hook runs the new one")
+    func hookInstalledTwice() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clone = try Clone.new(in: folder, user: "ana")
+        #expect(try clone.evaldb(["hook", "install"]).output.contains("installed"))
+        let copy = folder + "/bin/evaldb"
+        try FileManager.default.createDirectory(atPath: folder + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLI.binary, toPath: copy)
+        let again = try CLI.execute(copy, ["hook", "install"], in: clone.path, environment: ["EVALDB_DB": ""])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.output.contains("already installed"), "\(again.output)")
+        let hook = String(decoding: try clone.read(".git/hooks/pre-commit"), as: UTF8.self)
+        #expect(hook.contains(copy))
+    }
+}
