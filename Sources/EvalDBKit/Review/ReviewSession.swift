@@ -337,7 +337,7 @@ public final class ReviewSession {
         of current: DatasetVersion, applying applicable: [[UInt8]: String?], adding added: [(id: String, record: String)]
     ) throws -> String {
         let temporary = FileManager.default.temporaryDirectory
-            .appendingPathComponent("evaldb-review-\(getpid())-\(id).jsonl").path
+            .appendingPathComponent("evaldb-review-\(getpid())-\(UUID().uuidString).jsonl").path
         guard FileManager.default.createFile(atPath: temporary, contents: nil),
             let file = FileHandle(forWritingAtPath: temporary)
         else { throw EvalDBError.cannotWrite(path: temporary, reason: "cannot create a temporary file") }

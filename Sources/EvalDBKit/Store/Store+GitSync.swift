@@ -55,7 +55,7 @@ extension Store {
         let known = try database.prepare("SELECT blob, version FROM version_blobs")
         while try known.step() { blobVersion[known.text(0)] = Int(known.int(1)) }
 
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-sync-\(getpid()).jsonl").path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-sync-\(getpid())-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var results: [SyncedCommit] = []
         var batch: GitBlobReader?
