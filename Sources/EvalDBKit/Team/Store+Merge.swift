@@ -63,6 +63,7 @@ extension Store {
         result.mergedFieldByField = merged.mergedFieldByField
         var mergedOptions = options
         mergedOptions.recordedPath = storedPath(path)
+        mergedOptions.gitCommit = nil  // the merged version is no commit's dataset
         if mergedOptions.message == nil {
             mergedOptions.message = "merge of \(storedPath(path)) (from version \(base.version.number)) into version \(current.number)"
         }

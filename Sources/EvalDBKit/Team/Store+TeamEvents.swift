@@ -20,7 +20,9 @@ extension Store {
 
     /// A read mark from the log: on the example's latest revision with that record.
     private func applyRead(_ event: LogEvent) throws -> Bool {
-        guard let id = event.string("id"), let digest = event.string("record"), let reviewer = event.string("by"),
+        // A mark missing what it needs applies nothing (it stays in its file as written).
+        guard let id = event.string("id"), let digest = event.string("record"), let reviewer = event.string("by") else { return true }
+        guard
             let rev = try database.scalarInt(
                 """
                 SELECT r.rev FROM examples e JOIN revisions r ON r.example = e.key
@@ -50,7 +52,7 @@ extension Store {
     }
 
     private func applyFailure(_ event: LogEvent) throws -> Bool {
-        guard let id = event.string("id"), let reviewer = event.string("by") else { return false }
+        guard let id = event.string("id"), let reviewer = event.string("by") else { return true }
         var run = try event.string("run_event").flatMap {
             try database.scalarInt("SELECT run FROM run_files WHERE event = ?", [.text($0)])
         }
@@ -95,7 +97,7 @@ extension Store {
     private func applyProposal(_ event: LogEvent) throws -> Bool {
         guard let kind = event.string("kind").flatMap(Proposal.Kind.init(rawValue:)), let id = event.string("id"),
             let content = event.json("content")
-        else { return false }
+        else { return true }  // nothing to apply; the line stays in its file
         if try database.scalarInt("SELECT count(*) FROM proposals WHERE content_sha256 = ?", [.blob(Self.proposalDigest(content))]) != 0 {
             return true
         }
@@ -140,9 +142,11 @@ extension Store {
     }
 
     private func applyDecision(_ event: LogEvent) throws -> Bool {
-        guard let digest = event.string("proposal"), let status = event.string("status"), let reviewer = event.string("by"),
-            let content = try database.scalarText("SELECT content FROM proposals WHERE lower(hex(content_sha256)) = ?", [.text(digest)])
-        else { return false }
+        guard let digest = event.string("proposal"), let status = event.string("status"), let reviewer = event.string("by") else {
+            return true  // nothing to apply; the line stays in its file
+        }
+        guard let content = try database.scalarText("SELECT content FROM proposals WHERE lower(hex(content_sha256)) = ?", [.text(digest)])
+        else { return false }  // its proposal is not here yet
         let accepted = event.json("accepted")
         try decideProposal(
             content: content, status: status, reviewer: reviewer, reason: event.string("reason"),
