@@ -41,4 +41,17 @@ struct CommandLineTests {
         let hook = String(decoding: try clone.read(".git/hooks/pre-commit"), as: UTF8.self)
         #expect(hook.contains(copy))
     }
+
+    @Test("import names a duplicate id's first line, as a compiler names the previous definition")
+    func duplicateIdNamesFirstLine() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let file = try cli.write("dup.jsonl", record("a") + record("b") + record("a"))
+        for _ in 0..<2 {  // into an empty database, then into one that knows the ids
+            let result = try cli.run(["import", file])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains(#"dup.jsonl:3:"#) && result.stderr.contains(#"duplicate id "a" (first on line 1)"#), "\(result.stderr)")
+            #expect(try cli.run(["import", try cli.write("ok.jsonl", record("a") + record("b"))]).status == 0)
+        }
+    }
 }

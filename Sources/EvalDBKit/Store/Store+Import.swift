@@ -358,6 +358,13 @@ private struct ImportPass {
     var seenPreviouslyLive = 0
     /// Added examples' content without the id, for rename detection.
     var added: [(id: String, contentWithoutId: RecordDigest)] = []
+    /// The line each example seen was on, by key: a duplicate names its first line.
+    var lineOf: [Int32] = []
+
+    private func duplicate(_ id: String, key: Int64) -> String {
+        let first = key >= 0 && Int(key) < lineOf.count ? lineOf[Int(key)] : 0
+        return "duplicate id \(quoted(id))\(first > 0 ? " (first on line \(first))" : ""): ids must be unique in a file"
+    }
 
     /// Takes the next record: unchanged, changed, added, restored, or refused (reported).
     mutating func take(_ record: CheckedRecord) throws {
@@ -365,7 +372,7 @@ private struct ImportPass {
         if let knownKey = record.known {  // byte for byte an example's current record
             key = knownKey
             if seen.contains(key) {
-                reader.report(line: record.line, column: 1, message: "duplicate id \(quoted(try writer.id(of: key))): ids must be unique in a file")
+                reader.report(line: record.line, column: 1, message: duplicate(try writer.id(of: key), key: key))
                 return
             }
             seenPreviouslyLive += 1
@@ -375,6 +382,8 @@ private struct ImportPass {
             key = parsedKey
         }
         seen.insert(key)
+        if Int(key) >= lineOf.count { lineOf.append(contentsOf: repeatElement(0, count: max(Int(key) + 1 - lineOf.count, lineOf.count))) }
+        lineOf[Int(key)] = Int32(truncatingIfNeeded: record.line)
         if let last = order.last, key < last { ascending = false }
         order.append(key)
     }
@@ -383,8 +392,8 @@ private struct ImportPass {
     /// when it is refused.
     private mutating func takeParsed(_ record: CheckedRecord) throws -> Int64? {
         guard !databaseIsEmpty, let head = try writer.head(of: record.id) else {
-            guard let key = try writer.addExample(record) else {
-                return refuse(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
+            guard let key = try writer.addExample(record) else {  // added earlier in this file
+                return refuse(record, duplicate(record.idString, key: try writer.head(of: record.id)?.key ?? -1))
             }
             counts.added += 1
             if let content = record.contentWithoutId { added.append((record.idString, content)) }
@@ -392,7 +401,7 @@ private struct ImportPass {
         }
         let key = head.key
         if seen.contains(key) {
-            return refuse(record, "duplicate id \(quoted(record.idString)): ids must be unique in a file")
+            return refuse(record, duplicate(record.idString, key: key))
         }
         if !head.isRemoved {
             seenPreviouslyLive += 1
