@@ -21,12 +21,21 @@ struct EvalDB: ParsableCommand {
         subcommands: [
             Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self,
             Sync.self, MergeFile.self, Log.self, BlameCommand.self, Show.self, Diff.self, Hook.self, Slice.self, CoverageCommand.self, SQL.self,
-            Review.self, Propose.self, Run.self, ReportCommand.self, Compare.self, Power.self,
+            Review.self, Propose.self, Run.self, ReportCommand.self, Compare.self, Power.self, VersionCommand.self,
         ]
     )
 
     /// Parses the command line, runs the command, and maps every outcome to the spec's exit statuses.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // A mistyped command, or help for one that does not exist: say so, with the nearest name.
+        let named = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
+        if let named, !named.hasPrefix("-"), !CommandNames.all.contains(named) {
+            let hint = CommandNames.suggestion(for: named).map { "; did you mean '\($0)'?" } ?? ""
+            Output.error("'\(named)' is not an evaldb command\(hint)")
+            Output.stderr("Run 'evaldb --help' for the commands.")
+            Foundation.exit(2)
+        }
         let command: ParsableCommand
         do {
             command = try parseAsRoot()
@@ -37,7 +46,11 @@ struct EvalDB: ParsableCommand {
                 Foundation.exit(0)
             }
             Output.error(message(for: error))
-            Output.stderr("Run 'evaldb --help' for usage.")
+            // Usage errors point to the command's own help.
+            let path = arguments.prefix { !$0.hasPrefix("-") }.prefix(2).filter { $0 != "help" }
+            let helpFor =
+                CommandNames.all.contains(path.first ?? "") ? (["evaldb"] + path.prefix(isTwoWord(path) ? 2 : 1)).joined(separator: " ") : "evaldb"
+            Output.stderr("Run '\(helpFor) --help' for usage.")
             Foundation.exit(2)
         }
         do {
@@ -52,5 +65,11 @@ struct EvalDB: ParsableCommand {
             }
             Foundation.exit(Output.report(error))
         }
+    }
+
+    /// `run record`, `hook install`: commands of two words.
+    private static func isTwoWord(_ path: [String]) -> Bool {
+        guard path.count == 2, let group = configuration.subcommands.first(where: { $0._commandName == path.first }) else { return false }
+        return group.configuration.subcommands.contains { $0._commandName == path.last }
     }
 }

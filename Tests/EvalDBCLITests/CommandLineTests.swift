@@ -54,4 +54,20 @@ struct CommandLineTests {
             #expect(try cli.run(["import", try cli.write("ok.jsonl", record("a") + record("b"))]).status == 0)
         }
     }
+
+    @Test("a mistyped command suggests the nearest one, help for no such command is an error, usage errors name the command's help")
+    func commandNames() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let typo = try cli.run(["imprt", "x.jsonl"])
+        #expect(typo.status == 2 && typo.stderr.contains("'imprt' is not an evaldb command; did you mean 'import'?"), "\(typo.stderr)")
+        let help = try cli.run(["help", "nosuch"])
+        #expect(help.status == 2 && help.stderr.contains("'nosuch' is not an evaldb command"), "\(help.stderr)")
+        #expect(try cli.run(["help", "import"]).status == 0)
+        let usage = try cli.run(["run", "record", "x.jsonl"])
+        #expect(usage.status == 2 && usage.stderr.contains("Run 'evaldb run record --help' for usage."), "\(usage.stderr)")
+        #expect(try cli.run(["export", "--versoin", "1"]).stderr.contains("Run 'evaldb export --help' for usage."))
+        let version = try cli.run(["version"])
+        #expect(version.status == 0 && version.output == "evaldb 0.1.0\n")
+    }
 }

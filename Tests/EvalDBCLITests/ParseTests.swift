@@ -33,7 +33,8 @@ struct ParseTests {
             ["sql", "SELECT 1"], ["run", "record", "r.jsonl", "--name", "n", "--dataset", "3497797e"], ["run", "list"],
             ["report", "baseline", "--by", "feature"], ["compare", "baseline", "candidate", "--budget", "2"],
             ["power", "--rate", "0.9", "--n", "100"], ["review", "--run", "candidate", "--failed", "--unread"],
-            ["propose", "p.jsonl"], ["hook", "install"], ["validate", "--canonical", "f.jsonl"], ["hash", "f.jsonl"],
+            ["propose", "p.jsonl"], ["hook", "install"], ["version"], ["diff", "1", "2", "--exit-code"], ["validate", "--canonical", "f.jsonl"],
+            ["hash", "f.jsonl"],
         ]
         for line in lines {
             #expect(throws: Never.self, "\(line)") { _ = try parse(line) }
