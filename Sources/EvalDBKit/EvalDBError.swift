@@ -35,6 +35,8 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     case noSuchVersion(String)
     case ambiguousHash(String, matches: [String])
     case emptyDatabase
+    /// No database file at this path.
+    case noDatabase(String)
     /// A git revision that does not hold the dataset file (or holds an invalid one).
     case noDatasetAtRevision(String, path: String)
     /// A git revision whose dataset this database has no version of.
@@ -90,6 +92,8 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
             return "hash prefix \(prefix) matches several versions (\(matches.joined(separator: ", "))): give more digits"
         case .emptyDatabase:
             return "the database has no dataset version yet"
+        case .noDatabase(let path):
+            return "no database at \(path)"
         case .noDatasetAtRevision(let spec, let path):
             return "git revision \(spec) holds no valid dataset at \(path)"
         case .revisionNotImported(let spec, let hash):

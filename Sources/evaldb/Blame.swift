@@ -24,7 +24,7 @@ struct BlameCommand: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let chosen = try versionOptions.resolve(in: store)
         guard let blame = try store.blame(id, at: chosen) else {
             Output.error("id \(Terminal.sanitized(id)) has no record at or before version \(chosen.number)")

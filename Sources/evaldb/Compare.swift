@@ -42,7 +42,7 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let result = try store.compare(
             base: try store.run(named: base), candidate: try store.run(named: candidate),

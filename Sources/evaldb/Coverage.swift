@@ -31,7 +31,7 @@ struct CoverageCommand: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let chosen = try versionOptions.resolve(in: store)
         // The table shows ten ids of each; the other formats list them all.
         let coverage = try store.coverage(

@@ -38,7 +38,7 @@ struct Diff: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let old: DiffSide, new: DiffSide
         if let b {
             old = try side(a, store)

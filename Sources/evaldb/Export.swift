@@ -36,14 +36,14 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let chosen = try store.resolveVersion(version ?? hash ?? "current")
         let progress = Output.Progress("exporting version \(chosen.number)")
         let exported: String
         if let output, output != "-" {
             if !force { try store.checkOverwrite(of: output, with: chosen) }
             exported = try store.export(chosen, toFile: output) { progress.update(lines: $0) }
-            try store.recordBase(of: output, version: chosen.number)
+            try? store.recordBase(of: output, version: chosen.number)  // not in a database that cannot be written
         } else {
             exported = try store.export(chosen, progress: { progress.update(lines: $0) }) { chunk in
                 try writeAll(1, chunk, path: "<stdout>")

@@ -27,7 +27,7 @@ struct Hash: ParsableCommand {
 
     func run() throws {
         if let version {
-            Output.stdout(try database.open().resolveVersion(version).hash)
+            Output.stdout(try database.openForReading().resolveVersion(version).hash)
             return
         }
         let check = try DatasetFileCheck.check(path: file!, options: input.readerOptions)

@@ -23,7 +23,7 @@ struct Log: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let entries = try database.open().log(of: id).map { ($0.revision, $0.changes) }
+        let entries = try database.openForReading().log(of: id).map { ($0.revision, $0.changes) }
         guard !entries.isEmpty else {
             Output.error("no example has the id \(Terminal.sanitized(id))")
             throw ExitCode(1)

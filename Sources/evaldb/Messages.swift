@@ -9,6 +9,7 @@ enum Messages {
             return "\(count) error\(count == 1 ? "" : "s") in the input\(truncated ? " (stopped at --max-errors)" : ""); nothing was written"
         case .noSuchVersion: return error.description + ": `evaldb versions` lists them"
         case .emptyDatabase: return error.description + ": run `evaldb import FILE` first"
+        case .noDatabase: return error.description + " (is --db right?): `evaldb import FILE` or `evaldb sync` makes one"
         case .revisionNotImported: return error.description + ": run `evaldb sync`"
         case .emptyName(.reviewer): return "--reviewer must not be empty"
         case .emptyName(.run): return "--name must not be empty"

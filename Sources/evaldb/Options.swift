@@ -17,8 +17,17 @@ struct DatabaseOptions: ParsableArguments {
     /// relative to.
     var repository: Repository? { Repository.enclosing() }
 
+    /// The database, made (with its folder) on first use: for the commands that write.
     func open() throws -> Store {
         let store = try Store(path: path)
+        store.repository = repository
+        return store
+    }
+
+    /// The database as it is, for the commands that only read: an error when there is none (a
+    /// mistyped `--db` makes no new empty database), read-only when it cannot be written.
+    func openForReading() throws -> Store {
+        let store = try Store(readingAt: path)
         store.repository = repository
         return store
     }

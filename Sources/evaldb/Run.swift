@@ -88,7 +88,7 @@ struct Run: ParsableCommand {
 
         func run() throws {
             var listing = Listing(columns: ["name", "version", "dataset", "date", "results", "missing", "commit", "meta"])
-            for run in try database.open().runs() {
+            for run in try database.openForReading().runs() {
                 listing.rows.append([
                     .text(run.name), .int(run.version), .text(String(run.datasetHash.prefix(19))), .text(run.createdAt),
                     .int(run.resultCount), .int(run.missing), run.gitCommit.map { .text(String($0.prefix(10))) } ?? .null,
@@ -105,7 +105,7 @@ struct Run: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            let store = try database.open()
+            let store = try database.openForReading()
             let run = try store.run(named: name)
             let report = try store.report(run)
             Output.stdout(
@@ -128,7 +128,7 @@ struct Run: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            let store = try database.open()
+            let store = try database.openForReading()
             try store.exportRun(try store.run(named: name)) { Output.stdout($0) }
         }
     }
@@ -168,7 +168,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let report = try store.report(try store.run(named: name), by: keys, clusterBy: clusterBy)
         if let changed = report.changedSince, let current = report.currentVersion {

@@ -24,7 +24,7 @@ struct SQL: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        _ = try database.open()  // creates and migrates the database on first use, like every command
+        _ = try database.openForReading()  // migrates it when it can be written; an error when there is none; like every command
         let result = try ReadOnlyQuery(path: database.path).run(query)
         var listing = Listing(columns: result.columns)
         for row in result.rows {

@@ -20,7 +20,7 @@ struct Show: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let chosen = try versionOptions.resolve(in: store)
         switch try store.state(of: id, at: chosen) {
         case .live(let revision):

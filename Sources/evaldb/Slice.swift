@@ -37,7 +37,7 @@ struct Slice: ParsableCommand {
     @OptionGroup var headers: HeaderOptions
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let chosen = try versionOptions.resolve(in: store)
         let all = try conditions.parsed()
         if let countBy {

@@ -20,7 +20,7 @@ struct Status: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
         let path = file ?? current.sourcePath
         var state: FileState?

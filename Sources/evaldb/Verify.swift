@@ -16,7 +16,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openForReading()
         let problems = try store.verify()
         if problems.isEmpty {
             let versions = try store.versions()

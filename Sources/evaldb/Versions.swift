@@ -14,7 +14,7 @@ struct Versions: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let versions = try database.open().versions()
+        let versions = try database.openForReading().versions()
         let long = format.format != .table
         var listing = Listing(
             columns: [

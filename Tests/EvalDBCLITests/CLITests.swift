@@ -128,7 +128,11 @@ struct CLITests {
             #expect(lines.contains { $0.hasPrefix("bad.jsonl:2:12: error: ") }, "\(result.stderr)")
             #expect(lines.contains { $0.hasPrefix("bad.jsonl:4:2: error: ") }, "\(result.stderr)")
         }
-        #expect(try cli.run(["versions", "--format", "json"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        // Nothing written: not even an empty database (a read command says there is none).
+        #expect(!FileManager.default.fileExists(atPath: cli.database))
+        let versions = try cli.run(["versions", "--format", "json"])
+        #expect(versions.status == 2 && versions.stderr.contains("no database at"), "\(versions.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.database), "a read command makes no database")
     }
 
     @Test("usage and missing-version errors exit 2 as evaldb: error:")

@@ -16,6 +16,15 @@ public final class Store {
         try self.init(path: path, mode: .readWrite)
     }
 
+    /// Opens the database at `path` to read it: `EvalDBError.noDatabase` when there is none; read-only
+    /// when the file or its folder cannot be written (so every read still answers).
+    public convenience init(readingAt path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw EvalDBError.noDatabase(path) }
+        let folder = (path as NSString).deletingLastPathComponent
+        let writable = access(path, W_OK) == 0 && access(folder.isEmpty ? "." : folder, W_OK) == 0
+        try self.init(path: path, mode: writable ? .readWrite : .readOnly)
+    }
+
     init(path: String, mode: Database.Mode) throws {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
