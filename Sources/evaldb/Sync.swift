@@ -46,7 +46,7 @@ struct Sync: ParsableCommand {
                 )
             case .recorded(let version):
                 Output.stdout("\(head)  recorded on version \(version.number) (same dataset)  \(Terminal.sanitized(commit.subject))")
-            case .alreadySynced:
+            case .alreadySynced, .older:
                 break
             case .deleted:
                 skipped += 1
@@ -108,9 +108,11 @@ struct Sync: ParsableCommand {
         let new = results.filter { if case .imported = $0.outcome { true } else { false } }.count
         let recorded = results.filter { if case .recorded = $0.outcome { true } else { false } }.count
         let seen = results.filter { if case .alreadySynced = $0.outcome { true } else { false } }.count
-        let skipped = results.count - new - recorded - seen
+        let older = results.filter { if case .older = $0.outcome { true } else { false } }.count
+        let skipped = results.count - new - recorded - seen - older
         Output.stdout(
             "\(results.count) commit\(results.count == 1 ? "" : "s"): \(new) new versions, \(recorded) recorded on existing versions, \(seen) already synced, \(skipped) skipped"
+                + (older > 0 ? ", \(older) older than this database's versions (not replayed)" : "")
         )
     }
 }

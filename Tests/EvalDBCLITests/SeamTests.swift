@@ -172,6 +172,23 @@ struct SeamTests {
         #expect(try versionCount(clone) == 4)
     }
 
+    @Test("history from before the database began is not replayed after its versions")
+    func olderHistoryNotReplayed() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clone = try Clone.new(in: folder, user: "ana")  // commit 1
+        try write(clone, try edited(clone, "booking-lookup-002") { $0["notes"] = "two" })
+        try clone.commitAll("commit 2")
+        try write(clone, try edited(clone, "booking-lookup-003") { $0["notes"] = "three" })
+        try clone.commitAll("commit 3")
+        #expect(try clone.evaldb(["import", Self.dataset, "-m", "begins here"]).status == 0)  // HEAD, clean
+        let synced = try clone.evaldb(["sync", "--git", Self.dataset])
+        #expect(synced.status == 0, "\(synced.stderr)")
+        #expect(synced.output.contains("1 already synced, 0 skipped, 2 older than this database's versions"), "\(synced.output)")
+        #expect(try versionCount(clone) == 1)
+        #expect(try clone.evaldb(["sync"]).status == 0)
+        #expect(try versionCount(clone) == 1)
+    }
+
     @Test("sync in a repository without commits, and of a path git does not track, is an error (exit 2)")
     func syncErrors() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

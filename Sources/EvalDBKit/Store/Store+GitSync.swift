@@ -9,6 +9,9 @@ public struct SyncedCommit: Sendable {
         case recorded(DatasetVersion)
         /// Seen in an earlier sync or import.
         case alreadySynced
+        /// Older than a commit recorded on a version here (history this database began after):
+        /// not replayed, so that versions stay in time order.
+        case older
         /// The file is not valid in this commit: skipped, with its errors.
         case invalid([DataError])
         /// The commit deleted the file: skipped.
@@ -55,6 +58,12 @@ extension Store {
         let known = try database.prepare("SELECT blob, version FROM version_blobs")
         while try known.step() { blobVersion[known.text(0)] = Int(known.int(1)) }
 
+        // The commits behind those recorded here: history from before this database began.
+        var behind = Set<String>()
+        let recordedHere = commits.map(\.hash).filter { recorded[$0] != nil }
+        if !recordedHere.isEmpty, let ancestors = Git.run(["rev-list"] + recordedHere, in: top) {
+            behind = Set(ancestors.split(separator: "\n").map(String.init))
+        }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-sync-\(getpid())-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var results: [SyncedCommit] = []
@@ -65,6 +74,8 @@ extension Store {
             if let number = recorded[commit.hash] {
                 if let blob, blobVersion[blob] == nil { try remember(blob: blob, version: number, in: &blobVersion) }
                 outcome = .alreadySynced
+            } else if behind.contains(commit.hash) {
+                outcome = .older
             } else if commit.deletesFile {
                 outcome = .deleted
             } else if let blob, let number = blobVersion[blob], let version = try version(number: number) {
