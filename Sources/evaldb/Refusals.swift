@@ -41,7 +41,6 @@ enum Refusals {
         case .noCommits(let top): return "the git repository \(top) has no commits yet: commit the dataset file first"
         case .untracked(let path): return "\(path) is not tracked by git (no commit holds it): `git add \(path) && git commit` first"
         case .gitMissing: return "git is not installed (or not on PATH)"
-        case .failed(let command, let message): return "`git \(command)` failed: \(message)"
         }
     }
 }

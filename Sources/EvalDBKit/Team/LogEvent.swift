@@ -64,22 +64,6 @@ public struct LogEvent: Sendable {
         return tape.string(node)
     }
 
-    /// The member `key` when it is an integer.
-    public func int(_ key: String) -> Int? {
-        guard let node = tape.member(0, key), tape.nodes[node].kind == .integer else { return nil }
-        return Int(tape.string(node))
-    }
-
-    /// The member `key` when it is true or false.
-    public func bool(_ key: String) -> Bool? {
-        guard let node = tape.member(0, key) else { return nil }
-        switch tape.nodes[node].kind {
-        case .true: return true
-        case .false: return false
-        default: return nil
-        }
-    }
-
     /// The canonical JSON of member `key` (nil when absent; `"null"` when null).
     public func json(_ key: String) -> String? {
         guard let node = tape.member(0, key) else { return nil }

@@ -29,5 +29,4 @@ public enum GitError: Error, Sendable {
     case noCommits(String)
     case untracked(path: String)
     case gitMissing
-    case failed(command: String, message: String)
 }
