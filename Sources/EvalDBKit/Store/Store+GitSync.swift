@@ -177,8 +177,14 @@ extension Store {
 
     /// Records that `commit` holds `version` at `path` (relative to the top).
     func recordCommit(_ commit: String, path: String, on version: DatasetVersion) throws {
+        try recordCommit(commit, path: path, onVersion: version.number)
+    }
+
+    /// Records that `commit` holds version number `version` at `path`: the one place that writes
+    /// `version_commits` (import, sync and the working tree all record through it).
+    func recordCommit(_ commit: String, path: String, onVersion version: Int) throws {
         try database.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
-            .run([.text(commit), .int(Int64(version.number)), .text(path)])
+            .run([.text(commit), .int(Int64(version)), .text(path)])
     }
 
     /// The team log's record of the version a dataset file holds (by its raw SHA-256 when it is

@@ -231,8 +231,7 @@ extension Store {
             lineOrder.map { .blob(LineOrder.encode($0)) } ?? .null,
         ])
         if let commit = version.gitCommit, let path = version.sourcePath {
-            try database.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
-                .run([.text(commit), .int(Int64(version.number)), .text(path)])
+            try recordCommit(commit, path: path, onVersion: version.number)
         }
         // The team log holds versions of the repository's own dataset files (not of files git ignores).
         if options.logsVersion, let log = teamLog, let path = version.sourcePath, !path.hasPrefix("/"), path != "-",

@@ -52,16 +52,8 @@ public final class Store {
         currentDirectory: String = FileManager.default.currentDirectoryPath
     ) -> String {
         if let path = environment["EVALDB_DB"], !path.isEmpty { return path }
-        var directory = URL(fileURLWithPath: currentDirectory).standardizedFileURL
-        while true {
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent(".git").path) {
-                return directory.appendingPathComponent(".evaldb/evaldb.sqlite").path
-            }
-            let parent = directory.deletingLastPathComponent()
-            if parent.path == directory.path { break }
-            directory = parent
-        }
-        return URL(fileURLWithPath: currentDirectory).appendingPathComponent(".evaldb/evaldb.sqlite").path
+        let top = Repository.enclosing(currentDirectory)?.top ?? URL(fileURLWithPath: currentDirectory).standardizedFileURL.path
+        return top + "/.evaldb/evaldb.sqlite"
     }
 
     // MARK: - Versions

@@ -51,10 +51,7 @@ extension Store {
         // A file evaldb made and read in place of another (a commit's, a review's) is nobody's base.
         guard !options.dryRun, options.recordSourceFile, options.recordedPath == nil, path != "-" else { return }
         try recordBase(of: path, version: version)
-        if let commit = options.gitCommit {
-            try database.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
-                .run([.text(commit), .int(Int64(version)), .text(storedPath(path))])
-        }
+        if let commit = options.gitCommit { try recordCommit(commit, path: storedPath(path), onVersion: version) }
     }
 
     /// Remembers that the file at `path` holds `version` now (after `export -o`, say).
