@@ -54,6 +54,8 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     case idTaken(String)
     /// A failure category belongs to a run's result: the session has no run.
     case failureCategoryNeedsRun
+    /// A verdict belongs to a run's result: the session has no run.
+    case verdictNeedsRun
     case noResult(run: String, id: String)
     /// The edits would leave no example.
     case emptyVersion
@@ -69,6 +71,14 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     case queryInvalid(String)
     /// Two runs with no example in common (with the same content): nothing to compare.
     case noCommonExamples(base: String, candidate: String, edited: Int)
+    /// A judge calibration needs at least `minimum` human verdicts of each class.
+    case tooFewVerdicts(passes: Int, failures: Int, minimum: Int)
+    /// No calibration saved under this name, and the names that exist.
+    case noSuchCalibration(String, known: [String])
+    /// A calibration whose judge is no better than chance (TPR + TNR ≤ 1) corrects nothing.
+    case judgeNoBetterThanChance(String, truePositiveRate: Double, trueNegativeRate: Double)
+    /// Split shares that are not three numbers between 0 and 1 adding up to 1.
+    case invalidSplit(train: Double, dev: Double, test: Double)
 
     public enum NameKind: String, Sendable {
         case reviewer, run
@@ -114,6 +124,8 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
             return "id \(quoted(id)) exists already (or existed); ids are never reused — give the new example a new id"
         case .failureCategoryNeedsRun:
             return "a failure category belongs to a run's result"
+        case .verdictNeedsRun:
+            return "a verdict belongs to a run's result"
         case .noResult(let run, let id):
             return "run \(quoted(run)) has no result for \(quoted(id))"
         case .emptyVersion:
@@ -134,6 +146,18 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
             return "runs \(quoted(base)) and \(quoted(candidate)) have no example in common"
                 + (edited > 0 ? " with the same content (\(edited) edited between their dataset versions)" : "")
                 + ": nothing to compare"
+        case .tooFewVerdicts(let passes, let failures, let minimum):
+            return "a calibration needs at least \(minimum) human verdicts of each class on the judged outputs; "
+                + "found \(passes) pass\(passes == 1 ? "" : "es") and \(failures) failure\(failures == 1 ? "" : "s")"
+        case .noSuchCalibration(let name, let known):
+            return "no judge calibration named \(quoted(name))"
+                + (known.isEmpty ? " (none saved yet)" : "; saved: \(known.map(quoted).joined(separator: ", "))")
+        case .judgeNoBetterThanChance(let name, let tpr, let tnr):
+            return "calibration \(quoted(name)) has TPR + TNR = \(String(format: "%.3f", tpr + tnr)), not above 1: "
+                + "its judge is no better than chance and its pass rate cannot be corrected"
+        case .invalidSplit(let train, let dev, let test):
+            return "the train, dev and test shares must each be between 0 and 1 and add up to 1; "
+                + "found \(String(format: "%g", train)) + \(String(format: "%g", dev)) + \(String(format: "%g", test)) = \(String(format: "%g", train + dev + test))"
         }
     }
 }

@@ -22,7 +22,7 @@ struct Compare: ParsableCommand {
     @Argument(help: "The base run.") var base: String
     @Argument(help: "The candidate run.") var candidate: String
 
-    @Option(help: "The regression budget, in points (2 for two points of pass rate).")
+    @Option(parsing: .unconditional, help: "The regression budget, in points (2 for two points of pass rate).")
     var budget: Double?
 
     @Option(help: "Deltas per slice of these label keys or fields (K[,K]).")
@@ -37,7 +37,7 @@ struct Compare: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if let budget, !(budget >= 0 && budget < 100) { throw ValidationError("--budget is in points, between 0 and 100") }
+        if let budget { try validateBudget(budget) }
         guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is between 0 and 1") }
     }
 

@@ -14,9 +14,19 @@ struct CoverageCommand: ParsableCommand {
             their ids. Exit 0 whatever the grid holds, except with --min: exit 1 when a cell has fewer \
             than N examples.
 
+            With --budget PTS, the power of each cell instead (of each slice with --by K[,K]): the 95% \
+            Wilson half-width of its pass rate (the run's in that cell with --run, else --rate), and \
+            whether a paired comparison there could detect a regression of PTS points — its power, \
+            assuming a discordance (the share of examples whose outcome differs between the two runs) \
+            of --discordance, else 2·r·(1−r) of the cell's rate r (two independent runs: pessimistic) — \
+            and how many examples it needs for --power (default 0.8). With --min-power P, exit 1 when \
+            a cell's power is under P.
+
             Examples:
               evaldb coverage
               evaldb coverage --min 2 --format json
+              evaldb coverage --budget 5 --rate 0.9 --min-power 0.8
+              evaldb coverage --budget 5 --run baseline --by feature
             """)
 
     @Option(help: "The axes file (default: evals/axes.json at the git top level).")
@@ -25,14 +35,48 @@ struct CoverageCommand: ParsableCommand {
     @Option(help: "Exit 1 when a cell has fewer examples than this.")
     var min: Int?
 
+    @Option(parsing: .unconditional, help: "A regression size in points: show each cell's power to detect it.")
+    var budget: Double?
+
+    @Option(help: "With --budget: the pass rate to assume where --run has no result (0 to 1).")
+    var rate = 0.9
+
+    @Option(name: .customLong("run"), help: "With --budget: take each cell's pass rate from this run.")
+    var runName: String?
+
+    @Option(help: "With --budget: the discordance to assume (0 to 1; default 2·r·(1−r)).")
+    var discordance: Double?
+
+    @Option(help: "With --budget: the power wanted (0 to 1).")
+    var power = 0.8
+
+    @Option(name: .customLong("min-power"), help: "With --budget: exit 1 when a cell's power is under this (0 to 1).")
+    var minPower: Double?
+
+    @Option(help: "With --budget: slices of these label keys (K[,K]) instead of the axes grid.")
+    var by: String?
+
     @OptionGroup var versionOptions: VersionOptions
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
+    func validate() throws {
+        if let budget { try validateBudget(budget) }
+        guard budget != nil || (runName == nil && discordance == nil && minPower == nil && by == nil) else {
+            throw ValidationError("--run, --discordance, --min-power and --by go with --budget POINTS")
+        }
+        guard (0...1).contains(rate) else { throw ValidationError("--rate is a pass rate between 0 and 1") }
+        if let discordance, !(discordance > 0 && discordance <= 1) { throw ValidationError("--discordance is a share between 0 and 1") }
+        for (flag, value) in [("--power", power), ("--min-power", minPower ?? 0.5)] where !(value > 0 && value < 1) {
+            throw ValidationError("\(flag) is a probability between 0 and 1 (0.8 for 80%)")
+        }
+    }
+
     func run() throws {
         let store = try database.openForReading()
         let chosen = try versionOptions.resolve(in: store)
+        if let budget { return try runPower(store, chosen, budget: budget / 100) }
         // The table shows ten ids of each; the other formats list them all.
         let coverage = try store.coverage(
             chosen, axes: try Axes(path: axes ?? store.openablePath("evals/axes.json")), idLimit: format.format == .table ? 10 : nil)
@@ -97,5 +141,49 @@ struct CoverageCommand: ParsableCommand {
             Output.stdout(
                 "\nexamples without \(missing.key) (\(missing.count)): \(missing.ids.prefix(10).map(Terminal.sanitized).joined(separator: ", "))")
         }
+    }
+
+    /// `--budget`: each cell's power to detect a regression of `budget` (a fraction).
+    private func runPower(_ store: Store, _ version: DatasetVersion, budget: Double) throws {
+        let keys: [String]
+        let grid: [(values: [String?], examples: Int)]
+        if let by {
+            keys = by.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            let counts = try store.sliceCounts(version, where: [], countBy: keys)
+            grid = counts.counts.map { ($0.values, $0.count) }
+        } else {
+            let coverage = try store.coverage(version, axes: try Axes(path: axes ?? store.openablePath("evals/axes.json")), idLimit: 0)
+            keys = coverage.axes.map(\.key)
+            grid = coverage.cells.map { ($0.values.map(Optional.some), $0.count) }
+        }
+        let wanted = minPower ?? power
+        let result = try store.coveragePower(
+            version, cells: grid, keys: keys, run: try runName.map { try store.run(named: $0) }, rate: rate, budget: budget,
+            discordance: discordance, power: wanted)
+        var listing = Listing(columns: keys + ["examples", "rate", "observed on", "half-width", "discordance", "power", "needed", "to add", "note"])
+        for cell in result.cells {
+            listing.rows.append(
+                cell.values.map { $0.map(Listing.Value.text) ?? .null } + [
+                    .int(cell.examples), .points(cell.rate), .int(cell.observedOn), .points(cell.halfWidth), .points(cell.discordance),
+                    .points(cell.power), .int(cell.examplesNeeded), .int(cell.toAdd),
+                    cell.power < wanted ? .text("cannot tell a \(Listing.format(budget * 100, decimals: 1))-point regression") : .null,
+                ])
+        }
+        Output.stdout(format.render(listing))
+        let under = result.underpowered
+        if format.format == .table {
+            let assumption =
+                discordance.map { "a discordance of \(Listing.format($0 * 100, decimals: 1))" }
+                ?? "the discordance of two independent runs, 2·r·(1−r) of each cell's rate r"
+            Output.stdout(
+                "\npower to detect a paired regression of \(Listing.format(budget * 100, decimals: 1)) points (95% two-sided), assuming \(assumption); "
+                    + "rates, half-widths and power in points")
+            Output.stdout(
+                under.isEmpty
+                    ? "every cell has \(Listing.format(wanted * 100, decimals: 1)) power or more"
+                    : "\(under.count) of \(result.cells.count) cells are under \(Listing.format(wanted * 100, decimals: 1)) power: \(under.map(\.toAdd).reduce(0, +)) examples to add in all"
+            )
+        }
+        if minPower != nil && !under.isEmpty { throw ExitCode(1) }
     }
 }

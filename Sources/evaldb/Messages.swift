@@ -14,7 +14,10 @@ enum Messages {
         case .emptyName(.reviewer): return "--reviewer must not be empty"
         case .emptyName(.run): return "--name must not be empty"
         case .noSuchRun: return error.description + ": `evaldb run list` lists them"
-        case .failureCategoryNeedsRun: return error.description + ": start the review with --run RUN"
+        case .tooFewVerdicts:
+            return error.description + ": give more with `evaldb judge verdicts FILE --run RUN` or `evaldb review --run RUN` (key v)"
+        case .noSuchCalibration: return error.description + ": `evaldb judge calibrate --judge RUN --human SOURCE --name NAME` makes one"
+        case .failureCategoryNeedsRun, .verdictNeedsRun: return error.description + ": start the review with --run RUN"
         case .badCondition(let text): return "--where takes KEY=VALUE, found \(quoted(text))"
         case .queryRefused: return "evaldb sql " + error.description.replacingOccurrences(of: "only reads are allowed", with: "only reads")
         default: return error.description

@@ -102,3 +102,19 @@ struct ConditionOptions: ParsableArguments {
 func defaultUser() -> String {
     Git.userName() ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
 }
+
+/// Checks a regression budget given in points: 0 or more and under 100, and not a fraction where
+/// points are meant (`--budget 0.02` for two points).
+func validateBudget(_ budget: Double, flag: String = "--budget") throws {
+    guard budget >= 0 else {
+        throw ValidationError(
+            "\(flag) is the size of a regression in points, 0 or more: \(flag) \(Listing.format(-budget, decimals: 1)), not \(Listing.format(budget, decimals: 1))"
+        )
+    }
+    guard budget < 100 else { throw ValidationError("\(flag) is in points, under 100") }
+    if budget > 0 && budget < 0.1 {
+        throw ValidationError(
+            "\(flag) is in points: \(flag) \(String(format: "%g", budget)) is \(String(format: "%g", budget)) of a point; for \(String(format: "%g", budget * 100)) points give \(flag) \(String(format: "%g", budget * 100))"
+        )
+    }
+}

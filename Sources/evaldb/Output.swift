@@ -134,12 +134,18 @@ struct Listing {
     enum Value {
         case text(String)
         case int(Int)
+        /// A number shown with this many decimals: a JSON number in json and jsonl.
+        case number(Double, decimals: Int)
         case null
+
+        /// A rate or a difference as a fraction, shown in percentage points with one decimal.
+        static func points(_ fraction: Double) -> Value { .number(fraction * 100, decimals: 1) }
 
         var plain: String {
             switch self {
             case .text(let text): text
             case .int(let number): String(number)
+            case .number(let number, let decimals): Listing.format(number, decimals: decimals)
             case .null: ""
             }
         }
@@ -148,9 +154,16 @@ struct Listing {
             switch self {
             case .text(let text): JSONText.string(text)
             case .int(let number): String(number)
+            case .number(let number, let decimals): number.isFinite ? Listing.format(number, decimals: decimals) : "null"
             case .null: "null"
             }
         }
+    }
+
+    /// `number` with `decimals` decimals, an ASCII minus, and no "-0.0".
+    static func format(_ number: Double, decimals: Int) -> String {
+        let text = String(format: "%.\(decimals)f", number)
+        return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
     }
 
     var columns: [String]

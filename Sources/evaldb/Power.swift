@@ -9,13 +9,26 @@ struct Power: ParsableCommand {
             examples for a half-width of PTS points. --design-effect D (from `report --cluster-by`) \
             counts clustered examples as N / D independent ones.
 
+            With --run RUN --by K[,K] and --half-width PTS, per slice of the run: its examples, its \
+            pass rate, its half-width now, and the examples it needs (and how many to add) for ±PTS.
+
             Examples:
               evaldb power --rate 0.9 --n 100          # about ±6 points
               evaldb power --rate 0.9 --half-width 2   # examples needed for ±2 points
+              evaldb power --run baseline --by feature --half-width 5
             """)
 
     @Option(help: "The expected pass rate, between 0 and 1.")
-    var rate: Double
+    var rate: Double?
+
+    @Option(name: .customLong("run"), help: "Per slice of this run (with --by and --half-width).")
+    var runName: String?
+
+    @Option(help: "Slice the run by these label keys (K[,K]).")
+    var by: String?
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
 
     @Option(name: .customLong("n"), help: "The number of examples.")
     var n: Int?
@@ -30,8 +43,15 @@ struct Power: ParsableCommand {
     var confidence: Double = 0.95
 
     func validate() throws {
-        guard (0...1).contains(rate) else { throw ValidationError("--rate is a pass rate between 0 and 1") }
-        guard (n == nil) != (halfWidth == nil) else { throw ValidationError("give --n or --half-width, one of them") }
+        if runName != nil || by != nil {
+            guard runName != nil, by != nil, halfWidth != nil, n == nil, rate == nil else {
+                throw ValidationError("per slice: give --run RUN, --by K[,K] and --half-width PTS (the rates are the run's)")
+            }
+        } else {
+            guard let rate else { throw ValidationError("give --rate, the expected pass rate (or --run RUN --by K)") }
+            guard (0...1).contains(rate) else { throw ValidationError("--rate is a pass rate between 0 and 1") }
+            guard (n == nil) != (halfWidth == nil) else { throw ValidationError("give --n or --half-width, one of them") }
+        }
         if let n, n < 1 { throw ValidationError("--n must be at least 1") }
         if let halfWidth, !(halfWidth > 0 && halfWidth < 100) { throw ValidationError("--half-width is in points, between 0 and 100") }
         guard designEffect >= 1 else { throw ValidationError("--design-effect is at least 1") }
@@ -39,6 +59,8 @@ struct Power: ParsableCommand {
     }
 
     func run() throws {
+        if let runName, let by, let halfWidth { return try perSlice(runName, by: by, halfWidth: halfWidth / 100) }
+        guard let rate else { return }
         let level = "\(Int((confidence * 100).rounded()))%"
         let design = designEffect == 1 ? "" : " (design effect \(designEffect))"
         if let n {
@@ -48,5 +70,25 @@ struct Power: ParsableCommand {
             let needed = Wilson.examplesNeeded(rate: rate, halfWidth: halfWidth / 100, designEffect: designEffect, confidence: confidence)
             Output.stdout("pass rate \(rate)\(design): \(needed) examples for ±\(String(format: "%g", halfWidth)) points (\(level) Wilson interval)")
         }
+    }
+
+    /// Per slice of a run: the examples each needs for a half-width of `target` (a fraction).
+    private func perSlice(_ runName: String, by: String, halfWidth target: Double) throws {
+        let store = try database.openForReading()
+        let keys = by.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let report = try store.report(try store.run(named: runName), by: keys)
+        var listing = Listing(columns: keys + ["examples", "rate", "half-width", "needed", "to add"])
+        for slice in [report.overall] + report.slices {
+            let values: [Listing.Value] =
+                slice.values.isEmpty ? keys.map { _ in .text("(all)") } : slice.values.map { $0.map(Listing.Value.text) ?? .null }
+            let needed = Wilson.examplesNeeded(rate: slice.rate, halfWidth: target, designEffect: designEffect, confidence: confidence)
+            listing.rows.append(
+                values + [
+                    .int(slice.examples), .points(slice.rate),
+                    .points(Wilson.halfWidth(rate: slice.rate, n: slice.examples, designEffect: designEffect, confidence: confidence)),
+                    .int(needed), .int(max(0, needed - slice.examples)),
+                ])
+        }
+        Output.stdout(format.render(listing))
     }
 }

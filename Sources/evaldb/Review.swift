@@ -117,6 +117,7 @@ struct ReviewLoop {
         y, Enter  mark read and go on        s  skip (leave unread)       b  back
         n TEXT    set the note (- clears)    l key=value | key:=JSON | -key   set or remove a label
         t TAG     add a tag (-TAG removes)   f CATEGORY  failure category of the run's result (- clears)
+        v pass|fail [TRIAL]   your verdict on the run's result (every trial unless TRIAL)
         d         remove the example         u  undo this session's edits of the example
         c         show all the context       q  quit (edits are kept)      ?  this help
         """
@@ -136,7 +137,7 @@ struct ReviewLoop {
                 show(screen.lines(example, position: index + 1, of: ids.count, run: session.run?.name, unfolded: unfolded))
             }
             redraw = true
-            let keys = session.run == nil ? "y,s,b,n,l,t,d,u,c,q,?" : "y,s,b,n,l,t,f,d,u,c,q,?"
+            let keys = session.run == nil ? "y,s,b,n,l,t,d,u,c,q,?" : "y,s,b,n,l,t,f,v,d,u,c,q,?"
             guard let (key, argument) = input.action(prompt: screen.paint("[\(index + 1)/\(ids.count)] \(keys) > ", "34")) else { break }
             func text(_ prompt: String) -> String? {
                 guard let typed = input.text(after: argument, prompt: prompt), !typed.isEmpty else {
@@ -166,6 +167,18 @@ struct ReviewLoop {
                     guard let category = text("failure category (- clears): ") else { break }
                     try session.setFailure(id, category: category == "-" ? nil : category)
                     confirm("failure category saved")
+                case "v":
+                    guard session.run != nil else { throw EvalDBError.verdictNeedsRun }
+                    guard let typed = text("verdict (pass or fail, then a trial if not all): ") else { break }
+                    let words = typed.lowercased().split(separator: " ")
+                    guard let word = words.first, ["pass", "p", "fail", "f"].contains(word), words.count <= 2,
+                        words.count == 1 || Int(words[1]) != nil
+                    else {
+                        Output.stdout(screen.paint("  v takes pass or fail, then a trial number if not every trial; nothing changed", "33"))
+                        break
+                    }
+                    try session.setVerdict(id, pass: word.hasPrefix("p"), trial: words.count == 2 ? Int(words[1]) : nil)
+                    confirm("verdict saved: \(word.hasPrefix("p") ? "pass" : "fail")")
                 case "d":
                     try session.remove(id)
                     confirm("removed: it leaves the dataset when the session ends")
@@ -189,7 +202,7 @@ struct ReviewLoop {
                 redraw = false
             }
             // Piped, a transcript: an edit confirms in a line instead of showing the example again.
-            if !input.interactive && ["n", "l", "t", "f"].contains(key) { redraw = false }
+            if !input.interactive && ["n", "l", "t", "f", "v"].contains(key) { redraw = false }
         }
         if index >= ids.count { Output.stdout("end of the queue: \(ids.count) example\(ids.count == 1 ? "" : "s")") }
     }

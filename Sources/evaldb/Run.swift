@@ -144,9 +144,16 @@ struct ReportCommand: ParsableCommand {
             counts its share of passing trials; flaky examples (trials disagree) are listed, then the top \
             failure categories. Warns when the run's dataset version is not the current one.
 
+            Rates and interval bounds are percentage points with one decimal. With \
+            --judge-calibration NAME (see `evaldb judge calibrate`), the run's results are a judge's \
+            verdicts: next to its raw pass rate, the rate corrected for the judge's known errors \
+            (Rogan–Gladen) with a 95% interval by the delta method and by a seeded percentile \
+            bootstrap (docs/statistics.md).
+
             Examples:
               evaldb report baseline
               evaldb report baseline --by feature,scenario
+              evaldb report judge-gpt --judge-calibration judge-gpt --format json
             """)
 
     @Argument(help: "The run's name.") var name: String
@@ -155,6 +162,12 @@ struct ReportCommand: ParsableCommand {
 
     @Option(name: .customLong("cluster-by"), help: "A key whose examples sharing a value are not independent (a conversation, a topic).")
     var clusterBy: String?
+
+    @Option(name: .customLong("judge-calibration"), help: "Correct the judge's pass rate with this calibration.")
+    var judgeCalibration: String?
+
+    @Option(help: "The bootstrap's seed (with --judge-calibration).") var seed: UInt64 = 0
+    @Option(help: "The bootstrap's resamples (with --judge-calibration).") var resamples = 2000
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
@@ -176,22 +189,41 @@ struct ReportCommand: ParsableCommand {
                 "evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since (stale results)"
             )
         }
-        var listing = Listing(columns: keys + ["examples", "passed", "rate", "low", "high"] + (clusterBy == nil ? [] : ["design effect"]) + ["note"])
+        let calibration = try judgeCalibration.map { try store.calibration(named: $0) }
+        try calibration?.requireCorrectable()
+        var listing = Listing(
+            columns: keys + ["examples", "passed", "rate", "low", "high"] + (clusterBy == nil ? [] : ["design effect"])
+                + (calibration == nil ? [] : ["corrected", "corrected low", "corrected high", "bootstrap low", "bootstrap high"]) + ["note"])
         for statistic in [report.overall] + report.slices {
             let values: [Listing.Value] =
                 statistic.values.isEmpty && !keys.isEmpty
                 ? keys.indices.map { _ in .text("(all)") } : statistic.values.map { $0.map(Listing.Value.text) ?? .null }
-            listing.rows.append(
+            let passed: Listing.Value =
+                statistic.passed == statistic.passed.rounded() ? .int(Int(statistic.passed)) : .number(statistic.passed, decimals: 2)
+            var row =
                 values + [
-                    .int(statistic.examples), .text(String(format: "%g", statistic.passed)),
-                    .text(String(format: "%.4f", statistic.rate)), .text(String(format: "%.4f", statistic.interval.lower)),
-                    .text(String(format: "%.4f", statistic.interval.upper)),
+                    .int(statistic.examples), passed, .points(statistic.rate), .points(statistic.interval.lower), .points(statistic.interval.upper),
                 ]
-                    + (clusterBy == nil ? [] : [.text(String(format: "%.2f", statistic.designEffect))])
-                    + [statistic.tooSmall ? .text("too small to say") : .null])
+            if clusterBy != nil { row.append(.number(statistic.designEffect, decimals: 2)) }
+            if let calibration {
+                let corrected = statistic.corrected(by: calibration)
+                let delta = corrected.deltaInterval(), boot = corrected.bootstrap(resamples: resamples, seed: seed)
+                row += [corrected.estimate.map(Listing.Value.points) ?? .null]
+                row += [delta.map { .points($0.lower) } ?? .null, delta.map { .points($0.upper) } ?? .null]
+                row += [boot.map { .points($0.interval.lower) } ?? .null, boot.map { .points($0.interval.upper) } ?? .null]
+            }
+            row.append(statistic.tooSmall ? .text("too small to say") : .null)
+            listing.rows.append(row)
         }
         Output.stdout(format.render(listing))
         guard format.format == .table else { return }
+        if let calibration {
+            let table = calibration.agreement
+            Output.stdout(
+                "\ncorrected with calibration \(calibration.name) (judge \(calibration.judgeRun)): TPR \(Listing.format(table.truePositiveRate * 100, decimals: 1)), "
+                    + "TNR \(Listing.format(table.trueNegativeRate * 100, decimals: 1)) on \(table.humanPasses) human passes and \(table.humanFailures) failures; "
+                    + "bootstrap \(resamples) resamples, seed \(seed)")
+        }
         if !report.flaky.isEmpty {
             Output.stdout(
                 "\nflaky (trials disagree): "

@@ -360,7 +360,7 @@ struct CLITests {
         }
         try results("base", failing: Set(0..<10))
         try results("cand", failing: Set(0..<30))  // 20 more failures
-        #expect(try cli.run(["report", "cand"]).output.contains("0.7000"))
+        #expect(try cli.run(["report", "cand"]).output.contains("70.0"))
         #expect(try cli.run(["compare", "base", "cand"]).status == 0)  // no budget: a report
         #expect(try cli.run(["compare", "base", "cand", "--budget", "5"]).status == 1)
         #expect(try cli.run(["compare", "base", "cand", "--budget", "40"]).status == 0)

@@ -172,6 +172,8 @@ extension Store {
         case "failure": return try applyFailure(event)
         case "proposal": return try applyProposal(event)
         case "decision": return try applyDecision(event)
+        case "verdict": return try applyVerdict(event)
+        case "calibration": return try applyCalibration(event)
         default: return true  // a kind from a newer evaldb: kept in the file, nothing to do here
         }
     }
