@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+private let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// A CLI folder with the sample dataset imported and both sample runs recorded.
+private func sampleRuns() throws -> CLI {
+    let cli = try CLI()
+    try FileManager.default.copyItem(atPath: sources.appendingPathComponent("evals/data/v0/golden.jsonl").path, toPath: cli.folder + "/golden.jsonl")
+    #expect(try cli.run(["import", "golden.jsonl"]).status == 0)
+    for name in ["baseline", "candidate"] {
+        let recorded = try cli.run([
+            "run", "record", sources.appendingPathComponent("evals/runs/\(name).jsonl").path, "--name", name, "--dataset-file", "golden.jsonl",
+        ])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+    }
+    return cli
+}
+
+@Suite("the output contract: data in JSON, points with an ASCII minus, reports for CI")
+struct OutputContractTests {
+    @Test("compare --format json is data: rates in points as numbers, ids as lists, the verdict as a word")
+    func compareJSON() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let result = try cli.run(["compare", "baseline", "candidate", "--budget", "5", "--by", "feature", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.output)")
+        let base = try #require(object["base"] as? [String: Any]), candidate = try #require(object["candidate"] as? [String: Any])
+        // 35 and 36 of the 42 sample examples pass.
+        #expect((base["rate"] as? NSNumber)?.doubleValue == 83.3 && (candidate["rate"] as? NSNumber)?.doubleValue == 85.7)
+        #expect((object["difference"] as? NSNumber)?.doubleValue == 2.4)
+        #expect(object["paired"] as? Int == 42)
+        #expect(object["pass_to_fail"] is [String] && object["fail_to_pass"] is [String])
+        let slices = try #require(object["slices"] as? [[String: Any]])
+        #expect(slices.count == 4 && slices.allSatisfy { $0["values"] is [String: Any] && $0["delta"] is NSNumber })
+        #expect(["pass", "inconclusive", "regression"].contains(object["verdict"] as? String ?? ""))
+        #expect(result.status == (object["verdict"] as? String == "pass" ? 0 : object["verdict"] as? String == "regression" ? 1 : 3))
+    }
+
+    @Test("compare's table uses an ASCII minus and points with one decimal")
+    func compareTableMinus() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let table = try cli.run(["compare", "candidate", "baseline", "--budget", "5", "--by", "feature"]).output
+        #expect(!table.contains("\u{2212}"), "\(table)")
+        #expect(table.contains("difference -2.4 points"), "\(table)")
+    }
+
+    @Test("compare --junit writes a JUnit report: a failure for a gate that does not pass, a case per slice")
+    func compareJUnit() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let gate = try cli.run(["compare", "candidate", "baseline", "--budget", "0.5", "--by", "feature", "--junit", "gate.xml"])
+        #expect(gate.status == 3 || gate.status == 1)
+        let document = try XMLDocument(data: try Data(contentsOf: URL(fileURLWithPath: cli.folder + "/gate.xml")))
+        let suite = try #require(try document.nodes(forXPath: "//testsuite").first as? XMLElement)
+        #expect(suite.attribute(forName: "tests")?.stringValue == "5")
+        #expect(suite.attribute(forName: "failures")?.stringValue == "1")
+        let failure = try #require(try document.nodes(forXPath: "//testcase/failure").first as? XMLElement)
+        #expect(["regression", "inconclusive"].contains(failure.attribute(forName: "type")?.stringValue ?? ""))
+
+        let passing = try cli.run(["compare", "baseline", "candidate", "--budget", "50", "--junit", "pass.xml"])
+        #expect(passing.status == 0)
+        let passed = try XMLDocument(data: try Data(contentsOf: URL(fileURLWithPath: cli.folder + "/pass.xml")))
+        #expect(try passed.nodes(forXPath: "//failure").isEmpty)
+    }
+
+    @Test("a budget given as a fraction is refused with the points meant; a negative one says why")
+    func budgetUnits() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let fraction = try cli.run(["compare", "baseline", "candidate", "--budget", "0.02"])
+        #expect(fraction.status == 2 && fraction.stderr.contains("for 2 points give --budget 2"), "\(fraction.stderr)")
+        let negative = try cli.run(["compare", "baseline", "candidate", "--budget", "-2"])
+        #expect(negative.status == 2 && negative.stderr.contains("0 or more"), "\(negative.stderr)")
+        #expect(!negative.stderr.contains("Missing value"))
+    }
+
+    @Test("report --format json gives rates and bounds in points as numbers")
+    func reportJSON() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let rows = try #require(
+            try JSONSerialization.jsonObject(with: try cli.run(["report", "candidate", "--format", "json"]).stdout) as? [[String: Any]])
+        let overall = try #require(rows.first)
+        #expect((overall["rate"] as? NSNumber)?.doubleValue == 85.7)
+        #expect(overall["passed"] as? Int == 36 && overall["examples"] as? Int == 42)
+        #expect(overall["low"] is NSNumber && overall["high"] is NSNumber)
+    }
+}
