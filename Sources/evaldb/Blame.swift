@@ -42,7 +42,7 @@ struct BlameCommand: ParsableCommand {
             listing.rows.append([
                 .text(line.path), .int(since.version), .int(since.rev), .text(since.date), .text(since.author),
                 since.gitCommit.map { .text(table ? String($0.prefix(10)) : $0) } ?? .null,
-                .text(table ? folded(line.value, width: 60) : line.value),
+                table ? .text(folded(line.value, width: 60)) : format.format == .csv ? .text(line.value) : .json(line.value),
             ])
         }
         Output.stdout(format.render(listing))

@@ -55,16 +55,21 @@ struct Diff: ParsableCommand {
     private func show(_ diff: DatasetDiff) {
         switch format.format {
         case .json, .jsonl:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = format.format == .json ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-            Output.stdout(String(decoding: (try? encoder.encode(diff)) ?? Data(), as: UTF8.self))
+            let document: JSONOutput = .object([
+                ("from", .string(diff.from)), ("to", .string(diff.to)), ("added", .array(diff.added.map(JSONOutput.string))),
+                ("removed", .array(diff.removed.map(JSONOutput.string))),
+                ("changed", .array(diff.changed.map { .object([("id", .string($0.id)), ("changes", .raw(FieldChangesJSON.text($0.changes)))]) })),
+                ("renames", .array(diff.renames.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })),
+                ("reordered", .bool(diff.reordered)), ("unchanged", .int(diff.unchanged)),
+            ])
+            Output.stdout(document.text)
             return
         case .csv:
             var listing = Listing(columns: ["id", "status", "fields"])
             for id in diff.added { listing.rows.append([.text(id), .text("added"), .null]) }
             for id in diff.removed { listing.rows.append([.text(id), .text("removed"), .null]) }
             for changed in diff.changed {
-                listing.rows.append([.text(changed.id), .text("changed"), .text(changed.changes.map(\.path).joined(separator: " "))])
+                listing.rows.append([.text(changed.id), .text("changed"), .list(changed.changes.map(\.path))])
             }
             Output.stdout(listing.render(.csv))
             return

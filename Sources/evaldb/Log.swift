@@ -29,13 +29,15 @@ struct Log: ParsableCommand {
             throw ExitCode(1)
         }
         if format.format != .table {
-            var listing = Listing(columns: ["version", "rev", "date", "author", "kind", "fields", "commit", "message"])
+            var listing = Listing(
+                columns: ["version", "rev", "date", "author", "kind", "fields", "commit", "message"] + (patch ? ["changes"] : []))
             for (revision, changes) in entries {
-                listing.rows.append([
-                    .int(revision.version), .int(revision.rev), .text(revision.date), .text(revision.author),
-                    .text(revision.kind.rawValue), .text(changes.map(\.path).joined(separator: " ")),
-                    revision.gitCommit.map { .text($0) } ?? .null, revision.message.map { .text($0) } ?? .null,
-                ])
+                listing.rows.append(
+                    [
+                        .int(revision.version), .int(revision.rev), .text(revision.date), .text(revision.author),
+                        .text(revision.kind.rawValue), .list(changes.map(\.path)),
+                        revision.gitCommit.map { .text($0) } ?? .null, revision.message.map { .text($0) } ?? .null,
+                    ] + (patch ? [.json(FieldChangesJSON.text(changes))] : []))
             }
             Output.stdout(format.render(listing))
             return

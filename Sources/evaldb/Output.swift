@@ -136,6 +136,10 @@ struct Listing {
         case int(Int)
         /// A number shown with this many decimals: a JSON number in json and jsonl.
         case number(Double, decimals: Int)
+        /// A list of strings: a JSON array; words separated by spaces in a table or csv.
+        case list([String])
+        /// A JSON value (canonical JSON text: an object, a list): itself in json, its text elsewhere.
+        case json(String)
         case null
 
         /// A rate or a difference as a fraction, shown in percentage points with one decimal.
@@ -146,6 +150,8 @@ struct Listing {
             case .text(let text): text
             case .int(let number): String(number)
             case .number(let number, let decimals): Listing.format(number, decimals: decimals)
+            case .list(let items): items.joined(separator: " ")
+            case .json(let text): text
             case .null: ""
             }
         }
@@ -155,6 +161,8 @@ struct Listing {
             case .text(let text): JSONText.string(text)
             case .int(let number): String(number)
             case .number(let number, let decimals): number.isFinite ? Listing.format(number, decimals: decimals) : "null"
+            case .list(let items): "[" + items.map(JSONText.string).joined(separator: ", ") + "]"
+            case .json(let text): text
             case .null: "null"
             }
         }

@@ -63,6 +63,18 @@ struct Power: ParsableCommand {
         guard let rate else { return }
         let level = "\(Int((confidence * 100).rounded()))%"
         let design = designEffect == 1 ? "" : " (design effect \(designEffect))"
+        if format.format != .table {
+            let needed = halfWidth.map { Wilson.examplesNeeded(rate: rate, halfWidth: $0 / 100, designEffect: designEffect, confidence: confidence) }
+            let examples = n ?? needed ?? 0
+            var listing = Listing(columns: ["rate", "examples", "half-width", "design effect", "confidence"])
+            listing.rows.append([
+                .points(rate), .int(examples),
+                .points(Wilson.halfWidth(rate: rate, n: examples, designEffect: designEffect, confidence: confidence)),
+                .number(designEffect, decimals: 2), .points(confidence),
+            ])
+            Output.stdout(format.format == .json ? JSONOutput.firstObject(of: listing) : format.render(listing))
+            return
+        }
         if let n {
             let half = Wilson.halfWidth(rate: rate, n: n, designEffect: designEffect, confidence: confidence) * 100
             Output.stdout("pass rate \(rate) on \(n) examples\(design): ±\(String(format: "%.1f", half)) points (\(level) Wilson interval)")

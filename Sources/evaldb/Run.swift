@@ -89,10 +89,12 @@ struct Run: ParsableCommand {
         func run() throws {
             var listing = Listing(columns: ["name", "version", "dataset", "date", "results", "missing", "commit", "meta"])
             for run in try database.openForReading().runs() {
+                // The table shortens hashes; the other formats give them whole.
+                let short = format.format == .table
                 listing.rows.append([
-                    .text(run.name), .int(run.version), .text(String(run.datasetHash.prefix(19))), .text(run.createdAt),
-                    .int(run.resultCount), .int(run.missing), run.gitCommit.map { .text(String($0.prefix(10))) } ?? .null,
-                    .text(run.meta),
+                    .text(run.name), .int(run.version), .text(short ? String(run.datasetHash.prefix(19)) : run.datasetHash), .text(run.createdAt),
+                    .int(run.resultCount), .int(run.missing), run.gitCommit.map { .text(short ? String($0.prefix(10)) : $0) } ?? .null,
+                    .json(run.meta),
                 ])
             }
             Output.stdout(format.render(listing))
@@ -103,11 +105,28 @@ struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run and its pass rate.")
         @Argument(help: "The run's name.") var name: String
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var format: FormatOptions
 
         func run() throws {
             let store = try database.openForReading()
             let run = try store.run(named: name)
             let report = try store.report(run)
+            if format.format != .table {
+                var listing = Listing(
+                    columns: [
+                        "name", "version", "dataset", "date", "source", "commit", "meta", "results", "missing", "examples", "passed", "rate",
+                        "low", "high",
+                    ])
+                let overall = report.overall
+                listing.rows.append([
+                    .text(run.name), .int(run.version), .text(run.datasetHash), .text(run.createdAt), run.sourcePath.map { .text($0) } ?? .null,
+                    run.gitCommit.map { .text($0) } ?? .null, .json(run.meta), .int(run.resultCount), .int(run.missing),
+                    .int(overall.examples), .number(overall.passed, decimals: overall.passed == overall.passed.rounded() ? 0 : 2),
+                    .points(overall.rate), .points(overall.interval.lower), .points(overall.interval.upper),
+                ])
+                Output.stdout(format.format == .json ? JSONOutput.firstObject(of: listing) : format.render(listing))
+                return
+            }
             Output.stdout(
                 """
                 run \(Terminal.sanitized(run.name))

@@ -37,7 +37,10 @@ struct Status: ParsableCommand {
             listing.rows.append([
                 .int(current.number), .text(current.hash), .int(current.exampleCount),
                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, state.map { .text($0.rawValue) } ?? .null,
-                .text(progress.map { "\($0.reviewer): \($0.read)/\($0.total)" }.joined(separator: ", ")),
+                .json(
+                    JSONOutput.array(
+                        progress.map { .object([("reviewer", .string($0.reviewer)), ("read", .int($0.read)), ("total", .int($0.total))]) }
+                    ).text),
             ])
             Output.stdout(format.render(listing))
         } else {

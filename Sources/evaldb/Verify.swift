@@ -14,10 +14,18 @@ struct Verify: ParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
 
     func run() throws {
         let store = try database.openForReading()
         let problems = try store.verify()
+        if format.format != .table {
+            var listing = Listing(columns: ["ok", "versions", "problems"])
+            listing.rows.append([.json(problems.isEmpty ? "true" : "false"), .int(try store.versions().count), .list(problems.map { "\($0)" })])
+            Output.stdout(format.format == .json ? JSONOutput.firstObject(of: listing) : format.render(listing))
+            if !problems.isEmpty { throw ExitCode(1) }
+            return
+        }
         if problems.isEmpty {
             let versions = try store.versions()
             Output.stdout("ok: \(versions.count) version\(versions.count == 1 ? "" : "s") verified")

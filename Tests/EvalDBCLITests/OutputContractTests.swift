@@ -92,4 +92,53 @@ struct OutputContractTests {
         #expect(overall["passed"] as? Int == 36 && overall["examples"] as? Int == 42)
         #expect(overall["low"] is NSNumber && overall["high"] is NSNumber)
     }
+
+    /// Strings in `value` (anywhere inside it) that hide a number or a JSON document.
+    private static func hiddenData(_ value: Any, at path: String = "$") -> [String] {
+        switch value {
+        case let object as [String: Any]: return object.flatMap { hiddenData($0.value, at: path + "." + $0.key) }
+        case let array as [Any]: return array.enumerated().flatMap { hiddenData($0.element, at: path + "[\($0.offset)]") }
+        case let text as String:
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if Double(trimmed) != nil { return ["\(path): the number \(text) as a string"] }
+            if trimmed.hasPrefix("{") || trimmed.hasPrefix("["),
+                (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed])) != nil
+            {
+                return ["\(path): JSON text \(text) as a string"]
+            }
+            return []
+        default: return []
+        }
+    }
+
+    @Test("every command's --format json is JSON data: no number or JSON document hidden in a string")
+    func everyCommandsJSONIsData() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        // A second version (a note written in review) and a read mark, so that every listing has rows.
+        #expect(try cli.run(["review", "--reviewer", "ana"], stdin: Data("n checked\ny\nq\n".utf8)).status == 0)
+        let axes = sources.appendingPathComponent("evals/axes.json").path
+        let id = "booking-lookup-001"
+        let commands: [[String]] = [
+            ["versions"], ["status"], ["log", id], ["log", id, "-p"], ["blame", id], ["diff", "1", "2"], ["slice", "--limit", "3"],
+            ["slice", "--count-by", "feature"], ["coverage", "--axes", axes], ["coverage", "--axes", axes, "--budget", "5", "--run", "candidate"],
+            // `sql` prints SQL's values by their SQL type (a JSON column is TEXT), so it is not here.
+            ["sql", "SELECT version, hash, examples FROM versions"], ["run", "list"], ["run", "show", "candidate"],
+            ["report", "candidate", "--by", "feature"],
+            ["compare", "baseline", "candidate", "--by", "feature"], ["power", "--rate", "0.9", "--n", "100"],
+            ["power", "--run", "candidate", "--by", "feature", "--half-width", "10"], ["verify"], ["validate", "golden.jsonl"],
+            ["split", "--check", "--allow-leaks"],
+        ]
+        for command in commands {
+            let result = try cli.run(command + ["--format", "json"])
+            #expect([0, 1].contains(result.status), "\(command): \(result.stderr)")
+            let parsed = try? JSONSerialization.jsonObject(with: result.stdout, options: [.fragmentsAllowed])
+            guard let parsed else {
+                Issue.record("evaldb \(command.joined(separator: " ")) --format json is not JSON: \(result.output)")
+                continue
+            }
+            let hidden = Self.hiddenData(parsed)
+            #expect(hidden.isEmpty, "evaldb \(command.joined(separator: " ")) --format json: \(hidden)")
+        }
+    }
 }
