@@ -13,9 +13,11 @@ struct Run: ParsableCommand {
             discussion: """
                 Each line: {"id": ..., "pass": true|false} plus optional score, output, failure (a \
                 failure category), trial (repeated runs of one example) and any other field, kept. \
-                Unknown dataset hash, ids not in that version, a duplicate (id, trial), malformed lines \
-                or a run name that exists: every error printed as FILE:LINE:COL, nothing written, exit 1. \
-                Ids of the version without a result are reported (the run is partial).
+                Ids not in that version, a duplicate (id, trial) or malformed lines: every error printed as \
+                FILE:LINE:COL, nothing written, exit 1. An unknown dataset hash or a run name that exists: \
+                nothing written, exit 2. Ids of the version without a result are reported (the run is \
+                partial). The run keeps the git commit of HEAD, marked `-dirty` when tracked files have \
+                uncommitted changes.
 
                 Examples:
                   evaldb run record results.jsonl --name gpt-x-2026-04-20 --dataset-file evals/data/v0/golden.jsonl
@@ -66,7 +68,7 @@ struct Run: ParsableCommand {
                 return (String(text[..<equals]), String(text[text.index(after: equals)...]))
             }
             let options = RunOptions(
-                name: name, meta: pairs, gitCommit: Git.run(["rev-parse", "HEAD"]), maxErrors: max(1, input.maxErrors),
+                name: name, meta: pairs, gitCommit: Git.headDescription(), maxErrors: max(1, input.maxErrors),
                 author: defaultUser())
             let recorded = try store.recordRun(file, against: version, options: options)
             let run = recorded.run
@@ -236,6 +238,11 @@ struct ReportCommand: ParsableCommand {
         }
         Output.stdout(format.render(listing))
         guard format.format == .table else { return }
+        if report.run.missing > 0 {
+            Output.stdout(
+                "\npartial run: \(report.run.missing) examples of version \(report.run.version) have no result; the rates are over the \(report.overall.examples) that do"
+            )
+        }
         if let calibration {
             let table = calibration.agreement
             Output.stdout(

@@ -54,6 +54,9 @@ struct Slice: ParsableCommand {
         var printed = 0
         var json: [String] = []
         var listing = Listing(columns: ["id", "source", "labels"])
+        // csv: a column per label key, in order of first appearance.
+        var csvRows: [(id: String, source: String, labels: [String: String])] = []
+        var labelKeys: [String] = []
         let lines = Output.Buffered()
         try store.slice(chosen, where: all) { record in
             if let limit, printed >= limit { return }
@@ -66,7 +69,16 @@ struct Slice: ParsableCommand {
             switch output {
             case .jsonl: break
             case .json: json.append(line)
-            case .table, .csv:
+            case .csv:
+                let fields = RecordFields(record: line)
+                var labels: [String: String] = [:]
+                for value in fields.values where value.path.hasPrefix("labels.") {
+                    let key = String(value.path.dropFirst("labels.".count))
+                    if labels[key] == nil && !labelKeys.contains(key) { labelKeys.append(key) }
+                    labels[key] = Self.plain(value.value)
+                }
+                csvRows.append((fields.text("id") ?? "", fields.text("source") ?? "", labels))
+            case .table:
                 let fields = RecordFields(record: line)
                 let labels = fields.values.filter { $0.path.hasPrefix("labels.") }
                     .map { "\($0.path.dropFirst("labels.".count))=\($0.value)" }.joined(separator: " ")
@@ -76,8 +88,41 @@ struct Slice: ParsableCommand {
         lines.flush()
         switch output {
         case .json: Output.stdout("[" + json.joined(separator: ",\n") + "]")
-        case .table, .csv: Output.stdout(listing.render(output, headers: !headers.noHeaders))
+        case .table: Output.stdout(listing.render(output, headers: !headers.noHeaders))
+        case .csv:
+            var table = Listing(columns: ["id", "source"] + labelKeys)
+            for row in csvRows {
+                table.rows.append([.text(row.id), .text(row.source)] + labelKeys.map { row.labels[$0].map(Listing.Value.text) ?? .null })
+            }
+            Output.stdout(table.render(.csv, headers: !headers.noHeaders))
         case .jsonl: break
+        }
+        if printed == 0 { try hintNearValues(all, in: store, version: chosen) }
+    }
+
+    /// A label value for a csv cell: a string as itself, a list of strings as words, anything else as JSON.
+    static func plain(_ json: String) -> String {
+        guard let tape = try? JSONParser.parse(json) else { return json }
+        switch tape.nodes[0].kind {
+        case .string: return tape.string(0)
+        case .array where tape.elements(0).allSatisfy({ tape.nodes[$0].kind == .string }):
+            return tape.elements(0).map { tape.string($0) }.joined(separator: " ")
+        default: return json
+        }
+    }
+
+    /// Nothing matched: a condition whose value differs from an existing one only by case (or a
+    /// typo's worth) is named, with the value that exists.
+    private func hintNearValues(_ conditions: [SliceCondition], in store: Store, version: DatasetVersion) throws {
+        for condition in conditions {
+            guard case .equals(let wanted) = condition.match else { continue }
+            let values = try store.sliceCounts(version, where: [], countBy: [condition.key]).counts.compactMap { $0.values.first ?? nil }
+            let near = values.filter { $0 != wanted && ($0.lowercased() == wanted.lowercased() || CommandNames.distance($0, wanted) <= 1) }
+            if !near.isEmpty {
+                Output.stderr(
+                    "evaldb: no example has \(condition.key)=\(Terminal.sanitized(wanted)); values match exactly (case too): did you mean \(near.prefix(3).map { "\(condition.key)=\(Terminal.sanitized($0))" }.joined(separator: " or "))?"
+                )
+            }
         }
     }
 }

@@ -25,18 +25,21 @@ struct Status: ParsableCommand {
         let path = file ?? current.sourcePath
         var state: FileState?
         var fileHash: String? = nil
+        var canonical: Bool?
         if let path {
             let comparison = try store.compare(file: file ?? store.openablePath(path))
             Output.problems(comparison.problems)
             fileHash = comparison.hash
+            canonical = comparison.isValid ? comparison.isCanonical : nil
             state = comparison.state(against: current)
         }
         let progress = try store.readProgress()
         if format.format != .table {
-            var listing = Listing(columns: ["version", "hash", "examples", "file", "file_hash", "state", "read"])
+            var listing = Listing(columns: ["version", "hash", "examples", "file", "file_hash", "state", "canonical", "read"])
             listing.rows.append([
                 .int(current.number), .text(current.hash), .int(current.exampleCount),
                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, state.map { .text($0.rawValue) } ?? .null,
+                canonical.map { .json($0 ? "true" : "false") } ?? .null,
                 .json(
                     JSONOutput.array(
                         progress.map { .object([("reviewer", .string($0.reviewer)), ("read", .int($0.read)), ("total", .int($0.total))]) }
@@ -54,6 +57,10 @@ struct Status: ParsableCommand {
             }
             if let path, let state {
                 switch state {
+                case .inSync where canonical == false:
+                    Output.stdout(
+                        "\(path): in sync, but not canonical (its sha256sum is not the dataset hash); `evaldb export -o \(path)` writes it canonically"
+                    )
                 case .inSync: Output.stdout("\(path): in sync")
                 case .differs:
                     Output.stdout(

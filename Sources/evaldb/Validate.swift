@@ -39,7 +39,7 @@ struct Validate: ParsableCommand {
             if canonical, let line = check.firstNonCanonicalLine {
                 failed = true
                 Output.stderr(
-                    "\(check.path):\(line): error: line \(line) \(check.nonCanonicalReason ?? "is not canonical"); `evaldb export -o` writes the canonical form"
+                    "\(check.path):\(line):1: error: line \(line) \(check.nonCanonicalReason ?? "is not canonical"); `evaldb export -o` writes the canonical form"
                 )
                 continue
             }

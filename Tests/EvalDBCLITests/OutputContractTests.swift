@@ -141,4 +141,92 @@ struct OutputContractTests {
             #expect(hidden.isEmpty, "evaldb \(command.joined(separator: " ")) --format json: \(hidden)")
         }
     }
+
+    @Test("slice --format csv gives one column per label key, lists as words")
+    func sliceCSVColumns() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let csv = try cli.run(["slice", "--where", "feature=refund-request", "--format", "csv"]).output.split(separator: "\n").map(String.init)
+        let header = csv[0].split(separator: ",").map(String.init)
+        #expect(Array(header.prefix(2)) == ["id", "source"])
+        #expect(Set(header.dropFirst(2)).isSuperset(of: ["feature", "scenario", "persona"]), "\(header)")
+        let feature = try #require(header.firstIndex(of: "feature"))
+        #expect(
+            csv.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)[feature] == "refund-request" })
+    }
+
+    @Test("a slice that matches nothing because of case names the value that exists")
+    func sliceCaseHint() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let result = try cli.run(["slice", "--where", "feature=Refund-Request"])
+        #expect(result.status == 0 && result.output.isEmpty)
+        #expect(result.stderr.contains("did you mean feature=refund-request?"), "\(result.stderr)")
+    }
+
+    @Test("status says when the file is in sync but not canonical, and how to make it so")
+    func statusCanonicalHint() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let lines = String(decoding: try Data(contentsOf: sources.appendingPathComponent("evals/data/v0/golden.jsonl")), as: UTF8.self)
+        // A compact separator on the first line: the same dataset, other bytes.
+        try cli.write("golden.jsonl", lines.replacingOccurrences(of: #"{"author": ""#, with: #"{"author":""#))
+        #expect(try cli.run(["import", "golden.jsonl"]).status == 0)
+        let status = try cli.run(["status"])
+        #expect(status.status == 0)
+        #expect(status.output.contains("golden.jsonl: in sync, but not canonical"), "\(status.output)")
+        let json = try JSONSerialization.jsonObject(with: try cli.run(["status", "--format", "json"]).stdout) as! [[String: Any]]
+        #expect(json.first?["canonical"] as? Bool == false)
+        #expect(try cli.run(["export", "-o", "golden.jsonl"]).status == 0)
+        #expect(try cli.run(["status"]).output.contains("golden.jsonl: in sync\n"))
+    }
+
+    @Test("report says when a run covers only part of its dataset version")
+    func reportPartialRun() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try FileManager.default.copyItem(
+            atPath: sources.appendingPathComponent("evals/data/v0/golden.jsonl").path, toPath: cli.folder + "/golden.jsonl")
+        #expect(try cli.run(["import", "golden.jsonl"]).status == 0)
+        let some = String(decoding: try Data(contentsOf: sources.appendingPathComponent("evals/runs/baseline.jsonl")), as: UTF8.self)
+            .split(separator: "\n").prefix(30).joined(separator: "\n")
+        try cli.write("some.jsonl", some + "\n")
+        #expect(try cli.run(["run", "record", "some.jsonl", "--name", "some", "--dataset-file", "golden.jsonl"]).status == 0)
+        let report = try cli.run(["report", "some"]).output
+        #expect(report.contains("partial run: 12 examples of version 1 have no result; the rates are over the 30 that do"), "\(report)")
+    }
+
+    @Test("validate --canonical names FILE:LINE:COL of the first line that is not canonical")
+    func canonicalErrorHasColumn() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let lines = String(decoding: try Data(contentsOf: sources.appendingPathComponent("evals/data/v0/golden.jsonl")), as: UTF8.self)
+            .split(separator: "\n").prefix(3).map(String.init)
+        try cli.write(
+            "g.jsonl",
+            [lines[0], lines[1].replacingOccurrences(of: #"{"author": ""#, with: #"{"author":""#), lines[2]].joined(separator: "\n") + "\n")
+        let strictResult = try cli.run(["validate", "--canonical", "g.jsonl"])
+        #expect(strictResult.status == 1)
+        #expect(strictResult.stderr.contains("g.jsonl:2:1: error: line 2"), "\(strictResult.stderr)")
+    }
+
+    @Test("run record marks a commit with uncommitted changes as dirty")
+    func runRecordDirtyCommit() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-dirty-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        #expect(try ana.evaldb(["import", "evals/data/v0/golden.jsonl"]).status == 0)
+        let head = try ana.git("rev-parse", "HEAD").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            try ana.evaldb(["run", "record", "evals/runs/baseline.jsonl", "--name", "clean", "--dataset-file", "evals/data/v0/golden.jsonl"]).status
+                == 0)
+        try Data("{}\n".utf8).write(to: URL(fileURLWithPath: ana.path + "/evals/axes.json"))
+        #expect(
+            try ana.evaldb(["run", "record", "evals/runs/baseline.jsonl", "--name", "dirty", "--dataset-file", "evals/data/v0/golden.jsonl"]).status
+                == 0)
+        let runs = try JSONSerialization.jsonObject(with: try ana.evaldb(["run", "list", "--format", "json"]).stdout) as! [[String: Any]]
+        #expect(runs.first { $0["name"] as? String == "clean" }?["commit"] as? String == head)
+        #expect(runs.first { $0["name"] as? String == "dirty" }?["commit"] as? String == head + "-dirty")
+    }
 }

@@ -113,6 +113,14 @@ public enum Git {
         return text
     }
 
+    /// The commit at `HEAD`, with `-dirty` after it (as `git describe --dirty` says) when tracked
+    /// files have changes no commit holds; nil outside a repository or before the first commit.
+    public static func headDescription(in directory: String = FileManager.default.currentDirectoryPath) -> String? {
+        guard let head = run(["rev-parse", "--verify", "--quiet", "HEAD"], in: directory) else { return nil }
+        let changes = run(["status", "--porcelain", "--untracked-files=no"], in: directory) ?? ""
+        return changes.isEmpty ? head : head + "-dirty"
+    }
+
     /// Runs git and returns its standard output, trimmed, or nil when it fails.
     public static func run(_ arguments: [String], in directory: String = FileManager.default.currentDirectoryPath) -> String? {
         guard let result = try? Subprocess.run(["git", "-C", directory] + arguments), result.status == 0 else { return nil }

@@ -2,6 +2,8 @@
 public struct FileComparison: Sendable {
     public var hash: String?
     public var problems: [DataError]
+    /// Every line is canonical already: the file's `sha256sum` is its dataset hash.
+    public var isCanonical: Bool
     public var isValid: Bool { !problems.contains { !$0.isWarning } }
 }
 
@@ -13,10 +15,11 @@ extension Store {
             let reader = try? LineReader(path: path), reader.totalBytes == current.sourceBytes,
             try FileDigest.sha256(path: path) == sha
         {
-            return FileComparison(hash: current.hash, problems: [])
+            return FileComparison(hash: current.hash, problems: [], isCanonical: current.hash == "sha256:" + sha)
         }
         let check = try DatasetFileCheck.check(path: path)
-        return FileComparison(hash: check.isValid ? check.hash : nil, problems: check.problems)
+        return FileComparison(
+            hash: check.isValid ? check.hash : nil, problems: check.problems, isCanonical: check.isValid && check.firstNonCanonicalLine == nil)
     }
 }
 
