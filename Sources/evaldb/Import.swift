@@ -35,6 +35,9 @@ struct Import: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Report what would change; write nothing.")
     var dryRun = false
 
+    @Flag(help: "With --dry-run: list the ids the file adds, changes and removes.")
+    var ids = false
+
     @Flag(name: .customLong("allow-reuse"), help: "Accept a removed id coming back with different content.")
     var allowReuse = false
 
@@ -44,6 +47,10 @@ struct Import: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
+
+    func validate() throws {
+        if ids && !dryRun { throw ValidationError("--ids goes with --dry-run") }
+    }
 
     func run() throws {
         let who = author ?? defaultUser()
@@ -81,6 +88,12 @@ struct Import: ParsableCommand {
             .text(outcome), .int(version.number), .text(version.hash), .int(version.exampleCount),
             .int(c.added), .int(c.changed), .int(c.removed), .int(c.restored), .int(c.unchanged),
         ])
+        // --ids: what the file adds, changes and removes against the current version.
+        let diff = try ids && result.outcome == .dryRun ? idsDiff() : nil
+        if let diff {
+            listing.columns += ["added ids", "changed ids", "removed ids"]
+            listing.rows[0] += [.list(diff.added), .list(diff.changed.map(\.id)), .list(diff.removed)]
+        }
         if format.format != .table {
             Output.stdout(format.render(listing))
             return
@@ -111,5 +124,20 @@ struct Import: ParsableCommand {
                 "probable rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to)) (identical apart from the id; counted as removed and added)"
             )
         }
+        if let diff {
+            for id in diff.added { Output.stdout("+ \(Terminal.sanitized(id))") }
+            for changed in diff.changed {
+                Output.stdout("~ \(Terminal.sanitized(changed.id)): \(changed.changes.map(\.path).joined(separator: ", "))")
+            }
+            for id in diff.removed { Output.stdout("- \(Terminal.sanitized(id))") }
+        }
+    }
+
+    /// The ids of the file against the current version (none yet: every id is added).
+    private func idsDiff() throws -> DatasetDiff? {
+        guard file != "-", FileManager.default.fileExists(atPath: database.path) else { return nil }
+        let store = try database.openForReading()
+        guard let current = try store.currentVersion() else { return nil }
+        return try store.diff(.version(current), .file(file))
     }
 }

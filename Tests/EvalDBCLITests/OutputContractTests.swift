@@ -229,4 +229,50 @@ struct OutputContractTests {
         #expect(runs.first { $0["name"] as? String == "clean" }?["commit"] as? String == head)
         #expect(runs.first { $0["name"] as? String == "dirty" }?["commit"] as? String == head + "-dirty")
     }
+
+    @Test("a JSON array, a pretty-printed object, a CSV file or an empty file gets one line saying evaldb reads JSONL")
+    func notJSONL() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let cases: [(name: String, text: String, says: String)] = [
+            ("array.json", "[\n  {\"id\": \"a\"},\n  {\"id\": \"b\"}\n]\n", "this is a JSON array, not JSONL"),
+            ("pretty.json", "{\n  \"id\": \"a\",\n  \"input\": \"x\"\n}\n", "pretty-printed JSON?"),
+            ("table.csv", "id,input,expected_output\na,hello,world\n", "this looks like CSV or TSV"),
+            ("empty.jsonl", "", "the file is empty"),
+        ]
+        for item in cases {
+            try cli.write(item.name, item.text)
+            for command in [["validate", item.name], ["import", item.name], ["propose", item.name]] {
+                let result = try cli.run(command)
+                #expect(result.status == 1 || (command[0] == "propose" && result.status == 2), "\(command): \(result.stderr)")
+                guard result.status == 1 else { continue }
+                let errors = result.stderr.split(separator: "\n").filter { $0.contains(": error: ") && !$0.hasPrefix("evaldb:") }
+                #expect(errors.count == 1, "\(command): \(result.stderr)")
+                #expect(errors.first?.hasPrefix("\(item.name):1:1: error: ") ?? false, "\(command): \(result.stderr)")
+                #expect(result.stderr.contains(item.says) && result.stderr.contains("evaldb reads JSONL"), "\(command): \(result.stderr)")
+            }
+        }
+    }
+
+    @Test("import --dry-run --ids lists the ids the file adds, changes and removes, and writes nothing")
+    func dryRunIds() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        var lines = String(decoding: try cli.read("golden.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
+        let removed = try #require((try JSONSerialization.jsonObject(with: Data(lines[5].utf8)) as? [String: Any])?["id"] as? String)
+        let changed = try #require((try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])?["id"] as? String)
+        lines[1] = lines[1].replacingOccurrences(of: #"{"author": ""#, with: #"{"author": "x"#)
+        lines.remove(at: 5)
+        try cli.write("golden.jsonl", lines.joined(separator: "\n") + "\n")
+        let result = try cli.run(["import", "golden.jsonl", "--dry-run", "--ids"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("~ \(changed): author"), "\(result.output)")
+        #expect(result.output.contains("- \(removed)"), "\(result.output)")
+        let json =
+            try JSONSerialization.jsonObject(with: try cli.run(["import", "golden.jsonl", "--dry-run", "--ids", "--format", "json"]).stdout)
+            as! [[String: Any]]
+        #expect(json.first?["removed ids"] as? [String] == [removed])
+        #expect(try cli.run(["versions", "--format", "json"]).output.components(separatedBy: "\"version\"").count == 2, "one version still")
+        #expect(try cli.run(["import", "golden.jsonl", "--ids"]).status == 2)
+    }
 }

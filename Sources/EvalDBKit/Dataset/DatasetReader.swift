@@ -53,8 +53,12 @@ public final class DatasetReader {
 
     public let path: String
     public let options: Options
-    /// Errors up to `maxErrors`, and warnings, in file order.
-    public var problems: [DataError] { Self.inFileOrder(collected, maxErrors: options.maxErrors) }
+    /// Errors up to `maxErrors`, and warnings, in file order; or the one problem of a file that is
+    /// not JSONL at all (`JSONLShape`).
+    public var problems: [DataError] {
+        if errorCount > 0, let shape = JSONLShape.problem(path: path, file: displayName) { return [shape] }
+        return Self.inFileOrder(collected, maxErrors: options.maxErrors)
+    }
     public private(set) var errorCount = 0
     /// True when reading stopped at `maxErrors`.
     public var stoppedEarly: Bool { errorCount > options.maxErrors || stopped }
@@ -192,7 +196,7 @@ public final class DatasetReader {
 
     /// Reports a problem that belongs to no line (line and column 0 are printed as the file alone).
     public func reportFileProblem(_ message: String) {
-        report(line: 0, column: 0, message: message)
+        report(line: 1, column: 1, message: message)
     }
 
     private func noteNonCanonical(_ line: Int, _ reason: String) {

@@ -70,6 +70,8 @@ final class JSONLObjects {
 
     /// Throws `EvalDBError.invalidData` with every problem when there is one.
     func throwIfInvalid() throws {
-        if errorCount > 0 { throw EvalDBError.invalidData(errors: problems, truncated: stoppedEarly) }
+        guard errorCount > 0 else { return }
+        if let shape = JSONLShape.problem(path: path, file: file) { throw EvalDBError.invalidData(errors: [shape], truncated: false) }
+        throw EvalDBError.invalidData(errors: problems, truncated: stoppedEarly)
     }
 }

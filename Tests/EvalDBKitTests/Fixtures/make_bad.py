@@ -62,8 +62,8 @@ def main():
     # The record is level 1, so the 995th '[' is level 996: one too deep.
     case('deep_nesting.jsonl', good + deep + '\n', 2, deep.index('[') + 995, 'nesting')
     # (A 10 MB line is made by the test itself, not committed.)
-    case('empty.jsonl', b'', 0, 0, 'no records')
-    case('blank_only.jsonl', '\n  \n\t\n', 0, 0, 'no records')
+    case('empty.jsonl', b'', 1, 1, 'the file is empty')
+    case('blank_only.jsonl', '\n  \n\t\n', 1, 1, 'the file is empty')
     # A results file for `run record` naming ids the dataset does not have.
     results = json.dumps({'id': 'ex-1', 'pass': True}) + '\n' + json.dumps({'id': 'from-another-dataset', 'pass': False}) + '\n'
     (HERE / 'results_other_dataset.jsonl').write_text(results)
