@@ -24,8 +24,8 @@ struct Compare: ParsableCommand {
               evaldb compare baseline candidate --budget 2 --junit compare.xml
             """)
 
-    @Argument(help: "The base run.") var base: String
-    @Argument(help: "The candidate run.") var candidate: String
+    @Argument(help: "The base run.", completion: Completions.runNames) var base: String
+    @Argument(help: "The candidate run.", completion: Completions.runNames) var candidate: String
 
     @Option(parsing: .unconditional, help: "The regression budget, in points (2 for two points of pass rate).")
     var budget: Double?

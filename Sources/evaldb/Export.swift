@@ -20,7 +20,7 @@ struct Export: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
     var output: String?
 
-    @Option(help: "The version: a number, a hash prefix, or a git revision (default: the current version).")
+    @Option(help: "The version: a number, a hash prefix, or a git revision (default: the current version).", completion: Completions.versions)
     var version: String?
 
     @Option(help: "The version with this dataset hash or unique hash prefix.")

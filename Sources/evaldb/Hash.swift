@@ -15,7 +15,7 @@ struct Hash: ParsableCommand {
     @Argument(help: "The dataset file ('-' for standard input).")
     var file: String?
 
-    @Option(help: "A version (a number, a hash prefix or a git revision) instead of a file.")
+    @Option(help: "A version (a number, a hash prefix or a git revision) instead of a file.", completion: Completions.versions)
     var version: String?
 
     @OptionGroup var input: InputOptions

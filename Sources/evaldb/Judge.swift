@@ -67,7 +67,7 @@ struct Judge: ParsableCommand {
                   evaldb judge calibrate --judge judge-gpt --human verdicts.jsonl --split test --format json
                 """)
 
-        @Option(help: "The judge run: its results' pass are the judge's verdicts.") var judge: String
+        @Option(help: "The judge run: its results' pass are the judge's verdicts.", completion: Completions.runNames) var judge: String
         @Option(help: "The run whose results people judged, or a verdicts file.") var human: String
         @Option(help: "Only the examples of this split (the label --split-key, default split).") var split: String?
         @Option(name: .customLong("split-key"), help: "The label that holds the split.") var splitKey = "split"

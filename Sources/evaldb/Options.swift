@@ -60,7 +60,7 @@ struct HeaderOptions: ParsableArguments {
 /// `--version`: the dataset version a command reads — a number, a hash or hash prefix, or a git
 /// revision (a tag, a branch, `HEAD~3`).
 struct VersionOptions: ParsableArguments {
-    @Option(help: "A version number, a hash prefix or a git revision (default: the current version).")
+    @Option(help: "A version number, a hash prefix or a git revision (default: the current version).", completion: Completions.versions)
     var version: String?
 
     /// The version named, or the current one.

@@ -105,7 +105,7 @@ struct Run: ParsableCommand {
 
     struct ShowRun: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run and its pass rate.")
-        @Argument(help: "The run's name.") var name: String
+        @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var format: FormatOptions
 
@@ -145,7 +145,7 @@ struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Print a run's results as recorded (JSONL that `run record` reads back).")
-        @Argument(help: "The run's name.") var name: String
+        @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
@@ -177,7 +177,7 @@ struct ReportCommand: ParsableCommand {
               evaldb report judge-gpt --judge-calibration judge-gpt --format json
             """)
 
-    @Argument(help: "The run's name.") var name: String
+    @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
 
     @Option(help: "Slice by these label keys or fields (K[,K]).") var by: String?
 

@@ -275,4 +275,17 @@ struct OutputContractTests {
         #expect(try cli.run(["versions", "--format", "json"]).output.components(separatedBy: "\"version\"").count == 2, "one version still")
         #expect(try cli.run(["import", "golden.jsonl", "--ids"]).status == 2)
     }
+
+    @Test("shell completion offers the database's run names and version numbers")
+    func completionOfRunsAndVersions() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        // What the bash script of `evaldb --generate-completion-script bash` runs as one types.
+        let runs = try cli.run(["---completion", "report", "--", "positional@0", "2", "0", "evaldb", "report", ""])
+        #expect(Set(runs.output.split(separator: "\n").map(String.init)) == ["baseline", "candidate"], "\(runs.output) \(runs.stderr)")
+        let versions = try cli.run(["---completion", "export", "--", "--version", "3", "0", "evaldb", "export", "--version", ""])
+        #expect(versions.output.split(separator: "\n").map(String.init) == ["1"], "\(versions.output) \(versions.stderr)")
+        let script = try cli.run(["--generate-completion-script", "bash"])
+        #expect(script.status == 0 && script.output.contains("---completion compare -- positional@1"))
+    }
 }
