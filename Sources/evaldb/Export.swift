@@ -42,10 +42,10 @@ struct Export: ParsableCommand {
         let exported: String
         if let output, output != "-" {
             if !force { try store.checkOverwrite(of: output, with: chosen) }
-            exported = try store.export(chosen, toFile: output) { progress.update(lines: $0) }
+            exported = try store.export(chosen, toFile: output) { progress.update(lines: $0, of: chosen.exampleCount) }
             try? store.recordBase(of: output, version: chosen.number)  // not in a database that cannot be written
         } else {
-            exported = try store.export(chosen, progress: { progress.update(lines: $0) }) { chunk in
+            exported = try store.export(chosen, progress: { progress.update(lines: $0, of: chosen.exampleCount) }) { chunk in
                 try writeAll(1, chunk, path: "<stdout>")
             }
         }

@@ -117,9 +117,11 @@ enum Output {
             shown = true
         }
 
-        func update(lines: Int) {
+        func update(lines: Int, of total: Int? = nil) {
             guard enabled else { return }
-            FileHandle.standardError.write(Data("\r\(label): \(lines) lines\u{1B}[K".utf8))
+            var text = "\(label): \(lines) lines"
+            if let total, total > 0 { text += " of \(total) (\(lines * 100 / total)%)" }
+            FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
             shown = true
         }
 
