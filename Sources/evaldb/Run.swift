@@ -3,327 +3,281 @@ import EvalDBKit
 import Foundation
 
 struct Run: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "Record eval runs against a dataset version, and list, show or export them.",
-    subcommands: [Record.self, List.self, ShowRun.self, ExportRun.self])
-
-  struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Record a results file as a run against one dataset version.",
-      discussion: """
-        Each line: {"id": ..., "pass": true|false} plus optional score, output, failure (a \
-        failure category), trial (repeated runs of one example) and any other field, kept. \
-        Ids not in that version, a duplicate (id, trial) or malformed lines: every error printed as \
-        FILE:LINE:COL, nothing written, exit 1. An unknown dataset hash or a run name that exists: \
-        nothing written, exit 2. Ids of the version without a result are reported (the run is \
-        partial). The run keeps the git commit of HEAD, marked `-dirty` when tracked files have \
-        uncommitted changes.
+        abstract: "Record eval runs against a dataset version, and list, show or export them.",
+        subcommands: [Record.self, List.self, ShowRun.self, ExportRun.self])
 
-        Examples:
-          evaldb run record results.jsonl --name gpt-x-2026-04-20 --dataset-file evals/data/v0/golden.jsonl
-          evaldb run record results.jsonl --name baseline --dataset 3497797e --meta model=gpt-x
-        """)
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a results file as a run against one dataset version.",
+            discussion: """
+                Each line: {"id": ..., "pass": true|false} plus optional score, output, failure (a \
+                failure category), trial (repeated runs of one example) and any other field, kept. \
+                Ids not in that version, a duplicate (id, trial) or malformed lines: every error printed as \
+                FILE:LINE:COL, nothing written, exit 1. An unknown dataset hash or a run name that exists: \
+                nothing written, exit 2. Ids of the version without a result are reported (the run is \
+                partial). The run keeps the git commit of HEAD, marked `-dirty` when tracked files have \
+                uncommitted changes.
 
-    @Argument(help: "The results file ('-' for standard input).")
-    var file: String
+                Examples:
+                  evaldb run record results.jsonl --name gpt-x-2026-04-20 --dataset-file evals/data/v0/golden.jsonl
+                  evaldb run record results.jsonl --name baseline --dataset 3497797e --meta model=gpt-x
+                """)
 
-    @Option(help: "The run's name (unique).")
-    var name: String
+        @Argument(help: "The results file ('-' for standard input).")
+        var file: String
 
-    @Option(help: "The dataset version's hash (or unique prefix) the run used.")
-    var dataset: String?
+        @Option(help: "The run's name (unique).")
+        var name: String
 
-    @Option(
-      name: .customLong("dataset-file"),
-      help: "The dataset file the run used: its hash names the version.")
-    var datasetFile: String?
+        @Option(help: "The dataset version's hash (or unique prefix) the run used.")
+        var dataset: String?
 
-    @Option(
-      name: .customLong("meta"),
-      help: "K=V to keep with the run (model, prompt version, ...); repeatable.")
-    var meta: [String] = []
+        @Option(name: .customLong("dataset-file"), help: "The dataset file the run used: its hash names the version.")
+        var datasetFile: String?
 
-    @OptionGroup var input: InputOptions
-    @OptionGroup var database: DatabaseOptions
+        @Option(name: .customLong("meta"), help: "K=V to keep with the run (model, prompt version, ...); repeatable.")
+        var meta: [String] = []
 
-    func validate() throws {
-      guard (dataset == nil) != (datasetFile == nil) else {
-        throw ValidationError("give --dataset HASH or --dataset-file FILE")
-      }
-    }
+        @OptionGroup var input: InputOptions
+        @OptionGroup var database: DatabaseOptions
 
-    func run() throws {
-      let store = try database.open()
-      let version: DatasetVersion
-      if let dataset {
-        do {
-          version = try store.resolveVersion(
-            dataset.hasPrefix("sha256:") ? dataset : "sha256:" + dataset)  // a hash, never a number
-        } catch EvalDBError.noSuchVersion {
-          throw EvalDBError.usage(
-            "no dataset version has the hash \(dataset): import that dataset first")
+        func validate() throws {
+            guard (dataset == nil) != (datasetFile == nil) else { throw ValidationError("give --dataset HASH or --dataset-file FILE") }
         }
-      } else {
-        let check = try DatasetFileCheck.check(path: datasetFile!)
-        guard check.isValid else {
-          throw EvalDBError.invalidData(errors: check.problems, truncated: check.truncated)
+
+        func run() throws {
+            let store = try database.open()
+            let version: DatasetVersion
+            if let dataset {
+                do {
+                    version = try store.resolveVersion(dataset.hasPrefix("sha256:") ? dataset : "sha256:" + dataset)  // a hash, never a number
+                } catch EvalDBError.noSuchVersion {
+                    throw EvalDBError.usage("no dataset version has the hash \(dataset): import that dataset first")
+                }
+            } else {
+                let check = try DatasetFileCheck.check(path: datasetFile!)
+                guard check.isValid else { throw EvalDBError.invalidData(errors: check.problems, truncated: check.truncated) }
+                guard let found = try store.versions().last(where: { $0.hash == check.hash }) else {
+                    throw EvalDBError.usage("no version has the dataset hash of \(datasetFile!) (\(check.hash)): import it first")
+                }
+                version = found
+            }
+            let pairs = try meta.map { text -> (key: String, value: String) in
+                guard let equals = text.firstIndex(of: "=") else { throw ValidationError("--meta takes K=V, found \(text)") }
+                return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+            }
+            let options = RunOptions(
+                name: name, meta: pairs, gitCommit: Git.headDescription(), maxErrors: max(1, input.maxErrors),
+                author: defaultUser())
+            let recorded = try store.recordRun(file, against: version, options: options)
+            let run = recorded.run
+            Output.stdout(
+                "run \(Terminal.sanitized(run.name)): \(run.resultCount) results against version \(run.version) (\(String(run.datasetHash.prefix(19))))"
+            )
+            if run.missing > 0 {
+                Output.stdout(
+                    "partial: \(run.missing) examples of the version have no result, e.g. \(recorded.missingIds.prefix(5).map(Terminal.sanitized).joined(separator: ", "))"
+                )
+            }
         }
-        guard let found = try store.versions().last(where: { $0.hash == check.hash }) else {
-          throw EvalDBError.usage(
-            "no version has the dataset hash of \(datasetFile!) (\(check.hash)): import it first")
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the runs, oldest first.",
+            discussion: """
+                Each run's name, dataset version and hash, date, results, examples without a result, git \
+                commit (marked -dirty when tracked files had uncommitted changes) and meta.
+
+                Examples:
+                  evaldb run list
+                  evaldb run list --format json
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var format: FormatOptions
+
+        func run() throws {
+            var listing = Listing(columns: ["name", "version", "dataset", "date", "results", "missing", "commit", "meta"])
+            for run in try database.openForReading().runs() {
+                // The table shortens hashes; the other formats give them whole.
+                let short = format.format == .table
+                listing.rows.append([
+                    .text(run.name), .int(run.version), .text(short ? String(run.datasetHash.prefix(19)) : run.datasetHash), .text(run.createdAt),
+                    .int(run.resultCount), .int(run.missing), run.gitCommit.map { .text(short ? String($0.prefix(10)) : $0) } ?? .null,
+                    .json(run.meta),
+                ])
+            }
+            Output.stdout(format.render(listing))
         }
-        version = found
-      }
-      let pairs = try meta.map { text -> (key: String, value: String) in
-        guard let equals = text.firstIndex(of: "=") else {
-          throw ValidationError("--meta takes K=V, found \(text)")
+    }
+
+    struct ShowRun: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show one run and its pass rate.",
+            discussion: """
+                Examples:
+                  evaldb run show baseline
+                  evaldb run show baseline --format json
+                """)
+        @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var format: FormatOptions
+
+        func run() throws {
+            let store = try database.openForReading()
+            let run = try store.run(named: name)
+            let report = try store.report(run)
+            if format.format != .table {
+                var listing = Listing(
+                    columns: [
+                        "name", "version", "dataset", "date", "source", "commit", "meta", "results", "missing", "examples", "passed", "rate",
+                        "low", "high",
+                    ])
+                let overall = report.overall
+                listing.rows.append([
+                    .text(run.name), .int(run.version), .text(run.datasetHash), .text(run.createdAt), run.sourcePath.map { .text($0) } ?? .null,
+                    run.gitCommit.map { .text($0) } ?? .null, .json(run.meta), .int(run.resultCount), .int(run.missing),
+                    .int(overall.examples), .number(overall.passed, decimals: overall.passed == overall.passed.rounded() ? 0 : 2),
+                    .points(overall.rate), .points(overall.interval.lower), .points(overall.interval.upper),
+                ])
+                Output.stdout(format.format == .json ? JSONOutput.firstObject(of: listing) : format.render(listing))
+                return
+            }
+            Output.stdout(
+                """
+                run \(Terminal.sanitized(run.name))
+                dataset   version \(run.version)  \(run.datasetHash)
+                recorded  \(run.createdAt)\(run.gitCommit.map { "  commit \($0.prefix(10))" } ?? "")
+                results   \(run.resultCount)\(run.missing > 0 ? " (partial: \(run.missing) examples without a result)" : "")
+                meta      \(run.meta)
+                pass rate \(ReportCommand.describe(report.overall))
+                """)
         }
-        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
-      }
-      let options = RunOptions(
-        name: name, meta: pairs, gitCommit: Git.headDescription(),
-        maxErrors: max(1, input.maxErrors),
-        author: defaultUser())
-      let recorded = try store.recordRun(file, against: version, options: options)
-      let run = recorded.run
-      Output.stdout(
-        "run \(Terminal.sanitized(run.name)): \(run.resultCount) results against version \(run.version) (\(String(run.datasetHash.prefix(19))))"
-      )
-      if run.missing > 0 {
-        Output.stdout(
-          "partial: \(run.missing) examples of the version have no result, e.g. \(recorded.missingIds.prefix(5).map(Terminal.sanitized).joined(separator: ", "))"
-        )
-      }
     }
-  }
 
-  struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "List the runs, oldest first.",
-      discussion: """
-        Each run's name, dataset version and hash, date, results, examples without a result, git \
-        commit (marked -dirty when tracked files had uncommitted changes) and meta.
+    struct ExportRun: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Print a run's results as recorded (JSONL that `run record` reads back).",
+            discussion: """
+                Examples:
+                  evaldb run export baseline > baseline.jsonl
+                """)
+        @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
+        @OptionGroup var database: DatabaseOptions
 
-        Examples:
-          evaldb run list
-          evaldb run list --format json
-        """)
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var format: FormatOptions
-
-    func run() throws {
-      var listing = Listing(columns: [
-        "name", "version", "dataset", "date", "results", "missing", "commit", "meta",
-      ])
-      for run in try database.openForReading().runs() {
-        // The table shortens hashes; the other formats give them whole.
-        let short = format.format == .table
-        listing.rows.append([
-          .text(run.name), .int(run.version),
-          .text(short ? String(run.datasetHash.prefix(19)) : run.datasetHash), .text(run.createdAt),
-          .int(run.resultCount), .int(run.missing),
-          run.gitCommit.map { .text(short ? String($0.prefix(10)) : $0) } ?? .null,
-          .json(run.meta),
-        ])
-      }
-      Output.stdout(format.render(listing))
+        func run() throws {
+            let store = try database.openForReading()
+            try store.exportRun(try store.run(named: name)) { Output.stdout($0) }
+        }
     }
-  }
-
-  struct ShowRun: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "show", abstract: "Show one run and its pass rate.",
-      discussion: """
-        Examples:
-          evaldb run show baseline
-          evaldb run show baseline --format json
-        """)
-    @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var format: FormatOptions
-
-    func run() throws {
-      let store = try database.openForReading()
-      let run = try store.run(named: name)
-      let report = try store.report(run)
-      if format.format != .table {
-        var listing = Listing(
-          columns: [
-            "name", "version", "dataset", "date", "source", "commit", "meta", "results", "missing",
-            "examples", "passed", "rate",
-            "low", "high",
-          ])
-        let overall = report.overall
-        listing.rows.append([
-          .text(run.name), .int(run.version), .text(run.datasetHash), .text(run.createdAt),
-          run.sourcePath.map { .text($0) } ?? .null,
-          run.gitCommit.map { .text($0) } ?? .null, .json(run.meta), .int(run.resultCount),
-          .int(run.missing),
-          .int(overall.examples),
-          .number(overall.passed, decimals: overall.passed == overall.passed.rounded() ? 0 : 2),
-          .points(overall.rate), .points(overall.interval.lower), .points(overall.interval.upper),
-        ])
-        Output.stdout(
-          format.format == .json ? JSONOutput.firstObject(of: listing) : format.render(listing))
-        return
-      }
-      Output.stdout(
-        """
-        run \(Terminal.sanitized(run.name))
-        dataset   version \(run.version)  \(run.datasetHash)
-        recorded  \(run.createdAt)\(run.gitCommit.map { "  commit \($0.prefix(10))" } ?? "")
-        results   \(run.resultCount)\(run.missing > 0 ? " (partial: \(run.missing) examples without a result)" : "")
-        meta      \(run.meta)
-        pass rate \(ReportCommand.describe(report.overall))
-        """)
-    }
-  }
-
-  struct ExportRun: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "export",
-      abstract: "Print a run's results as recorded (JSONL that `run record` reads back).",
-      discussion: """
-        Examples:
-          evaldb run export baseline > baseline.jsonl
-        """)
-    @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
-    @OptionGroup var database: DatabaseOptions
-
-    func run() throws {
-      let store = try database.openForReading()
-      try store.exportRun(try store.run(named: name)) { Output.stdout($0) }
-    }
-  }
 }
 
 struct ReportCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "report",
-    abstract: "Pass rate of a run, overall and per slice, with 95% Wilson intervals.",
-    discussion: """
-      Per slice: n examples, passed, pass rate and its 95% Wilson interval; slices whose interval \
-      is wider than ±20 points are marked too small to say anything. An example with several trials \
-      counts its share of passing trials; flaky examples (trials disagree) are listed, then the top \
-      failure categories. Warns when the run's dataset version is not the current one.
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Pass rate of a run, overall and per slice, with 95% Wilson intervals.",
+        discussion: """
+            Per slice: n examples, passed, pass rate and its 95% Wilson interval; slices whose interval \
+            is wider than ±20 points are marked too small to say anything. An example with several trials \
+            counts its share of passing trials; flaky examples (trials disagree) are listed, then the top \
+            failure categories. Warns when the run's dataset version is not the current one.
 
-      Rates and interval bounds are percentage points with one decimal. With \
-      --judge-calibration NAME (see `evaldb judge calibrate`), the run's results are a judge's \
-      verdicts: next to its raw pass rate, the rate corrected for the judge's known errors \
-      (Rogan–Gladen) with a 95% interval by the delta method and by a seeded percentile \
-      bootstrap (docs/statistics.md).
+            Rates and interval bounds are percentage points with one decimal. With \
+            --judge-calibration NAME (see `evaldb judge calibrate`), the run's results are a judge's \
+            verdicts: next to its raw pass rate, the rate corrected for the judge's known errors \
+            (Rogan–Gladen) with a 95% interval by the delta method and by a seeded percentile \
+            bootstrap (docs/statistics.md).
 
-      Examples:
-        evaldb report baseline
-        evaldb report baseline --by feature,scenario
-        evaldb report judge-gpt --judge-calibration judge-gpt --format json
-      """)
+            Examples:
+              evaldb report baseline
+              evaldb report baseline --by feature,scenario
+              evaldb report judge-gpt --judge-calibration judge-gpt --format json
+            """)
 
-  @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
+    @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
 
-  @Option(help: "Slice by these label keys or fields (K[,K]).") var by: String?
+    @Option(help: "Slice by these label keys or fields (K[,K]).") var by: String?
 
-  @Option(
-    name: .customLong("cluster-by"),
-    help: "A key whose examples sharing a value are not independent (a conversation, a topic).")
-  var clusterBy: String?
+    @Option(name: .customLong("cluster-by"), help: "A key whose examples sharing a value are not independent (a conversation, a topic).")
+    var clusterBy: String?
 
-  @Option(
-    name: .customLong("judge-calibration"),
-    help: "Correct the judge's pass rate with this calibration.")
-  var judgeCalibration: String?
+    @Option(name: .customLong("judge-calibration"), help: "Correct the judge's pass rate with this calibration.")
+    var judgeCalibration: String?
 
-  @Option(help: "The bootstrap's seed (with --judge-calibration).") var seed: UInt64 = 0
-  @Option(help: "The bootstrap's resamples (with --judge-calibration).") var resamples = 2000
+    @Option(help: "The bootstrap's seed (with --judge-calibration).") var seed: UInt64 = 0
+    @Option(help: "The bootstrap's resamples (with --judge-calibration).") var resamples = 2000
 
-  @OptionGroup var database: DatabaseOptions
-  @OptionGroup var format: FormatOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var format: FormatOptions
 
-  static func describe(_ statistic: SliceStatistic) -> String {
-    let passed =
-      statistic.passed == statistic.passed.rounded()
-      ? String(Int(statistic.passed)) : String(format: "%.2f", statistic.passed)
-    return String(
-      format: "%.1f%% (%@/%d)  95%% CI %.1f–%.1f", statistic.rate * 100, passed, statistic.examples,
-      statistic.interval.lower * 100, statistic.interval.upper * 100)
-      + (statistic.tooSmall ? "  too small to say" : "")
-  }
-
-  func run() throws {
-    let store = try database.openForReading()
-    let keys =
-      by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-      ?? []
-    let report = try store.report(try store.run(named: name), by: keys, clusterBy: clusterBy)
-    if let changed = report.changedSince, let current = report.currentVersion {
-      Output.stderr(
-        "evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since (stale results)"
-      )
+    static func describe(_ statistic: SliceStatistic) -> String {
+        let passed = statistic.passed == statistic.passed.rounded() ? String(Int(statistic.passed)) : String(format: "%.2f", statistic.passed)
+        return String(
+            format: "%.1f%% (%@/%d)  95%% CI %.1f–%.1f", statistic.rate * 100, passed, statistic.examples,
+            statistic.interval.lower * 100, statistic.interval.upper * 100)
+            + (statistic.tooSmall ? "  too small to say" : "")
     }
-    let calibration = try judgeCalibration.map { try store.calibration(named: $0) }
-    try calibration?.requireCorrectable()
-    var listing = Listing(
-      columns: keys + ["examples", "passed", "rate", "low", "high"]
-        + (clusterBy == nil ? [] : ["design effect"])
-        + (calibration == nil
-          ? []
-          : ["corrected", "corrected low", "corrected high", "bootstrap low", "bootstrap high"]) + [
-          "note"
-        ])
-    for statistic in [report.overall] + report.slices {
-      let values: [Listing.Value] =
-        statistic.values.isEmpty && !keys.isEmpty
-        ? keys.indices.map { _ in .text("(all)") }
-        : statistic.values.map { $0.map(Listing.Value.text) ?? .null }
-      let passed: Listing.Value =
-        statistic.passed == statistic.passed.rounded()
-        ? .int(Int(statistic.passed)) : .number(statistic.passed, decimals: 2)
-      var row =
-        values + [
-          .int(statistic.examples), passed, .points(statistic.rate),
-          .points(statistic.interval.lower), .points(statistic.interval.upper),
-        ]
-      if clusterBy != nil { row.append(.number(statistic.designEffect, decimals: 2)) }
-      if let calibration {
-        let corrected = statistic.corrected(by: calibration)
-        let delta = corrected.deltaInterval()
-        let boot = corrected.bootstrap(resamples: resamples, seed: seed)
-        row += [corrected.estimate.map(Listing.Value.points) ?? .null]
-        row += [delta.map { .points($0.lower) } ?? .null, delta.map { .points($0.upper) } ?? .null]
-        row += [
-          boot.map { .points($0.interval.lower) } ?? .null,
-          boot.map { .points($0.interval.upper) } ?? .null,
-        ]
-      }
-      row.append(statistic.tooSmall ? .text("too small to say") : .null)
-      listing.rows.append(row)
+
+    func run() throws {
+        let store = try database.openForReading()
+        let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
+        let report = try store.report(try store.run(named: name), by: keys, clusterBy: clusterBy)
+        if let changed = report.changedSince, let current = report.currentVersion {
+            Output.stderr(
+                "evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since (stale results)"
+            )
+        }
+        let calibration = try judgeCalibration.map { try store.calibration(named: $0) }
+        try calibration?.requireCorrectable()
+        var listing = Listing(
+            columns: keys + ["examples", "passed", "rate", "low", "high"] + (clusterBy == nil ? [] : ["design effect"])
+                + (calibration == nil ? [] : ["corrected", "corrected low", "corrected high", "bootstrap low", "bootstrap high"]) + ["note"])
+        for statistic in [report.overall] + report.slices {
+            let values: [Listing.Value] =
+                statistic.values.isEmpty && !keys.isEmpty
+                ? keys.indices.map { _ in .text("(all)") } : statistic.values.map { $0.map(Listing.Value.text) ?? .null }
+            let passed: Listing.Value =
+                statistic.passed == statistic.passed.rounded() ? .int(Int(statistic.passed)) : .number(statistic.passed, decimals: 2)
+            var row =
+                values + [
+                    .int(statistic.examples), passed, .points(statistic.rate), .points(statistic.interval.lower), .points(statistic.interval.upper),
+                ]
+            if clusterBy != nil { row.append(.number(statistic.designEffect, decimals: 2)) }
+            if let calibration {
+                let corrected = statistic.corrected(by: calibration)
+                let delta = corrected.deltaInterval(), boot = corrected.bootstrap(resamples: resamples, seed: seed)
+                row += [corrected.estimate.map(Listing.Value.points) ?? .null]
+                row += [delta.map { .points($0.lower) } ?? .null, delta.map { .points($0.upper) } ?? .null]
+                row += [boot.map { .points($0.interval.lower) } ?? .null, boot.map { .points($0.interval.upper) } ?? .null]
+            }
+            row.append(statistic.tooSmall ? .text("too small to say") : .null)
+            listing.rows.append(row)
+        }
+        Output.stdout(format.render(listing))
+        guard format.format == .table else { return }
+        if report.run.missing > 0 {
+            Output.stdout(
+                "\npartial run: \(report.run.missing) examples of version \(report.run.version) have no result; the rates are over the \(report.overall.examples) that do"
+            )
+        }
+        if let calibration {
+            let table = calibration.agreement
+            Output.stdout(
+                "\ncorrected with calibration \(calibration.name) (judge \(calibration.judgeRun)): TPR \(Listing.format(table.truePositiveRate * 100, decimals: 1)), "
+                    + "TNR \(Listing.format(table.trueNegativeRate * 100, decimals: 1)) on \(table.humanPasses) human passes and \(table.humanFailures) failures; "
+                    + "bootstrap \(resamples) resamples, seed \(seed)")
+        }
+        if !report.flaky.isEmpty {
+            Output.stdout(
+                "\nflaky (trials disagree): "
+                    + report.flaky.prefix(20).map { "\(Terminal.sanitized($0.id)) \($0.passes)/\($0.trials)" }.joined(separator: ", "))
+        }
+        if !report.failures.isEmpty {
+            Output.stdout(
+                "\nfailure categories: " + report.failures.prefix(10).map { "\(Terminal.sanitized($0.category)) \($0.count)" }.joined(separator: ", ")
+            )
+        }
     }
-    Output.stdout(format.render(listing))
-    guard format.format == .table else { return }
-    if report.run.missing > 0 {
-      Output.stdout(
-        "\npartial run: \(report.run.missing) examples of version \(report.run.version) have no result; the rates are over the \(report.overall.examples) that do"
-      )
-    }
-    if let calibration {
-      let table = calibration.agreement
-      Output.stdout(
-        "\ncorrected with calibration \(calibration.name) (judge \(calibration.judgeRun)): TPR \(Listing.format(table.truePositiveRate * 100, decimals: 1)), "
-          + "TNR \(Listing.format(table.trueNegativeRate * 100, decimals: 1)) on \(table.humanPasses) human passes and \(table.humanFailures) failures; "
-          + "bootstrap \(resamples) resamples, seed \(seed)")
-    }
-    if !report.flaky.isEmpty {
-      Output.stdout(
-        "\nflaky (trials disagree): "
-          + report.flaky.prefix(20).map { "\(Terminal.sanitized($0.id)) \($0.passes)/\($0.trials)" }
-          .joined(separator: ", "))
-    }
-    if !report.failures.isEmpty {
-      Output.stdout(
-        "\nfailure categories: "
-          + report.failures.prefix(10).map { "\(Terminal.sanitized($0.category)) \($0.count)" }
-          .joined(separator: ", ")
-      )
-    }
-  }
 }
