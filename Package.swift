@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         .systemLibrary(
@@ -34,10 +35,17 @@ let package = Package(
             ],
             plugins: ["MigrationsPlugin"]
         ),
+        // `evaldb serve`: the review pages, their HTTP server and assets (compiled in).
+        .target(
+            name: "EvalDBServe",
+            dependencies: ["EvalDBKit", .product(name: "FlyingFox", package: "FlyingFox")],
+            resources: [.embedInCode("Assets/keys.js"), .embedInCode("Assets/serve.css")]
+        ),
         .executableTarget(
             name: "evaldb",
             dependencies: [
                 "EvalDBKit",
+                "EvalDBServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +67,11 @@ let package = Package(
             dependencies: ["evaldb", "EvalDBKit"],
             // Golden tables, read from the source tree (#filePath).
             exclude: ["Golden"]
+        ),
+        .testTarget(
+            name: "EvalDBServeTests",
+            // In-process servers on ephemeral ports, asked over HTTP; and the built `evaldb serve`.
+            dependencies: ["EvalDBServe", "EvalDBKit", "evaldb"]
         ),
     ]
 )

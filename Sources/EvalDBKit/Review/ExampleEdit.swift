@@ -1,7 +1,9 @@
-/// One change a reviewer makes to an example: its note, a label, a tag.
+/// One change a reviewer makes to an example: its note, a label, a tag, its expected output.
 public enum ExampleEdit: Sendable, Equatable {
     /// Sets `notes` (nil: null).
     case note(String?)
+    /// Sets `expected_output` to a value given as canonical JSON.
+    case expectedOutput(String)
     /// Sets label `key` to a value given as canonical JSON; nil removes the key.
     case label(key: String, value: String?)
     case addTag(String)
@@ -47,6 +49,16 @@ public enum ExampleEdit: Sendable, Equatable {
         if case .removeTag(let tag) = self, tag.isEmpty { throw EvalDBError.invalidEdit("name the tag to remove") }
     }
 
+    /// The expected output as typed: any JSON but null (spaces and line breaks as one likes).
+    public init(expectedOutput text: String) throws {
+        do {
+            self = .expectedOutput(try CanonicalJSON.canonicalize(text))
+        } catch {
+            throw EvalDBError.invalidEdit(
+                "the expected output is not JSON (\(error.message) at column \(error.offset + 1)): a text is written \"in quotes\"")
+        }
+    }
+
     /// An edit as typed after its key in `review`: `l` a label edit, `t` a tag edit, `n` the note
     /// (`-` or nothing clears it).
     public init(key: Character, text: String) throws {
@@ -66,6 +78,8 @@ public enum ExampleEdit: Sendable, Equatable {
         switch self {
         case .note(let text):
             object["notes"] = text.map(JSONText.string) ?? "null"
+        case .expectedOutput(let json):
+            object["expected_output"] = json
         case .label(let key, let value):
             labels[key] = value
         case .addTag(let tag), .removeTag(let tag):
@@ -96,6 +110,7 @@ public enum ExampleEdit: Sendable, Equatable {
     public var summary: String {
         switch self {
         case .note: "notes"
+        case .expectedOutput: "expected_output"
         case .label(let key, let value): value == nil ? "-labels.\(key)" : "labels.\(key)"
         case .addTag(let tag): "+tag \(tag)"
         case .removeTag(let tag): "-tag \(tag)"
