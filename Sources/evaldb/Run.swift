@@ -209,6 +209,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The bootstrap's seed (with --judge-calibration).") var seed: UInt64 = 0
     @Option(help: "The bootstrap's resamples (with --judge-calibration).") var resamples = 2000
 
+    @Flag(help: "Add the pass rate re-weighted by the examples' inclusion probabilities (sampled traces: docs/traces.md).")
+    var weighted = false
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
@@ -255,6 +258,7 @@ struct ReportCommand: ParsableCommand {
             row.append(statistic.tooSmall ? .text("too small to say") : .null)
             listing.rows.append(row)
         }
+        if weighted { listing.rows.append(try ReportWeighted.row(store, report.run, columns: listing.columns, keys: keys)) }
         Output.stdout(format.render(listing))
         guard format.format == .table else { return }
         if report.run.missing > 0 {

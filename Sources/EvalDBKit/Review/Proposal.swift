@@ -38,6 +38,25 @@ public struct Proposal: Sendable {
     }
 }
 
+/// A proposal made in memory rather than read from a file (a sampled trace's candidate example):
+/// its canonical content and its origin.
+public struct ProposalDraft: Sendable {
+    public var kind: Proposal.Kind
+    public var exampleId: String
+    /// Canonical JSON: the whole record, or `{"id": ..., "labels": {...}}`.
+    public var content: String
+    public var proposedBy: String?
+    public var rationale: String?
+
+    public init(kind: Proposal.Kind = .example, exampleId: String, content: String, proposedBy: String?, rationale: String?) {
+        self.kind = kind
+        self.exampleId = exampleId
+        self.content = content
+        self.proposedBy = proposedBy
+        self.rationale = rationale
+    }
+}
+
 /// What `propose` did: the proposals queued, and those skipped with why (each with its line).
 public struct ProposeResult: Sendable {
     public var queued: [Proposal]
@@ -60,18 +79,83 @@ extension Store {
             try reader.forEach { try intake.take($0) }
             let pending = intake.pending, skipped = intake.skipped
             try reader.throwIfInvalid()
-            var queued: [Proposal] = []
             let source = path == "-" ? nil : storedPath(path)
-            for item in pending {
-                let number = try queueProposal(
-                    kind: item.kind, id: item.id, content: item.content, by: item.by,
-                    rationale: item.rationale, source: source, at: isoNow())
-                queued.append(
-                    Proposal(
-                        number: number, kind: item.kind, exampleId: item.id, content: item.content,
-                        proposedBy: item.by, rationale: item.rationale))
+            let queued = try pending.map {
+                try enqueue(
+                    ProposalDraft(kind: $0.kind, exampleId: $0.id, content: $0.content, proposedBy: $0.by, rationale: $0.rationale), source: source)
             }
             return ProposeResult(queued: queued, skipped: skipped)
+        }
+    }
+
+    /// Queues candidate examples made in memory (by sampling), in one transaction, each with its
+    /// team-log event. A candidate is skipped, with why, when its id is an example's (current or
+    /// removed), when a proposal for that id exists (queued, accepted or rejected), or when the same
+    /// content was proposed before; `skipped` holds its index in `drafts`. With `dryRun`, nothing is
+    /// written: `queued` holds what would be, numbered 0.
+    public func queue(
+        _ drafts: [ProposalDraft], source: String?, dryRun: Bool = false
+    ) throws -> (queued: [Proposal], skipped: [(index: Int, id: String, reason: String)]) {
+        let db = database
+        func run() throws -> (queued: [Proposal], skipped: [(index: Int, id: String, reason: String)]) {
+            guard try currentVersion() != nil else { throw EvalDBError.emptyDatabase }
+            let example = try db.prepare("SELECT r.version, r.record IS NULL FROM \(StorageModel.headJoin) WHERE e.id = ?")
+            let proposal = try db.prepare("SELECT content FROM proposals WHERE example_id = ? ORDER BY id DESC LIMIT 1")
+            let earlier = try db.prepare(Self.earlierProposal)
+            var queued: [Proposal] = []
+            var skipped: [(index: Int, id: String, reason: String)] = []
+            for (index, draft) in drafts.enumerated() {
+                try example.bind([.text(draft.exampleId)])
+                let existing = try example.step() ? (version: example.int(0), removed: example.int(1) != 0) : nil
+                example.reset()
+                if let existing {
+                    let state = existing.removed ? "was removed in version \(existing.version)" : "exists already"
+                    skipped.append((index, draft.exampleId, "example \(quoted(draft.exampleId)) \(state)"))
+                    continue
+                }
+                // A proposal for this id, whatever its content: said as a proposal of this content is.
+                try proposal.bind([.text(draft.exampleId)])
+                let earlierContent = try proposal.step() ? proposal.text(0) : nil
+                proposal.reset()
+                if let reason = try Self.decidedBefore(earlierContent ?? draft.content, earlier) {
+                    skipped.append((index, draft.exampleId, reason))
+                    continue
+                }
+                queued.append(
+                    dryRun
+                        ? Proposal(
+                            number: 0, kind: draft.kind, exampleId: draft.exampleId, content: draft.content,
+                            proposedBy: draft.proposedBy, rationale: draft.rationale)
+                        : try enqueue(draft, source: source))
+            }
+            return (queued, skipped)
+        }
+        return dryRun ? try run() : try db.writeTransaction { try run() }
+    }
+
+    /// Writes one proposal and its log event. Call inside a write transaction.
+    private func enqueue(_ draft: ProposalDraft, source: String?) throws -> Proposal {
+        let number = try queueProposal(
+            kind: draft.kind, id: draft.exampleId, content: draft.content, by: draft.proposedBy,
+            rationale: draft.rationale, source: source, at: isoNow())
+        return Proposal(
+            number: number, kind: draft.kind, exampleId: draft.exampleId, content: draft.content,
+            proposedBy: draft.proposedBy, rationale: draft.rationale)
+    }
+
+    /// The latest proposal with a content digest (bound first).
+    static let earlierProposal = "SELECT id, status, decided_by, decided_at, reason FROM proposals WHERE content_sha256 = ? ORDER BY id DESC LIMIT 1"
+
+    /// Why a proposal with this content is not queued again: rejected, accepted or queued before.
+    static func decidedBefore(_ content: String, _ earlier: Statement) throws -> String? {
+        try earlier.bind([.blob(Store.proposalDigest(content))])
+        defer { earlier.reset() }
+        guard try earlier.step() else { return nil }
+        let decided = "\(earlier.optionalText(3)?.prefix(10) ?? "?") by \(earlier.optionalText(2) ?? "?")"
+        switch earlier.text(1) {
+        case "rejected": return "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))"
+        case "accepted": return "accepted before (proposal #\(earlier.int(0)), \(decided))"
+        default: return "queued already as proposal #\(earlier.int(0))"
         }
     }
 
@@ -159,8 +243,7 @@ private struct ProposalIntake {
         self.reader = reader
         self.proposedBy = proposedBy
         lookup = try database.prepare("SELECT r.record, r.version FROM \(StorageModel.headJoin) WHERE e.id = ?")
-        earlier = try database.prepare(
-            "SELECT id, status, decided_by, decided_at, reason FROM proposals WHERE content_sha256 = ? ORDER BY id DESC LIMIT 1")
+        earlier = try database.prepare(Store.earlierProposal)
     }
 
     mutating func take(_ line: JSONLLine) throws {
@@ -227,14 +310,6 @@ private struct ProposalIntake {
 
     /// Why a proposal with this content is not queued again: rejected, accepted or queued before.
     private func decidedBefore(_ content: String) throws -> String? {
-        try earlier.bind([.blob(Store.proposalDigest(content))])
-        defer { earlier.reset() }
-        guard try earlier.step() else { return nil }
-        let decided = "\(earlier.optionalText(3)?.prefix(10) ?? "?") by \(earlier.optionalText(2) ?? "?")"
-        switch earlier.text(1) {
-        case "rejected": return "rejected before (proposal #\(earlier.int(0)), \(decided): \(earlier.optionalText(4) ?? "no reason given"))"
-        case "accepted": return "accepted before (proposal #\(earlier.int(0)), \(decided))"
-        default: return "queued already as proposal #\(earlier.int(0))"
-        }
+        try Store.decidedBefore(content, earlier)
     }
 }
