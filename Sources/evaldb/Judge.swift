@@ -100,6 +100,7 @@ struct Judge: ParsableCommand {
                 var listing = Listing(columns: ["measure", "value", "low", "high", "count", "of"])
                 let table = calibration.agreement
                 let tpr = table.truePositiveInterval(), tnr = table.trueNegativeInterval()
+                let z = Wilson.z(confidence: 0.95)
                 listing.rows = [
                     [
                         .text("tpr"), .points(table.truePositiveRate), .points(tpr.lower), .points(tpr.upper), .int(table.truePositives),
@@ -111,8 +112,8 @@ struct Judge: ParsableCommand {
                     ],
                     [.text("agreement"), .points(table.agreement), .null, .null, .int(table.truePositives + table.trueNegatives), .int(table.n)],
                     [
-                        .text("kappa"), .number(table.kappa, decimals: 4), .number(table.kappa - 1.959964 * table.kappaStandardError, decimals: 4),
-                        .number(table.kappa + 1.959964 * table.kappaStandardError, decimals: 4), .null, .null,
+                        .text("kappa"), .number(table.kappa, decimals: 4), .number(table.kappa - z * table.kappaStandardError, decimals: 4),
+                        .number(table.kappa + z * table.kappaStandardError, decimals: 4), .null, .null,
                     ],
                 ]
                 Output.stdout(format.render(listing))

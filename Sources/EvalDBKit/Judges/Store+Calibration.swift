@@ -70,12 +70,7 @@ extension Store {
             try checkKeys([splitKey], heldBy: values)
             pairs = pairs.filter { values[$0.key]?[splitKey]?.contains(split) ?? false }
         }
-        let digest = try database.prepare(StorageModel.recordAtVersion)
-        func contentDigest(_ key: Int64, _ version: Int) throws -> [UInt8]? {
-            try digest.bind([.int(key), .int(Int64(version))])
-            defer { digest.reset() }
-            return try digest.step() && !digest.isNull(1) ? digest.blob(1) : nil
-        }
+        let records = try RecordComparer(database)
         var table = JudgeAgreement(truePositives: 0, falseNegatives: 0, falsePositives: 0, trueNegatives: 0)
         var leftOut = 0, unmatched = 0
         var disagreements: [(id: String, trial: Int, human: Bool, judge: Bool)] = []
@@ -84,8 +79,7 @@ extension Store {
                 unmatched += 1
                 continue
             }
-            let sameExample = try human.version == judge.version || contentDigest(pair.key, human.version) == contentDigest(pair.key, judge.version)
-            guard sameExample && pair.sameOutput else {
+            guard try pair.sameOutput && records.isSame(pair.key, at: human.version, and: judge.version) else {
                 leftOut += 1
                 continue
             }
@@ -110,14 +104,13 @@ extension Store {
     /// the database and the team log.
     public func save(_ calibration: JudgeCalibration, by author: String) throws {
         let at = isoNow()
-        var members: [String: LogEvent.Value?] = [
+        let members: [String: LogEvent.Value?] = [
             "name": .string(calibration.name), "judge": .string(calibration.judgeRun), "human": .string(calibration.humanRun),
             "split": calibration.split.map { .string($0) }, "tp": .int(calibration.agreement.truePositives),
             "fn": .int(calibration.agreement.falseNegatives), "fp": .int(calibration.agreement.falsePositives),
             "tn": .int(calibration.agreement.trueNegatives), "left_out": .int(calibration.leftOut), "by": .string(author),
-            "at": .string(at),
+            "at": .string(at), "unmatched": .int(calibration.unmatched),
         ]
-        members["unmatched"] = .int(calibration.unmatched)
         let event = LogEvent("calibration", members)
         try database.writeTransaction {
             try insertCalibration(event)

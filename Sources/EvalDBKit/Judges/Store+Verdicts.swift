@@ -1,13 +1,5 @@
 import Foundation
 
-/// A person's pass/fail verdict on one result of a run.
-public struct HumanVerdict: Sendable, Equatable {
-    public var id: String
-    public var trial: Int
-    public var pass: Bool
-    public var reviewer: String
-}
-
 extension Store {
     /// Records `reviewer`'s verdict on the result of `run` for example `key`, trial `trial`, in the
     /// database and the team log. Call inside a write transaction.
@@ -30,13 +22,9 @@ extension Store {
         guard let id = event.string("id"), let reviewer = event.string("by"), let pass = event.json("pass"), pass == "true" || pass == "false"
         else { return true }  // nothing to apply; the line stays in its file
         let trial = event.json("trial").flatMap { Int64($0) } ?? 0
-        var run = try event.string("run_event").flatMap {
-            try database.scalarInt("SELECT run FROM run_files WHERE event = ?", [.text($0)])
+        guard let run = try run(of: event), let key = try database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(id)]) else {
+            return false
         }
-        if run == nil, let name = event.string("run") {
-            run = try database.scalarInt("SELECT id FROM runs WHERE name = ?", [.text(name)])
-        }
-        guard let run, let key = try database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(id)]) else { return false }
         try database.prepare("INSERT INTO human_verdicts(run, example, trial, pass, reviewer, set_at) VALUES (?, ?, ?, ?, ?, ?)")
             .run([.int(run), .int(key), .int(trial), .int(pass == "true" ? 1 : 0), .text(reviewer), .text(event.at)])
         return true
@@ -104,22 +92,5 @@ extension Store {
             }
         }
         return verdicts.count
-    }
-
-    /// The latest verdict on each result of `run` that people judged, in the results' order.
-    public func verdicts(on run: EvalRun) throws -> [HumanVerdict] {
-        let rows = try database.prepare(
-            """
-            SELECT e.id, h.trial, h.pass, h.reviewer FROM human_verdicts h JOIN examples e ON e.key = h.example
-            JOIN results x ON x.run = h.run AND x.example = h.example AND x.trial = h.trial
-            WHERE h.run = ? AND h.id = (SELECT max(id) FROM human_verdicts g WHERE g.run = h.run AND g.example = h.example AND g.trial = h.trial)
-            ORDER BY x.line
-            """)
-        try rows.bind([.int(run.id)])
-        var verdicts: [HumanVerdict] = []
-        while try rows.step() {
-            verdicts.append(HumanVerdict(id: rows.text(0), trial: Int(rows.int(1)), pass: rows.int(2) != 0, reviewer: rows.text(3)))
-        }
-        return verdicts
     }
 }

@@ -48,17 +48,12 @@ extension Store {
         clusterBy: String? = nil, confidence: Double = 0.95
     ) throws -> RunComparison {
         let baseOutcomes = try outcomes(of: base), candidateOutcomes = try outcomes(of: candidate)
-        let digest = try database.prepare(StorageModel.recordAtVersion)
-        func contentDigest(_ key: Int64, _ version: Int) throws -> [UInt8]? {
-            try digest.bind([.int(key), .int(Int64(version))])
-            defer { digest.reset() }
-            return try digest.step() && !digest.isNull(1) ? digest.blob(1) : nil
-        }
+        let records = try RecordComparer(database)
         var paired: [(key: Int64, id: String, base: Bool, candidate: Bool)] = []
         var excluded: [String] = []
         for (key, first) in baseOutcomes.sorted(by: { $0.key < $1.key }) {
             guard let second = candidateOutcomes[key] else { continue }
-            if base.version != candidate.version, try contentDigest(key, base.version) != contentDigest(key, candidate.version) {
+            if try !records.isSame(key, at: base.version, and: candidate.version) {
                 excluded.append(first.id)
                 continue
             }

@@ -28,6 +28,26 @@ enum StorageModel {
     static let headById = "SELECT e.key, e.head, r.record FROM \(headJoin) WHERE e.id = ?"
 }
 
+/// Whether an example is the same in two versions (its record's SHA-256 at each, by
+/// `StorageModel.recordAtVersion`), with one prepared statement for many examples: `compare` and
+/// `judge calibrate` pair results only on examples that did not change between their versions.
+struct RecordComparer {
+    private let statement: Statement
+
+    init(_ database: Database) throws { statement = try database.prepare(StorageModel.recordAtVersion) }
+
+    /// The SHA-256 of example `key`'s record at `version`; nil when it is removed or not there yet.
+    func digest(_ key: Int64, at version: Int) throws -> [UInt8]? {
+        try statement.bind([.int(key), .int(Int64(version))])
+        defer { statement.reset() }
+        return try statement.step() && !statement.isNull(1) ? statement.blob(1) : nil
+    }
+
+    func isSame(_ key: Int64, at first: Int, and second: Int) throws -> Bool {
+        try first == second || digest(key, at: first) == digest(key, at: second)
+    }
+}
+
 extension Store {
     /// The keys of `version`'s examples in line order when they are not in ascending key order;
     /// nil when they are (the usual case).

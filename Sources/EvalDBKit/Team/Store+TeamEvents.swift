@@ -53,16 +53,20 @@ extension Store {
 
     private func applyFailure(_ event: LogEvent) throws -> Bool {
         guard let id = event.string("id"), let reviewer = event.string("by") else { return true }
-        var run = try event.string("run_event").flatMap {
-            try database.scalarInt("SELECT run FROM run_files WHERE event = ?", [.text($0)])
+        guard let run = try run(of: event), let key = try database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(id)]) else {
+            return false
         }
-        if run == nil, let name = event.string("run") {
-            run = try database.scalarInt("SELECT id FROM runs WHERE name = ?", [.text(name)])
-        }
-        guard let run, let key = try database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(id)]) else { return false }
         try database.prepare("INSERT INTO result_failures(run, example, failure, reviewer, set_at) VALUES (?, ?, ?, ?, ?)")
             .run([.int(run), .int(key), event.string("failure").map(SQLValue.text) ?? .null, .text(reviewer), .text(event.at)])
         return true
+    }
+
+    /// The run an event is about: the one its file recorded (`run_event`), else the one of its name.
+    func run(of event: LogEvent) throws -> Int64? {
+        if let header = event.string("run_event"), let run = try database.scalarInt("SELECT run FROM run_files WHERE event = ?", [.text(header)]) {
+            return run
+        }
+        return try event.string("run").flatMap { try database.scalarInt("SELECT id FROM runs WHERE name = ?", [.text($0)]) }
     }
 
     // MARK: - Proposals and decisions
