@@ -8,9 +8,11 @@ struct SQL: ParsableCommand {
         abstract: "Run one read-only SQL query over the documented views.",
         discussion: """
             Views: examples (the current examples, one column a field, JSON as text), labels(id, key, \
-            value) (one row a label value, one per tag), revisions, versions; docs/sql.md lists their \
-            columns and the recipe's error-analysis queries. The connection cannot write by any path: \
-            INSERT, UPDATE, DELETE, DDL, ATTACH, VACUUM INTO, PRAGMA and extension loading are refused.
+            value) (one row a label value, one per tag), revisions, versions, runs, results; docs/sql.md \
+            lists their columns and the recipe's error-analysis queries. The views are in the database \
+            file, so any SQL client (sqlite3, Python, Datasette) sees them too. The connection cannot \
+            write by any path: INSERT, UPDATE, DELETE, DDL, ATTACH, VACUUM INTO, PRAGMA and extension \
+            loading are refused.
 
             Examples:
               evaldb sql "SELECT key, value, count(*) FROM labels GROUP BY key, value ORDER BY 3 DESC"

@@ -407,7 +407,7 @@ struct CLITests {
     }
 
     @Test(
-        "UPDATE and DELETE on revisions fail in the sqlite3 shell",
+        "UPDATE and DELETE on revisions fail in the sqlite3 shell, on the view and on the table behind it",
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "no sqlite3 shell"))
     func sqliteShellCannotRewriteHistory() throws {
         let cli = try CLI()
@@ -417,8 +417,15 @@ struct CLITests {
         for sql in ["UPDATE revisions SET record = '{}';", "DELETE FROM revisions;"] {
             let shell = try CLI.execute("/usr/bin/sqlite3", [cli.database, sql], in: cli.folder)
             #expect(shell.status != 0, "\(sql)")
+            #expect(shell.stderr.contains("cannot modify revisions because it is a view"), "\(shell.stderr)")
+        }
+        for sql in ["UPDATE stored_revisions SET record = '{}';", "DELETE FROM stored_revisions;"] {
+            let shell = try CLI.execute("/usr/bin/sqlite3", [cli.database, sql], in: cli.folder)
+            #expect(shell.status != 0, "\(sql)")
             #expect(shell.stderr.contains("append-only"), "\(shell.stderr)")
         }
+        let count = try CLI.execute("/usr/bin/sqlite3", [cli.database, "SELECT count(*) FROM revisions WHERE id = 'a';"], in: cli.folder)
+        #expect(count.output == "1\n")
         #expect(try cli.run(["verify"]).status == 0)
     }
 

@@ -148,14 +148,20 @@ enum Python {
         return nil
     }()
 
-    /// Runs python3 with `arguments` and returns its standard output.
-    static func run(_ arguments: [String]) throws -> Data {
+    /// Runs python3 with `arguments` (and `input` on its standard input) and returns its standard output.
+    static func run(_ arguments: [String], input: Data? = nil) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path!)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin }
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(input)
+            try stdin.fileHandleForWriting.close()
+        }
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {

@@ -67,7 +67,8 @@ struct QueryTests {
             "DROP TABLE main.examples", "CREATE TABLE t(x)", "ATTACH '\(folder.file("evil.db"))' AS evil",
             "VACUUM INTO '\(folder.file("copy.db"))'", "VACUUM", "PRAGMA writable_schema = ON", "PRAGMA query_only = OFF",
             "SELECT load_extension('/tmp/x')", "SELECT 1; DELETE FROM main.revisions", "BEGIN IMMEDIATE",
-            "REINDEX", "ANALYZE",
+            "REINDEX", "ANALYZE", "UPDATE stored_examples SET id = 'x'", "DELETE FROM stored_revisions",
+            "DROP VIEW examples", "CREATE VIEW v AS SELECT 1",
         ] {
             #expect(throws: EvalDBError.self, "\(sql)") { try query.run(sql) }
         }
@@ -87,6 +88,56 @@ struct QueryTests {
         for sql in blocks {
             let result = try query.run(sql)
             #expect(!result.rows.isEmpty || sql.contains("FROM results"), "\(sql)")  // no run recorded here
+        }
+    }
+
+    @Test(
+        "the views are in the database file: Python's sqlite3 runs every docs/sql.md query on it and gets what evaldb sql gets",
+        .enabled(if: Python.path != nil, "python3 is not installed"))
+    func viewsInTheFile() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let views = try store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
+        var names: [String] = []
+        while try views.step() { names.append(views.text(0)) }
+        #expect(names == QueryViews.names.sorted())
+        let doc = try String(contentsOf: Self.root.appendingPathComponent("docs/sql.md"), encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```sql\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let queries = blocks + ["SELECT * FROM examples ORDER BY position", "SELECT * FROM revisions ORDER BY rev", "SELECT * FROM versions"]
+        let script = """
+            import json, sqlite3, sys
+            db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+            def cell(v):
+                if v is None: return "n"
+                if isinstance(v, int): return "i:%d" % v
+                if isinstance(v, float): return "r:%.9g" % v
+                return "t:" + v
+            for q in json.load(sys.stdin):
+                cur = db.execute(q)
+                print(json.dumps([[d[0] for d in cur.description]] + [[cell(v) for v in row] for row in cur]))
+            """
+        let queriesJSON = try JSONSerialization.data(withJSONObject: queries)
+        let output = try Python.run(["-c", script, store.path], input: queriesJSON)
+        let answers = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(answers.count == queries.count)
+        let query = try ReadOnlyQuery(path: store.path)
+        for (sql, answer) in zip(queries, answers) {
+            let result = try query.run(sql)
+            let cells = result.rows.map { row in
+                row.map { value -> String in
+                    switch value {
+                    case .null: "n"
+                    case .integer(let number): "i:\(number)"
+                    case .real(let number): "r:" + String(format: "%.9g", number)
+                    case .text(let text): "t:" + text
+                    case .blob: "blob"
+                    }
+                }
+            }
+            let ours = try JSONSerialization.data(withJSONObject: [result.columns] + cells)
+            let theirs = try #require(try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [[String]])
+            #expect(try JSONSerialization.jsonObject(with: ours) as? [[String]] == theirs, "\(sql)")
+            #expect(theirs.count > 1 || sql.contains("FROM results"), "\(sql)")
         }
     }
 

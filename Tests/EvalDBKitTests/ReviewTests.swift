@@ -171,7 +171,7 @@ struct ReviewTests {
         // Another process's import, in the middle of its transaction.
         let importer = try Store(path: store.path)
         try importer.database.execute("BEGIN IMMEDIATE")
-        try importer.database.execute("UPDATE examples SET head_sha256 = head_sha256 WHERE key = 1")
+        try importer.database.execute("UPDATE stored_examples SET head_sha256 = head_sha256 WHERE key = 1")
         #expect(try session.example("ex-0002").record != nil, "reading does not wait")
         #expect(Array(try session.queue()) == ["ex-0001", "ex-0002", "ex-0003", "ex-0004"])
         let saved = DispatchSemaphore(value: 0)

@@ -371,7 +371,7 @@ struct SampleTests {
         let (session, _) = try ReviewSession.start(store, reviewer: "rita")
         for proposal in try store.pendingProposals() { try session.accept(proposal) }
         try session.finish()
-        let key = try #require(try store.database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(outcome.proposals[0].exampleId)]))
+        let key = try #require(try store.database.scalarInt("SELECT key FROM stored_examples WHERE id = ?", [.text(outcome.proposals[0].exampleId)]))
         let values = try store.sliceValues(of: [key], at: try store.currentVersion()!.number)
         #expect(values.values.first?["inclusion_probability"] == ["0.5"])
         let third = try store.sample([file], plan: plan, author: "ana", proposedBy: "sampler")

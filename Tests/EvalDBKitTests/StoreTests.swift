@@ -104,11 +104,11 @@ struct StoreTests {
         lines.remove(at: 49)
         lines.append(Sample.line("ex-new"))
         let v2Text = lines.joined(separator: "\n") + "\n"
-        let revisionsBefore = try store.database.scalarInt("SELECT count(*) FROM revisions")
+        let revisionsBefore = try store.database.scalarInt("SELECT count(*) FROM stored_revisions")
         let result = try store.importFile(try folder.write("v2.jsonl", v2Text), options: by())
         #expect(result.version.number == 2)
         #expect(result.counts == ChangeCounts(added: 1, changed: 3, removed: 1, restored: 0, unchanged: 96))
-        #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == revisionsBefore! + 5)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM stored_revisions") == revisionsBefore! + 5)
         #expect(try exportBytes(store, result.version) == Array(v2Text.utf8))
         let v1 = try #require(try store.version(number: 1))
         #expect(try exportBytes(store, v1) == Array(v1Text.utf8))
@@ -122,11 +122,11 @@ struct StoreTests {
         let forward = Sample.file(count: 30)
         let backward = forward.split(separator: "\n").reversed().map { $0 + "\n" }.joined()
         _ = try store.importFile(try folder.write("a.jsonl", forward), options: by())
-        let revisions = try store.database.scalarInt("SELECT count(*) FROM revisions")
+        let revisions = try store.database.scalarInt("SELECT count(*) FROM stored_revisions")
         let result = try store.importFile(try folder.write("b.jsonl", backward), options: by())
         #expect(result.outcome == .created)
         #expect(result.counts == ChangeCounts(unchanged: 30))
-        #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == revisions)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM stored_revisions") == revisions)
         #expect(try exportBytes(store, result.version) == Array(backward.utf8))
         #expect(try exportBytes(store, try #require(try store.version(number: 1))) == Array(forward.utf8))
     }
@@ -139,7 +139,7 @@ struct StoreTests {
         _ = try store.importFile(try folder.write("v1.jsonl", full), options: by())
         let without = try store.importFile(try folder.write("v2.jsonl", Sample.file(count: 4)), options: by())
         #expect(without.counts == ChangeCounts(removed: 1, unchanged: 4))
-        #expect(try store.database.scalarText("SELECT kind FROM revisions ORDER BY rev DESC LIMIT 1") == "removed")
+        #expect(try store.database.scalarText("SELECT kind FROM stored_revisions ORDER BY rev DESC LIMIT 1") == "removed")
         let back = try store.importFile(try folder.write("v3.jsonl", full), options: by())
         #expect(back.counts == ChangeCounts(restored: 1, unchanged: 4))
         #expect(try exportBytes(store, back.version) == Array(full.utf8))
@@ -251,7 +251,7 @@ struct StoreTests {
         #expect(result.outcome == .dryRun)
         #expect(result.counts == ChangeCounts(added: 1, changed: 1, unchanged: 4))
         #expect(try store.versions().count == 1)
-        #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == 5)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM stored_revisions") == 5)
     }
 
     @Test("invalid input is rejected with every position and leaves the database file untouched")
@@ -283,12 +283,14 @@ struct StoreTests {
         let store = try folder.store()
         _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
         for sql in [
-            "UPDATE revisions SET record = '{}'", "DELETE FROM revisions", "UPDATE versions SET hash = 'x'",
-            "DELETE FROM versions", "DELETE FROM examples", "UPDATE examples SET id = 'other'",
+            "UPDATE stored_revisions SET record = '{}'", "DELETE FROM stored_revisions", "UPDATE stored_versions SET hash = 'x'",
+            "DELETE FROM stored_versions", "DELETE FROM stored_examples", "UPDATE stored_examples SET id = 'other'",
         ] {
-            #expect(throws: DatabaseError.self, "\(sql)") { try store.database.execute(sql) }
+            let error = #expect(throws: DatabaseError.self, "\(sql)") { try store.database.execute(sql) }
+            let message = error?.message ?? ""
+            #expect(["append-only", "kept forever", "immutable"].contains { message.contains($0) }, "\(sql): \(message)")
         }
-        #expect(try store.database.scalarInt("SELECT count(*) FROM revisions") == 3)
+        #expect(try store.database.scalarInt("SELECT count(*) FROM stored_revisions") == 3)
     }
 
     @Test("a reader does not wait on a writer: it reads the last committed version while an import is under way")
@@ -298,12 +300,12 @@ struct StoreTests {
         _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
         // A writer in the middle of a transaction, holding the write lock.
         try store.database.execute("BEGIN IMMEDIATE")
-        try store.database.execute("INSERT INTO examples(key, id, head, head_sha256) VALUES (99, 'pending', 1, NULL)")
+        try store.database.execute("INSERT INTO stored_examples(key, id, head, head_sha256) VALUES (99, 'pending', 1, NULL)")
         defer { try? store.database.execute("ROLLBACK") }
         // A reader with no busy timeout at all: any wait would fail at once with SQLITE_BUSY.
         let reader = try Database(path: store.path, busyTimeoutMilliseconds: 0)
-        #expect(try reader.scalarInt("SELECT count(*) FROM versions") == 1)
-        #expect(try reader.scalarInt("SELECT count(*) FROM examples") == 3)
+        #expect(try reader.scalarInt("SELECT count(*) FROM stored_versions") == 1)
+        #expect(try reader.scalarInt("SELECT count(*) FROM stored_examples") == 3)
     }
 
     @Test("two writers at once both succeed, one after the other")
@@ -332,7 +334,7 @@ struct StoreTests {
         let store = try folder.store()
         _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
         try store.database.execute("DROP TRIGGER revisions_append_only_update")
-        try store.database.execute(#"UPDATE revisions SET record = replace(record, 'question', 'QUESTION') WHERE rev = 2"#)
+        try store.database.execute(#"UPDATE stored_revisions SET record = replace(record, 'question', 'QUESTION') WHERE rev = 2"#)
         #expect(try !store.verify().isEmpty)
     }
 
@@ -378,7 +380,7 @@ struct StoreTests {
         #expect(next.counts == ChangeCounts(added: 1, removed: 1, unchanged: 1))
         #expect(try store.verify() == [])
         // The unchanged example now has its head digest: the next import recognises it unread.
-        #expect(try store.database.scalarInt("SELECT length(head_sha256) FROM examples WHERE id = 'a'") == 32)
+        #expect(try store.database.scalarInt("SELECT length(head_sha256) FROM stored_examples WHERE id = 'a'") == 32)
     }
 
     @Test("a database made by the first released evaldb (Fixtures/first-schema.sqlite) opens, migrates and works on")

@@ -16,8 +16,8 @@ guard arguments.count >= 2 else {
 let store = try Store(path: arguments[1])
 let count = arguments.count > 2 ? Int(arguments[2]) ?? 1000 : 1000
 guard let current = try store.currentVersion() else { fatalError("the database has no version") }
-let maxKey = try store.database.scalarInt("SELECT max(key) FROM examples") ?? 0
-let idOf = try store.database.prepare("SELECT id FROM examples WHERE key = ?")
+let maxKey = try store.database.scalarInt("SELECT max(key) FROM stored_examples") ?? 0
+let idOf = try store.database.prepare("SELECT id FROM stored_examples WHERE key = ?")
 var ids: [String] = []
 var generator = SystemRandomNumberGenerator()
 while ids.count < count {

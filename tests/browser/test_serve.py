@@ -334,18 +334,18 @@ def run_checks(evaldb, screenshots):
             expect(code == 0, f'serve stopped cleanly on Ctrl-C: {code} {out} {err}')
             expect('review ended: version 3' in out, f'stopping finished the open session: {out}')
             db = sqlite3.connect(f'file:{workspace.database}?mode=ro', uri=True)
-            versions = db.execute('SELECT number, author FROM versions ORDER BY number').fetchall()
+            versions = db.execute('SELECT version, author FROM versions ORDER BY version').fetchall()
             expect(versions == [(1, 'setup'), (2, 'ana'), (3, 'ana')], f'versions: {versions}')
             # Marks are per revision: an example edited and read is read at its new revision too.
-            marks = db.execute('SELECT DISTINCT e.id FROM review_marks m JOIN revisions r ON r.rev = m.rev '
-                               'JOIN examples e ON e.key = r.example WHERE m.reviewer = ?', ('ana',)).fetchall()
+            marks = db.execute('SELECT DISTINCT e.id FROM review_marks m JOIN stored_revisions r ON r.rev = m.rev '
+                               'JOIN stored_examples e ON e.key = r.example WHERE m.reviewer = ?', ('ana',)).fetchall()
             expect(sorted(m[0] for m in marks) == sorted([reviewed['first'], reviewed['second'], reviewed['third']]),
                    f'three examples read by ana: {marks}')
-            unread = db.execute('SELECT count(*) FROM review_marks m JOIN examples e ON e.head = m.rev '
+            unread = db.execute('SELECT count(*) FROM review_marks m JOIN stored_examples e ON e.head = m.rev '
                                 'WHERE m.reviewer = ?', ('ana',)).fetchone()[0]
             expect(unread == 3, f'read at their current revisions: {unread}')
             categories = db.execute(
-                'SELECT e.id, f.failure FROM result_failures f JOIN examples e ON e.key = f.example ORDER BY f.id').fetchall()
+                'SELECT e.id, f.failure FROM result_failures f JOIN stored_examples e ON e.key = f.example ORDER BY f.id').fetchall()
             expect(categories == [(reviewed['first'], 'missed the apology'), (reviewed['third'], 'missed the apology')], f'{categories}')
             decisions = db.execute("SELECT id, status, decided_by FROM proposals WHERE status != 'pending'").fetchall()
             expect(decisions == [(1, 'accepted', 'ana')], f'decisions: {decisions}')

@@ -85,7 +85,7 @@ extension Store {
         let (low, high) = (min(old.number, new.number), max(old.number, new.number))
         let touched = try database.prepare(
             """
-            SELECT DISTINCT r.example, e.id FROM revisions r JOIN examples e ON e.key = r.example
+            SELECT DISTINCT r.example, e.id FROM stored_revisions r JOIN stored_examples e ON e.key = r.example
             WHERE r.version > ? AND r.version <= ? ORDER BY r.example
             """)
         try touched.bind([.int(Int64(low)), .int(Int64(high))])
@@ -189,7 +189,7 @@ extension Store {
         var result: [String: String] = [:]
         guard !ids.isEmpty else { return result }
         if case .version(let version) = side {  // by id, through the indexes: no second pass over the version
-            let key = try database.prepare("SELECT key FROM examples WHERE id = ?")
+            let key = try database.prepare("SELECT key FROM stored_examples WHERE id = ?")
             let record = try database.prepare(StorageModel.recordAtVersion)
             for id in ids {
                 try key.bind([.text(id)])

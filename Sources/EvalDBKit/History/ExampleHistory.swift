@@ -33,7 +33,7 @@ extension Store {
         let rows = try database.prepare(
             """
             SELECT r.rev, r.version, r.kind, r.record, v.created_at, v.author, v.message, \(DatasetVersion.commit("v"))
-            FROM examples e JOIN revisions r ON r.example = e.key JOIN versions v ON v.number = r.version
+            FROM stored_examples e JOIN stored_revisions r ON r.example = e.key JOIN stored_versions v ON v.number = r.version
             WHERE e.id = ? ORDER BY r.version, r.rev
             """)
         try rows.bind([.text(id)])

@@ -54,9 +54,9 @@ extension Store {
             """
             SELECT e.id, h.example, h.trial, h.pass, j.pass, (hx.record -> '$.output') IS (j.record -> '$.output')
             FROM human_verdicts h
-            JOIN examples e ON e.key = h.example
-            JOIN results hx ON hx.run = h.run AND hx.example = h.example AND hx.trial = h.trial
-            LEFT JOIN results j ON j.run = ?2 AND j.example = h.example AND j.trial = h.trial
+            JOIN stored_examples e ON e.key = h.example
+            JOIN stored_results hx ON hx.run = h.run AND hx.example = h.example AND hx.trial = h.trial
+            LEFT JOIN stored_results j ON j.run = ?2 AND j.example = h.example AND j.trial = h.trial
             WHERE h.run = ?1 AND h.id = (SELECT max(id) FROM human_verdicts g WHERE g.run = h.run AND g.example = h.example AND g.trial = h.trial)
             ORDER BY hx.line
             """)

@@ -22,7 +22,7 @@ extension Store {
         guard let id = event.string("id"), let reviewer = event.string("by"), let pass = event.json("pass"), pass == "true" || pass == "false"
         else { return true }  // nothing to apply; the line stays in its file
         let trial = event.json("trial").flatMap { Int64($0) } ?? 0
-        guard let run = try run(of: event), let key = try database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(id)]) else {
+        guard let run = try run(of: event), let key = try database.scalarInt("SELECT key FROM stored_examples WHERE id = ?", [.text(id)]) else {
             return false
         }
         try database.prepare("INSERT INTO human_verdicts(run, example, trial, pass, reviewer, set_at) VALUES (?, ?, ?, ?, ?, ?)")
@@ -40,7 +40,7 @@ extension Store {
         let reader = JSONLObjects(path: path, what: "a verdict", maxErrors: maxErrors)
         var trialsOf: [String: (key: Int64, trials: [Int])] = [:]
         let rows = try database.prepare(
-            "SELECT e.id, x.example, x.trial FROM results x JOIN examples e ON e.key = x.example WHERE x.run = ? ORDER BY x.line")
+            "SELECT e.id, x.example, x.trial FROM stored_results x JOIN stored_examples e ON e.key = x.example WHERE x.run = ? ORDER BY x.line")
         try rows.bind([.int(run.id)])
         while try rows.step() {
             trialsOf[rows.text(0), default: (rows.int(1), [])].trials.append(Int(rows.int(2)))

@@ -40,7 +40,7 @@ extension Store {
     ) throws -> CoveragePower {
         var observed: [[String?]: (passed: Double, n: Int)] = [:]
         if let run {
-            let rows = try database.prepare("SELECT example, avg(pass) FROM results WHERE run = ? GROUP BY example")
+            let rows = try database.prepare("SELECT example, avg(pass) FROM stored_results WHERE run = ? GROUP BY example")
             try rows.bind([.int(run.id)])
             var share: [Int64: Double] = [:]
             while try rows.step() { share[rows.int(0)] = Double(rows.text(1)) ?? 0 }

@@ -36,7 +36,7 @@ extension Store {
     /// it sees the same version (it does unless an import commits in between; then this thread
     /// does that half too).
     private func buildSliceIndex(version: Int) throws -> SliceIndex {
-        let largest = try database.scalarInt("SELECT max(key) FROM examples") ?? 0
+        let largest = try database.scalarInt("SELECT max(key) FROM stored_examples") ?? 0
         guard largest >= Self.parallelSliceIndexBuild else { return try Self.sliceIndex(database, keys: 0...largest, version: version) }
         let middle = largest / 2
         let upper = Unchecked(SliceIndexResult())
@@ -47,7 +47,7 @@ extension Store {
             do {
                 let connection = try Database(path: path, mode: .readOnly)
                 upper.value.index = try connection.readTransaction {
-                    guard try connection.scalarInt("SELECT max(number) FROM versions") == Int64(version) else { return nil }
+                    guard try connection.scalarInt("SELECT max(number) FROM stored_versions") == Int64(version) else { return nil }
                     return try Self.sliceIndex(connection, keys: (middle + 1)...largest, version: version)
                 }
             } catch {
@@ -93,7 +93,7 @@ extension Store {
     /// are taken out and those still live put back with their current records. Nil when so many
     /// changed that building it afresh is quicker.
     private func refreshSliceIndex(_ stored: SliceIndex, to: Int) throws -> SliceIndex? {
-        let changedRows = try database.prepare("SELECT DISTINCT example FROM revisions WHERE version > ?")
+        let changedRows = try database.prepare("SELECT DISTINCT example FROM stored_revisions WHERE version > ?")
         try changedRows.bind([.int(Int64(stored.version))])
         var changed: [Int64] = []
         while try changedRows.step() { changed.append(changedRows.int(0)) }

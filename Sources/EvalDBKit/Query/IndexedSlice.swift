@@ -149,7 +149,7 @@ extension Store {
 
     /// The ids of examples, by key, in the order given.
     func ids(of examples: Postings) throws -> [String] {
-        let id = try database.prepare("SELECT id FROM examples WHERE key = ?")
+        let id = try database.prepare("SELECT id FROM stored_examples WHERE key = ?")
         return try examples.map { key in
             try id.bind([.int(Int64(key))])
             defer { id.reset() }

@@ -17,7 +17,6 @@ public final class ReadOnlyQuery {
 
     public init(path: String) throws {
         database = try Database(path: path, mode: .readOnly)
-        for view in QueryViews.definitions { try database.execute(view) }
         try database.execute("PRAGMA query_only = ON")
         database.denyAllButReading()
     }

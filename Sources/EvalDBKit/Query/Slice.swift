@@ -149,7 +149,7 @@ extension Store {
             try checkKeys(conditions.map(\.key), exist: index.existingKeys)
             return try database.readTransaction { try inLineOrder(index.matching(conditions), of: version) }
         }
-        let key = try database.prepare("SELECT key FROM examples WHERE id = ?")
+        let key = try database.prepare("SELECT key FROM stored_examples WHERE id = ?")
         var keys: [Int64] = []
         var tape = JSONTape()
         try slice(version, where: conditions) { record in

@@ -14,8 +14,8 @@ extension Store {
         // From each mark to its revision's example (rowid lookups): read when it is the live head.
         let rows = try database.prepare(
             """
-            SELECT m.reviewer, count(*) FROM review_marks m JOIN revisions r ON r.rev = m.rev
-            JOIN examples e ON e.key = r.example AND e.head = m.rev
+            SELECT m.reviewer, count(*) FROM review_marks m JOIN stored_revisions r ON r.rev = m.rev
+            JOIN stored_examples e ON e.key = r.example AND e.head = m.rev
             WHERE e.head_sha256 IS NOT NULL GROUP BY m.reviewer ORDER BY m.reviewer
             """)
         var result: [ReadProgress] = []

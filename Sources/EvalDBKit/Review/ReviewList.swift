@@ -95,14 +95,14 @@ extension ReviewSession {
             guard let before = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
             var keys = try queue(where: conditions, failedOnly: results == .failed && run != nil).keys
             if let run, results == .passed {
-                let failed = try keySet("SELECT DISTINCT example FROM results WHERE run = ? AND pass = 0", [.int(run.id)])
+                let failed = try keySet("SELECT DISTINCT example FROM stored_results WHERE run = ? AND pass = 0", [.int(run.id)])
                 keys = keys.filter { !failed.contains($0) }
             }
             if let run, let category {
                 let uncategorised = category == "(none)"
                 let matching = try keySet(
                     """
-                    SELECT DISTINCT x.example FROM results x WHERE x.run = ? AND x.pass = 0
+                    SELECT DISTINCT x.example FROM stored_results x WHERE x.run = ? AND x.pass = 0
                     AND (CASE WHEN ? THEN \(Self.reviewedFailure) IS NULL ELSE \(Self.reviewedFailure) = ? END)
                     """, [.int(run.id), .int(uncategorised ? 1 : 0), .text(category)])
                 keys = keys.filter { matching.contains($0) }
@@ -119,7 +119,7 @@ extension ReviewSession {
         let head = try store.database.prepare(StorageModel.headByKey)
         let pending = try store.database.prepare("SELECT record FROM review_edits WHERE session = ? AND id = ?")
         let outcome = try store.database.prepare(
-            "SELECT min(x.pass), (SELECT \(Self.reviewedFailure) FROM results x WHERE x.run = ?1 AND x.example = ?2 AND x.pass = 0 LIMIT 1) FROM results x WHERE x.run = ?1 AND x.example = ?2"
+            "SELECT min(x.pass), (SELECT \(Self.reviewedFailure) FROM stored_results x WHERE x.run = ?1 AND x.example = ?2 AND x.pass = 0 LIMIT 1) FROM stored_results x WHERE x.run = ?1 AND x.example = ?2"
         )
         var entries: [ReviewListEntry] = []
         try store.database.readTransaction {
@@ -159,7 +159,7 @@ extension ReviewSession {
         return try store.database.writeTransaction {
             let rows = try store.database.prepare(
                 """
-                SELECT DISTINCT e.id FROM results x JOIN examples e ON e.key = x.example
+                SELECT DISTINCT e.id FROM stored_results x JOIN stored_examples e ON e.key = x.example
                 WHERE x.run = ? AND x.pass = 0 AND \(Self.reviewedFailure) = ? ORDER BY x.line
                 """)
             try rows.bind([.int(run.id), .text(from)])
@@ -202,8 +202,8 @@ extension Store {
         // Read marks are few: from each to its revision's example, read when that is the live head.
         let rows = try database.prepare(
             """
-            SELECT e.key FROM review_marks m JOIN revisions r ON r.rev = m.rev
-            JOIN examples e ON e.key = r.example AND e.head = m.rev
+            SELECT e.key FROM review_marks m JOIN stored_revisions r ON r.rev = m.rev
+            JOIN stored_examples e ON e.key = r.example AND e.head = m.rev
             WHERE m.reviewer = ? AND e.head_sha256 IS NOT NULL
             """)
         try rows.bind([.text(reviewer)])
@@ -218,14 +218,14 @@ extension Store {
 
     /// Where the example `id` is in `list` (nil: not in it).
     public func position(of id: String, in list: ReviewList) throws -> Int? {
-        guard let key = try database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(id)]) else { return nil }
+        guard let key = try database.scalarInt("SELECT key FROM stored_examples WHERE id = ?", [.text(id)]) else { return nil }
         return list.keys.firstIndex(of: key)
     }
 
     /// The id of the example at `position` of `list`.
     public func id(at position: Int, in list: ReviewList) throws -> String? {
         guard position >= 0 && position < list.keys.count else { return nil }
-        return try database.scalarText("SELECT id FROM examples WHERE key = ?", [.int(list.keys[position])])
+        return try database.scalarText("SELECT id FROM stored_examples WHERE key = ?", [.int(list.keys[position])])
     }
 
     /// The failure categories of `run`'s failing results, most used first, counted as `report`
@@ -233,7 +233,7 @@ extension Store {
     public func failureCategories(of run: EvalRun) throws -> [(category: String, count: Int)] {
         let rows = try database.prepare(
             """
-            SELECT coalesce(f, '(none)'), count(*) FROM (SELECT \(ReviewSession.reviewedFailure) AS f FROM results x
+            SELECT coalesce(f, '(none)'), count(*) FROM (SELECT \(ReviewSession.reviewedFailure) AS f FROM stored_results x
             WHERE x.run = ? AND x.pass = 0) GROUP BY 1 ORDER BY 2 DESC, 1
             """)
         try rows.bind([.int(run.id)])

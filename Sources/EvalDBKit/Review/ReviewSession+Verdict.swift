@@ -3,10 +3,10 @@ extension ReviewSession {
     /// `trial`, or on every trial when nil. Saved at once, like a failure category.
     public func setVerdict(_ id: String, pass: Bool, trial: Int? = nil) throws {
         guard let run else { throw EvalDBError.verdictNeedsRun }
-        guard let key = try store.database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(id)]) else {
+        guard let key = try store.database.scalarInt("SELECT key FROM stored_examples WHERE id = ?", [.text(id)]) else {
             throw EvalDBError.noSuchExample(id)
         }
-        let rows = try store.database.prepare("SELECT trial FROM results WHERE run = ? AND example = ? ORDER BY trial")
+        let rows = try store.database.prepare("SELECT trial FROM stored_results WHERE run = ? AND example = ? ORDER BY trial")
         try rows.bind([.int(run.id), .int(key)])
         var trials: [Int] = []
         while try rows.step() { trials.append(Int(rows.int(0))) }

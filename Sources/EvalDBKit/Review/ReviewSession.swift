@@ -133,7 +133,7 @@ public final class ReviewSession {
         }
         if let run {
             let inRun = try keySet(
-                "SELECT DISTINCT example FROM results WHERE run = ? AND (? = 0 OR pass = 0)",
+                "SELECT DISTINCT example FROM stored_results WHERE run = ? AND (? = 0 OR pass = 0)",
                 [.int(run.id), .int(failedOnly ? 1 : 0)])
             keys = keys.filter(inRun.contains)
         }
@@ -141,7 +141,7 @@ public final class ReviewSession {
             // Read marks are few: from each to its revision's example, read when that is the head.
             let read = try keySet(
                 """
-                SELECT e.key FROM review_marks m JOIN revisions r ON r.rev = m.rev JOIN examples e ON e.key = r.example AND e.head = m.rev
+                SELECT e.key FROM review_marks m JOIN stored_revisions r ON r.rev = m.rev JOIN stored_examples e ON e.key = r.example AND e.head = m.rev
                 WHERE m.reviewer = ?
                 """, [.text(reviewer)])
             keys = keys.filter { !read.contains($0) }
@@ -219,7 +219,7 @@ public final class ReviewSession {
     public func setFailure(_ id: String, category: String?) throws {
         guard let run else { throw EvalDBError.failureCategoryNeedsRun }
         guard let head = try headRevision(id),
-            try database.scalarInt("SELECT count(*) FROM results WHERE run = ? AND example = ?", [.int(run.id), .int(head.key)]) != 0
+            try database.scalarInt("SELECT count(*) FROM stored_results WHERE run = ? AND example = ?", [.int(run.id), .int(head.key)]) != 0
         else { throw EvalDBError.noResult(run: run.name, id: id) }
         try database.writeTransaction {
             try store.setFailure(run: run, key: head.key, id: id, category: category, reviewer: reviewer, at: isoNow())
@@ -400,7 +400,7 @@ public final class ReviewSession {
         let rows = try database.prepare(
             """
             SELECT x.trial, x.pass, x.score, \(Self.reviewedFailure), x.record -> '$.output'
-            FROM results x WHERE x.run = ? AND x.example = ? ORDER BY x.trial
+            FROM stored_results x WHERE x.run = ? AND x.example = ? ORDER BY x.trial
             """)
         try rows.bind([.int(run.id), .int(key)])
         var results: [ReviewResult] = []

@@ -72,7 +72,7 @@ public struct RecordedRun: Sendable {
 extension Store {
     /// Every run, oldest first.
     public func runs() throws -> [EvalRun] {
-        let rows = try database.prepare("SELECT \(EvalRun.columns) FROM runs r JOIN versions v ON v.number = r.version ORDER BY r.id")
+        let rows = try database.prepare("SELECT \(EvalRun.columns) FROM stored_runs r JOIN stored_versions v ON v.number = r.version ORDER BY r.id")
         var result: [EvalRun] = []
         while try rows.step() { result.append(EvalRun(rows)) }
         return result
@@ -80,7 +80,8 @@ extension Store {
 
     /// The run with this name.
     public func run(named name: String) throws -> EvalRun {
-        let rows = try database.prepare("SELECT \(EvalRun.columns) FROM runs r JOIN versions v ON v.number = r.version WHERE r.name = ?")
+        let rows = try database.prepare(
+            "SELECT \(EvalRun.columns) FROM stored_runs r JOIN stored_versions v ON v.number = r.version WHERE r.name = ?")
         try rows.bind([.text(name)])
         guard try rows.step() else { throw EvalDBError.noSuchRun(name) }
         return EvalRun(rows)
@@ -89,7 +90,7 @@ extension Store {
     /// The run's result lines as recorded (canonical JSON), in the file's order: `run export`,
     /// which `run record` reads back.
     public func exportRun(_ run: EvalRun, _ body: (String) throws -> Void) throws {
-        let rows = try database.prepare("SELECT record FROM results WHERE run = ? ORDER BY line")
+        let rows = try database.prepare("SELECT record FROM stored_results WHERE run = ? ORDER BY line")
         try rows.bind([.int(run.id)])
         while try rows.step() { try body(rows.text(0)) }
     }
@@ -98,8 +99,8 @@ extension Store {
     func liveExamples(at version: Int) throws -> [String: Int64] {
         let rows = try database.prepare(
             """
-            SELECT e.id, e.key FROM examples e JOIN revisions r ON r.example = e.key
-            WHERE r.rev = (SELECT max(rev) FROM revisions WHERE example = e.key AND version <= ?) AND r.kind != 'removed'
+            SELECT e.id, e.key FROM stored_examples e JOIN stored_revisions r ON r.example = e.key
+            WHERE r.rev = (SELECT max(rev) FROM stored_revisions WHERE example = e.key AND version <= ?) AND r.kind != 'removed'
             """)
         try rows.bind([.int(Int64(version))])
         var result: [String: Int64] = [:]

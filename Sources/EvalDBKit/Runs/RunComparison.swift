@@ -113,7 +113,7 @@ extension Store {
     private func outcomes(of run: EvalRun) throws -> [Int64: (id: String, pass: Bool)] {
         let rows = try database.prepare(
             """
-            SELECT x.example, e.id, sum(x.pass), count(*) FROM results x JOIN examples e ON e.key = x.example
+            SELECT x.example, e.id, sum(x.pass), count(*) FROM stored_results x JOIN stored_examples e ON e.key = x.example
             WHERE x.run = ? GROUP BY x.example
             """)
         try rows.bind([.int(run.id)])

@@ -33,7 +33,7 @@ extension Store {
     public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
         let rows = try database.prepare(
             """
-            SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure) FROM results x JOIN examples e ON e.key = x.example
+            SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure) FROM stored_results x JOIN stored_examples e ON e.key = x.example
             WHERE x.run = ? ORDER BY x.line
             """)
         try rows.bind([.int(run.id)])
@@ -88,7 +88,7 @@ extension Store {
             changedSince = Int(
                 try database.scalarInt(
                     """
-                    SELECT count(DISTINCT example) FROM revisions WHERE version > ? AND example IN (SELECT example FROM results WHERE run = ?)
+                    SELECT count(DISTINCT example) FROM stored_revisions WHERE version > ? AND example IN (SELECT example FROM stored_results WHERE run = ?)
                     """, [.int(Int64(run.version)), .int(run.id)]) ?? 0)
         }
         return RunReport(

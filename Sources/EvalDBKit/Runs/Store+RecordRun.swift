@@ -14,7 +14,7 @@ extension Store {
         try db.execute("BEGIN IMMEDIATE")
         var committed = false
         defer { if !committed { try? db.execute("ROLLBACK") } }
-        if try db.scalarInt("SELECT count(*) FROM runs WHERE name = ?", [.text(options.name)]) != 0 {
+        if try db.scalarInt("SELECT count(*) FROM stored_runs WHERE name = ?", [.text(options.name)]) != 0 {
             throw EvalDBError.runExists(options.name)
         }
         let live = try liveExamples(at: version.number)
@@ -28,7 +28,7 @@ extension Store {
         let sourcePath = options.recordedPath ?? (path == "-" ? nil : storedPath(path))
         try db.prepare(
             """
-            INSERT INTO runs(name, version, created_at, source_path, git_commit, meta, result_count, missing)
+            INSERT INTO stored_runs(name, version, created_at, source_path, git_commit, meta, result_count, missing)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """
         ).run([
@@ -119,7 +119,7 @@ extension Store {
 
     private func insertResults(_ results: [ResultLine], run: Int64) throws {
         let insert = try database.prepare(
-            "INSERT INTO results(run, example, trial, line, pass, score, failure, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            "INSERT INTO stored_results(run, example, trial, line, pass, score, failure, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         for result in results {
             try insert.run([
                 .int(run), .int(result.key), .int(result.trial), .int(Int64(result.line)), .int(result.pass ? 1 : 0),

@@ -20,11 +20,11 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
     /// `git_commit` is the commit the version was imported from, else the first later commit
     /// found to hold the same dataset (`version_commits`).
     static let columns = """
-        number, hash, created_at, author, message, source_path, source_sha256, source_bytes, \(commit("versions")),
+        number, hash, created_at, author, message, source_path, source_sha256, source_bytes, \(commit("stored_versions")),
         example_count, added, changed, removed, restored, unchanged
         """
 
-    /// SQL for the commit of the `versions` row named `table`.
+    /// SQL for the commit of the `stored_versions` row named `table`.
     static func commit(_ table: String) -> String {
         """
         coalesce(\(table).git_commit, (SELECT c.git_commit FROM version_commits c WHERE c.version = \(table).number ORDER BY c.rowid LIMIT 1))

@@ -27,19 +27,19 @@ final class RevisionWriter {
     init(database: Database, version: Int64) throws {
         self.database = database
         self.version = version
-        nextKey = (try database.scalarInt("SELECT max(key) FROM examples") ?? 0) + 1
-        nextRev = (try database.scalarInt("SELECT max(rev) FROM revisions") ?? 0) + 1
-        lookup = try database.prepare("SELECT key, head_sha256, head FROM examples WHERE id = ?")
-        revisionDigest = try database.prepare("SELECT sha256 FROM revisions WHERE rev = ?")
+        nextKey = (try database.scalarInt("SELECT max(key) FROM stored_examples") ?? 0) + 1
+        nextRev = (try database.scalarInt("SELECT max(rev) FROM stored_revisions") ?? 0) + 1
+        lookup = try database.prepare("SELECT key, head_sha256, head FROM stored_examples WHERE id = ?")
+        revisionDigest = try database.prepare("SELECT sha256 FROM stored_revisions WHERE rev = ?")
         lastLive = try database.prepare(
             """
-            SELECT sha256 FROM revisions WHERE example = ? AND kind != 'removed' ORDER BY version DESC, rev DESC LIMIT 1
+            SELECT sha256 FROM stored_revisions WHERE example = ? AND kind != 'removed' ORDER BY version DESC, rev DESC LIMIT 1
             """)
-        insertExample = try database.prepare("INSERT INTO examples(key, id, head, head_sha256) VALUES (?, ?, ?, ?)")
-        setHead = try database.prepare("UPDATE examples SET head = ?, head_sha256 = ? WHERE key = ?")
-        setHeadDigest = try database.prepare("UPDATE examples SET head_sha256 = ? WHERE key = ?")
+        insertExample = try database.prepare("INSERT INTO stored_examples(key, id, head, head_sha256) VALUES (?, ?, ?, ?)")
+        setHead = try database.prepare("UPDATE stored_examples SET head = ?, head_sha256 = ? WHERE key = ?")
+        setHeadDigest = try database.prepare("UPDATE stored_examples SET head_sha256 = ? WHERE key = ?")
         insertRevision = try database.prepare(
-            "INSERT INTO revisions(rev, example, version, kind, record, sha256) VALUES (?, ?, ?, ?, ?, ?)")
+            "INSERT INTO stored_revisions(rev, example, version, kind, record, sha256) VALUES (?, ?, ?, ?, ?, ?)")
     }
 
     /// The example with this id, if the database has one. Its head's kind and digest come from
@@ -71,11 +71,11 @@ final class RevisionWriter {
     /// The version that removed the example.
     func removedIn(_ key: Int64) throws -> Int64 {
         try database.scalarInt(
-            "SELECT version FROM revisions WHERE example = ? AND kind = 'removed' ORDER BY rev DESC LIMIT 1", [.int(key)]) ?? 0
+            "SELECT version FROM stored_revisions WHERE example = ? AND kind = 'removed' ORDER BY rev DESC LIMIT 1", [.int(key)]) ?? 0
     }
 
     func id(of key: Int64) throws -> String {
-        try database.scalarText("SELECT id FROM examples WHERE key = ?", [.int(key)]) ?? "?"
+        try database.scalarText("SELECT id FROM stored_examples WHERE key = ?", [.int(key)]) ?? "?"
     }
 
     /// A new example with its first revision; nil when the id exists already (the UNIQUE index).

@@ -74,7 +74,7 @@ extension Store {
                     // An older version: the last revision at or before it of each example, in key order.
                     let rows = try database.prepare(
                         """
-                        SELECT example, record FROM revisions WHERE version <= ? ORDER BY example, version
+                        SELECT example, record FROM stored_revisions WHERE version <= ? ORDER BY example, version
                         """)
                     try rows.bind([.int(Int64(version.number))])
                     var pending: [UInt8]? = nil

@@ -47,7 +47,7 @@ extension Store {
         var recorded: [String: Int] = [:]
         let rows = try database.prepare(
             """
-            SELECT git_commit, number FROM versions WHERE git_commit IS NOT NULL UNION ALL SELECT git_commit, version FROM version_commits
+            SELECT git_commit, number FROM stored_versions WHERE git_commit IS NOT NULL UNION ALL SELECT git_commit, version FROM version_commits
             """)
         while try rows.step() { recorded[rows.text(0)] = Int(rows.int(1)) }
         // Each commit's blob, and its parents': a blob seen before is a version known without reading it.
@@ -199,7 +199,7 @@ extension Store {
     /// The record of a version with this dataset hash. When a version already has that dataset
     /// (a revert), only a record made after it: the revert's own, if it made one.
     func versionRecord(hash: String) throws -> (author: String, message: String?, at: String)? {
-        let after = try database.scalarText("SELECT max(created_at) FROM versions WHERE hash = ?", [.text(hash)]) ?? ""
+        let after = try database.scalarText("SELECT max(created_at) FROM stored_versions WHERE hash = ?", [.text(hash)]) ?? ""
         let rows = try database.prepare("SELECT author, message, at FROM version_records WHERE hash = ? AND at > ? ORDER BY at, event LIMIT 1")
         try rows.bind([.text(hash), .text(after)])
         return try rows.step() ? (rows.text(0), rows.optionalText(1), rows.text(2)) : nil

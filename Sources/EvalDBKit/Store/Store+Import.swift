@@ -216,7 +216,7 @@ extension Store {
     private func insert(_ version: DatasetVersion, lineOrder: [Int64]?, sourceSHA256: String, options: ImportOptions) throws {
         try database.prepare(
             """
-            INSERT INTO versions(number, hash, created_at, author, message, source_path, source_sha256, source_bytes,
+            INSERT INTO stored_versions(number, hash, created_at, author, message, source_path, source_sha256, source_bytes,
                                  git_commit, example_count, added, changed, removed, restored, unchanged, line_order)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
@@ -248,7 +248,7 @@ extension Store {
         var known = KnownRecords(capacity: recognizing ? capacity : 0)
         var live = BitSet()
         guard capacity > 0 else { return (known, live) }
-        let rows = try database.prepare("SELECT key, head_sha256 FROM examples WHERE head_sha256 IS NOT NULL")
+        let rows = try database.prepare("SELECT key, head_sha256 FROM stored_examples WHERE head_sha256 IS NOT NULL")
         while try rows.step() {
             let key = rows.int(0)
             live.insert(key)

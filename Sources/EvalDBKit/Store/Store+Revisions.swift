@@ -1,24 +1,23 @@
 /// The storage model's reads, written once (docs/storage.md), so that a change of the model is
 /// one edit:
 ///
-/// - an example's head revision is `examples.head` (`headJoin`);
+/// - an example's head revision is `stored_examples.head` (`headJoin`);
 /// - the example at version V is its latest revision at or before V, a `removed` revision being a
 ///   tombstone (`recordAtVersion`);
 /// - a version's line order is its live examples in ascending key order, unless
-///   `versions.line_order` records another (`storedLineOrder`).
+///   `stored_versions.line_order` records another (`storedLineOrder`).
+///
+/// The tables are named `stored_*`; the documented names (`examples`, `revisions`, `versions`,
+/// `runs`, `results`, `labels`) are the SQL views of migration 0009, the contract every SQL
+/// client sees (docs/sql.md).
 enum StorageModel {
     /// A FROM clause: each example `e` with its head revision `r`.
-    static let headJoin = headJoin(schema: "")
-
-    /// `headJoin` over the tables of `schema` (`main.` from a TEMP view).
-    static func headJoin(schema: String) -> String {
-        "\(schema)examples e JOIN \(schema)revisions r ON r.rev = e.head"
-    }
+    static let headJoin = "stored_examples e JOIN stored_revisions r ON r.rev = e.head"
 
     /// Binds (example key, version number); one row: the record (NULL when removed) and its
     /// SHA-256 at that version; no row: the example did not exist yet.
     static let recordAtVersion = """
-        SELECT record, sha256 FROM revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
+        SELECT record, sha256 FROM stored_revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1
         """
 
     /// The head record of the example with key ?1 (NULL when removed), its id, and its head revision.
@@ -52,7 +51,7 @@ extension Store {
     /// The keys of `version`'s examples in line order when they are not in ascending key order;
     /// nil when they are (the usual case).
     func storedLineOrder(of version: Int) throws -> [Int64]? {
-        let row = try database.prepare("SELECT line_order FROM versions WHERE number = ?")
+        let row = try database.prepare("SELECT line_order FROM stored_versions WHERE number = ?")
         try row.bind([.int(Int64(version))])
         guard try row.step() else { throw EvalDBError.noSuchVersion(String(version)) }
         return row.isNull(0) ? nil : LineOrder.decode(row.bytes(0))

@@ -30,7 +30,7 @@ extension Store {
                 }
             }
             try check(
-                "SELECT key, id FROM examples e WHERE head IS NOT (SELECT max(rev) FROM revisions WHERE example = e.key)",
+                "SELECT key, id FROM stored_examples e WHERE head IS NOT (SELECT max(rev) FROM stored_revisions WHERE example = e.key)",
                 "example %2 (key %1): its head is not its latest revision", into: &problems)
             try check(
                 """
@@ -41,7 +41,7 @@ extension Store {
             try check(
                 """
                 SELECT rev, kind, previous FROM (
-                    SELECT rev, kind, lag(kind) OVER (PARTITION BY example ORDER BY version, rev) AS previous FROM revisions)
+                    SELECT rev, kind, lag(kind) OVER (PARTITION BY example ORDER BY version, rev) AS previous FROM stored_revisions)
                 WHERE (previous IS NULL AND kind != 'added')
                    OR (previous = 'removed' AND kind NOT IN ('restored', 'added'))
                    OR (previous != 'removed' AND kind NOT IN ('changed', 'removed'))
@@ -49,11 +49,11 @@ extension Store {
             try check(
                 """
                 SELECT v.number, v.added + v.changed + v.removed + v.restored,
-                       (SELECT count(*) FROM revisions r WHERE r.version = v.number)
-                FROM versions v
-                WHERE v.added + v.changed + v.removed + v.restored != (SELECT count(*) FROM revisions r WHERE r.version = v.number)
+                       (SELECT count(*) FROM stored_revisions r WHERE r.version = v.number)
+                FROM stored_versions v
+                WHERE v.added + v.changed + v.removed + v.restored != (SELECT count(*) FROM stored_revisions r WHERE r.version = v.number)
                 """, "version %1: counts %2 changes but has %3 revisions", into: &problems)
-            let digests = try database.prepare("SELECT rev, record, sha256 FROM revisions WHERE record IS NOT NULL")
+            let digests = try database.prepare("SELECT rev, record, sha256 FROM stored_revisions WHERE record IS NOT NULL")
             while try digests.step() {
                 let record = digests.bytes(1)
                 if Array(SHA256.hash(data: record)) != digests.blob(2) {

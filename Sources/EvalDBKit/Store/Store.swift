@@ -60,7 +60,7 @@ public final class Store {
 
     /// Every version, oldest first.
     public func versions() throws -> [DatasetVersion] {
-        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM versions ORDER BY number")
+        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM stored_versions ORDER BY number")
         var result: [DatasetVersion] = []
         while try rows.step() { result.append(DatasetVersion(rows)) }
         return result
@@ -68,12 +68,12 @@ public final class Store {
 
     /// The newest version, or nil in an empty database.
     public func currentVersion() throws -> DatasetVersion? {
-        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM versions ORDER BY number DESC LIMIT 1")
+        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM stored_versions ORDER BY number DESC LIMIT 1")
         return try rows.step() ? DatasetVersion(rows) : nil
     }
 
     public func version(number: Int) throws -> DatasetVersion? {
-        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM versions WHERE number = ?")
+        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM stored_versions WHERE number = ?")
         try rows.bind([.int(Int64(number))])
         return try rows.step() ? DatasetVersion(rows) : nil
     }
@@ -96,7 +96,7 @@ public final class Store {
         if prefix.hasPrefix("sha256:") { prefix.removeFirst("sha256:".count) }
         if !prefix.isEmpty, prefix.allSatisfy(\.isHexDigit) {
             let rows = try database.prepare(
-                "SELECT \(DatasetVersion.columns) FROM versions WHERE substr(hash, 8, ?) = ? ORDER BY number DESC")
+                "SELECT \(DatasetVersion.columns) FROM stored_versions WHERE substr(hash, 8, ?) = ? ORDER BY number DESC")
             try rows.bind([.int(Int64(prefix.count)), .text(prefix)])
             var matches: [DatasetVersion] = []
             while try rows.step() { matches.append(DatasetVersion(rows)) }
@@ -118,7 +118,8 @@ public final class Store {
         {
             return version
         }
-        if let versionNumber = try database.scalarInt("SELECT number FROM versions WHERE git_commit = ? ORDER BY number DESC", [.text(commit)]),
+        if let versionNumber = try database.scalarInt(
+            "SELECT number FROM stored_versions WHERE git_commit = ? ORDER BY number DESC", [.text(commit)]),
             let version = try version(number: Int(versionNumber))
         {
             return version
@@ -140,7 +141,7 @@ public final class Store {
         let rows = try database.prepare(
             """
             SELECT path FROM (SELECT path, max(n) AS n FROM (
-                SELECT source_path AS path, number AS n FROM versions WHERE source_path IS NOT NULL
+                SELECT source_path AS path, number AS n FROM stored_versions WHERE source_path IS NOT NULL
                 UNION ALL SELECT path, version FROM version_commits
                 UNION ALL SELECT path, version FROM file_bases) GROUP BY path) ORDER BY n DESC
             """)

@@ -254,7 +254,7 @@ extension Store {
                 if hash == current.hash {
                     try recordBase(of: absolute, version: current.number)
                     // HEAD holds it (a merge commit, say, which the file's own history does not list).
-                    if let head, try database.scalarInt("SELECT count(*) FROM versions WHERE git_commit = ?", [.text(head)]) == 0 {
+                    if let head, try database.scalarInt("SELECT count(*) FROM stored_versions WHERE git_commit = ?", [.text(head)]) == 0 {
                         try recordCommit(head, path: path, on: current)
                     }
                     return .inSync(current)
@@ -291,7 +291,7 @@ extension Store {
             let dataset = header.string("dataset")
         else { return (stored, "?", .skipped("its first line is not a run's header")) }
         if try database.scalarInt("SELECT count(*) FROM applied_events WHERE id = ?", [.text(header.id)]) != 0 { return nil }
-        if try database.scalarInt("SELECT count(*) FROM runs WHERE name = ?", [.text(name)]) != 0 {
+        if try database.scalarInt("SELECT count(*) FROM stored_runs WHERE name = ?", [.text(name)]) != 0 {
             return (stored, name, .skipped("another run has the name \(quoted(name)) here; record one of them again under another name"))
         }
         guard let version = try versions().last(where: { $0.hash == dataset }) else {

@@ -11,7 +11,7 @@ extension Store {
         let inserted = try database.prepare("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
         try inserted.run([.int(rev), .text(reviewer), .text(at)])
         guard try database.scalarInt("SELECT changes()") == 1, let log = teamLog,
-            let digest = try database.scalarText("SELECT lower(hex(sha256)) FROM revisions WHERE rev = ?", [.int(rev)])
+            let digest = try database.scalarText("SELECT lower(hex(sha256)) FROM stored_revisions WHERE rev = ?", [.int(rev)])
         else { return }
         try log.append(
             LogEvent("read", ["id": .string(id), "record": .string(digest), "by": .string(reviewer), "at": .string(at)]),
@@ -25,7 +25,7 @@ extension Store {
         guard
             let rev = try database.scalarInt(
                 """
-                SELECT r.rev FROM examples e JOIN revisions r ON r.example = e.key
+                SELECT r.rev FROM stored_examples e JOIN stored_revisions r ON r.example = e.key
                 WHERE e.id = ? AND lower(hex(r.sha256)) = ? ORDER BY r.rev DESC LIMIT 1
                 """, [.text(id), .text(digest)])
         else { return false }
@@ -53,7 +53,7 @@ extension Store {
 
     private func applyFailure(_ event: LogEvent) throws -> Bool {
         guard let id = event.string("id"), let reviewer = event.string("by") else { return true }
-        guard let run = try run(of: event), let key = try database.scalarInt("SELECT key FROM examples WHERE id = ?", [.text(id)]) else {
+        guard let run = try run(of: event), let key = try database.scalarInt("SELECT key FROM stored_examples WHERE id = ?", [.text(id)]) else {
             return false
         }
         try database.prepare("INSERT INTO result_failures(run, example, failure, reviewer, set_at) VALUES (?, ?, ?, ?, ?)")
@@ -66,7 +66,7 @@ extension Store {
         if let header = event.string("run_event"), let run = try database.scalarInt("SELECT run FROM run_files WHERE event = ?", [.text(header)]) {
             return run
         }
-        return try event.string("run").flatMap { try database.scalarInt("SELECT id FROM runs WHERE name = ?", [.text($0)]) }
+        return try event.string("run").flatMap { try database.scalarInt("SELECT id FROM stored_runs WHERE name = ?", [.text($0)]) }
     }
 
     // MARK: - Proposals and decisions

@@ -98,8 +98,8 @@ extension Store {
         let examples = try database.prepare(
             """
             SELECT e.id, r.record -> '$.input', e.head != r.rev
-            FROM examples e JOIN revisions r ON r.rev = (
-                SELECT max(rev) FROM revisions WHERE example = e.key AND record IS NOT NULL)
+            FROM stored_examples e JOIN stored_revisions r ON r.rev = (
+                SELECT max(rev) FROM stored_revisions WHERE example = e.key AND record IS NOT NULL)
             """)
         while try examples.step() {
             guard let input = examples.optionalText(1), let canonical = try? CanonicalJSON.canonicalize(input) else { continue }

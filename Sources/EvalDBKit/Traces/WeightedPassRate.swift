@@ -16,7 +16,7 @@ extension Store {
     /// sharing `stratum` and inclusion probability. An example with several trials counts its share
     /// of passing trials.
     public func weightedPassRate(_ run: EvalRun) throws -> WeightedPassRate {
-        let rows = try database.prepare("SELECT example, pass FROM results WHERE run = ? ORDER BY line")
+        let rows = try database.prepare("SELECT example, pass FROM stored_results WHERE run = ? ORDER BY line")
         try rows.bind([.int(run.id)])
         var outcomes: [Int64: (passes: Int, trials: Int)] = [:]
         var order: [Int64] = []
