@@ -138,6 +138,8 @@ struct Listing {
         case int(Int)
         /// A number shown with this many decimals: a JSON number in json and jsonl.
         case number(Double, decimals: Int)
+        /// A number as stored (SQL REAL): its shortest exact text; a JSON number in json and jsonl.
+        case real(Double)
         /// A list of strings: a JSON array; words separated by spaces in a table or csv.
         case list([String])
         /// A JSON value (canonical JSON text: an object, a list): itself in json, its text elsewhere.
@@ -152,6 +154,7 @@ struct Listing {
             case .text(let text): text
             case .int(let number): String(number)
             case .number(let number, let decimals): Listing.format(number, decimals: decimals)
+            case .real(let number): String(number)
             case .list(let items): items.joined(separator: " ")
             case .json(let text): text
             case .null: ""
@@ -163,6 +166,7 @@ struct Listing {
             case .text(let text): JSONText.string(text)
             case .int(let number): String(number)
             case .number(let number, let decimals): number.isFinite ? Listing.format(number, decimals: decimals) : "null"
+            case .real(let number): number.isFinite ? String(number) : "null"
             case .list(let items): "[" + items.map(JSONText.string).joined(separator: ", ") + "]"
             case .json(let text): text
             case .null: "null"

@@ -35,7 +35,7 @@ struct SQL: ParsableCommand {
                     switch value {
                     case .null: .null
                     case .integer(let number): .int(Int(number))
-                    case .real(let number): .text(String(number))
+                    case .real(let number): .real(number)
                     case .text(let text): .text(text)
                     case .blob(let bytes): .text(bytes.map { String(format: "%02x", $0) }.joined())
                     }

@@ -122,8 +122,11 @@ struct OutputContractTests {
         let commands: [[String]] = [
             ["versions"], ["status"], ["log", id], ["log", id, "-p"], ["blame", id], ["diff", "1", "2"], ["slice", "--limit", "3"],
             ["slice", "--count-by", "feature"], ["coverage", "--axes", axes], ["coverage", "--axes", axes, "--budget", "5", "--run", "candidate"],
-            // `sql` prints SQL's values by their SQL type (a JSON column is TEXT), so it is not here.
-            ["sql", "SELECT version, hash, examples FROM versions"], ["run", "list"], ["run", "show", "candidate"],
+            // `sql` prints SQL's values by their SQL type: integers and reals as numbers, a JSON column as
+            // TEXT (so no JSON column is selected here).
+            ["sql", "SELECT version, hash, examples FROM versions"],
+            ["sql", "SELECT run, count(*) AS results, avg(pass) AS rate FROM results GROUP BY run"],
+            ["run", "list"], ["run", "show", "candidate"],
             ["report", "candidate", "--by", "feature"],
             ["compare", "baseline", "candidate", "--by", "feature"], ["power", "--rate", "0.9", "--n", "100"],
             ["power", "--run", "candidate", "--by", "feature", "--half-width", "10"], ["verify"], ["validate", "golden.jsonl"],
