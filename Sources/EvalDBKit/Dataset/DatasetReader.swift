@@ -26,9 +26,9 @@ public struct CheckedRecord {
 /// each valid record over in canonical form, in file order. Collects every problem, up to
 /// `maxErrors` errors, each with its line and column.
 ///
-/// The work is spread over threads: one reads the file in chunks of lines, two or more parse and
-/// check them (and hash them, when asked), and the calling thread receives the records in order.
-/// Memory stays bounded whatever the file's size.
+/// The work is spread over threads by `LinePipeline`: one reads the file in chunks of lines, two or
+/// more parse and check them (`LineChecker`, hashing them when asked), and the calling thread
+/// receives the records in order. Memory stays bounded whatever the file's size.
 public final class DatasetReader {
     public struct Options: Sendable {
         /// Unknown top-level fields become errors instead of warnings.
@@ -102,39 +102,17 @@ public final class DatasetReader {
         recognizing recognize: (@Sendable (RecordDigest) -> Int64?)?,
         _ body: (CheckedRecord, _ bytesRead: Int) throws -> Void
     ) throws {
-        let workerCount = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        let raw = Handoff<RawLines>(limit: 2 * workerCount)
-        let checked = Sequencer<CheckedLines>(window: 2 * workerCount, producers: workerCount)
-        let running = DispatchGroup()
-        let shared = Unchecked(lines)
+        let pipeline = LinePipeline(lines)
         let options = self.options
         let displayName = self.displayName
-        running.enter()
-        startThread {
-            defer { running.leave() }
-            Self.readRawLines(shared.value, into: raw)
-        }
-        for _ in 0..<workerCount {
-            running.enter()
-            startThread {
-                defer { running.leave() }
-                var checker = LineChecker(options: options, file: displayName, recognize: recognize)
-                do {
-                    while let batch = try raw.take() {
-                        guard checked.put(batch.sequence, checker.check(batch)) else { break }
-                    }
-                    checked.producerFinished()
-                } catch {
-                    checked.fail(error)
-                }
-            }
-        }
-        let toHash = Handoff<CheckedLines>(limit: 2 * workerCount)
+        // The dataset hash is made on a thread of its own, from the records in file order.
+        let toHash = Handoff<CheckedLines>(limit: 2 * pipeline.workerCount)
         let hashed = Unchecked(HashBox())
+        let hashing = DispatchGroup()
         if options.datasetHash {
-            running.enter()
+            hashing.enter()
             startThread {
-                defer { running.leave() }
+                defer { hashing.leave() }
                 var hasher = DatasetHasher()
                 while let batch = try? toHash.take() {
                     batch.bytes.withUnsafeBufferPointer { bytes in
@@ -145,45 +123,51 @@ public final class DatasetReader {
             }
         }
         defer {
-            raw.cancel()
-            checked.cancel()
             toHash.cancel()
             toHash.finish()
-            running.wait()
+            hashing.wait()
         }
-
-        while let batch = try checked.take() {
-            if options.datasetHash { _ = toHash.put(batch) }
-            collected.append(contentsOf: batch.problems)
-            errorCount += batch.errorCount
-            if let note = batch.firstNonCanonical { noteNonCanonical(note.line, note.reason) }
-            try batch.bytes.withUnsafeBufferPointer { bytes in
-                for item in batch.records {
-                    var hasWarnings = item.hasWarnings
-                    let id = UnsafeBufferPointer(rebasing: bytes[item.id])
-                    if id.contains(where: { $0 >= 0x80 }) && checkNormalisation(id, line: item.line, column: item.idColumn) {
-                        hasWarnings = true
-                    }
-                    recordCount += 1
-                    try body(
-                        CheckedRecord(
-                            line: item.line, canonical: UnsafeBufferPointer(rebasing: bytes[item.record]), id: id,
-                            idColumn: item.idColumn, hasWarnings: hasWarnings, digest: item.digest,
-                            known: item.known == 0 ? nil : item.known, contentWithoutId: item.contentWithoutId),
-                        batch.bytesRead)
+        try pipeline.run(
+            makeWorker: {
+                var checker = LineChecker(options: options, file: displayName, recognize: recognize)
+                return { batch in checker.check(batch) }
+            },
+            receive: { batch in
+                if options.datasetHash { _ = toHash.put(batch) }
+                try receive(batch, body)
+                if errorCount >= options.maxErrors {
+                    stopped = true
+                    return false
                 }
-            }
-            if errorCount >= options.maxErrors {
-                stopped = true
-                break
-            }
-        }
-        raw.cancel()
-        checked.cancel()
+                return true
+            })
         toHash.finish()
-        running.wait()  // every thread is done: `lines` is this thread's again
+        hashing.wait()  // every thread is done: `lines` is this thread's again
         datasetHash = hashed.value.hash
         if !stopped, lines.missingFinalNewline, let last = lastLine { noteNonCanonical(last, "has no final newline") }
+    }
+
+    /// Takes one checked batch on the calling thread: its problems, then its records, in order.
+    private func receive(_ batch: CheckedLines, _ body: (CheckedRecord, _ bytesRead: Int) throws -> Void) throws {
+        collected.append(contentsOf: batch.problems)
+        errorCount += batch.errorCount
+        if let note = batch.firstNonCanonical { noteNonCanonical(note.line, note.reason) }
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            for item in batch.records {
+                var hasWarnings = item.hasWarnings
+                let id = UnsafeBufferPointer(rebasing: bytes[item.id])
+                if id.contains(where: { $0 >= 0x80 }) && checkNormalisation(id, line: item.line, column: item.idColumn) {
+                    hasWarnings = true
+                }
+                recordCount += 1
+                try body(
+                    CheckedRecord(
+                        line: item.line, canonical: UnsafeBufferPointer(rebasing: bytes[item.record]), id: id,
+                        idColumn: item.idColumn, hasWarnings: hasWarnings, digest: item.digest,
+                        known: item.known == 0 ? nil : item.known, contentWithoutId: item.contentWithoutId),
+                    batch.bytesRead)
+            }
+        }
     }
 
     private var lastLine: Int? { lines.lineCount > 0 ? lines.lineCount : nil }
@@ -237,37 +221,7 @@ public final class DatasetReader {
         }
         return result
     }
-
-    /// The reading thread: the file's lines, about a megabyte at a time.
-    private static func readRawLines(_ lines: LineReader, into raw: Handoff<RawLines>) {
-        var batch = RawLines(sequence: 0)
-        func handOver() throws {
-            batch.bytesRead = lines.bytesRead
-            guard raw.put(batch) else { throw ReadingCancelled() }
-            batch = RawLines(sequence: batch.sequence + 1)
-        }
-        do {
-            try lines.forEachLine { number, line in
-                let start = batch.bytes.count
-                batch.bytes.append(contentsOf: line)
-                batch.lines.append(
-                    RawLine(
-                        number: number, range: start..<batch.bytes.count,
-                        hadCarriageReturn: lines.lineHadCarriageReturn,
-                        afterByteOrderMark: number == 1 && lines.hadByteOrderMark))
-                if batch.bytes.count >= 1 << 18 { try handOver() }
-            }
-            if !batch.lines.isEmpty { try handOver() }
-            raw.finish()
-        } catch is ReadingCancelled {
-            raw.finish()
-        } catch {
-            raw.finish(error: error)
-        }
-    }
 }
-
-private struct ReadingCancelled: Error {}
 
 /// Where the hashing thread leaves the dataset hash.
 private final class HashBox {

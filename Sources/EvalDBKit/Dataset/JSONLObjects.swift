@@ -8,10 +8,10 @@ struct JSONLLine {
     let tape: JSONTape
 }
 
-/// The one reader of JSONL files of objects other than datasets (run results, proposals, and
-/// the like): blank lines skipped, each line parsed, a line that is not JSON or not an object
-/// reported at its `FILE:LINE:COL`, problems collected up to `maxErrors` errors. (Datasets go
-/// through `DatasetReader`, the same checks on threads.)
+/// The reader of JSONL files of objects other than datasets (run results, proposals, verdicts):
+/// blank lines skipped, each line parsed, a line that is not JSON or not an object reported at its
+/// `FILE:LINE:COL`, problems collected up to `maxErrors` errors. Lines are read and parsed on
+/// threads by `LinePipeline`, as datasets (`DatasetReader`) and traces (`TraceSampler`) are.
 final class JSONLObjects {
     let path: String
     /// The file as messages name it (`<stdin>` for standard input).
@@ -31,25 +31,29 @@ final class JSONLObjects {
     /// The error limit is reached: the rest of the file is not read.
     var stoppedEarly: Bool { errorCount >= maxErrors }
 
-    /// Calls `body` with each object line from `firstLine` on, until the error limit.
+    /// Calls `body` with each object line from `firstLine` on, in file order, until the error
+    /// limit. The lines are read and parsed on other threads (`LinePipeline`); `body` runs on this one.
     func forEach(from firstLine: Int = 1, _ body: (JSONLLine) throws -> Void) throws {
-        let lines = try LineReader(path: path)
-        var tape = JSONTape()
-        try lines.forEachLine { number, bytes in
-            if number < firstLine || stoppedEarly { return }
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            do throws(JSONSyntaxError) {
-                try JSONParser.parse(bytes, into: &tape)
-            } catch {
-                report(number, bytes, at: error.offset, error.message)
-                return
-            }
-            guard tape.nodes[0].kind == .object else {
-                report(number, bytes, at: 0, "\(what) must be a JSON object")
-                return
-            }
-            try body(JSONLLine(number: number, bytes: bytes, tape: tape))
-        }
+        let pipeline = LinePipeline(try LineReader(path: path))
+        let what = self.what
+        try pipeline.run(
+            makeWorker: {
+                var tape = JSONTape()
+                return { batch in ParsedLines(batch, from: firstLine, what: what, tape: &tape) }
+            },
+            receive: { parsed in
+                try parsed.bytes.withUnsafeBufferPointer { bytes in
+                    for line in parsed.lines {
+                        if stoppedEarly { return }
+                        let text = UnsafeBufferPointer(rebasing: bytes[line.range])
+                        switch line.content {
+                        case .object(let tape): try body(JSONLLine(number: line.number, bytes: text, tape: tape))
+                        case .problem(let offset, let message): report(line.number, text, at: offset, message)
+                        }
+                    }
+                }
+                return !stoppedEarly
+            })
     }
 
     /// Reports a problem at byte `offset` of the line (its column is counted in code points).
@@ -73,5 +77,42 @@ final class JSONLObjects {
         guard errorCount > 0 else { return }
         if let shape = JSONLShape.problem(path: path, file: file) { throw EvalDBError.invalidData(errors: [shape], truncated: false) }
         throw EvalDBError.invalidData(errors: problems, truncated: stoppedEarly)
+    }
+}
+
+/// A batch of lines parsed on a worker thread: each non-blank line from `firstLine` on, as its
+/// parsed object or its problem.
+private struct ParsedLines: Sendable {
+    enum Content: Sendable {
+        case object(JSONTape)
+        case problem(offset: Int, message: String)
+    }
+
+    struct Line: Sendable {
+        var number: Int
+        var range: Range<Int>
+        var content: Content
+    }
+
+    let bytes: [UInt8]
+    var lines: [Line] = []
+
+    init(_ batch: RawLines, from firstLine: Int, what: String, tape: inout JSONTape) {
+        bytes = batch.bytes
+        bytes.withUnsafeBufferPointer { bytes in
+            for line in batch.lines where line.number >= firstLine {
+                let text = UnsafeBufferPointer(rebasing: bytes[line.range])
+                if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                let content: Content
+                do throws(JSONSyntaxError) {
+                    try JSONParser.parse(text, into: &tape)
+                    content =
+                        tape.nodes[0].kind == .object ? .object(tape.compacted()) : .problem(offset: 0, message: "\(what) must be a JSON object")
+                } catch {
+                    content = .problem(offset: error.offset, message: error.message)
+                }
+                lines.append(Line(number: line.number, range: line.range, content: content))
+            }
+        }
     }
 }

@@ -36,6 +36,19 @@ public struct JSONTape: Sendable {
         arena.reserveCapacity(4096)
     }
 
+    /// A copy whose buffers hold just what this tape holds: a tape to keep, where the tape parsed
+    /// into is reused.
+    func compacted() -> JSONTape {
+        var copy = JSONTape(reserving: false)
+        copy.nodes = nodes.withUnsafeBufferPointer { Array($0) }
+        copy.arena = arena.withUnsafeBufferPointer { Array($0) }
+        copy.sortedKeys = sortedKeys.withUnsafeBufferPointer { Array($0) }
+        copy.isCanonical = isCanonical
+        return copy
+    }
+
+    private init(reserving: Bool) {}
+
     mutating func removeAll() {
         nodes.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Sampling as it streams, in the way `DatasetReader` reads a dataset: one thread reads each file
+/// Sampling as it streams, through the `LinePipeline` that reads datasets: one thread reads each file
 /// in batches of lines, worker threads parse them (`LineSampler`: each trace put in its stratum,
 /// checked against the dataset's inputs, hashed once), and this thread takes the batches back in
 /// file order and offers their candidates to each stratum's bottom-k. Memory holds a few batches
@@ -28,80 +28,26 @@ public enum TraceSampler {
 
     /// Reads one file through the reader and worker threads into `merged`; returns its form.
     private static func read(_ path: String, plan: SamplePlan, duplicates: DuplicateIndex, into merged: inout Merged) throws -> TraceForm? {
-        let lines = try LineReader(path: path, hashingRawBytes: false)
-        let workerCount = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        let raw = Handoff<TraceLines>(limit: 2 * workerCount)
-        let sampled = Sequencer<SampledBatch>(window: 2 * workerCount, producers: workerCount)
+        let pipeline = LinePipeline(try LineReader(path: path, hashingRawBytes: false))
         let thresholds = SampleThresholds(count: plan.strata.count + 1)
         thresholds.update(merged.samplers.map(\.threshold))
-        let running = DispatchGroup()
-        let shared = Unchecked(lines)
-        let form = Unchecked(FormBox(mapped: !plan.map.isEmpty))
-        running.enter()
-        startThread {
-            defer { running.leave() }
-            readLines(shared.value, form: form.value, into: raw)
-        }
-        for _ in 0..<workerCount {
-            running.enter()
-            startThread {
-                defer { running.leave() }
+        let form = FormBox(mapped: !plan.map.isEmpty)
+        try pipeline.run(
+            inspect: { _, line in form.recognise(line) },
+            makeWorker: {
                 let worker = LineSampler(plan: plan, path: path, duplicates: duplicates)
-                do {
-                    while let batch = try raw.take() {
-                        guard sampled.put(batch.raw.sequence, worker.sample(batch, thresholds: thresholds.snapshot)) else { break }
-                    }
-                    sampled.producerFinished()
-                } catch {
-                    sampled.fail(error)
+                return { batch in worker.sample(TraceLines(raw: batch, form: form.form), thresholds: thresholds.snapshot) }
+            },
+            receive: { batch in
+                merged.add(batch)
+                if merged.problems.count >= plan.maxErrors {
+                    merged.truncated = true
+                    return false
                 }
-            }
-        }
-        defer {
-            raw.cancel()
-            sampled.cancel()
-            running.wait()
-        }
-        while let batch = try sampled.take() {
-            merged.add(batch)
-            if merged.problems.count >= plan.maxErrors {
-                merged.truncated = true
-                break
-            }
-            thresholds.update(merged.samplers.map(\.threshold))
-        }
-        raw.cancel()
-        sampled.cancel()
-        running.wait()  // every thread is done: the form is this thread's to read
-        return form.value.form
-    }
-
-    /// The reading thread: the file's lines, about 256 KiB at a time, each batch with the file's
-    /// form once its first object line has told it.
-    private static func readLines(_ lines: LineReader, form: FormBox, into raw: Handoff<TraceLines>) {
-        var batch = RawLines(sequence: 0)
-        var tape = JSONTape()
-        func handOver() throws {
-            guard raw.put(TraceLines(raw: batch, form: form.form)) else { throw ReadingStopped() }
-            batch = RawLines(sequence: batch.sequence + 1)
-        }
-        do {
-            try lines.forEachLine { number, line in
-                if form.form == nil, (try? JSONParser.parse(line, into: &tape)) != nil, tape.nodes[0].kind == .object {
-                    form.form = form.mapped ? .mapped : TraceForm.recognise(tape)
-                }
-                let start = batch.bytes.count
-                batch.bytes.append(contentsOf: line)
-                batch.lines.append(RawLine(number: number, range: start..<batch.bytes.count, hadCarriageReturn: false, afterByteOrderMark: false))
-                if batch.bytes.count >= 1 << 18 { try handOver() }
-            }
-            if !batch.lines.isEmpty { try handOver() }
-            raw.finish()
-        } catch is ReadingStopped {
-            raw.finish()
-        } catch {
-            raw.finish(error: error)
-        }
+                thresholds.update(merged.samplers.map(\.threshold))
+                return true
+            })
+        return form.form
     }
 
     /// What the batches add up to, in file order: each stratum's sampler, sizes, duplicates, problems.
@@ -171,12 +117,27 @@ public enum TraceSampler {
         }
     }
 
-    /// The form of the file being read, found by the reading thread.
-    private final class FormBox {
+    /// The form of the file being read, found by the reading thread from its first object line;
+    /// the workers read it for each batch (a batch with an object line is handed over after it is
+    /// known, and the lines before it hold no trace whose form matters).
+    private final class FormBox: @unchecked Sendable {
         let mapped: Bool
-        var form: TraceForm?
-        init(mapped: Bool) { self.mapped = mapped }
-    }
+        private let lock = NSLock()
+        private var found: TraceForm?
+        // The reading thread's own.
+        private var isKnown = false
+        private var tape = JSONTape()
 
-    private struct ReadingStopped: Error {}
+        init(mapped: Bool) { self.mapped = mapped }
+
+        var form: TraceForm? { lock.withLock { found } }
+
+        /// On the reading thread, each line until the form is known.
+        func recognise(_ line: UnsafeBufferPointer<UInt8>) {
+            guard !isKnown, (try? JSONParser.parse(line, into: &tape)) != nil, tape.nodes[0].kind == .object else { return }
+            isKnown = true
+            let recognised = mapped ? TraceForm.mapped : TraceForm.recognise(tape)
+            lock.withLock { found = recognised }
+        }
+    }
 }

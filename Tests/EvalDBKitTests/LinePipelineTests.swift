@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+@testable import EvalDBKit
+
+/// `LinePipeline`, the one threaded line reader under datasets, results, proposals and traces,
+/// against the simplest model of a file: its lines, split at "\n", in order.
+@Suite("the line pipeline: every line once, in file order, on worker threads")
+struct LinePipelineTests {
+    /// Lines of random lengths (some empty, some longer than a batch) with a carriage return now and then.
+    static func randomLines(count: Int, seed: UInt64) -> [String] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { index in
+            let length = Int.random(in: 0..<400, using: &generator) == 0 ? LinePipeline.batchBytes + 17 : Int.random(in: 0..<300, using: &generator)
+            return "\(index):" + String(repeating: "é", count: length / 2)
+        }
+    }
+
+    @Test("the outputs give back every line once, in file order, with its number, whatever the batches")
+    func everyLineInOrder() throws {
+        let folder = try TemporaryFolder()
+        let lines = Self.randomLines(count: 20_000, seed: 7)
+        let path = try folder.write("lines.txt", lines.joined(separator: "\n") + "\n")
+        var seen: [(Int, String)] = []
+        var batches = 0
+        try LinePipeline(try LineReader(path: path)).run(
+            makeWorker: {
+                { batch in
+                    batch.bytes.withUnsafeBufferPointer { bytes in
+                        batch.lines.map { ($0.number, String(decoding: UnsafeBufferPointer(rebasing: bytes[$0.range]), as: UTF8.self)) }
+                    }
+                }
+            },
+            receive: { output in
+                batches += 1
+                seen += output
+                return true
+            })
+        #expect(seen.map(\.0) == Array(1...lines.count))
+        #expect(seen.map(\.1) == lines)
+        #expect(batches > 10, "a file of \(lines.count) lines comes in many batches")
+    }
+
+    @Test("the receiver stops the pipeline early; a worker's error reaches the caller, with nothing from after its line")
+    func stopAndFail() throws {
+        let folder = try TemporaryFolder()
+        let lines = Self.randomLines(count: 20_000, seed: 11)
+        let path = try folder.write("lines.txt", lines.joined(separator: "\n") + "\n")
+        var received = 0
+        try LinePipeline(try LineReader(path: path)).run(
+            makeWorker: { { batch in batch.lines.count } },
+            receive: { _ in
+                received += 1
+                return received < 3
+            })
+        #expect(received == 3)
+
+        struct Planted: Error { let line: Int }
+        var linesBefore = 0
+        #expect(throws: Planted.self) {
+            try LinePipeline(try LineReader(path: path)).run(
+                makeWorker: {
+                    { batch in
+                        if let line = batch.lines.first(where: { $0.number == 12_345 }) { throw Planted(line: line.number) }
+                        return batch.lines.count
+                    }
+                },
+                receive: { count in
+                    linesBefore += count
+                    return true
+                })
+        }
+        #expect(linesBefore < 12_345)
+    }
+}
