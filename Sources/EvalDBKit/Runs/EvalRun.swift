@@ -94,17 +94,4 @@ extension Store {
         try rows.bind([.int(run.id)])
         while try rows.step() { try body(rows.text(0)) }
     }
-
-    /// The examples live at `version`, by id.
-    func liveExamples(at version: Int) throws -> [String: Int64] {
-        let rows = try database.prepare(
-            """
-            SELECT e.id, e.key FROM stored_examples e JOIN stored_revisions r ON r.example = e.key
-            WHERE r.rev = (SELECT max(rev) FROM stored_revisions WHERE example = e.key AND version <= ?) AND r.kind != 'removed'
-            """)
-        try rows.bind([.int(Int64(version))])
-        var result: [String: Int64] = [:]
-        while try rows.step() { result[rows.text(0)] = rows.int(1) }
-        return result
-    }
 }

@@ -8,6 +8,9 @@ extension Store {
     /// example), and any other field, kept. Refused, with every problem's line and column and
     /// nothing written: malformed lines, ids not in the version, a duplicate (id, trial), a run name
     /// that exists. Ids of the version without a result are counted (the run is partial).
+    ///
+    /// The file is streamed: each result is written as it is read (and copied aside for the team
+    /// log), and a problem rolls the whole transaction back, so memory does not grow with the file.
     public func recordRun(_ path: String, against version: DatasetVersion, options: RunOptions) throws -> RecordedRun {
         guard !options.name.isEmpty else { throw EvalDBError.emptyName(.run) }
         let db = database
@@ -17,57 +20,83 @@ extension Store {
         if try db.scalarInt("SELECT count(*) FROM stored_runs WHERE name = ?", [.text(options.name)]) != 0 {
             throw EvalDBError.runExists(options.name)
         }
-        let live = try liveExamples(at: version.number)
-        let results = try readResults(path, of: version, live: live, options: options)
-        let withResult = Set(results.map(\.key))
-        let missing = live.filter { !withResult.contains($0.value) }
         var meta: [UInt8] = []
         let metaText = "{" + options.meta.map { JSONText.string($0.key) + ": " + JSONText.string($0.value) }.joined(separator: ", ") + "}"
         if let tape = try? JSONParser.parse(metaText) { CanonicalJSON.write(tape, to: &meta) } else { meta = Array("{}".utf8) }
         let createdAt = options.date ?? isoNow()
         let sourcePath = options.recordedPath ?? (path == "-" ? nil : storedPath(path))
+        // The counts are known once the file is read: the row is completed then, in this transaction.
         try db.prepare(
             """
             INSERT INTO stored_runs(name, version, created_at, source_path, git_commit, meta, result_count, missing)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, 0, 0)
             """
         ).run([
             .text(options.name), .int(Int64(version.number)), .text(createdAt), sourcePath.map(SQLValue.text) ?? .null,
             options.gitCommit.map(SQLValue.text) ?? .null, .text(String(decoding: meta, as: UTF8.self)),
-            .int(Int64(results.count)), .int(Int64(missing.count)),
         ])
         let runId = try db.scalarInt("SELECT last_insert_rowid()") ?? 0
-        try insertResults(results, run: runId)
-        if options.logsRun, let log = teamLog {
+        let log = options.logsRun ? teamLog : nil
+        let spool = try log.map { _ in try Spool() }
+        let count = try recordResults(path, of: version, run: runId, options: options, spool: spool)
+        let withResult = try db.scalarInt("SELECT count(DISTINCT example) FROM stored_results WHERE run = ?", [.int(runId)]) ?? 0
+        let missing = Int64(version.exampleCount) - withResult
+        try db.prepare("UPDATE stored_runs SET result_count = ?, missing = ? WHERE id = ?").run([
+            .int(Int64(count)), .int(missing), .int(runId),
+        ])
+        if let log, let spool {
             let header = LogEvent(
                 "run",
                 [
                     "name": .string(options.name), "dataset": .string(version.hash), "at": .string(createdAt),
                     "by": options.author.map { .string($0) }, "commit": options.gitCommit.map { .string($0) },
                     "meta": .json(String(decoding: meta, as: UTF8.self)), "source": sourcePath.map { .string($0) },
-                    "results": .int(results.count),
+                    "results": .int(count),
                 ])
-            let file = try log.writeRun(name: options.name, header: header, results: results.map(\.record))
+            let file = try log.writeRun(name: options.name, header: header, results: spool)
             try db.prepare("INSERT INTO run_files(run, event, path) VALUES (?, ?, ?)").run([.int(runId), .text(header.id), .text(file)])
         }
+        let missingIds = missing > 0 ? try idsWithoutResult(run: runId, version: version.number, limit: 20) : []
         try db.execute("COMMIT")
         committed = true
-        return RecordedRun(run: try run(named: options.name), missingIds: missing.keys.sorted().prefix(20).map { $0 })
+        return RecordedRun(run: try run(named: options.name), missingIds: missingIds)
     }
 
-    /// The result lines of the file, checked against the version's examples; throws
-    /// `EvalDBError.invalidData` with every problem.
-    private func readResults(_ path: String, of version: DatasetVersion, live: [String: Int64], options: RunOptions) throws -> [ResultLine] {
+    /// The first `limit` ids, in id order, of the examples of `version` that `run` has no result for.
+    private func idsWithoutResult(run: Int64, version: Int, limit: Int) throws -> [String] {
+        let rows = try database.prepare(
+            """
+            SELECT e.id FROM stored_examples e
+            WHERE NOT EXISTS (SELECT 1 FROM stored_results x WHERE x.run = ?1 AND x.example = e.key)
+              AND (SELECT r.kind FROM stored_revisions r WHERE r.example = e.key AND r.version <= ?2
+                   ORDER BY r.version DESC, r.rev DESC LIMIT 1) != 'removed'
+            ORDER BY e.id LIMIT ?3
+            """)
+        try rows.bind([.int(run), .int(Int64(version)), .int(Int64(limit))])
+        var ids: [String] = []
+        while try rows.step() { ids.append(rows.text(0)) }
+        return ids
+    }
+
+    /// Reads the result lines of the file, checks each against the version's examples and writes
+    /// it (and copies its canonical line to `spool`); returns how many. Throws
+    /// `EvalDBError.invalidData` with every problem, the caller's transaction then rolled back.
+    private func recordResults(_ path: String, of version: DatasetVersion, run: Int64, options: RunOptions, spool: Spool?) throws -> Int {
         let reader = JSONLObjects(path: path, what: "a result", maxErrors: options.maxErrors)
-        var results: [ResultLine] = []
-        var seen: [Int64: [Int64: Int]] = [:]  // key -> trial -> line
+        let example = try database.prepare(
+            """
+            SELECT e.key, (SELECT r.kind FROM stored_revisions r WHERE r.example = e.key AND r.version <= ?2
+                           ORDER BY r.version DESC, r.rev DESC LIMIT 1)
+            FROM stored_examples e WHERE e.id = ?1
+            """)
+        let insert = try database.prepare(
+            "INSERT INTO stored_results(run, example, trial, line, pass, score, failure, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        let firstLine = try database.prepare("SELECT line FROM stored_results WHERE run = ? AND example = ? AND trial = ?")
+        var count = 0
         var output: [UInt8] = []
-        func result(_ line: JSONLLine) -> ResultLine? {
+        func record(_ line: JSONLLine) throws {
             let tape = line.tape
-            func problem(_ offset: Int32, _ message: String) -> ResultLine? {
-                reader.report(line, at: Int(offset), message)
-                return nil
-            }
+            func problem(_ offset: Int32, _ message: String) { reader.report(line, at: Int(offset), message) }
             guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
                 return problem(tape.nodes[0].source, "a result needs \"id\", a string")
             }
@@ -96,49 +125,36 @@ extension Store {
                 failure = tape.string(node)
             }
             let id = tape.string(idNode)
-            guard let key = live[id] else {
+            try example.bind([.text(id), .int(Int64(version.number))])
+            guard try example.step(), let kind = example.optionalText(1), kind != "removed" else {
+                example.reset()
                 return problem(tape.nodes[idNode].source, "id \(quoted(id)) is not an example of version \(version.number) (\(version.shortHash))")
             }
-            if let first = seen[key]?[trial] {
-                return problem(tape.nodes[idNode].source, "a second result for id \(quoted(id)), trial \(trial) (the first is on line \(first))")
-            }
-            seen[key, default: [:]][trial] = line.number
+            let key = example.int(0)
+            example.reset()
             output.removeAll(keepingCapacity: true)
             CanonicalJSON.write(tape, to: &output)
-            return ResultLine(
-                key: key, trial: trial, line: line.number, pass: tape.nodes[passNode].kind == .true, score: score, failure: failure,
-                record: String(decoding: output, as: UTF8.self))
+            do {
+                try insert.bind([
+                    .int(run), .int(key), .int(trial), .int(Int64(line.number)), .int(tape.nodes[passNode].kind == .true ? 1 : 0),
+                    score.map { .text(String($0)) } ?? .null,  // stored as REAL (the column's affinity)
+                    failure.map(SQLValue.text) ?? .null,
+                ])
+                try output.withUnsafeBytes { try insert.bind(bytes: $0, at: 8, asText: true) }
+                try insert.stepToEnd()
+            } catch let error as DatabaseError where error.isUniqueViolation {
+                // (run, example, trial) is the table's key: the line already written holds it.
+                try firstLine.bind([.int(run), .int(key), .int(trial)])
+                let first = try firstLine.step() ? firstLine.int(0) : 0
+                firstLine.reset()
+                return problem(tape.nodes[idNode].source, "a second result for id \(quoted(id)), trial \(trial) (the first is on line \(first))")
+            }
+            count += 1
+            try spool?.append(output)
         }
-        try reader.forEach(from: options.firstLine) { line in
-            if let result = result(line) { results.append(result) }
-        }
-        if results.isEmpty && reader.errorCount == 0 { reader.reportFile("the file holds no results") }
+        try reader.forEach(from: options.firstLine) { line in try record(line) }
+        if count == 0 && reader.errorCount == 0 { reader.reportFile("the file holds no results") }
         try reader.throwIfInvalid()
-        return results
+        return count
     }
-
-    private func insertResults(_ results: [ResultLine], run: Int64) throws {
-        let insert = try database.prepare(
-            "INSERT INTO stored_results(run, example, trial, line, pass, score, failure, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        for result in results {
-            try insert.run([
-                .int(run), .int(result.key), .int(result.trial), .int(Int64(result.line)), .int(result.pass ? 1 : 0),
-                result.score.map { .text(String($0)) } ?? .null,  // stored as REAL (the column's affinity)
-                result.failure.map(SQLValue.text) ?? .null,
-                .text(result.record),
-            ])
-        }
-    }
-}
-
-/// One checked result line.
-private struct ResultLine {
-    var key: Int64
-    var trial: Int64
-    var line: Int
-    var pass: Bool
-    var score: Double?
-    var failure: String?
-    /// The whole line, canonical JSON.
-    var record: String
 }

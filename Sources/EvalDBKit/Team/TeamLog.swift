@@ -23,11 +23,9 @@ struct TeamLog {
     }
 
     /// Writes a run's file: its header event, then its result lines. Returns the file's stored path.
-    func writeRun(name: String, header: LogEvent, results: [String]) throws -> String {
+    func writeRun(name: String, header: LogEvent, results: Spool) throws -> String {
         let stored = "\(Repository.logFolderName)/runs/\(Self.slug(name))-\(header.id.prefix(12)).jsonl"
-        var bytes = Array((header.text + "\n").utf8)
-        for line in results { bytes += line.utf8; bytes.append(0x0A) }
-        try append(bytes, to: repository.absolute(stored))
+        try append(Array((header.text + "\n").utf8), to: repository.absolute(stored), then: results)
         try markApplied(header.id)
         return stored
     }
@@ -56,8 +54,9 @@ struct TeamLog {
         return result.isEmpty ? "x" : result
     }
 
-    /// Appends `bytes` to the file at `path` (made, with its folders, when missing) and syncs it.
-    func append(_ bytes: [UInt8], to path: String) throws {
+    /// Appends `bytes` (and then what `spool` holds) to the file at `path` (made, with its folders,
+    /// when missing) and syncs it.
+    func append(_ bytes: [UInt8], to path: String, then spool: Spool? = nil) throws {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -73,6 +72,7 @@ struct TeamLog {
         guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         try bytes.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: path) }
+        try spool?.copy(to: descriptor, path: path)
         guard fsync(descriptor) == 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 }
