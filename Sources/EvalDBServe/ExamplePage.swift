@@ -25,7 +25,7 @@ enum ExamplePage {
             throw PageError.notFound("There is no example \(JSONText.string(id)) in the current version.")
         }
         let list = try context.list(spec, store: store)
-        let read = try store.readSet(of: context.reviewer)
+        let read = try context.readSet(store)
         let position = try store.position(of: id, in: list)
         var baseResults: [ReviewResult]? = nil
         if let base = spec.base {
@@ -259,7 +259,7 @@ enum ExamplePage {
         let spec = context.spec
         let list = try context.list(spec, store: store, fresh: true)
         let position = try store.position(of: id, in: list)
-        let read = spec.unread ? try store.readSet(of: context.reviewer) : nil
+        let read = spec.unread ? try context.readSet(store) : nil
         if let next = list.next(after: position ?? -1, skipping: read), let nextId = try store.id(at: next, in: list) {
             return Reply.redirect(context.exampleLink(nextId, spec).href)
         }

@@ -51,12 +51,28 @@ public struct ReviewList: Sendable {
     }
 }
 
+/// The examples a session has pending edits of (or has removed), by key: which rows of a list
+/// show the session's record rather than the version's.
+public struct PendingExamples: Sendable {
+    let keys: Set<Int64>
+
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// The example at `position` of `list` has a pending edit.
+    public func contains(position: Int, of list: ReviewList) -> Bool {
+        position >= 0 && position < list.keys.count && keys.contains(list.keys[position])
+    }
+}
+
 /// The examples one reviewer has read at their current revision.
 public struct ReadSet: Sendable {
     let keys: BitSet
     let members: [Int64]
     /// How many examples, of the whole dataset.
     public var count: Int { members.count }
+
+    /// Nothing read.
+    public static let empty = ReadSet(keys: BitSet(), members: [])
 
     func contains(_ key: Int64) -> Bool { keys.contains(key) }
 
@@ -148,6 +164,23 @@ extension ReviewSession {
             }
         }
         return entries
+    }
+
+    /// The examples of the dataset this session has pending edits of (none for a viewer).
+    public func pendingExamples() throws -> PendingExamples {
+        guard id != 0 else { return PendingExamples(keys: []) }
+        return try store.database.readTransaction {
+            let pending = try store.database.prepare("SELECT id FROM review_edits WHERE session = ?")
+            try pending.bind([.int(id)])
+            let head = try store.database.prepare(StorageModel.headById)
+            var keys = Set<Int64>()
+            while try pending.step() {
+                try head.bind([.text(pending.text(0))])
+                if try head.step() { keys.insert(head.int(0)) }
+                head.reset()
+            }
+            return PendingExamples(keys: keys)
+        }
     }
 
     /// Gives every example of the run whose failing results carry the category `from` the category
