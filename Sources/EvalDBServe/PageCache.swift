@@ -96,3 +96,27 @@ final class RowCache: @unchecked Sendable {
         }
     }
 }
+
+/// The examples each reviewer marked read on their way through each queue (by the queue's list
+/// key), so that `b` in a queue of what is unread goes back to the example seen before, as in
+/// terminal `review`, although reading it took it out of that queue.
+final class Passes: @unchecked Sendable {
+    private struct Key: Hashable {
+        var reviewer: [UInt8]
+        var queue: String
+    }
+
+    private let lock = NSLock()
+    private var passes: [Key: PassedExamples] = [:]
+
+    func passed(_ reviewer: String, queue: String) -> PassedExamples {
+        lock.withLock { passes[Key(reviewer: Array(reviewer.utf8), queue: queue)] ?? PassedExamples() }
+    }
+
+    func insert(_ reviewer: String, queue: String, position: Int, of list: ReviewList) {
+        lock.withLock {
+            if passes.count >= 1024 { passes.removeAll() }
+            passes[Key(reviewer: Array(reviewer.utf8), queue: queue), default: PassedExamples()].insert(position: position, of: list)
+        }
+    }
+}

@@ -11,6 +11,7 @@ final class ServerState: @unchecked Sendable {
     let lists = ListCache()
     let memo = GenerationCache()
     let rows = RowCache()
+    let passes = Passes()
     private let lock = NSLock()
     private var _gate: Gate?
 

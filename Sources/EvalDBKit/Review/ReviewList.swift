@@ -49,6 +49,36 @@ public struct ReviewList: Sendable {
     public func previous(before position: Int) -> Int? {
         position > 0 && position <= keys.count ? position - 1 : nil
     }
+
+    /// The position before `position` in a pass through what was not read: the nearest one
+    /// before it that is not `read`, or that is in `passed` (read on the way, so seen in this
+    /// pass). Nil at the start. Terminal `review --unread` goes back the same way: its queue is
+    /// what was unread when it started.
+    public func previous(before position: Int, skipping read: ReadSet, keeping passed: PassedExamples) -> Int? {
+        var previous = min(position, keys.count) - 1
+        while previous >= 0 {
+            let key = keys[previous]
+            if !read.contains(key) || passed.keys.contains(key) { return previous }
+            previous -= 1
+        }
+        return nil
+    }
+}
+
+/// The examples a reviewer read on their way through a queue (by key, so that a new version's
+/// list finds them): where going back in a pass through the unread returns to.
+public struct PassedExamples: Sendable {
+    var keys = Set<Int64>()
+
+    public init() {}
+
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// Adds the example at `position` of `list`.
+    public mutating func insert(position: Int, of list: ReviewList) {
+        guard position >= 0 && position < list.keys.count else { return }
+        keys.insert(list.keys[position])
+    }
 }
 
 /// The examples a session has pending edits of (or has removed), by key: which rows of a list
