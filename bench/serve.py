@@ -5,6 +5,7 @@ import runs.
   python3 bench/serve.py                         # 1,000,000 examples
   python3 bench/serve.py --n 20000 --duration 5  # a quick check of the script
   python3 bench/serve.py --evaldb PATH           # a binary built elsewhere
+  python3 bench/serve.py --compare OLD            # side by side with another binary (a baseline)
 
 Builds evaldb in release mode into .build-bench/ when .build-bench/release/evaldb is missing
 (`swift build -c release --scratch-path .build-bench`), and the dataset with bench/gen_dataset.py
@@ -19,7 +20,12 @@ seconds each, the token's cookie on every request):
 reporting requests, median and p99 latency (target: p99 under 50 ms) and non-2xx replies; then
 both again while `evaldb import` alternates between the two versions in a loop (each import a
 new version, so each makes the server list its queue again). One warm-up request per page is not
-counted. Only 127.0.0.1 is loaded, for a bounded time. Needs swift, python3 and wrk.
+counted. Only 127.0.0.1 is loaded, for a bounded time. Prints the load average before and after.
+
+With --compare OLD, a second server (the binary OLD) serves the same database, and each line is
+measured for both, one right after the other (OLD first), so that both see the same machine.
+
+Needs swift, python3 and wrk (Debian: `sudo apt-get install -y wrk`).
 """
 import argparse
 import json
@@ -89,9 +95,10 @@ def main():
     parser.add_argument('--duration', type=int, default=10, help='seconds of load per measurement (default 10)')
     parser.add_argument('--connections', type=int, default=8, help='concurrent clients (default 8)')
     parser.add_argument('--evaldb', help='the evaldb binary (default: a release build in .build-bench/)')
+    parser.add_argument('--compare', metavar='OLD', help='another evaldb binary, measured side by side (a baseline)')
     arguments = parser.parse_args()
     if not shutil.which('wrk'):
-        sys.exit('wrk is missing: apt-get install wrk')
+        sys.exit('wrk is missing: sudo apt-get install -y wrk (Debian, Ubuntu)')
 
     evaldb = build(arguments.evaldb)
     first, second = dataset(arguments.n)
@@ -110,30 +117,18 @@ def main():
                 example_id = json.loads(line)['id']
                 break
 
-    server = subprocess.Popen([evaldb, 'serve', '--port', '0', '--db', database, '--reviewer', 'bench'], cwd=work, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    binaries = ([('old', Path(arguments.compare).resolve())] if arguments.compare else []) + [('new' if arguments.compare else '', evaldb)]
+    servers = []
     script = Path(tempfile.mkstemp(suffix='.lua')[1])
+    script.write_text(WRK_SCRIPT)
+    print(f'load average before: {load()}')
     try:
-        line = server.stdout.readline()
-        match = re.match(r'evaldb serve: http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)', line)
-        if not match:
-            sys.exit(f'serve did not start: {line}{server.stderr.read()}')
-        port, token = match.group(1), match.group(2)
-        cookie = f'evaldb_token_{port}={token}'
-        script.write_text(WRK_SCRIPT)
-        pages = {
-            'example page': f'http://127.0.0.1:{port}/example?id={quote(example_id, safe="")}',
-            'queue page': f'http://127.0.0.1:{port}/queue',
-        }
-        for url in pages.values():  # warm-up: the queue's list is made once per version
-            warm = subprocess.run(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', f'Cookie: {cookie}', url],
-                                  capture_output=True, text=True)
-            if warm.stdout != '200':
-                sys.exit(f'{url}: HTTP {warm.stdout}')
-
+        for label, binary in binaries:
+            servers.append((label, start_server(binary, database, work, env, example_id)))
         rows = []
-        for name, url in pages.items():
-            rows.append((name, 'idle', wrk(url, cookie, arguments.duration, arguments.connections, script)))
+        for name in PAGES:
+            for label, (_, pages, cookie) in servers:
+                rows.append((name, 'idle', label, wrk(pages[name], cookie, arguments.duration, arguments.connections, script)))
 
         stop = threading.Event()
         imports = []
@@ -150,27 +145,60 @@ def main():
         loop.start()
         time.sleep(1)
         try:
-            for name, url in pages.items():
-                rows.append((name, 'during import', wrk(url, cookie, arguments.duration, arguments.connections, script)))
+            for name in PAGES:
+                for label, (_, pages, cookie) in servers:
+                    rows.append((name, 'during import', label, wrk(pages[name], cookie, arguments.duration, arguments.connections, script)))
         finally:
             stop.set()
             loop.join()
 
         print(f'\nevaldb serve, {arguments.n:,} examples, {arguments.connections} connections, {arguments.duration} s each (wrk)')
-        print(f'{"page":<14} {"load":<14} {"requests":>9} {"median ms":>10} {"p99 ms":>8} {"max ms":>8} {"non-2xx":>8}')
-        for name, load, r in rows:
-            print(f'{name:<14} {load:<14} {r["requests"]:>9} {r["p50_us"] / 1000:>10.1f} {r["p99_us"] / 1000:>8.1f} '
+        print(f'{"page":<14} {"load":<14} {"binary":<7} {"requests":>9} {"median ms":>10} {"p99 ms":>8} {"max ms":>8} {"non-2xx":>8}')
+        for name, state, label, r in rows:
+            print(f'{name:<14} {state:<14} {label:<7} {r["requests"]:>9} {r["p50_us"] / 1000:>10.1f} {r["p99_us"] / 1000:>8.1f} '
                   f'{r["max_us"] / 1000:>8.1f} {r["non2xx"] + r["socket_errors"]:>8}')
         if imports:
             print(f'imports during the load: {len(imports)}, {sum(imports) / len(imports):.1f} s each on average')
+        print(f'load average after: {load()}')
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for _, (server, _, _) in servers:
+            server.terminate()
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
         script.unlink(missing_ok=True)
 
+
+PAGES = ['example page', 'queue page']
+
+
+def load():
+    return ' '.join(Path('/proc/loadavg').read_text().split()[:3])
+
+
+def start_server(evaldb, database, work, env, example_id):
+    """`evaldb serve` on the database: the process, its pages' addresses and the token's cookie."""
+    server = subprocess.Popen([evaldb, 'serve', '--port', '0', '--db', database, '--reviewer', 'bench'], cwd=work, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    match = re.match(r'evaldb serve: http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)', line)
+    if not match:
+        server.kill()
+        sys.exit(f'serve did not start: {line}{server.stderr.read()}')
+    port, token = match.group(1), match.group(2)
+    cookie = f'evaldb_token_{port}={token}'
+    pages = {
+        'example page': f'http://127.0.0.1:{port}/example?id={quote(example_id, safe="")}',
+        'queue page': f'http://127.0.0.1:{port}/queue',
+    }
+    for url in pages.values():  # warm-up: the queue's list is made once per version
+        warm = subprocess.run(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', f'Cookie: {cookie}', url],
+                              capture_output=True, text=True)
+        if warm.stdout != '200':
+            server.kill()
+            sys.exit(f'{url}: HTTP {warm.stdout}')
+    return server, pages, cookie
 
 if __name__ == '__main__':
     main()

@@ -3,7 +3,9 @@ import EvalDBKit
 extension Context {
     /// The run a queue names (nil: none).
     func run(_ name: String?, store: Store) throws -> EvalRun? {
-        try name.map { try store.run(named: $0) }
+        try name.map { name in
+            try state.memo.value(.init(name: "run", subject: Array(name.utf8)), generation: generation) { try store.run(named: name) }
+        }
     }
 
     /// The reviewer's session for reading: their open one (with its pending edits), else a view
@@ -17,10 +19,42 @@ extension Context {
         try state.sessions.withSession(of: reviewer, run: run, store: store, body).0
     }
 
+    // MARK: - Read once a generation (a page); afresh for an action
+
+    /// The newest version (nil: none yet).
+    func currentVersion(_ store: Store) throws -> DatasetVersion? {
+        try state.memo.value(.init(name: "version"), generation: generation) { try store.currentVersion() }
+    }
+
+    /// What this reviewer has read.
+    func readSet(_ store: Store) throws -> ReadSet {
+        try state.memo.value(.init(name: "read", subject: Array(reviewer.utf8)), generation: generation) {
+            try store.readSet(of: reviewer)
+        }
+    }
+
+    /// How many pending edits this reviewer's session holds, and of which examples.
+    func pending(_ store: Store) throws -> (count: Int, examples: PendingExamples) {
+        guard let session = state.sessions.session(of: reviewer, run: nil, store: store) else {
+            return (0, try ReviewSession.viewer(store, reviewer: reviewer, run: nil).pendingExamples())
+        }
+        let memo = state.memo, generation = self.generation, key = GenerationCache.Key(name: "pending", subject: Array(reviewer.utf8))
+        let count = try memo.value(key, generation: generation) { try session.pendingCount() }
+        let examples = try memo.value(.init(name: "pending examples", subject: key.subject), generation: generation) {
+            try session.pendingExamples()
+        }
+        return (count, examples)
+    }
+
+    /// The failure categories' stamp (it grows when one is set).
+    func failureStamp(_ store: Store) throws -> Int64 {
+        try state.memo.value(.init(name: "failure stamp"), generation: generation) { try store.failureCategoryStamp() }
+    }
+
     /// The examples of the queue `spec` names, listed once per version. With `fresh` false (a page
     /// to show), the list of the version before may serve while the new one is made.
     func list(_ spec: QueueSpec, store: Store, fresh: Bool = false) throws -> ReviewList {
-        guard let version = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
+        guard let version = try currentVersion(store) else { throw EvalDBError.emptyDatabase }
         let state = self.state, reviewer = self.reviewer
         return try state.lists.list(
             spec.listKey, version: version.number, stale: !fresh, now: { try Self.makeList(spec, store: store, reviewer: reviewer) },
@@ -39,7 +73,7 @@ extension Context {
 
     /// The failure categories of a run in use, most used first (open coding: the names to pick from).
     func categories(of run: EvalRun, store: Store) throws -> [(category: String, count: Int)] {
-        try state.lists.categories(run: run.id, stamp: try store.failureCategoryStamp()) { try store.failureCategories(of: run) }
+        try state.lists.categories(run: run.id, stamp: try failureStamp(store)) { try store.failureCategories(of: run) }
     }
 
     /// The id a form or an address names.

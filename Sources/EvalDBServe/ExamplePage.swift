@@ -25,7 +25,7 @@ enum ExamplePage {
             throw PageError.notFound("There is no example \(JSONText.string(id)) in the current version.")
         }
         let list = try context.list(spec, store: store)
-        let read = try store.readSet(of: context.reviewer)
+        let read = try context.readSet(store)
         let position = try store.position(of: id, in: list)
         var baseResults: [ReviewResult]? = nil
         if let base = spec.base {
@@ -34,7 +34,11 @@ enum ExamplePage {
 
         // Where it is in its queue, and the ways on.
         let queueLink = spec.link("/queue")
-        let previous = try position.flatMap(list.previous(before:)).flatMap { try store.id(at: $0, in: list) }
+        // Back: the example before in the queue; in a pass through what is unread, the one seen
+        // before (not read, or read on the way), as terminal `review` goes back.
+        let passed = context.state.passes.passed(context.reviewer, queue: spec.listKey)
+        let previous = try position.flatMap { spec.unread ? list.previous(before: $0, skipping: read, keeping: passed) : list.previous(before: $0) }
+            .flatMap { try store.id(at: $0, in: list) }
         let next = try list.next(after: position ?? -1, skipping: spec.unread ? read : nil).flatMap { try store.id(at: $0, in: list) }
         var nav: HTML =
             previous.map { "<a class=\"back\" data-key=\"b\" href=\"\(context.exampleLink($0, spec))\">← back (b)</a>" }
@@ -201,7 +205,7 @@ enum ExamplePage {
     static func markRead(_ context: Context, _ store: Store) throws -> HTTPResponse {
         let id = try context.exampleId()
         try context.writing(store, run: nil) { try $0.markRead(id) }
-        return try goOn(context, store, from: id)
+        return try goOn(context, store, from: id, passing: true)
     }
 
     static func remove(_ context: Context, _ store: Store) throws -> HTTPResponse {
@@ -254,12 +258,16 @@ enum ExamplePage {
     }
 
     /// To the next example of the queue (with `unread`, the next one not read), or to the queue
-    /// when it ends.
-    static func goOn(_ context: Context, _ store: Store, from id: String) throws -> HTTPResponse {
+    /// when it ends. With `passing` (it was just read), `b` comes back to it in a queue of what
+    /// is unread.
+    static func goOn(_ context: Context, _ store: Store, from id: String, passing: Bool = false) throws -> HTTPResponse {
         let spec = context.spec
         let list = try context.list(spec, store: store, fresh: true)
         let position = try store.position(of: id, in: list)
-        let read = spec.unread ? try store.readSet(of: context.reviewer) : nil
+        if passing, spec.unread, let position {
+            context.state.passes.insert(context.reviewer, queue: spec.listKey, position: position, of: list)
+        }
+        let read = spec.unread ? try context.readSet(store) : nil
         if let next = list.next(after: position ?? -1, skipping: read), let nextId = try store.id(at: next, in: list) {
             return Reply.redirect(context.exampleLink(nextId, spec).href)
         }

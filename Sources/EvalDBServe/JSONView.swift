@@ -85,8 +85,17 @@ enum JSONView {
         } else {
             text = compact(tape, index)
         }
-        text = text.replacingOccurrences(of: "\n", with: " ")
-        return text.count > length ? String(text.prefix(length)) + "…" : text
+        if text.utf8.contains(0x0A) {
+            text = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\n" ? " " : $0 }))
+        }
+        guard let end = text.index(text.startIndex, offsetBy: length, limitedBy: text.endIndex), end != text.endIndex else { return text }
+        return String(text[..<end]) + "…"
+    }
+
+    /// The summary of a record's input (a queue row's), from the record as it is stored.
+    static func inputSummary(ofRecord record: String, length: Int = 140) -> String {
+        guard let tape = try? JSONParser.parse(record), tape.nodes.first?.kind == .object, let input = tape.member(0, "input") else { return "" }
+        return summary(of: tape, input, length: length)
     }
 
     static func compact(_ tape: JSONTape, _ index: Int) -> String {

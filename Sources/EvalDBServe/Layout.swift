@@ -4,8 +4,8 @@ import EvalDBKit
 /// a bar with the version, the reviewer and their session, and the `?` cheat sheet.
 enum Layout {
     static func page(_ context: Context, store: Store, title: String, kind: String, body: HTML, notice: String? = nil, error: String? = nil) -> HTML {
-        let version = (try? store.currentVersion()) ?? nil
-        let pending = (context.state.sessions.session(of: context.reviewer, run: nil, store: store)).flatMap { try? $0.pendingCount() } ?? 0
+        let version = (try? context.currentVersion(store)) ?? nil
+        let pending = (try? context.pending(store).count) ?? 0
         let versionText = version.map { "version \($0.number) · \($0.exampleCount) examples" } ?? "no version yet"
         var banner: HTML = .empty
         if let notice { banner += "<p class=\"notice\" role=\"status\">\(notice)</p>" }

@@ -9,6 +9,9 @@ final class ServerState: @unchecked Sendable {
     let pool: StorePool
     let sessions = ReviewerSessions()
     let lists = ListCache()
+    let memo = GenerationCache()
+    let rows = RowCache()
+    let passes = Passes()
     private let lock = NSLock()
     private var _gate: Gate?
 
@@ -37,7 +40,7 @@ final class ServerState: @unchecked Sendable {
             if let asset = Assets.response(for: path) { return asset }
             guard let page = Route.pages[path] else { return Reply.refusal(.notFound, "There is no page at this address.") }
             let context = Context(state: self, gate: gate, reviewer: reviewer, form: FormData(encoded: request.target.query()))
-            return await run(context) { try page($0, $1) }
+            return await run(context, cached: true) { try page($0, $1) }
         case .POST:
             guard let action = Route.actions[path] else { return Reply.refusal(.notFound, "There is no action at this address.") }
             let type = request.headers[.contentType]?.lowercased() ?? ""
@@ -64,10 +67,16 @@ final class ServerState: @unchecked Sendable {
     }
 
     /// Runs a page or an action on a worker thread with a connection; errors become pages that
-    /// say what went wrong.
-    private func run(_ context: Context, _ body: @escaping @Sendable (Context, Store) throws -> HTTPResponse) async -> HTTPResponse {
+    /// say what went wrong. A page (`cached`) may use what was read at the database's current
+    /// generation; an action reads afresh what it shows after its change.
+    private func run(
+        _ context: Context, cached: Bool = false, _ body: @escaping @Sendable (Context, Store) throws -> HTTPResponse
+    ) async -> HTTPResponse {
+        let pool = self.pool
         do {
             return try await pool.run { store in
+                var context = context
+                if cached { context.generation = pool.generation }
                 do {
                     return try body(context, store)
                 } catch let error as EvalDBError {
@@ -89,6 +98,8 @@ struct Context: Sendable {
     let reviewer: String
     /// The query (a page) or the posted form (an action).
     let form: FormData
+    /// The database's generation as the page started (nil for an action, which changes it).
+    var generation: UInt64?
 
     var spec: QueueSpec { QueueSpec(form) }
 }

@@ -5,6 +5,11 @@ import Foundation
 /// The server's database connections, each used by one request at a time on a worker thread (a
 /// `Store` belongs to one thread while it works). Requests wait for a free one; SQLite runs
 /// their reads side by side (WAL) and queues their writes.
+///
+/// The pool also tells whether the database changed: each connection's change mark is looked at
+/// as it is taken and as it is given back, and the `generation` grows when one differs from what
+/// that connection saw last (a commit of any connection or process, a write through this one).
+/// What was read at one generation is still true while the generation is the same.
 final class StorePool: @unchecked Sendable {
     let path: String
     let repository: Repository?
@@ -12,6 +17,9 @@ final class StorePool: @unchecked Sendable {
     private let condition = NSCondition()
     private var idle: [Store] = []
     private var made = 0
+    private var _generation: UInt64 = 1
+    /// The mark each connection saw last, by connection.
+    private var marks: [ObjectIdentifier: Database.ChangeMark] = [:]
     private let queue = DispatchQueue(label: "evaldb.serve.work", qos: .userInitiated, attributes: .concurrent)
 
     init(path: String, repository: Repository?, limit: Int) {
@@ -34,7 +42,28 @@ final class StorePool: @unchecked Sendable {
     func withStore<T>(_ body: (Store) throws -> T) throws -> T {
         let store = try checkOut()
         defer { checkIn(store) }
+        try observe(store)
         return try body(store)
+    }
+
+    /// The database's generation: it grows whenever a connection finds that the database changed.
+    /// Read after a connection is taken, it is no older than anything committed before.
+    var generation: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return _generation
+    }
+
+    /// Looks at `store`'s change mark: a new one (or a connection's first) makes a new generation.
+    private func observe(_ store: Store) throws {
+        let mark = try store.database.changeMark()
+        condition.lock()
+        let key = ObjectIdentifier(store)
+        if marks[key] != mark {
+            marks[key] = mark
+            _generation += 1
+        }
+        condition.unlock()
     }
 
     private func checkOut() throws -> Store {
@@ -60,10 +89,14 @@ final class StorePool: @unchecked Sendable {
     }
 
     private func checkIn(_ store: Store) {
+        // What this connection wrote counts from now: the next request sees a new generation.
+        let broken = store.database.isInTransaction || (try? observe(store)) == nil
         condition.lock()
         // A connection left inside a transaction by an error is not given to the next request.
-        if store.database.isInTransaction {
+        if broken {
             made -= 1
+            marks[ObjectIdentifier(store)] = nil
+            _generation += 1
         } else {
             idle.append(store)
         }

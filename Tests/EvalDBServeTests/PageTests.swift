@@ -240,6 +240,35 @@ struct PageTests {
         _ = await served.stop()
     }
 
+    @Test("b in the unread queue goes back to the example seen before, although reading it took it out of that queue, as in review")
+    func backInTheUnreadQueue() async throws {
+        let served = try ServedDataset()
+        try await served.start()
+        /// The address of the page's `b` link (nil: none, at the start).
+        func back(_ page: HTTPReply) -> String? {
+            guard let link = page.body.range(of: "data-key=\"b\" href=\"") else { return nil }
+            return String(page.body[link.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+        }
+        func example(_ id: String) -> String { Link("/example", [("unread", "1"), ("id", id)]).href }
+        let hostile = EvalDBServeTests.hostileId
+        // plain-002 was read before this pass through the unread: the pass skips it.
+        #expect(try await served.post("/read", [("id", "plain-002")]).status == 303)
+        let first = try await served.get(example("conv-001"))
+        #expect(back(first) == nil && first.body.contains("start of the queue"))
+        var reply = try await served.post("/read", [("id", "conv-001"), ("unread", "1")])
+        #expect(reply.header("Location") == example(hostile), "read: on to the next unread, past plain-002")
+        #expect(back(try await served.get(example(hostile))) == example("conv-001"), "back to what was just read, not to plain-002")
+        reply = try await served.post("/read", [("id", hostile), ("unread", "1")])
+        #expect(reply.header("Location") == example("ex-004"))
+        #expect(back(try await served.get(example("ex-004"))) == example(hostile))
+        #expect(back(try await served.get(example(hostile))) == example("conv-001"), "and back again, as far as the pass began")
+        // Skipped (s) leaves it unread: back returns to it too.
+        #expect(back(try await served.get(example("ex-005"))) == example("ex-004"))
+        // In the queue of all examples, back is the one before in its order.
+        #expect(back(try await served.get("/example?id=\(Link.encode(hostile))")) == "/example?id=plain-002")
+        _ = await served.stop()
+    }
+
     @Test("the reviewer a browser names is who its marks and versions belong to; the assets come from the binary")
     func reviewerAndAssets() async throws {
         let served = try ServedDataset()

@@ -127,6 +127,19 @@ public final class Database {
     /// True inside `BEGIN ... COMMIT`.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
+    /// What this connection knows of changes to the database: a commit of any other connection
+    /// (of this process or another) changes `PRAGMA data_version`, a change made through this one
+    /// changes its count of changed rows. Two equal marks taken on one connection mean that
+    /// nothing changed in between (what a cache of query results is checked against).
+    public func changeMark() throws -> ChangeMark {
+        ChangeMark(dataVersion: try scalarInt("PRAGMA data_version") ?? 0, ownChanges: sqlite3_total_changes64(handle))
+    }
+
+    public struct ChangeMark: Equatable, Sendable {
+        var dataVersion: Int64
+        var ownChanges: Int64
+    }
+
     /// Runs `body` in a read transaction: every query inside sees one snapshot. Inside a
     /// transaction already, it runs in that one.
     public func readTransaction<T>(_ body: () throws -> T) throws -> T {

@@ -49,6 +49,49 @@ public struct ReviewList: Sendable {
     public func previous(before position: Int) -> Int? {
         position > 0 && position <= keys.count ? position - 1 : nil
     }
+
+    /// The position before `position` in a pass through what was not read: the nearest one
+    /// before it that is not `read`, or that is in `passed` (read on the way, so seen in this
+    /// pass). Nil at the start. Terminal `review --unread` goes back the same way: its queue is
+    /// what was unread when it started.
+    public func previous(before position: Int, skipping read: ReadSet, keeping passed: PassedExamples) -> Int? {
+        var previous = min(position, keys.count) - 1
+        while previous >= 0 {
+            let key = keys[previous]
+            if !read.contains(key) || passed.keys.contains(key) { return previous }
+            previous -= 1
+        }
+        return nil
+    }
+}
+
+/// The examples a reviewer read on their way through a queue (by key, so that a new version's
+/// list finds them): where going back in a pass through the unread returns to.
+public struct PassedExamples: Sendable {
+    var keys = Set<Int64>()
+
+    public init() {}
+
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// Adds the example at `position` of `list`.
+    public mutating func insert(position: Int, of list: ReviewList) {
+        guard position >= 0 && position < list.keys.count else { return }
+        keys.insert(list.keys[position])
+    }
+}
+
+/// The examples a session has pending edits of (or has removed), by key: which rows of a list
+/// show the session's record rather than the version's.
+public struct PendingExamples: Sendable {
+    let keys: Set<Int64>
+
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// The example at `position` of `list` has a pending edit.
+    public func contains(position: Int, of list: ReviewList) -> Bool {
+        position >= 0 && position < list.keys.count && keys.contains(list.keys[position])
+    }
 }
 
 /// The examples one reviewer has read at their current revision.
@@ -57,6 +100,9 @@ public struct ReadSet: Sendable {
     let members: [Int64]
     /// How many examples, of the whole dataset.
     public var count: Int { members.count }
+
+    /// Nothing read.
+    public static let empty = ReadSet(keys: BitSet(), members: [])
 
     func contains(_ key: Int64) -> Bool { keys.contains(key) }
 
@@ -148,6 +194,23 @@ extension ReviewSession {
             }
         }
         return entries
+    }
+
+    /// The examples of the dataset this session has pending edits of (none for a viewer).
+    public func pendingExamples() throws -> PendingExamples {
+        guard id != 0 else { return PendingExamples(keys: []) }
+        return try store.database.readTransaction {
+            let pending = try store.database.prepare("SELECT id FROM review_edits WHERE session = ?")
+            try pending.bind([.int(id)])
+            let head = try store.database.prepare(StorageModel.headById)
+            var keys = Set<Int64>()
+            while try pending.step() {
+                try head.bind([.text(pending.text(0))])
+                if try head.step() { keys.insert(head.int(0)) }
+                head.reset()
+            }
+            return PendingExamples(keys: keys)
+        }
     }
 
     /// Gives every example of the run whose failing results carry the category `from` the category
