@@ -60,7 +60,7 @@ struct RunTests {
         #expect(throws: EvalDBError.self) {
             try store.recordRun(folder.file("ok.jsonl"), against: version, options: RunOptions(name: "ok"))
         }
-        #expect(throws: DatabaseError.self) { try store.database.execute("DELETE FROM results") }
+        #expect(throws: DatabaseError.self) { try store.database.execute("DELETE FROM stored_results") }
     }
 
     @Test("report: pass rates with Wilson intervals overall and per slice, flaky examples, failure categories")
@@ -92,6 +92,67 @@ struct RunTests {
         lines[0] = Sample.line("ex-0001", question: "edited")
         _ = try store.importFile(try folder.write("g2.jsonl", lines.joined(separator: "\n") + "\n"), options: by())
         #expect(try store.report(run).changedSince == 1)  // stale: one of its examples changed since
+    }
+
+    @Test("report over many examples, results in any order, agrees per slice with a count over the files")
+    func reportAgreesWithAModel() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let count = 9_000  // more than one batch of slice values
+        var generator = SeededGenerator(seed: 21)
+        let features = ["booking-lookup", "refund-request", "menu", "hours"]
+        let tags = (1...count).map { n in n % 3 == 0 ? ["t1", "t2"] : n % 3 == 1 ? ["t2"] : ["t3", "t3"] }
+        let lines = (1...count).map { n in
+            Sample.line(String(format: "ex-%04d", n), feature: features[n % features.count], tags: tags[n - 1])
+        }
+        let version = try store.importFile(try folder.write("g.jsonl", lines.joined(separator: "\n") + "\n"), options: by()).version
+        // Each example: 1 to 3 trials, each passing with a probability of its own; the lines shuffled.
+        var results: [(n: Int, trial: Int, pass: Bool)] = []
+        for n in 1...count {
+            let trials = Int.random(in: 1...3, using: &generator)
+            let p = Double.random(in: 0...1, using: &generator)
+            for trial in 0..<trials { results.append((n, trial, Double.random(in: 0...1, using: &generator) < p)) }
+        }
+        results.shuffle(using: &generator)
+        let text = results.map { Self.result($0.n, pass: $0.pass, trial: $0.trial) }.joined()
+        let run = try store.recordRun(try folder.write("r.jsonl", text), against: version, options: RunOptions(name: "r")).run
+
+        // The model: each example's share of passing trials, summed per feature and per tag.
+        var passes: [Int: (passes: Int, trials: Int, firstLine: Int)] = [:]
+        for (line, result) in results.enumerated() {
+            var entry = passes[result.n] ?? (0, 0, line)
+            entry.trials += 1
+            if result.pass { entry.passes += 1 }
+            passes[result.n] = entry
+        }
+        func share(_ n: Int) -> Double { Double(passes[n]!.passes) / Double(passes[n]!.trials) }
+        var byFeature: [String: (examples: Int, passed: Double)] = [:]
+        var byTag: [String: (examples: Int, passed: Double)] = [:]
+        for n in 1...count {
+            byFeature[features[n % features.count], default: (0, 0)].examples += 1
+            byFeature[features[n % features.count], default: (0, 0)].passed += share(n)
+            for tag in Set(tags[n - 1]) {
+                byTag[tag, default: (0, 0)].examples += 1
+                byTag[tag, default: (0, 0)].passed += share(n)
+            }
+        }
+        let report = try store.report(run, by: ["feature"])
+        #expect(report.overall.examples == count)
+        #expect(abs(report.overall.passed - (1...count).map(share).reduce(0, +)) < 1e-6)
+        #expect(report.slices.map { $0.values } == features.sorted().map { [$0] })
+        for slice in report.slices {
+            let expected = byFeature[slice.values[0]!]!
+            #expect(slice.examples == expected.examples && abs(slice.passed - expected.passed) < 1e-6, "\(slice.values)")
+        }
+        let byTags = try store.report(run, by: ["tags"])
+        #expect(byTags.slices.map { $0.values } == [["t1"], ["t2"], ["t3"]])
+        for slice in byTags.slices {
+            let expected = byTag[slice.values[0]!]!
+            #expect(slice.examples == expected.examples && abs(slice.passed - expected.passed) < 1e-6, "\(slice.values)")
+        }
+        let flaky = (1...count).filter { passes[$0]!.passes > 0 && passes[$0]!.passes < passes[$0]!.trials }
+            .sorted { passes[$0]!.firstLine < passes[$1]!.firstLine }.map { String(format: "ex-%04d", $0) }
+        #expect(report.flaky.map(\.id) == flaky, "flaky examples in the order the results file first names them")
     }
 
     @Test("compare pairs examples with identical content, counts flips, and gives the verdict against the budget")

@@ -233,7 +233,8 @@ extension Store {
         try checkKeys(keys, exist: exist)
     }
 
-    private func checkKeys(_ keys: [String], exist: Set<ExactString>) throws {
+    /// Throws `EvalDBError.unknownKeys` when a key of `keys` is not in `exist`.
+    func checkKeys(_ keys: [String], exist: Set<ExactString>) throws {
         let unknown = keys.filter { !exist.contains(ExactString($0)) }
         guard unknown.isEmpty else {
             let existing = exist.sorted(by: ExactString.precedes).map(\.string)

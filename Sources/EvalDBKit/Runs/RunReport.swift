@@ -30,61 +30,77 @@ public struct RunReport: Sendable {
 extension Store {
     /// `clusterBy`: a label key or field whose examples sharing a value are not independent (a
     /// conversation, a topic); the intervals then account for the design effect.
+    ///
+    /// The results are read in example order (the results table's key) and each example's outcome
+    /// is added to running tallies as soon as its trials are read, its slice values looked up a
+    /// batch of examples at a time: memory holds the tallies, not the run (with `clusterBy`, each
+    /// slice keeps its examples' outcomes and clusters, which the design effect needs).
     public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
         let rows = try database.prepare(
             """
-            SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure) FROM stored_results x JOIN stored_examples e ON e.key = x.example
-            WHERE x.run = ? ORDER BY x.line
+            SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure), x.line FROM stored_results x JOIN stored_examples e ON e.key = x.example
+            WHERE x.run = ? ORDER BY x.example, x.trial
             """)
         try rows.bind([.int(run.id)])
-        var perExample: [Int64: (id: String, passes: Int, trials: Int)] = [:]
-        var order: [Int64] = []
+        let needsValues = !keys.isEmpty || clusterBy != nil
+        var overall = SliceTally(clustered: clusterBy != nil)
+        var groups: [[String?]: SliceTally] = [:]
+        var heldKeys = Set<ExactString>()
+        var flaky: [(line: Int64, id: String, passes: Int, trials: Int)] = []
         var failures: [String: Int] = [:]
+        var waiting: [(key: Int64, outcome: Double)] = []  // for their slice values
+
+        func add(_ batch: [(key: Int64, outcome: Double)]) throws {
+            let valuesOf = needsValues ? try sliceValues(of: batch.map(\.key), at: run.version) : [:]
+            for (key, outcome) in batch {
+                let values = valuesOf[key]
+                // An example without the cluster key is a cluster of its own.
+                let cluster = clusterBy.map { values?[$0]?.first ?? "\u{0}example \(key)" }
+                overall.add(outcome, cluster: cluster)
+                guard let values else { continue }
+                heldKeys.formUnion(values.byKey.keys)
+                if !keys.isEmpty {
+                    for combination in values.combinations(of: keys) {
+                        groups[combination, default: SliceTally(clustered: clusterBy != nil)].add(outcome, cluster: cluster)
+                    }
+                }
+            }
+        }
+        var current: (key: Int64, id: String, line: Int64, passes: Int, trials: Int)?
+        func finish() throws {
+            guard let example = current else { return }
+            if example.passes > 0 && example.passes < example.trials {
+                flaky.append((example.line, example.id, example.passes, example.trials))
+            }
+            waiting.append((example.key, Double(example.passes) / Double(example.trials)))
+            if waiting.count >= 4096 || !needsValues {
+                try add(waiting)
+                waiting.removeAll(keepingCapacity: true)
+            }
+        }
         while try rows.step() {
             let key = rows.int(0)
-            if perExample[key] == nil { order.append(key) }
-            var entry = perExample[key] ?? (rows.text(1), 0, 0)
-            entry.trials += 1
-            if rows.int(2) != 0 { entry.passes += 1 } else { failures[rows.optionalText(3) ?? "(none)", default: 0] += 1 }
-            perExample[key] = entry
-        }
-        // Each example's values at the run's version, when slicing or clustering needs them.
-        let valuesOf = !keys.isEmpty || clusterBy != nil ? try sliceValues(of: order, at: run.version) : [:]
-        try checkKeys(keys + (clusterBy.map { [$0] } ?? []), heldBy: valuesOf)
-        func statistic(_ values: [String?], _ keys: [Int64]) -> SliceStatistic {
-            let outcomes = keys.map { key in
-                let entry = perExample[key]!
-                return Double(entry.passes) / Double(entry.trials)
+            if current?.key != key {
+                try finish()
+                current = (key, rows.text(1), rows.int(4), 0, 0)
             }
-            let passed = outcomes.reduce(0, +)
-            var effect = 1.0
-            if let clusterBy {
-                // An example without the key is a cluster of its own.
-                effect = designEffect(
-                    values: outcomes,
-                    clusters: keys.map { key in
-                        valuesOf[key]?[clusterBy]?.first ?? "\u{0}example \(key)"
-                    })
-            }
-            let n = Double(keys.count) / effect
-            return SliceStatistic(
-                values: values, examples: keys.count, passed: passed,
-                interval: Wilson.interval(successes: keys.isEmpty ? 0 : passed / Double(keys.count) * n, n: n),
-                designEffect: effect)
+            current!.trials += 1
+            current!.line = min(current!.line, rows.int(4))
+            if rows.int(2) != 0 { current!.passes += 1 } else { failures[rows.optionalText(3) ?? "(none)", default: 0] += 1 }
         }
+        try finish()
+        try add(waiting)
+        if needsValues { try checkKeys(keys + (clusterBy.map { [$0] } ?? []), exist: heldKeys) }
+
         var slices: [SliceStatistic] = []
         if !keys.isEmpty {
-            var groups: [[String?]: [Int64]] = [:]
-            for key in order {
-                for combination in valuesOf[key]!.combinations(of: keys) { groups[combination, default: []].append(key) }
-            }
-            slices = groups.map { statistic($0.key, $0.value) }.sorted { a, b in
+            slices = groups.map { $0.value.statistic($0.key) }.sorted { a, b in
                 a.values.map { $0 ?? "" }.lexicographicallyPrecedes(b.values.map { $0 ?? "" })
             }
         }
         var changedSince: Int?
-        let current = try currentVersion()
-        if let current, current.number != run.version {
+        let currentVersion = try currentVersion()
+        if let currentVersion, currentVersion.number != run.version {
             changedSince = Int(
                 try database.scalarInt(
                     """
@@ -92,12 +108,39 @@ extension Store {
                     """, [.int(Int64(run.version)), .int(run.id)]) ?? 0)
         }
         return RunReport(
-            run: run, keys: keys, overall: statistic([], order), slices: slices,
-            flaky: order.compactMap { key in
-                let entry = perExample[key]!
-                return entry.passes > 0 && entry.passes < entry.trials ? (entry.id, entry.passes, entry.trials) : nil
-            },
+            run: run, keys: keys, overall: overall.statistic([]), slices: slices,
+            flaky: flaky.sorted { $0.line < $1.line }.map { ($0.id, $0.passes, $0.trials) },
             failures: failures.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
-            changedSince: changedSince, currentVersion: current?.number)
+            changedSince: changedSince, currentVersion: currentVersion?.number)
+    }
+}
+
+/// A slice's running tally: how many examples, the sum of their outcomes (an example's share of
+/// passing trials) and, when clustering, each example's outcome and cluster for the design effect.
+private struct SliceTally {
+    var examples = 0
+    var passed = 0.0
+    let clustered: Bool
+    var outcomes: [Double] = []
+    var clusters: [String] = []
+
+    init(clustered: Bool) { self.clustered = clustered }
+
+    mutating func add(_ outcome: Double, cluster: String?) {
+        examples += 1
+        passed += outcome
+        if clustered, let cluster {
+            outcomes.append(outcome)
+            clusters.append(cluster)
+        }
+    }
+
+    func statistic(_ values: [String?]) -> SliceStatistic {
+        let effect = clustered ? designEffect(values: outcomes, clusters: clusters) : 1
+        let n = Double(examples) / effect
+        return SliceStatistic(
+            values: values, examples: examples, passed: passed,
+            interval: Wilson.interval(successes: examples == 0 ? 0 : passed / Double(examples) * n, n: n),
+            designEffect: effect)
     }
 }
