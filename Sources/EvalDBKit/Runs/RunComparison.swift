@@ -43,52 +43,81 @@ extension Store {
     /// Compares `candidate` with `base` on the examples both runs hold whose content is identical
     /// in both runs' dataset versions. An example with several trials counts as passing when most of
     /// its trials pass. With `budget` (a fraction: 0.02 for 2 points), gives the verdict.
+    ///
+    /// Both runs' outcomes are read in example order (the results table's key) and merged as two
+    /// sorted lists; counts are tallied as pairs are found, slice values looked up 4,096 pairs at a
+    /// time: memory holds the tallies and the flipped ids, not the runs (with `clusterBy`, each
+    /// pair's difference and cluster, which the design effect needs).
     public func compare(
         base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
         clusterBy: String? = nil, confidence: Double = 0.95
     ) throws -> RunComparison {
-        let baseOutcomes = try outcomes(of: base), candidateOutcomes = try outcomes(of: candidate)
+        let baseOutcomes = try OutcomeReader(database, run: base), candidateOutcomes = try OutcomeReader(database, run: candidate)
         let records = try RecordComparer(database)
-        var paired: [(key: Int64, id: String, base: Bool, candidate: Bool)] = []
-        var excluded: [String] = []
-        for (key, first) in baseOutcomes.sorted(by: { $0.key < $1.key }) {
-            guard let second = candidateOutcomes[key] else { continue }
-            if try !records.isSame(key, at: base.version, and: candidate.version) {
-                excluded.append(first.id)
+        let needsValues = !keys.isEmpty || clusterBy != nil
+        // First = candidate, second = base: the interval is for candidate − base.
+        var counts = PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)
+        var groups: [[String?]: PairedCounts] = [:]
+        var heldKeys = Set<ExactString>()
+        var differences: [Double] = [], clusters: [String] = []
+        var regressed: [String] = [], fixed: [String] = [], excluded: [String] = []
+        var unpaired = 0
+        var waiting: [(key: Int64, base: Bool, candidate: Bool)] = []  // for their slice values
+
+        func add(_ batch: [(key: Int64, base: Bool, candidate: Bool)]) throws {
+            let valuesOf = needsValues ? try sliceValues(of: batch.map(\.key), at: candidate.version) : [:]
+            for pair in batch {
+                guard let values = valuesOf[pair.key] else { continue }
+                heldKeys.formUnion(values.byKey.keys)
+                if let clusterBy {
+                    differences.append((pair.candidate ? 1.0 : 0) - (pair.base ? 1.0 : 0))
+                    clusters.append(values[clusterBy]?.first ?? "\u{0}example \(pair.key)")
+                }
+                if !keys.isEmpty {
+                    for combination in values.combinations(of: keys) {
+                        groups[combination, default: PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)]
+                            .add(first: pair.candidate, second: pair.base)
+                    }
+                }
+            }
+        }
+        var first = try baseOutcomes.next(), second = try candidateOutcomes.next()
+        while first != nil || second != nil {
+            guard let b = first, let c = second, b.key == c.key else {
+                unpaired += 1  // held by one run only: step past it in its run
+                if let b = first, second.map({ b.key < $0.key }) ?? true {
+                    first = try baseOutcomes.next()
+                } else {
+                    second = try candidateOutcomes.next()
+                }
                 continue
             }
-            paired.append((key, first.id, first.pass, second.pass))
+            if try !records.isSame(b.key, at: base.version, and: candidate.version) {
+                excluded.append(b.id)
+            } else {
+                counts.add(first: c.pass, second: b.pass)
+                if b.pass && !c.pass { regressed.append(b.id) }
+                if !b.pass && c.pass { fixed.append(b.id) }
+                if needsValues {
+                    waiting.append((b.key, b.pass, c.pass))
+                    if waiting.count >= 4096 {
+                        try add(waiting)
+                        waiting.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            first = try baseOutcomes.next()
+            second = try candidateOutcomes.next()
         }
-        guard !paired.isEmpty else {
+        try add(waiting)
+        guard counts.n > 0 else {
             throw EvalDBError.noCommonExamples(base: base.name, candidate: candidate.name, edited: excluded.count)
         }
-        let unpaired = baseOutcomes.count + candidateOutcomes.count - 2 * (paired.count + excluded.count)
-        func count(_ pairs: [(key: Int64, id: String, base: Bool, candidate: Bool)]) -> PairedCounts {
-            PairedCounts(
-                both: pairs.filter { $0.base && $0.candidate }.count, firstOnly: pairs.filter { !$0.base && $0.candidate }.count,
-                secondOnly: pairs.filter { $0.base && !$0.candidate }.count, neither: pairs.filter { !$0.base && !$0.candidate }.count)
-        }
-        // First = candidate, second = base: the interval is for candidate − base.
-        let counts = count(paired)
-        // Each paired example's values, when slicing or clustering needs them.
-        let valuesOf = !keys.isEmpty || clusterBy != nil ? try sliceValues(of: paired.map(\.key), at: candidate.version) : [:]
-        try checkKeys(keys + (clusterBy.map { [$0] } ?? []), heldBy: valuesOf)
-        var effect = 1.0
-        if let clusterBy {
-            effect = designEffect(
-                values: paired.map { ($0.candidate ? 1.0 : 0) - ($0.base ? 1.0 : 0) },
-                clusters: paired.map { valuesOf[$0.key]?[clusterBy]?.first ?? "\u{0}example \($0.key)" })
-        }
+        if needsValues { try checkKeys(keys + (clusterBy.map { [$0] } ?? []), exist: heldKeys) }
+        let effect = clusterBy == nil ? 1.0 : designEffect(values: differences, clusters: clusters)
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
-        var slices: [RunComparison.SliceDelta] = []
-        if !keys.isEmpty {
-            var groups: [[String?]: [(key: Int64, id: String, base: Bool, candidate: Bool)]] = [:]
-            for pair in paired {
-                for combination in valuesOf[pair.key]!.combinations(of: keys) { groups[combination, default: []].append(pair) }
-            }
-            slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: count($0.value)) }
-                .sorted { $0.values.map { $0 ?? "" }.lexicographicallyPrecedes($1.values.map { $0 ?? "" }) }
-        }
+        let slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: $0.value) }
+            .sorted { $0.values.map { $0 ?? "" }.lexicographicallyPrecedes($1.values.map { $0 ?? "" }) }
         var verdict: RunComparison.Verdict?
         if let budget {
             if interval.lower > -budget {
@@ -105,21 +134,8 @@ extension Store {
         return RunComparison(
             base: base, candidate: candidate, counts: counts, difference: interval.difference, lower: interval.lower,
             upper: interval.upper, confidence: confidence, designEffect: effect, mcNemarP: counts.mcNemarExactP,
-            regressed: paired.filter { $0.base && !$0.candidate }.map(\.id), fixed: paired.filter { !$0.base && $0.candidate }.map(\.id),
+            regressed: regressed, fixed: fixed,
             excludedEdited: excluded, unpaired: unpaired, slices: slices, verdict: verdict)
-    }
-
-    /// Each example's outcome in a run: passing when most of its trials pass.
-    private func outcomes(of run: EvalRun) throws -> [Int64: (id: String, pass: Bool)] {
-        let rows = try database.prepare(
-            """
-            SELECT x.example, e.id, sum(x.pass), count(*) FROM stored_results x JOIN stored_examples e ON e.key = x.example
-            WHERE x.run = ? GROUP BY x.example
-            """)
-        try rows.bind([.int(run.id)])
-        var result: [Int64: (id: String, pass: Bool)] = [:]
-        while try rows.step() { result[rows.int(0)] = (rows.text(1), 2 * rows.int(2) > rows.int(3)) }
-        return result
     }
 
     /// How many paired examples, at the same rates, would make the interval's lower bound clear
@@ -141,5 +157,36 @@ extension Store {
             if settled(middle) { high = middle } else { low = middle }
         }
         return Int((high * Double(counts.n)).rounded(.up))
+    }
+}
+
+/// A run's examples in key order, each with its outcome: passing when most of its trials pass.
+private struct OutcomeReader {
+    private let rows: Statement
+
+    init(_ database: Database, run: EvalRun) throws {
+        rows = try database.prepare(
+            """
+            SELECT x.example, e.id, sum(x.pass), count(*) FROM stored_results x JOIN stored_examples e ON e.key = x.example
+            WHERE x.run = ? GROUP BY x.example ORDER BY x.example
+            """)
+        try rows.bind([.int(run.id)])
+    }
+
+    func next() throws -> (key: Int64, id: String, pass: Bool)? {
+        guard try rows.step() else { return nil }
+        return (rows.int(0), rows.text(1), 2 * rows.int(2) > rows.int(3))
+    }
+}
+
+extension PairedCounts {
+    /// Counts one pair of outcomes.
+    mutating func add(first: Bool, second: Bool) {
+        switch (first, second) {
+        case (true, true): both += 1
+        case (true, false): firstOnly += 1
+        case (false, true): secondOnly += 1
+        case (false, false): neither += 1
+        }
     }
 }
