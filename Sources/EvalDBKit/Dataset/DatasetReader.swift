@@ -95,11 +95,12 @@ public final class DatasetReader {
         try read(recognizing: nil, body)
     }
 
-    /// As `read(_:)`; with `recognize`, each line's SHA-256 is offered to it first (on a worker
-    /// thread), and a line it recognises is handed over unparsed and unchecked, with `known` set:
-    /// the caller vouches that those bytes are a valid canonical record it already holds.
+    /// As `read(_:)`; with `recognize`, each line's SHA-256 is looked up first in the segments it
+    /// holds when a worker thread starts the line's batch, and a line found there is handed over
+    /// unparsed and unchecked, with `known` set: the caller vouches that those bytes are a valid
+    /// canonical record it already holds.
     func read(
-        recognizing recognize: (@Sendable (RecordDigest) -> Int64?)?,
+        recognizing recognize: HeadDigestWindow?,
         _ body: (CheckedRecord, _ bytesRead: Int) throws -> Void
     ) throws {
         let workerCount = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))

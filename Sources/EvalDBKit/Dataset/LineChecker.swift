@@ -45,13 +45,14 @@ struct CheckedLines: Sendable {
 struct LineChecker {
     let options: DatasetReader.Options
     let file: String
-    let recognize: (@Sendable (RecordDigest) -> Int64?)?
+    let recognize: HeadDigestWindow?
+    private var known: HeadDigestWindow.Snapshot?
     private var tape = JSONTape()
     private var output: [UInt8] = []
     private var scratch: [UInt8] = []
     private var schemaProblems: [RecordSchema.Problem] = []
 
-    init(options: DatasetReader.Options, file: String, recognize: (@Sendable (RecordDigest) -> Int64?)?) {
+    init(options: DatasetReader.Options, file: String, recognize: HeadDigestWindow?) {
         self.options = options
         self.file = file
         self.recognize = recognize
@@ -62,6 +63,7 @@ struct LineChecker {
         var result = CheckedLines()
         result.bytesRead = batch.bytesRead
         result.bytes.reserveCapacity(batch.bytes.count + batch.bytes.count / 8)
+        known = recognize?.snapshot()
         batch.bytes.withUnsafeBufferPointer { bytes in
             for raw in batch.lines {
                 check(UnsafeBufferPointer(rebasing: bytes[raw.range]), raw, into: &result)
@@ -92,7 +94,7 @@ struct LineChecker {
         if options.digests || recognize != nil {
             let digest = RecordDigest(of: line)
             lineDigest = digest
-            if let recognize, let key = recognize(digest) {
+            if let key = known?.key(for: digest) {
                 let start = result.bytes.count
                 result.bytes.append(contentsOf: line)
                 result.records.append(
