@@ -138,8 +138,8 @@ public final class DatasetReader {
                 defer { running.leave() }
                 var hasher = DatasetHasher()
                 while let batch = try? toHash.take() {
-                    batch.bytes.withUnsafeBufferPointer { bytes in
-                        for item in batch.records { hasher.add(line: UnsafeBufferPointer(rebasing: bytes[item.record])) }
+                    batch.withBuffers { source, bytes in
+                        for item in batch.records { hasher.add(line: CheckedLines.record(item, source, bytes)) }
                     }
                 }
                 hashed.value.hash = hasher.finalize()
@@ -158,7 +158,7 @@ public final class DatasetReader {
             collected.append(contentsOf: batch.problems)
             errorCount += batch.errorCount
             if let note = batch.firstNonCanonical { noteNonCanonical(note.line, note.reason) }
-            try batch.bytes.withUnsafeBufferPointer { bytes in
+            try batch.withBuffers { source, bytes in
                 for item in batch.records {
                     var hasWarnings = item.hasWarnings
                     let id = UnsafeBufferPointer(rebasing: bytes[item.id])
@@ -168,7 +168,7 @@ public final class DatasetReader {
                     recordCount += 1
                     try body(
                         CheckedRecord(
-                            line: item.line, canonical: UnsafeBufferPointer(rebasing: bytes[item.record]), id: id,
+                            line: item.line, canonical: CheckedLines.record(item, source, bytes), id: id,
                             idColumn: item.idColumn, hasWarnings: hasWarnings, digest: item.digest,
                             known: item.known == 0 ? nil : item.known, contentWithoutId: item.contentWithoutId),
                         batch.bytesRead)
@@ -239,15 +239,41 @@ public final class DatasetReader {
         return result
     }
 
-    /// The reading thread: the file's lines, about a megabyte at a time.
+    /// The reading thread: the file's lines, about 256 KiB at a time; a regular file is mapped
+    /// into memory, and its lines are not copied.
     private static func readRawLines(_ lines: LineReader, into raw: Handoff<RawLines>) {
-        var batch = RawLines(sequence: 0)
+        let mapped = lines.isMappable
+        var batch = RawLines(sequence: 0, mapped: mapped)
+        var batchBytes = 0
         func handOver() throws {
             batch.bytesRead = lines.bytesRead
             guard raw.put(batch) else { throw ReadingCancelled() }
-            batch = RawLines(sequence: batch.sequence + 1)
+            batch = RawLines(sequence: batch.sequence + 1, mapped: mapped)
+            batchBytes = 0
         }
         do {
+            if mapped {
+                try lines.forEachMappedLine { number, line, region in
+                    if batch.region !== region {
+                        if !batch.lines.isEmpty { try handOver() }
+                        batch.region = region
+                    }
+                    let start = region.bytes.baseAddress!.distance(to: line.baseAddress!)
+                    batch.lines.append(
+                        RawLine(
+                            number: number, range: start..<start + line.count,
+                            hadCarriageReturn: lines.lineHadCarriageReturn,
+                            afterByteOrderMark: number == 1 && lines.hadByteOrderMark))
+                    batchBytes += line.count
+                    if batchBytes >= 1 << 18 {
+                        try handOver()
+                        batch.region = region
+                    }
+                }
+                if !batch.lines.isEmpty { try handOver() }
+                raw.finish()
+                return
+            }
             try lines.forEachLine { number, line in
                 let start = batch.bytes.count
                 batch.bytes.append(contentsOf: line)
