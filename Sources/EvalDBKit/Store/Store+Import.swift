@@ -190,12 +190,15 @@ extension Store {
     {
         var removed: [RemovedExample] = []
         let head = try database.prepare(StorageModel.headByKey)
-        for key in live.elements() where !seen.contains(key) {
+        for key in live.elements(notIn: seen) {
             try head.bind([.int(key)])
             guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
             let id = head.text(1)
             var content: [UInt8] = []
-            if forRenames, let tape = try? JSONParser.parse(head.text(0)) {
+            if forRenames && !Self.withoutId(head.bytes(0).bindMemory(to: UInt8.self), into: &content),
+                let tape = try? JSONParser.parse(head.text(0))
+            {
+                content.removeAll()
                 CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
             }
             head.reset()
@@ -204,6 +207,26 @@ extension Store {
             removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
         }
         return removed
+    }
+
+    /// A canonical record without its `id` member, cut out of its text (what `CanonicalJSON.write`
+    /// of its parse, `excluding: "id"`, writes); false when the record is not shaped as canonical.
+    static func withoutId(_ record: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Bool {
+        output.removeAll(keepingCapacity: true)
+        output.append(UInt8(ascii: "{"))
+        var first = true
+        let shaped = CanonicalMembers.forEach(in: record) { key, value in
+            if !key.elementsEqual(#""id""#.utf8) {
+                if !first { output.append(contentsOf: ", ".utf8) }
+                first = false
+                output.append(contentsOf: key)
+                output.append(contentsOf: ": ".utf8)
+                output.append(contentsOf: value)
+            }
+            return true
+        }
+        output.append(UInt8(ascii: "}"))
+        return shaped
     }
 
     /// The SHA-256 of the file's raw bytes: read while importing from standard input, equal to the
@@ -291,10 +314,13 @@ struct BitSet {
     }
 
     /// The members, ascending.
-    func elements() -> [Int64] {
+    func elements() -> [Int64] { elements(notIn: BitSet()) }
+
+    /// The members that `other` does not hold, ascending.
+    func elements(notIn other: BitSet) -> [Int64] {
         var result: [Int64] = []
         for (index, word) in words.enumerated() where word != 0 {
-            var bits = word
+            var bits = word & ~(index < other.words.count ? other.words[index] : 0)
             while bits != 0 {
                 result.append(Int64(index << 6 + bits.trailingZeroBitCount))
                 bits &= bits - 1
