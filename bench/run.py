@@ -184,6 +184,7 @@ def next_version_only(n, trials):
             times[name].append(wall)
             peaks[name] = max(peaks[name], peak)
         if t == 0:
+            (OUT / 'evaldb-export.jsonl').unlink(missing_ok=True)  # export -o keeps a file it did not write
             run([str(EVALDB), 'export', '-o', str(OUT / 'evaldb-export.jsonl')], env=dict(os.environ, EVALDB_DB=str(ev_db)))
             identical = sha256_of(OUT / 'evaldb-export.jsonl') == sha256_of(following)
     for db in (ev_start, ref_start, ev_db, ref_db):
@@ -209,6 +210,7 @@ def memory_only(n, peers):
     env = dict(os.environ, EVALDB_DB=str(ev_db))
     ref = [sys.executable, str(PEERS / 'py_reference.py'), 'import', str(ref_db)]
     r = {}
+    (OUT / 'evaldb-export.jsonl').unlink(missing_ok=True)  # export -o keeps a file it did not write
     steps = [('evaldb first import', [str(EVALDB), 'import', '--author', 'bench', str(first)], env),
              ('evaldb first slice (builds the slice index)', [str(EVALDB), 'slice', '--where', 'feature=refund'], env),
              ('evaldb next version', [str(EVALDB), 'import', '--author', 'bench', str(following)], env),

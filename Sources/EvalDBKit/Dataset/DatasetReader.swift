@@ -139,7 +139,27 @@ public final class DatasetReader {
                 var hasher = DatasetHasher()
                 while let batch = try? toHash.take() {
                     batch.withBuffers { source, bytes in
-                        for item in batch.records { hasher.add(line: CheckedLines.record(item, source, bytes)) }
+                        // Records that are their lines as read, one newline apart, are hashed as one run.
+                        var run: (range: Range<Int>, count: Int)?
+                        func flush() {
+                            if let (range, count) = run { hasher.add(lines: UnsafeBufferPointer(rebasing: source[range]), count: count) }
+                            run = nil
+                        }
+                        for item in batch.records {
+                            if item.recordInSource, let (range, count) = run, item.record.lowerBound == range.upperBound + 1,
+                                source[range.upperBound] == 0x0A
+                            {
+                                run = (range.lowerBound..<item.record.upperBound, count + 1)
+                                continue
+                            }
+                            flush()
+                            if item.recordInSource {
+                                run = (item.record, 1)
+                            } else {
+                                hasher.add(line: CheckedLines.record(item, source, bytes))
+                            }
+                        }
+                        flush()
                     }
                 }
                 hashed.value.hash = hasher.finalize()
@@ -154,7 +174,6 @@ public final class DatasetReader {
         }
 
         while let batch = try checked.take() {
-            if options.datasetHash { _ = toHash.put(batch) }
             collected.append(contentsOf: batch.problems)
             errorCount += batch.errorCount
             if let note = batch.firstNonCanonical { noteNonCanonical(note.line, note.reason) }
@@ -174,6 +193,9 @@ public final class DatasetReader {
                         batch.bytesRead)
                 }
             }
+            // Hashed after it was taken, so that the hashing thread usually lets the batch go last
+            // (unmapping its region, freeing its arrays) rather than this one.
+            if options.datasetHash { _ = toHash.put(batch) }
             if errorCount >= options.maxErrors {
                 stopped = true
                 break
