@@ -218,7 +218,7 @@ public final class LineReader {
 /// Part of a file mapped into memory (read-only), unmapped when the last reference is gone.
 final class FileRegion: @unchecked Sendable {
     /// The bytes of a region, but for a line longer than that.
-    static let size = 4 << 20
+    nonisolated(unsafe) static var size = 4 << 20
 
     let bytes: UnsafeBufferPointer<UInt8>
 

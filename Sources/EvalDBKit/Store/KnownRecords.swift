@@ -145,7 +145,7 @@ final class HeadDigestWindow: @unchecked Sendable {
 /// a time as `advance(to:)` says where the import is. Reads on the import's own connection and
 /// transaction, one short query a segment.
 struct LiveHeadsLoader {
-    static let segmentSize = 1 << 16
+    nonisolated(unsafe) static var segmentSize = 1 << 16
     /// Segments kept loaded beyond the one the import is in, and behind it.
     static let ahead = 2
     static let behind = 1
