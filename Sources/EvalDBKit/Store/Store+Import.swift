@@ -195,7 +195,7 @@ extension Store {
             guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
             let id = head.text(1)
             var content: [UInt8] = []
-            if forRenames && !Self.withoutId(head.bytes(0).bindMemory(to: UInt8.self), into: &content),
+            if forRenames && !CanonicalMembers.object(of: head.bytes(0).bindMemory(to: UInt8.self), withoutId: &content),
                 let tape = try? JSONParser.parse(head.text(0))
             {
                 content.removeAll()
@@ -207,26 +207,6 @@ extension Store {
             removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
         }
         return removed
-    }
-
-    /// A canonical record without its `id` member, cut out of its text (what `CanonicalJSON.write`
-    /// of its parse, `excluding: "id"`, writes); false when the record is not shaped as canonical.
-    static func withoutId(_ record: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Bool {
-        output.removeAll(keepingCapacity: true)
-        output.append(UInt8(ascii: "{"))
-        var first = true
-        let shaped = CanonicalMembers.forEach(in: record) { key, value in
-            if !key.elementsEqual(#""id""#.utf8) {
-                if !first { output.append(contentsOf: ", ".utf8) }
-                first = false
-                output.append(contentsOf: key)
-                output.append(contentsOf: ": ".utf8)
-                output.append(contentsOf: value)
-            }
-            return true
-        }
-        output.append(UInt8(ascii: "}"))
-        return shaped
     }
 
     /// The SHA-256 of the file's raw bytes: read while importing from standard input, equal to the
