@@ -4,6 +4,9 @@
   python3 bench/run.py                      # 100,000 and 1,000,000 examples, 3 trials each
   python3 bench/run.py --n 100000           # one size
   python3 bench/run.py --sizes 100000 --trials 5
+  python3 bench/run.py --n 1000000 --next-version-only    # the next version alone, both peers on copies
+  python3 bench/run.py --n 3000000 --memory-only          # peak memory of each command, once
+  python3 bench/run.py --data /tmp/d --out /tmp/o ...     # big files elsewhere than bench/
 
 Everything it uses is in the repository: it generates the datasets (and a mutated next version:
 5% changed, 1% removed, 2% added) with bench/gen_dataset.py into bench/data/ (kept between runs),
@@ -17,6 +20,19 @@ peers being the scripts of bench/peers/:
 
 and prints medians, ratios against the spec's targets, peak memory and database size. Needs
 swift, python3, the sqlite3 shell and sha256sum.
+
+--next-version-only imports the first file once into a database for each (untimed), then in each
+trial copies those databases (untimed) and times evaldb's and py_reference's import of the next
+version on the copies, one after the other: the next version's ratio without the first imports'
+time, on the same database state.
+
+--memory-only runs each command once on a fresh database and reports its peak RSS (the target:
+under 150 MiB whatever the size, e.g. at 3,000,000 examples): first import, the first query
+(`slice --where feature=refund`, which builds the slice index), next version, export; and the
+peers' (py_reference's imports, the sqlite3 shell's export) beside them (--no-peers leaves them
+out).
+
+Every report starts with the date (UTC) and the machine's load average.
 Machines here are shared and noisy: read the medians and ratios, not single numbers.
 """
 import argparse
@@ -60,6 +76,12 @@ def remove_db(path):
 
 def db_size(path):
     return sum(Path(str(path) + s).stat().st_size for s in ('', '-wal') if Path(str(path) + s).exists())
+
+
+def machine():
+    load = os.getloadavg()
+    return (f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} '
+            f'on {os.cpu_count()} CPUs')
 
 
 def generate(n):
@@ -125,6 +147,96 @@ def trial(first, following):
     return r, sizes, identical
 
 
+def copy_db(source, target):
+    remove_db(target)
+    for suffix in ('', '-wal'):
+        if Path(str(source) + suffix).exists():
+            shutil.copyfile(str(source) + suffix, str(target) + suffix)
+    subprocess.run(['sync'], check=False)
+
+
+def next_version_only(n, trials):
+    """The next version's import, evaldb and py_reference, each on a copy of its database after the
+    first import (copies untimed)."""
+    first, following = generate(n)
+    OUT.mkdir(parents=True, exist_ok=True)
+    ev_start, ref_start = OUT / 'evaldb-start.sqlite', OUT / 'reference-start.sqlite'
+    ev_db, ref_db = OUT / 'evaldb.sqlite', OUT / 'reference.sqlite'
+    for db in (ev_start, ref_start):
+        remove_db(db)
+    print(f'{n:,} examples: first imports (untimed)', file=sys.stderr)
+    run([str(EVALDB), 'import', '--author', 'bench', str(first)], env=dict(os.environ, EVALDB_DB=str(ev_start)))
+    run([sys.executable, str(PEERS / 'py_reference.py'), 'import', str(ref_start), str(first)])
+    times = {'evaldb next version': [], 'py_reference next version': []}
+    peaks = {k: 0.0 for k in times}
+    identical = True
+    warm(following)
+    for t in range(trials):
+        print(f'{n:,} examples: next version, trial {t + 1}/{trials}', file=sys.stderr)
+        copy_db(ev_start, ev_db)
+        copy_db(ref_start, ref_db)
+        for name, argv, env in (
+                ('evaldb next version', [str(EVALDB), 'import', '--author', 'bench', str(following)],
+                 dict(os.environ, EVALDB_DB=str(ev_db))),
+                ('py_reference next version', [sys.executable, str(PEERS / 'py_reference.py'), 'import', str(ref_db),
+                                               str(following)], None)):
+            wall, peak = run(argv, env=env)
+            times[name].append(wall)
+            peaks[name] = max(peaks[name], peak)
+        if t == 0:
+            (OUT / 'evaldb-export.jsonl').unlink(missing_ok=True)  # export -o keeps a file it did not write
+            run([str(EVALDB), 'export', '-o', str(OUT / 'evaldb-export.jsonl')], env=dict(os.environ, EVALDB_DB=str(ev_db)))
+            identical = sha256_of(OUT / 'evaldb-export.jsonl') == sha256_of(following)
+    for db in (ev_start, ref_start, ev_db, ref_db):
+        remove_db(db)
+    mine, peer = (statistics.median(times[k]) for k in times)
+    print(f'\n## next version at {n:,} examples, medians of {trials} trials (database copies untimed)\n')
+    print(f'{machine()}\n')
+    print('| operation | median s | trials s | peak MiB |\n|---|---|---|---|')
+    for k in times:
+        print(f'| {k} | {statistics.median(times[k]):.2f} | {" ".join(f"{x:.2f}" for x in times[k])} | {peaks[k]:.0f} |')
+    print(f'\nratio {mine / peer:.2f} ({peer / mine:.1f}× faster; target ≥ 4×: {"yes" if peer / mine >= 4 else "NO"}); '
+          f'export of the next version byte-identical to its file: {identical}')
+    return {'trials': times, 'peaks': peaks, 'ratio': mine / peer, 'identical': identical}
+
+
+def memory_only(n, peers):
+    """Each command once, on a fresh database: peak RSS (and wall time)."""
+    first, following = generate(n)
+    OUT.mkdir(parents=True, exist_ok=True)
+    ev_db, ref_db = OUT / 'evaldb.sqlite', OUT / 'reference.sqlite'
+    for db in (ev_db, ref_db):
+        remove_db(db)
+    env = dict(os.environ, EVALDB_DB=str(ev_db))
+    ref = [sys.executable, str(PEERS / 'py_reference.py'), 'import', str(ref_db)]
+    r = {}
+    (OUT / 'evaldb-export.jsonl').unlink(missing_ok=True)  # export -o keeps a file it did not write
+    steps = [('evaldb first import', [str(EVALDB), 'import', '--author', 'bench', str(first)], env),
+             ('evaldb first slice (builds the slice index)', [str(EVALDB), 'slice', '--where', 'feature=refund'], env),
+             ('evaldb next version', [str(EVALDB), 'import', '--author', 'bench', str(following)], env),
+             ('evaldb export', [str(EVALDB), 'export', '-o', str(OUT / 'evaldb-export.jsonl')], env)]
+    if peers:
+        steps += [('py_reference first import', ref + [str(first)], None),
+                  ('py_reference next version', ref + [str(following)], None)]
+    for name, argv, environment in steps:
+        print(f'{n:,} examples: {name}', file=sys.stderr)
+        r[name] = run(argv, env=environment)
+    if peers:
+        r['sqlite3 export_reference.sql'] = run(['sqlite3', str(ref_db)], stdin=PEERS / 'queries' / 'export_reference.sql',
+                                                stdout=OUT / 'reference-export.jsonl')
+    identical = sha256_of(OUT / 'evaldb-export.jsonl') == sha256_of(following)
+    for db in (ev_db, ref_db):
+        remove_db(db)
+    print(f'\n## peak memory at {n:,} examples ({first.stat().st_size / 1e9:.2f} GB JSONL), one run each\n')
+    print(f'{machine()}\n')
+    print('| command | peak MiB | target | wall s |\n|---|---|---|---|')
+    for k, (wall, peak) in r.items():
+        target = ('yes' if peak < 150 else 'NO') + ' (< 150 MiB)' if k.startswith('evaldb') else ''
+        print(f'| {k} | {peak:.0f} | {target} | {wall:.2f} |')
+    print(f'\nexport of the next version byte-identical to its file: {identical}')
+    return {'runs': r, 'identical': identical}
+
+
 # (what, evaldb operation, peer, target ratio evaldb/peer, description)
 TARGETS = [
     ('first import', 'evaldb first import', 'py_reference first import', 1 / 2.5, '≥2.5× faster than py_reference'),
@@ -144,10 +256,19 @@ def main():
     sizes.add_argument('--n', type=int, metavar='N', help='one size: N examples (same as --sizes N)')
     parser.add_argument('--trials', type=int, default=3)
     parser.add_argument('--no-build', action='store_true', help='use the release binary already built')
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument('--next-version-only', action='store_true',
+                       help='time only the next version (evaldb and py_reference, on copies of their databases)')
+    modes.add_argument('--memory-only', action='store_true', help='peak memory of each command, one run each')
+    parser.add_argument('--no-peers', action='store_true', help='with --memory-only: evaldb alone')
+    parser.add_argument('--data', type=Path, metavar='DIR', help='where the generated files are kept (default bench/data)')
+    parser.add_argument('--out', type=Path, metavar='DIR', help='where the databases and exports go (default bench/out)')
     parser.add_argument('--scratch-path', type=Path, metavar='DIR',
                         help='swift build\'s build directory (default .build): builds and runs DIR/release/evaldb')
     args = parser.parse_args()
-    global EVALDB
+    global EVALDB, DATA, OUT
+    DATA = args.data.resolve() if args.data else DATA
+    OUT = args.out.resolve() if args.out else OUT
     counts = [args.n] if args.n is not None else [int(s) for s in args.sizes.split(',')]
     if any(n < 1 for n in counts):
         sys.exit('sizes must be positive')
@@ -164,6 +285,13 @@ def main():
     if not EVALDB.exists():
         sys.exit(f'no evaldb at {EVALDB}: build it (drop --no-build)')
     report = {}
+    if args.next_version_only or args.memory_only:
+        for n in counts:
+            report[n] = next_version_only(n, args.trials) if args.next_version_only else memory_only(n, not args.no_peers)
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / ('next-version.json' if args.next_version_only else 'memory.json')).write_text(json.dumps(report, indent=1))
+        return
+    print(machine())
     for n in counts:
         first, following = generate(n)
         runs = []

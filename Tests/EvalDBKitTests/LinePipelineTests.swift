@@ -7,7 +7,7 @@ import Testing
 /// against the simplest model of a file: its lines, split at "\n", in order.
 @Suite("the line pipeline: every line once, in file order, on worker threads")
 struct LinePipelineTests {
-    /// Lines of random lengths (some empty, some longer than a batch) with a carriage return now and then.
+    /// Lines of random lengths, some longer than a batch, each starting with its index.
     static func randomLines(count: Int, seed: UInt64) -> [String] {
         var generator = SeededGenerator(seed: seed)
         return (0..<count).map { index in
@@ -16,17 +16,36 @@ struct LinePipelineTests {
         }
     }
 
-    @Test("the outputs give back every line once, in file order, with its number, whatever the batches")
-    func everyLineInOrder() throws {
+    /// How the reading thread gets a file's lines.
+    enum Source: String, CaseIterable, CustomStringConvertible {
+        /// Read into buffers and copied into each batch (stdin, or the raw bytes hashed).
+        case copied
+        /// Left in the file, mapped into memory 4 MiB at a time.
+        case mapped
+        /// Mapped 4 KiB at a time: lines across region boundaries, some longer than a region.
+        case mappedInSmallRegions
+
+        var description: String { rawValue }
+
+        func reader(_ path: String) throws -> LineReader {
+            let reader = try LineReader(path: path, hashingRawBytes: self == .copied)
+            if self == .mappedInSmallRegions { reader.mappedRegionSize = 4096 }
+            #expect(reader.isMappable == (self != .copied))
+            return reader
+        }
+    }
+
+    @Test("the outputs give back every line once, in file order, with its number, whatever the batches", arguments: Source.allCases)
+    func everyLineInOrder(source: Source) throws {
         let folder = try TemporaryFolder()
         let lines = Self.randomLines(count: 20_000, seed: 7)
         let path = try folder.write("lines.txt", lines.joined(separator: "\n") + "\n")
         var seen: [(Int, String)] = []
         var batches = 0
-        try LinePipeline(try LineReader(path: path)).run(
+        try LinePipeline(try source.reader(path)).run(
             makeWorker: {
                 { batch in
-                    batch.bytes.withUnsafeBufferPointer { bytes in
+                    batch.withBytes { bytes in
                         batch.lines.map { ($0.number, String(decoding: UnsafeBufferPointer(rebasing: bytes[$0.range]), as: UTF8.self)) }
                     }
                 }

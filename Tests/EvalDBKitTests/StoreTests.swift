@@ -240,6 +240,36 @@ struct StoreTests {
         #expect(try store.verify() == [])
     }
 
+    @Test("a next version read through small windows (head digests, mapped file regions) counts the same change and exports the same bytes")
+    func nextVersionThroughSmallWindows() throws {
+        var small = by()
+        small.headSegmentSize = 50  // 40 segments of head digests: most lines are met in a later one
+        small.mappedRegionSize = 4096  // lines across region boundaries, and one longer than a region
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let v1 = Sample.file(count: 2000)
+        _ = try store.importFile(try folder.write("v1.jsonl", v1), options: by())
+        let edited = Set(stride(from: 5, to: 2000, by: 41))
+        var lines = Sample.file(count: 2000, changing: edited).split(separator: "\n").map(String.init)
+        lines.removeSubrange(1200..<1260)  // ex-1201 ... ex-1260
+        lines.append(Sample.line("long", notes: String(repeating: "n", count: 10_000)))
+        lines.swapAt(10, 1900)  // ex-0011 and ex-1961 change places: line order recorded
+        let v2 = "\u{FEFF}" + lines.joined(separator: "\r\n")  // a BOM, CRLF, no final newline
+        let result = try store.importFile(try folder.write("v2.jsonl", v2), options: small)
+        let changed = edited.filter { !(1201...1260).contains($0) }.count
+        #expect(result.counts == ChangeCounts(added: 1, changed: changed, removed: 60, restored: 0, unchanged: 1940 - changed))
+        #expect(try exportBytes(store, result.version) == Array((lines.joined(separator: "\n") + "\n").utf8))
+        #expect(try store.importFile(try folder.write("v2-again.jsonl", v2 + "\n"), options: small).outcome == .unchanged)
+        #expect(try store.verify() == [])
+        let bad = try folder.write("v3.jsonl", lines[..<1500].joined(separator: "\n") + "\n" + #"{"id": "x", "input": }"# + "\n")
+        do {
+            _ = try store.importFile(bad, options: small)
+            Issue.record("an invalid line was imported")
+        } catch EvalDBError.invalidData(let errors, _) {
+            #expect(errors.map { "\($0.line):\($0.column)" } == ["1501:22"])
+        }
+    }
+
     @Test("a dry run reports the counts and writes nothing")
     func dryRun() throws {
         let folder = try TemporaryFolder()

@@ -57,10 +57,13 @@ public final class Database {
             try execute("PRAGMA synchronous = FULL")
         }
         try execute("PRAGMA foreign_keys = ON")
-        try execute("PRAGMA cache_size = -32768")  // 32 MiB
+        try execute("PRAGMA cache_size = \(Self.cacheSize)")
     }
 
     private let busyTimeout: Int32
+
+    /// The page cache of a connection (`PRAGMA cache_size`): 32 MiB.
+    static let cacheSize = -32768
 
     /// Runs `body` without waiting on other connections: where it would wait, it fails at once
     /// (for writes that may be skipped, such as saving a cache).

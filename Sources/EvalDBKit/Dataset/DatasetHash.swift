@@ -15,5 +15,13 @@ public struct DatasetHasher {
         lineCount += 1
     }
 
+    /// Adds `count` canonical lines written back to back, each but the last with its newline (the
+    /// last one's newline is hashed here): one call for a run of lines as they are in a file.
+    mutating func add(lines: UnsafeBufferPointer<UInt8>, count: Int) {
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(lines))
+        withUnsafeBytes(of: UInt8(0x0A)) { hasher.update(bufferPointer: $0) }
+        lineCount += count
+    }
+
     public func finalize() -> String { "sha256:" + hasher.finalize().hexString }
 }

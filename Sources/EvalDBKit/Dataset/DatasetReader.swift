@@ -43,6 +43,8 @@ public final class DatasetReader {
         var contentWithoutIdDigests = false
         /// Compute the dataset hash of the valid records (`datasetHash`), on a thread of its own.
         var datasetHash = false
+        /// The bytes of the file mapped into memory at a time (`LineReader.mappedRegionSize`).
+        var mappedRegionSize = FileRegion.defaultSize
 
         public init(strict: Bool = false, maxErrors: Int = 50, hashRawBytes: Bool = false) {
             self.strict = strict
@@ -75,6 +77,7 @@ public final class DatasetReader {
         self.path = path
         self.options = options
         self.lines = try LineReader(path: path, hashingRawBytes: options.hashRawBytes)
+        lines.mappedRegionSize = options.mappedRegionSize
     }
 
     /// The dataset hash of the valid records read, in order (with the `datasetHash` option).
@@ -95,11 +98,12 @@ public final class DatasetReader {
         try read(recognizing: nil, body)
     }
 
-    /// As `read(_:)`; with `recognize`, each line's SHA-256 is offered to it first (on a worker
-    /// thread), and a line it recognises is handed over unparsed and unchecked, with `known` set:
-    /// the caller vouches that those bytes are a valid canonical record it already holds.
+    /// As `read(_:)`; with `recognize`, each line's SHA-256 is looked up first in the segments it
+    /// holds when a worker thread starts the line's batch, and a line found there is handed over
+    /// unparsed and unchecked, with `known` set: the caller vouches that those bytes are a valid
+    /// canonical record it already holds.
     func read(
-        recognizing recognize: (@Sendable (RecordDigest) -> Int64?)?,
+        recognizing recognize: HeadDigestWindow?,
         _ body: (CheckedRecord, _ bytesRead: Int) throws -> Void
     ) throws {
         let pipeline = LinePipeline(lines)
@@ -115,8 +119,28 @@ public final class DatasetReader {
                 defer { hashing.leave() }
                 var hasher = DatasetHasher()
                 while let batch = try? toHash.take() {
-                    batch.bytes.withUnsafeBufferPointer { bytes in
-                        for item in batch.records { hasher.add(line: UnsafeBufferPointer(rebasing: bytes[item.record])) }
+                    batch.withBuffers { source, bytes in
+                        // Records that are their lines as read, one newline apart, are hashed as one run.
+                        var run: (range: Range<Int>, count: Int)?
+                        func flush() {
+                            if let (range, count) = run { hasher.add(lines: UnsafeBufferPointer(rebasing: source[range]), count: count) }
+                            run = nil
+                        }
+                        for item in batch.records {
+                            if item.recordInSource, let (range, count) = run, item.record.lowerBound == range.upperBound + 1,
+                                source[range.upperBound] == 0x0A
+                            {
+                                run = (range.lowerBound..<item.record.upperBound, count + 1)
+                                continue
+                            }
+                            flush()
+                            if item.recordInSource {
+                                run = (item.record, 1)
+                            } else {
+                                hasher.add(line: CheckedLines.record(item, source, bytes))
+                            }
+                        }
+                        flush()
                     }
                 }
                 hashed.value.hash = hasher.finalize()
@@ -133,8 +157,10 @@ public final class DatasetReader {
                 return { batch in checker.check(batch) }
             },
             receive: { batch in
-                if options.datasetHash { _ = toHash.put(batch) }
                 try receive(batch, body)
+                // Hashed after it was taken, so that the hashing thread usually lets the batch go
+                // last (unmapping its region, freeing its arrays) rather than this one.
+                if options.datasetHash { _ = toHash.put(batch) }
                 if errorCount >= options.maxErrors {
                     stopped = true
                     return false
@@ -152,7 +178,7 @@ public final class DatasetReader {
         collected.append(contentsOf: batch.problems)
         errorCount += batch.errorCount
         if let note = batch.firstNonCanonical { noteNonCanonical(note.line, note.reason) }
-        try batch.bytes.withUnsafeBufferPointer { bytes in
+        try batch.withBuffers { source, bytes in
             for item in batch.records {
                 var hasWarnings = item.hasWarnings
                 let id = UnsafeBufferPointer(rebasing: bytes[item.id])
@@ -162,7 +188,7 @@ public final class DatasetReader {
                 recordCount += 1
                 try body(
                     CheckedRecord(
-                        line: item.line, canonical: UnsafeBufferPointer(rebasing: bytes[item.record]), id: id,
+                        line: item.line, canonical: CheckedLines.record(item, source, bytes), id: id,
                         idColumn: item.idColumn, hasWarnings: hasWarnings, digest: item.digest,
                         known: item.known == 0 ? nil : item.known, contentWithoutId: item.contentWithoutId),
                     batch.bytesRead)

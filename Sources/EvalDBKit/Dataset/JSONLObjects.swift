@@ -34,7 +34,7 @@ final class JSONLObjects {
     /// Calls `body` with each object line from `firstLine` on, in file order, until the error
     /// limit. The lines are read and parsed on other threads (`LinePipeline`); `body` runs on this one.
     func forEach(from firstLine: Int = 1, _ body: (JSONLLine) throws -> Void) throws {
-        let pipeline = LinePipeline(try LineReader(path: path))
+        let pipeline = LinePipeline(try LineReader(path: path, hashingRawBytes: false))
         let what = self.what
         try pipeline.run(
             makeWorker: {
@@ -42,7 +42,7 @@ final class JSONLObjects {
                 return { batch in ParsedLines(batch, from: firstLine, what: what, tape: &tape) }
             },
             receive: { parsed in
-                try parsed.bytes.withUnsafeBufferPointer { bytes in
+                try parsed.raw.withBytes { bytes in
                     for line in parsed.lines {
                         if stoppedEarly { return }
                         let text = UnsafeBufferPointer(rebasing: bytes[line.range])
@@ -94,12 +94,13 @@ private struct ParsedLines: Sendable {
         var content: Content
     }
 
-    let bytes: [UInt8]
+    /// The lines as read (their bytes, or the mapped region of the file they are in).
+    let raw: RawLines
     var lines: [Line] = []
 
     init(_ batch: RawLines, from firstLine: Int, what: String, tape: inout JSONTape) {
-        bytes = batch.bytes
-        bytes.withUnsafeBufferPointer { bytes in
+        raw = batch
+        batch.withBytes { bytes in
             for line in batch.lines where line.number >= firstLine {
                 let text = UnsafeBufferPointer(rebasing: bytes[line.range])
                 if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }

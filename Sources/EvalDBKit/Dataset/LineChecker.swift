@@ -1,15 +1,23 @@
 import Foundation
 
-/// Lines as read from the file, before any checking.
+/// Lines as read from the file, before any checking: in `bytes`, or in a mapped `region` of the
+/// file (then not copied at all).
 struct RawLines: Sendable {
     var sequence: Int
     var bytes: [UInt8] = []
+    var region: FileRegion?
     var lines: [RawLine] = []
     var bytesRead = 0
 
-    init(sequence: Int) {
+    init(sequence: Int, mapped: Bool = false) {
         self.sequence = sequence
-        bytes.reserveCapacity(1 << 18 + 1 << 14)
+        if !mapped { bytes.reserveCapacity(1 << 18 + 1 << 14) }
+    }
+
+    /// The bytes the lines' ranges are in.
+    func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        if let region { return try body(region.bytes) }
+        return try bytes.withUnsafeBufferPointer(body)
     }
 }
 
@@ -20,8 +28,10 @@ struct RawLine: Sendable {
     var afterByteOrderMark: Bool
 }
 
-/// Checked lines: their valid records in canonical form, and their problems.
+/// Checked lines: their valid records in canonical form, and their problems. A record that is its
+/// line as read (`recordInSource`) is read from `source`, other records and every id from `bytes`.
 struct CheckedLines: Sendable {
+    var source: RawLines
     var bytes: [UInt8] = []
     var records: [Item] = []
     var problems: [DataError] = []
@@ -32,6 +42,7 @@ struct CheckedLines: Sendable {
     struct Item: Sendable {
         var line: Int
         var record: Range<Int>
+        var recordInSource: Bool
         var id: Range<Int>
         var idColumn: Int
         var hasWarnings: Bool
@@ -39,19 +50,30 @@ struct CheckedLines: Sendable {
         var known: Int64
         var contentWithoutId: RecordDigest?
     }
+
+    /// Calls `body` with the source's bytes and `bytes`.
+    func withBuffers<T>(_ body: (_ source: UnsafeBufferPointer<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try source.withBytes { source in try bytes.withUnsafeBufferPointer { try body(source, $0) } }
+    }
+
+    /// An item's record.
+    static func record(_ item: Item, _ source: UnsafeBufferPointer<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: (item.recordInSource ? source : bytes)[item.record])
+    }
 }
 
 /// Checks lines one at a time on a worker thread: JSON, the record schema, canonical form.
 struct LineChecker {
     let options: DatasetReader.Options
     let file: String
-    let recognize: (@Sendable (RecordDigest) -> Int64?)?
+    let recognize: HeadDigestWindow?
+    private var known: HeadDigestWindow.Snapshot?
     private var tape = JSONTape()
     private var output: [UInt8] = []
     private var scratch: [UInt8] = []
     private var schemaProblems: [RecordSchema.Problem] = []
 
-    init(options: DatasetReader.Options, file: String, recognize: (@Sendable (RecordDigest) -> Int64?)?) {
+    init(options: DatasetReader.Options, file: String, recognize: HeadDigestWindow?) {
         self.options = options
         self.file = file
         self.recognize = recognize
@@ -59,10 +81,11 @@ struct LineChecker {
     }
 
     mutating func check(_ batch: RawLines) -> CheckedLines {
-        var result = CheckedLines()
+        var result = CheckedLines(source: batch)
         result.bytesRead = batch.bytesRead
-        result.bytes.reserveCapacity(batch.bytes.count + batch.bytes.count / 8)
-        batch.bytes.withUnsafeBufferPointer { bytes in
+        result.bytes.reserveCapacity(1 << 14)
+        known = recognize?.snapshot()
+        batch.withBytes { bytes in
             for raw in batch.lines {
                 check(UnsafeBufferPointer(rebasing: bytes[raw.range]), raw, into: &result)
             }
@@ -92,12 +115,10 @@ struct LineChecker {
         if options.digests || recognize != nil {
             let digest = RecordDigest(of: line)
             lineDigest = digest
-            if let recognize, let key = recognize(digest) {
-                let start = result.bytes.count
-                result.bytes.append(contentsOf: line)
+            if let key = known?.key(for: digest) {
                 result.records.append(
                     .init(
-                        line: raw.number, record: start..<result.bytes.count, id: start..<start, idColumn: 1,
+                        line: raw.number, record: raw.range, recordInSource: true, id: 0..<0, idColumn: 1,
                         hasWarnings: false, digest: digest, known: key, contentWithoutId: nil))
                 return
             }
@@ -120,14 +141,13 @@ struct LineChecker {
         }
         guard !lineHasError, let idNode else { return }
 
-        let recordStart = result.bytes.count
+        var record = raw.range
         var digest = lineDigest
-        if tape.isCanonical {
-            result.bytes.append(contentsOf: line)
-        } else {
+        if !tape.isCanonical {
             noteNonCanonical("is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
             output.removeAll(keepingCapacity: true)
             CanonicalJSON.write(tape, to: &output)
+            record = result.bytes.count..<result.bytes.count + output.count
             result.bytes.append(contentsOf: output)
             if options.digests { digest = output.withUnsafeBufferPointer { RecordDigest(of: $0) } }
         }
@@ -135,13 +155,16 @@ struct LineChecker {
         result.bytes.append(contentsOf: tape.bytes(idNode))
         var contentWithoutId: RecordDigest?
         if options.contentWithoutIdDigests {
-            scratch.removeAll(keepingCapacity: true)
-            CanonicalJSON.write(tape, object: 0, excluding: "id", to: &scratch)
+            // A canonical line has the member cut out of its text; another is written again from its parse.
+            if !tape.isCanonical || !CanonicalMembers.object(of: line, withoutId: &scratch) {
+                scratch.removeAll(keepingCapacity: true)
+                CanonicalJSON.write(tape, object: 0, excluding: "id", to: &scratch)
+            }
             contentWithoutId = scratch.withUnsafeBufferPointer { RecordDigest(of: $0) }
         }
         result.records.append(
             .init(
-                line: raw.number, record: recordStart..<idStart, id: idStart..<result.bytes.count,
+                line: raw.number, record: record, recordInSource: tape.isCanonical, id: idStart..<result.bytes.count,
                 idColumn: tape.isCanonical  // then all ASCII: a byte is a column
                     ? Int(tape.nodes[idNode].source) + 1 : codePointColumn(of: Int(tape.nodes[idNode].source), in: line),
                 hasWarnings: hasWarnings, digest: digest, known: 0, contentWithoutId: contentWithoutId))

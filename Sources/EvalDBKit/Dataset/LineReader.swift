@@ -137,6 +137,65 @@ public final class LineReader {
         }
     }
 
+    /// The bytes `forEachMappedLine` maps at a time (more for a line longer than that).
+    var mappedRegionSize = FileRegion.defaultSize
+
+    /// Whether `forEachMappedLine` may be used: a regular file, its raw bytes not hashed.
+    var isMappable: Bool { path != "-" && totalBytes != nil && !hashesRawBytes && bytesRead == 0 }
+
+    /// As `forEachLine`, for a regular file (`isMappable`): the file is mapped into memory a region
+    /// at a time and each line is given with the region that holds it, valid as long as the region
+    /// is referenced. The bytes are not copied out of the page cache.
+    func forEachMappedLine(_ body: (Int, UnsafeBufferPointer<UInt8>, FileRegion) throws -> Void) throws {
+        let size = totalBytes ?? 0
+        let pageSize = Int(getpagesize())
+        var regionSize = mappedRegionSize
+        var offset = 0  // the file offset of the next line
+        var lineNumber = 0
+        while offset < size {
+            let mapStart = offset & ~(pageSize - 1)
+            let region = try FileRegion(descriptor: descriptor, path: path, offset: mapStart, count: min(size - mapStart, regionSize))
+            let base = region.bytes.baseAddress!
+            let end = region.bytes.count
+            let atEnd = mapStart + end == size
+            var start = offset - mapStart
+            if offset == 0 && end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF {
+                hadByteOrderMark = true
+                start = 3
+            }
+            let first = start
+            while start < end {
+                guard let newline = memchr(base + start, 0x0A, end - start) else { break }
+                let lineEnd = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                lineNumber += 1
+                lineCount = lineNumber
+                try body(lineNumber, line(base, from: start, to: lineEnd), region)
+                start = lineEnd + 1
+            }
+            if atEnd && start < end {
+                missingFinalNewline = true
+                lineNumber += 1
+                lineCount = lineNumber
+                try body(lineNumber, line(base, from: start, to: end), region)
+                start = end
+            }
+            if start == first && !atEnd {
+                regionSize *= 2  // one line longer than a region
+                continue
+            }
+            offset = mapStart + start
+            bytesRead = offset
+        }
+        bytesRead = max(bytesRead, size)
+    }
+
+    private func line(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> UnsafeBufferPointer<UInt8> {
+        var end = end
+        lineHadCarriageReturn = end > start && base[end - 1] == 0x0D
+        if lineHadCarriageReturn { end -= 1 }
+        return UnsafeBufferPointer(start: base + start, count: end - start)
+    }
+
     /// Reads the rest of the file only to hash it.
     public func drain() throws {
         while true {
@@ -157,6 +216,29 @@ public final class LineReader {
         if lineHadCarriageReturn { end -= 1 }
         return UnsafeBufferPointer(start: buffer + start, count: end - start)
     }
+}
+
+/// Part of a file mapped into memory (read-only), unmapped when the last reference is gone.
+final class FileRegion: @unchecked Sendable {
+    /// The bytes of a region, but for a line longer than that.
+    static let defaultSize = 4 << 20
+
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    init(descriptor: Int32, path: String, offset: Int, count: Int) throws {
+        #if os(Linux)
+            let flags = MAP_PRIVATE | MAP_POPULATE  // the page tables filled at once, not a fault a page
+        #else
+            let flags = MAP_PRIVATE
+        #endif
+        let mapped = mmap(nil, count, PROT_READ, flags, descriptor, off_t(offset))
+        guard let mapped, mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw EvalDBError.cannotRead(path: path, reason: String(cString: strerror(errno)))
+        }
+        bytes = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count) }
 }
 
 extension Digest {

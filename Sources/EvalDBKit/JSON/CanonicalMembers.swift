@@ -38,6 +38,27 @@ enum CanonicalMembers {
         return found
     }
 
+    /// Writes to `output` the canonical record `record` without its `id` member, cut out of its
+    /// text: what `CanonicalJSON.write` of its parse, `excluding: "id"`, writes. False when
+    /// `record` is not shaped as a canonical object.
+    static func object(of record: UnsafeBufferPointer<UInt8>, withoutId output: inout [UInt8]) -> Bool {
+        output.removeAll(keepingCapacity: true)
+        output.append(UInt8(ascii: "{"))
+        var first = true
+        let shaped = forEach(in: record) { key, value in
+            if !key.elementsEqual(#""id""#.utf8) {
+                if !first { output.append(contentsOf: ", ".utf8) }
+                first = false
+                output.append(contentsOf: key)
+                output.append(contentsOf: ": ".utf8)
+                output.append(contentsOf: value)
+            }
+            return true
+        }
+        output.append(UInt8(ascii: "}"))
+        return shaped
+    }
+
     /// Writes to `output` a JSON object of the members of `record` that the slice index reads
     /// (all but `id`, `input`, `context`, `expected_output` and `notes`). False when `record` is
     /// not shaped as a canonical object.

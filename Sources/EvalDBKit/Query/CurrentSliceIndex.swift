@@ -2,7 +2,7 @@ import Foundation
 
 /// The upper half of a slice index built on another thread; nil when it could not be.
 private final class SliceIndexResult {
-    var index: SliceIndex?
+    var builder: SliceIndexBuilder?
 }
 
 extension Store {
@@ -12,20 +12,21 @@ extension Store {
     /// examples they changed are read), and built from every live record when there is none. A
     /// new or updated index is saved when the database is not busy: it is a cache.
     func currentSliceIndex(loading needed: Set<ExactString>?) throws -> SliceIndex? {
-        let (index, isNew) = try database.readTransaction { () -> (SliceIndex?, Bool) in
-            guard let current = try currentVersion() else { return (nil, false) }
+        let (stored, new) = try database.readTransaction { () -> (SliceIndex?, EncodedSliceIndex?) in
+            guard let current = try currentVersion() else { return (nil, nil) }
             // The stored version first: up to date, only the keys needed are decoded; behind, all.
             let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
-            if storedVersion == current.number, let stored = try? loadSliceIndex(loading: needed) { return (stored, false) }
+            if storedVersion == current.number, let stored = try? loadSliceIndex(loading: needed) { return (stored, nil) }
             if let storedVersion, storedVersion < current.number, let stored = try? loadSliceIndex(loading: nil),
                 let refreshed = try refreshSliceIndex(stored, to: current.number)
             {
-                return (refreshed, true)
+                return (nil, refreshed)
             }
-            return (try buildSliceIndex(version: current.number), true)
+            return (nil, try buildSliceIndex(version: current.number))
         }
-        if isNew, let index { saveSliceIndex(index) }
-        return index
+        guard let new else { return stored }
+        saveSliceIndex(new)
+        return try new.index(loading: needed)
     }
 
     /// Databases with at least this many example keys build their slice index on two threads.
@@ -35,9 +36,11 @@ extension Store {
     /// example keys on a second thread over a read connection of its own, when there are many and
     /// it sees the same version (it does unless an import commits in between; then this thread
     /// does that half too).
-    private func buildSliceIndex(version: Int) throws -> SliceIndex {
+    private func buildSliceIndex(version: Int) throws -> EncodedSliceIndex {
         let largest = try database.scalarInt("SELECT max(key) FROM stored_examples") ?? 0
-        guard largest >= Self.parallelSliceIndexBuild else { return try Self.sliceIndex(database, keys: 0...largest, version: version) }
+        guard largest >= Self.parallelSliceIndexBuild else {
+            return try Self.sliceIndexBuilder(database, keys: 0...largest).finish(version: version)
+        }
         let middle = largest / 2
         let upper = Unchecked(SliceIndexResult())
         let done = DispatchSemaphore(value: 0)
@@ -46,22 +49,27 @@ extension Store {
             defer { done.signal() }
             do {
                 let connection = try Database(path: path, mode: .readOnly)
-                upper.value.index = try connection.readTransaction {
+                upper.value.builder = try connection.readTransaction {
                     guard try connection.scalarInt("SELECT max(number) FROM stored_versions") == Int64(version) else { return nil }
-                    return try Self.sliceIndex(connection, keys: (middle + 1)...largest, version: version)
+                    return try Self.sliceIndexBuilder(connection, keys: (middle + 1)...largest)
                 }
             } catch {
-                upper.value.index = nil
+                upper.value.builder = nil
             }
         }
-        let lower = try Self.sliceIndex(database, keys: 0...middle, version: version)
+        var lower = try Self.sliceIndexBuilder(database, keys: 0...middle)
         done.wait()
-        return lower.appending(try upper.value.index ?? Self.sliceIndex(database, keys: (middle + 1)...largest, version: version))
+        lower.append(try upper.value.builder ?? Self.sliceIndexBuilder(database, keys: (middle + 1)...largest))
+        upper.value.builder = nil
+        return lower.finish(version: version)
     }
 
-    /// The index of the live examples whose keys are in `keys`, read over `database`.
-    private static func sliceIndex(_ database: Database, keys: ClosedRange<Int64>, version: Int) throws -> SliceIndex {
+    /// The live examples whose keys are in `keys`, read over `database`, added to a builder. The
+    /// records are read once each: a small page cache meanwhile (memory stays flat).
+    private static func sliceIndexBuilder(_ database: Database, keys: ClosedRange<Int64>) throws -> SliceIndexBuilder {
         var builder = SliceIndexBuilder()
+        try database.execute("PRAGMA cache_size = -4096")
+        defer { try? database.execute("PRAGMA cache_size = \(Database.cacheSize)") }
         let rows = try database.prepare(
             """
             SELECT e.key, r.record FROM \(StorageModel.headJoin)
@@ -71,7 +79,7 @@ extension Store {
         while try rows.step() {
             builder.add(UInt32(truncatingIfNeeded: rows.int(0)), canonicalRecord: rows.bytes(1).bindMemory(to: UInt8.self))
         }
-        return builder.finish(version: version)
+        return builder
     }
 
     /// The stored index (state and the keys `needed`), or nil when there is none.
@@ -92,7 +100,7 @@ extension Store {
     /// `stored` (every key loaded) brought to version `to`: the examples changed since its version
     /// are taken out and those still live put back with their current records. Nil when so many
     /// changed that building it afresh is quicker.
-    private func refreshSliceIndex(_ stored: SliceIndex, to: Int) throws -> SliceIndex? {
+    private func refreshSliceIndex(_ stored: SliceIndex, to: Int) throws -> EncodedSliceIndex? {
         let changedRows = try database.prepare("SELECT DISTINCT example FROM stored_revisions WHERE version > ?")
         try changedRows.bind([.int(Int64(stored.version))])
         var changed: [Int64] = []
@@ -108,7 +116,7 @@ extension Store {
         }
         var builder = SliceIndexBuilder(from: index)
         let head = try database.prepare(StorageModel.headByKey)
-        for key in changed {
+        for key in changed.sorted() {
             try head.bind([.int(key)])
             if try head.step(), !head.isNull(0) {
                 builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self))
@@ -120,7 +128,7 @@ extension Store {
 
     /// Saves `index` unless the database is busy or holds as new an index already; a failure
     /// loses nothing (the next query builds it again).
-    private func saveSliceIndex(_ index: SliceIndex) {
+    private func saveSliceIndex(_ index: EncodedSliceIndex) {
         try? database.withoutWaiting {
             try database.writeTransaction {
                 if let stored = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1"), stored >= index.version {
@@ -128,9 +136,7 @@ extension Store {
                 }
                 try database.execute("DELETE FROM slice_index")
                 let insert = try database.prepare("INSERT INTO slice_index(key, data) VALUES (?, ?)")
-                for (name, key) in index.keys where !key.isEmpty {
-                    try insert.run([.text(name.string), .blob(SliceIndexCoding.encode(key))])
-                }
+                for (name, data) in index.keys { try insert.run([.text(name.string), .blob(data)]) }
                 var live: [UInt8] = []
                 SliceIndexCoding.append(index.live, to: &live)
                 try database.prepare("INSERT OR REPLACE INTO slice_index_state(id, version, live) VALUES (1, ?, ?)")

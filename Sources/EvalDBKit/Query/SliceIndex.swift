@@ -32,30 +32,6 @@ struct SliceIndex {
     var existingKeys: Set<ExactString> { live.isEmpty ? indexedKeys : indexedKeys.union(Self.unindexed.map(ExactString.init)) }
 
     static func isIndexed(_ key: String) -> Bool { !unindexed.contains(key) }
-
-    /// This index and one of the same version over examples whose keys are all greater than
-    /// this one's, as one.
-    func appending(_ other: SliceIndex) -> SliceIndex {
-        var merged = self
-        merged.live += other.live
-        for (name, theirs) in other.keys {
-            var key = merged.keys[name] ?? KeyPostings()
-            var position: [ExactString: Int] = [:]
-            for (number, value) in key.values.enumerated() { position[ExactString(value)] = number }
-            for (value, examples) in zip(theirs.values, theirs.postings) {
-                if let number = position[ExactString(value)] {
-                    key.postings[number] += examples
-                } else {
-                    key.values.append(value)
-                    key.postings.append(examples)
-                }
-            }
-            key.valueless += theirs.valueless
-            merged.keys[name] = key
-        }
-        merged.indexedKeys.formUnion(other.indexedKeys)
-        return merged
-    }
 }
 
 // MARK: - Stored form

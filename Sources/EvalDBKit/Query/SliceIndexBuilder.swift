@@ -5,8 +5,8 @@ struct SliceIndexBuilder {
     private var keyNames: [String] = []
     private var keyIsIndexed: [Bool] = []
     private var valueTables: [ValueTable] = []
-    private var postings: [[Postings]] = []
-    private var valueless: [Postings] = []
+    private var postings: [[PostingsBuffer]] = []
+    private var valueless: [PostingsBuffer] = []
     private var live: Postings
     private var tape = JSONTape()
     private var scratch: [UInt8] = []
@@ -21,10 +21,25 @@ struct SliceIndexBuilder {
             let number = keyNumber(name.string)
             for (value, examples) in zip(key.values, key.postings) {
                 let valueNumber = valueTables[number].intern(value)
-                if valueNumber == postings[number].count { postings[number].append([]) }
-                postings[number][valueNumber] += examples
+                if valueNumber == postings[number].count { postings[number].append(PostingsBuffer()) }
+                for example in examples { postings[number][valueNumber].append(example) }
             }
-            valueless[number] = key.valueless
+            for example in key.valueless { valueless[number].append(example) }
+        }
+    }
+
+    /// Adds what `other` holds: examples whose keys are all greater than those added here (the
+    /// upper half of the examples, built on another thread).
+    mutating func append(_ other: SliceIndexBuilder) {
+        live += other.live
+        for theirs in other.keyNames.indices {
+            let number = keyNumber(other.keyNames[theirs])
+            valueless[number].append(contentsOf: other.valueless[theirs])
+            for value in other.postings[theirs].indices {
+                let valueNumber = valueTables[number].intern(other.valueTables[theirs].string(value))
+                if valueNumber == postings[number].count { postings[number].append(PostingsBuffer()) }
+                postings[number][valueNumber].append(contentsOf: other.postings[theirs][value])
+            }
         }
     }
 
@@ -41,7 +56,7 @@ struct SliceIndexBuilder {
             keyIsIndexed.append(SliceIndex.isIndexed(name))
             valueTables.append(ValueTable())
             postings.append([])
-            valueless.append([])
+            valueless.append(PostingsBuffer())
         }
         return number
     }
@@ -101,16 +116,24 @@ struct SliceIndexBuilder {
         }
     }
 
-    /// The index of `version`: postings sorted, empty keys left out.
-    func finish(version: Int) -> SliceIndex {
-        var keys: [ExactString: KeyPostings] = [:]
+    /// The index of `version`, each key in its stored form (`SliceIndexCoding`), empty keys left out.
+    func finish(version: Int) -> EncodedSliceIndex {
+        var keys: [(name: ExactString, data: [UInt8])] = []
         for number in keyNames.indices where keyIsIndexed[number] {
-            let key = KeyPostings(
-                values: (0..<valueTables[number].count).map { valueTables[number].string($0) },
-                postings: postings[number].map(Self.sorted), valueless: Self.sorted(valueless[number]))
-            if !key.isEmpty { keys[ExactString(keyNames[number])] = key }
+            guard !valueless[number].isEmpty || postings[number].contains(where: { !$0.isEmpty }) else { continue }
+            var data: [UInt8] = []
+            data.reserveCapacity(postings[number].reduce(16) { $0 + $1.encodedSize + 16 })
+            SliceIndexCoding.append(postings[number].count, to: &data)
+            for (value, examples) in postings[number].enumerated() {
+                let text = valueTables[number].string(value)
+                SliceIndexCoding.append(text.utf8.count, to: &data)
+                data.append(contentsOf: text.utf8)
+                examples.encode(to: &data)
+            }
+            valueless[number].encode(to: &data)
+            keys.append((ExactString(keyNames[number]), data))
         }
-        return SliceIndex(version: version, live: Self.sorted(live), keys: keys, indexedKeys: Set(keys.keys))
+        return EncodedSliceIndex(version: version, live: Self.sorted(live), keys: keys)
     }
 
     private static func sorted(_ postings: Postings) -> Postings {
@@ -128,7 +151,7 @@ struct SliceIndexBuilder {
         var element = node + 1
         let end = Int(tape.nodes[node].length)
         if element == end {
-            if valueless[key].last != example { valueless[key].append(example) }
+            valueless[key].append(example)
             return
         }
         while element < end {
@@ -159,7 +182,117 @@ struct SliceIndexBuilder {
             CanonicalJSON.write(tape, node, to: &scratch)
             number = scratch.withUnsafeBufferPointer { valueTables[key].intern($0) }
         }
-        if number == postings[key].count { postings[key].append([]) }
-        if postings[key][number].last != example { postings[key][number].append(example) }
+        if number == postings[key].count { postings[key].append(PostingsBuffer()) }
+        postings[key][number].append(example)
+    }
+}
+
+/// A slice index as built or brought up to date: each key in its stored form, to be saved as it
+/// is and decoded only where a query reads it.
+struct EncodedSliceIndex {
+    var version: Int
+    var live: Postings
+    var keys: [(name: ExactString, data: [UInt8])]
+
+    /// The index with the keys in `needed` decoded (nil: every key).
+    func index(loading needed: Set<ExactString>?) throws -> SliceIndex {
+        var index = SliceIndex(version: version, live: live, keys: [:], indexedKeys: [])
+        for (name, data) in keys {
+            index.indexedKeys.insert(name)
+            if needed?.contains(name) ?? true { index.keys[name] = try data.withUnsafeBytes { try SliceIndexCoding.decode($0) } }
+        }
+        return index
+    }
+}
+
+/// One value's postings as they are stored (`SliceIndexCoding`: the count, then each key minus
+/// the one before as a varint), about 1.3 bytes an example instead of 4, appended in ascending
+/// order. An example added twice in a row counts once; keys that come out of order (an index
+/// brought up to date) are kept aside and merged in when encoded.
+struct PostingsBuffer {
+    private(set) var count = 0
+    private var last: UInt32 = 0
+    private var gaps: [UInt8] = []
+    private var unordered: [UInt32] = []
+
+    var isEmpty: Bool { count == 0 && unordered.isEmpty }
+    var encodedSize: Int { gaps.count + 5 * unordered.count + 5 }
+
+    mutating func append(_ key: UInt32) {
+        if count > 0 && key <= last {
+            if key < last && unordered.last != key { unordered.append(key) }
+            return
+        }
+        SliceIndexCoding.append(Int(key - (count > 0 ? last : 0)), to: &gaps)
+        count += 1
+        last = key
+    }
+
+    /// Appends `other`, whose keys are all greater than these.
+    mutating func append(contentsOf other: PostingsBuffer) {
+        precondition(unordered.isEmpty && other.unordered.isEmpty)
+        guard other.count > 0 else { return }
+        guard count > 0 else {
+            self = other
+            return
+        }
+        precondition(other.first > last)
+        SliceIndexCoding.append(Int(other.first - last), to: &gaps)
+        gaps.append(contentsOf: other.gaps[other.firstGapLength...])
+        count += other.count
+        last = other.last
+    }
+
+    /// The stored form: the count and the gaps.
+    func encode(to output: inout [UInt8]) {
+        if unordered.isEmpty {
+            SliceIndexCoding.append(count, to: &output)
+            output.append(contentsOf: gaps)
+        } else {
+            let aside = unordered.sorted()
+            var merged = Postings()
+            merged.reserveCapacity(count + aside.count)
+            var i = 0
+            for key in decoded() {
+                while i < aside.count && aside[i] <= key {
+                    if merged.last != aside[i] { merged.append(aside[i]) }
+                    i += 1
+                }
+                if merged.last != key { merged.append(key) }
+            }
+            for key in aside[i...] where merged.last != key { merged.append(key) }
+            SliceIndexCoding.append(merged, to: &output)
+        }
+    }
+
+    /// The keys in order (without those kept aside).
+    func decoded() -> Postings {
+        var result = Postings()
+        result.reserveCapacity(count)
+        var key: UInt32 = 0
+        var shift = 0, gap = 0
+        for byte in gaps {
+            gap |= Int(byte & 0x7F) << shift
+            if byte < 0x80 {
+                key &+= UInt32(truncatingIfNeeded: gap)
+                result.append(key)
+                gap = 0
+                shift = 0
+            } else {
+                shift += 7
+            }
+        }
+        return result
+    }
+
+    private var firstGapLength: Int { (gaps.firstIndex { $0 < 0x80 } ?? (gaps.count - 1)) + 1 }
+
+    private var first: UInt32 {
+        var key = 0, shift = 0
+        for byte in gaps[..<firstGapLength] {
+            key |= Int(byte & 0x7F) << shift
+            shift += 7
+        }
+        return UInt32(truncatingIfNeeded: key)
     }
 }

@@ -14,6 +14,8 @@ final class RevisionWriter {
 
     let version: Int64
     private(set) var nextKey: Int64
+    /// The first key this import gives a new example.
+    let firstNewKey: Int64
     private(set) var nextRev: Int64
     private let database: Database
     private let lookup: Statement
@@ -28,6 +30,7 @@ final class RevisionWriter {
         self.database = database
         self.version = version
         nextKey = (try database.scalarInt("SELECT max(key) FROM stored_examples") ?? 0) + 1
+        firstNewKey = nextKey
         nextRev = (try database.scalarInt("SELECT max(rev) FROM stored_revisions") ?? 0) + 1
         lookup = try database.prepare("SELECT key, head_sha256, head FROM stored_examples WHERE id = ?")
         revisionDigest = try database.prepare("SELECT sha256 FROM stored_revisions WHERE rev = ?")

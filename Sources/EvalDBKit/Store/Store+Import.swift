@@ -33,6 +33,10 @@ public struct ImportOptions: Sendable {
     /// Asked with the file's dataset hash once it is known: a version returned is taken as what
     /// the file is (nothing is written; the outcome is `unchanged` with that version).
     public var existingVersion: (@Sendable (String) throws -> DatasetVersion?)?
+    /// Head digests loaded a segment at a time (`LiveHeadsLoader`), and the file's bytes mapped a
+    /// region at a time (`FileRegion`): sizes a test makes small.
+    var headSegmentSize = LiveHeadsLoader.defaultSegmentSize
+    var mappedRegionSize = FileRegion.defaultSize
 
     public init(
         author: String, message: String? = nil, dryRun: Bool = false, strict: Bool = false,
@@ -109,15 +113,17 @@ extension Store {
         readerOptions.digests = true
         readerOptions.contentWithoutIdDigests = mayRename
         readerOptions.datasetHash = true
+        readerOptions.mappedRegionSize = options.mappedRegionSize
         let reader = try DatasetReader(path: path, options: readerOptions)
-        let (known, live) = try loadLiveExamples(capacity: previous?.exampleCount ?? 0, recognizing: !options.strict)
+        // The live examples, and their head digests a segment at a time just ahead of the keys met.
+        var heads = try LiveHeadsLoader(database: db, recognizing: !options.strict, segmentSize: options.headSegmentSize)
+        if !databaseIsEmpty { try heads.start() }
 
         var pass = ImportPass(writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse)
-        pass.order.reserveCapacity((previous?.exampleCount ?? 0) + (previous?.exampleCount ?? 0) / 16 + 1024)  // no doubling
+        pass.lineOf.reserveCapacity(Int(writer.nextKey) + Int(writer.nextKey) / 16 + 1024)
         var lastProgress = 0
-        let recognize: (@Sendable (RecordDigest) -> Int64?)? = known.isEmpty ? nil : { @Sendable digest in known.key(for: digest) }
-        try reader.read(recognizing: recognize) { record, bytesRead in
-            try pass.take(record)
+        try reader.read(recognizing: databaseIsEmpty || options.strict ? nil : heads.window) { record, bytesRead in
+            if let key = try pass.take(record) { try heads.advance(to: key) }
             if let progress, bytesRead - lastProgress >= 1 << 24 {
                 lastProgress = bytesRead
                 progress(bytesRead, reader.totalBytes)
@@ -129,9 +135,11 @@ extension Store {
         if reader.hasErrors {
             throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly)
         }
-        let removed =
-            pass.seenPreviouslyLive < (previous?.exampleCount ?? 0)
-            ? try removeUnseen(live, seen: pass.seen, writer: writer, forRenames: !pass.added.isEmpty, counts: &pass.counts) : []
+        var removed: [RemovedExample] = []
+        if pass.seenPreviouslyLive < (previous?.exampleCount ?? 0) {
+            try heads.finish()
+            removed = try removeUnseen(heads.live, seen: pass.seen, writer: writer, forRenames: !pass.added.isEmpty, counts: &pass.counts)
+        }
         var counts = pass.counts
         let added = pass.added, order = pass.order, ascending = pass.ascending
         let renames = Self.probableRenames(removed: removed, added: added)
@@ -187,12 +195,15 @@ extension Store {
     {
         var removed: [RemovedExample] = []
         let head = try database.prepare(StorageModel.headByKey)
-        for key in live.elements() where !seen.contains(key) {
+        for key in live.elements(notIn: seen) {
             try head.bind([.int(key)])
             guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
             let id = head.text(1)
             var content: [UInt8] = []
-            if forRenames, let tape = try? JSONParser.parse(head.text(0)) {
+            if forRenames && !CanonicalMembers.object(of: head.bytes(0).bindMemory(to: UInt8.self), withoutId: &content),
+                let tape = try? JSONParser.parse(head.text(0))
+            {
+                content.removeAll()
                 CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
             }
             head.reset()
@@ -242,21 +253,6 @@ extension Store {
         }
     }
 
-    /// The live examples' keys, and (when `recognizing`) the head digests that a line may be
-    /// recognised by without being parsed.
-    private func loadLiveExamples(capacity: Int, recognizing: Bool) throws -> (KnownRecords, BitSet) {
-        var known = KnownRecords(capacity: recognizing ? capacity : 0)
-        var live = BitSet()
-        guard capacity > 0 else { return (known, live) }
-        let rows = try database.prepare("SELECT key, head_sha256 FROM stored_examples WHERE head_sha256 IS NOT NULL")
-        while try rows.step() {
-            let key = rows.int(0)
-            live.insert(key)
-            if recognizing, let digest = RecordDigest(stored: rows.bytes(1)) { known.insert(digest, key: key) }
-        }
-        return (known, live)
-    }
-
     /// When the file's raw bytes are those the current version was imported from, the import
     /// would change nothing: answer without parsing (about the time of `sha256sum`).
     private func unchangedFastPath(_ path: String, current: DatasetVersion?, options: ImportOptions) throws -> ImportResult? {
@@ -303,10 +299,13 @@ struct BitSet {
     }
 
     /// The members, ascending.
-    func elements() -> [Int64] {
+    func elements() -> [Int64] { elements(notIn: BitSet()) }
+
+    /// The members that `other` does not hold, ascending.
+    func elements(notIn other: BitSet) -> [Int64] {
         var result: [Int64] = []
         for (index, word) in words.enumerated() where word != 0 {
-            var bits = word
+            var bits = word & ~(index < other.words.count ? other.words[index] : 0)
             while bits != 0 {
                 result.append(Int64(index << 6 + bits.trailingZeroBitCount))
                 bits &= bits - 1
@@ -351,8 +350,10 @@ private struct ImportPass {
     let databaseIsEmpty: Bool
     let allowReuse: Bool
     var counts = ChangeCounts()
+    /// The keys in line order, once they are not ascending (until then they are `seen`'s elements).
     var order: [Int64] = []
     var ascending = true
+    var lastKey: Int64 = 0
     var seen = BitSet()
     var seenPreviouslyLive = 0
     /// Added examples' content without the id, for rename detection.
@@ -365,26 +366,34 @@ private struct ImportPass {
         return "duplicate id \(quoted(id))\(first > 0 ? " (first on line \(first))" : ""): ids must be unique in a file"
     }
 
-    /// Takes the next record: unchanged, changed, added, restored, or refused (reported).
-    mutating func take(_ record: CheckedRecord) throws {
+    /// Takes the next record: unchanged, changed, added, restored, or refused (reported). Returns
+    /// the key of an example that existed before this import, nil otherwise.
+    mutating func take(_ record: CheckedRecord) throws -> Int64? {
         let key: Int64
         if let knownKey = record.known {  // byte for byte an example's current record
             key = knownKey
             if seen.contains(key) {
                 reader.report(line: record.line, column: 1, message: duplicate(try writer.id(of: key), key: key))
-                return
+                return nil
             }
             seenPreviouslyLive += 1
             counts.unchanged += 1
         } else {
-            guard let parsedKey = try takeParsed(record) else { return }
+            guard let parsedKey = try takeParsed(record) else { return nil }
             key = parsedKey
         }
+        if ascending && key < lastKey {
+            ascending = false
+            order = seen.elements()
+        }
+        if !ascending { order.append(key) }
+        lastKey = key
         seen.insert(key)
-        if Int(key) >= lineOf.count { lineOf.append(contentsOf: repeatElement(0, count: max(Int(key) + 1 - lineOf.count, lineOf.count))) }
+        if Int(key) >= lineOf.count {
+            lineOf.append(contentsOf: repeatElement(0, count: max(Int(key) + 1 - lineOf.count, lineOf.count / 8 + 1024)))
+        }
         lineOf[Int(key)] = Int32(truncatingIfNeeded: record.line)
-        if let last = order.last, key < last { ascending = false }
-        order.append(key)
+        return key < writer.firstNewKey ? key : nil
     }
 
     /// A record that is not an example's current record byte for byte: its example's key, or nil

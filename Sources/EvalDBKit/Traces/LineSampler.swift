@@ -75,7 +75,7 @@ final class LineSampler {
     func sample(_ lines: TraceLines, thresholds: [SampleDigest?]) -> SampledBatch {
         batch = SampledBatch(sizes: Array(repeating: 0, count: plan.strata.count + 1))
         self.thresholds = thresholds
-        lines.raw.bytes.withUnsafeBufferPointer { bytes in
+        lines.raw.withBytes { bytes in
             for line in lines.raw.lines {
                 let text = UnsafeBufferPointer(rebasing: bytes[line.range])
                 if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
