@@ -3,7 +3,7 @@
 
   python3 bench/crash.py --kills 100            # on bench/data/100k.jsonl and 100k.next.jsonl
 
-Each round starts `evaldb import` of the other file (release build), kills it with SIGKILL after a
+Each round starts `evaldb import --force` of the other file (release build; --force so the older file is imported as it is, not refused), kills it with SIGKILL after a
 random delay within the time a whole import takes, then checks SQLite's integrity check and that
 the current version exports to the old file's hash or the new one's (every tenth round, the whole
 `evaldb verify`: every version's hash and the revision history). Prints how many kills landed mid-import and whether every check held.
@@ -44,12 +44,12 @@ def main():
     hashes = [sha256_of(f) for f in args.files]
     subprocess.run([str(EVALDB), 'import', args.files[1]], env=env, check=True, stdout=subprocess.DEVNULL)
     start = time.perf_counter()  # how long an import into the existing database takes
-    subprocess.run([str(EVALDB), 'import', args.files[0]], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([str(EVALDB), 'import', '--force', args.files[0]], env=env, check=True, stdout=subprocess.DEVNULL)
     duration = time.perf_counter() - start
     current, landed, failures = hashes[0], 0, 0
     for round in range(args.kills):
         target = (round + 1) % 2
-        process = subprocess.Popen([str(EVALDB), 'import', args.files[target]], env=env,
+        process = subprocess.Popen([str(EVALDB), 'import', '--force', args.files[target]], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(random.uniform(0, duration))
         if process.poll() is None:
@@ -67,7 +67,7 @@ def main():
             failures += 1
             print(f'round {round}: verify {verify.returncode} {verify.stdout.strip()} hash {now}', file=sys.stderr)
         current = now or current
-    final = subprocess.run([str(EVALDB), 'import', args.files[0]], env=env, capture_output=True, text=True)
+    final = subprocess.run([str(EVALDB), 'import', '--force', args.files[0]], env=env, capture_output=True, text=True)
     print(f'{args.kills} kills ({landed} mid-import), {failures} failed checks; '
           f'the next import {"worked" if final.returncode == 0 else "FAILED"}')
     sys.exit(1 if failures or final.returncode else 0)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// SIGKILL during imports: the database is at the old version or the new one, never between, and
-/// the next command works. `bench/crash.sh` runs the long version of this.
+/// the next command works. `bench/crash.py` runs the long version of this.
 @Suite("Crash safety", .timeLimit(.minutes(5)))
 struct CrashTests {
     /// A dataset of `count` records whose questions carry `variant`.

@@ -79,6 +79,17 @@ struct LibraryBoundaryTests {
         #expect(!Self.isMessage("--verify"))
     }
 
+    @Test("no SQLite C call or C module outside Database/")
+    func sqliteBehindOneDoor() throws {
+        let places = try Self.codeLines().filter { line in
+            !line.file.hasPrefix("Database/") && !line.inString
+                && (line.text.contains("sqlite3_") || line.text.hasPrefix("import CSQLite") || line.text.contains("SQLITE_"))
+        }
+        #expect(places.isEmpty, "\(places.map { "\($0.file):\($0.line): \($0.text)" })")
+        // The check sees a call: the door's own files are full of them.
+        #expect(try Self.codeLines().contains { $0.file.hasPrefix("Database/") && $0.text.contains("sqlite3_step(") })
+    }
+
     @Test("the head-record join is written once, in the storage model")
     func headJoinWrittenOnce() throws {
         let places = try Self.codeLines().filter { $0.text.contains("r.rev = e.head") }

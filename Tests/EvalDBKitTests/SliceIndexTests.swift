@@ -162,6 +162,27 @@ struct SliceIndexTests {
         try store.database.scalarInt("SELECT version FROM slice_index_state")
     }
 
+    /// The stored index as data: each key's values with their examples (valueless ones as `nil`),
+    /// and the live examples. Value order left out: it is not part of what the index says.
+    private func storedIndex(_ store: Store) throws -> (keys: [ExactString: [ExactString?: [UInt32]]], live: [UInt32]) {
+        var keys: [ExactString: [ExactString?: [UInt32]]] = [:]
+        let rows = try store.database.prepare("SELECT key, data FROM slice_index")
+        while try rows.step() {
+            let key = try SliceIndexCoding.decode(rows.bytes(1))
+            var values: [ExactString?: [UInt32]] = [:]
+            for (value, examples) in zip(key.values, key.postings) {
+                #expect(!examples.isEmpty && values[ExactString(value)] == nil, "value \(value) of \(rows.text(0)): no example, or twice")
+                values[ExactString(value)] = examples
+            }
+            if !key.valueless.isEmpty { values[nil] = key.valueless }
+            keys[ExactString(rows.text(0))] = values
+        }
+        let state = try store.database.prepare("SELECT live FROM slice_index_state")
+        #expect(try state.step())
+        var reader = SliceIndexCoding.Reader(state.bytes(0))
+        return (keys, try reader.postings())
+    }
+
     @Test("built, brought up to date after an import that changes, removes, adds and reorders, rebuilt when lost or damaged")
     func indexFollowsVersions() throws {
         let folder = try TemporaryFolder()
@@ -186,6 +207,7 @@ struct SliceIndexTests {
         _ = try store.importFile(try folder.write("v2.jsonl", next.map(\.line).joined(separator: "\n") + "\n"), options: by())
         try check(store, next, "v2, refreshed")
         #expect(try stateVersion(store) == 2)
+        let refreshed = try storedIndex(store)
 
         // The older version is answered from its records.
         let v1 = try #require(try store.version(number: 1))
@@ -194,10 +216,10 @@ struct SliceIndexTests {
 
         try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
         try check(store, next, "v2, rebuilt")
+        let rebuilt = try storedIndex(store)
+        #expect(refreshed.keys == rebuilt.keys && refreshed.live == rebuilt.live, "brought up to date, it is the index built afresh")
         // Built on two threads (each half of the example keys over its own connection), merged.
-        let serial = Store.parallelSliceIndexBuild
-        Store.parallelSliceIndexBuild = 1
-        defer { Store.parallelSliceIndexBuild = serial }
+        store.parallelSliceIndexBuild = 1
         try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
         try check(store, next, "v2, rebuilt on two threads")
         try store.database.execute("UPDATE slice_index SET data = X'FFFF'")

@@ -14,11 +14,12 @@ extension Store {
     func currentSliceIndex(loading needed: Set<ExactString>?) throws -> SliceIndex? {
         let (stored, new) = try database.readTransaction { () -> (SliceIndex?, EncodedSliceIndex?) in
             guard let current = try currentVersion() else { return (nil, nil) }
-            // The stored version first: up to date, only the keys needed are decoded; behind, all.
+            // The stored index first: up to date, only the keys needed are decoded; behind, it is
+            // brought up to date a key at a time.
             let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
             if storedVersion == current.number, let stored = try? loadSliceIndex(loading: needed) { return (stored, nil) }
-            if let storedVersion, storedVersion < current.number, let stored = try? loadSliceIndex(loading: nil),
-                let refreshed = try refreshSliceIndex(stored, to: current.number)
+            if let storedVersion, storedVersion < current.number,
+                let refreshed = try? refreshSliceIndex(from: storedVersion, to: current.number)
             {
                 return (nil, refreshed)
             }
@@ -29,16 +30,13 @@ extension Store {
         return try new.index(loading: needed)
     }
 
-    /// Databases with at least this many example keys build their slice index on two threads.
-    nonisolated(unsafe) static var parallelSliceIndexBuild = 50_000
-
     /// The index of the current version (`version`) from every live record: the upper half of the
     /// example keys on a second thread over a read connection of its own, when there are many and
     /// it sees the same version (it does unless an import commits in between; then this thread
     /// does that half too).
     private func buildSliceIndex(version: Int) throws -> EncodedSliceIndex {
         let largest = try database.scalarInt("SELECT max(key) FROM stored_examples") ?? 0
-        guard largest >= Self.parallelSliceIndexBuild else {
+        guard largest >= parallelSliceIndexBuild else {
             return try Self.sliceIndexBuilder(database, keys: 0...largest).finish(version: version)
         }
         let middle = largest / 2
@@ -97,33 +95,48 @@ extension Store {
         return index
     }
 
-    /// `stored` (every key loaded) brought to version `to`: the examples changed since its version
-    /// are taken out and those still live put back with their current records. Nil when so many
-    /// changed that building it afresh is quicker.
-    private func refreshSliceIndex(_ stored: SliceIndex, to: Int) throws -> EncodedSliceIndex? {
-        let changedRows = try database.prepare("SELECT DISTINCT example FROM stored_revisions WHERE version > ?")
-        try changedRows.bind([.int(Int64(stored.version))])
+    /// The stored index, of version `from`, brought to version `to` one stored key at a time: the
+    /// examples changed since are taken out of each key's postings and those still live put back
+    /// with their current values. Memory holds the changed examples' values, one key decoded and
+    /// the index in its stored form, not every key decoded. Nil when so many changed that building
+    /// it afresh is quicker.
+    private func refreshSliceIndex(from: Int, to: Int) throws -> EncodedSliceIndex? {
+        let state = try database.prepare("SELECT live FROM slice_index_state WHERE id = 1")
+        guard try state.step() else { return nil }
+        var reader = SliceIndexCoding.Reader(state.bytes(0))
+        let storedLive = try reader.postings()
+        state.reset()
+
+        let changedRows = try database.prepare("SELECT DISTINCT example FROM stored_revisions WHERE version > ? ORDER BY example")
+        try changedRows.bind([.int(Int64(from))])
         var changed: [Int64] = []
         while try changedRows.step() { changed.append(changedRows.int(0)) }
-        guard changed.count <= stored.live.count / 3 else { return nil }
-        var index = stored
+        guard changed.count <= storedLive.count / 3 else { return nil }
         var isChanged = BitSet()
         for key in changed { isChanged.insert(key) }
-        func keep(_ postings: Postings) -> Postings { postings.filter { !isChanged.contains(Int64($0)) } }
-        index.live = keep(index.live)
-        for (name, key) in index.keys {
-            index.keys[name] = KeyPostings(values: key.values, postings: key.postings.map(keep), valueless: keep(key.valueless))
-        }
-        var builder = SliceIndexBuilder(from: index)
+
+        // The changed examples' current values: a small index of their own.
+        var builder = SliceIndexBuilder()
         let head = try database.prepare(StorageModel.headByKey)
-        for key in changed.sorted() {
+        for key in changed {
             try head.bind([.int(key)])
             if try head.step(), !head.isNull(0) {
                 builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self))
             }
             head.reset()
         }
-        return builder.finish(version: to)
+        var changes = try builder.finish(version: to).index(loading: nil)
+
+        var refreshed = EncodedSliceIndex(
+            version: to, live: Postings.merging(storedLive.filter { !isChanged.contains(Int64($0)) }, changes.live), keys: [])
+        let rows = try database.prepare("SELECT key, data FROM slice_index")
+        while try rows.step() {
+            let name = ExactString(rows.text(0))
+            let key = try SliceIndexCoding.decode(rows.bytes(1)).replacing(isChanged, with: changes.keys.removeValue(forKey: name))
+            if !key.isEmpty { refreshed.keys.append((name, SliceIndexCoding.encode(key))) }
+        }
+        for (name, key) in changes.keys where !key.isEmpty { refreshed.keys.append((name, SliceIndexCoding.encode(key))) }
+        return refreshed
     }
 
     /// Saves `index` unless the database is busy or holds as new an index already; a failure

@@ -11,6 +11,55 @@ struct KeyPostings {
     var valueless: Postings = []
 
     var isEmpty: Bool { valueless.isEmpty && postings.allSatisfy(\.isEmpty) }
+
+    /// These postings without the examples in `changed`, and with `added`'s (examples of
+    /// `changed`, with their current values); values no example holds any more are left out.
+    func replacing(_ changed: BitSet, with added: KeyPostings?) -> KeyPostings {
+        func keep(_ postings: Postings) -> Postings { postings.filter { !changed.contains(Int64($0)) } }
+        var result = KeyPostings(values: values, postings: postings.map(keep), valueless: keep(valueless))
+        if let added {
+            var position = Dictionary(uniqueKeysWithValues: values.enumerated().map { (ExactString($1), $0) })  // byte for byte
+            for (value, examples) in zip(added.values, added.postings) {
+                if let at = position[ExactString(value)] {
+                    result.postings[at] = .merging(result.postings[at], examples)
+                } else {
+                    position[ExactString(value)] = result.values.count
+                    result.values.append(value)
+                    result.postings.append(examples)
+                }
+            }
+            result.valueless = .merging(result.valueless, added.valueless)
+        }
+        let kept = result.postings.indices.filter { !result.postings[$0].isEmpty }
+        if kept.count < result.values.count {
+            result.values = kept.map { result.values[$0] }
+            result.postings = kept.map { result.postings[$0] }
+        }
+        return result
+    }
+}
+
+extension Postings {
+    /// The union of two ascending lists with no key in common, ascending.
+    static func merging(_ a: Postings, _ b: Postings) -> Postings {
+        if b.isEmpty { return a }
+        if a.isEmpty { return b }
+        var result = Postings()
+        result.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] {
+                result.append(a[i])
+                i += 1
+            } else {
+                result.append(b[j])
+                j += 1
+            }
+        }
+        result += a[i...]
+        result += b[j...]
+        return result
+    }
 }
 
 /// The label values of one version's live examples, by key: what `slice`, `--count-by` and

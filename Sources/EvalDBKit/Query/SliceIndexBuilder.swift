@@ -7,26 +7,12 @@ struct SliceIndexBuilder {
     private var valueTables: [ValueTable] = []
     private var postings: [[PostingsBuffer]] = []
     private var valueless: [PostingsBuffer] = []
-    private var live: Postings
+    private var live: Postings = []
     private var tape = JSONTape()
     private var scratch: [UInt8] = []
     private var reduced: [UInt8] = []
     private var labelKeys: [Int] = []
     private var fields: [(key: Int, value: Int)] = []
-
-    /// Starts from `index` (all its keys loaded), or from nothing.
-    init(from index: SliceIndex? = nil) {
-        live = index?.live ?? []
-        for (name, key) in index?.keys ?? [:] {
-            let number = keyNumber(name.string)
-            for (value, examples) in zip(key.values, key.postings) {
-                let valueNumber = valueTables[number].intern(value)
-                if valueNumber == postings[number].count { postings[number].append(PostingsBuffer()) }
-                for example in examples { postings[number][valueNumber].append(example) }
-            }
-            for example in key.valueless { valueless[number].append(example) }
-        }
-    }
 
     /// Adds what `other` holds: examples whose keys are all greater than those added here (the
     /// upper half of the examples, built on another thread).

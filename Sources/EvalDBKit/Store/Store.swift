@@ -10,6 +10,9 @@ public final class Store {
     /// The git work tree whose dataset this database indexes, where the team's files live
     /// (`evals/log/`) and what stored paths are relative to; nil: paths as given, no team log.
     public var repository: Repository?
+    /// Databases with at least this many example keys build their slice index on two threads
+    /// (`currentSliceIndex`); a test sets it low.
+    var parallelSliceIndexBuild = 50_000
 
     /// Opens the database at `path`, creating it (and its folder) on first use, and migrates it.
     public convenience init(path: String) throws {
