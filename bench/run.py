@@ -27,8 +27,10 @@ version on the copies, one after the other: the next version's ratio without the
 time, on the same database state.
 
 --memory-only runs each command once on a fresh database and reports its peak RSS (the target:
-under 150 MiB whatever the size, e.g. at 3,000,000 examples): first import, the first query
-(`slice --where feature=refund`, which builds the slice index), next version, export; and the
+under 150 MiB whatever the size, e.g. at 3,000,000 examples): validate, first import, the first
+query (`slice --where feature=refund`, which builds the slice index), next version, a slice after
+it (the index brought up to date), coverage, diff, sql through the views, verify, two runs recorded
+(a result an example, generated beside the data), report and compare by feature, export; and the
 peers' (py_reference's imports, the sqlite3 shell's export) beside them (--no-peers leaves them
 out).
 
@@ -39,6 +41,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -200,6 +203,21 @@ def next_version_only(n, trials):
     return {'trials': times, 'peaks': peaks, 'ratio': mine / peer, 'identical': identical}
 
 
+def results_file(dataset, seed):
+    """One result an example of `dataset` (id, pass, score, a short output), kept beside it."""
+    path = dataset.with_name(f'{dataset.stem}.results-{seed}.jsonl')
+    if not path.exists():
+        rng = random.Random(seed)
+        partial = path.with_suffix('.partial')
+        with open(dataset, encoding='utf-8') as lines, open(partial, 'w') as out:
+            for line in lines:
+                example = json.loads(line)['id']
+                out.write(json.dumps({'id': example, 'pass': rng.random() < 0.8, 'score': round(rng.random(), 3),
+                                      'output': 'the model said ' + 'x' * rng.randint(20, 200)}) + '\n')
+        partial.rename(path)
+    return path
+
+
 def memory_only(n, peers):
     """Each command once, on a fresh database: peak RSS (and wall time)."""
     first, following = generate(n)
@@ -211,10 +229,26 @@ def memory_only(n, peers):
     ref = [sys.executable, str(PEERS / 'py_reference.py'), 'import', str(ref_db)]
     r = {}
     (OUT / 'evaldb-export.jsonl').unlink(missing_ok=True)  # export -o keeps a file it did not write
-    steps = [('evaldb first import', [str(EVALDB), 'import', '--author', 'bench', str(first)], env),
-             ('evaldb first slice (builds the slice index)', [str(EVALDB), 'slice', '--where', 'feature=refund'], env),
-             ('evaldb next version', [str(EVALDB), 'import', '--author', 'bench', str(following)], env),
-             ('evaldb export', [str(EVALDB), 'export', '-o', str(OUT / 'evaldb-export.jsonl')], env)]
+    runs = [results_file(following, seed) for seed in (1, 2)]
+    ev = [str(EVALDB)]
+    steps = [('evaldb validate', ev + ['validate', str(first)], env),
+             ('evaldb first import', ev + ['import', '--author', 'bench', str(first)], env),
+             ('evaldb first slice (builds the slice index)', ev + ['slice', '--where', 'feature=refund'], env),
+             ('evaldb next version', ev + ['import', '--author', 'bench', str(following)], env),
+             ('evaldb slice after the next version (brings the index up to date)',
+              ev + ['slice', '--where', 'feature=refund', '--count-by', 'scenario'], env),
+             ('evaldb coverage feature x scenario', ev + ['coverage', 'feature', 'scenario'], env),
+             ('evaldb diff 1 2', ev + ['diff', '1', '2'], env),
+             ('evaldb sql (count by label through the views)',
+              ev + ['sql', "SELECT value, count(*) FROM labels WHERE key = 'feature' GROUP BY value"], env),
+             ('evaldb verify', ev + ['verify'], env),
+             ('evaldb run record (one result an example)',
+              ev + ['run', 'record', str(runs[0]), '--name', 'base', '--dataset-file', str(following)], env),
+             ('evaldb run record, a second run',
+              ev + ['run', 'record', str(runs[1]), '--name', 'candidate', '--dataset-file', str(following)], env),
+             ('evaldb report --by feature', ev + ['report', 'base', '--by', 'feature'], env),
+             ('evaldb compare --by feature', ev + ['compare', 'base', 'candidate', '--by', 'feature'], env),
+             ('evaldb export', ev + ['export', '-o', str(OUT / 'evaldb-export.jsonl')], env)]
     if peers:
         steps += [('py_reference first import', ref + [str(first)], None),
                   ('py_reference next version', ref + [str(following)], None)]

@@ -211,7 +211,7 @@ extension Store {
     private func forEachRecord(of side: DiffSide, _ body: (String, String) throws -> Void) throws {
         switch side {
         case .version(let version):
-            try forEachCurrentRecord(of: version) { line in
+            try forEachRecord(of: version) { line in
                 let record = String(decoding: line, as: UTF8.self)
                 let tape = try? JSONParser.parse(record)
                 try body(tape.flatMap { $0.member(0, "id") }.map { tape!.string($0) } ?? "", record)

@@ -71,7 +71,7 @@ extension Store {
         var stray: [[UInt8]: [[UInt8]: (value: String, ids: [String])]] = [:]
         var missing: [[UInt8]: [String]] = [:]
         let known = axes.axes.map { Set($0.values.map { Array($0.utf8) }) }
-        try forEachCurrentRecord(of: version) { record in
+        try forEachRecord(of: version) { record in
             let values = SliceValues(record: record)
             var combinations: [[[UInt8]]] = [[]]
             for (index, axis) in axes.axes.enumerated() {

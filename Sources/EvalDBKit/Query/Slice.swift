@@ -132,7 +132,7 @@ extension Store {
     ) throws {
         if try sliceFromIndex(version, where: conditions, body) { return }
         var seenKeys = Set<ExactString>()
-        try forEachCurrentRecord(of: version) { record in
+        try forEachRecord(of: version) { record in
             let values = SliceValues(record: record)
             seenKeys.formUnion(values.byKey.keys)
             if conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { try body(record) }
@@ -192,7 +192,7 @@ extension Store {
         var seenKeys = Set<ExactString>()
         // Keyed by UTF-8 bytes: `String` keys would merge canonically equivalent values.
         var counts: [[[UInt8]?]: (values: [String?], count: Int)] = [:]
-        try forEachCurrentRecord(of: version) { record in
+        try forEachRecord(of: version) { record in
             let values = SliceValues(record: record)
             seenKeys.formUnion(values.byKey.keys)
             guard conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) else { return }
@@ -253,22 +253,5 @@ extension Store {
             result[key] = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
         }
         return result
-    }
-
-    /// Each record of `version`, in line order, as its canonical line without newline.
-    func forEachCurrentRecord(of version: DatasetVersion, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        var pending: [UInt8] = []
-        try export(version) { chunk in
-            pending.append(contentsOf: chunk)
-            let consumed = try pending.withUnsafeBufferPointer { buffer in
-                var start = 0
-                while let newline = buffer[start...].firstIndex(of: 0x0A) {
-                    try body(UnsafeBufferPointer(rebasing: buffer[start..<newline]))
-                    start = newline + 1
-                }
-                return start
-            }
-            pending.removeSubrange(..<consumed)
-        }
     }
 }

@@ -344,7 +344,7 @@ public final class ReviewSession {
         var buffer: [UInt8] = []
         var written = 0
         let idKey = Array(#""id""#.utf8)
-        try store.forEachCurrentRecord(of: current) { line in
+        try store.forEachRecord(of: current) { line in
             if let id = CanonicalMembers.value(of: idKey, in: line), let edited = applicable[Array(id)] {
                 if let edited { buffer.append(contentsOf: edited.utf8); buffer.append(0x0A); written += 1 }
             } else {

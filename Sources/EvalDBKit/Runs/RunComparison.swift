@@ -118,24 +118,23 @@ extension Store {
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
         let slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: $0.value) }
             .sorted { $0.values.map { $0 ?? "" }.lexicographicallyPrecedes($1.values.map { $0 ?? "" }) }
-        var verdict: RunComparison.Verdict?
-        if let budget {
-            if interval.lower > -budget {
-                verdict = .pass
-            } else if interval.difference < -budget {
-                verdict = .regression
-            } else {
-                verdict = .inconclusive(
-                    examplesNeeded: Self.examplesToSettle(
-                        counts, budget: budget, confidence: confidence,
-                        designEffect: effect))
-            }
-        }
+        let verdict = budget.map { Self.verdict(counts, interval, budget: $0, confidence: confidence, designEffect: effect) }
         return RunComparison(
             base: base, candidate: candidate, counts: counts, difference: interval.difference, lower: interval.lower,
             upper: interval.upper, confidence: confidence, designEffect: effect, mcNemarP: counts.mcNemarExactP,
             regressed: regressed, fixed: fixed,
             excludedEdited: excluded, unpaired: unpaired, slices: slices, verdict: verdict)
+    }
+
+    /// The gate: pass when the interval's lower bound is above −budget, regression when the
+    /// difference itself is below it, inconclusive otherwise (with the examples that would settle it).
+    static func verdict(
+        _ counts: PairedCounts, _ interval: (difference: Double, lower: Double, upper: Double), budget: Double,
+        confidence: Double, designEffect: Double
+    ) -> RunComparison.Verdict {
+        if interval.lower > -budget { return .pass }
+        if interval.difference < -budget { return .regression }
+        return .inconclusive(examplesNeeded: examplesToSettle(counts, budget: budget, confidence: confidence, designEffect: designEffect))
     }
 
     /// How many paired examples, at the same rates, would make the interval's lower bound clear

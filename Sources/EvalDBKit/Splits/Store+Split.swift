@@ -33,7 +33,7 @@ extension Store {
         var unplaced: [(id: String, group: String?)] = []
         var groupOf: [String: String?] = [:]
         var keysHeld = Set<ExactString>()
-        try forEachCurrentRecord(of: current) { line in
+        try forEachRecord(of: current) { line in
             let values = SliceValues(record: line)
             guard let tape = try? JSONParser.parse(bytes: Array(line)), let idNode = tape.member(0, "id") else { return }
             let id = tape.string(idNode)
@@ -86,7 +86,7 @@ extension Store {
         var exact: [String: [(id: String, split: String)]] = [:]
         var folded: [String: [(id: String, split: String)]] = [:]
         var order: [String] = []
-        try forEachCurrentRecord(of: current) { line in
+        try forEachRecord(of: current) { line in
             guard let split = SliceValues(record: line)[labelKey]?.first, let tape = try? JSONParser.parse(bytes: Array(line)),
                 let idNode = tape.member(0, "id"), let input = tape.member(0, "input")
             else { return }

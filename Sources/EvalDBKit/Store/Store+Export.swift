@@ -40,8 +40,8 @@ extension Store {
                 buffer = []
                 buffer.reserveCapacity(1 << 20 + 1 << 16)
             }
-            func emit(_ record: UnsafeRawBufferPointer) throws {
-                buffer.append(contentsOf: UnsafeBufferPointer(start: record.baseAddress?.assumingMemoryBound(to: UInt8.self), count: record.count))
+            func emit(_ record: UnsafeBufferPointer<UInt8>) throws {
+                buffer.append(contentsOf: record)
                 buffer.append(0x0A)
                 lineCount += 1
                 if buffer.count >= 1 << 20 {
@@ -49,47 +49,7 @@ extension Store {
                     progress?(lineCount)
                 }
             }
-            let isCurrent = try currentVersion()?.number == version.number
-            if let keys = try storedLineOrder(of: version.number) {
-                let lookup = try database.prepare(StorageModel.recordAtVersion)
-                for key in keys {
-                    try lookup.bind([.int(key), .int(Int64(version.number))])
-                    guard try lookup.step(), !lookup.isNull(0) else {
-                        throw DatabaseError(
-                            resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version",
-                            sql: nil)
-                    }
-                    try emit(lookup.bytes(0))
-                    lookup.reset()
-                }
-            } else {
-                if isCurrent {
-                    // The current version: each example's head revision, in key order.
-                    let rows = try database.prepare(
-                        """
-                        SELECT r.record FROM \(StorageModel.headJoin) WHERE r.kind != 'removed' ORDER BY e.key
-                        """)
-                    while try rows.step() { try emit(rows.bytes(0)) }
-                } else {
-                    // An older version: the last revision at or before it of each example, in key order.
-                    let rows = try database.prepare(
-                        """
-                        SELECT example, record FROM stored_revisions WHERE version <= ? ORDER BY example, version
-                        """)
-                    try rows.bind([.int(Int64(version.number))])
-                    var pending: [UInt8]? = nil
-                    var pendingKey: Int64 = -1
-                    while try rows.step() {
-                        let key = rows.int(0)
-                        if key != pendingKey, let record = pending {
-                            try record.withUnsafeBytes { try emit($0) }
-                        }
-                        pendingKey = key
-                        pending = rows.isNull(1) ? nil : Array(rows.bytes(1))
-                    }
-                    if let record = pending { try record.withUnsafeBytes { try emit($0) } }
-                }
-            }
+            try forEachRecord(of: version, emit)
             if !buffer.isEmpty { try flush() }
             toHash.finish()
             hashing.wait()

@@ -105,48 +105,13 @@ extension Store {
 
         let previous = try currentVersion()
         let writer = try RevisionWriter(database: db, version: Int64((previous?.number ?? 0) + 1))
-        let databaseIsEmpty = writer.nextKey == 1
-        // Rename detection needs the added records' content without their id, and is only possible
-        // when there was a previous version to remove examples from.
-        let mayRename = (previous?.exampleCount ?? 0) > 0
-        var readerOptions = DatasetReader.Options(strict: options.strict, maxErrors: options.maxErrors, hashRawBytes: path == "-")
-        readerOptions.digests = true
-        readerOptions.contentWithoutIdDigests = mayRename
-        readerOptions.datasetHash = true
-        readerOptions.mappedRegionSize = options.mappedRegionSize
-        let reader = try DatasetReader(path: path, options: readerOptions)
-        // The live examples, and their head digests a segment at a time just ahead of the keys met.
-        var heads = try LiveHeadsLoader(database: db, recognizing: !options.strict, segmentSize: options.headSegmentSize)
-        if !databaseIsEmpty { try heads.start() }
-
-        var pass = ImportPass(writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse)
-        pass.lineOf.reserveCapacity(Int(writer.nextKey) + Int(writer.nextKey) / 16 + 1024)
-        var lastProgress = 0
-        try reader.read(recognizing: databaseIsEmpty || options.strict ? nil : heads.window) { record, bytesRead in
-            if let key = try pass.take(record) { try heads.advance(to: key) }
-            if let progress, bytesRead - lastProgress >= 1 << 24 {
-                lastProgress = bytesRead
-                progress(bytesRead, reader.totalBytes)
-            }
-        }
-        if reader.recordCount == 0 && !reader.hasErrors {
-            reader.reportFileProblem("the file holds no records; refusing to make an empty dataset version")
-        }
-        if reader.hasErrors {
-            throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly)
-        }
-        var removed: [RemovedExample] = []
-        if pass.seenPreviouslyLive < (previous?.exampleCount ?? 0) {
-            try heads.finish()
-            removed = try removeUnseen(heads.live, seen: pass.seen, writer: writer, forRenames: !pass.added.isEmpty, counts: &pass.counts)
-        }
-        var counts = pass.counts
-        let added = pass.added, order = pass.order, ascending = pass.ascending
-        let renames = Self.probableRenames(removed: removed, added: added)
+        let (reader, pass, removed) = try writeRevisions(of: path, after: previous, writer: writer, options: options, progress: progress)
+        let counts = pass.counts
+        let renames = Self.probableRenames(removed: removed, added: pass.added)
 
         let hash = reader.datasetHash!
         let sourceSHA256 = try rawDigest(of: path, read: reader, hash: hash)
-        var version = DatasetVersion(
+        let version = DatasetVersion(
             number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
             message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : storedPath(path)),
             sourceSHA256: options.recordSourceFile ? sourceSHA256 : nil,
@@ -179,13 +144,56 @@ extension Store {
         if options.guardsMassRemoval, let previous, counts.removed * 2 > previous.exampleCount {
             throw Refusal.wouldRemoveMost(path: path, removed: counts.removed, of: previous.exampleCount)
         }
-        try insert(version, lineOrder: ascending ? nil : order, sourceSHA256: sourceSHA256, options: options)
+        try insert(version, lineOrder: pass.ascending ? nil : pass.order, sourceSHA256: sourceSHA256, options: options)
         try recordBase(of: path, version: version.number, options: options)
         try options.beforeCommit?(Int(writer.version))
         try db.execute("COMMIT")
         committed = true
-        version.counts = counts
         return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
+    }
+
+    /// The first step of an import: reads the file, writing a revision for each example it adds or
+    /// changes (`ImportPass`), then a tombstone for each live example it no longer holds. Throws
+    /// `invalidData` with the file's problems when it has any (the caller rolls back).
+    private func writeRevisions(
+        of path: String, after previous: DatasetVersion?, writer: RevisionWriter, options: ImportOptions,
+        progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)?
+    ) throws -> (DatasetReader, ImportPass, removed: [RemovedExample]) {
+        let databaseIsEmpty = writer.nextKey == 1
+        var readerOptions = DatasetReader.Options(strict: options.strict, maxErrors: options.maxErrors, hashRawBytes: path == "-")
+        readerOptions.digests = true
+        // Rename detection needs the added records' content without their id, and is only possible
+        // when there was a previous version to remove examples from.
+        readerOptions.contentWithoutIdDigests = (previous?.exampleCount ?? 0) > 0
+        readerOptions.datasetHash = true
+        readerOptions.mappedRegionSize = options.mappedRegionSize
+        let reader = try DatasetReader(path: path, options: readerOptions)
+        // The live examples, and their head digests a segment at a time just ahead of the keys met.
+        var heads = try LiveHeadsLoader(database: database, recognizing: !options.strict, segmentSize: options.headSegmentSize)
+        if !databaseIsEmpty { try heads.start() }
+
+        var pass = ImportPass(writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse)
+        pass.lineOf.reserveCapacity(Int(writer.nextKey) + Int(writer.nextKey) / 16 + 1024)
+        var lastProgress = 0
+        try reader.read(recognizing: databaseIsEmpty || options.strict ? nil : heads.window) { record, bytesRead in
+            if let key = try pass.take(record) { try heads.advance(to: key) }
+            if let progress, bytesRead - lastProgress >= 1 << 24 {
+                lastProgress = bytesRead
+                progress(bytesRead, reader.totalBytes)
+            }
+        }
+        if reader.recordCount == 0 && !reader.hasErrors {
+            reader.reportFileProblem("the file holds no records; refusing to make an empty dataset version")
+        }
+        if reader.hasErrors {
+            throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly)
+        }
+        var removed: [RemovedExample] = []
+        if pass.seenPreviouslyLive < (previous?.exampleCount ?? 0) {
+            try heads.finish()
+            removed = try removeUnseen(heads.live, seen: pass.seen, writer: writer, forRenames: !pass.added.isEmpty, counts: &pass.counts)
+        }
+        return (reader, pass, removed)
     }
 
     /// Writes a tombstone for each live example the file did not hold; returns them (with their

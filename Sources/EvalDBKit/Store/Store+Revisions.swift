@@ -5,7 +5,9 @@
 /// - the example at version V is its latest revision at or before V, a `removed` revision being a
 ///   tombstone (`recordAtVersion`);
 /// - a version's line order is its live examples in ascending key order, unless
-///   `stored_versions.line_order` records another (`storedLineOrder`).
+///   `stored_versions.line_order` records another (`storedLineOrder`);
+/// - a whole version is read record by record in that order (`Store.forEachRecord`: export,
+///   verify, and every slice, diff or count the slice index cannot answer).
 ///
 /// The tables are named `stored_*`; the documented names (`examples`, `revisions`, `versions`,
 /// `runs`, `results`, `labels`) are the SQL views of migration 0009, the contract every SQL
@@ -48,6 +50,43 @@ struct RecordComparer {
 }
 
 extension Store {
+    /// Calls `body` with each record of `version`, in its line order, as its canonical line without
+    /// newline (valid only during the call): the storage model's read of a whole version. The
+    /// current version reads each example's head; an older one, each example's last revision at or
+    /// before it, in one pass over the revisions in key order.
+    func forEachRecord(of version: DatasetVersion, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try database.readTransaction {
+            if let keys = try storedLineOrder(of: version.number) {
+                let lookup = try database.prepare(StorageModel.recordAtVersion)
+                for key in keys {
+                    try lookup.bind([.int(key), .int(Int64(version.number))])
+                    guard try lookup.step(), !lookup.isNull(0) else {
+                        throw DatabaseError(
+                            resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version",
+                            sql: nil)
+                    }
+                    try body(lookup.bytes(0).bindMemory(to: UInt8.self))
+                    lookup.reset()
+                }
+            } else if try currentVersion()?.number == version.number {
+                let rows = try database.prepare("SELECT r.record FROM \(StorageModel.headJoin) WHERE r.kind != 'removed' ORDER BY e.key")
+                while try rows.step() { try body(rows.bytes(0).bindMemory(to: UInt8.self)) }
+            } else {
+                let rows = try database.prepare("SELECT example, record FROM stored_revisions WHERE version <= ? ORDER BY example, version, rev")
+                try rows.bind([.int(Int64(version.number))])
+                var pending: [UInt8]? = nil
+                var pendingKey: Int64 = -1
+                while try rows.step() {
+                    let key = rows.int(0)
+                    if key != pendingKey, let record = pending { try record.withUnsafeBufferPointer(body) }
+                    pendingKey = key
+                    pending = rows.isNull(1) ? nil : Array(rows.bytes(1))
+                }
+                if let record = pending { try record.withUnsafeBufferPointer(body) }
+            }
+        }
+    }
+
     /// The keys of `version`'s examples in line order when they are not in ascending key order;
     /// nil when they are (the usual case).
     func storedLineOrder(of version: Int) throws -> [Int64]? {

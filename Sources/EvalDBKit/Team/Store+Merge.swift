@@ -108,7 +108,7 @@ extension Store {
     func recordsInOrder(of version: DatasetVersion) throws -> [DatasetMerge.Record] {
         var result: [DatasetMerge.Record] = []
         let idKey = Array(#""id""#.utf8)
-        try forEachCurrentRecord(of: version) { line in
+        try forEachRecord(of: version) { line in
             result.append((CanonicalMembers.value(of: idKey, in: line).map { Array($0) } ?? [], String(decoding: line, as: UTF8.self)))
         }
         return result
