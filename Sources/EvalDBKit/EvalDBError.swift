@@ -79,6 +79,10 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     case judgeNoBetterThanChance(String, truePositiveRate: Double, trueNegativeRate: Double)
     /// Split shares that are not three numbers between 0 and 1 adding up to 1.
     case invalidSplit(train: Double, dev: Double, test: Double)
+    /// A sampling plan, trace condition or JSON pointer that cannot be used.
+    case invalidSamplePlan(SamplePlanProblem)
+    /// Imports kept committing while a review queue was read: it could not see one version.
+    case datasetKeptChanging
 
     public enum NameKind: String, Sendable {
         case reviewer, run
@@ -158,6 +162,63 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
         case .invalidSplit(let train, let dev, let test):
             return "the train, dev and test shares must each be between 0 and 1 and add up to 1; "
                 + "found \(String(format: "%g", train)) + \(String(format: "%g", dev)) + \(String(format: "%g", test)) = \(String(format: "%g", train + dev + test))"
+        case .invalidSamplePlan(let problem):
+            return problem.description
+        case .datasetKeptChanging:
+            return "the dataset changed three times while its review queue was read; try again"
+        }
+    }
+}
+
+/// Why a sampling plan cannot run, as data; `description` words it without the command line.
+public enum SamplePlanProblem: Sendable, Equatable, CustomStringConvertible {
+    /// A JSON pointer that is not empty and does not start with "/".
+    case pointerWithoutSlash(String)
+    /// A "~" in a JSON pointer not followed by 0 or 1.
+    case pointerBadEscape(String)
+    /// A trace condition without "=".
+    case conditionWithoutEquals(String)
+    /// A trace condition on a key traces do not have, and the keys they have.
+    case unknownTraceKey(String, known: [String])
+    /// Neither a uniform sample nor a stratum.
+    case nothingToSample
+    /// A stratum named like the stratum of the traces no other matches.
+    case stratumNamedLikeTheRest(String)
+    case unnamedStratum
+    case stratumDeclaredTwice(String)
+    /// A limit of traces a session below 1.
+    case perSessionBelowOne(Int)
+    /// A label key sampling writes itself.
+    case reservedLabel(String)
+    case negativeQuota(stratum: String, Int)
+    case rateOutOfRange(stratum: String, Double)
+
+    public var description: String {
+        switch self {
+        case .pointerWithoutSlash(let text):
+            return "a JSON pointer is empty or starts with \"/\" (like /request/messages), found \(quoted(text))"
+        case .pointerBadEscape(let text):
+            return "in a JSON pointer, ~ is written ~0 and / is written ~1; found \(quoted(text))"
+        case .conditionWithoutEquals(let text):
+            return "a condition is KEY=VALUE (like attributes.intent=refund), found \(quoted(text))"
+        case .unknownTraceKey(let key, let known):
+            return "a trace has no key \(quoted(key)); the keys are \(known.joined(separator: ", "))"
+        case .nothingToSample:
+            return "nothing to sample: give the size of the uniform sample, or a stratum and its quota"
+        case .stratumNamedLikeTheRest(let name):
+            return "\(quoted(name)) is the stratum of the traces that match no other: give yours another name"
+        case .unnamedStratum:
+            return "a stratum needs a name"
+        case .stratumDeclaredTwice(let name):
+            return "stratum \(quoted(name)) is declared twice"
+        case .perSessionBelowOne(let limit):
+            return "at least one trace a session: the limit must be 1 or more, found \(limit)"
+        case .reservedLabel(let key):
+            return "label \(quoted(key)) is written by sampling itself: choose another key"
+        case .negativeQuota(let name, let k):
+            return "the quota of \(quoted(name)) must be 0 or more, found \(k)"
+        case .rateOutOfRange(let name, let rate):
+            return "the rate of \(quoted(name)) must be above 0 and at most 1, found \(rate)"
         }
     }
 }

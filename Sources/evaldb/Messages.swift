@@ -19,6 +19,12 @@ enum Messages {
         case .noSuchCalibration: return error.description + ": `evaldb judge calibrate --judge RUN --human SOURCE --name NAME` makes one"
         case .failureCategoryNeedsRun, .verdictNeedsRun: return error.description + ": start the review with --run RUN"
         case .badCondition(let text): return "--where takes KEY=VALUE, found \(quoted(text))"
+        case .invalidSamplePlan(.perSessionBelowOne(let limit)): return "--per-session must be 1 or more, found \(limit)"
+        case .invalidSamplePlan(.reservedLabel(let key)):
+            return "--label \(quoted(key)) is written by sampling itself (\(SamplePlan.samplingLabels.joined(separator: ", "))): choose another key"
+        case .invalidSamplePlan(.rateOutOfRange(let name, let rate)):
+            return "--rate \(name == SamplePlan.restName ? "" : name + "=")\(rate): a rate is above 0 and at most 1"
+        case .invalidSamplePlan(.negativeQuota(let name, let k)): return "--quota \(name)=\(k): a quota is 0 or more"
         case .queryRefused: return "evaldb sql " + error.description.replacingOccurrences(of: "only reads are allowed", with: "only reads")
         default: return error.description
         }

@@ -265,24 +265,43 @@ struct SampleTests {
         #expect(limited.count == 2)
     }
 
-    @Test("a plan with nothing to sample, a stratum named twice or a rate out of range is refused")
+    @Test("a plan with nothing to sample, a stratum named twice or a rate out of range is refused, with the problem as data")
     func badPlans() throws {
         let folder = try TemporaryFolder()
         let file = try folder.write("t.jsonl", trace("a", "x"))
         let condition = try TraceCondition(parsing: "attributes.intent=refund")
-        for plan in [
-            SamplePlan(seed: "s"),
-            SamplePlan(
-                seed: "s",
-                strata: [Stratum(name: "r", conditions: [condition], size: .count(1)), Stratum(name: "r", conditions: [condition], size: .count(1))]),
-            SamplePlan(seed: "s", strata: [Stratum(name: "uniform", conditions: [condition], size: .count(1))]),
-            SamplePlan(seed: "s", rest: .rate(1.5)),
-            SamplePlan(seed: "s", rest: .count(1), labels: [("stratum", "\"x\"")]),
-        ] {
-            #expect(throws: EvalDBError.self) { try TraceSampler.sample([file], plan: plan, duplicates: .empty) }
+        func problem(_ body: () throws -> Void) -> SamplePlanProblem? {
+            do {
+                try body()
+            } catch EvalDBError.invalidSamplePlan(let problem) {
+                return problem
+            } catch {
+                Issue.record("another error: \(error)")
+            }
+            return nil
         }
-        #expect(throws: EvalDBError.self) { try TraceCondition(parsing: "intent=refund") }
-        #expect(throws: EvalDBError.self) { try TraceCondition(parsing: "attributes.intent") }
+        let twice = [Stratum(name: "r", conditions: [condition], size: .count(1)), Stratum(name: "r", conditions: [condition], size: .count(1))]
+        let plans: [(SamplePlan, SamplePlanProblem)] = [
+            (SamplePlan(seed: "s"), .nothingToSample),
+            (SamplePlan(seed: "s", strata: twice), .stratumDeclaredTwice("r")),
+            (
+                SamplePlan(seed: "s", strata: [Stratum(name: "uniform", conditions: [condition], size: .count(1))]),
+                .stratumNamedLikeTheRest("uniform")
+            ),
+            (SamplePlan(seed: "s", rest: .rate(1.5)), .rateOutOfRange(stratum: "uniform", 1.5)),
+            (SamplePlan(seed: "s", rest: .count(-1)), .negativeQuota(stratum: "uniform", -1)),
+            (SamplePlan(seed: "s", rest: .count(1), perSession: 0), .perSessionBelowOne(0)),
+            (SamplePlan(seed: "s", rest: .count(1), labels: [("stratum", "\"x\"")]), .reservedLabel("stratum")),
+        ]
+        for (plan, expected) in plans {
+            #expect(problem { _ = try TraceSampler.sample([file], plan: plan, duplicates: .empty) } == expected)
+        }
+        #expect(
+            problem { _ = try TraceCondition(parsing: "intent=refund") }
+                == .unknownTraceKey("intent", known: TraceField.allCases.filter { $0 != .attributes }.map(\.rawValue) + ["attributes.NAME"]))
+        #expect(problem { _ = try TraceCondition(parsing: "attributes.intent") } == .conditionWithoutEquals("attributes.intent"))
+        #expect(problem { _ = try JSONPointer(parsing: "request") } == .pointerWithoutSlash("request"))
+        #expect(problem { _ = try JSONPointer(parsing: "/a~2") } == .pointerBadEscape("/a~2"))
     }
 
     // MARK: - Deduplication and proposals

@@ -156,7 +156,7 @@ extension ReviewSession {
             // An import that committed in between: the keys may mix two versions; make them again.
             if try store.currentVersion()?.number == before.number { return ReviewList(version: before.number, keys: keys) }
         }
-        throw EvalDBError.usage("the dataset changed three times while its review queue was read; try again")
+        throw EvalDBError.datasetKeptChanging
     }
 
     /// Rows `range` of `list` (clamped to it) as this session sees them.

@@ -11,7 +11,7 @@ final class Spool {
     init() throws {
         var template = Array((NSTemporaryDirectory() + "/evaldb-spool-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         unlink(path)  // nobody else needs its name; the space is freed when it is closed
         self.descriptor = descriptor

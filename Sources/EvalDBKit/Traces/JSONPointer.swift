@@ -6,10 +6,10 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
     let tokens: [[UInt8]]
     public let description: String
 
-    /// Throws `EvalDBError.usage` when `text` is not a pointer (it must be empty or start with `/`).
+    /// Throws `EvalDBError.invalidSamplePlan` when `text` is not a pointer (it must be empty or start with `/`).
     public init(parsing text: String) throws {
         guard text.isEmpty || text.hasPrefix("/") else {
-            throw EvalDBError.usage("a JSON pointer is empty or starts with \"/\" (like /request/messages), found \(quoted(text))")
+            throw EvalDBError.invalidSamplePlan(.pointerWithoutSlash(text))
         }
         var tokens: [[UInt8]] = []
         for part in text.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
@@ -23,7 +23,7 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
                 switch bytes.popFirst() {
                 case UInt8(ascii: "0"): token.append(UInt8(ascii: "~"))
                 case UInt8(ascii: "1"): token.append(UInt8(ascii: "/"))
-                default: throw EvalDBError.usage("in a JSON pointer, ~ is written ~0 and / is written ~1; found \(quoted(text))")
+                default: throw EvalDBError.invalidSamplePlan(.pointerBadEscape(text))
                 }
             }
             tokens.append(token)

@@ -36,37 +36,37 @@ public struct SamplePlan: Sendable {
     /// The label keys sampling writes itself (docs/traces.md).
     public static let samplingLabels = ["stratum", "inclusion_probability", "stratum_size", "sample_seed", "trace_id", "trace_file", "session_id"]
 
-    /// Throws `EvalDBError.usage` when the plan cannot run: nothing to sample, a stratum named
+    /// Throws `EvalDBError.invalidSamplePlan` when the plan cannot run: nothing to sample, a stratum named
     /// twice or named like the rest, a size out of range, a label sampling sets itself.
     func check() throws {
         if strata.isEmpty && rest == nil {
-            throw EvalDBError.usage("nothing to sample: give the size of the uniform sample, or a stratum and its quota")
+            throw EvalDBError.invalidSamplePlan(.nothingToSample)
         }
         var names: [String] = []
         for stratum in strata {
             if stratum.name.utf8.elementsEqual(Self.restName.utf8) {
-                throw EvalDBError.usage("\(quoted(Self.restName)) is the stratum of the traces that match no other: give yours another name")
+                throw EvalDBError.invalidSamplePlan(.stratumNamedLikeTheRest(Self.restName))
             }
-            if stratum.name.isEmpty { throw EvalDBError.usage("a stratum needs a name") }
+            if stratum.name.isEmpty { throw EvalDBError.invalidSamplePlan(.unnamedStratum) }
             if names.contains(where: { $0.utf8.elementsEqual(stratum.name.utf8) }) {
-                throw EvalDBError.usage("stratum \(quoted(stratum.name)) is declared twice")
+                throw EvalDBError.invalidSamplePlan(.stratumDeclaredTwice(stratum.name))
             }
             names.append(stratum.name)
             try Self.check(stratum.size, of: stratum.name)
         }
         if let rest { try Self.check(rest, of: Self.restName) }
-        guard perSession >= 1 else { throw EvalDBError.usage("at least one trace a session: the limit must be 1 or more") }
+        guard perSession >= 1 else { throw EvalDBError.invalidSamplePlan(.perSessionBelowOne(perSession)) }
         for label in labels where Self.samplingLabels.contains(label.key) {
-            throw EvalDBError.usage("label \(quoted(label.key)) is written by sampling itself: choose another key")
+            throw EvalDBError.invalidSamplePlan(.reservedLabel(label.key))
         }
     }
 
     private static func check(_ size: SampleSize, of name: String) throws {
         switch size {
         case .count(let k) where k < 0:
-            throw EvalDBError.usage("the quota of \(quoted(name)) must be 0 or more, found \(k)")
+            throw EvalDBError.invalidSamplePlan(.negativeQuota(stratum: name, k))
         case .rate(let rate) where !(rate > 0 && rate <= 1):
-            throw EvalDBError.usage("the rate of \(quoted(name)) must be above 0 and at most 1, found \(rate)")
+            throw EvalDBError.invalidSamplePlan(.rateOutOfRange(stratum: name, rate))
         default:
             return
         }

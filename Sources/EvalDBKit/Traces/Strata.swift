@@ -18,10 +18,10 @@ public struct TraceCondition: Sendable, Equatable, CustomStringConvertible {
     let attribute: [UInt8]?
     private let valueBytes: [UInt8]
 
-    /// `KEY=VALUE`, split at the first `=`. Throws `EvalDBError.usage` for another shape or key.
+    /// `KEY=VALUE`, split at the first `=`. Throws `EvalDBError.invalidSamplePlan` for another shape or key.
     public init(parsing text: String) throws {
         guard let equals = text.firstIndex(of: "=") else {
-            throw EvalDBError.usage("a condition is KEY=VALUE (like attributes.intent=refund), found \(quoted(text))")
+            throw EvalDBError.invalidSamplePlan(.conditionWithoutEquals(text))
         }
         try self.init(key: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
     }
@@ -38,7 +38,7 @@ public struct TraceCondition: Sendable, Equatable, CustomStringConvertible {
             attribute = nil
         } else {
             let keys = TraceField.allCases.filter { $0 != .attributes }.map(\.rawValue) + ["attributes.NAME"]
-            throw EvalDBError.usage("a trace has no key \(quoted(key)); the keys are \(keys.joined(separator: ", "))")
+            throw EvalDBError.invalidSamplePlan(.unknownTraceKey(key, known: keys))
         }
     }
 
