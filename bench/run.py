@@ -29,7 +29,7 @@ time, on the same database state.
 --memory-only runs each command once on a fresh database and reports its peak RSS (the target:
 under 150 MiB whatever the size, e.g. at 3,000,000 examples): validate, first import, the first
 query (`slice --where feature=refund`, which builds the slice index), next version, a slice after
-it (the index brought up to date), coverage, diff, sql through the views, verify, two runs recorded
+it (the index brought up to date), counts by two keys, diff, sql through the views, verify, two runs recorded
 (a result an example, generated beside the data), report and compare by feature, export; and the
 peers' (py_reference's imports, the sqlite3 shell's export) beside them (--no-peers leaves them
 out).
@@ -237,7 +237,7 @@ def memory_only(n, peers):
              ('evaldb next version', ev + ['import', '--author', 'bench', str(following)], env),
              ('evaldb slice after the next version (brings the index up to date)',
               ev + ['slice', '--where', 'feature=refund', '--count-by', 'scenario'], env),
-             ('evaldb coverage feature x scenario', ev + ['coverage', 'feature', 'scenario'], env),
+             ('evaldb slice --count-by feature,persona (from the index)', ev + ['slice', '--count-by', 'feature,persona'], env),
              ('evaldb diff 1 2', ev + ['diff', '1', '2'], env),
              ('evaldb sql (count by label through the views)',
               ev + ['sql', "SELECT value, count(*) FROM labels WHERE key = 'feature' GROUP BY value"], env),

@@ -270,6 +270,52 @@ struct StoreTests {
         }
     }
 
+    @Test(
+        "examples removed while the file is read (keys ascending, a segment behind) make the version a removal at the end makes; a line far out of order after them reads the file again"
+    )
+    func earlyRemovals() throws {
+        var early = by()
+        early.headSegmentSize = 50  // removals decided 50 keys behind the line being read
+        let folder = try TemporaryFolder()
+        let v1 = Sample.file(count: 2000)
+        var lines = Sample.file(count: 2000, changing: Set(stride(from: 7, to: 2000, by: 37))).split(separator: "\n").map(String.init)
+        let renamed = lines[1210].replacingOccurrences(of: "\"ex-1211\"", with: "\"renamed-1211\"")
+        lines.removeSubrange(1200..<1260)  // ex-1201 ... ex-1260
+        lines.removeSubrange(100..<160)  // ex-0101 ... ex-0160
+        lines.append(renamed)
+        var outOfOrder = lines
+        let moved = outOfOrder.remove(at: 500)  // ex-0561, met last: after its removal was decided
+        outOfOrder.append(moved)
+
+        for (name, file, removedWhileReading) in [("in order", lines, true), ("a line moved far", outOfOrder, false)] {
+            let text = file.joined(separator: "\n") + "\n"
+            var results: [(ImportResult, [String])] = []
+            for options in [by(), early] {
+                let store = try folder.store("\(name)-\(options.headSegmentSize).sqlite")
+                _ = try store.importFile(try folder.write("v1.jsonl", v1), options: by())
+                let result = try store.importFile(try folder.write("v2.jsonl", text), options: options)
+                #expect(try exportBytes(store, result.version) == Array(text.utf8), "\(name)")
+                #expect(try store.verify() == [], "\(name)")
+                let history = try store.database.prepare(
+                    "SELECT e.id, r.kind, hex(r.sha256) FROM stored_revisions r JOIN stored_examples e ON e.key = r.example WHERE r.version = 2 ORDER BY e.id"
+                )
+                var rows: [String] = []
+                while try history.step() { rows.append("\(history.text(0)) \(history.text(1)) \(history.optionalText(2) ?? "-")") }
+                results.append((result, rows))
+                if options.headSegmentSize == 50 {
+                    // Removed during the read: tombstones among the changes, not all after them.
+                    let firstRemoval = try store.database.scalarInt("SELECT min(rev) FROM stored_revisions WHERE version = 2 AND kind = 'removed'")!
+                    let lastChange = try store.database.scalarInt("SELECT max(rev) FROM stored_revisions WHERE version = 2 AND kind = 'changed'")!
+                    #expect((firstRemoval < lastChange) == removedWhileReading, "\(name)")
+                }
+            }
+            #expect(results[0].0.counts == results[1].0.counts, "\(name)")
+            #expect(results[0].0.counts.removed == 120 && results[0].0.counts.added == 1, "\(name)")
+            #expect(results[0].0.renames.map(\.to) == ["renamed-1211"] && results[1].0.renames.map(\.to) == ["renamed-1211"], "\(name)")
+            #expect(results[0].1 == results[1].1, "\(name): the same revisions")
+        }
+    }
+
     @Test("a dry run reports the counts and writes nothing")
     func dryRun() throws {
         let folder = try TemporaryFolder()

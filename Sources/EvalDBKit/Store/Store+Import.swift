@@ -81,6 +81,51 @@ struct RemovedExample {
     var contentWithoutId: RecordDigest
 }
 
+/// A line held an example that the import had already removed (`Removal`, early): the import
+/// reads its file again, removing only at the end.
+struct EarlyRemovalConflict: Error {}
+
+/// The tombstones of an import: each live example the file does not hold, removed in ascending key
+/// order, up to a key at a time (early, during the read, or all at the end).
+private struct Removal {
+    let writer: RevisionWriter
+    /// Keep each removed example's content without its id (`RemovedExample`, for renames).
+    let forRenames: Bool
+    private let head: Statement
+    /// Every live key up to here that the file did not hold is removed.
+    private(set) var decidedThrough: Int64 = 0
+    private(set) var removed: [RemovedExample] = []
+
+    init(_ database: Database, writer: RevisionWriter, forRenames: Bool) throws {
+        self.writer = writer
+        self.forRenames = forRenames
+        head = try database.prepare(StorageModel.headByKey)
+    }
+
+    /// Writes a tombstone for each key of `live` up to `through` that is not in `seen` and was not
+    /// removed already.
+    mutating func removeUnseen(_ live: BitSet, seen: BitSet, through: Int64, pass: inout ImportPass) throws {
+        guard through > decidedThrough else { return }
+        for key in live.elements(notIn: seen, in: (decidedThrough + 1)...through) {
+            try head.bind([.int(key)])
+            guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
+            let id = head.text(1)
+            var content: [UInt8] = []
+            if forRenames && !CanonicalMembers.object(of: head.bytes(0).bindMemory(to: UInt8.self), withoutId: &content),
+                let tape = try? JSONParser.parse(head.text(0))
+            {
+                content.removeAll()
+                CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
+            }
+            head.reset()
+            try writer.remove(key)
+            pass.noteRemoved(key)
+            removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
+        }
+        decidedThrough = through
+    }
+}
+
 extension Store {
     /// Makes the database's current state equal to the dataset file at `path`, as one new version in
     /// one transaction, or as none when its dataset hash is that of the current version.
@@ -104,8 +149,20 @@ extension Store {
         defer { if !committed { try? db.execute("ROLLBACK") } }
 
         let previous = try currentVersion()
-        let writer = try RevisionWriter(database: db, version: Int64((previous?.number ?? 0) + 1))
-        let (reader, pass, removed) = try writeRevisions(of: path, after: previous, writer: writer, options: options, progress: progress)
+        let number = Int64((previous?.number ?? 0) + 1)
+        try db.execute("SAVEPOINT revisions")
+        var writer = try RevisionWriter(database: db, version: number)
+        let written: (DatasetReader, ImportPass, removed: [RemovedExample])
+        do {
+            written = try writeRevisions(of: path, after: previous, writer: writer, removingEarly: true, options: options, progress: progress)
+        } catch is EarlyRemovalConflict {
+            // A line far out of key order held an example removed early: read the file again,
+            // removing only at the end.
+            try db.execute("ROLLBACK TO revisions")
+            writer = try RevisionWriter(database: db, version: number)
+            written = try writeRevisions(of: path, after: previous, writer: writer, removingEarly: false, options: options, progress: progress)
+        }
+        let (reader, pass, removed) = written
         let counts = pass.counts
         let renames = Self.probableRenames(removed: removed, added: pass.added)
 
@@ -153,10 +210,15 @@ extension Store {
     }
 
     /// The first step of an import: reads the file, writing a revision for each example it adds or
-    /// changes (`ImportPass`), then a tombstone for each live example it no longer holds. Throws
+    /// changes (`ImportPass`), and a tombstone for each live example it no longer holds. Throws
     /// `invalidData` with the file's problems when it has any (the caller rolls back).
+    ///
+    /// With `removingEarly`, while the file's keys ascend, a live example the file skipped more than
+    /// a segment of keys back is removed then, while its pages are at hand, instead of in a second
+    /// pass over the examples after the read; should a later line hold it after all, this throws
+    /// `EarlyRemovalConflict` and the caller reads the file again without.
     private func writeRevisions(
-        of path: String, after previous: DatasetVersion?, writer: RevisionWriter, options: ImportOptions,
+        of path: String, after previous: DatasetVersion?, writer: RevisionWriter, removingEarly: Bool, options: ImportOptions,
         progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)?
     ) throws -> (DatasetReader, ImportPass, removed: [RemovedExample]) {
         let databaseIsEmpty = writer.nextKey == 1
@@ -175,8 +237,16 @@ extension Store {
         var pass = ImportPass(writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse)
         pass.lineOf.reserveCapacity(Int(writer.nextKey) + Int(writer.nextKey) / 16 + 1024)
         var lastProgress = 0
+        let forRenames = readerOptions.contentWithoutIdDigests
+        var removal = try Removal(database, writer: writer, forRenames: forRenames)
+        let lag = removingEarly && !databaseIsEmpty && !options.strict ? Int64(options.headSegmentSize) : nil
         try reader.read(recognizing: databaseIsEmpty || options.strict ? nil : heads.window) { record, bytesRead in
-            if let key = try pass.take(record) { try heads.advance(to: key) }
+            if let key = try pass.take(record) {
+                try heads.advance(to: key)
+                if let lag, pass.ascending, key - lag > removal.decidedThrough {
+                    try removal.removeUnseen(heads.live, seen: pass.seen, through: key - lag, pass: &pass)
+                }
+            }
             if let progress, bytesRead - lastProgress >= 1 << 24 {
                 lastProgress = bytesRead
                 progress(bytesRead, reader.totalBytes)
@@ -188,38 +258,11 @@ extension Store {
         if reader.hasErrors {
             throw EvalDBError.invalidData(errors: reader.problems, truncated: reader.stoppedEarly)
         }
-        var removed: [RemovedExample] = []
-        if pass.seenPreviouslyLive < (previous?.exampleCount ?? 0) {
+        if pass.seenPreviouslyLive + pass.removedEarly < (previous?.exampleCount ?? 0) {
             try heads.finish()
-            removed = try removeUnseen(heads.live, seen: pass.seen, writer: writer, forRenames: !pass.added.isEmpty, counts: &pass.counts)
+            try removal.removeUnseen(heads.live, seen: pass.seen, through: .max, pass: &pass)
         }
-        return (reader, pass, removed)
-    }
-
-    /// Writes a tombstone for each live example the file did not hold; returns them (with their
-    /// content without the id when `forRenames`, for rename detection).
-    private func removeUnseen(_ live: BitSet, seen: BitSet, writer: RevisionWriter, forRenames: Bool, counts: inout ChangeCounts)
-        throws -> [RemovedExample]
-    {
-        var removed: [RemovedExample] = []
-        let head = try database.prepare(StorageModel.headByKey)
-        for key in live.elements(notIn: seen) {
-            try head.bind([.int(key)])
-            guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
-            let id = head.text(1)
-            var content: [UInt8] = []
-            if forRenames && !CanonicalMembers.object(of: head.bytes(0).bindMemory(to: UInt8.self), withoutId: &content),
-                let tape = try? JSONParser.parse(head.text(0))
-            {
-                content.removeAll()
-                CanonicalJSON.write(tape, object: 0, excluding: "id", to: &content)
-            }
-            head.reset()
-            try writer.remove(key)
-            counts.removed += 1
-            removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
-        }
-        return removed
+        return (reader, pass, removal.removed)
     }
 
     /// The SHA-256 of the file's raw bytes: read while importing from standard input, equal to the
@@ -309,13 +352,18 @@ struct BitSet {
     /// The members, ascending.
     func elements() -> [Int64] { elements(notIn: BitSet()) }
 
-    /// The members that `other` does not hold, ascending.
-    func elements(notIn other: BitSet) -> [Int64] {
+    /// The members that `other` does not hold, ascending; only those in `range` when given (the
+    /// words that hold it are read, not the whole set).
+    func elements(notIn other: BitSet, in range: ClosedRange<Int64>? = nil) -> [Int64] {
         var result: [Int64] = []
-        for (index, word) in words.enumerated() where word != 0 {
-            var bits = word & ~(index < other.words.count ? other.words[index] : 0)
+        let first = range.map { Int(max(0, $0.lowerBound) >> 6) } ?? 0
+        let last = range.map { Int(min($0.upperBound >> 6, Int64(words.count - 1))) } ?? words.count - 1
+        guard first <= last else { return [] }
+        for index in first...last where words[index] != 0 {
+            var bits = words[index] & ~(index < other.words.count ? other.words[index] : 0)
             while bits != 0 {
-                result.append(Int64(index << 6 + bits.trailingZeroBitCount))
+                let value = Int64(index << 6 + bits.trailingZeroBitCount)
+                if range?.contains(value) ?? true { result.append(value) }
                 bits &= bits - 1
             }
         }
@@ -364,6 +412,9 @@ private struct ImportPass {
     var lastKey: Int64 = 0
     var seen = BitSet()
     var seenPreviouslyLive = 0
+    /// Examples removed while the file was read (`Removal`): one met later is a conflict.
+    fileprivate(set) var removedKeys = BitSet()
+    fileprivate(set) var removedEarly = 0
     /// Added examples' content without the id, for rename detection.
     var added: [(id: String, contentWithoutId: RecordDigest)] = []
     /// The line each example seen was on, by key: a duplicate names its first line.
@@ -374,12 +425,20 @@ private struct ImportPass {
         return "duplicate id \(quoted(id))\(first > 0 ? " (first on line \(first))" : ""): ids must be unique in a file"
     }
 
+    /// Counts a tombstone written for `key`.
+    mutating func noteRemoved(_ key: Int64) {
+        counts.removed += 1
+        removedKeys.insert(key)
+        removedEarly += 1
+    }
+
     /// Takes the next record: unchanged, changed, added, restored, or refused (reported). Returns
     /// the key of an example that existed before this import, nil otherwise.
     mutating func take(_ record: CheckedRecord) throws -> Int64? {
         let key: Int64
         if let knownKey = record.known {  // byte for byte an example's current record
             key = knownKey
+            if removedKeys.contains(key) { throw EarlyRemovalConflict() }
             if seen.contains(key) {
                 reader.report(line: record.line, column: 1, message: duplicate(try writer.id(of: key), key: key))
                 return nil
@@ -416,6 +475,7 @@ private struct ImportPass {
             return key
         }
         let key = head.key
+        if removedKeys.contains(key) { throw EarlyRemovalConflict() }
         if seen.contains(key) {
             return refuse(record, duplicate(record.idString, key: key))
         }

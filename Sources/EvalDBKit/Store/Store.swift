@@ -41,7 +41,7 @@ public final class Store {
         if (folder as NSString).lastPathComponent == ".evaldb" {
             let ignore = (folder as NSString).appendingPathComponent(".gitignore")
             if !FileManager.default.fileExists(atPath: ignore) {
-                FileManager.default.createFile(atPath: ignore, contents: Data("*\n".utf8))
+                _ = FileManager.default.createFile(atPath: ignore, contents: Data("*\n".utf8))
             }
         }
         database = try Database(path: path, mode: mode)

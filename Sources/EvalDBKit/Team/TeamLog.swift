@@ -66,7 +66,7 @@ struct TeamLog {
         // Belt and braces: should two commits ever append to one log file, git keeps both sides' lines.
         let attributes = repository.logFolder + "/.gitattributes"
         if !FileManager.default.fileExists(atPath: attributes) {
-            FileManager.default.createFile(atPath: attributes, contents: Data("*.jsonl merge=union\n".utf8))
+            _ = FileManager.default.createFile(atPath: attributes, contents: Data("*.jsonl merge=union\n".utf8))
         }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
