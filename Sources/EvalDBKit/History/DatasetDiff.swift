@@ -74,8 +74,8 @@ extension Store {
             result.changed.append(.init(id: id, changes: changes))
         }
         result.renames = Self.renames(
-            removed: result.removed.compactMap { id in oldRecords[id].map { (id, $0) } },
-            added: result.added.compactMap { id in newRecords[id].map { (id, $0) } })
+            removed: result.removed.compactMap { id in oldRecords[id].map { (id, Self.contentKey($0)) } },
+            added: result.added.compactMap { id in newRecords[id].map { (id, Self.contentKey($0)) } })
         return result
     }
 
@@ -99,7 +99,9 @@ extension Store {
             return (state.text(0), state.blob(1))
         }
         var addedKeys = Set<Int64>(), removedKeys = Set<Int64>()
-        var addedRecords: [String: String] = [:], removedRecords: [String: String] = [:]
+        // Added and removed records are kept as the digest of their content without the id (for
+        // renames), not whole: memory holds the change, not the records.
+        var added: [(id: String, content: [UInt8])] = [], removed: [(id: String, content: [UInt8])] = []
         var changedCount = 0
         for (key, id) in candidates {
             let before = try record(key, at: old.number), after = try record(key, at: new.number)
@@ -109,11 +111,11 @@ extension Store {
             case (nil, let after?):
                 result.added.append(id)
                 addedKeys.insert(key)
-                addedRecords[id] = after.record
+                added.append((id, Self.contentKey(after.record)))
             case (let before?, nil):
                 result.removed.append(id)
                 removedKeys.insert(key)
-                removedRecords[id] = before.record
+                removed.append((id, Self.contentKey(before.record)))
             case (let before?, let after?):
                 guard before.digest != after.digest else { continue }
                 changedCount += 1
@@ -127,9 +129,7 @@ extension Store {
         }
         result.unchanged = new.exampleCount - result.added.count - changedCount
         result.reordered = try reordered(old, new, leaving: removedKeys, entering: addedKeys)
-        result.renames = Self.renames(
-            removed: result.removed.map { ($0, removedRecords[$0]!) },
-            added: result.added.map { ($0, addedRecords[$0]!) })
+        result.renames = Self.renames(removed: removed, added: added)
         return result
     }
 
@@ -154,13 +154,16 @@ extension Store {
         try storedLineOrder(of: version.number)
     }
 
-    /// Removed and added examples whose records are identical apart from the id.
-    static func renames(removed: [(id: String, record: String)], added: [(id: String, record: String)]) -> [DatasetDiff.Rename] {
+    /// The SHA-256 of a record's canonical JSON without its `id`: equal for records identical apart
+    /// from the id.
+    static func contentKey(_ record: String) -> [UInt8] { Array(SHA256.hash(data: contentWithoutId(record))) }
+
+    /// Removed and added examples whose records are identical apart from the id (by `contentKey`).
+    static func renames(removed: [(id: String, content: [UInt8])], added: [(id: String, content: [UInt8])]) -> [DatasetDiff.Rename] {
         var addedByContent: [[UInt8]: [String]] = [:]
-        for (id, record) in added { addedByContent[contentWithoutId(record), default: []].append(id) }
+        for (id, content) in added { addedByContent[content, default: []].append(id) }
         var result: [DatasetDiff.Rename] = []
-        for (id, record) in removed {
-            let content = contentWithoutId(record)
+        for (id, content) in removed {
             guard var candidates = addedByContent[content], !candidates.isEmpty else { continue }
             result.append(.init(from: id, to: candidates.removeFirst()))
             addedByContent[content] = candidates
