@@ -94,6 +94,34 @@ struct RunTests {
         #expect(try store.report(run).changedSince == 1)  // stale: one of its examples changed since
     }
 
+    @Test("slice values taken from the index are those parsed from the records: lists, empty lists, numbers, keys some examples lack")
+    func indexedSliceValuesAgreeWithRecords() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let count = 3_000
+        let lines = (1...count).map { n in
+            let line = Sample.line(
+                String(format: "ex-%04d", n), feature: ["a", "b", "c\u{301}"][n % 3],
+                tags: n % 4 == 0 ? [] : n % 4 == 1 ? ["x", "x", "y"] : ["y"])
+            return n % 5 == 0 ? line.replacingOccurrences(of: #""persona": "admin""#, with: #""persona": "admin", "priority": \#(n % 3)"#) : line
+        }
+        let version = try store.importFile(try folder.write("g.jsonl", lines.joined(separator: "\n") + "\n"), options: by()).version
+        let keys = ["feature", "tags", "priority", "source", "nothing-has-this"]
+        let source = try SliceValueSource(store, keys: keys, version: version.number, orderMatters: false)
+        #expect(source.usesIndex)
+        let examples = Array(Int64(1)...Int64(count))
+        let fromIndex = try source.values(of: examples), fromRecords = try store.sliceValues(of: examples, at: version.number)
+        for example in examples {
+            for key in keys {
+                let a = fromIndex[example]?[key].map { Set($0.map { Array($0.utf8) }) }
+                let b = fromRecords[example]?[key].map { Set($0.map { Array($0.utf8) }) }
+                #expect(a == b, "example \(example), key \(key)")
+            }
+        }
+        #expect(!(try SliceValueSource(store, keys: ["feature"], version: version.number, orderMatters: true)).usesIndex)
+        #expect(!(try SliceValueSource(store, keys: ["input"], version: version.number, orderMatters: false)).usesIndex)
+    }
+
     @Test("report over many examples, results in any order, agrees per slice with a count over the files")
     func reportAgreesWithAModel() throws {
         let folder = try TemporaryFolder()

@@ -42,6 +42,9 @@ struct SliceValues {
     private(set) var byKey: [ExactString: [String]] = [:]
     private(set) var id = ""
 
+    /// The values as given (`IndexedSliceValues`).
+    init(byKey: [ExactString: [String]]) { self.byKey = byKey }
+
     init(record: UnsafeBufferPointer<UInt8>) {
         guard let tape = try? JSONParser.parse(bytes: Array(record)), tape.nodes.first?.kind == .object else { return }
         var child = 1

@@ -55,6 +55,8 @@ extension Store {
         let baseOutcomes = try OutcomeReader(database, run: base), candidateOutcomes = try OutcomeReader(database, run: candidate)
         let records = try RecordComparer(database)
         let needsValues = !keys.isEmpty || clusterBy != nil
+        let source = try SliceValueSource(
+            self, keys: keys + (clusterBy.map { [$0] } ?? []), version: candidate.version, orderMatters: clusterBy != nil)
         // First = candidate, second = base: the interval is for candidate − base.
         var counts = PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)
         var groups: [[String?]: PairedCounts] = [:]
@@ -65,7 +67,7 @@ extension Store {
         var waiting: [(key: Int64, base: Bool, candidate: Bool)] = []  // for their slice values
 
         func add(_ batch: [(key: Int64, base: Bool, candidate: Bool)]) throws {
-            let valuesOf = needsValues ? try sliceValues(of: batch.map(\.key), at: candidate.version) : [:]
+            let valuesOf = needsValues ? try source.values(of: batch.map(\.key)) : [:]
             for pair in batch {
                 guard let values = valuesOf[pair.key] else { continue }
                 heldKeys.formUnion(values.byKey.keys)
@@ -113,7 +115,7 @@ extension Store {
         guard counts.n > 0 else {
             throw EvalDBError.noCommonExamples(base: base.name, candidate: candidate.name, edited: excluded.count)
         }
-        if needsValues { try checkKeys(keys + (clusterBy.map { [$0] } ?? []), exist: heldKeys) }
+        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys) }
         let effect = clusterBy == nil ? 1.0 : designEffect(values: differences, clusters: clusters)
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
         let slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: $0.value) }

@@ -43,6 +43,7 @@ extension Store {
             """)
         try rows.bind([.int(run.id)])
         let needsValues = !keys.isEmpty || clusterBy != nil
+        let source = try SliceValueSource(self, keys: keys + (clusterBy.map { [$0] } ?? []), version: run.version, orderMatters: clusterBy != nil)
         var overall = SliceTally(clustered: clusterBy != nil)
         var groups: [[String?]: SliceTally] = [:]
         var heldKeys = Set<ExactString>()
@@ -51,7 +52,7 @@ extension Store {
         var waiting: [(key: Int64, outcome: Double)] = []  // for their slice values
 
         func add(_ batch: [(key: Int64, outcome: Double)]) throws {
-            let valuesOf = needsValues ? try sliceValues(of: batch.map(\.key), at: run.version) : [:]
+            let valuesOf = needsValues ? try source.values(of: batch.map(\.key)) : [:]
             for (key, outcome) in batch {
                 let values = valuesOf[key]
                 // An example without the cluster key is a cluster of its own.
@@ -90,7 +91,7 @@ extension Store {
         }
         try finish()
         try add(waiting)
-        if needsValues { try checkKeys(keys + (clusterBy.map { [$0] } ?? []), exist: heldKeys) }
+        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys) }
 
         var slices: [SliceStatistic] = []
         if !keys.isEmpty {

@@ -1,0 +1,100 @@
+/// The slice values of examples at a version, for grouping their results (`report`, `compare`):
+/// from the slice index when the version is the current one and every key is indexed (a few
+/// arrays by example key, no record read), else parsed from each example's record at the version.
+struct SliceValueSource {
+    private let store: Store
+    private let version: Int
+    private let indexed: IndexedSliceValues?
+    /// Every key some live example has, when the values come from the index.
+    private let existingKeys: Set<ExactString>?
+
+    /// `keys`: the keys the caller groups by. `orderMatters`: the caller reads a list's values in
+    /// the record's order (a cluster key's first value), which the index does not keep.
+    init(_ store: Store, keys: [String], version: Int, orderMatters: Bool) throws {
+        self.store = store
+        self.version = version
+        if !orderMatters, !keys.isEmpty, keys.allSatisfy(SliceIndex.isIndexed), try store.currentVersion()?.number == version,
+            let index = try store.currentSliceIndex(loading: Set(keys.map(ExactString.init))), index.version == version
+        {
+            indexed = IndexedSliceValues(index, keys: keys)
+            existingKeys = index.existingKeys
+        } else {
+            indexed = nil
+            existingKeys = nil
+        }
+    }
+
+    /// Whether the values come from the slice index.
+    var usesIndex: Bool { indexed != nil }
+
+    /// The values of each example in `examples`.
+    func values(of examples: [Int64]) throws -> [Int64: SliceValues] {
+        guard let indexed else { return try store.sliceValues(of: examples, at: version) }
+        var result: [Int64: SliceValues] = [:]
+        result.reserveCapacity(examples.count)
+        for example in examples { result[example] = indexed.values(of: example) }
+        return result
+    }
+
+    /// Throws `EvalDBError.unknownKeys` when a key of `keys` is in none of `held` (the keys of the
+    /// values looked up), naming the keys that exist.
+    func checkKeys(_ keys: [String], held: Set<ExactString>) throws {
+        let unknown = keys.filter { !held.contains(ExactString($0)) }
+        guard !unknown.isEmpty else { return }
+        let existing = existingKeys ?? held
+        throw EvalDBError.unknownKeys(unknown, existing: existing.sorted(by: ExactString.precedes).map(\.string))
+    }
+}
+
+/// The values of a few keys for every live example, taken out of the slice index's postings: per
+/// key, each example's value numbers (a compressed sparse row by example key) and whether it has
+/// the key at all (an empty list has it without a value).
+struct IndexedSliceValues {
+    private struct Column {
+        var name: ExactString
+        var values: [String] = []
+        /// Example key k's value numbers are `entries[start[k]..<start[k + 1]]`.
+        var start: [Int32] = []
+        var entries: [Int32] = []
+        var present = BitSet()
+    }
+
+    private var columns: [Column] = []
+
+    init(_ index: SliceIndex, keys: [String]) {
+        let examples = Int(index.live.last ?? 0) + 1
+        for name in keys where !columns.contains(where: { $0.name == ExactString(name) }) {
+            var column = Column(name: ExactString(name))
+            if let key = index.keys[column.name] {  // else no example has it
+                column.values = key.values
+                column.start = [Int32](repeating: 0, count: examples + 1)
+                for postings in key.postings {
+                    for example in postings where Int(example) < examples { column.start[Int(example) + 1] += 1 }
+                }
+                for k in 0..<examples { column.start[k + 1] += column.start[k] }
+                column.entries = [Int32](repeating: 0, count: Int(column.start[examples]))
+                var next = column.start
+                for (value, postings) in key.postings.enumerated() {
+                    for example in postings where Int(example) < examples {
+                        column.entries[Int(next[Int(example)])] = Int32(value)
+                        next[Int(example)] += 1
+                        column.present.insert(Int64(example))
+                    }
+                }
+                for example in key.valueless { column.present.insert(Int64(example)) }
+            }
+            columns.append(column)
+        }
+    }
+
+    /// The example's values of the keys, as its record would give them (a key it lacks is absent).
+    func values(of example: Int64) -> SliceValues {
+        var byKey: [ExactString: [String]] = [:]
+        for column in columns where column.present.contains(example) {
+            let k = Int(example)
+            byKey[column.name] =
+                k + 1 < column.start.count ? column.entries[Int(column.start[k])..<Int(column.start[k + 1])].map { column.values[Int($0)] } : []
+        }
+        return SliceValues(byKey: byKey)
+    }
+}
