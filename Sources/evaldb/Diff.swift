@@ -47,7 +47,8 @@ struct Diff: ParsableCommand {
             old = .version(try store.resolveVersion("current"))
             new = .file(a)
         }
-        let diff = try store.diff(old, new)
+        // The table and csv name the changed fields; -p and json show their values.
+        let diff = try store.diff(old, new, withValues: patch || format.format == .json || format.format == .jsonl)
         show(diff)
         if exitCode && !diff.isEmpty { throw ExitCode(1) }
     }

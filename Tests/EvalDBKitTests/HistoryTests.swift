@@ -98,6 +98,16 @@ struct HistoryTests {
         #expect(d12.changed.map { "\($0.id): \($0.changes.map(\.path))" } == ["a: [\"input\"]", "c: [\"labels.feature\"]"])
         #expect(d12.unchanged == 1)
         #expect(!d12.reordered)
+        #expect(d12.changed.allSatisfy { $0.changes.allSatisfy { $0.old != nil && $0.new != nil } })
+        // Paths alone: the same fields, no values held.
+        for pathsOnly in [
+            try store.diff(.version(v1), .version(v2), withValues: false),
+            try store.diff(.version(v1), .file(folder.file("v2.jsonl")), withValues: false),
+        ] {
+            #expect(pathsOnly.changed.map { "\($0.id): \($0.changes.map(\.path))" } == d12.changed.map { "\($0.id): \($0.changes.map(\.path))" })
+            #expect(pathsOnly.changed.allSatisfy { $0.changes.allSatisfy { $0.old == nil && $0.new == nil } })
+            #expect(pathsOnly.added == d12.added && pathsOnly.removed == d12.removed)
+        }
         let d21 = try store.diff(.version(v2), .version(v1))  // backwards: what undoing version 2 would do
         #expect(d21.added == ["b"] && d21.removed == ["e"] && d21.changed.map(\.id) == ["a", "c"])
         #expect(try store.diff(.version(v2), .version(v2)).isEmpty)

@@ -17,6 +17,7 @@ public enum DiffSide: Sendable {
 public struct DatasetDiff: Sendable, Codable {
     public struct Changed: Sendable, Codable {
         public var id: String
+        /// The fields that differ; with their values only when the diff was asked for them.
         public var changes: [FieldChange]
     }
 
@@ -41,10 +42,12 @@ public struct DatasetDiff: Sendable, Codable {
 }
 
 extension Store {
-    /// What differs from `a` to `b`. Ids are compared byte for byte.
-    public func diff(_ a: DiffSide, _ b: DiffSide) throws -> DatasetDiff {
+    /// What differs from `a` to `b`. Ids are compared byte for byte. Without `withValues`, a
+    /// changed example's changes name the fields alone (`old` and `new` nil): memory then holds
+    /// the ids and paths of the change, not its values.
+    public func diff(_ a: DiffSide, _ b: DiffSide, withValues: Bool = true) throws -> DatasetDiff {
         if case .version(let old) = a, case .version(let new) = b {
-            return try diff(versions: old, new)
+            return try diff(versions: old, new, withValues: withValues)
         }
         let old = try digests(of: a)
         let new = try digests(of: b)
@@ -71,7 +74,7 @@ extension Store {
             let changes = FieldChange.between(
                 oldRecords[id].map(RecordFields.init(record:)),
                 newRecords[id].map(RecordFields.init(record:)))
-            result.changed.append(.init(id: id, changes: changes))
+            result.changed.append(.init(id: id, changes: withValues ? changes : changes.map(\.withoutValues)))
         }
         result.renames = Self.renames(
             removed: result.removed.compactMap { id in oldRecords[id].map { (id, Self.contentKey($0)) } },
@@ -80,7 +83,7 @@ extension Store {
     }
 
     /// Two versions: only the examples with a revision between them can differ.
-    private func diff(versions old: DatasetVersion, _ new: DatasetVersion) throws -> DatasetDiff {
+    private func diff(versions old: DatasetVersion, _ new: DatasetVersion, withValues: Bool) throws -> DatasetDiff {
         var result = DatasetDiff(from: DiffSide.version(old).name, to: DiffSide.version(new).name)
         let (low, high) = (min(old.number, new.number), max(old.number, new.number))
         let touched = try database.prepare(
@@ -119,12 +122,8 @@ extension Store {
             case (let before?, let after?):
                 guard before.digest != after.digest else { continue }
                 changedCount += 1
-                result.changed.append(
-                    .init(
-                        id: id,
-                        changes: FieldChange.between(
-                            RecordFields(record: before.record),
-                            RecordFields(record: after.record))))
+                let changes = FieldChange.between(RecordFields(record: before.record), RecordFields(record: after.record))
+                result.changed.append(.init(id: id, changes: withValues ? changes : changes.map(\.withoutValues)))
             }
         }
         result.unchanged = new.exampleCount - result.added.count - changedCount

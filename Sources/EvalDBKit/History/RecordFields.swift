@@ -53,10 +53,13 @@ public struct RecordFields: Sendable, Equatable {
 /// One value that differs between two records.
 public struct FieldChange: Sendable, Equatable, Codable {
     public var path: String
-    /// Canonical JSON; nil when the field is new.
+    /// Canonical JSON; nil when the field is new (or the values were not asked for: `withoutValues`).
     public var old: String?
-    /// Canonical JSON; nil when the field is gone.
+    /// Canonical JSON; nil when the field is gone (or the values were not asked for).
     public var new: String?
+
+    /// The change's path alone.
+    public var withoutValues: FieldChange { FieldChange(path: path, old: nil, new: nil) }
 
     /// The values that differ from `old` to `new`, in path order. Paths and values are compared
     /// byte for byte.
