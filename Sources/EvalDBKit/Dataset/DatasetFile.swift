@@ -16,21 +16,23 @@ public struct DatasetFileCheck: Sendable {
     public var isValid: Bool { errors.isEmpty }
 
     /// Reads and checks the whole file: JSON, the record schema, and ids unique in the file.
-    /// Memory stays flat: ids are remembered by a 128-bit digest.
+    /// Ids are remembered by a 128-bit digest (20 bytes an id with its line), in 256 tables that
+    /// grow one at a time (one table's growth, not the whole set's, is ever held twice).
     public static func check(path: String, options: DatasetReader.Options = .init()) throws -> DatasetFileCheck {
         var options = options
         options.datasetHash = true
         let reader = try DatasetReader(path: path, options: options)
-        var firstLineOfId: [IdDigest: Int32] = [:]
+        var firstLineOfId = [[IdDigest: Int32]](repeating: [:], count: 256)
         try reader.read { record, _ in
             let digest = IdDigest(record.id)
-            if let first = firstLineOfId[digest] {
+            let table = Int(digest.high >> 56)
+            if let first = firstLineOfId[table][digest] {
                 reader.report(
                     line: record.line, column: record.idColumn,
                     message: "duplicate id \(quoted(record.idString)) (first on line \(first)): ids must be unique in a file")
                 return
             }
-            firstLineOfId[digest] = Int32(truncatingIfNeeded: record.line)
+            firstLineOfId[table][digest] = Int32(truncatingIfNeeded: record.line)
         }
         if reader.recordCount == 0 && !reader.hasErrors {
             reader.reportFileProblem("the file holds no records")
