@@ -101,6 +101,9 @@ extension Store {
     /// the index in its stored form, not every key decoded. Nil when so many changed that building
     /// it afresh is quicker.
     private func refreshSliceIndex(from: Int, to: Int) throws -> EncodedSliceIndex? {
+        // The changed records are read once each: a small page cache meanwhile.
+        try database.execute("PRAGMA cache_size = -4096")
+        defer { try? database.execute("PRAGMA cache_size = \(Database.cacheSize)") }
         let state = try database.prepare("SELECT live FROM slice_index_state WHERE id = 1")
         guard try state.step() else { return nil }
         var reader = SliceIndexCoding.Reader(state.bytes(0))
@@ -128,7 +131,7 @@ extension Store {
         var changes = try builder.finish(version: to).index(loading: nil)
 
         var refreshed = EncodedSliceIndex(
-            version: to, live: Postings.merging(storedLive.filter { !isChanged.contains(Int64($0)) }, changes.live), keys: [])
+            version: to, live: Postings.merging(storedLive, without: isChanged, changes.live), keys: [])
         let rows = try database.prepare("SELECT key, data FROM slice_index")
         while try rows.step() {
             let name = ExactString(rows.text(0))
@@ -142,6 +145,9 @@ extension Store {
     /// Saves `index` unless the database is busy or holds as new an index already; a failure
     /// loses nothing (the next query builds it again).
     private func saveSliceIndex(_ index: EncodedSliceIndex) {
+        // Written once: a small page cache meanwhile.
+        try? database.execute("PRAGMA cache_size = -4096")
+        defer { try? database.execute("PRAGMA cache_size = \(Database.cacheSize)") }
         try? database.withoutWaiting {
             try database.writeTransaction {
                 if let stored = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1"), stored >= index.version {

@@ -15,20 +15,17 @@ struct KeyPostings {
     /// These postings without the examples in `changed`, and with `added`'s (examples of
     /// `changed`, with their current values); values no example holds any more are left out.
     func replacing(_ changed: BitSet, with added: KeyPostings?) -> KeyPostings {
-        func keep(_ postings: Postings) -> Postings { postings.filter { !changed.contains(Int64($0)) } }
-        var result = KeyPostings(values: values, postings: postings.map(keep), valueless: keep(valueless))
-        if let added {
-            var position = Dictionary(uniqueKeysWithValues: values.enumerated().map { (ExactString($1), $0) })  // byte for byte
-            for (value, examples) in zip(added.values, added.postings) {
-                if let at = position[ExactString(value)] {
-                    result.postings[at] = .merging(result.postings[at], examples)
-                } else {
-                    position[ExactString(value)] = result.values.count
-                    result.values.append(value)
-                    result.postings.append(examples)
-                }
-            }
-            result.valueless = .merging(result.valueless, added.valueless)
+        let added = added ?? KeyPostings()
+        var result = KeyPostings(values: [], postings: [], valueless: .merging(valueless, without: changed, added.valueless))
+        var position = Dictionary(uniqueKeysWithValues: added.values.enumerated().map { (ExactString($1), $0) })  // byte for byte
+        for (value, examples) in zip(values, postings) {
+            let new = position.removeValue(forKey: ExactString(value)).map { added.postings[$0] } ?? []
+            result.values.append(value)
+            result.postings.append(.merging(examples, without: changed, new))
+        }
+        for (number, value) in added.values.enumerated() where position[ExactString(value)] != nil {
+            result.values.append(value)
+            result.postings.append(added.postings[number])
         }
         let kept = result.postings.indices.filter { !result.postings[$0].isEmpty }
         if kept.count < result.values.count {
@@ -40,23 +37,19 @@ struct KeyPostings {
 }
 
 extension Postings {
-    /// The union of two ascending lists with no key in common, ascending.
-    static func merging(_ a: Postings, _ b: Postings) -> Postings {
-        if b.isEmpty { return a }
-        if a.isEmpty { return b }
+    /// `a` without the keys in `removed`, merged with `b` (ascending, no key of `a` outside
+    /// `removed`), in one pass: ascending.
+    static func merging(_ a: Postings, without removed: BitSet, _ b: Postings) -> Postings {
         var result = Postings()
         result.reserveCapacity(a.count + b.count)
-        var i = 0, j = 0
-        while i < a.count && j < b.count {
-            if a[i] < b[j] {
-                result.append(a[i])
-                i += 1
-            } else {
+        var j = 0
+        for key in a where !removed.contains(Int64(key)) {
+            while j < b.count && b[j] < key {
                 result.append(b[j])
                 j += 1
             }
+            result.append(key)
         }
-        result += a[i...]
         result += b[j...]
         return result
     }
