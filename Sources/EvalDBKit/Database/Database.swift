@@ -65,6 +65,14 @@ public final class Database {
     /// The page cache of a connection (`PRAGMA cache_size`): 32 MiB.
     static let cacheSize = -32768
 
+    /// Runs `body` with a 4 MiB page cache: for a pass that reads each page once (a scan of every
+    /// result of a run, every record of a version), where a larger cache only holds memory.
+    public func scanning<T>(_ body: () throws -> T) throws -> T {
+        try execute("PRAGMA cache_size = -4096")
+        defer { try? execute("PRAGMA cache_size = \(Self.cacheSize)") }
+        return try body()
+    }
+
     /// Runs `body` without waiting on other connections: where it would wait, it fails at once
     /// (for writes that may be skipped, such as saving a cache).
     func withoutWaiting<T>(_ body: () throws -> T) rethrows -> T {

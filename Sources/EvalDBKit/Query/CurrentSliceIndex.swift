@@ -65,9 +65,11 @@ extension Store {
     /// The live examples whose keys are in `keys`, read over `database`, added to a builder. The
     /// records are read once each: a small page cache meanwhile (memory stays flat).
     private static func sliceIndexBuilder(_ database: Database, keys: ClosedRange<Int64>) throws -> SliceIndexBuilder {
+        try database.scanning { try sliceIndexScan(database, keys: keys) }
+    }
+
+    private static func sliceIndexScan(_ database: Database, keys: ClosedRange<Int64>) throws -> SliceIndexBuilder {
         var builder = SliceIndexBuilder()
-        try database.execute("PRAGMA cache_size = -4096")
-        defer { try? database.execute("PRAGMA cache_size = \(Database.cacheSize)") }
         let rows = try database.prepare(
             """
             SELECT e.key, r.record FROM \(StorageModel.headJoin)
@@ -101,9 +103,12 @@ extension Store {
     /// the index in its stored form, not every key decoded. Nil when so many changed that building
     /// it afresh is quicker.
     private func refreshSliceIndex(from: Int, to: Int) throws -> EncodedSliceIndex? {
-        // The changed records are read once each: a small page cache meanwhile.
-        try database.execute("PRAGMA cache_size = -4096")
-        defer { try? database.execute("PRAGMA cache_size = \(Database.cacheSize)") }
+        try database.scanning {  // the changed records are read once each
+            try refreshedSliceIndex(from: from, to: to)
+        }
+    }
+
+    private func refreshedSliceIndex(from: Int, to: Int) throws -> EncodedSliceIndex? {
         let state = try database.prepare("SELECT live FROM slice_index_state WHERE id = 1")
         guard try state.step() else { return nil }
         var reader = SliceIndexCoding.Reader(state.bytes(0))
@@ -145,21 +150,20 @@ extension Store {
     /// Saves `index` unless the database is busy or holds as new an index already; a failure
     /// loses nothing (the next query builds it again).
     private func saveSliceIndex(_ index: EncodedSliceIndex) {
-        // Written once: a small page cache meanwhile.
-        try? database.execute("PRAGMA cache_size = -4096")
-        defer { try? database.execute("PRAGMA cache_size = \(Database.cacheSize)") }
-        try? database.withoutWaiting {
-            try database.writeTransaction {
-                if let stored = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1"), stored >= index.version {
-                    return
+        try? database.scanning {  // written once
+            try database.withoutWaiting {
+                try database.writeTransaction {
+                    if let stored = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1"), stored >= index.version {
+                        return
+                    }
+                    try database.execute("DELETE FROM slice_index")
+                    let insert = try database.prepare("INSERT INTO slice_index(key, data) VALUES (?, ?)")
+                    for (name, data) in index.keys { try insert.run([.text(name.string), .blob(data)]) }
+                    var live: [UInt8] = []
+                    SliceIndexCoding.append(index.live, to: &live)
+                    try database.prepare("INSERT OR REPLACE INTO slice_index_state(id, version, live) VALUES (1, ?, ?)")
+                        .run([.int(Int64(index.version)), .blob(live)])
                 }
-                try database.execute("DELETE FROM slice_index")
-                let insert = try database.prepare("INSERT INTO slice_index(key, data) VALUES (?, ?)")
-                for (name, data) in index.keys { try insert.run([.text(name.string), .blob(data)]) }
-                var live: [UInt8] = []
-                SliceIndexCoding.append(index.live, to: &live)
-                try database.prepare("INSERT OR REPLACE INTO slice_index_state(id, version, live) VALUES (1, ?, ?)")
-                    .run([.int(Int64(index.version)), .blob(live)])
             }
         }
     }

@@ -52,6 +52,14 @@ extension Store {
         base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
         clusterBy: String? = nil, confidence: Double = 0.95
     ) throws -> RunComparison {
+        try database.scanning {  // every result of both runs read once
+            try scannedComparison(base: base, candidate: candidate, budget: budget, by: keys, clusterBy: clusterBy, confidence: confidence)
+        }
+    }
+
+    private func scannedComparison(
+        base: EvalRun, candidate: EvalRun, budget: Double?, by keys: [String], clusterBy: String?, confidence: Double
+    ) throws -> RunComparison {
         let baseOutcomes = try OutcomeReader(database, run: base), candidateOutcomes = try OutcomeReader(database, run: candidate)
         let records = try RecordComparer(database)
         let needsValues = !keys.isEmpty || clusterBy != nil

@@ -36,6 +36,10 @@ extension Store {
     /// batch of examples at a time: memory holds the tallies, not the run (with `clusterBy`, each
     /// slice keeps its examples' outcomes and clusters, which the design effect needs).
     public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
+        try database.scanning { try scannedReport(run, by: keys, clusterBy: clusterBy) }  // every result read once
+    }
+
+    private func scannedReport(_ run: EvalRun, by keys: [String], clusterBy: String?) throws -> RunReport {
         let rows = try database.prepare(
             """
             SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure), x.line FROM stored_results x JOIN stored_examples e ON e.key = x.example
