@@ -65,7 +65,7 @@ extension Context {
         let run = try spec.run.map { try store.run(named: $0) }
         if let flips = spec.flips, let base = spec.base, let run {
             let comparison = try store.compare(base: try store.run(named: base), candidate: run)
-            return try store.list(ofIds: flips == "regressed" ? comparison.regressed : comparison.fixed)
+            return try store.list(ofIds: Array(flips == "regressed" ? comparison.regressed : comparison.fixed))
         }
         return try ReviewSession.viewer(store, reviewer: reviewer, run: run)
             .list(where: try spec.sliceConditions(), results: spec.results, category: spec.category)

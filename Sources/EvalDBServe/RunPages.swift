@@ -49,7 +49,7 @@ enum RunPages {
         }
         let base = try store.run(named: baseName), candidate = try store.run(named: candidateName)
         let comparison = try store.compare(base: base, candidate: candidate)
-        func section(_ title: String, _ ids: [String], _ kind: String) -> HTML {
+        func section(_ title: String, _ ids: IdList, _ kind: String) -> HTML {
             var spec = QueueSpec()
             spec.run = candidate.name
             spec.base = base.name

@@ -94,6 +94,16 @@ struct RunTests {
         #expect(try store.report(run).changedSince == 1)  // stale: one of its examples changed since
     }
 
+    @Test("an IdList gives back every id byte for byte, in order: empty, non-ASCII, decomposed")
+    func idListKeepsIds() {
+        let ids = ["ex-1", "", "caf\u{E9}", "cafe\u{301}", String(repeating: "long-id-", count: 40), "\u{1F389}"]
+        var list = IdList()
+        for id in ids { list.append(id) }
+        #expect(list.count == ids.count)
+        #expect(zip(list, ids).allSatisfy { Array($0.utf8) == Array($1.utf8) })
+        #expect(list.prefix(2).map { $0 } == ["ex-1", ""] && IdList().isEmpty)
+    }
+
     @Test("slice values taken from the index are those parsed from the records: lists, empty lists, numbers, keys some examples lack")
     func indexedSliceValuesAgreeWithRecords() throws {
         let folder = try TemporaryFolder()

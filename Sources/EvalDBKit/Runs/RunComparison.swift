@@ -28,9 +28,9 @@ public struct RunComparison: Sendable {
     public var designEffect: Double
     public var mcNemarP: Double
     /// Passed in base, failed in candidate.
-    public var regressed: [String]
+    public var regressed: IdList
     /// Failed in base, passed in candidate.
-    public var fixed: [String]
+    public var fixed: IdList
     /// Held by both runs but edited between their dataset versions: left out.
     public var excludedEdited: [String]
     /// Held by one run only.
@@ -70,7 +70,7 @@ extension Store {
         var groups: [[String?]: PairedCounts] = [:]
         var heldKeys = Set<ExactString>()
         var differences: [Double] = [], clusters: [String] = []
-        var regressed: [String] = [], fixed: [String] = [], excluded: [String] = []
+        var regressed = IdList(), fixed = IdList(), excluded: [String] = []
         var unpaired = 0
         var waiting: [(key: Int64, base: Bool, candidate: Bool)] = []  // for their slice values
 
