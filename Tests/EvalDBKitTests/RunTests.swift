@@ -117,7 +117,7 @@ struct RunTests {
         }
         let version = try store.importFile(try folder.write("g.jsonl", lines.joined(separator: "\n") + "\n"), options: by()).version
         let keys = ["feature", "tags", "priority", "source", "nothing-has-this"]
-        let source = try SliceValueSource(store, keys: keys, version: version.number, orderMatters: false)
+        let source = try SliceValueSource(store, keys: keys, version: version.number)
         #expect(source.usesIndex)
         let examples = Array(Int64(1)...Int64(count))
         let fromIndex = try source.values(of: examples), fromRecords = try store.sliceValues(of: examples, at: version.number)
@@ -128,8 +128,10 @@ struct RunTests {
                 #expect(a == b, "example \(example), key \(key)")
             }
         }
-        #expect(!(try SliceValueSource(store, keys: ["feature"], version: version.number, orderMatters: true)).usesIndex)
-        #expect(!(try SliceValueSource(store, keys: ["input"], version: version.number, orderMatters: false)).usesIndex)
+        // A cluster key's first value: from the index when no example holds several values of it.
+        #expect(try SliceValueSource(store, keys: ["feature", "source"], version: version.number, firstValueOf: "source").usesIndex)
+        #expect(!(try SliceValueSource(store, keys: ["feature", "tags"], version: version.number, firstValueOf: "tags")).usesIndex)
+        #expect(!(try SliceValueSource(store, keys: ["input"], version: version.number)).usesIndex)
     }
 
     @Test("report over many examples, results in any order, agrees per slice with a count over the files")

@@ -8,20 +8,25 @@ struct SliceValueSource {
     /// Every key some live example has, when the values come from the index.
     private let existingKeys: Set<ExactString>?
 
-    /// `keys`: the keys the caller groups by. `orderMatters`: the caller reads a list's values in
-    /// the record's order (a cluster key's first value), which the index does not keep.
-    init(_ store: Store, keys: [String], version: Int, orderMatters: Bool) throws {
+    /// `keys`: the keys the caller groups by. `firstValueOf`: a key whose first value the caller
+    /// reads (a cluster key): the index does not keep a list's order, so the records are read when
+    /// some example holds several values of it.
+    init(_ store: Store, keys: [String], version: Int, firstValueOf: String? = nil) throws {
         self.store = store
         self.version = version
-        if !orderMatters, !keys.isEmpty, keys.allSatisfy(SliceIndex.isIndexed), try store.currentVersion()?.number == version,
+        var indexed: IndexedSliceValues?
+        var existingKeys: Set<ExactString>?
+        if !keys.isEmpty, keys.allSatisfy(SliceIndex.isIndexed), try store.currentVersion()?.number == version,
             let index = try store.currentSliceIndex(loading: Set(keys.map(ExactString.init))), index.version == version
         {
-            indexed = IndexedSliceValues(index, keys: keys)
-            existingKeys = index.existingKeys
-        } else {
-            indexed = nil
-            existingKeys = nil
+            let values = IndexedSliceValues(index, keys: keys)
+            if firstValueOf.map({ !values.holdsSeveralValues($0) }) ?? true {
+                indexed = values
+                existingKeys = index.existingKeys
+            }
         }
+        self.indexed = indexed
+        self.existingKeys = existingKeys
     }
 
     /// Whether the values come from the slice index.
@@ -85,6 +90,12 @@ struct IndexedSliceValues {
             }
             columns.append(column)
         }
+    }
+
+    /// Whether some example holds more than one value of `key`.
+    func holdsSeveralValues(_ key: String) -> Bool {
+        guard let column = columns.first(where: { $0.name == ExactString(key) }) else { return false }
+        return zip(column.start, column.start.dropFirst()).contains { $1 - $0 > 1 }
     }
 
     /// The example's values of the keys, as its record would give them (a key it lacks is absent).

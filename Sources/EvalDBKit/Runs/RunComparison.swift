@@ -64,7 +64,7 @@ extension Store {
         let records = try RecordComparer(database)
         let needsValues = !keys.isEmpty || clusterBy != nil
         let source = try SliceValueSource(
-            self, keys: keys + (clusterBy.map { [$0] } ?? []), version: candidate.version, orderMatters: clusterBy != nil)
+            self, keys: keys + (clusterBy.map { [$0] } ?? []), version: candidate.version, firstValueOf: clusterBy)
         // First = candidate, second = base: the interval is for candidate − base.
         var counts = PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)
         var groups: [[String?]: PairedCounts] = [:]

@@ -47,7 +47,7 @@ extension Store {
             """)
         try rows.bind([.int(run.id)])
         let needsValues = !keys.isEmpty || clusterBy != nil
-        let source = try SliceValueSource(self, keys: keys + (clusterBy.map { [$0] } ?? []), version: run.version, orderMatters: clusterBy != nil)
+        let source = try SliceValueSource(self, keys: keys + (clusterBy.map { [$0] } ?? []), version: run.version, firstValueOf: clusterBy)
         var overall = SliceTally(clustered: clusterBy != nil)
         var groups: [[String?]: SliceTally] = [:]
         var heldKeys = Set<ExactString>()
