@@ -42,32 +42,26 @@ enum CanonicalMembers {
     /// text: what `CanonicalJSON.write` of its parse, `excluding: "id"`, writes. False when
     /// `record` is not shaped as a canonical object.
     static func object(of record: UnsafeBufferPointer<UInt8>, withoutId output: inout [UInt8]) -> Bool {
-        output.removeAll(keepingCapacity: true)
-        output.append(UInt8(ascii: "{"))
-        var first = true
-        let shaped = forEach(in: record) { key, value in
-            if !key.elementsEqual(#""id""#.utf8) {
-                if !first { output.append(contentsOf: ", ".utf8) }
-                first = false
-                output.append(contentsOf: key)
-                output.append(contentsOf: ": ".utf8)
-                output.append(contentsOf: value)
-            }
-            return true
-        }
-        output.append(UInt8(ascii: "}"))
-        return shaped
+        object(of: record, into: &output) { !$0.elementsEqual(#""id""#.utf8) }
     }
 
     /// Writes to `output` a JSON object of the members of `record` that the slice index reads
     /// (all but `id`, `input`, `context`, `expected_output` and `notes`). False when `record` is
     /// not shaped as a canonical object.
     static func indexed(of record: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Bool {
+        object(of: record, into: &output) { !isSkipped($0) }
+    }
+
+    /// Writes to `output` the object of the members of `record` whose keys (quoted, as written)
+    /// `keep` accepts, in their order, each as written.
+    private static func object(
+        of record: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], keeping keep: (UnsafeBufferPointer<UInt8>) -> Bool
+    ) -> Bool {
         output.removeAll(keepingCapacity: true)
         output.append(UInt8(ascii: "{"))
         var first = true
         let shaped = forEach(in: record) { key, value in
-            if !isSkipped(key) {
+            if keep(key) {
                 if !first { output.append(contentsOf: ", ".utf8) }
                 first = false
                 output.append(contentsOf: key)
