@@ -193,20 +193,18 @@ struct EncodedSliceIndex {
 
 /// One value's postings as they are stored (`SliceIndexCoding`: the count, then each key minus
 /// the one before as a varint), about 1.3 bytes an example instead of 4, appended in ascending
-/// order. An example added twice in a row counts once; keys that come out of order (an index
-/// brought up to date) are kept aside and merged in when encoded.
+/// order (the builds read the records in key order). An example added twice in a row counts once.
 struct PostingsBuffer {
     private(set) var count = 0
     private var last: UInt32 = 0
     private var gaps: [UInt8] = []
-    private var unordered: [UInt32] = []
 
-    var isEmpty: Bool { count == 0 && unordered.isEmpty }
-    var encodedSize: Int { gaps.count + 5 * unordered.count + 5 }
+    var isEmpty: Bool { count == 0 }
+    var encodedSize: Int { gaps.count + 5 }
 
     mutating func append(_ key: UInt32) {
         if count > 0 && key <= last {
-            if key < last && unordered.last != key { unordered.append(key) }
+            precondition(key == last, "postings are appended in ascending key order")
             return
         }
         SliceIndexCoding.append(Int(key - (count > 0 ? last : 0)), to: &gaps)
@@ -216,7 +214,6 @@ struct PostingsBuffer {
 
     /// Appends `other`, whose keys are all greater than these.
     mutating func append(contentsOf other: PostingsBuffer) {
-        precondition(unordered.isEmpty && other.unordered.isEmpty)
         guard other.count > 0 else { return }
         guard count > 0 else {
             self = other
@@ -231,44 +228,8 @@ struct PostingsBuffer {
 
     /// The stored form: the count and the gaps.
     func encode(to output: inout [UInt8]) {
-        if unordered.isEmpty {
-            SliceIndexCoding.append(count, to: &output)
-            output.append(contentsOf: gaps)
-        } else {
-            let aside = unordered.sorted()
-            var merged = Postings()
-            merged.reserveCapacity(count + aside.count)
-            var i = 0
-            for key in decoded() {
-                while i < aside.count && aside[i] <= key {
-                    if merged.last != aside[i] { merged.append(aside[i]) }
-                    i += 1
-                }
-                if merged.last != key { merged.append(key) }
-            }
-            for key in aside[i...] where merged.last != key { merged.append(key) }
-            SliceIndexCoding.append(merged, to: &output)
-        }
-    }
-
-    /// The keys in order (without those kept aside).
-    func decoded() -> Postings {
-        var result = Postings()
-        result.reserveCapacity(count)
-        var key: UInt32 = 0
-        var shift = 0, gap = 0
-        for byte in gaps {
-            gap |= Int(byte & 0x7F) << shift
-            if byte < 0x80 {
-                key &+= UInt32(truncatingIfNeeded: gap)
-                result.append(key)
-                gap = 0
-                shift = 0
-            } else {
-                shift += 7
-            }
-        }
-        return result
+        SliceIndexCoding.append(count, to: &output)
+        output.append(contentsOf: gaps)
     }
 
     private var firstGapLength: Int { (gaps.firstIndex { $0 < 0x80 } ?? (gaps.count - 1)) + 1 }
