@@ -170,15 +170,7 @@ struct ReviewLoop {
                 case "v":
                     guard session.run != nil else { throw EvalDBError.verdictNeedsRun }
                     guard let typed = text("verdict (pass or fail, then a trial if not all): ") else { break }
-                    let words = typed.lowercased().split(separator: " ")
-                    guard let word = words.first, ["pass", "p", "fail", "f"].contains(word), words.count <= 2,
-                        words.count == 1 || Int(words[1]) != nil
-                    else {
-                        Output.stdout(screen.paint("  v takes pass or fail, then a trial number if not every trial; nothing changed", "33"))
-                        break
-                    }
-                    try session.setVerdict(id, pass: word.hasPrefix("p"), trial: words.count == 2 ? Int(words[1]) : nil)
-                    confirm("verdict saved: \(word.hasPrefix("p") ? "pass" : "fail")")
+                    try setVerdict(id, typed)
                 case "d":
                     try session.remove(id)
                     confirm("removed: it leaves the dataset when the session ends")
@@ -205,6 +197,18 @@ struct ReviewLoop {
             if !input.interactive && ["n", "l", "t", "f", "v"].contains(key) { redraw = false }
         }
         if index >= ids.count { Output.stdout("end of the queue: \(ids.count) example\(ids.count == 1 ? "" : "s")") }
+    }
+
+    /// `v TEXT`: pass or fail (p, f), then a trial number when not every trial.
+    private func setVerdict(_ id: String, _ typed: String) throws {
+        let words = typed.lowercased().split(separator: " ")
+        guard let word = words.first, ["pass", "p", "fail", "f"].contains(word), words.count <= 2, words.count == 1 || Int(words[1]) != nil
+        else {
+            Output.stdout(screen.paint("  v takes pass or fail, then a trial number if not every trial; nothing changed", "33"))
+            return
+        }
+        try session.setVerdict(id, pass: word.hasPrefix("p"), trial: words.count == 2 ? Int(words[1]) : nil)
+        confirm("verdict saved: \(word.hasPrefix("p") ? "pass" : "fail")")
     }
 
     private func confirm(_ text: String) {

@@ -316,6 +316,26 @@ struct StoreTests {
         }
     }
 
+    @Test("a file flushed behind its writes (a flush every 64 KiB, on another thread) holds every byte written, in order")
+    func writeBehind() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("flushed.bin")
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(descriptor >= 0)
+        let flusher = WriteBehind(descriptor: descriptor, interval: 1 << 16)
+        var expected: [UInt8] = []
+        var generator = SeededGenerator(seed: 3)
+        for _ in 0..<200 {
+            let chunk = (0..<Int.random(in: 1...20_000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try chunk.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: path) }
+            flusher.wrote(chunk.count)
+            expected += chunk
+        }
+        flusher.finish()
+        #expect(fsync(descriptor) == 0 && close(descriptor) == 0)
+        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: path))) == expected)
+    }
+
     @Test("a dry run reports the counts and writes nothing")
     func dryRun() throws {
         let folder = try TemporaryFolder()

@@ -58,7 +58,8 @@ extension Store {
     }
 
     /// Writes the canonical JSONL of `version` to `path` atomically: into a temporary file beside it,
-    /// flushed to disk, then renamed over `path`. Returns the dataset hash.
+    /// flushed to disk (as it is written, `WriteBehind`, and once more at the end), then renamed over
+    /// `path`. Returns the dataset hash.
     @discardableResult
     public func export(_ version: DatasetVersion, toFile path: String, progress: ((Int) -> Void)? = nil) throws -> String {
         let url = URL(fileURLWithPath: path)
@@ -67,13 +68,17 @@ extension Store {
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         var closed = false
+        let flusher = WriteBehind(descriptor: descriptor)
         defer {
+            flusher.finish()
             if !closed { close(descriptor) }
             unlink(temporary.path)
         }
         let hash = try export(version, progress: progress) { chunk in
             try writeAll(descriptor, chunk, path: path)
+            flusher.wrote(chunk.count)
         }
+        flusher.finish()
         guard fsync(descriptor) == 0, close(descriptor) == 0 else {
             throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
