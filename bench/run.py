@@ -142,7 +142,9 @@ def trial(first, following):
     r['evaldb next version'] = run(ev + [str(following)], env=env)
     r['py_reference next version'] = run(ref + [str(following)])
     sizes['evaldb db after next'] = db_size(ev_db)
+    subprocess.run(['sync'], check=False)  # the exports start with nothing of the imports' left to write
     r['evaldb export'] = run([str(EVALDB), 'export', '-o', str(OUT / 'evaldb-export.jsonl')], env=env)
+    subprocess.run(['sync'], check=False)
     r['sqlite3 export_reference.sql'] = run(['sqlite3', str(ref_db)], stdin=PEERS / 'queries' / 'export_reference.sql',
                                             stdout=OUT / 'reference-export.jsonl')
     identical = sha256_of(OUT / 'evaldb-export.jsonl') == sha256_of(following)
