@@ -25,3 +25,32 @@ public struct DatasetHasher {
 
     public func finalize() -> String { "sha256:" + hasher.finalize().hexString }
 }
+
+extension DatasetHasher {
+    /// Adds a checked batch's records, in order. Records that are their lines as read, one newline
+    /// apart in the file, are hashed as one run (one update, not two a line).
+    mutating func add(_ batch: CheckedLines) {
+        batch.withBuffers { source, bytes in
+            var run: (range: Range<Int>, count: Int)?
+            func flush() {
+                if let (range, count) = run { add(lines: UnsafeBufferPointer(rebasing: source[range]), count: count) }
+                run = nil
+            }
+            for item in batch.records {
+                if item.recordInSource, let (range, count) = run, item.record.lowerBound == range.upperBound + 1,
+                    source[range.upperBound] == 0x0A
+                {
+                    run = (range.lowerBound..<item.record.upperBound, count + 1)
+                    continue
+                }
+                flush()
+                if item.recordInSource {
+                    run = (item.record, 1)
+                } else {
+                    add(line: CheckedLines.record(item, source, bytes))
+                }
+            }
+            flush()
+        }
+    }
+}

@@ -118,31 +118,7 @@ public final class DatasetReader {
             startThread {
                 defer { hashing.leave() }
                 var hasher = DatasetHasher()
-                while let batch = try? toHash.take() {
-                    batch.withBuffers { source, bytes in
-                        // Records that are their lines as read, one newline apart, are hashed as one run.
-                        var run: (range: Range<Int>, count: Int)?
-                        func flush() {
-                            if let (range, count) = run { hasher.add(lines: UnsafeBufferPointer(rebasing: source[range]), count: count) }
-                            run = nil
-                        }
-                        for item in batch.records {
-                            if item.recordInSource, let (range, count) = run, item.record.lowerBound == range.upperBound + 1,
-                                source[range.upperBound] == 0x0A
-                            {
-                                run = (range.lowerBound..<item.record.upperBound, count + 1)
-                                continue
-                            }
-                            flush()
-                            if item.recordInSource {
-                                run = (item.record, 1)
-                            } else {
-                                hasher.add(line: CheckedLines.record(item, source, bytes))
-                            }
-                        }
-                        flush()
-                    }
-                }
+                while let batch = try? toHash.take() { hasher.add(batch) }
                 hashed.value.hash = hasher.finalize()
             }
         }

@@ -178,7 +178,7 @@ extension Store {
     /// Each record's id and SHA-256, in line order.
     private func digests(of side: DiffSide) throws -> SideDigests {
         var result = SideDigests()
-        try forEachRecord(of: side) { id, record in
+        try forEachIdAndRecord(of: side) { id, record in
             let digest = Array(SHA256.hash(data: Array(record.utf8)))
             result.byId[id] = (digest, result.ordered.count)
             result.ordered.append((id, digest))
@@ -204,13 +204,13 @@ extension Store {
             }
             return result
         }
-        try forEachRecord(of: side) { id, record in
+        try forEachIdAndRecord(of: side) { id, record in
             if ids.contains(id) { result[id] = record }
         }
         return result
     }
 
-    private func forEachRecord(of side: DiffSide, _ body: (String, String) throws -> Void) throws {
+    private func forEachIdAndRecord(of side: DiffSide, _ body: (String, String) throws -> Void) throws {
         switch side {
         case .version(let version):
             try forEachRecord(of: version) { line in

@@ -97,10 +97,10 @@ struct KnownRecords {
     }
 }
 
-/// The live examples' head digests near where an import is in the file: segments of
-/// `LiveHeadsLoader.segmentSize` examples in key order, loaded by the importing thread just ahead of the keys it
-/// meets and dropped behind them, so that memory stays flat whatever the number of examples. The
-/// worker threads look a line's digest up in the segments loaded when they start a batch.
+/// The live examples' head digests near where an import is in the file: segments of examples in
+/// key order (`LiveHeadsLoader`), loaded by the importing thread just ahead of the keys it meets
+/// and dropped behind them, so that memory stays flat whatever the number of examples. The worker
+/// threads look a line's digest up in the segments loaded when they start a batch.
 ///
 /// A file whose lines keep the examples' order (the usual case) has nearly every unchanged line
 /// recognised. A line met outside the window is parsed and compared with its head by id instead:
