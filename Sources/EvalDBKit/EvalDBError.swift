@@ -83,6 +83,11 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
     case invalidSamplePlan(SamplePlanProblem)
     /// Imports kept committing while a review queue was read: it could not see one version.
     case datasetKeptChanging
+    /// A change set of the team log does not give the dataset its record names (a hand edit, a
+    /// damaged file): refused, nothing written.
+    case changeSetMismatch(source: String, expected: String, found: String)
+    /// The database contradicts its own storage model (damaged: `evaldb verify` says how).
+    case storageInvariant(String)
 
     public enum NameKind: String, Sendable {
         case reviewer, run
@@ -132,6 +137,11 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
             return "a verdict belongs to a run's result"
         case .noResult(let run, let id):
             return "run \(quoted(run)) has no result for \(quoted(id))"
+        case .changeSetMismatch(let source, let expected, let found):
+            return
+                "\(source) does not give the version it records: it should give \(expected.prefix(19)), it gives \(found.prefix(19)) (was it edited by hand?); nothing was written from it"
+        case .storageInvariant(let message):
+            return "the database is damaged: \(message)"
         case .emptyVersion:
             return "the session removed every example; a dataset version cannot be empty. Nothing was written."
         case .invalidEdit(let message):

@@ -57,7 +57,7 @@ extension Context {
         guard let version = try currentVersion(store) else { throw EvalDBError.emptyDatabase }
         let state = self.state, reviewer = self.reviewer
         return try state.lists.list(
-            spec.listKey, version: version.number, stale: !fresh, now: { try Self.makeList(spec, store: store, reviewer: reviewer) },
+            spec.listKey, version: version.row, stale: !fresh, now: { try Self.makeList(spec, store: store, reviewer: reviewer) },
             later: { try state.pool.withStore { store in try Self.makeList(spec, store: store, reviewer: reviewer) } })
     }
 

@@ -48,7 +48,7 @@ enum QueuePage {
             first.map { "<a class=\"start primary-link\" data-key=\"y Enter\" href=\"\(context.exampleLink($0, spec))\">Start reading (y)</a>" }
             ?? "<span class=\"muted\">Nothing left to read here.</span>"
         var notice = context.form["done"] == "end" ? "End of the queue." : nil
-        if let current = try context.currentVersion(store), current.number != list.version {
+        if let current = try context.currentVersion(store), current.row != list.version {
             notice = "Listed as of version \(list.version): version \(current.number) came in and is being listed; reload in a moment."
         }
         var toggle = spec
@@ -80,7 +80,7 @@ enum QueuePage {
     static func rows(_ context: Context, _ store: Store, spec: QueueSpec, run: EvalRun?, list: ReviewList, at positions: [Int]) throws -> [Row] {
         guard let current = try context.currentVersion(store) else { return [] }
         let key = RowCache.Key(
-            queue: spec.link("/queue").href, list: list.version, current: current.number, stamp: run == nil ? 0 : try context.failureStamp(store))
+            queue: spec.link("/queue").href, list: list.version, current: current.row, stamp: run == nil ? 0 : try context.failureStamp(store))
         let pending = try context.pending(store).examples
         let own = positions.filter { pending.contains(position: $0, of: list) }
         var cached = context.state.rows.rows(key, at: positions.filter { !pending.contains(position: $0, of: list) })

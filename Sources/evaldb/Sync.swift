@@ -46,8 +46,6 @@ struct Sync: ParsableCommand {
                 )
             case .recorded(let version):
                 Output.stdout("\(head)  recorded on version \(version.number) (same dataset)  \(Terminal.sanitized(commit.subject))")
-            case .alreadySynced, .older:
-                break
             case .deleted:
                 skipped += 1
                 Output.stdout("\(head)  skipped: the commit deletes \(Terminal.sanitized(commit.path))")
@@ -76,6 +74,10 @@ struct Sync: ParsableCommand {
             let name = Terminal.sanitized(path)
             switch outcome {
             case .inSync(let version): Output.stdout("\(name): working tree holds version \(version.number)")
+            case .behind(let file, let current):
+                Output.stdout(
+                    "\(name): working tree holds version \(file.number), behind the current version \(current.number) made here (`evaldb export -o \(name)` writes it)"
+                )
             case .imported(let merged):
                 let version = merged.result.version
                 Output.stdout("\(name): working tree changes imported as version \(version.number)  \(version.shortHash)")
@@ -86,6 +88,9 @@ struct Sync: ParsableCommand {
                 Output.stdout("\(name): working tree file not imported: \(Refusals.message(refusal))")
             case .missing: Output.stdout("\(name): not in the working tree")
             }
+        }
+        for (hash, reason) in report.unplacedVersions {
+            Output.stdout("version \(hash.prefix(19)) of the team log: not placed: \(Terminal.sanitized(reason))")
         }
         let recorded = report.runs.filter { if case .recorded = $0.outcome { true } else { false } }.count
         for run in report.runs {
@@ -98,7 +103,7 @@ struct Sync: ParsableCommand {
         )
         if report.eventsWaiting > 0 {
             Output.stdout(
-                "\(report.eventsWaiting) event\(report.eventsWaiting == 1 ? "" : "s") refer to examples or runs not here yet (a version or run another clone has not committed?): the next sync tries again"
+                "\(report.eventsWaiting) event\(report.eventsWaiting == 1 ? "" : "s") refer to examples or runs that neither git nor the team log holds (not committed, or not pushed?): the next sync tries again"
             )
         }
         if !report.isComplete || skipped > 0 { throw ExitCode(1) }
@@ -107,12 +112,9 @@ struct Sync: ParsableCommand {
     private func summarize(_ results: [SyncedCommit]) {
         let new = results.filter { if case .imported = $0.outcome { true } else { false } }.count
         let recorded = results.filter { if case .recorded = $0.outcome { true } else { false } }.count
-        let seen = results.filter { if case .alreadySynced = $0.outcome { true } else { false } }.count
-        let older = results.filter { if case .older = $0.outcome { true } else { false } }.count
-        let skipped = results.count - new - recorded - seen - older
+        let skipped = results.count - new - recorded
         Output.stdout(
-            "\(results.count) commit\(results.count == 1 ? "" : "s"): \(new) new versions, \(recorded) recorded on existing versions, \(seen) already synced, \(skipped) skipped"
-                + (older > 0 ? ", \(older) older than this database's versions (not replayed)" : "")
+            "\(results.count) commit\(results.count == 1 ? "" : "s"): \(new) new versions, \(recorded) recorded on existing versions, \(skipped) skipped"
         )
     }
 }

@@ -3,8 +3,13 @@ import EvalDBKit
 
 struct Versions: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the dataset versions, oldest first.",
+        abstract: "List the dataset versions, in the order this database came to hold them.",
         discussion: """
+            A version is its dataset hash; its author, date, message and parents (the version an \
+            import started from, both sides of a merge, a commit's parents' datasets) are the same \
+            in every clone. The number is this database's own name for it: another clone may number \
+            it otherwise. Counts are against the first parent.
+
             Examples:
               evaldb versions
               evaldb versions --format json
@@ -19,7 +24,7 @@ struct Versions: ParsableCommand {
         var listing = Listing(
             columns: [
                 "version", "hash", "date", "author", "message", "examples", "added", "changed",
-                "removed", "restored", "commit",
+                "removed", "restored", "commit", "parents",
             ] + (long ? ["source"] : []))
         for v in versions {
             var row: [Listing.Value] = [
@@ -27,6 +32,7 @@ struct Versions: ParsableCommand {
                 v.message.map { .text($0) } ?? .null, .int(v.exampleCount), .int(v.counts.added), .int(v.counts.changed),
                 .int(v.counts.removed), .int(v.counts.restored),
                 v.gitCommit.map { .text(long ? $0 : String($0.prefix(10))) } ?? .null,
+                .list(v.parents.map { long ? $0 : String($0.dropFirst("sha256:".count).prefix(12)) }),
             ]
             if long { row.append(v.sourcePath.map { .text($0) } ?? .null) }
             listing.rows.append(row)

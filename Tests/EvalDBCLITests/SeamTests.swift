@@ -139,10 +139,11 @@ struct SeamTests {
         #expect(stale.stderr.contains("not a fast-forward: the database is at version 2"), "\(stale.stderr)")
         #expect(try versionCount(clone) == 2)
         #expect(try clone.evaldb(["import", Self.dataset, "--force", "-m", "back to one"]).status == 0)
-        #expect(try versionCount(clone) == 3)
+        #expect(try versionCount(clone) == 2, "a version is its dataset hash: back to version 1 is no new version")
+        #expect(try clone.evaldb(["status"]).output.hasPrefix("version 1 "))
     }
 
-    @Test("sync after imports records each commit on the version it holds: no replay, versions stay in time order")
+    @Test("sync after imports records each commit on the version it holds: no replay, and a version no commit holds keeps no commit")
     func syncAfterImportsRecordsCommits() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let clone = try imported()  // version 1: the committed file
@@ -157,7 +158,7 @@ struct SeamTests {
 
         let synced = try clone.evaldb(["sync", "--git", Self.dataset])
         #expect(synced.status == 0, "\(synced.stderr)")
-        #expect(synced.output.contains("0 new versions, 2 recorded on existing versions, 1 already synced"), "\(synced.output)")
+        #expect(synced.output.contains("3 commits: 0 new versions, 3 recorded on existing versions"), "\(synced.output)")
         let versions = try JSONSerialization.jsonObject(with: Data(try clone.evaldb(["versions", "--format", "json"]).stdout)) as! [[String: Any]]
         #expect(versions.count == 4)
         let commits = versions.map { $0["commit"] as? String ?? "" }
@@ -167,13 +168,12 @@ struct SeamTests {
         let dates = versions.map { $0["date"] as? String ?? "" }
         #expect(dates == dates.sorted())
         // Rerunning changes nothing.
-        #expect(
-            try clone.evaldb(["sync", "--git", Self.dataset]).output.contains("0 new versions, 0 recorded on existing versions, 3 already synced"))
+        #expect(try clone.evaldb(["sync", "--git", Self.dataset]).output.contains("0 commits: 0 new versions"))
         #expect(try versionCount(clone) == 4)
     }
 
-    @Test("history from before the database began is not replayed after its versions")
-    func olderHistoryNotReplayed() throws {
+    @Test("history from before the database began becomes versions too, with its commits' authors; the current version stays")
+    func olderHistoryBecomesVersions() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let clone = try Clone.new(in: folder, user: "ana")  // commit 1
         try write(clone, try edited(clone, "booking-lookup-002") { $0["notes"] = "two" })
@@ -183,10 +183,17 @@ struct SeamTests {
         #expect(try clone.evaldb(["import", Self.dataset, "-m", "begins here"]).status == 0)  // HEAD, clean
         let synced = try clone.evaldb(["sync", "--git", Self.dataset])
         #expect(synced.status == 0, "\(synced.stderr)")
-        #expect(synced.output.contains("1 already synced, 0 skipped, 2 older than this database's versions"), "\(synced.output)")
-        #expect(try versionCount(clone) == 1)
+        #expect(synced.output.contains("3 commits: 2 new versions, 1 recorded on existing versions"), "\(synced.output)")
+        #expect(try versionCount(clone) == 3)
         #expect(try clone.evaldb(["sync"]).status == 0)
-        #expect(try versionCount(clone) == 1)
+        #expect(try versionCount(clone) == 3)
+        let status = try clone.evaldb(["status"]).output
+        #expect(status.hasPrefix("version 1 ") && status.contains("in sync"), "the version imported stays current: \(status)")
+        // `--version` of an older commit is the dataset git holds there.
+        let first = try clone.git("rev-list", "--max-parents=0", "HEAD").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            try clone.evaldb(["export", "--version", first]).output
+                == String(decoding: try clone.git("show", "\(first):\(Self.dataset)").stdout, as: UTF8.self))
     }
 
     @Test("sync in a repository without commits, and of a path git does not track, is an error (exit 2)")

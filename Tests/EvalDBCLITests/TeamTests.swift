@@ -159,8 +159,12 @@ struct TeamTests {
         try ana.git("fetch", "-q", ben.path, "HEAD")
         try ana.git("merge", "--no-edit", "FETCH_HEAD")
         let synced = try ok(ana, ["sync"])
-        #expect(synced.contains("working tree holds version 3"), "\(synced)")
+        // Ben's own dataset is a version here too (version 3), and git's merge of the two is version 4.
+        #expect(synced.contains("ben  version 3") && synced.contains("working tree holds version 4"), "\(synced)")
         #expect(try ana.git("status", "--porcelain").output.isEmpty, "sync leaves the merged file as git made it")
+        let graph = try JSONSerialization.jsonObject(with: Data(try ok(ana, ["versions", "--format", "json"]).utf8)) as! [[String: Any]]
+        #expect(graph.map { $0["author"] as? String } == ["ana", "ana", "ben", "ana"], "\(graph)")
+        #expect((graph[3]["parents"] as? [String]) == [graph[1]["hash"] as! String, graph[2]["hash"] as! String], "the merge's parents: both sides")
         let blameBen = try ok(ana, ["blame", "policy-question-001"])
         #expect(blameBen.split(separator: "\n").contains { $0.hasPrefix("labels.scenario") && $0.contains("ben") }, "\(blameBen)")
         let blameAna = try ok(ana, ["blame", "booking-lookup-001"])
@@ -203,7 +207,7 @@ struct TeamTests {
         #expect(merged.contains("ana's note") && merged.contains("ben-scenario"))
         try ok(ana, ["validate", "--canonical", Self.dataset])  // the merged file is canonical
         let synced = try ok(ana, ["sync"])
-        #expect(synced.contains("working tree holds version 3"), "\(synced)")
+        #expect(synced.contains("working tree holds version 4"), "ben's version is 3 here, the merge 4: \(synced)")
         #expect(try ana.git("status", "--porcelain").output.isEmpty)
 
         // The same label changed on both sides: git stops, the example between markers.

@@ -125,14 +125,25 @@ public final class Database {
     public func writeTransaction<T>(_ body: () throws -> T) throws -> T {
         if isInTransaction { return try body() }
         try execute("BEGIN IMMEDIATE")
+        let result: T
         do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
+            result = try body()
         } catch {
             try? execute("ROLLBACK")
             throw error
         }
+        try commit()
+        return result
+    }
+
+    /// Called after each commit of a write transaction (`commit()`): what must follow a commit
+    /// and never precede it (the team log's outbox, Team/Outbox.swift).
+    var afterCommit: (() throws -> Void)?
+
+    /// Commits the transaction this connection began, then runs `afterCommit`.
+    func commit() throws {
+        try execute("COMMIT")
+        try afterCommit?()
     }
 
     /// True inside `BEGIN ... COMMIT`.

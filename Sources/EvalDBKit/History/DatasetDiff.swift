@@ -85,7 +85,7 @@ extension Store {
     /// Two versions: only the examples with a revision between them can differ.
     private func diff(versions old: DatasetVersion, _ new: DatasetVersion, withValues: Bool) throws -> DatasetDiff {
         var result = DatasetDiff(from: DiffSide.version(old).name, to: DiffSide.version(new).name)
-        let (low, high) = (min(old.number, new.number), max(old.number, new.number))
+        let (low, high) = (min(old.row, new.row), max(old.row, new.row))
         let touched = try database.prepare(
             """
             SELECT DISTINCT r.example, e.id FROM stored_revisions r JOIN stored_examples e ON e.key = r.example
@@ -107,7 +107,7 @@ extension Store {
         var added: [(id: String, content: [UInt8])] = [], removed: [(id: String, content: [UInt8])] = []
         var changedCount = 0
         for (key, id) in candidates {
-            let before = try record(key, at: old.number), after = try record(key, at: new.number)
+            let before = try record(key, at: old.row), after = try record(key, at: new.row)
             switch (before, after) {
             case (nil, nil):
                 continue
@@ -150,7 +150,7 @@ extension Store {
 
     /// A version's keys in line order, or nil when they are in ascending key order.
     private func lineOrder(of version: DatasetVersion) throws -> [Int64]? {
-        try storedLineOrder(of: version.number)
+        try storedLineOrder(of: version.row)
     }
 
     /// The SHA-256 of a record's canonical JSON without its `id`: equal for records identical apart
@@ -196,7 +196,7 @@ extension Store {
             for id in ids {
                 try key.bind([.text(id)])
                 if try key.step() {
-                    try record.bind([.int(key.int(0)), .int(Int64(version.number))])
+                    try record.bind([.int(key.int(0)), .int(Int64(version.row))])
                     if try record.step(), let text = record.optionalText(0) { result[id] = text }
                     record.reset()
                 }

@@ -114,7 +114,7 @@ extension Store {
         let event = LogEvent("calibration", members)
         try database.writeTransaction {
             try insertCalibration(event)
-            try teamLog?.append(event, who: author)
+            try teamLog?.append(event)
         }
     }
 

@@ -14,7 +14,7 @@ extension Store {
                 [
                     "run": .string(run.name), "run_event": runEvent.map { .string($0) }, "id": .string(id), "trial": .int(trial),
                     "pass": .bool(pass), "by": .string(reviewer), "at": .string(at),
-                ]), who: reviewer)
+                ]))
     }
 
     /// A verdict from the team log: on the run its file recorded (or, failing that, of its name).

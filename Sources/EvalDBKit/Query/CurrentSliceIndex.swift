@@ -17,13 +17,13 @@ extension Store {
             // The stored index first: up to date, only the keys needed are decoded; behind, it is
             // brought up to date a key at a time.
             let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
-            if storedVersion == current.number, let stored = try? loadSliceIndex(loading: needed) { return (stored, nil) }
-            if let storedVersion, storedVersion < current.number,
-                let refreshed = try? refreshSliceIndex(from: storedVersion, to: current.number)
+            if storedVersion == current.row, let stored = try? loadSliceIndex(loading: needed) { return (stored, nil) }
+            if let storedVersion, storedVersion < current.row,
+                let refreshed = try? refreshSliceIndex(from: storedVersion, to: current.row)
             {
                 return (nil, refreshed)
             }
-            return (nil, try buildSliceIndex(version: current.number))
+            return (nil, try buildSliceIndex(version: current.row))
         }
         guard let new else { return stored }
         saveSliceIndex(new)

@@ -122,16 +122,16 @@ extension SliceIndex {
 extension Store {
     /// The slice index when it can answer for `version` (the current one) with these keys loaded.
     func sliceIndex(for version: DatasetVersion, loading keys: [String]) throws -> SliceIndex? {
-        guard try currentVersion()?.number == version.number else { return nil }
+        guard try currentVersion()?.row == version.row else { return nil }
         guard let index = try currentSliceIndex(loading: Set(keys.filter(SliceIndex.isIndexed).map(ExactString.init))),
-            index.version == version.number
+            index.version == version.row
         else { return nil }
         return index
     }
 
     /// `examples` (ascending keys) in the line order of `version`.
     func inLineOrder(_ examples: Postings, of version: DatasetVersion) throws -> [Int64] {
-        guard let order = try storedLineOrder(of: version.number) else { return examples.map { Int64($0) } }
+        guard let order = try storedLineOrder(of: version.row) else { return examples.map { Int64($0) } }
         var wanted = BitSet()
         for example in examples { wanted.insert(Int64(example)) }
         return order.filter { wanted.contains($0) }

@@ -177,7 +177,7 @@ extension Store {
         let others = conditions.filter { !SliceIndex.isIndexed($0.key) }
         return try database.memoryMapped {
             try database.readTransaction {
-                guard try currentVersion()?.number == index.version else { return false }  // an import came between
+                guard try currentVersion()?.row == index.version else { return false }  // an import came between
                 try forEachHeadRecord(try inLineOrder(index.matching(conditions), of: version)) { record in
                     if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) {
                         try body(record)

@@ -16,7 +16,7 @@ struct SliceValueSource {
         self.version = version
         var indexed: IndexedSliceValues?
         var existingKeys: Set<ExactString>?
-        if !keys.isEmpty, keys.allSatisfy(SliceIndex.isIndexed), try store.currentVersion()?.number == version,
+        if !keys.isEmpty, keys.allSatisfy(SliceIndex.isIndexed), try store.currentVersion()?.row == version,
             let index = try store.currentSliceIndex(loading: Set(keys.map(ExactString.init))), index.version == version
         {
             let values = IndexedSliceValues(index, keys: keys)

@@ -154,7 +154,7 @@ extension ReviewSession {
                 keys = keys.filter { matching.contains($0) }
             }
             // An import that committed in between: the keys may mix two versions; make them again.
-            if try store.currentVersion()?.number == before.number { return ReviewList(version: before.number, keys: keys) }
+            if try store.currentVersion()?.row == before.row { return ReviewList(version: before.row, keys: keys) }
         }
         throw EvalDBError.datasetKeptChanging
     }
@@ -256,7 +256,7 @@ extension Store {
                 if try row.step(), !row.isNull(2), seen.insert(row.int(0)).inserted { keys.append(row.int(0)) }
                 row.reset()
             }
-            return ReviewList(version: current.number, keys: keys)
+            return ReviewList(version: current.row, keys: keys)
         }
     }
 

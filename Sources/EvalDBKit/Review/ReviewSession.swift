@@ -258,38 +258,34 @@ public final class ReviewSession {
             while try carried.step() { marks.append((carried.int(0), carried.text(1))) }
             for (rev, id) in marks { try sharedStore.value.markRead(rev: rev, id: id, reviewer: reviewer, at: isoNow()) }
         }
-        guard !edits.isEmpty, let current = try store.currentVersion() else {
+        guard !edits.isEmpty, try store.currentVersion() != nil else {
             try endSession(database, nil)
             return outcome
         }
 
         let sorted = try sortEdits(edits)
         outcome.conflicts = sorted.conflicts
-        let temporary = try writeVersionFile(of: current, applying: sorted.applicable, adding: sorted.added)
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-
         let removals = edits.filter { $0.record == nil }.count, additions = edits.filter { $0.baseRev == nil }.count
         let parts = [(edits.count - removals - additions, "edited"), (removals, "removed"), (additions, "added")]
             .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
-        var options = ImportOptions(author: reviewer, message: message ?? "review by \(reviewer): \(parts.joined(separator: ", "))")
-        options.recordedPath = current.sourcePath
-        options.recordSourceFile = false
-        let db = Unchecked(database)
-        let skipped = sorted.skippedProposals
-        options.beforeCommit = { version in
-            try endSession(db.value, version)
-            for proposal in skipped {
-                try sharedStore.value.reopenProposal(proposal, reviewer: reviewer)
-            }
+        var change = VersionChange(author: reviewer, message: message ?? "review by \(reviewer): \(parts.joined(separator: ", "))")
+        for (id, record) in sorted.applicable {
+            if let record { change.puts.append(record) } else { change.removals.append(id) }
         }
-        let result = try store.importFile(temporary, options: options)
+        change.puts += sorted.added.map(\.record)
+        change.source = "review session \(id)"
+        let skipped = sorted.skippedProposals
+        let result = try store.commit(change) { version in
+            try endSession(self.database, version)
+            for proposal in skipped { try self.store.reopenProposal(proposal, reviewer: reviewer) }
+        }
         if result.outcome != .created { try endSession(database, nil) }
         outcome.result = result
         if result.outcome == .created, let file = fileInSync, let now = Store.fileStat(file.path), now.size == file.size,
             now.mtime == file.mtime
         {
             try store.export(result.version, toFile: file.path)
-            try store.recordBase(of: file.path, version: result.version.number)
+            try store.recordBase(of: file.path, version: result.version.row)
             outcome.wroteFile = file.path
         }
         return outcome
@@ -304,11 +300,11 @@ public final class ReviewSession {
     /// example changed since (with the proposals they came from, which go back to the queue).
     private func sortEdits(_ edits: [PendingEdit]) throws
         -> (
-            applicable: [[UInt8]: String?], added: [(id: String, record: String)], conflicts: [(id: String, reason: String)],
+            applicable: [(id: String, record: String?)], added: [(id: String, record: String)], conflicts: [(id: String, reason: String)],
             skippedProposals: [Int64]
         )
     {
-        var applicable: [[UInt8]: String?] = [:]
+        var applicable: [(id: String, record: String?)] = []
         var added: [(id: String, record: String)] = []
         var conflicts: [(id: String, reason: String)] = []
         var skippedProposals: [Int64] = []
@@ -320,7 +316,7 @@ public final class ReviewSession {
                     if let proposal = edit.proposal { skippedProposals.append(proposal) }
                     continue
                 }
-                applicable[Array(JSONText.string(edit.id).utf8)] = edit.record
+                applicable.append((edit.id, edit.record))
             } else if head != nil {
                 conflicts.append((edit.id, "the id exists already; ids are never reused"))
                 if let proposal = edit.proposal { skippedProposals.append(proposal) }
@@ -329,37 +325,6 @@ public final class ReviewSession {
             }
         }
         return (applicable, added, conflicts, skippedProposals)
-    }
-
-    /// Writes the session's version to a temporary file: the current version with the edits, then
-    /// the new examples. Throws `EvalDBError.emptyVersion` when it would hold no example.
-    private func writeVersionFile(
-        of current: DatasetVersion, applying applicable: [[UInt8]: String?], adding added: [(id: String, record: String)]
-    ) throws -> String {
-        let temporary = FileManager.default.temporaryDirectory
-            .appendingPathComponent("evaldb-review-\(getpid())-\(UUID().uuidString).jsonl").path
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-            let file = FileHandle(forWritingAtPath: temporary)
-        else { throw EvalDBError.cannotWrite(path: temporary, reason: "cannot create a temporary file") }
-        var buffer: [UInt8] = []
-        var written = 0
-        let idKey = Array(#""id""#.utf8)
-        try store.forEachRecord(of: current) { line in
-            if let id = CanonicalMembers.value(of: idKey, in: line), let edited = applicable[Array(id)] {
-                if let edited { buffer.append(contentsOf: edited.utf8); buffer.append(0x0A); written += 1 }
-            } else {
-                buffer.append(contentsOf: line); buffer.append(0x0A); written += 1
-            }
-            if buffer.count > 1 << 20 { try file.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
-        }
-        for example in added { buffer.append(contentsOf: example.record.utf8); buffer.append(0x0A); written += 1 }
-        try file.write(contentsOf: buffer)
-        try file.close()
-        if written == 0 {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw EvalDBError.emptyVersion
-        }
-        return temporary
     }
 
     // MARK: - Rows

@@ -105,7 +105,7 @@ extension Store {
         }
         var changedSince: Int?
         let currentVersion = try currentVersion()
-        if let currentVersion, currentVersion.number != run.version {
+        if let currentVersion, currentVersion.row != run.version {
             changedSince = Int(
                 try database.scalarInt(
                     """

@@ -32,19 +32,17 @@ extension Store {
             VALUES (?, ?, ?, ?, ?, ?, 0, 0)
             """
         ).run([
-            .text(options.name), .int(Int64(version.number)), .text(createdAt), sourcePath.map(SQLValue.text) ?? .null,
+            .text(options.name), .int(Int64(version.row)), .text(createdAt), sourcePath.map(SQLValue.text) ?? .null,
             options.gitCommit.map(SQLValue.text) ?? .null, .text(String(decoding: meta, as: UTF8.self)),
         ])
         let runId = try db.scalarInt("SELECT last_insert_rowid()") ?? 0
-        let log = options.logsRun ? teamLog : nil
-        let spool = try log.map { _ in try Spool() }
-        let count = try recordResults(path, of: version, run: runId, options: options, spool: spool)
+        let count = try recordResults(path, of: version, run: runId, options: options)
         let withResult = try db.scalarInt("SELECT count(DISTINCT example) FROM stored_results WHERE run = ?", [.int(runId)]) ?? 0
         let missing = Int64(version.exampleCount) - withResult
         try db.prepare("UPDATE stored_runs SET result_count = ?, missing = ? WHERE id = ?").run([
             .int(Int64(count)), .int(missing), .int(runId),
         ])
-        if let log, let spool {
+        if options.logsRun, let log = teamLog {
             let header = LogEvent(
                 "run",
                 [
@@ -53,11 +51,11 @@ extension Store {
                     "meta": .json(String(decoding: meta, as: UTF8.self)), "source": sourcePath.map { .string($0) },
                     "results": .int(count),
                 ])
-            let file = try log.writeRun(name: options.name, header: header, results: spool)
+            let file = try log.writeRun(name: options.name, header: header, run: runId)
             try db.prepare("INSERT INTO run_files(run, event, path) VALUES (?, ?, ?)").run([.int(runId), .text(header.id), .text(file)])
         }
-        let missingIds = missing > 0 ? try idsWithoutResult(run: runId, version: version.number, limit: 20) : []
-        try db.execute("COMMIT")
+        let missingIds = missing > 0 ? try idsWithoutResult(run: runId, version: version.row, limit: 20) : []
+        try db.commit()
         committed = true
         return RecordedRun(run: try run(named: options.name), missingIds: missingIds)
     }
@@ -81,7 +79,7 @@ extension Store {
     /// Reads the result lines of the file, checks each against the version's examples and writes
     /// it (and copies its canonical line to `spool`); returns how many. Throws
     /// `EvalDBError.invalidData` with every problem, the caller's transaction then rolled back.
-    private func recordResults(_ path: String, of version: DatasetVersion, run: Int64, options: RunOptions, spool: Spool?) throws -> Int {
+    private func recordResults(_ path: String, of version: DatasetVersion, run: Int64, options: RunOptions) throws -> Int {
         let reader = JSONLObjects(path: path, what: "a result", maxErrors: options.maxErrors)
         let example = try database.prepare(
             """
@@ -125,7 +123,7 @@ extension Store {
                 failure = tape.string(node)
             }
             let id = tape.string(idNode)
-            try example.bind([.text(id), .int(Int64(version.number))])
+            try example.bind([.text(id), .int(Int64(version.row))])
             guard try example.step(), let kind = example.optionalText(1), kind != "removed" else {
                 example.reset()
                 return problem(tape.nodes[idNode].source, "id \(quoted(id)) is not an example of version \(version.number) (\(version.shortHash))")
@@ -150,7 +148,6 @@ extension Store {
                 return problem(tape.nodes[idNode].source, "a second result for id \(quoted(id)), trial \(trial) (the first is on line \(first))")
             }
             count += 1
-            try spool?.append(output)
         }
         try reader.forEach(from: options.firstLine) { line in try record(line) }
         if count == 0 && reader.errorCount == 0 { reader.reportFile("the file holds no results") }

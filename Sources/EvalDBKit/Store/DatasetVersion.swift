@@ -1,5 +1,9 @@
-/// One dataset version: what `evaldb versions` lists.
+/// One dataset version: what `evaldb versions` lists. A version is its dataset hash; its author,
+/// date, message, parents and counts are what every clone agrees on (`version_info`,
+/// Team/VersionGraph.swift). `number` is this database's name for it (local: another clone may
+/// number it otherwise); `row` is the stored row its records are read from.
 public struct DatasetVersion: Sendable, Equatable, Codable {
+    /// This database's number for the version: its first row with the hash.
     public var number: Int
     /// `sha256:` + hex of the canonical export.
     public var hash: String
@@ -12,17 +16,31 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
     public var sourceBytes: Int?
     public var gitCommit: String?
     public var exampleCount: Int
+    /// Against the first parent.
     public var counts: ChangeCounts
+    /// The stored row whose state this is (`stored_versions.number`): the storage model reads a
+    /// version's records at its row. Rows holding one hash hold the same records.
+    public var row: Int
+    /// The parent versions' dataset hashes: the version an import started from, both sides of a
+    /// merge, a commit's parents' datasets.
+    public var parents: [String]
 
     /// The first 12 hex digits, as `versions` shows it.
     public var shortHash: String { String(hash.dropFirst("sha256:".count).prefix(12)) }
 
-    /// `git_commit` is the commit the version was imported from, else the first later commit
-    /// found to hold the same dataset (`version_commits`).
+    /// The columns `init(_ row:)` reads, from `stored_versions v` joined to `version_info i` (`from`).
+    /// A row without a `version_info` (a database opened read-only before it was derived) shows its
+    /// own fields.
     static let columns = """
-        number, hash, created_at, author, message, source_path, source_sha256, source_bytes, \(commit("stored_versions")),
-        example_count, added, changed, removed, restored, unchanged
+        coalesce(i.number, v.number), v.hash, coalesce(i.created_at, v.created_at), coalesce(i.author, v.author),
+        CASE WHEN i.hash IS NULL THEN v.message ELSE i.message END, coalesce(i.path, v.source_path), v.source_sha256,
+        v.source_bytes, coalesce(i.git_commit, \(commit("v"))), coalesce(i.example_count, v.example_count),
+        coalesce(i.added, v.added), coalesce(i.changed, v.changed), coalesce(i.removed, v.removed),
+        coalesce(i.restored, v.restored), coalesce(i.unchanged, v.unchanged), v.number, i.parents
         """
+
+    /// The FROM clause of `columns`.
+    static let from = "stored_versions v LEFT JOIN version_info i ON i.hash = v.hash"
 
     /// SQL for the commit of the `stored_versions` row named `table`.
     static func commit(_ table: String) -> String {
@@ -33,7 +51,8 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
 
     public init(
         number: Int, hash: String, createdAt: String, author: String, message: String?, sourcePath: String?,
-        sourceSHA256: String?, sourceBytes: Int?, gitCommit: String?, exampleCount: Int, counts: ChangeCounts
+        sourceSHA256: String?, sourceBytes: Int?, gitCommit: String?, exampleCount: Int, counts: ChangeCounts,
+        row: Int? = nil, parents: [String] = []
     ) {
         self.number = number
         self.hash = hash
@@ -46,6 +65,8 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
         self.gitCommit = gitCommit
         self.exampleCount = exampleCount
         self.counts = counts
+        self.row = row ?? number
+        self.parents = parents
     }
 
     init(_ row: Statement) {
@@ -62,6 +83,20 @@ public struct DatasetVersion: Sendable, Equatable, Codable {
         counts = ChangeCounts(
             added: Int(row.int(10)), changed: Int(row.int(11)), removed: Int(row.int(12)),
             restored: Int(row.int(13)), unchanged: Int(row.int(14)))
+        self.row = Int(row.int(15))
+        parents = row.optionalText(16).map(HashList.decode) ?? []
+    }
+}
+
+/// A JSON array of dataset hashes, as `version_info.parents` and the team log's `parents` hold it.
+enum HashList {
+    static func encode(_ hashes: [String]) -> String {
+        "[" + hashes.map(JSONText.string).joined(separator: ", ") + "]"
+    }
+
+    static func decode(_ text: String) -> [String] {
+        guard let tape = try? JSONParser.parse(text), tape.nodes.first?.kind == .array else { return [] }
+        return tape.elements(0).compactMap { tape.nodes[$0].kind == .string ? tape.string($0) : nil }
     }
 }
 

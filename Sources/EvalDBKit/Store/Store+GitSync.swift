@@ -3,15 +3,10 @@ import Foundation
 /// What `sync` did with one commit of a dataset file.
 public struct SyncedCommit: Sendable {
     public enum Outcome: Sendable {
-        /// Made this version.
+        /// Its dataset is a version this database did not hold: made here.
         case imported(DatasetVersion)
-        /// Its dataset is this existing version's: the commit is recorded on it, not replayed.
+        /// Its dataset is this existing version's: the commit is recorded on it.
         case recorded(DatasetVersion)
-        /// Seen in an earlier sync or import.
-        case alreadySynced
-        /// Older than a commit recorded on a version here (history this database began after):
-        /// not replayed, so that versions stay in time order.
-        case older
         /// The file is not valid in this commit: skipped, with its errors.
         case invalid([DataError])
         /// The commit deleted the file: skipped.
@@ -23,18 +18,12 @@ public struct SyncedCommit: Sendable {
 }
 
 extension Store {
-    /// Replays the git history of the dataset file at `path` as versions: every commit that touched
-    /// it (following renames), parents before children, with the author, date and message of the
-    /// version's record in the team log when there is one, else the commit's, and the commit's id.
-    ///
-    /// Idempotent, and in agreement with `import`: a commit already recorded is passed over; a
-    /// commit whose dataset is an existing version is recorded on that version, never replayed
-    /// after later versions. A commit with a dataset this database has not seen brings the changes
-    /// it made to its parent's version: onto the current version when that is its parent, else
-    /// merged into it (a branch merged since), so that each example's history names who changed it.
-    /// A commit where the file is invalid or deleted is reported and skipped; it never stops the
-    /// replay. Throws `GitError` outside a repository, before the first commit, or for a path git
-    /// does not track.
+    /// Replays the git history of the dataset file at `path`: every commit reachable from `HEAD`,
+    /// the branches, the tags and the remote branches whose file this database has not placed yet
+    /// becomes (or is recorded on) the version its dataset is, parents before children — branches
+    /// merged or not, so that `--version REV` is `git show REV:PATH` for any commit. Then the
+    /// current version is the one `HEAD` holds. Throws `GitError` outside a repository, before
+    /// the first commit, or for a path git does not track.
     public func syncGit(_ path: String, onCommit: (SyncedCommit) -> Void = { _ in }) throws -> [SyncedCommit] {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let folder = (absolute as NSString).deletingLastPathComponent
@@ -42,133 +31,257 @@ extension Store {
         else { throw GitError.notARepository(path) }
         let stored = repository.stored(absolute, from: "/")
         try Git.requireTracked(stored, in: repository)
-        try loadVersionRecords(in: repository)
-        let (top, commits) = try Git.history(of: repository.absolute(stored))
-        var recorded: [String: Int] = [:]
-        let rows = try database.prepare(
-            """
-            SELECT git_commit, number FROM stored_versions WHERE git_commit IS NOT NULL UNION ALL SELECT git_commit, version FROM version_commits
-            """)
-        while try rows.step() { recorded[rows.text(0)] = Int(rows.int(1)) }
-        // Each commit's blob, and its parents': a blob seen before is a version known without reading it.
-        var specs: [String] = []
-        for commit in commits { specs.append("\(commit.hash):\(commit.path)"); specs += commit.parents.map { "\($0):\(commit.path)" } }
-        let blobs = Git.blobs(specs, top: top)
-        var blobVersion: [String: Int] = [:]
-        let known = try database.prepare("SELECT blob, version FROM version_blobs")
-        while try known.step() { blobVersion[known.text(0)] = Int(known.int(1)) }
-
-        // The commits behind those recorded here: history from before this database began.
-        var behind = Set<String>()
-        let recordedHere = commits.map(\.hash).filter { recorded[$0] != nil }
-        if !recordedHere.isEmpty, let ancestors = Git.run(["rev-list"] + recordedHere, in: top) {
-            behind = Set(ancestors.split(separator: "\n").map(String.init))
+        if self.repository == nil { self.repository = repository }
+        try readVersionRecords(in: repository)
+        var touched = Set<String>()
+        let commits = try replayHistory(of: [stored], in: repository, touched: &touched) { onCommit($0.1) }
+        try applyChangeSets(touched: &touched)
+        if let head = try headVersion(of: stored), try currentVersion()?.hash != head.hash {
+            touched.insert(try makeCurrent(head, message: "sync: back to the version HEAD holds").hash)
         }
+        try refreshVersionInfo(Array(touched))
+        return commits
+    }
+
+    /// The version `HEAD` holds at `path` (relative to the top), when it holds a valid dataset there.
+    func headVersion(of path: String) throws -> DatasetVersion? {
+        guard let repository, let head = Git.run(["rev-parse", "--verify", "--quiet", "HEAD"], in: repository.top),
+            let hash = try database.scalarText(
+                "SELECT hash FROM commit_datasets WHERE git_commit = ? AND path = ?", [.text(head), .text(path)])
+        else { return nil }
+        return try version(hash: hash)
+    }
+
+    /// Makes `version` the current one again (a stored row that holds it as a change from the
+    /// current one): the working tree went back to it, or another branch's version was replayed
+    /// after it. Logs nothing: the version exists.
+    @discardableResult
+    func makeCurrent(_ version: DatasetVersion, message: String) throws -> DatasetVersion {
+        guard let current = try currentVersion(), current.hash != version.hash else { return version }
+        var change = try replacement(of: current, with: try recordsInOrder(of: version).map(\.record))
+        change.author = version.author
+        change.message = message
+        change.date = version.createdAt
+        change.path = version.sourcePath
+        change.parents = version.parents
+        change.expectedHash = version.hash
+        change.logs = false
+        change.allowReuse = true
+        change.source = "version \(version.number)"
+        return try commit(change).version
+    }
+
+    /// A change that makes the current version's lines `lines` (canonical records in line order).
+    func replacement(of current: DatasetVersion, with lines: [String]) throws -> VersionChange {
+        var change = VersionChange(author: "")
+        change.puts = lines
+        change.removals = try removedIds(from: current, keeping: lines)
+        change.order = lines.map { DatasetMerge.idString(DatasetMerge.idKey(of: $0)) }
+        return change
+    }
+
+    /// Places the dataset of every commit not placed yet at each of `paths`, parents before
+    /// children: a blob seen before is known without reading it; a blob a version's record names
+    /// (`blob`) is made from that version's change set; any other is read from git and imported.
+    /// Adds the hashes whose versions' record may change to `touched`.
+    func replayHistory(
+        of paths: [String], in repository: Repository, touched: inout Set<String>,
+        onCommit: ((String, SyncedCommit)) -> Void
+    ) throws -> [SyncedCommit] {
+        let tips = Git.refTips(in: repository.top)
+        let key = "synced-refs"
+        let fingerprint = (tips + paths).joined(separator: "\n")
+        if try database.scalarText("SELECT value FROM settings WHERE key = ?", [.text(key)]) == fingerprint { return [] }
+        let commits = try Git.commits(reachableFrom: tips, in: repository.top)
+        var results: [SyncedCommit] = []
+        var reader: GitBlobReader?
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-sync-\(getpid())-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        var results: [SyncedCommit] = []
-        var batch: GitBlobReader?
-        for commit in commits {
-            let blob = blobs["\(commit.hash):\(commit.path)"]
-            let outcome: SyncedCommit.Outcome
-            if let number = recorded[commit.hash] {
-                if let blob, blobVersion[blob] == nil { try remember(blob: blob, version: number, in: &blobVersion) }
-                outcome = .alreadySynced
-            } else if behind.contains(commit.hash) {
-                outcome = .older
-            } else if commit.deletesFile {
-                outcome = .deleted
-            } else if let blob, let number = blobVersion[blob], let version = try version(number: number) {
-                try recordCommit(commit, on: version)
-                outcome = .recorded(version)
-            } else {
-                if batch == nil { batch = try GitBlobReader(top: top) }
-                let rawSHA256: String
-                if let blob, let digest = try batch!.write(blob: blob, to: scratch) {
-                    rawSHA256 = digest
-                } else {
-                    let data = try Git.contents(of: commit.path, at: commit.hash, top: top)
-                    try data.write(to: URL(fileURLWithPath: scratch))
-                    rawSHA256 = FileDigest.sha256(data: data)
-                }
-                let base = commit.parents.first.flatMap { blobs["\($0):\(commit.path)"] }.flatMap { blobVersion[$0] }
-                outcome = try replay(commit, file: scratch, rawSHA256: rawSHA256, base: base)
+        var complete = true
+        for path in paths {
+            let placed = try placedCommits(at: path)
+            let new = commits.filter { !placed.contains($0.hash) }
+            guard !new.isEmpty else { continue }
+            // The file under each name it had (`git mv`): a commit holds it under the first found.
+            let names = Git.formerNames(of: path, in: repository.top)
+            let blobs = Git.blobs(new.flatMap { commit in names.map { "\(commit.hash):\($0)" } }, top: repository.top)
+            var hashOf: [String: String?] = [:]  // commit -> dataset hash (nil: none, or invalid)
+            for commit in new {
+                var commit = commit
+                commit.path = path
+                let blob = names.lazy.compactMap { blobs["\(commit.hash):\($0)"] }.first
+                var hash: String?
+                var outcome: SyncedCommit.Outcome?
                 if let blob {
-                    switch outcome {
-                    case .recorded(let version): try remember(blob: blob, version: version.number, in: &blobVersion)
-                    case .imported(let version) where try versionCommit(commit.hash) == version.number:
-                        try remember(blob: blob, version: version.number, in: &blobVersion)
-                    default: break
+                    if let known = try knownBlob(blob) {
+                        hash = known
+                        if let hash, let version = try version(hash: hash) { outcome = .recorded(version) }
+                    } else {
+                        if reader == nil { reader = try GitBlobReader(top: repository.top) }
+                        let placed = try place(blob: blob, of: commit, reader: reader!, scratch: scratch)
+                        hash = placed.hash
+                        outcome = placed.outcome
+                        try database.prepare("INSERT OR REPLACE INTO blob_datasets(blob, hash) VALUES (?, ?)")
+                            .run([.text(blob), hash.map(SQLValue.text) ?? .null])
+                        if case .invalid = placed.outcome { complete = false }
                     }
+                } else if commit.parents.contains(where: { (hashOf[$0] ?? nil) != nil || (try? parentHolds($0, path)) == true }) {
+                    outcome = .deleted
+                }
+                hashOf[commit.hash] = hash
+                try database.prepare(
+                    """
+                    INSERT OR REPLACE INTO commit_datasets(git_commit, path, blob, hash, author, date, subject, parents)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+                ).run([
+                    .text(commit.hash), .text(path), blob.map(SQLValue.text) ?? .null, hash.map(SQLValue.text) ?? .null,
+                    .text(commit.author), .text(Self.utc(commit.date)), .text(commit.subject), .text(HashList.encode(commit.parents)),
+                ])
+                if let hash { touched.insert(hash) }
+                if let outcome {
+                    let synced = SyncedCommit(commit: commit, outcome: outcome)
+                    onCommit((path, synced))
+                    results.append(synced)
                 }
             }
-            let synced = SyncedCommit(commit: commit, outcome: outcome)
-            onCommit(synced)
-            results.append(synced)
+        }
+        if complete {
+            try database.prepare("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)").run([.text(key), .text(fingerprint)])
         }
         return results
     }
 
-    /// One commit's dataset (in the file at `scratch`): recorded on the existing version it
-    /// equals, or the changes it made to its parent's version (`base`) applied to the current one.
-    private func replay(_ commit: Git.Commit, file scratch: String, rawSHA256: String, base: Int?) throws -> SyncedCommit.Outcome {
-        // A canonical file (the usual case) is its own dataset hash: no need to read it.
-        if let version = try versions().last(where: { $0.hash == "sha256:" + rawSHA256 || $0.sourceSHA256 == rawSHA256 }) {
-            try recordCommit(commit, on: version)
-            return .recorded(version)
+    /// The dataset hash of a blob seen before (`.some(nil)`: not a valid dataset); nil when unseen.
+    private func knownBlob(_ blob: String) throws -> String?? {
+        let row = try database.prepare("SELECT hash FROM blob_datasets WHERE blob = ?")
+        try row.bind([.text(blob)])
+        return try row.step() ? .some(row.optionalText(0)) : nil
+    }
+
+    /// The commits whose dataset at `path` is placed already.
+    private func placedCommits(at path: String) throws -> Set<String> {
+        var result = Set<String>()
+        let rows = try database.prepare("SELECT git_commit FROM commit_datasets WHERE path = ?")
+        try rows.bind([.text(path)])
+        while try rows.step() { result.insert(rows.text(0)) }
+        return result
+    }
+
+    private func parentHolds(_ commit: String, _ path: String) throws -> Bool {
+        try database.scalarInt(
+            "SELECT count(*) FROM commit_datasets WHERE git_commit = ? AND path = ? AND blob IS NOT NULL", [.text(commit), .text(path)]) != 0
+    }
+
+    /// The dataset of a blob this database has not seen: from the change set of a version's record
+    /// that names the blob (when its base is here), else read from git and imported. Returns its
+    /// hash (nil when it is not a valid dataset).
+    private func place(blob: String, of commit: Git.Commit, reader: GitBlobReader, scratch: String) throws
+        -> (hash: String?, outcome: SyncedCommit.Outcome)
+    {
+        let records = try database.prepare(
+            "SELECT hash, file FROM version_records WHERE blob = ? AND file IS NOT NULL ORDER BY at, event")
+        try records.bind([.text(blob)])
+        var candidates: [(hash: String, file: String)] = []
+        while try records.step() { candidates.append((records.text(0), records.text(1))) }
+        records.reset()
+        for candidate in candidates {
+            if let version = try version(hash: candidate.hash) { return (version.hash, .recorded(version)) }
+            if let made = try? applyChangeSet(file: candidate.file) { return (made.hash, .imported(made)) }
         }
-        let record = try versionRecord(forFile: scratch, rawSHA256: rawSHA256)
-        var options = ImportOptions(
-            author: record?.author ?? commit.author, message: record?.message ?? commit.subject,
-            gitCommit: commit.hash, date: record?.at ?? Self.utc(commit.date))
+        guard let rawSHA256 = try reader.write(blob: blob, to: scratch) else {
+            return (
+                nil, .invalid([DataError(file: "\(commit.hash.prefix(10)):\(commit.path)", line: 1, column: 1, message: "git has no blob \(blob)")])
+            )
+        }
+        // A canonical file (the usual case) is its own dataset hash: no need to read it.
+        if let version = try version(hash: "sha256:" + rawSHA256) { return (version.hash, .recorded(version)) }
+        var options = ImportOptions(author: commit.author, message: commit.subject, gitCommit: commit.hash, date: Self.utc(commit.date))
         options.recordedPath = commit.path
         options.logsVersion = false
+        options.parents = []  // the graph's rule gives them (Team/VersionGraph.swift)
         let store = Unchecked(self)
-        options.existingVersion = { hash in try store.value.versions().last { $0.hash == hash } }
+        options.existingVersion = { hash in try store.value.version(hash: hash) }
         do {
-            var result: ImportResult
-            if let base, let current = try currentVersion(), base != current.number, let baseVersion = try version(number: base),
-                let merged = try? threeWayMerge(base: baseVersion, current: current, file: scratch), merged.conflicts.isEmpty
-            {
-                // A branch merged since: its changes to its own parent, onto what the database holds.
-                var mergedOptions = options
-                mergedOptions.gitCommit = nil  // the version is not the commit's dataset
-                result = try importLines(merged.lines, options: mergedOptions)
-            } else {
-                result = try importFile(scratch, options: options)
-            }
-            if result.outcome == .created {
-                if result.version.gitCommit == nil, try hashOfFile(scratch, rawSHA256: rawSHA256) == result.version.hash {
-                    try recordCommit(commit, on: result.version)
-                }
-                return .imported(result.version)
-            }
-            try recordCommit(commit, on: result.version)
-            return .recorded(result.version)
+            let result = try importFile(scratch, options: options)
+            if result.outcome == .created { return (result.version.hash, .imported(result.version)) }
+            return (result.version.hash, .recorded(result.version))
         } catch EvalDBError.invalidData(let errors, _) {
-            return .invalid(
-                errors.map { error in
-                    var error = error
-                    error.file = "\(commit.hash.prefix(10)):\(commit.path)"
-                    return error
-                })
+            return (
+                nil,
+                .invalid(
+                    errors.map { error in
+                        var error = error
+                        error.file = "\(commit.hash.prefix(10)):\(commit.path)"
+                        return error
+                    })
+            )
         }
     }
 
-    /// The dataset hash of a file: its raw SHA-256 when that is a version's hash, else read.
-    private func hashOfFile(_ path: String, rawSHA256: String) throws -> String? {
-        if try versions().contains(where: { $0.hash == "sha256:" + rawSHA256 }) { return "sha256:" + rawSHA256 }
-        let check = try DatasetFileCheck.check(path: path)
-        return check.isValid ? check.hash : nil
+    /// Makes the version of a change set file of the log (relative to the top): applied to the
+    /// current version when that is its base, else to its base's records. Throws when its base is
+    /// no version here, or it does not give its hash.
+    @discardableResult
+    func applyChangeSet(file: String) throws -> DatasetVersion {
+        let set = try ChangeSet.read(openablePath(file), shown: file)
+        if let existing = try version(hash: set.hash) { return existing }
+        let current = try currentVersion()
+        var change: VersionChange
+        if set.base == current?.hash {
+            change = set.change(source: file)
+        } else {
+            guard let current else { throw EvalDBError.storageInvariant("no version to apply \(file) to") }
+            guard let baseHash = set.base, let base = try version(hash: baseHash) else {
+                throw ChangeSetWaits(file: file, base: set.base ?? "")
+            }
+            let lines = set.lines(applyingTo: try recordsInOrder(of: base))
+            var replacing = try replacement(of: current, with: lines)
+            let given = set.change(source: file)
+            replacing.author = given.author
+            replacing.message = given.message
+            replacing.date = given.date
+            replacing.path = given.path
+            replacing.parents = given.parents
+            replacing.source = file
+            replacing.expectedHash = set.hash
+            replacing.logs = false
+            replacing.allowReuse = true
+            change = replacing
+        }
+        change.allowReuse = true
+        return try commit(change).version
     }
 
-    private func versionCommit(_ commit: String) throws -> Int? {
-        try database.scalarInt("SELECT version FROM version_commits WHERE git_commit = ?", [.text(commit)]).map(Int.init)
-    }
-
-    private func remember(blob: String, version: Int, in map: inout [String: Int]) throws {
-        map[blob] = version
-        try database.prepare("INSERT OR IGNORE INTO version_blobs(blob, version) VALUES (?, ?)").run([.text(blob), .int(Int64(version))])
+    /// Makes the version of every change set in the log whose version is not here yet, base before
+    /// version, until none can be made. Returns what could not be placed.
+    @discardableResult
+    func applyChangeSets(touched: inout Set<String>) throws -> [(file: String, reason: String)] {
+        var waiting: [(file: String, reason: String)] = []
+        while true {
+            let rows = try database.prepare(
+                """
+                SELECT file, hash FROM version_records WHERE file IS NOT NULL AND hash NOT IN (SELECT hash FROM stored_versions)
+                GROUP BY hash ORDER BY min(at), min(event)
+                """)
+            var pending: [(file: String, hash: String)] = []
+            while try rows.step() { pending.append((rows.text(0), rows.text(1))) }
+            rows.reset()
+            waiting = []
+            var progress = false
+            for item in pending {
+                do {
+                    let version = try applyChangeSet(file: item.file)
+                    touched.insert(version.hash)
+                    progress = true
+                } catch let wait as ChangeSetWaits {
+                    waiting.append((item.file, "its base \(wait.base.prefix(19)) is no version here"))
+                } catch let error as EvalDBError {
+                    waiting.append((item.file, error.description))
+                }
+            }
+            if !progress { return waiting }
+        }
     }
 
     func recordCommit(_ commit: Git.Commit, on version: DatasetVersion) throws {
@@ -177,32 +290,13 @@ extension Store {
 
     /// Records that `commit` holds `version` at `path` (relative to the top).
     func recordCommit(_ commit: String, path: String, on version: DatasetVersion) throws {
-        try recordCommit(commit, path: path, onVersion: version.number)
+        try recordCommit(commit, path: path, onVersion: version.row)
     }
 
-    /// Records that `commit` holds version number `version` at `path`: the one place that writes
-    /// `version_commits` (import, sync and the working tree all record through it).
-    func recordCommit(_ commit: String, path: String, onVersion version: Int) throws {
+    /// Records that `commit` holds the version of row `row` at `path`.
+    func recordCommit(_ commit: String, path: String, onVersion row: Int) throws {
         try database.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
-            .run([.text(commit), .int(Int64(version)), .text(path)])
-    }
-
-    /// The team log's record of the version a dataset file holds (by its raw SHA-256 when it is
-    /// canonical, else by its dataset hash), if the log has one.
-    func versionRecord(forFile path: String, rawSHA256: String) throws -> (author: String, message: String?, at: String)? {
-        if let record = try versionRecord(hash: "sha256:" + rawSHA256) { return record }
-        guard try database.scalarInt("SELECT count(*) FROM version_records") != 0 else { return nil }
-        let check = try DatasetFileCheck.check(path: path)
-        return check.isValid ? try versionRecord(hash: check.hash) : nil
-    }
-
-    /// The record of a version with this dataset hash. When a version already has that dataset
-    /// (a revert), only a record made after it: the revert's own, if it made one.
-    func versionRecord(hash: String) throws -> (author: String, message: String?, at: String)? {
-        let after = try database.scalarText("SELECT max(created_at) FROM stored_versions WHERE hash = ?", [.text(hash)]) ?? ""
-        let rows = try database.prepare("SELECT author, message, at FROM version_records WHERE hash = ? AND at > ? ORDER BY at, event LIMIT 1")
-        try rows.bind([.text(hash), .text(after)])
-        return try rows.step() ? (rows.text(0), rows.optionalText(1), rows.text(2)) : nil
+            .run([.text(commit), .int(Int64(row)), .text(path)])
     }
 
     /// A git ISO 8601 date with an offset, as UTC (`...Z`), like the other versions' dates.
@@ -212,4 +306,10 @@ extension Store {
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: parsed)
     }
+}
+
+/// A change set whose base is no version here (yet).
+struct ChangeSetWaits: Error {
+    var file: String
+    var base: String
 }

@@ -23,6 +23,8 @@ public struct ImportOptions: Sendable {
     public var beforeCommit: (@Sendable (Int) throws -> Void)?
     /// Write the new version's record to the team log (false when it is replayed from git by `sync`).
     public var logsVersion = true
+    /// The new version's parents' dataset hashes; the current version's alone when nil.
+    public var parents: [String]?
     /// Import the file as it is (`importMerging`: no merge with newer versions, no stale refusal).
     public var force = false
     /// Refuse a file that removes more than half of the current examples (`Refusal.wouldRemoveMost`).
@@ -149,7 +151,7 @@ extension Store {
         defer { if !committed { try? db.execute("ROLLBACK") } }
 
         let previous = try currentVersion()
-        let number = Int64((previous?.number ?? 0) + 1)
+        let number = Int64((previous?.row ?? 0) + 1)
         try db.execute("SAVEPOINT revisions")
         var writer = try RevisionWriter(database: db, version: number)
         let written: (DatasetReader, ImportPass, removed: [RemovedExample])
@@ -168,12 +170,13 @@ extension Store {
 
         let hash = reader.datasetHash!
         let sourceSHA256 = try rawDigest(of: path, read: reader, hash: hash)
-        let version = DatasetVersion(
+        var version = DatasetVersion(
             number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
             message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : storedPath(path)),
             sourceSHA256: options.recordSourceFile ? sourceSHA256 : nil,
             sourceBytes: path == "-" || !options.recordSourceFile ? nil : reader.bytesRead, gitCommit: options.gitCommit,
-            exampleCount: reader.recordCount, counts: counts)
+            exampleCount: reader.recordCount, counts: counts, row: Int(writer.version),
+            parents: options.parents ?? previous.map { [$0.hash] } ?? [])
         let warnings = reader.problems.filter(\.isWarning)
 
         if let existingVersion = options.existingVersion, let found = try existingVersion(hash) {
@@ -184,8 +187,8 @@ extension Store {
         if let previous, previous.hash == hash {
             // Same records, same order: nothing was written above but digests of old records.
             if !options.dryRun {
-                try recordBase(of: path, version: previous.number, options: options)
-                try db.execute("COMMIT")  // the base, and the digests recorded on the way
+                try recordBase(of: path, version: previous.row, options: options)
+                try db.commit()  // the base, and the digests recorded on the way
                 committed = true
             }
             return ImportResult(
@@ -195,17 +198,24 @@ extension Store {
         if options.dryRun {
             return ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings)
         }
-        if options.refusesOlderVersion, let previous, let older = try versions().last(where: { $0.hash == hash }) {
+        if options.refusesOlderVersion, let previous, let older = try self.version(hash: hash) {
             throw Refusal.staleFile(path: path, fileVersion: older.number, current: previous.number)
         }
         if options.guardsMassRemoval, let previous, counts.removed * 2 > previous.exampleCount {
             throw Refusal.wouldRemoveMost(path: path, removed: counts.removed, of: previous.exampleCount)
         }
-        try insert(version, lineOrder: pass.ascending ? nil : pass.order, sourceSHA256: sourceSHA256, options: options)
-        try recordBase(of: path, version: version.number, options: options)
+        try insertVersion(version, lineOrder: pass.ascending ? nil : pass.order, sourceSHA256: options.recordSourceFile ? sourceSHA256 : nil)
+        if options.logsVersion, logsVersions(of: version.sourcePath) {
+            // A canonical file is its export: git's blob id of the version is the file's.
+            let blob = reader.firstNonCanonicalLine == nil && path != "-" ? try GitBlob.id(ofFile: path) : nil
+            try logVersion(version, base: previous?.hash, blob: blob, gitCommit: options.gitCommit)
+        }
+        try refreshVersionInfo([hash])
+        try recordBase(of: path, version: version.row, options: options)
         try options.beforeCommit?(Int(writer.version))
-        try db.execute("COMMIT")
+        try db.commit()
         committed = true
+        version = try self.version(hash: hash) ?? version
         return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
     }
 
@@ -273,37 +283,6 @@ extension Store {
         return try FileDigest.sha256(path: path)
     }
 
-    /// Inserts the new version's row (with its line order when it is not ascending), records its
-    /// commit, and writes its record to the team log.
-    private func insert(_ version: DatasetVersion, lineOrder: [Int64]?, sourceSHA256: String, options: ImportOptions) throws {
-        try database.prepare(
-            """
-            INSERT INTO stored_versions(number, hash, created_at, author, message, source_path, source_sha256, source_bytes,
-                                 git_commit, example_count, added, changed, removed, restored, unchanged, line_order)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        ).run([
-            .int(Int64(version.number)), .text(version.hash), .text(version.createdAt), .text(version.author),
-            version.message.map(SQLValue.text) ?? .null, version.sourcePath.map(SQLValue.text) ?? .null,
-            options.recordSourceFile ? .text(sourceSHA256) : .null,
-            options.recordSourceFile ? version.sourceBytes.map { SQLValue.int(Int64($0)) } ?? .null : .null,
-            version.gitCommit.map(SQLValue.text) ?? .null, .int(Int64(version.exampleCount)),
-            .int(Int64(version.counts.added)), .int(Int64(version.counts.changed)), .int(Int64(version.counts.removed)),
-            .int(Int64(version.counts.restored)), .int(Int64(version.counts.unchanged)),
-            lineOrder.map { .blob(LineOrder.encode($0)) } ?? .null,
-        ])
-        if let commit = version.gitCommit, let path = version.sourcePath {
-            try recordCommit(commit, path: path, onVersion: version.number)
-        }
-        // The team log holds versions of the repository's own dataset files (not of files git ignores).
-        if options.logsVersion, let log = teamLog, let path = version.sourcePath, !path.hasPrefix("/"), path != "-",
-            Git.run(["check-ignore", "-q", "--", path], in: log.repository.top) == nil
-        {
-            try log.append(version.event, who: version.author)
-            _ = try apply(version.event)
-        }
-    }
-
     /// When the file's raw bytes are those the current version was imported from, the import
     /// would change nothing: answer without parsing (about the time of `sha256sum`).
     private func unchangedFastPath(_ path: String, current: DatasetVersion?, options: ImportOptions) throws -> ImportResult? {
@@ -311,7 +290,7 @@ extension Store {
             let reader = try? LineReader(path: path), reader.totalBytes == size
         else { return nil }
         guard try FileDigest.sha256(path: path) == sha else { return nil }
-        try recordBase(of: path, version: current.number, options: options)
+        try recordBase(of: path, version: current.row, options: options)
         return ImportResult(
             outcome: .unchanged, version: current,
             counts: ChangeCounts(unchanged: current.exampleCount), renames: [], warnings: [])

@@ -56,10 +56,10 @@ extension Store {
     /// before it, in one pass over the revisions in key order.
     func forEachRecord(of version: DatasetVersion, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         try database.readTransaction {
-            if let keys = try storedLineOrder(of: version.number) {
+            if let keys = try storedLineOrder(of: version.row) {
                 let lookup = try database.prepare(StorageModel.recordAtVersion)
                 for key in keys {
-                    try lookup.bind([.int(key), .int(Int64(version.number))])
+                    try lookup.bind([.int(key), .int(Int64(version.row))])
                     guard try lookup.step(), !lookup.isNull(0) else {
                         throw DatabaseError(
                             resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version",
@@ -68,12 +68,12 @@ extension Store {
                     try body(lookup.bytes(0).bindMemory(to: UInt8.self))
                     lookup.reset()
                 }
-            } else if try currentVersion()?.number == version.number {
+            } else if try currentVersion()?.row == version.row {
                 let rows = try database.prepare("SELECT r.record FROM \(StorageModel.headJoin) WHERE r.kind != 'removed' ORDER BY e.key")
                 while try rows.step() { try body(rows.bytes(0).bindMemory(to: UInt8.self)) }
             } else {
                 let rows = try database.prepare("SELECT example, record FROM stored_revisions WHERE version <= ? ORDER BY example, version, rev")
-                try rows.bind([.int(Int64(version.number))])
+                try rows.bind([.int(Int64(version.row))])
                 var pending: [UInt8]? = nil
                 var pendingKey: Int64 = -1
                 while try rows.step() {

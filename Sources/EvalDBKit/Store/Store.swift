@@ -9,7 +9,9 @@ public final class Store {
     public var path: String { database.path }
     /// The git work tree whose dataset this database indexes, where the team's files live
     /// (`evals/log/`) and what stored paths are relative to; nil: paths as given, no team log.
-    public var repository: Repository?
+    public var repository: Repository? {
+        didSet { if mode == .readWrite && repository != nil && oldValue == nil { try? flushOutbox() } }
+    }
     /// Databases with at least this many example keys build their slice index on two threads
     /// (`currentSliceIndex`); a test sets it low.
     var parallelSliceIndexBuild = 50_000
@@ -46,7 +48,24 @@ public final class Store {
         }
         database = try Database(path: path, mode: mode)
         try Migrator.embedded.migrate(database)
+        self.mode = mode
+        // A database being built is nobody's until it is linked into place: its log waits until then.
+        guard mode == .readWrite else { return }
+        database.afterCommit = { [unowned self] in
+            // A fault test's kill between a commit and its team log (docs/reliability.md).
+            if ProcessInfo.processInfo.environment["EVALDB_FAULT"] == "kill-before-log", try self.unwrittenLogEntries() > 0 {
+                kill(getpid(), SIGKILL)
+            }
+            try self.flushOutbox()
+        }
+        try deriveMissingVersionInfo()
     }
+
+    /// How the database was opened.
+    let mode: Database.Mode
+
+    /// Set while `flushOutbox` writes (its own commit does not start another flush).
+    var isFlushingOutbox = false
 
     /// The database path a command uses without `--db`: `$EVALDB_DB`, else `.evaldb/evaldb.sqlite`
     /// under the enclosing git work tree's top level, else under the current directory.
@@ -61,30 +80,52 @@ public final class Store {
 
     // MARK: - Versions
 
-    /// Every version, oldest first.
+    /// Every version (each dataset hash once), in the order this database came to hold them.
     public func versions() throws -> [DatasetVersion] {
-        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM stored_versions ORDER BY number")
+        // A hash's newest row is the one read from (it holds the same records as its first).
+        let rows = try database.prepare(
+            """
+            SELECT \(DatasetVersion.columns) FROM \(DatasetVersion.from)
+            WHERE v.number = (SELECT max(number) FROM stored_versions w WHERE w.hash = v.hash) ORDER BY 1
+            """)
         var result: [DatasetVersion] = []
         while try rows.step() { result.append(DatasetVersion(rows)) }
         return result
     }
 
-    /// The newest version, or nil in an empty database.
+    /// Every stored row, oldest first, each as the version it holds (`verify`).
+    func storedRows() throws -> [DatasetVersion] {
+        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM \(DatasetVersion.from) ORDER BY v.number")
+        var result: [DatasetVersion] = []
+        while try rows.step() { result.append(DatasetVersion(rows)) }
+        return result
+    }
+
+    /// The current version (the newest row's), or nil in an empty database.
     public func currentVersion() throws -> DatasetVersion? {
-        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM stored_versions ORDER BY number DESC LIMIT 1")
+        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM \(DatasetVersion.from) ORDER BY v.number DESC LIMIT 1")
         return try rows.step() ? DatasetVersion(rows) : nil
     }
 
+    /// The version stored row `number` holds (numbers a user reads name a version's first row).
     public func version(number: Int) throws -> DatasetVersion? {
-        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM stored_versions WHERE number = ?")
-        try rows.bind([.int(Int64(number))])
+        guard let hash = try database.scalarText("SELECT hash FROM stored_versions WHERE number = ?", [.int(Int64(number))]) else {
+            return nil
+        }
+        return try version(hash: hash)
+    }
+
+    /// The version with this dataset hash, if this database holds it.
+    public func version(hash: String) throws -> DatasetVersion? {
+        let rows = try database.prepare(
+            "SELECT \(DatasetVersion.columns) FROM \(DatasetVersion.from) WHERE v.hash = ? ORDER BY v.number DESC LIMIT 1")
+        try rows.bind([.text(hash)])
         return try rows.step() ? DatasetVersion(rows) : nil
     }
 
     /// The version a user names: a number, `current`, a hash or unique hash prefix (with or
     /// without `sha256:`), or a git revision (a tag, a branch, a commit, `HEAD~3`) meaning the
-    /// version whose dataset the dataset file holds in that commit. A hash shared by several
-    /// versions (a revert) names the newest.
+    /// version whose dataset the dataset file holds in that commit (`git show REV:PATH`).
     public func resolveVersion(_ spec: String) throws -> DatasetVersion {
         let trimmed = spec.trimmingCharacters(in: .whitespaces)
         if trimmed == "current" || trimmed == "HEAD" {
@@ -98,14 +139,12 @@ public final class Store {
         var prefix = trimmed.lowercased()
         if prefix.hasPrefix("sha256:") { prefix.removeFirst("sha256:".count) }
         if !prefix.isEmpty, prefix.allSatisfy(\.isHexDigit) {
-            let rows = try database.prepare(
-                "SELECT \(DatasetVersion.columns) FROM stored_versions WHERE substr(hash, 8, ?) = ? ORDER BY number DESC")
+            let rows = try database.prepare("SELECT DISTINCT hash FROM stored_versions WHERE substr(hash, 8, ?) = ?")
             try rows.bind([.int(Int64(prefix.count)), .text(prefix)])
-            var matches: [DatasetVersion] = []
-            while try rows.step() { matches.append(DatasetVersion(rows)) }
-            let hashes = Set(matches.map(\.hash))
+            var hashes: [String] = []
+            while try rows.step() { hashes.append(rows.text(0)) }
             if hashes.count > 1 { throw EvalDBError.ambiguousHash(spec, matches: hashes.sorted().map { String($0.prefix(19)) }) }
-            if let newest = matches.first { return newest }
+            if let hash = hashes.first, let version = try version(hash: hash) { return version }
         }
         if let repository, !trimmed.lowercased().hasPrefix("sha256:"), let commit = Git.commit(named: trimmed, in: repository) {
             return try version(atCommit: commit, named: spec)
@@ -113,25 +152,26 @@ public final class Store {
         throw EvalDBError.noSuchVersion(spec)
     }
 
-    /// The version whose dataset a commit holds: the one recorded on the commit, else the newest
-    /// with the dataset hash of the file (the current version's path) in that commit.
+    /// The version whose dataset a commit holds at the current version's path (`git show
+    /// COMMIT:PATH`), whichever version was current when it was made.
     func version(atCommit commit: String, named spec: String) throws -> DatasetVersion {
-        if let number = try database.scalarInt("SELECT version FROM version_commits WHERE git_commit = ?", [.text(commit)]),
-            let version = try version(number: Int(number))
-        {
-            return version
-        }
-        if let versionNumber = try database.scalarInt(
-            "SELECT number FROM stored_versions WHERE git_commit = ? ORDER BY number DESC", [.text(commit)]),
-            let version = try version(number: Int(versionNumber))
-        {
-            return version
-        }
         guard let repository, let path = try datasetPaths().first else { throw EvalDBError.noSuchVersion(spec) }
+        if let hash = try database.scalarText(
+            "SELECT hash FROM commit_datasets WHERE git_commit = ? AND path = ? AND hash IS NOT NULL", [.text(commit), .text(path)]),
+            let version = try version(hash: hash)
+        {
+            return version
+        }
+        if let blob = Git.blobs(["\(commit):\(path)"], top: repository.top).values.first,
+            let hash = try database.scalarText("SELECT hash FROM blob_datasets WHERE blob = ? AND hash IS NOT NULL", [.text(blob)]),
+            let version = try version(hash: hash)
+        {
+            return version
+        }
         guard let hash = try Git.datasetHash(of: path, at: commit, in: repository) else {
             throw EvalDBError.noDatasetAtRevision(spec, path: path)
         }
-        guard let version = try versions().last(where: { $0.hash == hash }) else {
+        guard let version = try version(hash: hash) else {
             throw EvalDBError.revisionNotImported(spec, hash: hash)
         }
         return version

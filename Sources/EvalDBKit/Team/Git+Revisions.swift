@@ -33,4 +33,48 @@ extension Git {
             throw GitError.untracked(path: path)
         }
     }
+
+    /// The commits `HEAD`, the branches, the tags and the remote branches point at (what `sync`
+    /// replays), sorted.
+    static func refTips(in top: String) -> [String] {
+        var tips = Set<String>()
+        if let head = run(["rev-parse", "--verify", "--quiet", "HEAD"], in: top) { tips.insert(head) }
+        let refs = run(["for-each-ref", "--format=%(objectname) %(*objectname)", "refs/heads", "refs/tags", "refs/remotes"], in: top) ?? ""
+        for line in refs.split(separator: "\n") {
+            // A tag object's commit is its second field.
+            let fields = line.split(separator: " ")
+            if let commit = fields.last { tips.insert(String(commit)) }
+        }
+        return tips.sorted()
+    }
+
+    /// Every commit reachable from `tips`, parents before children, with its parents, author,
+    /// date and subject (`path` left empty).
+    static func commits(reachableFrom tips: [String], in top: String) throws -> [Commit] {
+        guard !tips.isEmpty else { return [] }
+        let result = try Subprocess.run(
+            ["git", "-C", top, "log", "--topo-order", "--reverse", "--format=%H%x1f%P%x1f%an%x1f%aI%x1f%s%x1e", "--end-of-options"] + tips)
+        guard result.status == 0 else {
+            throw EvalDBError.cannotRead(path: top, reason: "git log failed: \(String(decoding: result.error, as: UTF8.self))")
+        }
+        var commits: [Commit] = []
+        for entry in String(decoding: result.output, as: UTF8.self).split(separator: "\u{1e}") {
+            let fields = entry.trimmingCharacters(in: .newlines).split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 5, !fields[0].isEmpty else { continue }
+            commits.append(
+                Commit(
+                    hash: fields[0], author: fields[2], date: fields[3], subject: fields[4...].joined(separator: "\u{1f}"), path: "",
+                    deletesFile: false, parents: fields[1].split(separator: " ").map(String.init)))
+        }
+        return commits
+    }
+
+    /// The names the file at `path` (relative to the top) had in the history of every ref,
+    /// following renames: `path` first, then older names.
+    static func formerNames(of path: String, in top: String) -> [String] {
+        var names = [path]
+        let log = run(["log", "--all", "--follow", "--name-only", "--format=", "--", path], in: top) ?? ""
+        for name in log.split(separator: "\n").map(String.init) where !name.isEmpty && !names.contains(name) { names.append(name) }
+        return names
+    }
 }

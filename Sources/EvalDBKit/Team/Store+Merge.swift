@@ -48,7 +48,7 @@ extension Store {
         let check = try DatasetFileCheck.check(path: path, options: .init(strict: options.strict, maxErrors: options.maxErrors))
         guard check.isValid else { throw EvalDBError.invalidData(errors: check.problems, truncated: check.truncated) }
         if check.hash == current.hash { return MergedImport(result: try importFile(path, options: options, progress: progress)) }
-        if let older = try versions().last(where: { $0.hash == check.hash }) {
+        if let older = try version(hash: check.hash) {
             throw Refusal.staleFile(path: path, fileVersion: older.number, current: current.number)
         }
 
@@ -61,19 +61,30 @@ extension Store {
             base: base.version, mergedWith: current)
         result.keptFromDatabase = merged.keptFromDatabase
         result.mergedFieldByField = merged.mergedFieldByField
-        var mergedOptions = options
-        mergedOptions.recordedPath = storedPath(path)
-        mergedOptions.gitCommit = nil  // the merged version is no commit's dataset
-        if mergedOptions.message == nil {
-            mergedOptions.message = "merge of \(storedPath(path)) (from version \(base.version.number)) into version \(current.number)"
-        }
-        result.result = try importLines(merged.lines, options: mergedOptions, progress: progress)
-        if !options.dryRun {
-            try export(result.result.version, toFile: path)
-            try recordBase(of: path, version: result.result.version.number)
-            result.wroteFile = true
-        }
+        var change = VersionChange(
+            author: options.author,
+            message: options.message ?? "merge of \(storedPath(path)) (from version \(base.version.number)) into version \(current.number)")
+        change.puts = merged.lines
+        change.removals = try removedIds(from: current, keeping: merged.lines)
+        change.order = merged.lines.map { DatasetMerge.idString(DatasetMerge.idKey(of: $0)) }
+        change.date = options.date
+        change.path = storedPath(path)
+        change.parents = [current.hash, base.version.hash]  // both sides of the merge
+        change.source = path
+        change.allowReuse = options.allowReuse
+        change.dryRun = options.dryRun
+        result.result = try commit(change)
+        if options.dryRun { return result }
+        try export(result.result.version, toFile: path)
+        try recordBase(of: path, version: result.result.version.row)
+        result.wroteFile = true
         return result
+    }
+
+    /// The ids of `version` that none of `lines` holds.
+    func removedIds(from version: DatasetVersion, keeping lines: [String]) throws -> [String] {
+        let kept = Set(lines.map(DatasetMerge.idKey(of:)))
+        return try recordsInOrder(of: version).filter { !kept.contains($0.id) }.map { DatasetMerge.idString($0.id) }
     }
 
     /// Merges the changes the dataset file at `path` made to `base` into `current`, example by
@@ -81,20 +92,6 @@ extension Store {
     /// not a valid dataset.
     func threeWayMerge(base: DatasetVersion, current: DatasetVersion, file path: String) throws -> DatasetMerge {
         DatasetMerge(base: try recordsInOrder(of: base), ours: try recordsInOrder(of: current), theirs: try DatasetMerge.records(ofFile: path))
-    }
-
-    /// Imports canonical lines (through a temporary file) with `options`.
-    func importLines(
-        _ lines: [String], options: ImportOptions,
-        progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil
-    ) throws -> ImportResult {
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-merge-\(getpid())-\(UUID().uuidString).jsonl").path
-        try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: temporary))
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        var options = options
-        if options.recordedPath == nil { options.recordedPath = "-" }
-        options.recordSourceFile = false
-        return try importFile(temporary, options: options, progress: progress)
     }
 
     /// The records of `version`, by their id's canonical JSON bytes.

@@ -7,6 +7,9 @@ public struct SyncReport: Sendable {
     public enum WorkingTree: Sendable {
         /// It holds this version (the current one, or one evaldb left it at).
         case inSync(DatasetVersion)
+        /// It holds an older version than the current one, made on top of it here (the versions
+        /// since were not written to the file): `export -o` writes it.
+        case behind(file: DatasetVersion, current: DatasetVersion)
         /// Its changes were imported (merged with the database's when it was behind).
         case imported(MergedImport)
         /// It is not valid: nothing imported.
@@ -29,58 +32,75 @@ public struct SyncReport: Sendable {
     public var runs: [(path: String, name: String, outcome: RunOutcome)] = []
     /// Events applied from the logs (read marks, failure categories, proposals, decisions, versions' records).
     public var eventsApplied = 0
-    /// Events whose subject is not in the database (yet): tried again by the next sync.
+    /// Events whose subject is not in the database: what they wait for is nowhere in git.
     public var eventsWaiting = 0
+    /// Versions of the team log that could not be made here, with why (their change set's base is
+    /// nowhere, or the commit holding them is not in this clone).
+    public var unplacedVersions: [(hash: String, reason: String)] = []
     /// Lines of the logs that are not events: FILE:LINE and why.
     public var problems: [DataError] = []
 
     /// The database holds what git and the working tree hold: no commit or working-tree file was
-    /// invalid or refused. (Runs skipped and events waiting for what they refer to are reported,
-    /// not failures: they wait for a version another clone has not committed, say.)
+    /// invalid or refused, and every version, run and event of the log was placed.
     public var isComplete: Bool {
         !datasets.contains { $0.commits.contains { if case .invalid = $0.outcome { true } else { false } } }
             && !workingTree.contains { if case .invalid = $0.outcome { true } else if case .refused = $0.outcome { true } else { false } }
+            && unplacedVersions.isEmpty && eventsWaiting == 0
+            && !runs.contains { if case .skipped = $0.outcome { true } else { false } }
     }
 }
 
 extension Store {
     /// Makes the database equal to what git and the working tree hold (docs/teams.md): the
-    /// versions' records and the other events of every log in `evals/log/`, each dataset file's git
-    /// history (`syncGit`), the dataset files of the working tree (merged as `importMerging` does),
-    /// and every run's file. Idempotent and incremental: an event already applied is passed over,
-    /// and an unchanged log file costs one stat; a dataset file whose history was replayed at the
-    /// same `HEAD` is not replayed again. `author` (asked only when needed) makes the version of a
-    /// working-tree file with changes that no commit holds.
+    /// versions' records and change sets and the other events of every log in `evals/log/`, the
+    /// dataset of every commit reachable from `HEAD`, the branches, tags and remote branches
+    /// (`replayHistory`), the change sets no commit holds, the dataset files of the working tree
+    /// (merged as `importMerging` does), and every run's file. Idempotent and incremental: an
+    /// event already applied is passed over, an unchanged log file costs one stat, and the history
+    /// is not read again while no ref moved. `author` (asked only when needed) makes the version
+    /// of a working-tree file with changes that no commit holds.
     public func sync(author: () -> String, onCommit: (String, SyncedCommit) -> Void = { _, _ in }) throws -> SyncReport {
         guard let repository else { throw GitError.notARepository(FileManager.default.currentDirectoryPath) }
-        guard let head = Git.run(["rev-parse", "--verify", "--quiet", "HEAD"], in: repository.top) else {
+        guard Git.run(["rev-parse", "--verify", "--quiet", "HEAD"], in: repository.top) != nil else {
             if Git.run(["--version"]) == nil { throw GitError.gitMissing }
             throw GitError.noCommits(repository.top)
         }
+        try flushOutbox()
         var report = SyncReport()
         let logs = try readLogs(in: repository, report: &report)
+        var touched = Set<String>()
 
-        // The versions' own records first: replayed commits take their author, date and message.
+        // The versions' own records first: the graph's rule reads them, and their change sets
+        // make the versions no commit holds.
         var pending = logs.events.filter { $0.event.kind != "version" }
         try database.writeTransaction {
             for (event, _) in logs.events where event.kind == "version" {
-                _ = try apply(event)
+                try recordVersionEvent(event, file: nil)
                 try teamLog?.markApplied(event.id)
+                if let hash = event.string("hash") { touched.insert(hash) }
+                report.eventsApplied += 1
+            }
+            for (file, header) in logs.versionFiles {
+                try recordVersionEvent(header, file: header.string("commit") == nil ? file : nil)
+                try teamLog?.markApplied(header.id)
+                if let hash = header.string("hash") { touched.insert(hash) }
                 report.eventsApplied += 1
             }
         }
 
-        for path in try datasetPaths(in: repository, head: head) {
-            let key = "synced-head:" + path
-            if try database.scalarText("SELECT value FROM settings WHERE key = ?", [.text(key)]) != head {
-                let commits = try syncGit(repository.absolute(path)) { onCommit(path, $0) }
-                report.datasets.append((path, commits))
-                if !commits.contains(where: { if case .invalid = $0.outcome { true } else { false } }) {
-                    try database.prepare("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)").run([.text(key), .text(head)])
-                }
-            }
-            report.workingTree.append((path, try syncWorkingTree(path, author: author, in: repository)))
+        let paths = try datasetPaths(in: repository)
+        let before = try currentVersion()
+        var byPath: [String: [SyncedCommit]] = [:]
+        _ = try replayHistory(of: paths, in: repository, touched: &touched) { path, synced in
+            byPath[path, default: []].append(synced)
+            onCommit(path, synced)
         }
+        report.datasets = paths.compactMap { path in byPath[path].map { (path, $0) } }
+        try applyChangeSets(touched: &touched)
+        for path in paths {
+            report.workingTree.append((path, try syncWorkingTree(path, before: before, author: author, in: repository, touched: &touched)))
+        }
+        report.unplacedVersions = try unplacedVersions()
 
         var waitingFiles = Set<String>()
         for file in logs.runFiles {
@@ -89,9 +109,9 @@ extension Store {
             report.runs.append(run)
         }
 
-        // Then the rest, in the order they happened (then in their files' order), until a pass
-        // applies nothing more.
-        pending.sort { ($0.event.at, $0.sequence) < ($1.event.at, $1.sequence) }
+        // Then the rest, in the order they happened (then by event id), until a pass applies
+        // nothing more.
+        pending.sort { ($0.event.at, $0.event.id) < ($1.event.at, $1.event.id) }
         try database.writeTransaction {
             while !pending.isEmpty {
                 var waiting: [(event: LogEvent, sequence: Int)] = []
@@ -114,7 +134,30 @@ extension Store {
                     .run([.text(state.path), .int(Int64(state.bytes)), .text(state.sha256), .int(Int64(state.mtime))])
             }
         }
+        try refreshVersionInfo(Array(touched))
         return report
+    }
+
+    /// The versions the team log records that this database could not make, with why.
+    func unplacedVersions() throws -> [(hash: String, reason: String)] {
+        let rows = try database.prepare(
+            """
+            SELECT hash, min(file), min(git_commit), min(base) FROM version_records
+            WHERE hash NOT IN (SELECT hash FROM stored_versions) GROUP BY hash ORDER BY min(at)
+            """)
+        var result: [(hash: String, reason: String)] = []
+        while try rows.step() {
+            let hash = rows.text(0)
+            if let file = rows.optionalText(1) {
+                let base = rows.optionalText(3).map { " (\($0.prefix(19)))" } ?? ""
+                result.append((hash, "its change set \(file) applies to a version\(base) that is not here"))
+            } else if let commit = rows.optionalText(2) {
+                result.append((hash, "commit \(commit.prefix(10)), which holds it, is not in this clone (is it pushed?)"))
+            } else {
+                result.append((hash, "no commit holds it and the log has no change set of it"))
+            }
+        }
+        return result
     }
 
     // MARK: - Logs
@@ -129,10 +172,14 @@ extension Store {
     /// The events of the log files not applied yet (each with its place: file, then line), and the
     /// run files not read yet.
     private func readLogs(in repository: Repository, report: inout SyncReport)
-        throws -> (events: [(event: LogEvent, sequence: Int)], runFiles: [String], states: [LogState], fileOf: [String: String])
+        throws -> (
+            events: [(event: LogEvent, sequence: Int)], runFiles: [String], versionFiles: [(String, LogEvent)], states: [LogState],
+            fileOf: [String: String]
+        )
     {
         var events: [(event: LogEvent, sequence: Int)] = []
         var runFiles: [String] = []
+        var versionFiles: [(String, LogEvent)] = []
         var states: [LogState] = []
         var fileOf: [String: String] = [:]
         let known = try database.prepare("SELECT bytes, sha256, mtime FROM log_files WHERE path = ?")
@@ -158,6 +205,16 @@ extension Store {
             }
             if stored.hasPrefix(Repository.logFolderName + "/runs/") {
                 runFiles.append(stored)
+            } else if stored.hasPrefix(Repository.logFolderName + "/versions/") {
+                // A version's file: its record is its first line (its change set is read when needed).
+                let first = bytes.firstIndex(of: 0x0A) ?? bytes.endIndex
+                if let header = LogEvent(line: String(decoding: bytes[..<first], as: UTF8.self)), header.kind == "version" {
+                    versionFiles.append((stored, header))
+                } else {
+                    report.problems.append(
+                        DataError(
+                            file: stored, line: 1, column: 1, message: "not a version's file (its first line is a `version` event); left as it is"))
+                }
             } else {
                 var lineNumber = bytes[..<start].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                 for line in bytes[start...].split(separator: 0x0A, omittingEmptySubsequences: false) {
@@ -181,17 +238,21 @@ extension Store {
             }
             states.append(LogState(path: stored, bytes: bytes.count, sha256: digest, mtime: stat.mtime))
         }
-        return (events, runFiles, states, fileOf)
+        return (events, runFiles, versionFiles, states, fileOf)
     }
 
     /// Reads the versions' records of every log file (for `syncGit` on its own: `sync` reads them
     /// with the other events).
-    func loadVersionRecords(in repository: Repository) throws {
+    func readVersionRecords(in repository: Repository) throws {
         try database.writeTransaction {
             for stored in Self.logFiles(in: repository) where !stored.hasPrefix(Repository.logFolderName + "/runs/") {
                 guard let data = FileManager.default.contents(atPath: repository.absolute(stored)) else { continue }
+                let isVersionFile = stored.hasPrefix(Repository.logFolderName + "/versions/")
                 for line in data.split(separator: 0x0A) where line.firstRange(of: Array(#""event": "version""#.utf8)) != nil {
-                    if let event = LogEvent(line: String(decoding: line, as: UTF8.self)), event.kind == "version" { _ = try apply(event) }
+                    if let event = LogEvent(line: String(decoding: line, as: UTF8.self)), event.kind == "version" {
+                        try recordVersionEvent(event, file: isVersionFile && event.string("commit") == nil ? stored : nil)
+                    }
+                    if isVersionFile { break }
                 }
             }
         }
@@ -210,9 +271,8 @@ extension Store {
     // MARK: - Datasets
 
     /// The dataset files to replay: those the versions' records and this database name (else those
-    /// git tracks under `evals/data/`), tracked by git (asked only of those not replayed at `head`
-    /// already).
-    private func datasetPaths(in repository: Repository, head: String) throws -> [String] {
+    /// git tracks under `evals/data/`) that some commit holds.
+    private func datasetPaths(in repository: Repository) throws -> [String] {
         var paths = try datasetPaths().filter { !$0.hasPrefix("/") }
         let rows = try database.prepare("SELECT DISTINCT path FROM version_records WHERE path IS NOT NULL ORDER BY at")
         while try rows.step() {
@@ -225,49 +285,51 @@ extension Store {
             paths = tracked.split(separator: "\n").map(String.init)
         }
         return try paths.filter { path in
-            try database.scalarText("SELECT value FROM settings WHERE key = ?", [.text("synced-head:" + path)]) == head
+            try database.scalarInt("SELECT count(*) FROM commit_datasets WHERE path = ?", [.text(path)]) != 0
                 || Git.run(["ls-files", "--error-unmatch", "--", path], in: repository.top) != nil
-                || Git.run(["log", "-1", "--format=%H", "--", path], in: repository.top).map { !$0.isEmpty } == true
+                || Git.run(["log", "--all", "-1", "--format=%H", "--", path], in: repository.top).map { !$0.isEmpty } == true
         }
     }
 
-    /// The working tree's file at `path` (relative to the top). As git holds it (clean), it is the
-    /// truth: imported as it is when no version holds it (a revert, say). With changes of the
-    /// user's own, it is imported as `import` does it: merged with the versions made since its
-    /// base, refused when stale.
-    private func syncWorkingTree(_ path: String, author: () -> String, in repository: Repository) throws -> SyncReport.WorkingTree {
+    /// The working tree's file at `path` (relative to the top), after the history was replayed.
+    /// What the current version is: the version the file holds — as evaldb left it, else as git
+    /// holds it (clean), else as it is — unless the database made versions on top of that one
+    /// since (then the file is behind: nothing is undone); with changes no version holds, those
+    /// changes imported as `import` does: merged with the versions made since the file's base,
+    /// refused when stale or conflicting. `before` is the current version before the replay.
+    private func syncWorkingTree(
+        _ path: String, before: DatasetVersion?, author: () -> String, in repository: Repository, touched: inout Set<String>
+    ) throws -> SyncReport.WorkingTree {
         let absolute = openablePath(path)
-        guard FileManager.default.fileExists(atPath: absolute), let current = try currentVersion() else { return .missing }
-        if let base = try base(of: absolute), base.isUnchanged, base.version.number == current.number { return .inSync(current) }
-        let clean = Git.run(["status", "--porcelain", "--", path], in: repository.top).map(\.isEmpty) == true
-        let head = clean ? Git.run(["rev-parse", "HEAD"], in: repository.top) : nil
-        var options = ImportOptions(author: "", message: "sync: changes in the working tree of \(path)", gitCommit: head)
-        if let head, let commit = Git.run(["log", "-1", "--format=%an%x1f%aI%x1f%s", head], in: repository.top) {
-            let fields = commit.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
-            if fields.count >= 3 { (options.author, options.date, options.message) = (fields[0], Self.utc(fields[1]), fields[2...].joined()) }
+        guard FileManager.default.fileExists(atPath: absolute) else {
+            if let head = try headVersion(of: path) { try settle(on: head, before: before, touched: &touched) }
+            return .missing
         }
-        if options.author.isEmpty { options.author = author() }
+        let base = try base(of: absolute)
+        var held: DatasetVersion?
+        if let base, base.isUnchanged {
+            held = base.version
+        } else if Git.run(["status", "--porcelain", "--", path], in: repository.top).map(\.isEmpty) == true, let head = try headVersion(of: path) {
+            held = head
+        } else {
+            let check = try DatasetFileCheck.check(path: absolute)
+            guard check.isValid else { return .invalid(check.problems) }
+            held = try version(hash: check.hash)
+        }
+        if let held {
+            let current = try settle(on: held, before: before, touched: &touched)
+            if current.hash != held.hash { return .behind(file: held, current: current) }
+            try recordBase(of: absolute, version: current.row)
+            return .inSync(current)
+        }
+        // Changes of the user's own, on top of the file's base (else what HEAD holds).
+        if let onto = try base?.version ?? headVersion(of: path) { try settle(on: onto, before: before, touched: &touched) }
+        var options = ImportOptions(author: author(), message: "sync: changes in the working tree of \(path)")
+        options.guardsMassRemoval = true
+        options.refusesOlderVersion = true
         do {
-            if clean {
-                let check = try compare(file: absolute)
-                guard let hash = check.hash else { return .invalid(check.problems) }
-                if hash == current.hash {
-                    try recordBase(of: absolute, version: current.number)
-                    // HEAD holds it (a merge commit, say, which the file's own history does not list).
-                    if let head, try database.scalarInt("SELECT count(*) FROM stored_versions WHERE git_commit = ?", [.text(head)]) == 0 {
-                        try recordCommit(head, path: path, on: current)
-                    }
-                    return .inSync(current)
-                }
-                if let record = try versionRecord(hash: hash) {
-                    (options.author, options.message, options.date) = (record.author, record.message, record.at)
-                }
-                let result = try importFile(absolute, options: options)
-                return result.outcome == .created ? .imported(MergedImport(result: result)) : .inSync(result.version)
-            }
-            options.guardsMassRemoval = true
-            options.refusesOlderVersion = true
             let merged = try importMerging(absolute, options: options)
+            touched.insert(merged.result.version.hash)
             if merged.result.outcome == .created { return .imported(merged) }
             return .inSync(merged.result.version)
         } catch EvalDBError.invalidData(let errors, _) {
@@ -275,6 +337,34 @@ extension Store {
         } catch let refusal as Refusal {
             return .refused(refusal)
         }
+    }
+
+    /// Makes `version` current — or keeps the version current before the replay (`before`) when
+    /// it was made on top of `version` (work of this clone that the file does not hold yet).
+    @discardableResult
+    private func settle(on version: DatasetVersion, before: DatasetVersion?, touched: inout Set<String>) throws -> DatasetVersion {
+        var target = version
+        if let before, before.hash != version.hash, try isAncestor(version.hash, of: before.hash) { target = before }
+        guard let current = try currentVersion() else { return target }
+        if current.hash == target.hash { return current }
+        let made = try makeCurrent(target, message: "sync: the working tree holds version \(target.number)")
+        touched.insert(made.hash)
+        return made
+    }
+
+    /// Whether `ancestor` is `descendant` or one of its parents' ancestors in the version graph.
+    func isAncestor(_ ancestor: String, of descendant: String) throws -> Bool {
+        var seen = Set<String>()
+        var queue = [descendant]
+        let parents = try database.prepare("SELECT parents FROM version_info WHERE hash = ?")
+        while let hash = queue.popLast() {
+            if hash == ancestor { return true }
+            guard seen.insert(hash).inserted else { continue }
+            try parents.bind([.text(hash)])
+            if try parents.step() { queue += HashList.decode(parents.text(0)) }
+            parents.reset()
+        }
+        return false
     }
 
     // MARK: - Runs
@@ -294,8 +384,8 @@ extension Store {
         if try database.scalarInt("SELECT count(*) FROM stored_runs WHERE name = ?", [.text(name)]) != 0 {
             return (stored, name, .skipped("another run has the name \(quoted(name)) here; record one of them again under another name"))
         }
-        guard let version = try versions().last(where: { $0.hash == dataset }) else {
-            return (stored, name, .skipped("its dataset \(dataset.prefix(19)) is no version here (is the dataset file committed?)"))
+        guard let version = try version(hash: dataset) else {
+            return (stored, name, .skipped("its dataset \(dataset.prefix(19)) is no version here, and neither git nor the team log holds it"))
         }
         var meta: [(key: String, value: String)] = []
         if let text = header.json("meta"), let object = try? CanonicalObject(parsing: text) {

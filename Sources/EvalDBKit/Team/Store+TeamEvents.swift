@@ -13,9 +13,7 @@ extension Store {
         guard try database.scalarInt("SELECT changes()") == 1, let log = teamLog,
             let digest = try database.scalarText("SELECT lower(hex(sha256)) FROM stored_revisions WHERE rev = ?", [.int(rev)])
         else { return }
-        try log.append(
-            LogEvent("read", ["id": .string(id), "record": .string(digest), "by": .string(reviewer), "at": .string(at)]),
-            who: reviewer)
+        try log.append(LogEvent("read", ["id": .string(id), "record": .string(digest), "by": .string(reviewer), "at": .string(at)]))
     }
 
     /// A read mark from the log: on the example's latest revision with that record.
@@ -48,7 +46,7 @@ extension Store {
                 [
                     "run": .string(run.name), "run_event": runEvent.map { .string($0) }, "id": .string(id),
                     "failure": category.map { .string($0) } ?? .null, "by": .string(reviewer), "at": .string(at),
-                ]), who: reviewer)
+                ]))
     }
 
     private func applyFailure(_ event: LogEvent) throws -> Bool {
@@ -93,7 +91,7 @@ extension Store {
                     [
                         "kind": .string(kind.rawValue), "id": .string(id), "content": .json(content), "by": by.map { .string($0) },
                         "rationale": rationale.map { .string($0) }, "source": source.map { .string($0) }, "at": .string(at),
-                    ]), who: by ?? "proposals")
+                    ]))
         }
         return number
     }
@@ -135,7 +133,7 @@ extension Store {
                         "proposal": .string(Self.proposalDigest(content).map { String(format: "%02x", $0) }.joined()),
                         "status": .string(status), "by": .string(reviewer), "reason": reason.map { .string($0) },
                         "accepted": accepted.map { .json($0) }, "at": .string(at),
-                    ]), who: reviewer)
+                    ]))
         }
     }
 
@@ -165,12 +163,9 @@ extension Store {
     func apply(_ event: LogEvent) throws -> Bool {
         switch event.kind {
         case "version":
-            guard let hash = event.string("hash"), let author = event.string("by") else { return true }
-            try database.prepare("INSERT OR IGNORE INTO version_records(event, hash, at, author, message, path) VALUES (?, ?, ?, ?, ?, ?)")
-                .run([
-                    .text(event.id), .text(hash), .text(event.at), .text(author), event.string("message").map(SQLValue.text) ?? .null,
-                    event.string("path").map(SQLValue.text) ?? .null,
-                ])
+            // A version's record: what the graph's rule reads (Team/VersionGraph.swift).
+            try recordVersionEvent(event, file: nil)
+            if let hash = event.string("hash") { try refreshVersionInfo([hash]) }
             return true
         case "read": return try applyRead(event)
         case "failure": return try applyFailure(event)
