@@ -5,7 +5,8 @@ import Testing
 
 /// Merges never lose work silently: git's merge driver names the evaldb that installed it and
 /// falls back to git's line merge with conflict markers when that evaldb is gone; a file left with
-/// markers is refused by every reader.
+/// markers is refused by every reader; `export -o` never overwrites a file that differs from every
+/// version, whatever the difference.
 @Suite("merges never lose work silently")
 struct MergeSafetyTests {
     let folder: String
@@ -212,5 +213,50 @@ struct MergeSafetyTests {
         #expect(merge.status == 2, "\(merge.stderr)")
         #expect(merge.stderr.contains("unresolved merge in marked.jsonl:2"), "\(merge.stderr)")
         #expect(try cli.read("ours.jsonl") == Data((record("a") + record("b")).utf8))
+    }
+
+    // MARK: - export -o
+
+    @Test(
+        "export -o refuses a file whose only change is a deleted line, naming the id, and one whose only change is two lines swapped; --force overwrites"
+    )
+    func exportRefusesDeletionsAndReorders() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clone = try Clone.new(in: folder, user: "ana")
+        try ok(clone, ["import", Self.dataset, "-m", "first"])
+        let version = try text(clone)
+        var lines = version.split(separator: "\n").map { $0 + "\n" }
+        func write(_ text: String) throws { try Data(text.utf8).write(to: URL(fileURLWithPath: clone.path + "/" + Self.dataset)) }
+
+        // A hand edit that only deletes the third example.
+        let deleted = lines.remove(at: 2)
+        #expect(deleted.contains(#""id": "booking-lookup-003""#))
+        try write(lines.joined())
+        let refused = try clone.evaldb(["export", "-o", Self.dataset])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains("your local changes to \(Self.dataset) would be overwritten: 1 example deleted (booking-lookup-003)"),
+            "\(refused.stderr)")
+        #expect(!refused.stderr.contains("edited or added") && !refused.stderr.contains("reordered"), "\(refused.stderr)")
+        #expect(try text(clone) == lines.joined(), "the file is left as it was")
+        #expect(try clone.evaldb(["export", "-o", Self.dataset, "--force"]).status == 0)
+        #expect(try text(clone) == version)
+
+        // A hand edit that only swaps the first two lines.
+        lines = version.split(separator: "\n").map { $0 + "\n" }
+        lines.swapAt(0, 1)
+        try write(lines.joined())
+        let swapped = try clone.evaldb(["export", "-o", Self.dataset])
+        #expect(swapped.status == 1)
+        #expect(swapped.stderr.contains("your local changes to \(Self.dataset) would be overwritten: lines reordered"), "\(swapped.stderr)")
+        #expect(!swapped.stderr.contains("deleted") && !swapped.stderr.contains("edited or added"), "\(swapped.stderr)")
+        #expect(try text(clone) == lines.joined())
+        #expect(try clone.evaldb(["export", "-o", Self.dataset, "--force"]).status == 0)
+        #expect(try text(clone) == version)
+
+        // As evaldb left it, and equal to a version: overwritten without a word.
+        #expect(try clone.evaldb(["export", "-o", Self.dataset]).status == 0)
+        try write(version)
+        #expect(try clone.evaldb(["export", "-o", Self.dataset]).status == 0)
     }
 }
