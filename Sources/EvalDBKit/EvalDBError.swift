@@ -5,17 +5,48 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     public var line: Int
     /// 1-based column, counted in characters (Unicode code points) like Python's json module.
     public var column: Int
-    public var message: String
     /// Warnings (unknown top-level fields, ids differing only by normalisation) do not fail a command
     /// unless `--strict` makes them errors.
     public var isWarning: Bool = false
+    /// The problems a caller tells apart; the others are `.other`, their words in `message`.
+    public private(set) var kind: Kind = .other
+    private var text: String
+
+    public enum Kind: Sendable, Equatable {
+        case other
+        /// A git conflict marker (`<<<<<<< `, `|||||||`, `=======`, `>>>>>>> `): a merge that
+        /// stopped and was never resolved.
+        case unresolvedMerge
+    }
 
     public init(file: String, line: Int, column: Int, message: String, isWarning: Bool = false) {
         self.file = file
         self.line = line
         self.column = column
-        self.message = message
+        self.text = message
         self.isWarning = isWarning
+    }
+
+    /// A git conflict marker at `line` of `file`.
+    public static func unresolvedMerge(file: String, line: Int) -> DataError {
+        var error = DataError(file: file, line: line, column: 1, message: "")
+        error.kind = .unresolvedMerge
+        return error
+    }
+
+    /// What is wrong. A kind of its own is worded from the file and line as they are now (`sync`
+    /// names a commit's file `COMMIT:PATH`); setting a message makes the problem `.other`.
+    public var message: String {
+        get {
+            switch kind {
+            case .other: text
+            case .unresolvedMerge: "unresolved merge in \(file):\(line) (a git conflict marker); resolve the conflict, then import or sync"
+            }
+        }
+        set {
+            text = newValue
+            kind = .other
+        }
     }
 
     public var description: String {

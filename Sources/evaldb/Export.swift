@@ -7,9 +7,10 @@ struct Export: ParsableCommand {
         abstract: "Write a dataset version as canonical JSONL, in its line order.",
         discussion: """
             The output's SHA-256 is the version's dataset hash. With -o the file is written atomically \
-            (a temporary file beside it, then a rename), and only over a file that holds a version the \
-            database knows: a file with lines no version holds (edits never imported) is left as it is, \
-            the ids whose lines would be lost are named, and the exit status is 1 (--force overwrites).
+            (a temporary file beside it, then a rename), and only over a file as evaldb left it or that \
+            holds a version the database knows: a file that differs from every version (lines edited, \
+            added, deleted or reordered, never imported) is left as it is, the ids edited, added and \
+            deleted are named, and the exit status is 1 (--force overwrites).
             --version takes a number, a hash or hash prefix, or a git revision (a tag, a branch, HEAD~3).
 
             Examples:
@@ -26,7 +27,7 @@ struct Export: ParsableCommand {
     @Option(help: "The version with this dataset hash or unique hash prefix.")
     var hash: String?
 
-    @Flag(help: "With -o: overwrite the file even when it holds lines no version holds.")
+    @Flag(help: "With -o: overwrite the file even when it differs from every version (edits never imported).")
     var force = false
 
     @OptionGroup var database: DatabaseOptions

@@ -31,10 +31,10 @@ struct Hash: ParsableCommand {
             return
         }
         let check = try DatasetFileCheck.check(path: file!, options: input.readerOptions)
-        Output.problems(check.problems)
         guard check.isValid else {
-            throw EvalDBError.invalidData(errors: [], truncated: check.truncated)
+            throw EvalDBError.invalidData(errors: check.problems, truncated: check.truncated)  // printed with the count
         }
+        Output.problems(check.problems)  // warnings
         Output.stdout(check.hash)
     }
 }

@@ -13,11 +13,14 @@ struct MergeFile: ParsableCommand {
             and each label). Two reviewers who edit neighbouring lines — a conflict for git's line \
             merge — merge cleanly. The same field changed differently on both sides is a conflict: \
             the example stands between git's conflict markers, the conflicts are listed, and the exit \
-            status is 1. `evaldb hook install` makes evaldb git's merge driver for dataset files.
+            status is 1. Any other failure (a side that is not a valid dataset, a file that cannot be \
+            written) leaves OURS as it was and exits 2, so that the driver `evaldb hook install` writes \
+            falls back to `git merge-file`, which marks conflicting lines. `evaldb hook install` makes \
+            evaldb git's merge driver for dataset files.
 
             Example:
               evaldb merge-file base.jsonl ours.jsonl theirs.jsonl
-              git config merge.evaldb.driver "evaldb merge-file %O %A %B"
+              evaldb hook install    # git's merge driver: this evaldb, else `git merge-file`
             """)
 
     @Argument(help: "The common ancestor's file (git's %O).")
@@ -30,7 +33,26 @@ struct MergeFile: ParsableCommand {
     var theirs: String
 
     func run() throws {
-        let (text, conflicts) = try DatasetMerge.mergeFiles(base: base, ours: ours, theirs: theirs)
+        let merged: (text: String, conflicts: [MergeConflict])
+        do {
+            merged = try DatasetMerge.mergeFiles(base: base, ours: ours, theirs: theirs)
+            try write(merged.text)
+        } catch {
+            // Exit 1 would tell git that OURS holds the conflicts; it holds none.
+            _ = Output.report(error)
+            throw ExitCode(2)
+        }
+        let conflicts = merged.conflicts
+        guard !conflicts.isEmpty else { return }
+        for conflict in conflicts {
+            let fields = conflict.fields.isEmpty ? "" : " (\(conflict.fields.joined(separator: ", ")))"
+            Output.stderr("CONFLICT (content): \(Terminal.sanitized(conflict.id)): \(conflict.database) in ours, \(conflict.file) in theirs\(fields)")
+        }
+        throw ExitCode(1)
+    }
+
+    /// Replaces OURS with `text`: a temporary file beside it, renamed over it.
+    private func write(_ text: String) throws {
         let temporary = ours + ".evaldb-merge-\(getpid())"
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
@@ -39,11 +61,5 @@ struct MergeFile: ParsableCommand {
             unlink(temporary)
             throw error
         }
-        guard !conflicts.isEmpty else { return }
-        for conflict in conflicts {
-            let fields = conflict.fields.isEmpty ? "" : " (\(conflict.fields.joined(separator: ", ")))"
-            Output.stderr("CONFLICT (content): \(Terminal.sanitized(conflict.id)): \(conflict.database) in ours, \(conflict.file) in theirs\(fields)")
-        }
-        throw ExitCode(1)
     }
 }

@@ -5,14 +5,21 @@ import EvalDBKit
 enum Refusals {
     static func message(_ refusal: Refusal) -> String {
         switch refusal {
-        case .wouldOverwrite(let path, let ids, let count, let invalid):
-            if invalid {
+        case .wouldOverwrite(let path, let changes):
+            if changes.fileIsInvalid {
                 return
                     "your local changes to \(path) would be overwritten: it is not a valid dataset (`evaldb validate \(path)`); fix or import it first, or use --force"
             }
-            let shown = ids.prefix(10).map(Terminal.sanitized).joined(separator: ", ")
+            var what: [String] = []
+            if changes.changedCount > 0 {
+                what.append("\(examples(changes.changedCount)) edited or added (\(list(changes.changedIds, of: changes.changedCount)))")
+            }
+            if changes.deletedCount > 0 {
+                what.append("\(examples(changes.deletedCount)) deleted (\(list(changes.deletedIds, of: changes.deletedCount)))")
+            }
+            if changes.reordered { what.append("lines reordered") }
             return
-                "your local changes to \(path) would be overwritten: \(count) line\(count == 1 ? "" : "s") no version holds (\(shown)\(count > ids.prefix(10).count ? ", ..." : "")); `evaldb import \(path)` records them first, or use --force"
+                "your local changes to \(path) would be overwritten: \(what.joined(separator: ", ")), compared with version \(changes.comparedWith); `evaldb import \(path)` records them first, or use --force"
         case .wouldRemoveMost(let path, let removed, let total):
             return
                 "\(path) removes \(removed) of the \(total) current examples: is it the right file? `evaldb diff \(path)` shows what would change; --force imports it"
@@ -33,6 +40,15 @@ enum Refusals {
             )
             return lines.joined(separator: "\n")
         }
+    }
+
+    /// "1 example", "3 examples".
+    private static func examples(_ count: Int) -> String { "\(count) example\(count == 1 ? "" : "s")" }
+
+    /// The first ten of `ids`, and "..." when there are more of `count`.
+    private static func list(_ ids: [String], of count: Int) -> String {
+        let shown = ids.prefix(10)
+        return shown.map(Terminal.sanitized).joined(separator: ", ") + (count > shown.count ? ", ..." : "")
     }
 
     static func message(_ error: GitError) -> String {

@@ -82,7 +82,11 @@ struct Sync: ParsableCommand {
                 let version = merged.result.version
                 Output.stdout("\(name): working tree changes imported as version \(version.number)  \(version.shortHash)")
             case .invalid(let errors):
-                Output.problems(errors)
+                // Named as the other lines name it (from the top), not as the path evaldb opened.
+                Output.problems(
+                    errors.map {
+                        var error = $0; error.file = path; return error
+                    })
                 Output.stdout("\(name): working tree file is invalid; not imported")
             case .refused(let refusal):
                 Output.stdout("\(name): working tree file not imported: \(Refusals.message(refusal))")

@@ -21,6 +21,7 @@ enum JSONLShape {
                 message: "this is a JSON array, not JSONL; \(jsonl) (`jq -c '.[]' FILE` writes an array as JSONL)")
         }
         let firstLine = trimmed.prefix { $0 != "\n" }
+        if ConflictMarker.isMarker(firstLine) { return nil }  // a merge left unresolved: each marker is named
         let line = firstLine.trimmingCharacters(in: .whitespacesAndNewlines)
         if line == "{" || (first == "{" && line.hasSuffix(",")) {
             return DataError(

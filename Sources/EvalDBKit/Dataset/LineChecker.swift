@@ -126,7 +126,12 @@ struct LineChecker {
         do {
             try JSONParser.parse(line, into: &tape)
         } catch {
-            report(error.offset, error.message, isWarning: false)
+            if ConflictMarker.isMarker(line) {
+                result.problems.append(.unresolvedMerge(file: file, line: raw.number))
+                result.errorCount += 1
+            } else {
+                report(error.offset, error.message, isWarning: false)
+            }
             return
         }
         schemaProblems.removeAll(keepingCapacity: true)
