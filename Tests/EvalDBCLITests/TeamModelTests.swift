@@ -57,6 +57,9 @@ private struct TeamModel {
     var notes: [String: String] = [:]
     var persona: [String: String] = [:]
     var removed = Set<String>()
+    /// The examples an owner may remove: those split before anyone cloned (a concurrent split
+    /// labels only examples without a split).
+    var removable = Set<String>()
     /// Runs recorded, by name.
     var runs = Set<String>()
     /// Failure categories set: (run, id) -> categories, any of which may be the latest.
@@ -87,6 +90,7 @@ private final class TeamSimulation {
         let first = try Clone.new(in: folder, user: Self.names[0])
         try ok(first, ["import", Self.dataset, "-m", "first labelling session"])
         try ok(first, ["hook", "install"])
+        try ok(first, Self.split)
         try first.commitAll("version 1, the team log and the merge driver")
         try run("/usr/bin/env", ["git", "clone", "-q", "--bare", first.path, origin], in: folder)
         try first.git("remote", "add", "origin", origin)
@@ -100,7 +104,12 @@ private final class TeamSimulation {
             members.append(member)
         }
         for (index, id) in try ids(of: first).enumerated() { model.owner[id] = index % members.count }
+        model.removable = Set(model.owner.keys)
     }
+
+    /// Labels the examples without a split (those added since the last split: the first version's
+    /// are split before anyone clones, so that a split never meets a concurrent removal).
+    static let split = ["split", "--train", "0.8", "--dev", "0.1", "--test", "0.1", "--seed", "7"]
 
     func cleanUp() { try? FileManager.default.removeItem(atPath: folder) }
 
@@ -118,7 +127,8 @@ private final class TeamSimulation {
         transcript.append("\(member.user)$ evaldb \(arguments.joined(separator: " ")) -> \(result.status)")
         #expect(
             result.status == 0,
-            "evaldb \(arguments.joined(separator: " ")) in \(member.user): \(result.output) \(result.stderr)\n\(transcript.suffix(12).joined(separator: "\n"))")
+            "evaldb \(arguments.joined(separator: " ")) in \(member.user): \(result.output) \(result.stderr)\n\(transcript.suffix(12).joined(separator: "\n"))"
+        )
         return result.output
     }
 
@@ -151,7 +161,7 @@ private final class TeamSimulation {
             case 30..<42: try read(member)
             case 42..<50: try categorise(member)
             case 50..<56: try propose(member, index)
-            case 56..<60: try ok(member, ["split"])
+            case 56..<60: try ok(member, Self.split)
             case 60..<72: try commit(member)
             case 72..<84: try pull(member)
             case 84..<92: try push(member)
@@ -192,12 +202,14 @@ private final class TeamSimulation {
             model.notes[id] = "added \(stamp)"
             model.persona[id] = "persona-\(stamp)"
         }
-        if schedule.chance(15), mine.count > 3 {
-            let position = schedule.pick(mine)
+        let removable = mine.filter { model.removable.contains(records[$0]["id"] as! String) }
+        if schedule.chance(15), removable.count > 3 {
+            let position = schedule.pick(removable)
             model.removed.insert(records[position]["id"] as! String)
             records.remove(at: position)
         }
-        let text = try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+        let text =
+            try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
             .joined(separator: "\n") + "\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: member.path + "/" + Self.dataset))
         try ok(member, ["import", Self.dataset, "-m", "hand edit \(stamp)"])
@@ -319,7 +331,8 @@ private final class TeamSimulation {
         var result: [String: String] = [:]
         let versions = try JSONSerialization.jsonObject(with: Data(try ok(member, ["versions", "--format", "json"]).utf8)) as! [[String: Any]]
         result["versions"] = versions.map { v in
-            ["hash", "author", "message", "date", "examples", "added", "changed", "removed", "commit"].map { "\(v[$0] ?? "nil")" }.joined(separator: " | ")
+            ["hash", "author", "message", "date", "examples", "added", "changed", "removed", "commit"].map { "\(v[$0] ?? "nil")" }.joined(
+                separator: " | ")
                 + " | parents \((v["parents"] as? [String]) ?? [])"
         }.sorted().joined(separator: "\n")
         let runs = try JSONSerialization.jsonObject(with: Data(try ok(member, ["run", "list", "--format", "json"]).utf8)) as! [[String: Any]]
@@ -343,7 +356,12 @@ private final class TeamSimulation {
         let reference = try answers(of: members[0])
         func compare(_ answers: [String: String], _ who: String) {
             for key in Set(reference.keys).union(answers.keys).sorted() where reference[key] != answers[key] {
-                Issue.record("\(who) answers \(key) otherwise:\n--- \(members[0].user)\n\(reference[key] ?? "(none)")\n--- \(who)\n\(answers[key] ?? "(none)")")
+                // The lines each side has and the other has not.
+                let mine = (reference[key] ?? "").split(separator: "\n"), theirs = (answers[key] ?? "").split(separator: "\n")
+                let onlyMine = mine.filter { !theirs.contains($0) }, onlyTheirs = theirs.filter { !mine.contains($0) }
+                Issue.record(
+                    "\(who) answers \(key) otherwise:\n--- only \(members[0].user)\n\(onlyMine.joined(separator: "\n"))\n--- only \(who)\n\(onlyTheirs.joined(separator: "\n"))"
+                )
             }
         }
         for member in members.dropFirst() { compare(try answers(of: member), member.user) }

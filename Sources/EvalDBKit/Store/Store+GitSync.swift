@@ -200,6 +200,7 @@ extension Store {
         options.recordedPath = commit.path
         options.logsVersion = false
         options.parents = []  // the graph's rule gives them (Team/VersionGraph.swift)
+        options.allowReuse = true  // what git holds is a version: an id another branch removed is no reuse here
         let store = Unchecked(self)
         options.existingVersion = { hash in try store.value.version(hash: hash) }
         do {

@@ -45,7 +45,7 @@ extension Store {
 
     /// The rule `version_info` was derived by: a database derived by another rule (an older evaldb)
     /// is derived again when opened.
-    static let versionInfoRule = "2"
+    static let versionInfoRule = "3"
 
     /// Fills `version_info` for the hashes that have none (a database made before it existed), or
     /// for every hash when it was derived by another rule.
@@ -115,7 +115,9 @@ extension Store {
         record.reset()
         info.parents = info.parents.filter { $0 != hash }
         if counts == nil {
-            if info.parents.first == previousHash || (info.parents.isEmpty && previousHash == nil) {
+            // A version no clone recorded counts for: against its first parent, as every clone
+            // works them out (the row's own counts are against whatever row came before it here).
+            if info.origin == "local" && (info.parents.first == previousHash || (info.parents.isEmpty && previousHash == nil)) {
                 counts = rowCounts
             } else if info.parents.isEmpty {
                 counts = ChangeCounts(added: Int(examples))
