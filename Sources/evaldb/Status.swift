@@ -6,7 +6,8 @@ struct Status: ParsableCommand {
         abstract: "Show the current version and whether the dataset file matches the database.",
         discussion: """
             Exits 1 when FILE (default: the file last imported) does not match the current version. \
-            Shows, per reviewer, how many current examples they have read in `evaldb review`.
+            Shows, per reviewer, how many current examples they have read in `evaldb review`, and \
+            the files of the team log (evals/log/) with events not committed to git yet.
 
             Examples:
               evaldb status
@@ -34,8 +35,10 @@ struct Status: ParsableCommand {
             state = comparison.state(against: current)
         }
         let progress = try store.readProgress()
+        let uncommitted = store.uncommittedLogFiles()
         if format.format != .table {
-            var listing = Listing(columns: ["version", "hash", "examples", "file", "file_hash", "state", "canonical", "read"])
+            var listing = Listing(
+                columns: ["version", "hash", "examples", "file", "file_hash", "state", "canonical", "read", "log_uncommitted"])
             listing.rows.append([
                 .int(current.number), .text(current.hash), .int(current.exampleCount),
                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, state.map { .text($0.rawValue) } ?? .null,
@@ -44,6 +47,7 @@ struct Status: ParsableCommand {
                     JSONOutput.array(
                         progress.map { .object([("reviewer", .string($0.reviewer)), ("read", .int($0.read)), ("total", .int($0.total))]) }
                     ).text),
+                .list(uncommitted),
             ])
             Output.stdout(format.render(listing))
         } else {
@@ -68,6 +72,11 @@ struct Status: ParsableCommand {
                     )
                 case .invalid: Output.stdout("\(path): invalid (see the errors above)")
                 }
+            }
+            if !uncommitted.isEmpty {
+                Output.stdout(
+                    "team log: \(uncommitted.count) file\(uncommitted.count == 1 ? "" : "s") in \(Repository.logFolderName)/ with events git does not hold yet: commit them (`git add \(Repository.logFolderName)`) so that the team sees them"
+                )
             }
         }
         if path != nil && state != .inSync { throw ExitCode(1) }

@@ -35,6 +35,15 @@ extension Store {
         }
     }
 
+    /// The files of the team log with events git does not hold yet (new or changed since the last
+    /// commit): what the team cannot see until they are committed and pushed (`status`).
+    public func uncommittedLogFiles() -> [String] {
+        guard let repository,
+            let changes = Git.run(["status", "--porcelain", "--untracked-files=all", "--", Repository.logFolderName], in: repository.top)
+        else { return [] }
+        return changes.split(separator: "\n").map { String($0.dropFirst(3)) }.filter { $0.hasSuffix(".jsonl") }
+    }
+
     /// The rows of the outbox not written yet (`status`).
     public func unwrittenLogEntries() throws -> Int {
         Int(try database.scalarInt("SELECT count(*) FROM outbox") ?? 0)
