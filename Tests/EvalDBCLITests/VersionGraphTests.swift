@@ -90,7 +90,7 @@ struct VersionGraphTests {
         let splitExport = try ok(ana, ["export", "--version", split])
         try ok(ana, ["review", "--reviewer", "ana"], stdin: "n checked\ny\nq\n")  // version 3
         try ok(ana, ["run", "record", "evals/runs/candidate.jsonl", "--name", "candidate", "--dataset-file", Self.dataset])
-        try ok(ana, ["review", "--run", "candidate", "--failed", "--reviewer", "ana"], stdin: "f wrong-date\nq\n")
+        try ok(ana, ["review", "--run", "candidate", "--failed", "--reviewer", "ana"], stdin: "f wrong-date\nv fail\nq\n")
         try ana.commitAll("split, review, a run: one commit")
 
         let ben = try Clone.clone(ana, in: folder, user: "ben")
@@ -101,6 +101,9 @@ struct VersionGraphTests {
         #expect(try json(ben, ["run", "list"]).map { $0["name"] as? String } == ["candidate"])
         #expect(try ok(ben, ["report", "candidate"]).contains("wrong-date"), "the failure category set on it")
         #expect(try ok(ben, ["status"]).contains("read by ana: 1 of 42"))
+        let verdicts = try CLI.execute(
+            "/usr/bin/env", ["sqlite3", ben.path + "/.evaldb/evaldb.sqlite", "SELECT reviewer, pass FROM human_verdicts"], in: ben.path)
+        #expect(verdicts.output.trimmingCharacters(in: .whitespacesAndNewlines) == "ana|0", "ana's verdict on the run: \(verdicts.output)")
     }
 
     @Test("sync names what it cannot place and exits 1: a run on a dataset nobody has, a change set whose base is nowhere")
