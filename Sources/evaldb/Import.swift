@@ -58,8 +58,6 @@ struct Import: ParsableCommand {
             author: who, message: message, dryRun: dryRun, strict: input.strict, allowReuse: allowReuse,
             maxErrors: max(1, input.maxErrors), gitCommit: Git.commitOfCleanFile(file))
         options.force = force
-        options.guardsMassRemoval = !force
-        options.refusesOlderVersion = !force
         let progress = Output.Progress("importing \(file)")
         let merged: MergedImport
         if !dryRun && file != "-" && !FileManager.default.fileExists(atPath: database.path) {  // stdin cannot be read twice

@@ -14,27 +14,26 @@ public struct ImportOptions: Sendable {
     public var gitCommit: String?
     /// The version's date (ISO 8601); now when nil.
     public var date: String?
-    /// The source path to record, when it is not the path read (a file taken out of git, say).
-    public var recordedPath: String?
-    /// Record the read file's SHA-256 and size (false when it is a temporary file made by evaldb).
-    public var recordSourceFile = true
-    /// Runs inside the import's transaction just before it commits, with the new version's number:
-    /// writes that must land with the version or not at all.
-    public var beforeCommit: (@Sendable (Int) throws -> Void)?
-    /// Write the new version's record to the team log (false when it is replayed from git by `sync`).
-    public var logsVersion = true
-    /// The new version's parents' dataset hashes; the current version's alone when nil.
-    public var parents: [String]?
-    /// Import the file as it is (`importMerging`: no merge with newer versions, no stale refusal).
+    /// Import the file as it is: no merge with newer versions, no refusal of a stale file or of
+    /// one that removes most examples (`importMerging`).
     public var force = false
+
+    // What evaldb itself sets, replaying a commit's file (`sync`) or guarding a user's import:
+
+    /// The source path to record, when it is not the path read (a file taken out of git).
+    var recordedPath: String?
+    /// Write the new version's record to the team log (false when it is replayed from git).
+    var logsVersion = true
+    /// The new version's parents' dataset hashes; the current version's alone when nil.
+    var parents: [String]?
     /// Refuse a file that removes more than half of the current examples (`Refusal.wouldRemoveMost`).
-    public var guardsMassRemoval = false
+    var guardsMassRemoval = false
     /// Refuse a file whose dataset is an older version's (`Refusal.staleFile`): importing it would
     /// undo the versions made since.
-    public var refusesOlderVersion = false
+    var refusesOlderVersion = false
     /// Asked with the file's dataset hash once it is known: a version returned is taken as what
     /// the file is (nothing is written; the outcome is `unchanged` with that version).
-    public var existingVersion: (@Sendable (String) throws -> DatasetVersion?)?
+    var existingVersion: (@Sendable (String) throws -> DatasetVersion?)?
     /// Head digests loaded a segment at a time (`LiveHeadsLoader`), and the file's bytes mapped a
     /// region at a time (`FileRegion`): sizes a test makes small.
     var headSegmentSize = LiveHeadsLoader.defaultSegmentSize
@@ -173,8 +172,7 @@ extension Store {
         var version = DatasetVersion(
             number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
             message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : storedPath(path)),
-            sourceSHA256: options.recordSourceFile ? sourceSHA256 : nil,
-            sourceBytes: path == "-" || !options.recordSourceFile ? nil : reader.bytesRead, gitCommit: options.gitCommit,
+            sourceSHA256: sourceSHA256, sourceBytes: path == "-" ? nil : reader.bytesRead, gitCommit: options.gitCommit,
             exampleCount: reader.recordCount, counts: counts, row: Int(writer.version),
             parents: options.parents ?? previous.map { [$0.hash] } ?? [])
         let warnings = reader.problems.filter(\.isWarning)
@@ -204,7 +202,7 @@ extension Store {
         if options.guardsMassRemoval, let previous, counts.removed * 2 > previous.exampleCount {
             throw Refusal.wouldRemoveMost(path: path, removed: counts.removed, of: previous.exampleCount)
         }
-        try insertVersion(version, lineOrder: pass.ascending ? nil : pass.order, sourceSHA256: options.recordSourceFile ? sourceSHA256 : nil)
+        try insertVersion(version, lineOrder: pass.ascending ? nil : pass.order, sourceSHA256: sourceSHA256)
         if options.logsVersion, logsVersions(of: version.sourcePath) {
             // A canonical file is its export: git's blob id of the version is the file's.
             let blob = reader.firstNonCanonicalLine == nil && path != "-" ? try GitBlob.id(ofFile: path) : nil
@@ -212,7 +210,6 @@ extension Store {
         }
         try refreshVersionInfo([hash])
         try recordBase(of: path, version: version.row, options: options)
-        try options.beforeCommit?(Int(writer.version))
         try db.commit()
         committed = true
         version = try self.version(hash: hash) ?? version

@@ -49,7 +49,7 @@ extension Store {
     /// and clean, that the commit holds it (as `sync` would record it).
     func recordBase(of path: String, version: Int, options: ImportOptions) throws {
         // A file evaldb made and read in place of another (a commit's, a review's) is nobody's base.
-        guard !options.dryRun, options.recordSourceFile, options.recordedPath == nil, path != "-" else { return }
+        guard !options.dryRun, options.recordedPath == nil, path != "-" else { return }
         try recordBase(of: path, version: version)
         if let commit = options.gitCommit { try recordCommit(commit, path: storedPath(path), onVersion: version) }
     }

@@ -36,9 +36,12 @@ extension Store {
     /// written back to the file. With `options.force`, or without a known base, it is a plain
     /// `importFile`.
     public func importMerging(
-        _ path: String, options: ImportOptions,
+        _ path: String, options given: ImportOptions,
         progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)? = nil
     ) throws -> MergedImport {
+        var options = given
+        options.guardsMassRemoval = !options.force
+        options.refusesOlderVersion = !options.force
         guard !options.force, path != "-", let current = try currentVersion(), let base = try base(of: path),
             base.version.number != current.number, base.version.hash != current.hash
         else { return MergedImport(result: try importFile(path, options: options, progress: progress)) }

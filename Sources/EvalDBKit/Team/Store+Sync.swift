@@ -325,8 +325,6 @@ extension Store {
         // Changes of the user's own, on top of the file's base (else what HEAD holds).
         if let onto = try base?.version ?? headVersion(of: path) { try settle(on: onto, before: before, touched: &touched) }
         var options = ImportOptions(author: author(), message: "sync: changes in the working tree of \(path)")
-        options.guardsMassRemoval = true
-        options.refusesOlderVersion = true
         do {
             let merged = try importMerging(absolute, options: options)
             touched.insert(merged.result.version.hash)
