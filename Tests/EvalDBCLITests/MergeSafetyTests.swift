@@ -161,7 +161,14 @@ struct MergeSafetyTests {
                         }, "evaldb \(command.joined(separator: " ")): \(refused.stderr)")
             }
         }
-        #expect(try ok(ben, ["versions", "--format", "json"]) == versions, "nothing written")
+        // Nothing of the file was imported: sync made ana's fetched commit a version (every commit a
+        // ref reaches is one), and the current version is still ben's.
+        let after = try JSONSerialization.jsonObject(with: Data(try ok(ben, ["versions", "--format", "json"]).utf8)) as! [[String: Any]]
+        let before = try JSONSerialization.jsonObject(with: Data(versions.utf8)) as! [[String: Any]]
+        #expect(Set(after.map { $0["hash"] as! String }).isSuperset(of: before.map { $0["hash"] as! String }))
+        #expect(after.count <= before.count + 1, "at most ana's commit's version: nothing of the marked file")
+        let status = try JSONSerialization.jsonObject(with: try ben.evaldb(["status", "--format", "json"]).stdout) as! [[String: Any]]
+        #expect(status.first?["hash"] as? String == before.last?["hash"] as? String, "the current version is still ben's")
         #expect(try text(ben) == marked, "the file is left as git left it")
     }
 

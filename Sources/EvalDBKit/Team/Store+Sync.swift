@@ -301,10 +301,13 @@ extension Store {
         _ path: String, before: DatasetVersion?, author: () -> String, in repository: Repository, touched: inout Set<String>
     ) throws -> SyncReport.WorkingTree {
         let absolute = openablePath(path)
-        guard FileManager.default.fileExists(atPath: absolute) else {
-            if let head = try headVersion(of: path) { try settle(on: head, before: before, touched: &touched) }
-            return .missing
+        // First what HEAD holds (or this clone's work on top of it), whatever the file turns out to be.
+        if let head = try headVersion(of: path) {
+            try settle(on: head, before: before, touched: &touched)
+        } else if let before, try currentVersion()?.hash != before.hash {
+            try makeCurrent(before, message: "sync: back to the version before")
         }
+        guard FileManager.default.fileExists(atPath: absolute) else { return .missing }
         let base = try base(of: absolute)
         var held: DatasetVersion?
         if let base, base.isUnchanged {
