@@ -12,14 +12,33 @@ struct Versions: ParsableCommand {
 
             Examples:
               evaldb versions
+              evaldb versions --graph
               evaldb versions --format json
             """)
+
+    @Flag(help: "Draw the versions newest first with their parents, as `git log --graph` draws commits.")
+    var graph = false
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
 
+    func validate() throws {
+        if graph && format.format != .table { throw ValidationError("--graph draws a table; --format json lists each version's parents") }
+    }
+
     func run() throws {
         let versions = try database.openForReading().versions()
+        if graph {
+            for line in VersionGraphText.lines(
+                versions,
+                describe: { v in
+                    "\(v.number)  \(v.shortHash)  \(v.createdAt)  \(Terminal.sanitized(v.author))  \(Terminal.sanitized(v.message ?? ""))"
+                })
+            {
+                Output.stdout(line)
+            }
+            return
+        }
         let long = format.format != .table
         var listing = Listing(
             columns: [

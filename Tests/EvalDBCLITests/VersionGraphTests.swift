@@ -77,6 +77,11 @@ struct VersionGraphTests {
         }
         #expect(try graph(ana) == graph(ben) && graph(ana) == graph(carol))
         #expect(try graph(ana).count == 4, "version 1, ana's, ben's and the merge")
+        // `versions --graph` draws it as git log --graph draws the commits.
+        let drawn = try ok(carol, ["versions", "--graph"]).split(separator: "\n").map(String.init)
+        #expect(drawn.count == 6 && drawn[0].hasPrefix("*  ") && drawn[0].contains("Merge"), "\(drawn)")
+        #expect(drawn[1] == "|\\" && drawn[4] == "|/" && drawn[5].hasPrefix("*  ") && drawn[5].contains("first"), "\(drawn)")
+        #expect(drawn[2].hasPrefix("| *  ") != drawn[3].hasPrefix("| *  "), "one side on each lane: \(drawn)")
     }
 
     @Test("a run, a verdict and a failure category on a version no commit ever holds (a split, then a review, then one commit) reach every clone")
