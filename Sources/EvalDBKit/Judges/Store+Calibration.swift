@@ -79,7 +79,7 @@ extension Store {
                 unmatched += 1
                 continue
             }
-            guard try pair.sameOutput && records.isSame(pair.key, at: human.version, and: judge.version) else {
+            guard try pair.sameOutput && records.hasSameGradedContent(pair.key, at: human.version, and: judge.version) else {
                 leftOut += 1
                 continue
             }

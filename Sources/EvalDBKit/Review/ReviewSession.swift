@@ -18,7 +18,7 @@ public struct ReviewedExample: Sendable {
     public var record: String?
     /// The session has edited (or removed) it.
     public var isEdited: Bool
-    /// This reviewer has read its current revision.
+    /// This reviewer has read it: marked a revision with its current graded content read.
     public var isRead: Bool
     /// With a run: its results, by trial.
     public var results: [ReviewResult]
@@ -120,7 +120,7 @@ public final class ReviewSession {
 
     /// The ids to review, in the current version's line order: those matching every condition,
     /// with `run` those the run has a result for (`failedOnly`: a failing one), with `unreadOnly`
-    /// those this reviewer has not read at their current revision.
+    /// those this reviewer has not read (`Store.readSet(of:)`).
     public func queue(where conditions: [SliceCondition] = [], unreadOnly: Bool = false, failedOnly: Bool = false) throws -> ReviewQueue {
         guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
         var keys = try store.sliceKeys(current, where: conditions)
@@ -138,12 +138,7 @@ public final class ReviewSession {
             keys = keys.filter(inRun.contains)
         }
         if unreadOnly {
-            // Read marks are few: from each to its revision's example, read when that is the head.
-            let read = try keySet(
-                """
-                SELECT e.key FROM review_marks m JOIN stored_revisions r ON r.rev = m.rev JOIN stored_examples e ON e.key = r.example AND e.head = m.rev
-                WHERE m.reviewer = ?
-                """, [.text(reviewer)])
+            let read = try store.readSet(of: reviewer)
             keys = keys.filter { !read.contains($0) }
         }
         return ReviewQueue(store: store, keys: keys)
@@ -162,13 +157,7 @@ public final class ReviewSession {
             edited = true
             record = pending.optionalText(0)
         }
-        var isRead = false
-        if let head {
-            isRead =
-                try database.scalarInt(
-                    "SELECT count(*) FROM review_marks WHERE rev = ? AND reviewer = ?",
-                    [.int(head.rev), .text(reviewer)]) != 0
-        }
+        let isRead = try head.map { try store.isRead($0.key, by: reviewer) } ?? false
         return ReviewedExample(id: id, record: record, isEdited: edited, isRead: isRead, results: try results(of: head?.key))
     }
 
