@@ -404,10 +404,13 @@ public final class ReviewSession {
         return results
     }
 
-    /// SQL for a result row `x`'s failure category: the latest set in review, else the recorded one.
+    /// SQL for a result row `x`'s failure category: the one in force of those set in review (the
+    /// latest `at`, ties broken by event id: `LatestEvent`), else the recorded one. The `results`
+    /// view of migration 0011 says the same.
     static let reviewedFailure = """
         CASE WHEN EXISTS (SELECT 1 FROM result_failures f WHERE f.run = x.run AND f.example = x.example)
-             THEN (SELECT f.failure FROM result_failures f WHERE f.run = x.run AND f.example = x.example ORDER BY f.id DESC LIMIT 1)
+             THEN (SELECT f.failure FROM result_failures f WHERE f.run = x.run AND f.example = x.example
+                   ORDER BY \(LatestEvent.first(at: "f.set_at", event: "f.event", row: "f.id")) LIMIT 1)
              ELSE x.failure END
         """
 }
