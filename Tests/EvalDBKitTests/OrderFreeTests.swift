@@ -231,4 +231,63 @@ struct OrderFreeTests {
         }
         #expect(try store.database.scalarInt("SELECT count(*) FROM proposals WHERE decided_event IS NULL AND decision_at IS NOT NULL") == 0)
     }
+
+    @Test(
+        "a database from before migration 0011 keeps its category, verdict and decision; any event of the same at replaces them, an earlier one does not"
+    )
+    func rowsFromBeforeTheMigration() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("old.sqlite")
+        let at = "2026-12-01T10:00:00Z"
+        let content = #"{"id": "ex-0001", "labels": {"persona": "troll"}}"#
+        do {  // as an evaldb before 0011 left it: rows without event ids
+            let database = try Database(path: path)
+            try Migrator(migrations: embeddedMigrations.filter { $0.name < "0011" }).migrate(database)
+            let record = Sample.line("ex-0001")
+            try database.execute(
+                """
+                INSERT INTO stored_versions(number, hash, created_at, author, example_count, added, changed, removed, restored, unchanged)
+                    VALUES (1, 'sha256:\(sha256Hex(Array((record + "\n").utf8)))', '\(at)', 'ana', 1, 1, 0, 0, 0, 0);
+                INSERT INTO stored_examples(key, id, head) VALUES (1, 'ex-0001', 1);
+                INSERT INTO stored_runs(id, name, version, created_at, result_count, missing) VALUES (1, 'r', 1, '\(at)', 1, 0);
+                INSERT INTO stored_results(run, example, trial, line, pass, record) VALUES (1, 1, 0, 1, 0, '{"id": "ex-0001", "pass": false}');
+                INSERT INTO result_failures(run, example, failure, reviewer, set_at) VALUES (1, 1, 'old', 'ana', '\(at)');
+                INSERT INTO human_verdicts(run, example, trial, pass, reviewer, set_at) VALUES (1, 1, 0, 1, 'ana', '\(at)');
+                """)
+            try database.prepare("INSERT INTO stored_revisions(rev, example, version, kind, record, sha256) VALUES (1, 1, 1, 'added', ?, ?)")
+                .run([.text(record), .blob(sha256Bytes(record))])
+            try database.prepare(
+                """
+                INSERT INTO proposals(kind, example_id, content, content_sha256, proposed_at, status, decided_by, decided_at, reason)
+                VALUES ('labels', 'ex-0001', ?, ?, ?, 'rejected', 'ana', ?, 'no')
+                """
+            ).run([.text(content), .blob(sha256Bytes(content)), .text(at), .text(at)])
+        }
+        let store = try Store(path: path)
+        #expect(try TeamState(store).failures == ["ex-0001": "old"])
+        #expect(try TeamState(store).verdicts == ["ex-0001": "true ana"])
+        #expect(try store.database.scalarText("SELECT decision_at FROM proposals") == at, "0011 keeps the decision's time")
+
+        let digest = sha256Hex(Array(content.utf8))
+        func apply(_ kind: String, _ members: [String: LogEvent.Value?]) throws {
+            try store.database.writeTransaction { _ = try store.apply(LogEvent(kind, members)) }
+        }
+        let earlier = LogEvent.Value.string("2026-11-30T00:00:00Z")
+        try apply("failure", ["run": .string("r"), "id": .string("ex-0001"), "failure": .string("earlier"), "by": .string("ben"), "at": earlier])
+        try apply(
+            "verdict", ["run": .string("r"), "id": .string("ex-0001"), "trial": .int(0), "pass": .bool(false), "by": .string("ben"), "at": earlier])
+        try apply("decision", ["proposal": .string(digest), "status": .string("pending"), "by": .string("ben"), "at": earlier])
+        #expect(try TeamState(store).failures == ["ex-0001": "old"])
+        #expect(try TeamState(store).verdicts == ["ex-0001": "true ana"])
+        #expect(try TeamState(store).decisions[digest] == "rejected ana no null")
+        try apply(
+            "failure", ["run": .string("r"), "id": .string("ex-0001"), "failure": .string("same-time"), "by": .string("ben"), "at": .string(at)])
+        try apply(
+            "verdict",
+            ["run": .string("r"), "id": .string("ex-0001"), "trial": .int(0), "pass": .bool(false), "by": .string("ben"), "at": .string(at)])
+        try apply("decision", ["proposal": .string(digest), "status": .string("pending"), "by": .string("ben"), "at": .string(at)])
+        #expect(try TeamState(store).failures == ["ex-0001": "same-time"])
+        #expect(try TeamState(store).verdicts == ["ex-0001": "false ben"])
+        #expect(try TeamState(store).decisions[digest] == "pending null null null")
+    }
 }
