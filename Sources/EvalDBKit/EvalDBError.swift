@@ -189,7 +189,7 @@ public enum EvalDBError: Error, CustomStringConvertible, Sendable {
             return message
         case .noCommonExamples(let base, let candidate, let edited):
             return "runs \(quoted(base)) and \(quoted(candidate)) have no example in common"
-                + (edited > 0 ? " with the same content (\(edited) edited between their dataset versions)" : "")
+                + (edited > 0 ? " with the same input, context and expected output (\(edited) changed between their dataset versions)" : "")
                 + ": nothing to compare"
         case .tooFewVerdicts(let passes, let failures, let minimum):
             return "a calibration needs at least \(minimum) human verdicts of each class on the judged outputs; "

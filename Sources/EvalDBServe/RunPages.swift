@@ -65,7 +65,7 @@ enum RunPages {
         let paired = counts.both + counts.firstOnly + counts.secondOnly + counts.neither
         let body: HTML = """
             <h1>Flips: \(base.name) → \(candidate.name)</h1>
-            <p>\(paired) examples paired (the same content in both runs' versions)\(comparison.excludedEdited.isEmpty ? "" : "; \(comparison.excludedEdited.count) edited between them are left out"). \
+            <p>\(paired) examples paired (the same input, context and expected output in both runs' versions)\(comparison.excludedEdited.isEmpty ? "" : "; \(comparison.excludedEdited.count) whose graded content changed between them are left out"). \
             Difference \(points(comparison.difference)) points, 95% interval \(points(comparison.lower)) to \(points(comparison.upper)).</p>
             \(section("Pass in \(base.name), fail in \(candidate.name)", comparison.regressed, "regressed"))
             \(section("Fail in \(base.name), pass in \(candidate.name)", comparison.fixed, "fixed"))

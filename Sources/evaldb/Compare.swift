@@ -6,8 +6,9 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare two runs, paired by example, and gate on a regression budget.",
         discussion: """
-            Pairs the examples both runs hold whose content is identical in both runs' dataset versions \
-            (edited ones are left out and counted). Prints both pass rates, the paired difference \
+            Pairs the examples both runs hold whose input, context and expected output are the same in \
+            both runs' dataset versions (those changed between them are left out and counted; a change \
+            of labels, tags or notes keeps an example paired). Prints both pass rates, the paired difference \
             (candidate - base) with its 95% interval (Newcombe 1998, method 10), the exact McNemar \
             p-value, the flips each way with their ids, and with --by the deltas per slice; rates and \
             differences in percentage points with one decimal. With --budget PTS: pass (exit 0) when the \
@@ -123,7 +124,8 @@ struct Compare: ParsableCommand {
         }
         Output.stdout(
             "compare \(Terminal.sanitized(base)) -> \(Terminal.sanitized(candidate)): \(c.n) paired examples"
-                + (result.excludedEdited.isEmpty ? "" : ", \(result.excludedEdited.count) left out (edited between the two versions)")
+                + (result.excludedEdited.isEmpty
+                    ? "" : ", \(result.excludedEdited.count) left out (input, context or expected output changed between the two versions)")
                 + (result.unpaired == 0 ? "" : ", \(result.unpaired) in one run only"))
         Output.stdout("base       \(rate(c.both + c.secondOnly))")
         Output.stdout("candidate  \(rate(c.both + c.firstOnly))")

@@ -227,9 +227,9 @@ struct ReportCommand: ParsableCommand {
         let store = try database.openForReading()
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let report = try store.report(try store.run(named: name), by: keys, clusterBy: clusterBy)
-        if let changed = report.changedSince, let current = report.currentVersion {
+        if let changed = report.changedSince, changed > 0, let current = report.currentVersion {
             Output.stderr(
-                "evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since (stale results)"
+                "evaldb: warning: run \(name) used version \(report.run.version), not the current \(current): \(changed) of its examples changed since in input, context or expected output (stale results)"
             )
         }
         let calibration = try judgeCalibration.map { try store.calibration(named: $0) }

@@ -57,7 +57,7 @@ extension Store {
             JOIN stored_examples e ON e.key = h.example
             JOIN stored_results hx ON hx.run = h.run AND hx.example = h.example AND hx.trial = h.trial
             LEFT JOIN stored_results j ON j.run = ?2 AND j.example = h.example AND j.trial = h.trial
-            WHERE h.run = ?1 AND h.id = (SELECT max(id) FROM human_verdicts g WHERE g.run = h.run AND g.example = h.example AND g.trial = h.trial)
+            WHERE h.run = ?1 AND \(Self.latestVerdict)
             ORDER BY hx.line
             """)
         try rows.bind([.int(human.id), .int(judge.id)])
@@ -79,7 +79,7 @@ extension Store {
                 unmatched += 1
                 continue
             }
-            guard try pair.sameOutput && records.isSame(pair.key, at: human.version, and: judge.version) else {
+            guard try pair.sameOutput && records.hasSameGradedContent(pair.key, at: human.version, and: judge.version) else {
                 leftOut += 1
                 continue
             }
@@ -100,23 +100,28 @@ extension Store {
             unmatched: unmatched, disagreements: disagreements)
     }
 
-    /// Keeps `calibration` under its name (a later one of the same name replaces it in reports), in
-    /// the database and the team log.
+    /// Keeps `calibration` under its name (it replaces in reports every one of the name saved
+    /// before it, here or in another clone: `LatestEvent`), in the database and the team log.
     public func save(_ calibration: JudgeCalibration, by author: String) throws {
-        let at = isoNow()
         let members: [String: LogEvent.Value?] = [
             "name": .string(calibration.name), "judge": .string(calibration.judgeRun), "human": .string(calibration.humanRun),
             "split": calibration.split.map { .string($0) }, "tp": .int(calibration.agreement.truePositives),
             "fn": .int(calibration.agreement.falseNegatives), "fp": .int(calibration.agreement.falsePositives),
             "tn": .int(calibration.agreement.trueNegatives), "left_out": .int(calibration.leftOut), "by": .string(author),
-            "at": .string(at), "unmatched": .int(calibration.unmatched),
+            "unmatched": .int(calibration.unmatched),
         ]
-        let event = LogEvent("calibration", members)
         try database.writeTransaction {
+            let inForce = try factInForce(
+                "SELECT created_at, event FROM judge_calibrations WHERE name = ? ORDER BY \(Self.latestCalibrationFirst) LIMIT 1",
+                [.text(calibration.name)])
+            let event = LatestEvent.replacing("calibration", members, now: isoNow(), latest: inForce)
             try insertCalibration(event)
             try teamLog?.append(event)
         }
     }
+
+    /// The order of a name's calibrations, the one in force first.
+    private static let latestCalibrationFirst = LatestEvent.first(at: "created_at", event: "event", row: "id")
 
     /// A calibration from the team log.
     func applyCalibration(_ event: LogEvent) throws -> Bool {
@@ -140,12 +145,12 @@ extension Store {
         ])
     }
 
-    /// The calibration in use under `name`: the latest one saved.
+    /// The calibration in use under `name`: the one of the latest `at` (ties: the larger event id).
     public func calibration(named name: String) throws -> JudgeCalibration {
         let row = try database.prepare(
             """
             SELECT name, judge_run, human, split, tp, fn, fp, tn, left_out, created_by, created_at
-            FROM judge_calibrations WHERE name = ? ORDER BY created_at DESC, id DESC LIMIT 1
+            FROM judge_calibrations WHERE name = ? ORDER BY \(Self.latestCalibrationFirst) LIMIT 1
             """)
         try row.bind([.text(name)])
         guard try row.step() else {

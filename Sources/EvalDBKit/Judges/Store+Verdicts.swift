@@ -2,33 +2,49 @@ import Foundation
 
 extension Store {
     /// Records `reviewer`'s verdict on the result of `run` for example `key`, trial `trial`, in the
-    /// database and the team log. Call inside a write transaction.
+    /// database and the team log. Call inside a write transaction. Its event (made also without a
+    /// team log, for its id) is in force over every verdict on the result before it (`LatestEvent`).
     func setVerdict(run: EvalRun, key: Int64, id: String, trial: Int, pass: Bool, reviewer: String, at: String) throws {
-        try database.prepare("INSERT INTO human_verdicts(run, example, trial, pass, reviewer, set_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .run([.int(run.id), .int(key), .int(Int64(trial)), .int(pass ? 1 : 0), .text(reviewer), .text(at)])
-        guard let log = teamLog else { return }
+        let inForce = try factInForce(
+            """
+            SELECT set_at, event FROM human_verdicts WHERE run = ? AND example = ? AND trial = ?
+            ORDER BY \(LatestEvent.first(at: "set_at", event: "event", row: "id")) LIMIT 1
+            """, [.int(run.id), .int(key), .int(Int64(trial))])
         let runEvent = try database.scalarText("SELECT event FROM run_files WHERE run = ?", [.int(run.id)])
-        try log.append(
-            LogEvent(
-                "verdict",
-                [
-                    "run": .string(run.name), "run_event": runEvent.map { .string($0) }, "id": .string(id), "trial": .int(trial),
-                    "pass": .bool(pass), "by": .string(reviewer), "at": .string(at),
-                ]))
+        let event = LatestEvent.replacing(
+            "verdict",
+            [
+                "run": .string(run.name), "run_event": runEvent.map { .string($0) }, "id": .string(id), "trial": .int(trial),
+                "pass": .bool(pass), "by": .string(reviewer),
+            ], now: at, latest: inForce)
+        try insertVerdict(run: run.id, key: key, trial: Int64(trial), pass: pass, event: event)
+        try teamLog?.append(event)
     }
 
     /// A verdict from the team log: on the run its file recorded (or, failing that, of its name).
     func applyVerdict(_ event: LogEvent) throws -> Bool {
-        guard let id = event.string("id"), let reviewer = event.string("by"), let pass = event.json("pass"), pass == "true" || pass == "false"
+        guard let id = event.string("id"), event.string("by") != nil, let pass = event.json("pass"), pass == "true" || pass == "false"
         else { return true }  // nothing to apply; the line stays in its file
         let trial = event.json("trial").flatMap { Int64($0) } ?? 0
         guard let run = try run(of: event), let key = try database.scalarInt("SELECT key FROM stored_examples WHERE id = ?", [.text(id)]) else {
             return false
         }
-        try database.prepare("INSERT INTO human_verdicts(run, example, trial, pass, reviewer, set_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .run([.int(run), .int(key), .int(trial), .int(pass == "true" ? 1 : 0), .text(reviewer), .text(event.at)])
+        try insertVerdict(run: run, key: key, trial: trial, pass: pass == "true", event: event)
         return true
     }
+
+    /// The row of a `verdict` event: which verdict on a result is in force is decided when it is
+    /// read (`latestVerdict`), never by the order rows were inserted in.
+    private func insertVerdict(run: Int64, key: Int64, trial: Int64, pass: Bool, event: LogEvent) throws {
+        try database.prepare("INSERT INTO human_verdicts(run, example, trial, pass, reviewer, set_at, event) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .run([.int(run), .int(key), .int(trial), .int(pass ? 1 : 0), .text(event.string("by") ?? ""), .text(event.at), .text(event.id)])
+    }
+
+    /// SQL: the verdict row `h` is the one in force on its result (run, example, trial).
+    static let latestVerdict = """
+        h.id = (SELECT g.id FROM human_verdicts g WHERE g.run = h.run AND g.example = h.example AND g.trial = h.trial
+                ORDER BY \(LatestEvent.first(at: "g.set_at", event: "g.event", row: "g.id")) LIMIT 1)
+        """
 
     /// Records verdicts from a JSONL file of `{"id", "trial"?, "pass", "reviewer"?}` lines on the
     /// results of `run`. Without `"trial"` a verdict is on every trial of the example. A line

@@ -94,7 +94,8 @@ public struct PendingExamples: Sendable {
     }
 }
 
-/// The examples one reviewer has read at their current revision.
+/// The examples one reviewer has read (`Store.readSet(of:)`: at a revision with their current
+/// graded content).
 public struct ReadSet: Sendable {
     let keys: BitSet
     let members: [Int64]
@@ -258,25 +259,6 @@ extension Store {
             }
             return ReviewList(version: current.row, keys: keys)
         }
-    }
-
-    /// The examples `reviewer` has read at their current revision.
-    public func readSet(of reviewer: String) throws -> ReadSet {
-        // Read marks are few: from each to its revision's example, read when that is the live head.
-        let rows = try database.prepare(
-            """
-            SELECT e.key FROM review_marks m JOIN stored_revisions r ON r.rev = m.rev
-            JOIN stored_examples e ON e.key = r.example AND e.head = m.rev
-            WHERE m.reviewer = ? AND e.head_sha256 IS NOT NULL
-            """)
-        try rows.bind([.text(reviewer)])
-        var keys = BitSet()
-        var members: [Int64] = []
-        while try rows.step() {
-            keys.insert(rows.int(0))
-            members.append(rows.int(0))
-        }
-        return ReadSet(keys: keys, members: members)
     }
 
     /// Where the example `id` is in `list` (nil: not in it).

@@ -18,7 +18,7 @@ public struct ReviewedExample: Sendable {
     public var record: String?
     /// The session has edited (or removed) it.
     public var isEdited: Bool
-    /// This reviewer has read its current revision.
+    /// This reviewer has read it: marked a revision with its current graded content read.
     public var isRead: Bool
     /// With a run: its results, by trial.
     public var results: [ReviewResult]
@@ -120,7 +120,7 @@ public final class ReviewSession {
 
     /// The ids to review, in the current version's line order: those matching every condition,
     /// with `run` those the run has a result for (`failedOnly`: a failing one), with `unreadOnly`
-    /// those this reviewer has not read at their current revision.
+    /// those this reviewer has not read (`Store.readSet(of:)`).
     public func queue(where conditions: [SliceCondition] = [], unreadOnly: Bool = false, failedOnly: Bool = false) throws -> ReviewQueue {
         guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
         var keys = try store.sliceKeys(current, where: conditions)
@@ -138,12 +138,7 @@ public final class ReviewSession {
             keys = keys.filter(inRun.contains)
         }
         if unreadOnly {
-            // Read marks are few: from each to its revision's example, read when that is the head.
-            let read = try keySet(
-                """
-                SELECT e.key FROM review_marks m JOIN stored_revisions r ON r.rev = m.rev JOIN stored_examples e ON e.key = r.example AND e.head = m.rev
-                WHERE m.reviewer = ?
-                """, [.text(reviewer)])
+            let read = try store.readSet(of: reviewer)
             keys = keys.filter { !read.contains($0) }
         }
         return ReviewQueue(store: store, keys: keys)
@@ -162,13 +157,7 @@ public final class ReviewSession {
             edited = true
             record = pending.optionalText(0)
         }
-        var isRead = false
-        if let head {
-            isRead =
-                try database.scalarInt(
-                    "SELECT count(*) FROM review_marks WHERE rev = ? AND reviewer = ?",
-                    [.int(head.rev), .text(reviewer)]) != 0
-        }
+        let isRead = try head.map { try store.isRead($0.key, by: reviewer) } ?? false
         return ReviewedExample(id: id, record: record, isEdited: edited, isRead: isRead, results: try results(of: head?.key))
     }
 
@@ -380,10 +369,13 @@ public final class ReviewSession {
         return results
     }
 
-    /// SQL for a result row `x`'s failure category: the latest set in review, else the recorded one.
+    /// SQL for a result row `x`'s failure category: the one in force of those set in review (the
+    /// latest `at`, ties broken by event id: `LatestEvent`), else the recorded one. The `results`
+    /// view of migration 0011 says the same.
     static let reviewedFailure = """
         CASE WHEN EXISTS (SELECT 1 FROM result_failures f WHERE f.run = x.run AND f.example = x.example)
-             THEN (SELECT f.failure FROM result_failures f WHERE f.run = x.run AND f.example = x.example ORDER BY f.id DESC LIMIT 1)
+             THEN (SELECT f.failure FROM result_failures f WHERE f.run = x.run AND f.example = x.example
+                   ORDER BY \(LatestEvent.first(at: "f.set_at", event: "f.event", row: "f.id")) LIMIT 1)
              ELSE x.failure END
         """
 }

@@ -1,4 +1,5 @@
-/// `compare`: two runs paired on the examples both hold with identical content.
+/// `compare`: two runs paired on the examples both hold with the same graded content (input,
+/// context, expected_output: `GradedContent`) in both runs' versions.
 public struct RunComparison: Sendable {
     public enum Verdict: Sendable, Equatable {
         /// The interval's lower bound is above −budget.
@@ -31,7 +32,9 @@ public struct RunComparison: Sendable {
     public var regressed: IdList
     /// Failed in base, passed in candidate.
     public var fixed: IdList
-    /// Held by both runs but edited between their dataset versions: left out.
+    /// Held by both runs but with another input, context or expected output in the candidate's
+    /// dataset version than in the base's: left out. A change of labels, tags, notes, source,
+    /// author or created_at keeps an example paired.
     public var excludedEdited: [String]
     /// Held by one run only.
     public var unpaired: Int
@@ -40,8 +43,8 @@ public struct RunComparison: Sendable {
 }
 
 extension Store {
-    /// Compares `candidate` with `base` on the examples both runs hold whose content is identical
-    /// in both runs' dataset versions. An example with several trials counts as passing when most of
+    /// Compares `candidate` with `base` on the examples both runs hold whose graded content (input,
+    /// context, expected_output) is the same in both runs' dataset versions. An example with several trials counts as passing when most of
     /// its trials pass. With `budget` (a fraction: 0.02 for 2 points), gives the verdict.
     ///
     /// Both runs' outcomes are read in example order (the results table's key) and merged as two
@@ -102,7 +105,7 @@ extension Store {
                 }
                 continue
             }
-            if try !records.isSame(b.key, at: base.version, and: candidate.version) {
+            if try !records.hasSameGradedContent(b.key, at: base.version, and: candidate.version) {
                 excluded.append(b.id)
             } else {
                 counts.add(first: c.pass, second: b.pass)

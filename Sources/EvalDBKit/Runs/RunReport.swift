@@ -22,7 +22,10 @@ public struct RunReport: Sendable {
     public var flaky: [(id: String, passes: Int, trials: Int)]
     /// Failure categories of failing results, most frequent first.
     public var failures: [(category: String, count: Int)]
-    /// When the run's version is not the current one: how many of its examples changed since.
+    /// When the run's version is not the current one: how many of its examples have another
+    /// graded content (input, context, expected_output) in the current version, or are removed
+    /// from it — the results that are stale. 0 when only labels, tags, notes, source, author or
+    /// created_at changed.
     public var changedSince: Int?
     public var currentVersion: Int?
 }
@@ -105,18 +108,34 @@ extension Store {
         }
         var changedSince: Int?
         let currentVersion = try currentVersion()
-        if let currentVersion, currentVersion.row != run.version {
-            changedSince = Int(
-                try database.scalarInt(
-                    """
-                    SELECT count(DISTINCT example) FROM stored_revisions WHERE version > ? AND example IN (SELECT example FROM stored_results WHERE run = ?)
-                    """, [.int(Int64(run.version)), .int(run.id)]) ?? 0)
+        if let currentVersion, currentVersion.hash != run.datasetHash {
+            changedSince = try gradedChanges(of: run, at: currentVersion.row)
         }
         return RunReport(
             run: run, keys: keys, overall: overall.statistic([]), slices: slices,
             flaky: flaky.sorted { $0.line < $1.line }.map { ($0.id, $0.passes, $0.trials) },
             failures: failures.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
             changedSince: changedSince, currentVersion: currentVersion?.number)
+    }
+}
+
+extension Store {
+    /// How many of `run`'s examples have another graded content at `version` than at the run's
+    /// own version, or are removed at one of them (`RecordComparer`): its stale results. Only the
+    /// examples with a revision between the two versions are looked at.
+    func gradedChanges(of run: EvalRun, at version: Int) throws -> Int {
+        let rows = try database.prepare(
+            """
+            SELECT DISTINCT example FROM stored_revisions WHERE version > ?1 AND version <= ?2
+            AND example IN (SELECT example FROM stored_results WHERE run = ?3)
+            """)
+        try rows.bind([.int(Int64(min(run.version, version))), .int(Int64(max(run.version, version))), .int(run.id)])
+        let records = try RecordComparer(database)
+        var changed = 0
+        while try rows.step() {
+            if try !records.hasSameGradedContent(rows.int(0), at: run.version, and: version) { changed += 1 }
+        }
+        return changed
     }
 }
 

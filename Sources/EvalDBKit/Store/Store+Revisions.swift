@@ -7,7 +7,9 @@
 /// - a version's line order is its live examples in ascending key order, unless
 ///   `stored_versions.line_order` records another (`storedLineOrder`);
 /// - a whole version is read record by record in that order (`Store.forEachRecord`: export,
-///   verify, and every slice, diff or count the slice index cannot answer).
+///   verify, and every slice, diff or count the slice index cannot answer);
+/// - two revisions hold the same graded content when their input, context and expected_output
+///   are equal (`sameGradedContent`, `GradedContent`).
 ///
 /// The tables are named `stored_*`; the documented names (`examples`, `revisions`, `versions`,
 /// `runs`, `results`, `labels`) are the SQL views of migration 0009, the contract every SQL
@@ -27,11 +29,23 @@ enum StorageModel {
 
     /// The key, head revision and head record (NULL when removed) of the example with id ?1.
     static let headById = "SELECT e.key, e.head, r.record FROM \(headJoin) WHERE e.id = ?"
+
+    /// SQL: the revisions `a` and `b` (aliases of `stored_revisions`) are both live and hold the
+    /// same graded content (`GradedContent`: input, context, expected_output). Records are
+    /// canonical, so the same record SHA-256 means the same record, and otherwise each member's
+    /// JSON (`->`, a function of its canonical text) is compared. For queries over a few rows (read
+    /// marks); a scan of many examples compares in Swift (`RecordComparer`).
+    static func sameGradedContent(_ a: String, _ b: String) -> String {
+        let members = GradedContent.fields.map { "\(a).record -> '$.\($0)' IS \(b).record -> '$.\($0)'" }
+        return "(\(a).record IS NOT NULL AND \(b).record IS NOT NULL AND (\(a).sha256 = \(b).sha256 OR (\(members.joined(separator: " AND ")))))"
+    }
 }
 
-/// Whether an example is the same in two versions (its record's SHA-256 at each, by
-/// `StorageModel.recordAtVersion`), with one prepared statement for many examples: `compare` and
-/// `judge calibrate` pair results only on examples that did not change between their versions.
+/// Whether an example has the same graded content (`GradedContent`: input, context,
+/// expected_output) in two versions, by `StorageModel.recordAtVersion`, with one prepared statement
+/// for many examples: `compare` and `judge calibrate` pair results, and `report` calls a run fresh,
+/// only on examples whose graded content did not change between the versions. A change of labels,
+/// tags, notes, source, author or created_at keeps them.
 struct RecordComparer {
     private let statement: Statement
 
@@ -44,8 +58,23 @@ struct RecordComparer {
         return try statement.step() && !statement.isNull(1) ? statement.blob(1) : nil
     }
 
-    func isSame(_ key: Int64, at first: Int, and second: Int) throws -> Bool {
-        try first == second || digest(key, at: first) == digest(key, at: second)
+    /// Example `key` has the same graded content at both versions (or is absent from both). Reads
+    /// the records only when their digests differ.
+    func hasSameGradedContent(_ key: Int64, at first: Int, and second: Int) throws -> Bool {
+        guard first != second else { return true }
+        let a = try digest(key, at: first), b = try digest(key, at: second)
+        if a == b { return true }
+        guard a != nil, b != nil, let firstRecord = try record(key, at: first) else { return false }
+        try statement.bind([.int(key), .int(Int64(second))])
+        defer { statement.reset() }
+        guard try statement.step(), !statement.isNull(0) else { return false }
+        return firstRecord.withUnsafeBufferPointer { !GradedContent.differs($0, statement.bytes(0).bindMemory(to: UInt8.self)) }
+    }
+
+    private func record(_ key: Int64, at version: Int) throws -> [UInt8]? {
+        try statement.bind([.int(key), .int(Int64(version))])
+        defer { statement.reset() }
+        return try statement.step() && !statement.isNull(0) ? Array(statement.bytes(0).bindMemory(to: UInt8.self)) : nil
     }
 }
 

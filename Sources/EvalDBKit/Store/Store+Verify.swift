@@ -14,19 +14,19 @@ extension Store {
         if !problems.isEmpty { return problems }
 
         try database.readTransaction {
-            let versions = try self.versions()
-            for (offset, version) in versions.enumerated() where version.number != offset + 1 {
-                problems.append("versions are not numbered 1, 2, 3...: found \(version.number) at position \(offset + 1)")
+            let rows = try storedRows()
+            for (offset, version) in rows.enumerated() where version.row != offset + 1 {
+                problems.append("versions are not numbered 1, 2, 3...: found \(version.row) at position \(offset + 1)")
                 break
             }
-            for version in versions {
+            for version in rows {
                 var lines = 0
                 let hash = try export(version) { chunk in lines += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
                 if hash != version.hash {
-                    problems.append("version \(version.number): stored hash \(version.hash) but its export hashes to \(hash)")
+                    problems.append("version \(version.row): stored hash \(version.hash) but its export hashes to \(hash)")
                 }
                 if lines != version.exampleCount {
-                    problems.append("version \(version.number): records \(version.exampleCount) examples but exports \(lines)")
+                    problems.append("version \(version.row): records \(version.exampleCount) examples but exports \(lines)")
                 }
             }
             try check(

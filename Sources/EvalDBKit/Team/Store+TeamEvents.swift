@@ -35,28 +35,42 @@ extension Store {
     // MARK: - Failure categories
 
     /// Sets the failure category of example `key`'s results in `run`. Call inside a write transaction.
+    /// Its event (made also without a team log, for its id) is in force over every category set
+    /// before it, here or in another clone (`LatestEvent`).
     func setFailure(run: EvalRun, key: Int64, id: String, category: String?, reviewer: String, at: String) throws {
-        try database.prepare("INSERT INTO result_failures(run, example, failure, reviewer, set_at) VALUES (?, ?, ?, ?, ?)")
-            .run([.int(run.id), .int(key), category.map(SQLValue.text) ?? .null, .text(reviewer), .text(at)])
-        guard let log = teamLog else { return }
+        let inForce = try factInForce(
+            """
+            SELECT set_at, event FROM result_failures WHERE run = ? AND example = ?
+            ORDER BY \(LatestEvent.first(at: "set_at", event: "event", row: "id")) LIMIT 1
+            """, [.int(run.id), .int(key)])
         let runEvent = try database.scalarText("SELECT event FROM run_files WHERE run = ?", [.int(run.id)])
-        try log.append(
-            LogEvent(
-                "failure",
-                [
-                    "run": .string(run.name), "run_event": runEvent.map { .string($0) }, "id": .string(id),
-                    "failure": category.map { .string($0) } ?? .null, "by": .string(reviewer), "at": .string(at),
-                ]))
+        let event = LatestEvent.replacing(
+            "failure",
+            [
+                "run": .string(run.name), "run_event": runEvent.map { .string($0) }, "id": .string(id),
+                "failure": category.map { .string($0) } ?? .null, "by": .string(reviewer),
+            ], now: at, latest: inForce)
+        try insertFailure(run: run.id, key: key, event: event)
+        try teamLog?.append(event)
     }
 
     private func applyFailure(_ event: LogEvent) throws -> Bool {
-        guard let id = event.string("id"), let reviewer = event.string("by") else { return true }
+        guard let id = event.string("id"), event.string("by") != nil else { return true }
         guard let run = try run(of: event), let key = try database.scalarInt("SELECT key FROM stored_examples WHERE id = ?", [.text(id)]) else {
             return false
         }
-        try database.prepare("INSERT INTO result_failures(run, example, failure, reviewer, set_at) VALUES (?, ?, ?, ?, ?)")
-            .run([.int(run), .int(key), event.string("failure").map(SQLValue.text) ?? .null, .text(reviewer), .text(event.at)])
+        try insertFailure(run: run, key: key, event: event)
         return true
+    }
+
+    /// The row of a `failure` event: which row is in force is decided when it is read, by `at` and
+    /// event id, never by the order rows were inserted in.
+    private func insertFailure(run: Int64, key: Int64, event: LogEvent) throws {
+        try database.prepare("INSERT INTO result_failures(run, example, failure, reviewer, set_at, event) VALUES (?, ?, ?, ?, ?, ?)")
+            .run([
+                .int(run), .int(key), event.string("failure").map(SQLValue.text) ?? .null, .text(event.string("by") ?? ""),
+                .text(event.at), .text(event.id),
+            ])
     }
 
     /// The run an event is about: the one its file recorded (`run_event`), else the one of its name.
@@ -110,30 +124,49 @@ extension Store {
     }
 
     /// Records a decision on the proposal with this content: accepted, rejected, or back to
-    /// pending. Call inside a write transaction.
-    func decideProposal(
-        content: String, status: String, reviewer: String, reason: String?, accepted: String?, at: String,
-        logging: Bool = true
-    ) throws {
+    /// pending. Call inside a write transaction. Its event (made also without a team log, for its
+    /// id) is in force over every decision on the proposal before it (`LatestEvent`).
+    func decideProposal(content: String, status: String, reviewer: String, reason: String?, accepted: String?, at: String) throws {
+        let digest = Self.proposalDigest(content)
+        let inForce = try factInForce(
+            """
+            SELECT decision_at, decided_event FROM proposals WHERE content_sha256 = ? AND decision_at IS NOT NULL
+            ORDER BY \(LatestEvent.first(at: "decision_at", event: "decided_event", row: "id")) LIMIT 1
+            """, [.blob(digest)])
+        let event = LatestEvent.replacing(
+            "decision",
+            [
+                "proposal": .string(digest.map { String(format: "%02x", $0) }.joined()), "status": .string(status), "by": .string(reviewer),
+                "reason": reason.map { .string($0) }, "accepted": accepted.map { .json($0) },
+            ], now: at, latest: inForce)
+        try recordDecision(digest: digest, status: status, reviewer: reviewer, reason: reason, accepted: accepted, event: event)
+        try teamLog?.append(event)
+    }
+
+    /// Gives the proposals with content digest `digest` the decision of `event`, when it replaces
+    /// the one they have (a later `at`, or the same and a larger event id): a decision applied in
+    /// any order leaves the same one in force.
+    private func recordDecision(digest: [UInt8], status: String, reviewer: String, reason: String?, accepted: String?, event: LogEvent) throws {
+        let rows = try database.prepare("SELECT id, decision_at, decided_event FROM proposals WHERE content_sha256 = ?")
+        try rows.bind([.blob(digest)])
+        var replaced: [Int64] = []
+        while try rows.step() {
+            if rows.isNull(1) || LatestEvent.replaces(at: event.at, event: event.id, rows.text(1), rows.optionalText(2)) {
+                replaced.append(rows.int(0))
+            }
+        }
+        rows.reset()
         let pending = status == "pending"
-        try database.prepare(
+        let update = try database.prepare(
             """
-            UPDATE proposals SET status = ?, decided_by = ?, decided_at = ?, reason = ?, accepted = ?
-            WHERE content_sha256 = ? AND status \(pending ? "!=" : "=") 'pending'
-            """
-        ).run([
-            .text(status), pending ? .null : .text(reviewer), pending ? .null : .text(at), reason.map(SQLValue.text) ?? .null,
-            accepted.map(SQLValue.text) ?? .null, .blob(Self.proposalDigest(content)),
-        ])
-        if logging, let log = teamLog {
-            try log.append(
-                LogEvent(
-                    "decision",
-                    [
-                        "proposal": .string(Self.proposalDigest(content).map { String(format: "%02x", $0) }.joined()),
-                        "status": .string(status), "by": .string(reviewer), "reason": reason.map { .string($0) },
-                        "accepted": accepted.map { .json($0) }, "at": .string(at),
-                    ]))
+            UPDATE proposals SET status = ?, decided_by = ?, decided_at = ?, reason = ?, accepted = ?, decision_at = ?, decided_event = ?
+            WHERE id = ?
+            """)
+        for id in replaced {
+            try update.run([
+                .text(status), pending ? .null : .text(reviewer), pending ? .null : .text(event.at), reason.map(SQLValue.text) ?? .null,
+                accepted.map(SQLValue.text) ?? .null, .text(event.at), .text(event.id), .int(id),
+            ])
         }
     }
 
@@ -150,9 +183,9 @@ extension Store {
         guard let content = try database.scalarText("SELECT content FROM proposals WHERE lower(hex(content_sha256)) = ?", [.text(digest)])
         else { return false }  // its proposal is not here yet
         let accepted = event.json("accepted")
-        try decideProposal(
-            content: content, status: status, reviewer: reviewer, reason: event.string("reason"),
-            accepted: accepted == "null" ? nil : accepted, at: event.at, logging: false)
+        try recordDecision(
+            digest: Self.proposalDigest(content), status: status, reviewer: reviewer, reason: event.string("reason"),
+            accepted: accepted == "null" ? nil : accepted, event: event)
         return true
     }
 

@@ -6,9 +6,9 @@ import Foundation
 /// clone synced first —
 ///
 /// 1. the earliest `version` event of the team log naming its hash (by `at`, then event id);
-/// 2. else the earliest commit holding it at a dataset path (one that brought it before one that
-///    kept it, then by author date, then by commit id), with the datasets of that commit's parents
-///    as its parents;
+/// 2. else the earliest commit holding it at a dataset path (one none of whose ancestors holds it,
+///    then by author date, then by commit id), with the datasets of that commit's parents as its
+///    parents;
 /// 3. else this database's own first row holding it (a version made outside a repository).
 ///
 /// `version_info` holds the outcome, rebuilt for a hash whenever what it is derived from grows.
@@ -45,7 +45,7 @@ extension Store {
 
     /// The rule `version_info` was derived by: a database derived by another rule (an older evaldb)
     /// is derived again when opened.
-    static let versionInfoRule = "3"
+    static let versionInfoRule = "4"
 
     /// Fills `version_info` for the hashes that have none (a database made before it existed), or
     /// for every hash when it was derived by another rule.
@@ -141,26 +141,47 @@ extension Store {
         ])
     }
 
-    /// The earliest commit that holds `hash` at a dataset path — one that brought it (no parent holds
-    /// it) before one that kept it, then by author date, then by id — with the datasets its parent
-    /// commits hold there.
+    /// The earliest commit that holds `hash` at a dataset path — one none of whose ancestors holds
+    /// it, then by author date, then by id — with the datasets its parent commits hold there.
     private func earliestCommit(holding hash: String) throws -> (
         id: String, path: String, author: String, date: String, subject: String, parents: [String]
     )? {
-        let row = try database.prepare(
+        // Those that brought it (no parent holds it) first, then by date and id; of those, the first
+        // that no ancestor holds it in (it came back after a change: the ancestor brought it).
+        let rows = try database.prepare(
             """
             SELECT c.git_commit, c.path, c.author, c.date, c.subject, c.parents FROM commit_datasets c WHERE c.hash = ?
             ORDER BY EXISTS (SELECT 1 FROM json_each(c.parents) p
                              JOIN commit_datasets d ON d.git_commit = p.value AND d.path = c.path AND d.hash = c.hash),
                      c.date, c.git_commit
-            LIMIT 1
             """)
-        try row.bind([.text(hash)])
-        guard try row.step() else { return nil }
-        let (id, path) = (row.text(0), row.text(1))
-        let parentCommits = HashList.decode(row.text(5))
-        let result = (id: id, path: path, author: row.text(2), date: row.text(3), subject: row.text(4), parents: [String]())
-        row.reset()
+        try rows.bind([.text(hash)])
+        var candidates: [(id: String, path: String, author: String, date: String, subject: String, parents: String)] = []
+        while try rows.step() {
+            candidates.append((rows.text(0), rows.text(1), rows.text(2), rows.text(3), rows.text(4), rows.text(5)))
+        }
+        rows.reset()
+        guard !candidates.isEmpty else { return nil }
+        let ancestorHolds = try database.prepare(
+            """
+            WITH RECURSIVE ancestor(id) AS (
+                SELECT p.value FROM json_each(?1) p
+                UNION SELECT p.value FROM ancestor a JOIN commit_datasets d ON d.git_commit = a.id AND d.path = ?2, json_each(d.parents) p)
+            SELECT count(*) FROM ancestor a JOIN commit_datasets d ON d.git_commit = a.id AND d.path = ?2 AND d.hash = ?3
+            """)
+        var chosen = candidates[0]
+        for candidate in candidates.prefix(8) {
+            try ancestorHolds.bind([.text(candidate.parents), .text(candidate.path), .text(hash)])
+            let held = try ancestorHolds.step() && ancestorHolds.int(0) > 0
+            ancestorHolds.reset()
+            if !held {
+                chosen = candidate
+                break
+            }
+        }
+        let (id, path) = (chosen.id, chosen.path)
+        let parentCommits = HashList.decode(chosen.parents)
+        let result = (id: id, path: path, author: chosen.author, date: chosen.date, subject: chosen.subject, parents: [String]())
         var parents: [String] = []
         for parent in parentCommits {
             if let parentHash = try database.scalarText(
