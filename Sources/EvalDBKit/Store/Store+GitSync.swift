@@ -233,10 +233,12 @@ extension Store {
             change = set.change(source: file)
         } else {
             guard let current else { throw EvalDBError.storageInvariant("no version to apply \(file) to") }
-            guard let baseHash = set.base, let base = try version(hash: baseHash) else {
-                throw ChangeSetWaits(file: file, base: set.base ?? "")
+            var baseRecords: [DatasetMerge.Record] = []  // a first version's change set holds every record
+            if let baseHash = set.base {
+                guard let base = try version(hash: baseHash) else { throw ChangeSetWaits(file: file, base: baseHash) }
+                baseRecords = try recordsInOrder(of: base)
             }
-            let lines = set.lines(applyingTo: try recordsInOrder(of: base))
+            let lines = set.lines(applyingTo: baseRecords)
             var replacing = try replacement(of: current, with: lines)
             let given = set.change(source: file)
             replacing.author = given.author
