@@ -112,7 +112,20 @@ struct GradedContentTests {
         let statement = try store.database.prepare(
             "WITH a(record, sha256) AS (SELECT ?1, ?3), b(record, sha256) AS (SELECT ?2, ?4) SELECT \(StorageModel.sameGradedContent("a", "b")) FROM a, b"
         )
-        let all = [base] + same + different
+        // And records whose graded members hold escapes, non-ASCII, floats and nesting, each with
+        // its labels changed and with one number of its expected output changed.
+        var spelledVariants: [String] = []
+        for record in spelled.map(\.record) {
+            var object = try CanonicalObject(parsing: try CanonicalJSON.canonicalize(record))
+            spelledVariants.append(object.text)
+            object["labels"] = #"{"split": "dev"}"#
+            spelledVariants.append(object.text)
+            object["expected_output"] = try CanonicalJSON.canonicalize(
+                #"{"a": true, "z": [1.5, 1e16, 1e-05, 100000.0, -0.0, 12345678901234567890, 1]}"#)
+            spelledVariants.append(object.text)
+        }
+        #expect(!GradedContent.differs(spelledVariants[3], spelledVariants[4]) && GradedContent.differs(spelledVariants[4], spelledVariants[5]))
+        let all = [base] + same + different + spelledVariants
         for first in all {
             for second in all {
                 try statement.bind([.text(first), .text(second), .blob(sha256Bytes(first)), .blob(sha256Bytes(second))])

@@ -19,9 +19,16 @@ public enum GradedContent {
     /// Whether two canonical records differ in graded content. A record that is not shaped as a
     /// canonical object differs from any other record whose bytes are not the same.
     public static func differs(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
-        if first.elementsEqual(second) { return false }
+        if same(first, second) { return false }
         guard let a = members(of: first), let b = members(of: second) else { return true }
-        return !zip(a, b).allSatisfy { $0.elementsEqual($1) }
+        return !zip(a, b).allSatisfy(same)
+    }
+
+    /// Byte-for-byte equality (memcmp: `compare` and `report` ask it of every changed example).
+    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let x = a.baseAddress, let y = b.baseAddress else { return true }
+        return memcmp(x, y, a.count) == 0
     }
 
     /// Whether two canonical records (as text) differ in graded content.
@@ -62,7 +69,7 @@ public enum GradedContent {
         var found: [UnsafeBufferPointer<UInt8>?] = [nil, nil, nil]
         var remaining = keys.count
         let shaped = CanonicalMembers.forEach(in: record) { key, value in
-            if let index = keys.firstIndex(where: { $0.count == key.count && $0.elementsEqual(key) }), found[index] == nil {
+            if let index = keys.firstIndex(where: { $0.withUnsafeBufferPointer { same($0, key) } }), found[index] == nil {
                 found[index] = value
                 remaining -= 1
             }

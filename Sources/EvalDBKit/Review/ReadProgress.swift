@@ -12,16 +12,16 @@ public struct ReadProgress: Sendable, Equatable {
 /// of labels, tags, notes, source, author or created_at keeps every read mark; a change of input,
 /// context or expected output makes the example unread for everyone (docs/review.md).
 enum ReadMarks {
-    /// A FROM clause from each read mark `m` to its revision `r`, the example `e` and its head `h`:
-    /// read marks are few (thousands), so the join starts from them (CROSS JOIN keeps that order)
-    /// and `status` stays fast however many examples there are.
+    /// A FROM clause from each read mark `m` to its revision `k`, the example `e` and its head `r`
+    /// (`StorageModel.headJoin`): read marks are few (thousands), so the join starts from them
+    /// (CROSS JOIN keeps that order) and `status` stays fast however many examples there are.
     static let fromMarks = """
-        review_marks m CROSS JOIN stored_revisions r ON r.rev = m.rev CROSS JOIN stored_examples e ON e.key = r.example
-        CROSS JOIN stored_revisions h ON h.rev = e.head
+        review_marks m CROSS JOIN stored_revisions k ON k.rev = m.rev CROSS JOIN \(StorageModel.headJoin)
         """
 
-    /// The mark on `r` holds for the example `e` with head `h`.
-    static let holds = "e.head_sha256 IS NOT NULL AND (h.rev = r.rev OR \(StorageModel.sameGradedContent("h", "r")))"
+    /// The mark on `k` holds for the example `e` with head `r` (the key condition of `fromMarks`
+    /// included).
+    static let holds = "e.key = k.example AND e.head_sha256 IS NOT NULL AND (r.rev = k.rev OR \(StorageModel.sameGradedContent("r", "k")))"
 }
 
 extension Store {
@@ -55,8 +55,8 @@ extension Store {
     func isRead(_ key: Int64, by reviewer: String) throws -> Bool {
         try database.scalarInt(
             """
-            SELECT count(*) FROM stored_examples e CROSS JOIN stored_revisions h ON h.rev = e.head
-            CROSS JOIN stored_revisions r ON r.example = e.key CROSS JOIN review_marks m ON m.rev = r.rev AND m.reviewer = ?2
+            SELECT count(*) FROM \(StorageModel.headJoin) CROSS JOIN stored_revisions k ON k.example = e.key
+            CROSS JOIN review_marks m ON m.rev = k.rev AND m.reviewer = ?2
             WHERE e.key = ?1 AND \(ReadMarks.holds)
             """, [.int(key), .text(reviewer)]) != 0
     }

@@ -42,39 +42,34 @@ enum StorageModel {
 }
 
 /// Whether an example has the same graded content (`GradedContent`: input, context,
-/// expected_output) in two versions, by `StorageModel.recordAtVersion`, with one prepared statement
-/// for many examples: `compare` and `judge calibrate` pair results, and `report` calls a run fresh,
-/// only on examples whose graded content did not change between the versions. A change of labels,
-/// tags, notes, source, author or created_at keeps them.
+/// expected_output) in two versions, by `StorageModel.recordAtVersion`, with a prepared statement
+/// for each side for many examples: `compare` and `judge calibrate` pair results, and `report`
+/// calls a run fresh, only on examples whose graded content did not change between the versions. A
+/// change of labels, tags, notes, source, author or created_at keeps them.
 struct RecordComparer {
-    private let statement: Statement
+    private let first: Statement
+    private let second: Statement
 
-    init(_ database: Database) throws { statement = try database.prepare(StorageModel.recordAtVersion) }
-
-    /// The SHA-256 of example `key`'s record at `version`; nil when it is removed or not there yet.
-    func digest(_ key: Int64, at version: Int) throws -> [UInt8]? {
-        try statement.bind([.int(key), .int(Int64(version))])
-        defer { statement.reset() }
-        return try statement.step() && !statement.isNull(1) ? statement.blob(1) : nil
+    init(_ database: Database) throws {
+        first = try database.prepare(StorageModel.recordAtVersion)
+        second = try database.prepare(StorageModel.recordAtVersion)
     }
 
-    /// Example `key` has the same graded content at both versions (or is absent from both). Reads
-    /// the records only when their digests differ.
-    func hasSameGradedContent(_ key: Int64, at first: Int, and second: Int) throws -> Bool {
-        guard first != second else { return true }
-        let a = try digest(key, at: first), b = try digest(key, at: second)
-        if a == b { return true }
-        guard a != nil, b != nil, let firstRecord = try record(key, at: first) else { return false }
-        try statement.bind([.int(key), .int(Int64(second))])
-        defer { statement.reset() }
-        guard try statement.step(), !statement.isNull(0) else { return false }
-        return firstRecord.withUnsafeBufferPointer { !GradedContent.differs($0, statement.bytes(0).bindMemory(to: UInt8.self)) }
-    }
-
-    private func record(_ key: Int64, at version: Int) throws -> [UInt8]? {
-        try statement.bind([.int(key), .int(Int64(version))])
-        defer { statement.reset() }
-        return try statement.step() && !statement.isNull(0) ? Array(statement.bytes(0).bindMemory(to: UInt8.self)) : nil
+    /// Example `key` has the same graded content at both versions (or is absent from both): one
+    /// lookup a side, the records compared where they are (their digests first, then their graded
+    /// members), nothing copied.
+    func hasSameGradedContent(_ key: Int64, at a: Int, and b: Int) throws -> Bool {
+        guard a != b else { return true }
+        try first.bind([.int(key), .int(Int64(a))])
+        try second.bind([.int(key), .int(Int64(b))])
+        defer {
+            first.reset()
+            second.reset()
+        }
+        let hasFirst = try first.step() && !first.isNull(0), hasSecond = try second.step() && !second.isNull(0)
+        guard hasFirst && hasSecond else { return hasFirst == hasSecond }
+        if GradedContent.same(first.bytes(1).bindMemory(to: UInt8.self), second.bytes(1).bindMemory(to: UInt8.self)) { return true }
+        return !GradedContent.differs(first.bytes(0).bindMemory(to: UInt8.self), second.bytes(0).bindMemory(to: UInt8.self))
     }
 }
 
