@@ -66,15 +66,34 @@ extension Store {
         for split in placed.values { counts[split, default: 0] += 1 }
         var outcome: ReviewOutcome?
         if !placed.isEmpty {
-            let (session, _) = try ReviewSession.start(self, reviewer: author)
-            for item in unplaced {
-                guard let split = placed[item.id] else { continue }
-                _ = try session.edit(item.id, .label(key: labelKey, value: JSONText.string(split)))
-            }
+            // One change of the placed examples' labels, written as one version (the file written
+            // back when it held the current version).
+            let fileInSync = try fileHoldingCurrentVersion()
             let shares = zip(StableSplit.names, plan.shares).map { "\($0) \(String(format: "%g", $1))" }.joined(separator: ", ")
-            outcome = try session.finish(
+            var change = VersionChange(
+                author: author,
                 message:
                     "split \(placed.count) example\(placed.count == 1 ? "" : "s") (\(shares); seed \(plan.seed)\(key.map { "; by \($0)" } ?? ""))")
+            change.source = "split"
+            let idKey = Array(#""id""#.utf8)
+            // Ids compared byte for byte (a precomposed and a decomposed `café` are two examples).
+            let splitOf = Dictionary(placed.map { (ExactString($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+            try forEachRecord(of: current) { line in
+                guard let id = CanonicalMembers.value(of: idKey, in: line).map({ DatasetMerge.idString(Array($0)) }),
+                    let split = splitOf[ExactString(id)]
+                else { return }
+                change.puts.append(
+                    try ExampleEdit.label(key: labelKey, value: JSONText.string(split)).applied(to: String(decoding: line, as: UTF8.self)))
+            }
+            let result = try commit(change)
+            var wroteFile: String?
+            if result.outcome == .created, let file = fileInSync, let now = Store.fileStat(file.path), now.size == file.size, now.mtime == file.mtime
+            {
+                try export(result.version, toFile: file.path)
+                try recordBase(of: file.path, version: result.version.row)
+                wroteFile = file.path
+            }
+            outcome = ReviewOutcome(session: 0, reviewer: author, edits: placed.count, result: result, conflicts: [], wroteFile: wroteFile)
         }
         return SplitOutcome(counts: counts, placed: placed.count, kept: existing.count, outcome: outcome)
     }
