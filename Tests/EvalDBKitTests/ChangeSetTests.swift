@@ -9,17 +9,11 @@ import Testing
 /// reorders.
 @Suite("one write path and its change sets")
 struct ChangeSetTests {
-    /// SplitMix64, for the same changes on every machine.
+    /// The same changes for a seed on every machine.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+        var generator: SeededGenerator
+        init(state: UInt64) { generator = SeededGenerator(seed: state) }
+        mutating func below(_ n: Int) -> Int { Int(generator.next() % UInt64(max(n, 1))) }
     }
 
     func export(_ store: Store, _ version: DatasetVersion) throws -> String {
