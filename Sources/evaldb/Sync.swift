@@ -93,6 +93,11 @@ struct Sync: ParsableCommand {
             case .missing: Output.stdout("\(name): not in the working tree")
             }
         }
+        if !report.lostVersions.isEmpty {
+            Output.stdout(
+                "\(report.lostVersions.count) version\(report.lostVersions.count == 1 ? "" : "s") recorded by an evaldb from before change sets, which no commit holds, cannot be rebuilt: \(report.lostVersions.map { String($0.prefix(19)) }.joined(separator: ", "))"
+            )
+        }
         for (hash, reason) in report.unplacedVersions {
             Output.stdout("version \(hash.prefix(19)) of the team log: not placed: \(Terminal.sanitized(reason))")
         }

@@ -37,6 +37,9 @@ public struct SyncReport: Sendable {
     /// Versions of the team log that could not be made here, with why (their change set's base is
     /// nowhere, or the commit holding them is not in this clone).
     public var unplacedVersions: [(hash: String, reason: String)] = []
+    /// Versions an evaldb from before change sets recorded, that no commit holds: only the clone
+    /// that made them had their records (reported, not a failure: nothing can bring them now).
+    public var lostVersions: [String] = []
     /// Lines of the logs that are not events: FILE:LINE and why.
     public var problems: [DataError] = []
 
@@ -100,7 +103,7 @@ extension Store {
         for path in paths {
             report.workingTree.append((path, try syncWorkingTree(path, before: before, author: author, in: repository, touched: &touched)))
         }
-        report.unplacedVersions = try unplacedVersions()
+        (report.unplacedVersions, report.lostVersions) = try unplacedVersions()
 
         var waitingFiles = Set<String>()
         for file in logs.runFiles {
@@ -138,14 +141,16 @@ extension Store {
         return report
     }
 
-    /// The versions the team log records that this database could not make, with why.
-    func unplacedVersions() throws -> [(hash: String, reason: String)] {
+    /// The versions the team log records that this database could not make, with why; apart, those
+    /// an evaldb from before change sets recorded (no parents, no change set, no commit).
+    func unplacedVersions() throws -> (unplaced: [(hash: String, reason: String)], lost: [String]) {
         let rows = try database.prepare(
             """
-            SELECT hash, min(file), min(git_commit), min(base) FROM version_records
+            SELECT hash, min(file), min(git_commit), min(base), max(parents IS NOT NULL) FROM version_records
             WHERE hash NOT IN (SELECT hash FROM stored_versions) GROUP BY hash ORDER BY min(at)
             """)
         var result: [(hash: String, reason: String)] = []
+        var lost: [String] = []
         while try rows.step() {
             let hash = rows.text(0)
             if let file = rows.optionalText(1) {
@@ -153,11 +158,13 @@ extension Store {
                 result.append((hash, "its change set \(file) applies to a version\(base) that is not here"))
             } else if let commit = rows.optionalText(2) {
                 result.append((hash, "commit \(commit.prefix(10)), which holds it, is not in this clone (is it pushed?)"))
+            } else if rows.int(4) == 0 {
+                lost.append(hash)
             } else {
                 result.append((hash, "no commit holds it and the log has no change set of it"))
             }
         }
-        return result
+        return (result, lost)
     }
 
     // MARK: - Logs
