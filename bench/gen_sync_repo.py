@@ -2,28 +2,46 @@
 """Builds the git repository that bench/sync.py clones: a dataset's history and eval runs, as a team has them.
 
   python3 bench/gen_sync_repo.py DEST                                # 100,000 examples, 50 commits, 20 runs
-  python3 bench/gen_sync_repo.py DEST --n 2000 --commits 5 --runs 2 --evaldb .build-bench/release/evaldb
+  python3 bench/gen_sync_repo.py DEST --n 2000 --commits 25 --runs 2 --evaldb .build-bench/release/evaldb
 
 DEST must not exist. The repository is built in DEST.partial and renamed to DEST when complete, so a
 half-built repository is never mistaken for a finished one. What it holds:
 
-  - evals/data/v0/golden.jsonl, committed --commits times: N synthetic examples, written canonically
-    (each line is json.dumps(record, sort_keys=True)); each commit after the first changes 5% of the
-    examples (notes, labels and/or expected_output; ids, order and count kept). Before each commit
-    `evaldb import evals/data/v0/golden.jsonl -m "v K"` runs in the repository (default database,
-    .evaldb/evaldb.sqlite, ignored), so evaldb's team log evals/log/<user>-<clone>.jsonl is committed
-    with the dataset, as a team member's clone would commit it.
+  - evals/data/v0/golden.jsonl, changed by --commits commits: N synthetic examples, written
+    canonically (each line is json.dumps(record, sort_keys=True)); each commit after the first
+    changes 5% of the examples (notes, labels and/or expected_output; ids, order and count kept).
+    Before each commit `evaldb import evals/data/v0/golden.jsonl -m "v K"` runs in that clone
+    (default database, .evaldb/evaldb.sqlite, ignored), so evaldb's team log (evals/log/<user>-<clone>.jsonl
+    and the version's change set in evals/log/versions/) is committed with the dataset, as a team
+    member's clone would commit it.
+  - Merged branches (--merge-every, default 10): at commit K = 10, 20, 30, ... (while K + 2 <= --commits)
+    a second team member, "ben", in a clone of his own (DEST.partial.ben, removed at the end), pulls
+    main, runs `evaldb sync` there and makes commits K and K + 1 on a side branch, each changing 5%
+    of the examples in the second half of the file; meanwhile commit K + 2 is made on main (by
+    "bench") changing 5% of the examples in the first half, so that git's line merge is clean
+    (the two sides change different examples, far apart). Then main pulls ben's branch
+    (`git fetch` + `git merge --no-ff`: a merge commit whose dataset is a version no import made),
+    runs `evaldb sync` as a team member does after a pull, and commits what it wrote to the team
+    log ("sync after merge K", when it wrote anything). At the defaults: 50 commits of the
+    dataset (8 on 4 side branches), 4 merge commits, 54 versions.
   - --runs eval runs against the last version, one commit each: evals/runs/run-K.jsonl (one
     {"id", "pass", "output"} line per example) recorded with `evaldb run record ... --name run-K
     --dataset-file evals/data/v0/golden.jsonl`, which writes evals/log/runs/run-K-<id>.jsonl.
 
 Then `git gc` packs the objects (with deltas), so that a clone of it looks like a clone from a server.
+.git/evaldb-sync-bench.json records the parameters (a repository built with others, or by an
+older layout of this script, is not complete: bench/sync.py builds it again), the number of
+distinct datasets the history holds ("versions"), the merge commits, and how many of the syncs
+after them wrote to the team log ("merge_log_commits").
 The examples are self-contained here (same record shape as the shared dataset generator, simpler
-text); same arguments => same dataset bytes. Takes minutes at the defaults: mostly evaldb's imports
-and git hashing and compressing ~130 MB a commit.
+text); same arguments => same dataset bytes in every commit, and the same graph of commits (the
+commits' ids differ: git's and evaldb's clocks, evaldb's random clone ids). Takes minutes at the
+defaults: mostly evaldb's imports and syncs, and git hashing and compressing ~120 MB a commit.
 """
 import argparse
+import copy
 import datetime
+import hashlib
 import json
 import random
 import shutil
@@ -34,6 +52,8 @@ from pathlib import Path
 
 DATASET = 'evals/data/v0/golden.jsonl'
 MARKER = 'evaldb-sync-bench.json'  # in .git/: records the parameters; a local clone does not copy it
+LAYOUT = 2  # bump when the repository this script builds changes for the same parameters (2: merged branches)
+MERGE_EVERY = 10
 
 FEATURES = ['booking-lookup', 'policy-question', 'multi-turn-refinement', 'refund-request']
 SCENARIOS = ['happy-path', 'no-results', 'ambiguous-query', 'conflicting-docs', 'irate-user', 'out-of-scope']
@@ -162,68 +182,182 @@ def sh(argv, cwd, quiet=True):
     return result.stdout.decode(errors='replace') if quiet else ''
 
 
-def params(n, commits, runs, seed):
-    return {'n': n, 'commits': commits, 'runs': runs, 'seed': seed, 'change_frac': 0.05}
+def params(n, commits, runs, seed, merge_every=MERGE_EVERY):
+    return {'n': n, 'commits': commits, 'runs': runs, 'seed': seed, 'change_frac': 0.05, 'merge_every': merge_every,
+            'layout': LAYOUT}
 
 
-def is_complete(dest, n, commits, runs, seed=1):
-    """True when DEST is a finished repository built with these parameters."""
-    marker = Path(dest) / '.git' / MARKER
+def marker(dest):
+    """What the generator recorded in DEST (parameters, versions, merges, seconds); None when unfinished."""
     try:
-        return json.loads(marker.read_text())['params'] == params(n, commits, runs, seed)
-    except (OSError, ValueError, KeyError):
-        return False
+        return json.loads((Path(dest) / '.git' / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
 
 
-def generate(dest, n, commits, runs, evaldb, seed=1, log=sys.stderr):
+def is_complete(dest, n, commits, runs, seed=1, merge_every=MERGE_EVERY):
+    """True when DEST is a finished repository built with these parameters (and this layout)."""
+    recorded = marker(dest)
+    return recorded is not None and recorded.get('params') == params(n, commits, runs, seed, merge_every)
+
+
+def branch_rounds(commits, merge_every):
+    """The commits K that start a side branch: K and K + 1 on the branch, K + 2 on main, then the merge."""
+    if merge_every <= 0:
+        return []
+    return [k for k in range(merge_every, commits + 1, merge_every) if k + 2 <= commits]
+
+
+class Clone:
+    """A team member's clone: its folder, git identity and evaldb (its default database, .evaldb/)."""
+
+    def __init__(self, folder, user, evaldb):
+        self.folder, self.user, self.ev = Path(folder), user, [str(Path(evaldb).resolve())]
+
+    def configure(self):
+        for key, value in (('user.name', self.user), ('user.email', f'{self.user}@example.com'),
+                           ('commit.gpgsign', 'false'), ('gc.auto', '0')):
+            sh(['git', 'config', key, value], self.folder)
+
+    def git(self, *argv):
+        return sh(['git', *argv], self.folder)
+
+    def evaldb(self, *argv):
+        return sh(self.ev + list(argv), self.folder)
+
+    def write(self, lines):
+        with open(self.folder / DATASET, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(lines) + '\n')
+
+    def commit_version(self, lines, message):
+        """Writes the dataset, imports it (the team log gets the version) and commits both."""
+        self.write(lines)
+        self.evaldb('import', DATASET, '-m', message)
+        self.git('add', 'evals')
+        self.git('commit', '-q', '-m', message)
+
+    def commit_log(self, message):
+        """Commits what evaldb wrote to the team log, if anything; True when it committed."""
+        if not self.git('status', '--porcelain', '--', 'evals').strip():
+            return False
+        self.git('add', 'evals')
+        self.git('commit', '-q', '-m', message)
+        return True
+
+    def dataset_sha256(self):
+        return hashlib.sha256((self.folder / DATASET).read_bytes()).hexdigest()
+
+
+def content_sha256(lines):
+    return hashlib.sha256(('\n'.join(lines) + '\n').encode('utf-8')).hexdigest()
+
+
+def generate(dest, n, commits, runs, evaldb, seed=1, merge_every=MERGE_EVERY, log=sys.stderr):
     dest = Path(dest).resolve()
     if dest.exists():
         sys.exit(f'{dest} exists; remove it to build it again')
     work = dest.with_name(dest.name + '.partial')
+    ben_folder = dest.with_name(dest.name + '.partial.ben')
     shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(ben_folder, ignore_errors=True)
     (work / DATASET).parent.mkdir(parents=True)
     started = time.perf_counter()
     sh(['git', 'init', '-q', '-b', 'main'], work)
-    for key, value in (('user.name', 'bench'), ('user.email', 'bench@example.com'), ('commit.gpgsign', 'false'),
-                       ('gc.auto', '0')):
-        sh(['git', 'config', key, value], work)
-    ev = [str(Path(evaldb).resolve())]
+    main = Clone(work, 'bench', evaldb)
+    main.configure()
+    ben = Clone(ben_folder, 'ben', evaldb)
     gen = Examples(seed)
     records = [gen.record(i + 1) for i in range(n)]
     lines = [dump(rec) for rec in records]
     changed = round(n * 0.05)
-    for k in range(1, commits + 1):
-        if k > 1:
-            for i in gen.r.sample(range(n), changed):
-                gen.mutate(records[i], k)
-                lines[i] = dump(records[i])
-        with open(work / DATASET, 'w', encoding='utf-8') as f:
-            f.write('\n'.join(lines) + '\n')
-        sh(ev + ['import', DATASET, '-m', f'v {k}'], work)
-        sh(['git', 'add', 'evals'], work)
-        sh(['git', 'commit', '-q', '-m', f'v {k}'], work)
-        print(f'  commit {k}/{commits} ({time.perf_counter() - started:.0f} s)', file=log)
+    half = n // 2
+    # The two sides of a branch change examples in different halves, with a gap of 2 lines between
+    # them, so git's line merge never sees two changes touch or neighbour.
+    main_half, side_half = range(0, max(half - 1, 1)), range(min(half + 1, n - 1), n)
+    rounds = set(branch_rounds(commits, merge_every))
+    datasets = set()
+    merges = []
+    merge_log_commits = 0  # syncs after a merge that wrote to the team log
+
+    def step(k, what):
+        print(f'  {what} {k}/{commits} ({time.perf_counter() - started:.0f} s)', file=log)
+
+    def mutate(recs, lns, k, population, count):
+        for i in gen.r.sample(population, min(count, len(population))):
+            gen.mutate(recs[i], k)
+            lns[i] = dump(recs[i])
+
+    k = 1
+    while k <= commits:
+        if k not in rounds:
+            if k > 1:
+                mutate(records, lines, k, range(n), changed)
+            main.commit_version(lines, f'v {k}')
+            datasets.add(content_sha256(lines))
+            step(k, 'commit')
+            k += 1
+            continue
+        # Ben pulls main and syncs his clone (made at the first round, synced there from scratch).
+        if not ben_folder.exists():
+            sh(['git', 'clone', '-q', work, ben_folder], work.parent)
+            ben.configure()
+        else:
+            ben.git('fetch', '-q', 'origin')
+        ben.git('checkout', '-q', '-B', 'side', 'origin/main')
+        ben.evaldb('sync')
+        # Ben's two commits on his branch, in the second half of the file.
+        side_records, side_lines = list(records), list(lines)
+        for j in (k, k + 1):
+            for i in gen.r.sample(side_half, min(changed, len(side_half))):
+                side_records[i] = copy.deepcopy(side_records[i])
+                gen.mutate(side_records[i], j)
+                side_lines[i] = dump(side_records[i])
+            ben.commit_version(side_lines, f'v {j} (ben, side branch)')
+            datasets.add(content_sha256(side_lines))
+            step(j, 'side commit')
+        # Meanwhile main changes the first half.
+        mutate(records, lines, k + 2, main_half, changed)
+        main.commit_version(lines, f'v {k + 2}')
+        datasets.add(content_sha256(lines))
+        step(k + 2, 'commit')
+        # Main pulls ben's branch: git merges the two halves.
+        main.git('fetch', '-q', ben_folder, 'side')
+        main.git('merge', '-q', '--no-ff', '--no-edit', '-m', f'merge ben\'s side branch (v {k}, v {k + 1})', 'FETCH_HEAD')
+        for i in side_half:
+            records[i], lines[i] = side_records[i], side_lines[i]
+        if main.dataset_sha256() != content_sha256(lines):
+            sys.exit(f'{work}: the merge of commit {k + 2} and ben\'s branch is not the dataset expected')
+        datasets.add(content_sha256(lines))
+        merges.append(main.git('rev-parse', 'HEAD').strip())
+        main.evaldb('sync')
+        merge_log_commits += main.commit_log(f'sync after merge {k + 2}')
+        step(k + 2, 'merge')
+        k += 3
+    shutil.rmtree(ben_folder, ignore_errors=True)
     (work / 'evals' / 'runs').mkdir(exist_ok=True)
     ids = [rec['id'] for rec in records]
-    for k in range(1, runs + 1):
-        results = work / 'evals' / 'runs' / f'run-{k}.jsonl'
+    for r in range(1, runs + 1):
+        results = work / 'evals' / 'runs' / f'run-{r}.jsonl'
         pass_rate = 0.7 + 0.2 * gen.r.random()
         with open(results, 'w', encoding='utf-8') as f:
-            f.writelines(json.dumps({'id': i, 'pass': gen.r.random() < pass_rate, 'output': f'answer {k}.{j}'}) + '\n'
+            f.writelines(json.dumps({'id': i, 'pass': gen.r.random() < pass_rate, 'output': f'answer {r}.{j}'}) + '\n'
                          for j, i in enumerate(ids))
-        sh(ev + ['run', 'record', f'evals/runs/run-{k}.jsonl', '--name', f'run-{k}', '--dataset-file', DATASET], work)
-        sh(['git', 'add', 'evals'], work)
-        sh(['git', 'commit', '-q', '-m', f'run {k}'], work)
-        print(f'  run {k}/{runs} ({time.perf_counter() - started:.0f} s)', file=log)
-    status = sh(['git', 'status', '--porcelain'], work)
+        main.evaldb('run', 'record', f'evals/runs/run-{r}.jsonl', '--name', f'run-{r}', '--dataset-file', DATASET)
+        main.git('add', 'evals')
+        main.git('commit', '-q', '-m', f'run {r}')
+        print(f'  run {r}/{runs} ({time.perf_counter() - started:.0f} s)', file=log)
+    status = main.git('status', '--porcelain')
     if status.strip():
         sys.exit(f'{work}: uncommitted files after generating:\n{status}')
     print(f'  git gc ...', file=log)
     sh(['git', 'gc', '--quiet'], work)
-    (work / '.git' / MARKER).write_text(json.dumps({'params': params(n, commits, runs, seed),
-                                                    'seconds': round(time.perf_counter() - started, 1)}) + '\n')
+    (work / '.git' / MARKER).write_text(json.dumps({
+        'params': params(n, commits, runs, seed, merge_every), 'versions': len(datasets), 'merges': merges,
+        'merge_log_commits': merge_log_commits,
+        'seconds': round(time.perf_counter() - started, 1)}) + '\n')
     work.rename(dest)
-    print(f'  built {dest} in {time.perf_counter() - started:.0f} s', file=log)
+    print(f'  built {dest} in {time.perf_counter() - started:.0f} s: {len(datasets)} datasets, {len(merges)} merges',
+          file=log)
     return dest
 
 
@@ -234,9 +368,11 @@ def main():
     parser.add_argument('--commits', type=int, default=50)
     parser.add_argument('--runs', type=int, default=20)
     parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--merge-every', type=int, default=MERGE_EVERY,
+                        help='a side branch (2 commits) merged at every this many commits; 0: none (default 10)')
     parser.add_argument('--evaldb', default=str(Path(__file__).resolve().parent.parent / '.build-bench' / 'release' / 'evaldb'))
     args = parser.parse_args()
-    generate(args.dest, args.n, args.commits, args.runs, args.evaldb, args.seed)
+    generate(args.dest, args.n, args.commits, args.runs, args.evaldb, args.seed, args.merge_every)
 
 
 if __name__ == '__main__':
