@@ -76,6 +76,12 @@ struct ChangeSetTests {
         // database that has only the first one.
         let other = try folder.store("rebuilt.sqlite")
         _ = try other.importFile(folder.file("v1.jsonl"), options: ImportOptions(author: "ana"))
+        // A version of its own on top of the first (a side branch): the first change set applies
+        // to a version that is not the current one, as a delta from it.
+        var side = VersionChange(author: "ben", message: "ben's side")
+        side.puts = [Sample.line("ex-0002", question: "ben's edit"), Sample.line("ben-0001")]
+        side.removals = ["ex-0003"]
+        try other.commit(side)
         for version in try store.versions().dropFirst() {
             let header = LogEvent(
                 "version",
@@ -107,6 +113,10 @@ struct ChangeSetTests {
             ])
         try folder.write("change.jsonl", header.text + "\n{\"remove\": \"ex-0001\"}\n")
         #expect(throws: EvalDBError.self) { try store.applyChangeSet(file: folder.file("change.jsonl")) }
+        // A check line that does not match the lines above it (one edited by hand) is no warrant.
+        let check = "{\"check\": {\"lines\": 1, \"sha256\": \"\(String(repeating: "1", count: 64))\"}}\n"
+        try folder.write("checked.jsonl", header.text + "\n{\"remove\": \"ex-0001\"}\n" + check)
+        #expect(throws: EvalDBError.self) { try store.applyChangeSet(file: folder.file("checked.jsonl")) }
         #expect(try store.versions().count == 1)
         #expect(try store.currentVersion()?.hash == first.hash)
     }

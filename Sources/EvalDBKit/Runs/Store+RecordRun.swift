@@ -14,9 +14,11 @@ extension Store {
     public func recordRun(_ path: String, against version: DatasetVersion, options: RunOptions) throws -> RecordedRun {
         guard !options.name.isEmpty else { throw EvalDBError.emptyName(.run) }
         let db = database
-        try db.execute("BEGIN IMMEDIATE")
+        // Its own transaction; inside one already (sync recording many runs), a savepoint of it.
+        let nested = db.isInTransaction
+        try db.execute(nested ? "SAVEPOINT record_run" : "BEGIN IMMEDIATE")
         var committed = false
-        defer { if !committed { try? db.execute("ROLLBACK") } }
+        defer { if !committed { try? db.execute(nested ? "ROLLBACK TO record_run; RELEASE record_run" : "ROLLBACK") } }
         if try db.scalarInt("SELECT count(*) FROM stored_runs WHERE name = ?", [.text(options.name)]) != 0 {
             throw EvalDBError.runExists(options.name)
         }
@@ -55,7 +57,7 @@ extension Store {
             try db.prepare("INSERT INTO run_files(run, event, path) VALUES (?, ?, ?)").run([.int(runId), .text(header.id), .text(file)])
         }
         let missingIds = missing > 0 ? try idsWithoutResult(run: runId, version: version.row, limit: 20) : []
-        try db.commit()
+        if nested { try db.execute("RELEASE record_run") } else { try db.commit() }
         committed = true
         return RecordedRun(run: try run(named: options.name), missingIds: missingIds)
     }
@@ -81,12 +83,17 @@ extension Store {
     /// `EvalDBError.invalidData` with every problem, the caller's transaction then rolled back.
     private func recordResults(_ path: String, of version: DatasetVersion, run: Int64, options: RunOptions) throws -> Int {
         let reader = JSONLObjects(path: path, what: "a result", maxErrors: options.maxErrors)
+        // An example of the version: of the current one, a live head (no revision read); of an
+        // older one, its revision at that version is not a removal.
+        let isCurrent = try currentVersion()?.row == version.row
         let example = try database.prepare(
-            """
-            SELECT e.key, (SELECT r.kind FROM stored_revisions r WHERE r.example = e.key AND r.version <= ?2
-                           ORDER BY r.version DESC, r.rev DESC LIMIT 1)
-            FROM stored_examples e WHERE e.id = ?1
-            """)
+            isCurrent
+                ? "SELECT key, CASE WHEN head_sha256 IS NULL THEN 'removed' ELSE 'live' END, ?2 FROM stored_examples WHERE id = ?1"
+                : """
+                SELECT e.key, (SELECT r.kind FROM stored_revisions r WHERE r.example = e.key AND r.version <= ?2
+                               ORDER BY r.version DESC, r.rev DESC LIMIT 1)
+                FROM stored_examples e WHERE e.id = ?1
+                """)
         let insert = try database.prepare(
             "INSERT INTO stored_results(run, example, trial, line, pass, score, failure, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         let firstLine = try database.prepare("SELECT line FROM stored_results WHERE run = ? AND example = ? AND trial = ?")

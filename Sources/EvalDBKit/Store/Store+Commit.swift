@@ -91,7 +91,12 @@ extension Store {
         guard !order.isEmpty else { throw EvalDBError.emptyVersion }
         counts.unchanged = order.count - counts.added - counts.changed - counts.restored
         let ascending = zip(order, order.dropFirst()).allSatisfy { $0 < $1 }
-        let state = try hashState(order: ascending ? nil : order)
+        let state: (hash: String, bytes: Int)
+        if change.trustsExpectedHash, let expected = change.expectedHash, !change.logs {
+            state = (expected, 0)
+        } else {
+            state = try hashState(order: ascending ? nil : order)
+        }
         if let expected = change.expectedHash, expected != state.hash {
             throw EvalDBError.changeSetMismatch(source: change.source, expected: expected, found: state.hash)
         }

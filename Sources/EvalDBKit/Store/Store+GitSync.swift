@@ -233,27 +233,77 @@ extension Store {
             change = set.change(source: file)
         } else {
             guard let current else { throw EvalDBError.storageInvariant("no version to apply \(file) to") }
-            var baseRecords: [DatasetMerge.Record] = []  // a first version's change set holds every record
             if let baseHash = set.base {
                 guard let base = try version(hash: baseHash) else { throw ChangeSetWaits(file: file, base: baseHash) }
-                baseRecords = try recordsInOrder(of: base)
+                change = try delta(applying: set, to: base, from: current, source: file)
+            } else {
+                // A first version's change set holds every record.
+                var replacing = try replacement(of: current, with: set.lines(applyingTo: []))
+                let given = set.change(source: file)
+                (replacing.author, replacing.message, replacing.date) = (given.author, given.message, given.date)
+                (replacing.path, replacing.parents, replacing.source) = (given.path, given.parents, file)
+                replacing.expectedHash = set.hash
+                replacing.logs = false
+                change = replacing
             }
-            let lines = set.lines(applyingTo: baseRecords)
-            var replacing = try replacement(of: current, with: lines)
-            let given = set.change(source: file)
-            replacing.author = given.author
-            replacing.message = given.message
-            replacing.date = given.date
-            replacing.path = given.path
-            replacing.parents = given.parents
-            replacing.source = file
-            replacing.expectedHash = set.hash
-            replacing.logs = false
-            replacing.allowReuse = true
-            change = replacing
         }
         change.allowReuse = true
-        return try commit(change).version
+        return try commit(change)
+            .version
+    }
+
+    /// The change from `current` to what `set` makes of `base` (a version other than the current
+    /// one: a side branch's, say): the change set's own records and removals, and every example
+    /// that differs between `base` and `current` taken back to `base`'s record — not the whole
+    /// dataset. The lines are `base`'s order with the change applied (`ChangeSet`'s rule).
+    private func delta(applying set: ChangeSet, to base: DatasetVersion, from current: DatasetVersion, source: String) throws
+        -> VersionChange
+    {
+        var change = set.change(source: source)
+        var idOf: [Int64: String] = [:]
+        let ids = try database.prepare("SELECT key, id FROM stored_examples")
+        while try ids.step() { idOf[ids.int(0)] = ids.text(1) }
+        ids.reset()
+        let setIds = Set(set.puts.map(DatasetMerge.idKey(of:)) + set.removals.map { Array(JSONText.string($0).utf8) })
+        var removals = Set(set.removals.map(ExactString.init))
+        // The examples that differ between base and current: each back to base's record.
+        let (low, high) = (min(base.row, current.row), max(base.row, current.row))
+        let touched = try database.prepare("SELECT DISTINCT example FROM stored_revisions WHERE version > ? AND version <= ? ORDER BY example")
+        try touched.bind([.int(Int64(low)), .int(Int64(high))])
+        let state = try database.prepare(StorageModel.recordAtVersion)
+        func record(_ key: Int64, at row: Int) throws -> (record: String?, digest: [UInt8]?) {
+            try state.bind([.int(key), .int(Int64(row))])
+            defer { state.reset() }
+            guard try state.step(), !state.isNull(0) else { return (nil, nil) }
+            return (state.text(0), state.blob(1))
+        }
+        while try touched.step() {
+            let key = touched.int(0)
+            guard let id = idOf[key], !setIds.contains(Array(JSONText.string(id).utf8)) else { continue }
+            let atBase = try record(key, at: base.row), atCurrent = try record(key, at: current.row)
+            guard atBase.digest != atCurrent.digest else { continue }
+            if let record = atBase.record {
+                change.puts.append(record)
+            } else {
+                removals.insert(ExactString(id))
+            }
+        }
+        touched.reset()
+        // Removals of what the current version does not hold are no change of it.
+        change.removals = try removals.map(\.string).filter { id in
+            try database.scalarInt("SELECT count(*) FROM stored_examples WHERE id = ? AND head_sha256 IS NOT NULL", [.text(id)]) != 0
+        }
+        // The line order: base's, the change set's removals left out, its new ids appended.
+        let baseOrder = try lineKeys(of: base).compactMap { idOf[$0] }
+        let inBase = Set(baseOrder.map(ExactString.init))
+        let removedBySet = Set(set.removals.map(ExactString.init))
+        var order = baseOrder.filter { !removedBySet.contains(ExactString($0)) }
+        for put in set.puts {
+            let id = DatasetMerge.idString(DatasetMerge.idKey(of: put))
+            if !inBase.contains(ExactString(id)) { order.append(id) }
+        }
+        change.order = set.order ?? order
+        return change
     }
 
     /// Makes the version of every change set in the log whose version is not here yet, base before

@@ -26,6 +26,9 @@ public struct VersionChange: Sendable {
     public var source = "(change)"
     /// The dataset hash the change must give (a change set replayed): anything else is refused.
     var expectedHash: String?
+    /// The change is a change set intact as its maker wrote it, applied to the version it was
+    /// made on: `expectedHash` is taken without reading the whole new state back to hash it.
+    var trustsExpectedHash = false
     /// Write the version to the team log (false when it is replayed from the log or from git).
     var logs = true
     /// Accept an id that was removed coming back with different content.

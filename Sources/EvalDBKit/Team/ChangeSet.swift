@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A version's change set in the team log: what makes every version any clone made recoverable
@@ -9,17 +10,25 @@ import Foundation
 ///     {"put": {record}}                one a record added or changed against `base`
 ///     {"remove": "id"}                 one an id removed
 ///     {"order": ["id", …]}             the ids in line order, when not the rule below
+///     {"check": {"lines": N, "sha256": HEX}}   the count and SHA-256 of the lines above, after the record
 ///
 /// Applied to `base`'s lines it gives `hash`'s: each put of an id `base` holds in its place, each
 /// removed id left out, each put of another id appended in the file's order — or the `order`
 /// given. `sync` applies it when no commit holds `hash` (or to place a commit without reading its
-/// file), and checks the hash: a hand-edited change set is refused, never a silent fork. A version
-/// made from a commit (`commit` in its header) has no body: git holds it.
+/// file). A change set whose check line matches is as its maker wrote it, and its version is
+/// its hash by construction; any other is applied only when the dataset it gives hashes to
+/// `hash`: a hand-edited change set is refused, never a silent fork (`evaldb verify` re-derives
+/// every version's hash). A version made from a commit (`commit` in its header) has no body: git
+/// holds it.
 struct ChangeSet {
     var header: LogEvent
     var puts: [String] = []
     var removals: [String] = []
     var order: [String]?
+    /// The file ends with a check line whose count and SHA-256 of the lines between the header and
+    /// it match (`{"check": {"lines": N, "sha256": HEX}}`): the change set is as its maker wrote
+    /// it, and applied to its base it gives its hash without the whole dataset being read back.
+    var isIntact = false
 
     var hash: String { header.string("hash") ?? "" }
     /// The version the change applies to; nil for a first version.
@@ -29,38 +38,55 @@ struct ChangeSet {
     static func shortHash(_ hash: String) -> String { String(hash.dropFirst("sha256:".count).prefix(12)) }
 
     /// Reads the change set file at `path` (`shown` in messages). Throws `invalidData` naming the
-    /// line of anything that is not a change.
+    /// line of anything that is not a change. A put is taken as its text (`Store.commit` checks it).
     static func read(_ path: String, shown: String) throws -> ChangeSet {
-        let reader = JSONLObjects(path: path, what: "a change", maxErrors: 20)
         var result: ChangeSet?
-        try reader.forEach(from: 1) { line in
-            let tape = line.tape
-            func problem(_ message: String) { reader.report(line, at: Int(tape.nodes[0].source), message) }
+        var problems: [DataError] = []
+        var digest = SHA256()
+        var bodyLines = 0
+        var check: (lines: Int, sha256: String)?
+        let putPrefix = Array(#"{"put": "#.utf8)
+        try LineReader(path: path).forEachLine { number, line in
+            func problem(_ message: String) { problems.append(DataError(file: shown, line: number, column: 1, message: message)) }
+            guard !line.isEmpty else { return }
             if result == nil {
-                var bytes: [UInt8] = []
-                CanonicalJSON.write(tape, to: &bytes)
-                guard let header = LogEvent(line: String(decoding: bytes, as: UTF8.self)), header.kind == "version" else {
+                guard let header = LogEvent(line: String(decoding: line, as: UTF8.self)), header.kind == "version" else {
                     return problem("the first line of a version's file is its `version` event")
                 }
                 result = ChangeSet(header: header)
                 return
             }
-            if let node = tape.member(0, "put") {
-                var bytes: [UInt8] = []
-                CanonicalJSON.write(tape, node, to: &bytes)
-                result!.puts.append(String(decoding: bytes, as: UTF8.self))
-            } else if let node = tape.member(0, "remove"), tape.nodes[node].kind == .string {
-                result!.removals.append(tape.string(node))
-            } else if let node = tape.member(0, "order"), tape.nodes[node].kind == .array {
-                result!.order = tape.elements(node).compactMap { tape.nodes[$0].kind == .string ? tape.string($0) : nil }
+            if line.count > putPrefix.count + 1, line.starts(with: putPrefix), line.last == UInt8(ascii: "}") {
+                result!.puts.append(String(decoding: line[putPrefix.count..<(line.count - 1)], as: UTF8.self))
             } else {
-                problem("a change is {\"put\": RECORD}, {\"remove\": ID} or {\"order\": [IDS]}")
+                guard let tape = try? JSONParser.parse(bytes: Array(line)), tape.nodes.first?.kind == .object else {
+                    return problem("a change is {\"put\": RECORD}, {\"remove\": ID} or {\"order\": [IDS]}")
+                }
+                if let node = tape.member(0, "check"), let lines = tape.member(node, "lines"), let sha = tape.member(node, "sha256") {
+                    check = (Int(tape.string(lines)) ?? -1, tape.string(sha))
+                    return
+                } else if let node = tape.member(0, "put") {
+                    var bytes: [UInt8] = []
+                    CanonicalJSON.write(tape, node, to: &bytes)
+                    result!.puts.append(String(decoding: bytes, as: UTF8.self))
+                } else if let node = tape.member(0, "remove"), tape.nodes[node].kind == .string {
+                    result!.removals.append(tape.string(node))
+                } else if let node = tape.member(0, "order"), tape.nodes[node].kind == .array {
+                    result!.order = tape.elements(node).compactMap { tape.nodes[$0].kind == .string ? tape.string($0) : nil }
+                } else {
+                    return problem("a change is {\"put\": RECORD}, {\"remove\": ID} or {\"order\": [IDS]}")
+                }
             }
+            check = nil  // a check line counts only as the last line
+            digest.update(bufferPointer: UnsafeRawBufferPointer(line))
+            digest.update(data: [0x0A])
+            bodyLines += 1
         }
-        try reader.throwIfInvalid()
-        guard let result else {
+        if !problems.isEmpty { throw EvalDBError.invalidData(errors: problems, truncated: false) }
+        guard var result else {
             throw EvalDBError.invalidData(errors: [DataError(file: shown, line: 1, column: 1, message: "the file is empty")], truncated: false)
         }
+        if let check, check.lines == bodyLines, check.sha256 == digest.finalize().hexString { result.isIntact = true }
         return result
     }
 
@@ -75,6 +101,7 @@ struct ChangeSet {
         change.parents = header.json("parents").map(HashList.decode)
         change.source = source
         change.expectedHash = hash
+        change.trustsExpectedHash = isIntact
         change.logs = false
         return change
     }
@@ -108,8 +135,13 @@ extension Store {
     /// revision of the row in the order written, and the line order when the rule of `ChangeSet`
     /// would not give it.
     func writeChangeSet(header: String, row: Int, to descriptor: Int32) throws {
-        var buffer = Array(header.utf8)
+        var buffer: [UInt8] = []
+        var digest = SHA256()
+        var lines = 0
+        try Array(header.utf8).withUnsafeBufferPointer { try writeAll(descriptor, $0, path: "change set") }
         func flush() throws {
+            digest.update(data: buffer)
+            lines += buffer.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             try buffer.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: "change set") }
             buffer.removeAll(keepingCapacity: true)
         }
@@ -139,6 +171,8 @@ extension Store {
             buffer += Array("]}\n".utf8)
         }
         try flush()
+        let check = "{\"check\": {\"lines\": \(lines), \"sha256\": \"\(digest.finalize().hexString)\"}}\n"
+        try Array(check.utf8).withUnsafeBufferPointer { try writeAll(descriptor, $0, path: "change set") }
     }
 
     /// Whether row `row`'s line order differs from its changes applied to the row before (by the

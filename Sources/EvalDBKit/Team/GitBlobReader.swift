@@ -1,16 +1,18 @@
 import Crypto
 import Foundation
 
-/// One `git cat-file --batch` for the many versions of a dataset file that `sync` reads: git keeps
-/// its cache of delta bases between them, where a `git show` each would rebuild every version
-/// from its deltas anew.
+/// One `git cat-file --batch` for the versions of a dataset file that `sync` reads: git keeps its
+/// cache of delta bases between them, where a `git show` each would rebuild every version from its
+/// deltas anew.
 final class GitBlobReader {
     private let child: Subprocess.Child
     private var buffer = [UInt8](repeating: 0, count: 1 << 20)
     private var start = 0, end = 0
 
     init(top: String) throws {
-        child = try Subprocess.spawn(["git", "-C", top, "-c", "core.deltaBaseCacheLimit=2g", "cat-file", "--batch"])
+        // git's own delta cache size: `sync` reads only the blobs no version's record names (merges
+        // nobody imported, say), and a larger cache held gigabytes for them (docs/performance.md).
+        child = try Subprocess.spawn(["git", "-C", top, "cat-file", "--batch"])
     }
 
     deinit {

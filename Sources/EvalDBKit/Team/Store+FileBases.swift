@@ -36,9 +36,12 @@ extension Store {
                 isUnchanged: stat != nil && stat?.size == rows.optionalInt(1).map(Int.init)
                     && stat?.mtime == rows.optionalInt(2).map(Int.init))
         }
+        if repository != nil, stored != "-", !stored.hasPrefix("/"), let version = try headVersion(of: stored) {
+            return FileBase(version: version, isUnchanged: false)
+        }
         if let repository, stored != "-", !stored.hasPrefix("/"),
             let hash = try? Git.datasetHash(of: stored, at: "HEAD", in: repository),
-            let version = try versions().last(where: { $0.hash == hash })
+            let version = try version(hash: hash)
         {
             return FileBase(version: version, isUnchanged: false)
         }

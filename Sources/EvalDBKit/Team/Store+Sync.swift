@@ -106,10 +106,12 @@ extension Store {
         (report.unplacedVersions, report.lostVersions) = try unplacedVersions()
 
         var waitingFiles = Set<String>()
-        for file in logs.runFiles {
-            guard let run = try syncRun(file, in: repository) else { continue }  // recorded before
-            if case .skipped = run.outcome { waitingFiles.insert(file) }
-            report.runs.append(run)
+        try database.writeTransaction {  // one commit for every run recorded
+            for file in logs.runFiles {
+                guard let run = try syncRun(file, in: repository) else { continue }  // recorded before
+                if case .skipped = run.outcome { waitingFiles.insert(file) }
+                report.runs.append(run)
+            }
         }
 
         // Then the rest, in the order they happened (then by event id), until a pass applies
@@ -200,6 +202,23 @@ extension Store {
                 ? (Int(known.int(0)), known.text(1), known.optionalInt(2).map(Int.init)) : nil
             known.reset()
             if let previous, previous.bytes == stat.size, previous.mtime == stat.mtime { continue }  // one stat
+            // A run's or a version's file is written once: its header is all there is to read now.
+            if stored.hasPrefix(Repository.logFolderName + "/runs/") {
+                runFiles.append(stored)
+                states.append(LogState(path: stored, bytes: stat.size, sha256: "", mtime: stat.mtime))
+                continue
+            }
+            if stored.hasPrefix(Repository.logFolderName + "/versions/") {
+                if let first = Self.firstLine(of: absolute), let header = LogEvent(line: first), header.kind == "version" {
+                    versionFiles.append((stored, header))
+                } else {
+                    report.problems.append(
+                        DataError(
+                            file: stored, line: 1, column: 1, message: "not a version's file (its first line is a `version` event); left as it is"))
+                }
+                states.append(LogState(path: stored, bytes: stat.size, sha256: "", mtime: stat.mtime))
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: absolute) else { continue }
             let bytes = [UInt8](data)
             let digest = SHA256.hash(data: bytes).hexString
@@ -210,19 +229,7 @@ extension Store {
             {
                 start = previous.bytes
             }
-            if stored.hasPrefix(Repository.logFolderName + "/runs/") {
-                runFiles.append(stored)
-            } else if stored.hasPrefix(Repository.logFolderName + "/versions/") {
-                // A version's file: its record is its first line (its change set is read when needed).
-                let first = bytes.firstIndex(of: 0x0A) ?? bytes.endIndex
-                if let header = LogEvent(line: String(decoding: bytes[..<first], as: UTF8.self)), header.kind == "version" {
-                    versionFiles.append((stored, header))
-                } else {
-                    report.problems.append(
-                        DataError(
-                            file: stored, line: 1, column: 1, message: "not a version's file (its first line is a `version` event); left as it is"))
-                }
-            } else {
+            do {
                 var lineNumber = bytes[..<start].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                 for line in bytes[start...].split(separator: 0x0A, omittingEmptySubsequences: false) {
                     lineNumber += 1
@@ -263,6 +270,21 @@ extension Store {
                 }
             }
         }
+    }
+
+    /// The first line of the file at `path`, without reading the rest.
+    static func firstLine(of path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var bytes: [UInt8] = []
+        while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            if let newline = chunk.firstIndex(of: 0x0A) {
+                bytes += chunk[chunk.startIndex..<newline]
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            bytes += chunk
+        }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
     /// Every `.jsonl` file under `evals/log/`, relative to the top, sorted.
