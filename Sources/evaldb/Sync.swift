@@ -7,17 +7,19 @@ struct Sync: ParsableCommand {
         abstract: "Make the database equal to what git and the working tree hold.",
         discussion: """
             Without --git: the whole repository (docs/teams.md). The team log in evals/log/ (the \
-            versions' records, read marks, failure categories, proposals and decisions of every clone), \
-            each dataset file's git history, the dataset files of the working tree (merged with the \
-            database as `import` does), and every run's file in evals/log/runs/. Idempotent and \
-            incremental: a second sync with nothing new reads nothing but a few stats. Deleting \
-            .evaldb/ and running `evaldb sync` gives back the same answers.
+            versions' records and change sets, read marks, failure categories, verdicts, proposals and \
+            decisions of every clone), the dataset of every commit a ref reaches (HEAD, branches, \
+            tags, remote branches; merged or not), the versions the log records that no commit holds, \
+            the dataset files of the working tree (merged with the database as `import` does), and \
+            every run's file in evals/log/runs/. Idempotent and incremental: a second sync with \
+            nothing new reads nothing but a few stats. Deleting .evaldb/ and running `evaldb sync` \
+            gives back the same answers. Exit 1 naming what it could not place.
 
-            With --git PATH: only that dataset file's history. Each commit that touched PATH \
-            (following renames), oldest first, becomes a version with the author, date and message of \
-            the version's record in the team log, else the commit's, and the commit's id. A commit \
-            whose dataset is an existing version is recorded on it, never replayed after later \
-            versions. A commit where the file is invalid or deleted is reported and skipped (exit 1).
+            With --git PATH: only that dataset file's history (following renames), then the version \
+            HEAD holds made current. A commit whose dataset is a version here is recorded on it; \
+            one with a new dataset becomes a version, with the author, date and message the version \
+            graph's rule gives (docs/teams.md). A commit where the file is invalid is reported and \
+            skipped (exit 1).
 
             Examples:
               evaldb sync
