@@ -96,7 +96,12 @@ extension Store {
         var results: [SyncedCommit] = []
         var reader: GitBlobReader?
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-sync-\(getpid())-\(UUID().uuidString).jsonl").path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let prefetchFolder = scratch + ".blobs"
+        try FileManager.default.createDirectory(atPath: prefetchFolder, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch)
+            try? FileManager.default.removeItem(atPath: prefetchFolder)
+        }
         var complete = true
         for path in paths {
             let placed = try placedCommits(at: path)
@@ -105,11 +110,21 @@ extension Store {
             // The file under each name it had (`git mv`): a commit holds it under the first found.
             let names = Git.formerNames(of: path, in: repository.top)
             let blobs = Git.blobs(new.flatMap { commit in names.map { "\(commit.hash):\($0)" } }, top: repository.top)
+            func blob(of commit: Git.Commit) -> String? { names.lazy.compactMap { blobs["\(commit.hash):\($0)"] }.first }
+            // The blobs that will have to be read from git, read ahead, newest first.
+            var toRead: [String] = []
+            for commit in new.reversed() {
+                if let blob = blob(of: commit), !toRead.contains(blob), try knownBlob(blob) == nil, try changeSets(naming: blob).isEmpty {
+                    toRead.append(blob)
+                }
+            }
+            let prefetch = toRead.isEmpty ? nil : BlobPrefetch(blobs: toRead, top: repository.top, folder: prefetchFolder)
+            defer { prefetch?.finish() }
             var hashOf: [String: String?] = [:]  // commit -> dataset hash (nil: none, or invalid)
             for commit in new {
                 var commit = commit
                 commit.path = path
-                let blob = names.lazy.compactMap { blobs["\(commit.hash):\($0)"] }.first
+                let blob = blob(of: commit)
                 var hash: String?
                 var outcome: SyncedCommit.Outcome?
                 if let blob {
@@ -117,8 +132,10 @@ extension Store {
                         hash = known
                         if let hash, let version = try version(hash: hash) { outcome = .recorded(version) }
                     } else {
-                        if reader == nil { reader = try GitBlobReader(top: repository.top) }
-                        let placed = try place(blob: blob, of: commit, reader: reader!, scratch: scratch)
+                        let placed = try place(blob: blob, of: commit, scratch: scratch, prefetched: prefetch) {
+                            if reader == nil { reader = try GitBlobReader(top: repository.top) }
+                            return reader!
+                        }
                         hash = placed.hash
                         outcome = placed.outcome
                         try database.prepare("INSERT OR REPLACE INTO blob_datasets(blob, hash) VALUES (?, ?)")
@@ -159,6 +176,18 @@ extension Store {
         return try row.step() ? .some(row.optionalText(0)) : nil
     }
 
+    /// The change sets of the log that make the version whose canonical file is `blob` from a
+    /// version it is a change of (a first version's, which holds every record, is slower to apply
+    /// than the blob is to read and import).
+    private func changeSets(naming blob: String) throws -> [(hash: String, file: String)] {
+        let records = try database.prepare(
+            "SELECT hash, file FROM version_records WHERE blob = ? AND file IS NOT NULL AND base IS NOT NULL ORDER BY at, event")
+        try records.bind([.text(blob)])
+        var candidates: [(hash: String, file: String)] = []
+        while try records.step() { candidates.append((records.text(0), records.text(1))) }
+        return candidates
+    }
+
     /// The commits whose dataset at `path` is placed already.
     private func placedCommits(at path: String) throws -> Set<String> {
         var result = Set<String>()
@@ -176,20 +205,21 @@ extension Store {
     /// The dataset of a blob this database has not seen: from the change set of a version's record
     /// that names the blob (when its base is here), else read from git and imported. Returns its
     /// hash (nil when it is not a valid dataset).
-    private func place(blob: String, of commit: Git.Commit, reader: GitBlobReader, scratch: String) throws
-        -> (hash: String?, outcome: SyncedCommit.Outcome)
-    {
-        let records = try database.prepare(
-            "SELECT hash, file FROM version_records WHERE blob = ? AND file IS NOT NULL ORDER BY at, event")
-        try records.bind([.text(blob)])
-        var candidates: [(hash: String, file: String)] = []
-        while try records.step() { candidates.append((records.text(0), records.text(1))) }
-        records.reset()
-        for candidate in candidates {
+    private func place(
+        blob: String, of commit: Git.Commit, scratch: String, prefetched: BlobPrefetch?, reader: () throws -> GitBlobReader
+    ) throws -> (hash: String?, outcome: SyncedCommit.Outcome) {
+        for candidate in try changeSets(naming: blob) {
             if let version = try version(hash: candidate.hash) { return (version.hash, .recorded(version)) }
             if let made = try? applyChangeSet(file: candidate.file) { return (made.hash, .imported(made)) }
         }
-        guard let rawSHA256 = try reader.write(blob: blob, to: scratch) else {
+        var file = scratch
+        var digest: String?
+        if let read = try prefetched?.file(for: blob) {
+            (file, digest) = read
+        } else {
+            digest = try reader().write(blob: blob, to: scratch)
+        }
+        guard let rawSHA256 = digest else {
             return (
                 nil, .invalid([DataError(file: "\(commit.hash.prefix(10)):\(commit.path)", line: 1, column: 1, message: "git has no blob \(blob)")])
             )
@@ -204,7 +234,7 @@ extension Store {
         let store = Unchecked(self)
         options.existingVersion = { hash in try store.value.version(hash: hash) }
         do {
-            let result = try importFile(scratch, options: options)
+            let result = try importFile(file, options: options)
             if result.outcome == .created { return (result.version.hash, .imported(result.version)) }
             return (result.version.hash, .recorded(result.version))
         } catch EvalDBError.invalidData(let errors, _) {

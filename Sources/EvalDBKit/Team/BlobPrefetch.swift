@@ -1,0 +1,56 @@
+import Foundation
+
+/// The git blobs `sync` will have to read (commits whose dataset no version's change set gives),
+/// read ahead on a thread of their own — newest first, which costs git the fewest delta
+/// applications — into files of a scratch folder, while the calling thread places the other
+/// commits. `file(for:)` waits for a blob that is not read yet.
+final class BlobPrefetch: @unchecked Sendable {  // every field is read and written under `condition`
+    private let condition = NSCondition()
+    private var done: [String: (path: String, rawSHA256: String?)] = [:]
+    private var failure: Error?
+    private var finished = false
+
+    /// Starts reading `blobs` (in this order) from the repository at `top` into `folder`.
+    init(blobs: [String], top: String, folder: String) {
+        let this = Unchecked(self)
+        startThread {
+            do {
+                let reader = try GitBlobReader(top: top)
+                for blob in blobs {
+                    let path = folder + "/blob-\(blob).jsonl"
+                    let digest = try reader.write(blob: blob, to: path)
+                    this.value.condition.lock()
+                    this.value.done[blob] = (path, digest)
+                    this.value.condition.broadcast()
+                    this.value.condition.unlock()
+                }
+            } catch {
+                this.value.condition.lock()
+                this.value.failure = error
+                this.value.condition.unlock()
+            }
+            this.value.condition.lock()
+            this.value.finished = true
+            this.value.condition.broadcast()
+            this.value.condition.unlock()
+        }
+    }
+
+    /// The file a blob was read into and the hex SHA-256 of its bytes (nil: git has no such blob);
+    /// nil when the blob was not asked for. Waits until it is read.
+    func file(for blob: String) throws -> (path: String, rawSHA256: String?)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while done[blob] == nil && !finished { condition.wait() }
+        if let read = done[blob] { return read }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Waits for the reading thread to end (its files may then be removed).
+    func finish() {
+        condition.lock()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+}
