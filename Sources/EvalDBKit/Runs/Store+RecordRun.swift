@@ -137,15 +137,23 @@ extension Store {
             }
             let key = example.int(0)
             example.reset()
-            output.removeAll(keepingCapacity: true)
-            CanonicalJSON.write(tape, to: &output)
+            // A canonical line (a run's file in the team log, evaldb's own output) is kept as read.
+            let canonical = tape.isCanonical
+            if !canonical {
+                output.removeAll(keepingCapacity: true)
+                CanonicalJSON.write(tape, to: &output)
+            }
             do {
                 try insert.bind([
                     .int(run), .int(key), .int(trial), .int(Int64(line.number)), .int(tape.nodes[passNode].kind == .true ? 1 : 0),
                     score.map { .text(String($0)) } ?? .null,  // stored as REAL (the column's affinity)
                     failure.map(SQLValue.text) ?? .null,
                 ])
-                try output.withUnsafeBytes { try insert.bind(bytes: $0, at: 8, asText: true) }
+                if canonical {
+                    try insert.bind(bytes: UnsafeRawBufferPointer(line.bytes), at: 8, asText: true)
+                } else {
+                    try output.withUnsafeBytes { try insert.bind(bytes: $0, at: 8, asText: true) }
+                }
                 try insert.stepToEnd()
             } catch let error as DatabaseError where error.isUniqueViolation {
                 // (run, example, trial) is the table's key: the line already written holds it.

@@ -30,11 +30,13 @@ extension Store {
         var appended: [Int64] = []
         var removedKeys = BitSet()
 
-        for (index, put) in change.puts.enumerated() {
+        let checkedPuts = CheckedPut.checking(change.puts)
+        for (index, checking) in checkedPuts.enumerated() {
             func problem(_ column: Int, _ message: String) {
                 problems.append(DataError(file: change.source, line: index + 1, column: column, message: message))
             }
-            guard let checked = CheckedPut(put, problem: problem) else { continue }
+            for (column, message) in checking.problems { problem(column, message) }
+            guard let checked = checking.put else { continue }
             try checked.withRecord { record in
                 guard let head = try writer.head(of: record.id) else {
                     guard let key = try writer.addExample(record) else { return problem(record.idColumn, "duplicate id \(quoted(record.idString))") }
@@ -287,6 +289,30 @@ private struct CheckedPut {
         idBytes = Array(tape.bytes(idNode))
         idColumn = line.withUnsafeBufferPointer { codePointColumn(of: Int(tape.nodes[idNode].source), in: $0) }
         hasWarnings = problems.contains(where: \.isWarning)
+    }
+
+    /// Each record checked, with its problems (column, message), in order: on every core when
+    /// there are many (a change set replayed by `sync`, a split of every example).
+    static func checking(_ puts: [String]) -> [(put: CheckedPut?, problems: [(Int, String)])] {
+        var results = [(put: CheckedPut?, problems: [(Int, String)])](repeating: (nil, []), count: puts.count)
+        let chunk = 2048
+        let chunks = (puts.count + chunk - 1) / chunk
+        results.withUnsafeMutableBufferPointer { buffer in
+            let shared = Unchecked(buffer)  // each chunk writes its own elements
+            let work: @Sendable (Int) -> Void = { c in
+                for index in (c * chunk)..<min(puts.count, (c + 1) * chunk) {
+                    var problems: [(Int, String)] = []
+                    let put = CheckedPut(puts[index]) { problems.append(($0, $1)) }
+                    shared.value[index] = (put, problems)
+                }
+            }
+            if chunks > 1 {
+                DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+            } else if chunks == 1 {
+                work(0)
+            }
+        }
+        return results
     }
 
     /// Calls `body` with the record as the revision writer takes it.
