@@ -4,8 +4,8 @@ import Foundation
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record eval runs against a dataset version, and list, show or export them.",
-        subcommands: [Record.self, List.self, ShowRun.self, ExportRun.self])
+        abstract: "Run the system or record eval runs against a dataset version, and list, show or export them.",
+        subcommands: [Record.self, Exec.self, List.self, ShowRun.self, ExportRun.self])
 
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,213 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Store {
+    /// Runs each example of the current version (or of `options.conditions`' slice) through the
+    /// command, grades each output, and records the results as a run pinned to the dataset hash —
+    /// through `recordRun`, so the run is a run like any recorded one (team log, staleness, report,
+    /// compare, review, judge calibration). docs/run.md has the protocol.
+    ///
+    /// The run's examples are fixed in a plan before anything runs, and each result is kept in the
+    /// partial run's folder as it finishes (`PartialRun`): when `cancellation` is cancelled (Ctrl-C)
+    /// or the process is killed, `options.resume` later finishes exactly the same run. Results are
+    /// recorded in the plan's order (dataset line order, then trial), whatever `options.jobs`.
+    ///
+    /// Throws `ExecError` for what stops a run from starting, `EvalDBError.runExists` when the name
+    /// is taken. Returns without a recorded run when interrupted.
+    public func exec(
+        _ options: ExecOptions, cancellation: ExecCancellation = ExecCancellation(), progress: (ExecProgress) -> Void = { _ in }
+    ) throws -> ExecOutcome {
+        try Self.check(options)
+        guard try database.scalarInt("SELECT count(*) FROM stored_runs WHERE name = ?", [.text(options.name)]) == 0 else {
+            throw EvalDBError.runExists(options.name)
+        }
+        let partial = PartialRun(name: options.name, databasePath: path)
+        let requested = ExecPlanHeader(
+            name: options.name, dataset: "", trials: options.trials, exec: options.digest,
+            grader: options.judge == nil ? options.grader.spec : Grader.judge.spec, conditions: options.conditions.map(\.planText),
+            only: options.only?.rawValue, onlyFrom: options.onlyFrom, reuse: options.reuse)
+        var onlyChanged = 0
+        if partial.exists {
+            let (header, examples, _) = try partial.openPlan()
+            guard options.resume else {
+                var done = 0
+                try partial.forEachResult { _, _ in done += 1 }
+                throw ExecError.interruptedRunExists(name: options.name, done: done, total: examples * header.trials, folder: partial.folder)
+            }
+            try header.check(sameAs: requested)
+        } else {
+            guard !options.resume else { throw ExecError.nothingToResume(options.name) }
+            onlyChanged = try makePlan(options, header: requested, in: partial)
+        }
+        let (header, examples, reader) = try partial.openPlan()
+        guard let version = try version(hash: header.dataset) else {
+            throw ExecError.resumeDatasetMissing(name: options.name, hash: header.dataset)
+        }
+        let total = examples * header.trials
+        var done = [Bool](repeating: false, count: total)
+        var tally = ExecTally()
+        var reused = 0, resumed = 0
+        let reusedMarker = Array("\"reused_from\": ".utf8)
+        try partial.forEachResult { position, line in
+            guard position >= 0, position < total, !done[position] else { return }
+            done[position] = true
+            tally.add(line: line)
+            if Grader.bytes(Array(line), contain: reusedMarker) { reused += 1 } else { resumed += 1 }
+        }
+
+        signal(SIGPIPE, SIG_IGN)  // a command that exits without reading its input must not end evaldb
+        let setup = ExecSetup(options)
+        cancellation.attach(setup.children)
+        let results = try partial.openResults()
+        defer { close(results) }
+        let (executed, finished) = try ExecRunner.run(
+            setup: setup, feed: PlanFeed(reader, trials: header.trials, done: done), jobs: options.jobs, worker: options.worker,
+            results: results, resultsPath: partial.resultsPath, tally: &tally, total: total, progress: progress)
+        var outcome = ExecOutcome(
+            recorded: nil, total: total, done: tally.done, passed: tally.passed, failed: tally.failed, errors: tally.errors,
+            errorKinds: tally.errorKinds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
+            executed: executed, reused: reused, reusedFrom: reused > 0 ? header.reuse : nil, resumed: resumed, onlyChanged: onlyChanged,
+            usage: tally.usage, partialFolder: partial.folder, datasetHash: header.dataset)
+        guard finished else { return outcome }
+        try partial.writeOrdered(total: total)
+        var runOptions = RunOptions(
+            name: options.name, meta: [("exec", header.exec), ("grader", header.grader)] + options.meta, gitCommit: options.gitCommit,
+            author: options.author)
+        runOptions.keepsSourcePath = false
+        outcome.recorded = try recordRun(partial.orderedPath, against: version, options: runOptions)
+        partial.remove()
+        return outcome
+    }
+
+    private static func check(_ options: ExecOptions) throws {
+        guard !options.name.isEmpty else { throw EvalDBError.emptyName(.run) }
+        guard let program = options.command.first else { throw ExecError.invalidSetting("no command to run") }
+        guard options.trials >= 1 else { throw ExecError.invalidSetting("trials must be 1 or more") }
+        guard options.jobs >= 1 else { throw ExecError.invalidSetting("jobs must be 1 or more") }
+        guard options.timeout > 0 else { throw ExecError.invalidSetting("the timeout must be above 0") }
+        guard options.retries >= 0 else { throw ExecError.invalidSetting("retries must be 0 or more") }
+        guard options.maxOutputBytes >= 1 else { throw ExecError.invalidSetting("the output limit must be 1 byte or more") }
+        guard (options.only == nil) == (options.onlyFrom == nil) else {
+            throw ExecError.invalidSetting("a result filter needs the run whose results it filters, and that run a filter")
+        }
+        if let problem = options.grader.patternProblem { throw ExecError.invalidSetting(problem) }
+        if let key = options.meta.first(where: { ExecOptions.metaKeys.contains($0.key) })?.key {
+            throw ExecError.invalidSetting("the meta key \(JSONText.string(key)) is set by the run itself")
+        }
+        guard ChildProcess.canStart(program) else { throw ExecError.cannotStart(program) }
+        if let judge = options.judge {
+            guard let judgeProgram = judge.first else { throw ExecError.invalidSetting("no judge command to run") }
+            guard ChildProcess.canStart(judgeProgram) else { throw ExecError.cannotStart(judgeProgram) }
+        }
+    }
+
+    /// Writes the plan of a new run: the examples of the current version that the conditions and
+    /// the result filter select, and the results reused for them. Returns how many examples the
+    /// filter matched but left out because their graded content changed since.
+    private func makePlan(_ options: ExecOptions, header requested: ExecPlanHeader, in partial: PartialRun) throws -> Int {
+        guard let version = try currentVersion() else { throw EvalDBError.emptyDatabase }
+        var header = requested
+        header.dataset = version.hash
+        let onlyRun = try options.onlyFrom.map { try run(named: $0) }
+        let reuseRun = try options.reuse.map { try run(named: $0) }
+        if let reuseRun, Self.metaValue(reuseRun.meta, "exec").map({ !$0.utf8.elementsEqual(options.digest.utf8) }) ?? true {
+            throw ExecError.reuseFromOtherCommand(reuseRun.name)
+        }
+        let outcomes = try onlyRun.map { try exampleOutcomes(of: $0) }
+        let reusable = try reuseRun.map { try reusableResults(of: $0) }
+        let comparer = try RecordComparer(database)
+        let trials = options.trials
+        var count = 0, changed = 0
+        var tape = JSONTape()
+        try partial.create(header: header) { emit in
+            var reused: [(position: Int, line: [UInt8])] = []
+            try slice(version, where: options.conditions) { record in
+                guard (try? JSONParser.parse(record, into: &tape)) != nil, let idNode = tape.member(0, "id") else { return }
+                let id = ExactString(tape.string(idNode))
+                if let outcomes, let onlyRun, let filter = options.only {
+                    guard let outcome = outcomes[id], filter == .failed ? outcome.failed : outcome.errored else { return }
+                    guard try comparer.hasSameGradedContent(outcome.key, at: onlyRun.version, and: version.row) else {
+                        changed += 1
+                        return
+                    }
+                }
+                let index = count
+                count += 1
+                try emit(Array(record))
+                if let reusable, let reuseRun, let earlier = reusable[id], (0..<trials).allSatisfy({ earlier.trials[$0] != nil }),
+                    try comparer.hasSameGradedContent(earlier.key, at: reuseRun.version, and: version.row)
+                {
+                    for trial in 0..<trials {
+                        reused.append((index * trials + trial, Self.markedReused(earlier.trials[trial]!, from: reuseRun.name)))
+                    }
+                }
+            }
+            return reused
+        }
+        guard count > 0 else {
+            partial.remove()
+            throw ExecError.nothingSelected
+        }
+        return changed
+    }
+
+    /// Per example of `run`: its key, whether a graded trial failed, whether a trial errored.
+    private func exampleOutcomes(of run: EvalRun) throws -> [ExactString: (key: Int64, failed: Bool, errored: Bool)] {
+        let errored = ErroredResult.sql("x.record")
+        let rows = try database.prepare(
+            """
+            SELECT e.id, e.key, max(CASE WHEN x.pass = 0 AND NOT \(errored) THEN 1 ELSE 0 END), max(\(errored))
+            FROM stored_results x JOIN stored_examples e ON e.key = x.example WHERE x.run = ? GROUP BY x.example
+            """)
+        try rows.bind([.int(run.id)])
+        var result: [ExactString: (key: Int64, failed: Bool, errored: Bool)] = [:]
+        while try rows.step() { result[ExactString(rows.text(0))] = (rows.int(1), rows.int(2) != 0, rows.int(3) != 0) }
+        return result
+    }
+
+    /// Per example of `run`: its key and its results that are not errors, by trial.
+    private func reusableResults(of run: EvalRun) throws -> [ExactString: (key: Int64, trials: [Int: [UInt8]])] {
+        let rows = try database.prepare(
+            """
+            SELECT e.id, e.key, x.trial, x.record FROM stored_results x JOIN stored_examples e ON e.key = x.example
+            WHERE x.run = ? AND NOT \(ErroredResult.sql("x.record"))
+            """)
+        try rows.bind([.int(run.id)])
+        var result: [ExactString: (key: Int64, trials: [Int: [UInt8]])] = [:]
+        while try rows.step() {
+            let id = ExactString(rows.text(0))
+            result[id, default: (rows.int(1), [:])].trials[Int(rows.int(2))] = Array(rows.bytes(3).bindMemory(to: UInt8.self))
+        }
+        return result
+    }
+
+    /// A reused result line, with `reused_from` naming the run it was made in (kept when it was
+    /// reused there too).
+    private static func markedReused(_ line: [UInt8], from run: String) -> [UInt8] {
+        guard let tape = try? JSONParser.parse(bytes: line), tape.nodes.first?.kind == .object else { return line }
+        var object = CanonicalObject(tape, 0)
+        if object["reused_from"] == nil { object["reused_from"] = JSONText.string(run) }
+        return Array(object.text.utf8)
+    }
+
+    /// A string member of a run's meta (canonical JSON of an object).
+    static func metaValue(_ meta: String, _ key: String) -> String? {
+        guard let tape = try? JSONParser.parse(meta), tape.nodes.first?.kind == .object, let node = tape.member(0, key),
+            tape.nodes[node].kind == .string
+        else { return nil }
+        return tape.string(node)
+    }
+}
+
+extension SliceCondition {
+    /// The condition as a plan records it: `key=value`, or `key^=prefix`.
+    var planText: String {
+        switch match {
+        case .equals(let value): key + "=" + value
+        case .prefix(let prefix): key + "^=" + prefix
+        }
+    }
+}
