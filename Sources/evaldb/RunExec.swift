@@ -73,6 +73,9 @@ extension Run {
         @Flag(help: "One long-lived CMD per job, reading records as JSONL and printing one line per record.")
         var worker = false
 
+        @Option(help: "What CMD reads: record (the example's canonical record, one JSON line) or input (its input alone; a string as text).")
+        var send = "record"
+
         @Option(name: .customLong("max-output"), help: "An output over this many bytes is kept cut, as an error.")
         var maxOutput = 1 << 20
 
@@ -113,6 +116,7 @@ extension Run {
                 throw ValidationError("--grade is exact, json-subset, contains, regex or regex:PATTERN, found \(grade)")
             }
             if judge && grade != "exact" { throw ValidationError("--grade and --judge are two ways to grade: give one") }
+            guard ["record", "input"].contains(send) else { throw ValidationError("--send is record or input, found \(send)") }
             if let only, RerunFilter(rawValue: only) == nil { throw ValidationError("--only is failed or errors, found \(only)") }
             guard (only == nil) == (from == nil) else { throw ValidationError("--only failed|errors goes with --from RUN") }
             if compare == nil && (budget != nil || junit != nil) { throw ValidationError("--budget and --junit go with --compare BASE") }
@@ -144,6 +148,7 @@ extension Run {
             let (system, judgeCommand) = commands()
             var options = ExecOptions(name: name, command: system)
             options.worker = worker
+            options.inputOnly = send == "input"
             options.conditions = try conditions.parsed()
             options.trials = trials
             options.jobs = jobs

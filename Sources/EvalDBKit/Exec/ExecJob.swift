@@ -10,6 +10,7 @@ final class ExecSetup: @unchecked Sendable {
     /// The first retry waits this long; each next one twice as long, at most 8 times as long.
     let retryDelay: Double
     let maxOutput: Int
+    let inputOnly: Bool
     let environment = ChildEnvironment(excluding: ["EVALDB_ID", "EVALDB_TRIAL", "EVALDB_WORKER"])
     let children = ChildRegistry()
     let redactor = SecretRedactor()
@@ -22,6 +23,15 @@ final class ExecSetup: @unchecked Sendable {
         retries = options.retries
         retryDelay = options.retryDelay
         maxOutput = options.maxOutputBytes
+        inputOnly = options.inputOnly
+    }
+
+    /// What the command reads for an example: its record, or with `inputOnly` its input (a string
+    /// as its text, anything else as canonical JSON; a worker always gets one JSON line).
+    func message(_ record: [UInt8], _ fields: ExampleFields, worker: Bool) -> [UInt8] {
+        var line = !inputOnly ? record : worker ? fields.input.canonical : fields.input.text
+        line.append(0x0A)
+        return line
     }
 
     /// Seconds to wait before retry number `retry` (1, 2, ...).
@@ -57,7 +67,7 @@ struct ItemOutcome: Sendable {
 struct ExampleFields {
     var id: String
     var expected: ExecValue
-    var input: [UInt8]
+    var input: ExecValue
     var context: [UInt8]
 
     init?(_ record: [UInt8]) {
@@ -66,19 +76,19 @@ struct ExampleFields {
         else { return nil }
         self.id = tape.string(id)
         self.expected = ExecValue(tape, expected)
-        self.input = ExecValue(tape, input).canonical
+        self.input = ExecValue(tape, input)
         context = tape.member(0, "context").map { ExecValue(tape, $0).canonical } ?? Array("null".utf8)
     }
 }
 
 extension ExecSetup {
-    /// Runs the command once per attempt on `item` (its record on standard input, `EVALDB_ID` and
+    /// Runs the command once per attempt on `item` (`message` on standard input, `EVALDB_ID` and
     /// `EVALDB_TRIAL` in its environment) until it exits 0 or the retries are spent; nil when the
     /// run was interrupted.
-    func answer(_ item: inout ExecItem, id: String) -> SystemAnswer? {
-        var input = item.record
-        input.append(0x0A)
-        guard let run = invoke(command, input: input, extra: ["EVALDB_ID=" + id, "EVALDB_TRIAL=\(item.trial)"], attempts: &item.attempts) else {
+    func answer(_ item: inout ExecItem, _ fields: ExampleFields) -> SystemAnswer? {
+        let input = message(item.record, fields, worker: false)
+        guard let run = invoke(command, input: input, extra: ["EVALDB_ID=" + fields.id, "EVALDB_TRIAL=\(item.trial)"], attempts: &item.attempts)
+        else {
             return nil
         }
         if case .exited(0) = run.end {

@@ -9,6 +9,8 @@ public struct ExecOptions: Sendable {
     public var command: [String]
     /// One long-lived process per job, records as JSONL in, one line out per record.
     public var worker = false
+    /// Send the command the example's input alone (a string as its text) instead of the record.
+    public var inputOnly = false
     public var conditions: [SliceCondition] = []
     public var trials = 1
     public var jobs = 4
@@ -42,15 +44,16 @@ public struct ExecOptions: Sendable {
     /// The meta keys `run exec` sets on its runs.
     public static let metaKeys = ["exec", "grader"]
 
-    /// What makes two runs' results interchangeable for `reuse`: the command line, the grader and
-    /// the judge's command line, as `sha256:` and the hex SHA-256 of their canonical JSON
-    /// (`{"command": [...], "grader": "...", "judge": [...] | null}`). The command lines are not
+    /// What makes two runs' results interchangeable for `reuse`: the command line, what it is sent,
+    /// the grader and the judge's command line, as `sha256:` and the hex SHA-256 of their canonical
+    /// JSON (`{"command": [...], "grader": "...", "judge": [...] | null, "send": "record" | "input"}`). The command lines are not
     /// kept anywhere, only this digest: an argument may hold a secret.
     public var digest: String {
         var object = ResultLine()
         object.set("command", json: Self.jsonList(command))
         object.set("grader", string: judge == nil ? grader.spec : Grader.judge.spec)
         object.set("judge", json: judge.map(Self.jsonList) ?? Array("null".utf8))
+        object.set("send", string: inputOnly ? "input" : "record")
         return "sha256:" + SHA256.hash(data: object.bytes).hexString
     }
 

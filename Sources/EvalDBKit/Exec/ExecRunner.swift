@@ -58,7 +58,7 @@ enum ExecRunner {
                 }
                 while !setup.children.isCancelled, var item = feed.next() {
                     guard let fields = ExampleFields(item.record) else { continue }
-                    guard let answer = setup.answer(&item, id: fields.id), let outcome = setup.finish(item, fields, answer) else { return }
+                    guard let answer = setup.answer(&item, fields), let outcome = setup.finish(item, fields, answer) else { return }
                     sink.put(outcome)
                 }
             }

@@ -30,7 +30,7 @@ extension ExecSetup {
         question.set("context", json: fields.context)
         question.set("expected_output", json: fields.expected.canonical)
         question.set("id", string: fields.id)
-        question.set("input", json: fields.input)
+        question.set("input", json: fields.input.canonical)
         question.set("output", json: output.canonical)
         var input = question.bytes
         input.append(0x0A)

@@ -79,8 +79,7 @@ final class StreamingWorker {
                     continue
                 }
             }
-            pendingInput += item.record
-            pendingInput.append(0x0A)
+            pendingInput += setup.message(item.record, fields, worker: true)
             inFlight.append((item, fields.id, fields, monotonicNow()))
         }
     }
