@@ -152,7 +152,11 @@ struct PartialRun {
         try buffer.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: orderedPath) }
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: folder) }
+    /// Removes the folder, and the folder of partial runs when it is left empty.
+    func remove() {
+        try? FileManager.default.removeItem(atPath: folder)
+        rmdir((folder as NSString).deletingLastPathComponent)
+    }
 }
 
 /// The first line of a partial run's plan: what the run is, so that resuming makes the same run.
