@@ -427,3 +427,116 @@ struct RunExecTests {
         }
     }
 }
+
+@Suite("run exec in a team: the judge, the team log, Ctrl-C", .serialized)
+struct RunExecTeamTests {
+    let folder: String
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-exec-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    static let dataset = "evals/data/v0/golden.jsonl"
+
+    /// A system that answers right when its id has an even length, and a judge that is right but
+    /// for the ids ending in 3.
+    static let system = """
+        import json, os, sys
+        record = json.loads(sys.stdin.read())
+        if os.environ.get("TEST_API_KEY"): sys.stderr.write("using " + os.environ["TEST_API_KEY"] + "\\n")
+        print(json.dumps(record["expected_output"] if len(record["id"]) % 2 == 0 else "no idea"))
+        """
+    static let judge = """
+        import json, sys
+        question = json.loads(sys.stdin.read())
+        assert set(question) == {"context", "expected_output", "id", "input", "output"}, question
+        right = question["output"] == question["expected_output"]
+        verdict = right != question["id"].endswith("3")
+        print(json.dumps({"pass": verdict, "rationale": "matches" if verdict else "does not match", "score": 1 if verdict else 0}))
+        """
+
+    @Test("--judge: a judge command grades each output, and the run is a judge run that judge calibrate and report --judge-calibration take")
+    func judgeRunIsCalibrated() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        try Data(Self.system.utf8).write(to: URL(fileURLWithPath: ana.path + "/system.py"))
+        try Data(Self.judge.utf8).write(to: URL(fileURLWithPath: ana.path + "/judge.py"))
+        #expect(try ana.evaldb(["import", Self.dataset]).status == 0)
+        let run = try CLI.execute(
+            CLI.binary, ["run", "exec", "--name", "judged", "--judge", "--", "python3", "judge.py", "--", "python3", "system.py"], in: ana.path,
+            environment: ["EVALDB_DB": "", "TEST_API_KEY": "sk-secret-0123456789"])
+        #expect(run.status == 0, "\(run.output) \(run.stderr)")
+        let ids = String(decoding: try ana.read(Self.dataset), as: UTF8.self).split(separator: "\n").map {
+            (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["id"] as! String
+        }
+        let exported = try ana.evaldb(["run", "export", "judged"]).output.split(separator: "\n").map {
+            try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        #expect(exported.count == 42)
+        var table = (tp: 0, fn: 0, fp: 0, tn: 0)
+        for (id, result) in zip(ids, exported) {
+            let truth = id.count % 2 == 0, judged = truth != id.hasSuffix("3")
+            #expect(result["id"] as? String == id && result["grader"] as? String == "judge" && result["pass"] as? Bool == judged)
+            #expect(result["rationale"] as? String == (judged ? "matches" : "does not match"))
+            switch (truth, judged) {
+            case (true, true): table.tp += 1
+            case (true, false): table.fn += 1
+            case (false, true): table.fp += 1
+            case (false, false): table.tn += 1
+            }
+        }
+        // People's verdicts: the truth.
+        let human = ids.map { #"{"id": "\#($0)", "pass": \#($0.count % 2 == 0)}"# }.joined(separator: "\n")
+        try Data(human.utf8).write(to: URL(fileURLWithPath: ana.path + "/human.jsonl"))
+        #expect(try ana.evaldb(["judge", "verdicts", "human.jsonl", "--run", "judged", "--reviewer", "ana"]).status == 0)
+        let calibrated = try ana.evaldb(["judge", "calibrate", "--judge", "judged", "--human", "judged", "--format", "json"])
+        #expect(calibrated.status == 0, "\(calibrated.stderr)")
+        let calibration = try JSONSerialization.jsonObject(with: calibrated.stdout) as! [String: Any]
+        let confusion = try #require(calibration["confusion"] as? [String: Int])
+        #expect(confusion == ["tp": table.tp, "fn": table.fn, "fp": table.fp, "tn": table.tn], "\(confusion) \(table)")
+        let report = try ana.evaldb(["report", "judged", "--judge-calibration", "judged"])
+        #expect(report.status == 0 && report.output.contains("corrected with calibration judged"), "\(report.output) \(report.stderr)")
+
+        // The run is team state: its file in the team log, without the environment's secret; a fresh clone syncs it.
+        let runs = try FileManager.default.contentsOfDirectory(atPath: ana.path + "/evals/log/runs")
+        let file = try #require(runs.first { $0.hasPrefix("judged-") })
+        let logged = try String(contentsOfFile: ana.path + "/evals/log/runs/" + file, encoding: .utf8)
+        #expect(logged.split(separator: "\n").count == 43 && logged.contains("\"grader\": \"judge\""))
+        let everything = try FileManager.default.subpathsOfDirectory(atPath: ana.path).filter { !$0.hasPrefix(".git/") }
+        for path in everything {
+            guard let data = FileManager.default.contents(atPath: ana.path + "/" + path) else { continue }
+            #expect(!String(decoding: data, as: UTF8.self).contains("sk-secret-0123456789"), "\(path) holds the secret")
+        }
+        try ana.commitAll("the judged run")
+        let ben = try Clone.clone(ana, in: folder, user: "ben")
+        #expect(try ben.evaldb(["sync"]).status == 0)
+        #expect(try ben.evaldb(["run", "export", "judged"]).output == ana.evaldb(["run", "export", "judged"]).output)
+    }
+
+    @Test("Ctrl-C keeps every finished result, says how to resume, exits 130; --resume finishes the run")
+    func interruptThenResume() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        try Data("import sys, time\nsys.stdin.read()\ntime.sleep(0.2)\nprint('ok')\n".utf8).write(to: URL(fileURLWithPath: ana.path + "/slow.py"))
+        #expect(try ana.evaldb(["import", Self.dataset]).status == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "exec", "--name", "slow", "--jobs", "2", "--", "python3", "slow.py"]
+        process.currentDirectoryURL = URL(fileURLWithPath: ana.path)
+        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": ""]) { $1 }
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        usleep(1_500_000)
+        kill(process.processIdentifier, SIGINT)
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(said)")
+        #expect(said.contains("interrupted:") && said.contains("--resume finishes the run"), "\(said)")
+        let resumed = try ana.evaldb(["run", "exec", "--name", "slow", "--resume", "--jobs", "4", "--", "python3", "slow.py"])
+        #expect(resumed.status == 0 && resumed.output.contains("run slow: 42 results"), "\(resumed.output) \(resumed.stderr)")
+        #expect(resumed.output.contains("kept from before the interruption"), "\(resumed.output)")
+    }
+}
