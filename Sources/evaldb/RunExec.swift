@@ -194,7 +194,7 @@ extension Run {
             }
             printSummary(outcome, recorded)
             guard let base = compare else { return }
-            Output.stdout("")
+            if format.format == .table { Output.stdout("") }
             var arguments = [base, name, "--db", database.path, "--format", format.format.rawValue]
             if let budget { arguments += ["--budget", String(budget)] }
             if let junit { arguments += ["--junit", junit] }
