@@ -203,6 +203,12 @@ struct RunExecTests {
         // report: 3 graded examples (2 passed), 4 errors in their own column.
         let report = try JSONSerialization.jsonObject(with: try folder.evaldb(["report", "errors", "--format", "json"]).stdout) as! [[String: Any]]
         #expect(report[0]["examples"] as? Int == 3 && report[0]["passed"] as? Int == 2 && report[0]["errors"] as? Int == 4, "\(report)")
+        // review shows an error as one, and the grader's reason for a fail.
+        let shown = try CLI.execute(
+            CLI.binary, ["review", "--run", "errors", "--failed", "--reviewer", "ana"], in: folder.folder, stdin: Data("s\ns\ns\ns\ns\nq\n".utf8),
+            environment: ["EVALDB_DB": folder.cli.database])
+        #expect(shown.output.contains("run errors: ERROR  exit: the command exited with status 4"), "\(shown.output)")
+        #expect(shown.output.contains("run errors: ERROR  timeout: the command did not finish within 1.5 s"), "\(shown.output)")
         // The secret is nowhere in the database's copy of the run.
         #expect(try !folder.lines("errors").joined().contains("sk-test-0123456789abcdef"))
         // --only errors --from runs exactly the errored examples again.
