@@ -86,11 +86,15 @@ final class LineFileReader {
 
     deinit { close(descriptor) }
 
-    /// The next line; nil at the end (a last line without a newline is a line).
-    func nextLine() -> [UInt8]? {
+    /// Bytes read from the file so far.
+    private(set) var bytesRead = 0
+
+    /// The next line, without its newline unless `terminated`; nil at the end (a last line
+    /// without a newline is a line).
+    func nextLine(terminated: Bool = false) -> [UInt8]? {
         while true {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                let line = Array(buffer[start..<newline])
+                let line = Array(buffer[start..<(terminated ? newline + 1 : newline)])
                 start = newline + 1
                 return line
             }
@@ -106,7 +110,12 @@ final class LineFileReader {
             }
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
             let count = read(descriptor, &chunk, chunk.count)
-            if count <= 0 && !(count < 0 && errno == EINTR) { finished = true } else if count > 0 { buffer += chunk[0..<count] }
+            if count <= 0 && !(count < 0 && errno == EINTR) {
+                finished = true
+            } else if count > 0 {
+                buffer += chunk[0..<count]
+                bytesRead += count
+            }
         }
     }
 }

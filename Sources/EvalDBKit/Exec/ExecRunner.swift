@@ -42,12 +42,13 @@ struct ExecTally {
 }
 
 /// Runs the items of a plan on `jobs` threads and appends each result to the partial results file
-/// as it finishes (on the calling thread); returns the tallies and whether every item finished.
+/// as it finishes (on the calling thread); returns how many it ran, and whether the run was
+/// interrupted.
 enum ExecRunner {
     static func run(
         setup: ExecSetup, feed: PlanFeed, jobs: Int, worker: Bool, results: Int32, resultsPath: String, tally: inout ExecTally,
         total: Int, progress: (ExecProgress) -> Void
-    ) throws -> (executed: Int, finished: Bool) {
+    ) throws -> (executed: Int, interrupted: Bool) {
         let sink = ResultSink(jobs: jobs)
         for _ in 0..<jobs {
             startThread {
@@ -94,6 +95,6 @@ enum ExecRunner {
             if ended { break }
         }
         if let failure { throw failure }
-        return (executed, !setup.children.isCancelled && tally.done >= total)
+        return (executed, setup.children.isCancelled)
     }
 }

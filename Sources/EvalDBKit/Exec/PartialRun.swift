@@ -28,36 +28,29 @@ struct PartialRun {
 
     var exists: Bool { FileManager.default.fileExists(atPath: planPath) }
 
-    /// Starts the run: the plan, whose examples `writeRecords` writes through the function it is
-    /// given and which returns the reused results; they are written first, then the plan is renamed
-    /// into place.
-    func create(header: ExecPlanHeader, writeRecords: (([UInt8]) throws -> Void) throws -> [(position: Int, line: [UInt8])]) throws {
+    /// Starts the run: the results file (the reused results) and the plan, whose examples
+    /// `writeRecords` writes through the first function it is given, and reused results through
+    /// the second; the plan is renamed into place last.
+    func create(header: ExecPlanHeader, writeRecords: (_ record: ([UInt8]) throws -> Void, _ reused: (Int, [UInt8]) throws -> Void) throws -> Void)
+        throws
+    {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw EvalDBError.cannotWrite(path: folder, reason: error.localizedDescription)
         }
         let temporary = planPath + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: temporary, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var buffer = header.bytes
-        buffer.append(0x0A)
-        let reused = try writeRecords { record in
-            buffer += record
-            buffer.append(0x0A)
-            if buffer.count >= 1 << 20 {
-                try buffer.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: temporary) }
-                buffer.removeAll(keepingCapacity: true)
-            }
+        let plan = try BufferedFile(path: temporary)
+        let results = try BufferedFile(path: resultsPath)
+        try plan.append(header.bytes + [0x0A])
+        try writeRecords({ record in try plan.append(record + [0x0A]) }) { position, line in
+            var entry: [UInt8] = []
+            Self.appendEntry(position, line, to: &entry)
+            try results.append(entry)
         }
-        try buffer.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: temporary) }
-        var results: [UInt8] = []
-        for entry in reused { Self.appendEntry(entry.position, entry.line, to: &results) }
-        try Self.write(results, to: resultsPath)
-        guard fsync(descriptor) == 0, rename(temporary, planPath) == 0 else {
-            throw EvalDBError.cannotWrite(path: planPath, reason: String(cString: strerror(errno)))
-        }
+        try results.finish()
+        try plan.finish()
+        guard rename(temporary, planPath) == 0 else { throw EvalDBError.cannotWrite(path: planPath, reason: String(cString: strerror(errno))) }
     }
 
     static func appendEntry(_ position: Int, _ line: [UInt8], to buffer: inout [UInt8]) {
@@ -66,14 +59,6 @@ struct PartialRun {
         buffer += ", ".utf8
         buffer += line
         buffer += "]\n".utf8
-    }
-
-    private static func write(_ bytes: [UInt8], to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        try bytes.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: path) }
-        guard fsync(descriptor) == 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 
     /// The plan's header, its number of examples, and a reader at its first example.
@@ -89,20 +74,18 @@ struct PartialRun {
         return (header, examples, reader)
     }
 
-    /// The results finished so far: calls `body` with each position and result line. A last line
-    /// cut by a kill is cut off the file.
-    func forEachResult(_ body: (Int, ArraySlice<UInt8>) -> Void) throws {
-        guard let data = FileManager.default.contents(atPath: resultsPath) else { return }
-        let bytes = [UInt8](data)
-        var start = 0
-        var complete = 0
-        while let newline = bytes[start...].firstIndex(of: 0x0A) {
-            let line = bytes[start..<newline]
-            if let entry = Self.entry(line) { body(entry.position, entry.result) }
-            start = newline + 1
-            complete = start
+    /// The results finished so far: calls `body` with each position, result line and the line's
+    /// offset in the file. A last line cut by a kill is cut off the file.
+    func forEachResult(_ body: (Int, ArraySlice<UInt8>, Int) -> Void) throws {
+        guard FileManager.default.fileExists(atPath: resultsPath) else { return }
+        let reader = try LineFileReader(path: resultsPath)
+        var offset = 0
+        while let line = reader.nextLine(terminated: true) {
+            guard line.last == 0x0A else { break }  // cut by a kill: dropped below
+            if let entry = Self.entry(line.dropLast()) { body(entry.position, entry.result, offset) }
+            offset += line.count
         }
-        if complete < bytes.count { guard truncate(resultsPath, off_t(complete)) == 0 else { return } }
+        if reader.bytesRead > offset { guard truncate(resultsPath, off_t(offset)) == 0 else { return } }
     }
 
     /// `[POSITION, RESULT]` taken apart; nil when the line is not one.
@@ -123,33 +106,36 @@ struct PartialRun {
     }
 
     /// Writes the results in position order to `orderedPath`, a result a line: the run's file.
+    /// Memory holds each position's offset in the results file, not the results.
     func writeOrdered(total: Int) throws {
-        guard let data = FileManager.default.contents(atPath: resultsPath) else {
-            throw EvalDBError.cannotRead(path: resultsPath, reason: "missing")
+        var offsets = [Int](repeating: -1, count: total)
+        try forEachResult { position, _, offset in
+            if position >= 0 && position < total { offsets[position] = offset }
         }
-        let bytes = [UInt8](data)
-        var ranges = [Range<Int>?](repeating: nil, count: total)
-        var start = 0
-        while let newline = bytes[start...].firstIndex(of: 0x0A) {
-            if let entry = Self.entry(bytes[start..<newline]), entry.position >= 0, entry.position < total {
-                ranges[entry.position] = entry.result.startIndex..<entry.result.endIndex
+        let source = open(resultsPath, O_RDONLY | O_CLOEXEC)
+        guard source >= 0 else { throw EvalDBError.cannotRead(path: resultsPath, reason: String(cString: strerror(errno))) }
+        defer { close(source) }
+        let ordered = try BufferedFile(path: orderedPath)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        for offset in offsets {
+            guard offset >= 0 else { throw EvalDBError.storageInvariant("a result of the run is missing from \(resultsPath)") }
+            // Read the line at `offset` (it ends with "]\n"), then write its result.
+            var line: [UInt8] = []
+            var at = offset
+            while line.last != 0x0A {
+                let count = pread(source, &chunk, chunk.count, off_t(at))
+                guard count > 0 else { throw EvalDBError.cannotRead(path: resultsPath, reason: "a result line ends early") }
+                if let newline = chunk[0..<count].firstIndex(of: 0x0A) {
+                    line += chunk[0...newline]
+                } else {
+                    line += chunk[0..<count]
+                }
+                at += count
             }
-            start = newline + 1
+            guard let entry = Self.entry(line.dropLast()) else { throw EvalDBError.cannotRead(path: resultsPath, reason: "a damaged result line") }
+            try ordered.append(Array(entry.result) + [0x0A])
         }
-        let descriptor = open(orderedPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: orderedPath, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var buffer: [UInt8] = []
-        for range in ranges {
-            guard let range else { throw EvalDBError.storageInvariant("a result of the run is missing from \(resultsPath)") }
-            buffer += bytes[range]
-            buffer.append(0x0A)
-            if buffer.count >= 1 << 20 {
-                try buffer.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: orderedPath) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        try buffer.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: orderedPath) }
+        try ordered.finish()
     }
 
     /// Removes the folder, and the folder of partial runs when it is left empty.
@@ -234,5 +220,36 @@ struct ExecPlanHeader: Equatable {
         try differ("only", only ?? "(all)", other.only ?? "(all)")
         try differ("the run whose results select examples", onlyFrom ?? "(none)", other.onlyFrom ?? "(none)")
         try differ("the run reused", reuse ?? "(none)", other.reuse ?? "(none)")
+    }
+}
+
+/// A file written through a buffer of about 1 MiB, synced when finished.
+final class BufferedFile {
+    private let descriptor: Int32
+    private let path: String
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    deinit { close(descriptor) }
+
+    func append(_ bytes: [UInt8]) throws {
+        buffer += bytes
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        try buffer.withUnsafeBufferPointer { try writeAll(descriptor, $0, path: path) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered and syncs the file.
+    func finish() throws {
+        try flush()
+        guard fsync(descriptor) == 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 }

@@ -34,7 +34,7 @@ extension Store {
             let (header, examples, _) = try partial.openPlan()
             guard options.resume else {
                 var done = 0
-                try partial.forEachResult { _, _ in done += 1 }
+                try partial.forEachResult { _, _, _ in done += 1 }
                 throw ExecError.interruptedRunExists(name: options.name, done: done, total: examples * header.trials, folder: partial.folder)
             }
             try header.check(sameAs: requested)
@@ -51,7 +51,7 @@ extension Store {
         var tally = ExecTally()
         var reused = 0, resumed = 0
         let reusedMarker = Array("\"reused_from\": ".utf8)
-        try partial.forEachResult { position, line in
+        try partial.forEachResult { position, line, _ in
             guard position >= 0, position < total, !done[position] else { return }
             done[position] = true
             tally.add(line: line)
@@ -63,7 +63,7 @@ extension Store {
         cancellation.attach(setup.children)
         let results = try partial.openResults()
         defer { close(results) }
-        let (executed, finished) = try ExecRunner.run(
+        let (executed, interrupted) = try ExecRunner.run(
             setup: setup, feed: PlanFeed(reader, trials: header.trials, done: done), jobs: options.jobs, worker: options.worker,
             results: results, resultsPath: partial.resultsPath, tally: &tally, total: total, progress: progress)
         var outcome = ExecOutcome(
@@ -71,7 +71,10 @@ extension Store {
             errorKinds: tally.errorKinds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
             executed: executed, reused: reused, reusedFrom: reused > 0 ? header.reuse : nil, resumed: resumed, onlyChanged: onlyChanged,
             usage: tally.usage, partialFolder: partial.folder, datasetHash: header.dataset)
-        guard finished else { return outcome }
+        guard !interrupted else { return outcome }
+        guard tally.done >= total else {
+            throw EvalDBError.storageInvariant("\(total - tally.done) examples of the plan in \(partial.folder) got no result")
+        }
         try partial.writeOrdered(total: total)
         var runOptions = RunOptions(
             name: options.name, meta: [("exec", header.exec), ("grader", header.grader)] + options.meta, gitCommit: options.gitCommit,
@@ -116,20 +119,19 @@ extension Store {
         if let reuseRun, Self.metaValue(reuseRun.meta, "exec").map({ !$0.utf8.elementsEqual(options.digest.utf8) }) ?? true {
             throw ExecError.reuseFromOtherCommand(reuseRun.name)
         }
-        let outcomes = try onlyRun.map { try exampleOutcomes(of: $0) }
-        let reusable = try reuseRun.map { try reusableResults(of: $0) }
+        let lookup = try RunLookup(database)
         let comparer = try RecordComparer(database)
         let trials = options.trials
         var count = 0, changed = 0
         var tape = JSONTape()
-        try partial.create(header: header) { emit in
-            var reused: [(position: Int, line: [UInt8])] = []
+        try partial.create(header: header) { emit, reuse in
             try slice(version, where: options.conditions) { record in
-                guard (try? JSONParser.parse(record, into: &tape)) != nil, let idNode = tape.member(0, "id") else { return }
-                let id = ExactString(tape.string(idNode))
-                if let outcomes, let onlyRun, let filter = options.only {
-                    guard let outcome = outcomes[id], filter == .failed ? outcome.failed : outcome.errored else { return }
-                    guard try comparer.hasSameGradedContent(outcome.key, at: onlyRun.version, and: version.row) else {
+                guard (try? JSONParser.parse(record, into: &tape)) != nil, let idNode = tape.member(0, "id"),
+                    let key = try lookup.key(of: tape.string(idNode))
+                else { return }
+                if let onlyRun, let filter = options.only {
+                    guard let outcome = try lookup.outcome(of: key, in: onlyRun), filter == .failed ? outcome.failed : outcome.errored else { return }
+                    guard try comparer.hasSameGradedContent(key, at: onlyRun.version, and: version.row) else {
                         changed += 1
                         return
                     }
@@ -137,51 +139,18 @@ extension Store {
                 let index = count
                 count += 1
                 try emit(Array(record))
-                if let reusable, let reuseRun, let earlier = reusable[id], (0..<trials).allSatisfy({ earlier.trials[$0] != nil }),
-                    try comparer.hasSameGradedContent(earlier.key, at: reuseRun.version, and: version.row)
+                if let reuseRun, case let earlier = try lookup.results(of: key, in: reuseRun), (0..<trials).allSatisfy({ earlier[$0] != nil }),
+                    try comparer.hasSameGradedContent(key, at: reuseRun.version, and: version.row)
                 {
-                    for trial in 0..<trials {
-                        reused.append((index * trials + trial, Self.markedReused(earlier.trials[trial]!, from: reuseRun.name)))
-                    }
+                    for trial in 0..<trials { try reuse(index * trials + trial, Self.markedReused(earlier[trial]!, from: reuseRun.name)) }
                 }
             }
-            return reused
         }
         guard count > 0 else {
             partial.remove()
             throw ExecError.nothingSelected
         }
         return changed
-    }
-
-    /// Per example of `run`: its key, whether a graded trial failed, whether a trial errored.
-    private func exampleOutcomes(of run: EvalRun) throws -> [ExactString: (key: Int64, failed: Bool, errored: Bool)] {
-        let errored = ErroredResult.sql("x.record")
-        let rows = try database.prepare(
-            """
-            SELECT e.id, e.key, max(CASE WHEN x.pass = 0 AND NOT \(errored) THEN 1 ELSE 0 END), max(\(errored))
-            FROM stored_results x JOIN stored_examples e ON e.key = x.example WHERE x.run = ? GROUP BY x.example
-            """)
-        try rows.bind([.int(run.id)])
-        var result: [ExactString: (key: Int64, failed: Bool, errored: Bool)] = [:]
-        while try rows.step() { result[ExactString(rows.text(0))] = (rows.int(1), rows.int(2) != 0, rows.int(3) != 0) }
-        return result
-    }
-
-    /// Per example of `run`: its key and its results that are not errors, by trial.
-    private func reusableResults(of run: EvalRun) throws -> [ExactString: (key: Int64, trials: [Int: [UInt8]])] {
-        let rows = try database.prepare(
-            """
-            SELECT e.id, e.key, x.trial, x.record FROM stored_results x JOIN stored_examples e ON e.key = x.example
-            WHERE x.run = ? AND NOT \(ErroredResult.sql("x.record"))
-            """)
-        try rows.bind([.int(run.id)])
-        var result: [ExactString: (key: Int64, trials: [Int: [UInt8]])] = [:]
-        while try rows.step() {
-            let id = ExactString(rows.text(0))
-            result[id, default: (rows.int(1), [:])].trials[Int(rows.int(2))] = Array(rows.bytes(3).bindMemory(to: UInt8.self))
-        }
-        return result
     }
 
     /// A reused result line, with `reused_from` naming the run it was made in (kept when it was
@@ -209,5 +178,46 @@ extension SliceCondition {
         case .equals(let value): key + "=" + value
         case .prefix(let prefix): key + "^=" + prefix
         }
+    }
+}
+
+/// The lookups a plan makes per example: its key, and its results in the runs `run exec` selects
+/// from or reuses — one indexed query each, so that memory does not grow with the runs.
+private struct RunLookup {
+    private let key: Statement
+    private let outcome: Statement
+    private let results: Statement
+
+    init(_ database: Database) throws {
+        key = try database.prepare("SELECT key FROM stored_examples WHERE id = ?")
+        let errored = ErroredResult.sql("record")
+        outcome = try database.prepare(
+            "SELECT max(CASE WHEN pass = 0 AND NOT \(errored) THEN 1 ELSE 0 END), max(\(errored)), count(*) FROM stored_results WHERE run = ? AND example = ?"
+        )
+        results = try database.prepare("SELECT trial, record FROM stored_results WHERE run = ? AND example = ? AND NOT \(errored)")
+    }
+
+    func key(of id: String) throws -> Int64? {
+        try key.bind([.text(id)])
+        defer { key.reset() }
+        return try key.step() ? key.int(0) : nil
+    }
+
+    /// Whether a graded trial of the example failed in `run`, and whether a trial errored; nil when
+    /// `run` has no result for it.
+    func outcome(of example: Int64, in run: EvalRun) throws -> (failed: Bool, errored: Bool)? {
+        try outcome.bind([.int(run.id), .int(example)])
+        defer { outcome.reset() }
+        guard try outcome.step(), outcome.int(2) > 0 else { return nil }
+        return (outcome.int(0) != 0, outcome.int(1) != 0)
+    }
+
+    /// The example's results in `run` that are not errors, by trial.
+    func results(of example: Int64, in run: EvalRun) throws -> [Int: [UInt8]] {
+        try results.bind([.int(run.id), .int(example)])
+        defer { results.reset() }
+        var byTrial: [Int: [UInt8]] = [:]
+        while try results.step() { byTrial[Int(results.int(0))] = Array(results.bytes(1).bindMemory(to: UInt8.self)) }
+        return byTrial
     }
 }

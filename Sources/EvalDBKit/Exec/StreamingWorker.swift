@@ -8,8 +8,9 @@ import Foundation
 /// on its standard input and answers each with one line on its standard output, in order
 /// (docs/run.md, "Streaming workers").
 ///
-/// Records are sent ahead of the answers (up to `window` at a time) so that the pipe never waits
-/// for a round trip. The example at the head of the line has `timeout` seconds from when the worker
+/// Records are sent ahead of the answers so that the pipe never waits for a round trip: 64 at a
+/// time while the worker answers within 5 ms, else 2 (so that jobs share a slow system's examples
+/// evenly). The example at the head of the line has `timeout` seconds from when the worker
 /// could start on it (the later of its sending and the previous answer). When the worker ends, or
 /// is killed for a timeout, the head example gets the error (or a retry) and the examples sent
 /// behind it are sent again to a new worker, not counted as attempts.
@@ -17,7 +18,7 @@ final class StreamingWorker {
     private let setup: ExecSetup
     private let feed: PlanFeed
     private let sink: ResultSink
-    private let window: Int
+    private var window = 2
 
     private var child: ChildProcess?
     private var pendingInput: [UInt8] = []
@@ -34,11 +35,10 @@ final class StreamingWorker {
     private var inputOpen = false
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
 
-    init(setup: ExecSetup, feed: PlanFeed, sink: ResultSink, window: Int = 64) {
+    init(setup: ExecSetup, feed: PlanFeed, sink: ResultSink) {
         self.setup = setup
         self.feed = feed
         self.sink = sink
-        self.window = window
     }
 
     private var inFlightCount: Int { inFlight.count - inFlightHead }
@@ -142,6 +142,7 @@ final class StreamingWorker {
             inFlightHead += 1
             let latency = now - max(entry.sent, lastAnswer)
             lastAnswer = now
+            window = latency < 0.005 ? 64 : 2
             entry.item.attempts += 1
             let output = CommandOutput(setup.redactor.redacted(lineBuffer), truncated: overLimit, limit: setup.maxOutput)
             lineBuffer.removeAll(keepingCapacity: true)
