@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import run  # wall seconds and peak RSS of one process (bench/record.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / 'bench' / 'data'
 SCRATCH = '.build-exec-release'
@@ -47,18 +49,6 @@ def dataset(n):
             subprocess.run([sys.executable, ROOT / 'bench' / 'gen_dataset.py', '--n', str(n), '--seed', '24'], stdout=out, check=True)
         path.with_suffix('.partial').rename(path)
     return path
-
-
-def run(argv, cwd):
-    """Wall seconds and peak RSS (KiB) of one process."""
-    start = time.perf_counter()
-    result = subprocess.run(['/usr/bin/time', '-f', 'peak %M'] + [str(a) for a in argv], cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f'{argv[0]} failed: {result.stderr}')
-    peak = [line for line in result.stderr.splitlines() if line.startswith('peak ')][-1]
-    return wall, int(peak.split()[1])
 
 
 def main():
