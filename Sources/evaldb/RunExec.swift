@@ -45,12 +45,6 @@ extension Run {
         @Option(help: "Examples run at once (with --worker: worker processes).")
         var jobs = 4
 
-        @Option(help: "Time an example may take, each attempt: 30s, 2m, 500ms, or seconds.")
-        var timeout = "120s"
-
-        @Option(help: "Attempts after the first when the command exits non-zero or times out, with backoff.")
-        var retries = 0
-
         @Flag(help: "Finish the interrupted run of this name (the same command and options).")
         var resume = false
 
@@ -64,20 +58,8 @@ extension Run {
         @Option(help: "The run whose failures or errors --only runs again.", completion: Completions.runNames)
         var from: String?
 
-        @Option(help: "exact, json-subset, contains, regex (the expected output is the pattern) or regex:PATTERN.")
-        var grade = "exact"
-
-        @Flag(help: "Grade by a judge command: -- JUDGE ARGS -- CMD ARGS.")
-        var judge = false
-
         @Flag(help: "One long-lived CMD per job, reading records as JSONL and printing one line per record.")
         var worker = false
-
-        @Option(help: "What CMD reads: record (the example's canonical record, one JSON line) or input (its input alone; a string as text).")
-        var send = "record"
-
-        @Option(name: .customLong("max-output"), help: "An output over this many bytes is kept cut, as an error.")
-        var maxOutput = 1 << 20
 
         @Option(help: "Then compare the run with this base run (the CI gate).", completion: Completions.runNames)
         var compare: String?
@@ -91,32 +73,14 @@ extension Run {
         @Option(name: .customLong("meta"), help: "K=V to keep with the run (model, prompt version, ...); repeatable.")
         var meta: [String] = []
 
+        @OptionGroup var system: SystemOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var format: FormatOptions
 
-        @Argument(parsing: .postTerminator, help: "-- CMD ARGS: the system (with --judge: -- JUDGE ARGS -- CMD ARGS).")
-        var command: [String] = []
-
         func validate() throws {
-            guard !commands().system.isEmpty else {
-                throw ValidationError(
-                    judge ? "give the judge and the system: --judge -- JUDGE ARGS -- CMD ARGS" : "give the command after --: -- CMD ARGS")
-            }
-            if judge && commands().judge?.isEmpty ?? true {
-                throw ValidationError("give the judge and the system: --judge -- JUDGE ARGS -- CMD ARGS")
-            }
+            try system.requireCommand()
             guard trials >= 1 else { throw ValidationError("--trials must be 1 or more") }
             guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
-            guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
-            guard maxOutput >= 1 else { throw ValidationError("--max-output must be 1 byte or more") }
-            guard Self.seconds(timeout).map({ $0 > 0 }) ?? false else {
-                throw ValidationError("--timeout takes a duration above 0: 30s, 2m, 500ms or seconds, found \(timeout)")
-            }
-            guard Grader(spec: grade) != nil else {
-                throw ValidationError("--grade is exact, json-subset, contains, regex or regex:PATTERN, found \(grade)")
-            }
-            if judge && grade != "exact" { throw ValidationError("--grade and --judge are two ways to grade: give one") }
-            guard ["record", "input"].contains(send) else { throw ValidationError("--send is record or input, found \(send)") }
             if let only, RerunFilter(rawValue: only) == nil { throw ValidationError("--only is failed or errors, found \(only)") }
             guard (only == nil) == (from == nil) else { throw ValidationError("--only failed|errors goes with --from RUN") }
             if compare == nil && (budget != nil || junit != nil) { throw ValidationError("--budget and --junit go with --compare BASE") }
@@ -128,35 +92,13 @@ extension Run {
             }
         }
 
-        /// The system's command line, and the judge's with --judge.
-        func commands() -> (system: [String], judge: [String]?) {
-            guard judge else { return (command, nil) }
-            guard let separator = command.firstIndex(of: "--") else { return ([], command) }
-            return (Array(command[(separator + 1)...]), Array(command[..<separator]))
-        }
-
-        /// A duration in seconds: `30s`, `2m`, `1h`, `500ms`, or a plain number of seconds.
-        static func seconds(_ text: String) -> Double? {
-            for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where text.hasSuffix(suffix) {
-                return Double(text.dropLast(suffix.count)).map { $0 * scale }
-            }
-            return Double(text)
-        }
-
         func run() throws {
             let store = try database.open()
-            let (system, judgeCommand) = commands()
-            var options = ExecOptions(name: name, command: system)
+            var options = system.execOptions(name: name)
             options.worker = worker
-            options.inputOnly = send == "input"
             options.conditions = try conditions.parsed()
             options.trials = trials
             options.jobs = jobs
-            options.timeout = Self.seconds(timeout) ?? 120
-            options.retries = retries
-            options.maxOutputBytes = maxOutput
-            options.grader = Grader(spec: grade) ?? .exact
-            options.judge = judgeCommand
             options.reuse = reuse
             options.only = only.flatMap(RerunFilter.init(rawValue:))
             options.onlyFrom = from
@@ -183,7 +125,7 @@ extension Run {
                 outcome = try store.exec(options, cancellation: cancellation) { progress.show($0) }
             } catch let error as ExecError {
                 progress.finish()
-                throw ValidationError(Self.describe(error))
+                throw ValidationError(SystemOptions.describe(error))
             }
             progress.finish()
             guard let recorded = outcome.recorded else {
@@ -256,20 +198,6 @@ extension Run {
                 Output.stdout(
                     "partial: \(run.missing) examples of the version have no result, e.g. \(recorded.missingIds.prefix(5).map(Terminal.sanitized).joined(separator: ", "))"
                 )
-            }
-        }
-
-        /// An `ExecError` in the command line's words.
-        static func describe(_ error: ExecError) -> String {
-            switch error {
-            case .interruptedRunExists:
-                return error.description + ": add --resume to finish it (the same command and options), or remove that folder to start again"
-            case .nothingToResume: return error.description + " (--resume finishes a run that was interrupted)"
-            case .resumeMismatch: return error.description + " (give --resume the options the run was started with)"
-            case .reuseFromOtherCommand:
-                return error.description + " (--reuse takes results of a run made by the same command line, --grade and --judge)"
-            case .nothingSelected: return error.description + " (check --where, --tag, --source and --only)"
-            default: return error.description
             }
         }
     }

@@ -130,7 +130,7 @@ struct OutputContractTests {
             ["report", "candidate", "--by", "feature"],
             ["compare", "baseline", "candidate", "--by", "feature"], ["power", "--rate", "0.9", "--n", "100"],
             ["power", "--run", "candidate", "--by", "feature", "--half-width", "10"], ["verify"], ["validate", "golden.jsonl"],
-            ["split", "--check", "--allow-leaks"],
+            ["split", "--check", "--allow-leaks"], ["run", "exec", "--name", "exec-json", "--grade", "json-subset", "--", "cat"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--format", "json"])

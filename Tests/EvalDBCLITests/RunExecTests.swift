@@ -413,6 +413,24 @@ struct RunExecTests {
         #expect(gate["verdict"] as? String == "inconclusive" && gate["candidate_errors"] as? Int == 1 && gate["paired"] as? Int == 29, "\(gate)")
     }
 
+    @Test("a progress line on a terminal (done of total, pass rate, errors in red unless NO_COLOR), none when piped")
+    func progressLine() throws {
+        let folder = try ExecFolder(records: (0..<6).map { execRecord("p-\($0)", mode: $0 == 5 ? "exit" : "slow") })
+        defer { folder.cli.cleanUp() }
+        let piped = try folder.exec("piped", ["--jobs", "2"])
+        #expect(piped.stderr.isEmpty, "\(piped.stderr)")
+        for (name, colour) in [("coloured", true), ("plain", false)] {
+            let (process, screen) = try TerminalScreen.run(
+                folder.cli, ["run", "exec", "--name", name, "--jobs", "1", "--", "python3", "system.py"], rows: 24, columns: 120,
+                environment: ["EXEC_LOG": folder.folder + "/calls.jsonl"].merging(colour ? [:] : ["NO_COLOR": "1"]) { $1 })
+            #expect(screen.wait(for: "passed 5, failed 0, errors 1"), "\(screen.text)")
+            process.terminateIfRunning(after: 20)
+            screen.close()
+            #expect(screen.text.contains("run exec \(name): 1/6") && screen.text.contains("pass 100.0%"), "\(screen.text)")
+            #expect(screen.text.contains("\u{1B}[31merrors 1") == colour, "\(screen.text)")
+        }
+    }
+
     @Test("usage errors: no command, a bad grader, --budget without --compare, a command that cannot start")
     func usageErrors() throws {
         let folder = try ExecFolder(records: [execRecord("x")])

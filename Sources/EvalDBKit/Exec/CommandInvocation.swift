@@ -28,12 +28,12 @@ struct CommandInvocation {
     /// Runs `arguments` with `input` on standard input, for at most `timeout` seconds.
     static func run(
         _ arguments: [String], environment: ChildEnvironment, extra: [String], input: [UInt8], timeout: Double, maxOutput: Int,
-        children: ChildRegistry
+        children: ChildRegistry, ownGroup: Bool = true
     ) -> CommandInvocation {
         let started = monotonicNow()
         let child: ChildProcess
         do {
-            child = try ChildProcess.start(arguments, environment: environment, extra: extra)
+            child = try ChildProcess.start(arguments, environment: environment, extra: extra, ownGroup: ownGroup)
         } catch {
             return CommandInvocation(end: .cannotStart(error.reason), elapsed: monotonicNow() - started)
         }

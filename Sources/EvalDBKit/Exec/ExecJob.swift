@@ -14,6 +14,9 @@ final class ExecSetup: @unchecked Sendable {
     let environment = ChildEnvironment(excluding: ["EVALDB_ID", "EVALDB_TRIAL", "EVALDB_WORKER"])
     let children = ChildRegistry()
     let redactor = SecretRedactor()
+    /// Each command in a process group of its own (killed with what it started); false for the
+    /// notebook, whose commands Ctrl-C at the terminal stops with evaldb.
+    var ownGroup = true
 
     init(_ options: ExecOptions) {
         command = options.command
@@ -103,7 +106,8 @@ extension ExecSetup {
         while true {
             attempts += 1
             let run = CommandInvocation.run(
-                arguments, environment: environment, extra: extra, input: input, timeout: timeout, maxOutput: maxOutput, children: children)
+                arguments, environment: environment, extra: extra, input: input, timeout: timeout, maxOutput: maxOutput, children: children,
+                ownGroup: ownGroup)
             switch run.end {
             case .cancelled: return nil
             case .exited(0), .cannotStart: return run
