@@ -564,3 +564,58 @@ struct RunExecTeamTests {
         #expect(resumed.output.contains("kept from before the interruption"), "\(resumed.output)")
     }
 }
+
+@Suite("review --exec: the notebook loop", .serialized)
+struct NotebookTests {
+    @Test("piped: each example run as shown and graded, going back runs nothing, the outputs and verdicts become a run")
+    func pipedNotebook() throws {
+        // Outputs are cached by graded content: each example asks something else.
+        let folder = try ExecFolder(records: [
+            execRecord("n-1", input: "a table for two?"), execRecord("n-2", mode: "wrong", input: "a table for three?"),
+            execRecord("n-3", mode: "exit", input: "a table for four?"),
+        ])
+        defer { folder.cli.cleanUp() }
+        let session = try CLI.execute(
+            CLI.binary, ["review", "--exec", "--name", "nb", "--reviewer", "rita", "--", "python3", "system.py"], in: folder.folder,
+            stdin: Data("v fail\ny\nb\ny\nv pass\ny\ny\nq\n".utf8),
+            environment: ["EVALDB_DB": folder.cli.database, "EXEC_LOG": folder.folder + "/calls.jsonl"])
+        #expect(session.status == 0, "\(session.stderr)")
+        let text = session.output
+        #expect(text.contains("system output") && text.contains("grade: PASS") && text.contains("grade: FAIL"), "\(text)")
+        #expect(text.contains("grade: ERROR  exit: the command exited with status 4"), "\(text)")
+        #expect(text.contains("ms, cached"), "going back shows the cached output: \(text)")
+        #expect(text.contains("notebook: run nb: 3 outputs shown, 2 verdicts"), "\(text)")
+        #expect(try folder.takeCalls().map { $0["id"] as! String } == ["n-1", "n-2", "n-3"], "each example ran once")
+        let results = try folder.results("nb")
+        #expect(results.map { $0["id"] as! String } == ["n-1", "n-2", "n-3"])
+        #expect(results[1]["pass"] as? Bool == false && (results[2]["error"] as? [String: Any])?["kind"] as? String == "exit")
+        // A second session on the same examples runs nothing: the cache is kept beside the database.
+        let again = try CLI.execute(
+            CLI.binary, ["review", "--exec", "--name", "nb-2", "--reviewer", "rita", "--", "python3", "system.py"], in: folder.folder,
+            stdin: Data("s\ns\ns\nq\n".utf8), environment: ["EVALDB_DB": folder.cli.database, "EXEC_LOG": folder.folder + "/calls.jsonl"])
+        #expect(again.status == 0 && again.output.contains("notebook: run nb-2: 3 outputs shown, 0 verdicts"), "\(again.output) \(again.stderr)")
+        #expect(try folder.takeCalls().isEmpty)
+        let misuse = try folder.evaldb(["review", "--exec", "--run", "nb", "--", "python3", "system.py"])
+        #expect(misuse.status == 2 && misuse.stderr.contains("--exec runs the system as you read"), "\(misuse.stderr)")
+    }
+
+    @Test("on a terminal: the example at once, the output when it arrives; v gives a verdict on it")
+    func terminalNotebook() throws {
+        let folder = try ExecFolder(records: [execRecord("t-1", mode: "slow"), execRecord("t-2", mode: "slow")])
+        defer { folder.cli.cleanUp() }
+        let (process, screen) = try TerminalScreen.run(
+            folder.cli, ["review", "--exec", "--name", "nb-terminal", "--reviewer", "rita", "--", "python3", "system.py"], rows: 40, columns: 120,
+            environment: ["EXEC_LOG": folder.folder + "/calls.jsonl"])
+        #expect(screen.wait(for: "system output: running"), "\(screen.text)")
+        #expect(screen.wait(for: "PASS"), "\(screen.text)")
+        screen.type("v")
+        #expect(screen.wait(for: "verdict (pass or fail"), "\(screen.text)")
+        screen.type("pass\n")
+        #expect(screen.wait(for: "verdict kept: pass"), "\(screen.text)")
+        screen.type("q")
+        #expect(screen.wait(for: "notebook: run nb-terminal: 1 outputs shown, 1 verdicts"), "\(screen.text)")
+        process.terminateIfRunning(after: 20)
+        screen.close()
+        #expect(process.terminationStatus == 0)
+    }
+}

@@ -62,7 +62,7 @@ struct CommandOutput: Sendable {
             }
             return
         }
-        value = ExecValue(tape)
+        value = ExecValue(tape, text: bytes)
     }
 
     /// How many bytes at the end of `bytes` are the start of a character cut off.

@@ -26,7 +26,21 @@ public struct ExecValue: Sendable, Equatable {
     /// The value of a JSON text; nil when the text is not JSON.
     public init?(json text: [UInt8]) {
         guard let tape = try? JSONParser.parse(bytes: text) else { return nil }
-        self.init(tape)
+        self.init(tape, text: text)
+    }
+
+    /// The value of `tape`, parsed from `text`: a canonical text is kept as it is.
+    init(_ tape: JSONTape, text: [UInt8]) {
+        if tape.isCanonical {
+            self.init(canonical: text, string: tape.nodes[0].kind == .string ? Array(tape.bytes(0)) : nil)
+        } else {
+            self.init(tape)
+        }
+    }
+
+    private init(canonical: [UInt8], string: [UInt8]?) {
+        self.canonical = canonical
+        self.string = string
     }
 
     /// What text graders (contains, regex) look in: a string as itself, any other value as its

@@ -106,34 +106,32 @@ struct PartialRun {
     }
 
     /// Writes the results in position order to `orderedPath`, a result a line: the run's file.
-    /// Memory holds each position's offset in the results file, not the results.
+    /// Memory holds each position's place in the results file, not the results; each is read with
+    /// one `pread` of its own length.
     func writeOrdered(total: Int) throws {
-        var offsets = [Int](repeating: -1, count: total)
-        try forEachResult { position, _, offset in
-            if position >= 0 && position < total { offsets[position] = offset }
+        var places = [(offset: Int, count: Int)](repeating: (-1, 0), count: total)
+        try forEachResult { position, result, offset in
+            // `[POSITION, ` precedes the result in its line.
+            if position >= 0 && position < total { places[position] = (offset + result.startIndex, result.count) }
         }
         let source = open(resultsPath, O_RDONLY | O_CLOEXEC)
         guard source >= 0 else { throw EvalDBError.cannotRead(path: resultsPath, reason: String(cString: strerror(errno))) }
         defer { close(source) }
-        let ordered = try BufferedFile(path: orderedPath)
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        for offset in offsets {
-            guard offset >= 0 else { throw EvalDBError.storageInvariant("a result of the run is missing from \(resultsPath)") }
-            // Read the line at `offset` (it ends with "]\n"), then write its result.
-            var line: [UInt8] = []
-            var at = offset
-            while line.last != 0x0A {
-                let count = pread(source, &chunk, chunk.count, off_t(at))
-                guard count > 0 else { throw EvalDBError.cannotRead(path: resultsPath, reason: "a result line ends early") }
-                if let newline = chunk[0..<count].firstIndex(of: 0x0A) {
-                    line += chunk[0...newline]
-                } else {
-                    line += chunk[0..<count]
+        let ordered = try BufferedFile(path: orderedPath, synced: false)  // results.jsonl is what a crash keeps
+        for place in places {
+            guard place.offset >= 0 else { throw EvalDBError.storageInvariant("a result of the run is missing from \(resultsPath)") }
+            var read = 0
+            let line = [UInt8](unsafeUninitializedCapacity: place.count + 1) { buffer, initialized in
+                while read < place.count {
+                    let count = pread(source, buffer.baseAddress! + read, place.count - read, off_t(place.offset + read))
+                    guard count > 0 else { break }
+                    read += count
                 }
-                at += count
+                buffer[read] = 0x0A
+                initialized = read + 1
             }
-            guard let entry = Self.entry(line.dropLast()) else { throw EvalDBError.cannotRead(path: resultsPath, reason: "a damaged result line") }
-            try ordered.append(Array(entry.result) + [0x0A])
+            guard read == place.count else { throw EvalDBError.cannotRead(path: resultsPath, reason: "a result line ends early") }
+            try ordered.append(line)
         }
         try ordered.finish()
     }
@@ -223,14 +221,16 @@ struct ExecPlanHeader: Equatable {
     }
 }
 
-/// A file written through a buffer of about 1 MiB, synced when finished.
+/// A file written through a buffer of about 1 MiB, synced when finished unless `synced` is false.
 final class BufferedFile {
     private let descriptor: Int32
     private let path: String
+    private let synced: Bool
     private var buffer: [UInt8] = []
 
-    init(path: String) throws {
+    init(path: String, synced: Bool = true) throws {
         self.path = path
+        self.synced = synced
         descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
@@ -250,6 +250,6 @@ final class BufferedFile {
     /// Writes what is buffered and syncs the file.
     func finish() throws {
         try flush()
-        guard fsync(descriptor) == 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        guard !synced || fsync(descriptor) == 0 else { throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 }

@@ -24,7 +24,7 @@ struct ResultLine {
     /// The canonical JSON object. Keys are ASCII, so byte order is code point order.
     var bytes: [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
-        for (index, member) in members.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }).enumerated() {
+        for (index, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
             if index > 0 { out += ", ".utf8 }
             out.append(UInt8(ascii: "\""))
             out += member.key.utf8

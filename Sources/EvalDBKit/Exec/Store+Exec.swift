@@ -125,7 +125,15 @@ extension Store {
         var count = 0, changed = 0
         var tape = JSONTape()
         try partial.create(header: header) { emit, reuse in
-            try slice(version, where: options.conditions) { record in
+            // Without conditions every record: read as export reads them, no slice values made.
+            let each = { (body: (UnsafeBufferPointer<UInt8>) throws -> Void) in
+                options.conditions.isEmpty ? try self.forEachRecord(of: version, body) : try self.slice(version, where: options.conditions, body)
+            }
+            try each { record in
+                guard onlyRun != nil || reuseRun != nil else {  // nothing to look up: the record is the plan's
+                    count += 1
+                    return try emit(Array(record))
+                }
                 guard (try? JSONParser.parse(record, into: &tape)) != nil, let idNode = tape.member(0, "id"),
                     let key = try lookup.key(of: tape.string(idNode))
                 else { return }
