@@ -66,21 +66,34 @@ struct ItemOutcome: Sendable {
     var usage: UsageTotals
 }
 
-/// The fields of an example a job needs.
+/// The fields of an example a job needs, cut out of its canonical record (`CanonicalMembers`)
+/// without parsing the rest of it (labels, notes).
 struct ExampleFields {
     var id: String
     var expected: ExecValue
-    var input: ExecValue
+    /// The canonical JSON of the input and of the context.
+    var inputJSON: [UInt8]
     var context: [UInt8]
 
+    /// The input as a value (a string's text).
+    var input: ExecValue { ExecValue(json: inputJSON) ?? ExecValue(text: []) }
+
     init?(_ record: [UInt8]) {
-        guard let tape = try? JSONParser.parse(bytes: record), tape.nodes.first?.kind == .object, let id = tape.member(0, "id"),
-            let expected = tape.member(0, "expected_output"), let input = tape.member(0, "input")
+        var found: [[UInt8]?] = [nil, nil, nil, nil]
+        let keys = ["\"context\"", "\"expected_output\"", "\"id\"", "\"input\""].map { Array($0.utf8) }
+        let shaped = record.withUnsafeBufferPointer { buffer in
+            CanonicalMembers.forEach(in: buffer) { key, value in
+                if let index = keys.firstIndex(where: { $0.count == key.count && key.elementsEqual($0) }) { found[index] = Array(value) }
+                return found.contains { $0 == nil }
+            }
+        }
+        guard shaped, let expectedJSON = found[1], let idJSON = found[2], let inputJSON = found[3],
+            let expected = ExecValue(json: expectedJSON), let id = ExecValue(json: idJSON)?.string
         else { return nil }
-        self.id = tape.string(id)
-        self.expected = ExecValue(tape, expected)
-        self.input = ExecValue(tape, input)
-        context = tape.member(0, "context").map { ExecValue(tape, $0).canonical } ?? Array("null".utf8)
+        self.id = String(decoding: id, as: UTF8.self)
+        self.expected = expected
+        self.inputJSON = inputJSON
+        context = found[0] ?? Array("null".utf8)
     }
 }
 

@@ -49,7 +49,8 @@ final class ResultSink: @unchecked Sendable {
     func put(_ outcome: ItemOutcome) {
         condition.lock()
         outcomes.append(outcome)
-        condition.signal()
+        // The taker takes all that waits: waking it once, when the first arrives, is enough.
+        if outcomes.count == 1 { condition.signal() }
         condition.unlock()
     }
 
@@ -85,6 +86,23 @@ final class LineFileReader {
     }
 
     deinit { close(descriptor) }
+
+    /// What is left of the file, a buffer at a time, lines ignored; nil at the end.
+    func nextChunk() -> ArraySlice<UInt8>? {
+        if start < buffer.count {
+            defer { start = buffer.count }
+            return buffer[start...]
+        }
+        guard !finished else { return nil }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        let count = read(descriptor, &chunk, chunk.count)
+        guard count > 0 else {
+            finished = true
+            return nil
+        }
+        bytesRead += count
+        return chunk[0..<count]
+    }
 
     /// Bytes read from the file so far.
     private(set) var bytesRead = 0

@@ -68,7 +68,7 @@ struct PartialRun {
             throw EvalDBError.cannotRead(path: planPath, reason: "not the plan of a run (its first line is no plan header)")
         }
         var examples = 0
-        while counter.nextLine() != nil { examples += 1 }
+        while let chunk = counter.nextChunk() { examples += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
         let reader = try LineFileReader(path: planPath)
         _ = reader.nextLine()
         return (header, examples, reader)
