@@ -170,6 +170,7 @@ struct ReviewLoop {
     static let help = """
         y, Enter  mark read and go on        s  skip (leave unread)       b  back
         n TEXT    set the note (- clears)    l key=value | key:=JSON | -key   set or remove a label
+        o JSON    set the expected output (a text "in quotes")
         t TAG     add a tag (-TAG removes)   f CATEGORY  failure category of the run's result (- clears)
         v pass|fail [TRIAL]   your verdict on the run's result (every trial unless TRIAL)
         d         remove the example         u  undo this session's edits of the example
@@ -222,11 +223,11 @@ struct ReviewLoop {
                     unfolded = false
                 case "b":
                     index = max(0, index - 1)
-                case "n", "l", "t":
+                case "n", "l", "t", "o":
                     guard let typed = text(ExampleEdit.prompts[key]!) else { break }
                     let edit = try ExampleEdit(key: key, text: typed)
                     try session.edit(id, edit)
-                    confirm(key == "n" ? "note saved" : "\(edit.summary) saved")
+                    confirm(key == "n" ? "note saved" : key == "o" ? "expected output saved" : "\(edit.summary) saved")
                 case "f":
                     guard session.run != nil else { throw EvalDBError.usage("f sets a run's failure category: start with --run RUN") }
                     guard let category = text("failure category (- clears): ") else { break }
@@ -259,7 +260,7 @@ struct ReviewLoop {
                 redraw = false
             }
             // Piped, a transcript: an edit confirms in a line instead of showing the example again.
-            if !input.interactive && ["n", "l", "t", "f", "v"].contains(key) { redraw = false }
+            if !input.interactive && ["n", "l", "t", "o", "f", "v"].contains(key) { redraw = false }
         }
         if index >= ids.count { Output.stdout("end of the queue: \(ids.count) example\(ids.count == 1 ? "" : "s")") }
     }
