@@ -283,7 +283,7 @@ struct ReviewLoop {
     }
 
     /// The system's output for the example on screen and its grade.
-    private func notebookLines(_ result: Notebook.Result?) -> [String] {
+    private func notebookLines(_ result: SystemResult?) -> [String] {
         guard let result else { return [screen.paint("system output: the example cannot be read", "31")] }
         var lines = [screen.bold("system output") + screen.paint("  \(result.latencyMs) ms\(result.cached ? ", cached" : "")", "2")]
         lines += result.output.map { screen.render($0) } ?? ["  (none)"]
