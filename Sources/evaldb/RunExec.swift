@@ -110,6 +110,15 @@ extension Run {
             options.author = defaultUser()
             options.gitCommit = Git.headDescription()
 
+            // The run is of the database's current version: say so when the dataset file holds another.
+            if !resume, let current = try store.currentVersion(), let path = current.sourcePath,
+                FileManager.default.fileExists(atPath: store.openablePath(path)),
+                (try? store.compare(file: store.openablePath(path)))?.state(against: current) == .differs
+            {
+                Output.stderr(
+                    "evaldb: warning: \(path) differs from the current version \(current.number), which the run uses; `evaldb import \(path)` first runs what the file holds"
+                )
+            }
             let cancellation = ExecCancellation()
             let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
                 signal(number, SIG_IGN)

@@ -431,6 +431,17 @@ struct RunExecTests {
         }
     }
 
+    @Test("a dataset file edited and not imported is named: the run is of the current version")
+    func fileOutOfSync() throws {
+        let folder = try ExecFolder(records: [execRecord("f-1"), execRecord("f-2")])
+        defer { folder.cli.cleanUp() }
+        #expect(try folder.exec("in-sync").stderr.isEmpty)
+        try folder.cli.write("golden.jsonl", execRecord("f-1") + execRecord("f-2") + execRecord("f-3"))
+        let run = try folder.exec("behind")
+        #expect(run.stderr.contains("golden.jsonl differs from the current version 1, which the run uses"), "\(run.stderr)")
+        #expect(run.output.contains("run behind: 2 results against version 1"))
+    }
+
     @Test("usage errors: no command, a bad grader, --budget without --compare, a command that cannot start")
     func usageErrors() throws {
         let folder = try ExecFolder(records: [execRecord("x")])
