@@ -131,18 +131,14 @@ extension Store {
             let key = example.int(0)
             example.reset()
             output.removeAll(keepingCapacity: true)
-            if !tape.isCanonical { CanonicalJSON.write(tape, to: &output) }  // a canonical line is kept as it is
+            CanonicalJSON.write(tape, to: &output)
             do {
                 try insert.bind([
                     .int(run), .int(key), .int(trial), .int(Int64(line.number)), .int(tape.nodes[passNode].kind == .true ? 1 : 0),
                     score.map { .text(String($0)) } ?? .null,  // stored as REAL (the column's affinity)
                     failure.map(SQLValue.text) ?? .null,
                 ])
-                if tape.isCanonical {
-                    try insert.bind(bytes: UnsafeRawBufferPointer(line.bytes), at: 8, asText: true)
-                } else {
-                    try output.withUnsafeBytes { try insert.bind(bytes: $0, at: 8, asText: true) }
-                }
+                try output.withUnsafeBytes { try insert.bind(bytes: $0, at: 8, asText: true) }
                 try insert.stepToEnd()
             } catch let error as DatabaseError where error.isUniqueViolation {
                 // (run, example, trial) is the table's key: the line already written holds it.
