@@ -9,6 +9,7 @@ enum ExamplePage {
         "note": "Note saved.", "label": "Label saved.", "tag": "Tags saved.", "expected": "Expected output saved.",
         "failure": "Failure category saved.", "undone": "This session's edits of it are undone.",
         "removed": "Removed: it leaves the dataset when you finish the session.",
+        "exec": "The system answered.",
     ]
 
     static func show(_ context: Context, _ store: Store) throws -> HTTPResponse {
@@ -89,6 +90,7 @@ enum ExamplePage {
             body += "<section class=\"context\"><h2>Context</h2>\(JSONView.value(contextValue, foldChunks: true))</section>"
         }
         body += outputs(recordFields["expected_output"] ?? "null", run: run, results: example.results, base: spec.base, baseResults: baseResults)
+        if let system = context.state.system { body += systemOutput(system.result(of: record, run: false), hidden: hidden) }
         if let run {
             body += verdict(context, store, run: run, results: example.results, hidden: hidden)
         }
@@ -200,7 +202,43 @@ enum ExamplePage {
         }
     }
 
+    /// With `serve --exec`: the system's output for the example and its grade, once it was run
+    /// (cached by graded content and command); else a button that runs it (a POST: the token and
+    /// CSRF checks pass before any command runs).
+    static func systemOutput(_ result: SystemResult?, hidden: HTML) -> HTML {
+        guard let result else {
+            return """
+                <section class="system"><h2>System output</h2><p class="muted">Not run yet for this input.</p>
+                <form method="post" action="/exec" data-key="x">\(hidden)<button type="submit" class="primary">Run the system (x)</button></form></section>
+                """
+        }
+        var grade: HTML
+        if let error = result.error {
+            grade = "<span class=\"fail\">ERROR</span> \(error)"
+        } else {
+            grade = result.pass == true ? "<span class=\"pass\">PASS</span>" : "<span class=\"fail\">FAIL</span>"
+            if let rationale = result.rationale, result.pass != true { grade += " \(rationale)" }
+        }
+        let output: HTML = result.output.map { JSONView.value($0) } ?? "<p class=\"muted\">No output.</p>"
+        return """
+            <section class="system"><h2>System output <span class="muted">\(String(result.latencyMs)) ms</span></h2>\(output)
+            <p class="grade">\(grade)</p></section>
+            """
+    }
+
     // MARK: - Actions
+
+    /// Runs the example through the system (`serve --exec`) and shows its page again with the
+    /// output; a cached output is not run again.
+    static func runSystem(_ context: Context, _ store: Store) throws -> HTTPResponse {
+        let id = try context.exampleId()
+        guard let system = context.state.system else { throw PageError.bad("This serve runs no system: start it with --exec -- CMD.") }
+        guard let record = try context.reading(store, run: nil).example(id).record else {
+            throw PageError.notFound("There is no example \(JSONText.string(id)) in the current version.")
+        }
+        _ = system.result(of: record, run: true)
+        return Reply.redirect(context.exampleLink(id, context.spec, done: "exec").href)
+    }
 
     static func markRead(_ context: Context, _ store: Store) throws -> HTTPResponse {
         let id = try context.exampleId()

@@ -61,7 +61,8 @@ enum Layout {
                 ("y, Enter, space", "mark read and go on"), ("s", "skip (leave unread)"), ("b", "back"),
                 ("n", "edit the note"), ("l", "set a label: key=value, key:=JSON, -key"), ("t", "add a tag (-tag removes)"),
                 ("e", "edit the expected output"), ("f", "failure category (with a run)"), ("d", "remove the example"),
-                ("u", "undo this session's edits of it"), ("c", "unfold everything"), ("q", "finish the session"), ("?", "this sheet"),
+                ("u", "undo this session's edits of it"), ("c", "unfold everything"), ("x", "run the system on it (serve --exec)"),
+                ("q", "finish the session"), ("?", "this sheet"),
             ]
         case "proposal":
             keys = [

@@ -19,6 +19,9 @@ public struct ServeOptions: Sendable {
     public var token: String?
     /// Database connections shared by the requests.
     public var connections: Int
+    /// The system each example page can run its example through (`serve --exec`), on a request
+    /// that passes the token and CSRF checks.
+    public var system: ExecOptions?
 
     public init(
         databasePath: String, repository: Repository? = nil, host: String = "127.0.0.1", port: UInt16 = 0, reviewer: String,
@@ -48,7 +51,7 @@ public final class ReviewServer: Sendable {
     public init(_ options: ServeOptions) throws {
         guard !options.reviewer.isEmpty else { throw EvalDBError.emptyName(.reviewer) }
         let address = try Self.address(options.host, port: options.port)
-        state = ServerState(options: options)
+        state = ServerState(options: options, system: try options.system.map { try CachedSystem(options: $0, databasePath: options.databasePath) })
         try state.pool.withStore { _ in }  // opens (and migrates) the database now: errors before listening
         let handler = ServerHandler(state: state)
         http = HTTPServer(

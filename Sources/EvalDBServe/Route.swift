@@ -26,5 +26,6 @@ enum Route {
         "/accept": ProposalPages.accept,
         "/reject": ProposalPages.reject,
         "/merge": RunPages.merge,
+        "/exec": ExamplePage.runSystem,
     ]
 }

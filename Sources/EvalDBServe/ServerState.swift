@@ -12,14 +12,17 @@ final class ServerState: @unchecked Sendable {
     let memo = GenerationCache()
     let rows = RowCache()
     let passes = Passes()
+    /// The system example pages run (nil: serve was started without one).
+    let system: CachedSystem?
     private let lock = NSLock()
     private var _gate: Gate?
 
     /// The largest form a POST may send (an expected output is edited in one).
     static let maximumBody = 8 << 20
 
-    init(options: ServeOptions) {
+    init(options: ServeOptions, system: CachedSystem? = nil) {
         self.options = options
+        self.system = system
         pool = StorePool(path: options.databasePath, repository: options.repository, limit: options.connections)
     }
 

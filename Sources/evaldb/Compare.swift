@@ -14,7 +14,9 @@ struct Compare: ParsableCommand {
             differences in percentage points with one decimal. With --budget PTS: pass (exit 0) when the \
             interval's lower bound is above -PTS points, regression (exit 1) when the difference itself \
             is below -PTS, inconclusive (exit 3) otherwise, with the number of examples that would settle \
-            it. Without --budget it reports and exits 0. --junit FILE also writes the verdict as a JUnit \
+            it. Examples whose results are errors (a command that failed or timed out: `run exec`) are \
+            left out and counted, never taken for fails; while any errored in the candidate, a gate that \
+            would pass is inconclusive (exit 3). Without --budget it reports and exits 0. --junit FILE also writes the verdict as a JUnit \
             XML report (a failure for a regression or an inconclusive gate), as pytest does. With \
             --judge-calibration NAME the runs' results are a judge's verdicts: both rates and the \
             difference are also shown corrected for the judge's errors (the gate stays on the raw ones).
@@ -101,6 +103,10 @@ struct Compare: ParsableCommand {
             return "pass — the interval's lower bound \(signed(result.lower)) is above \(limit) points"
         case .regression:
             return "regression — the difference \(signed(result.difference)) is below \(limit) points"
+        case .inconclusive where result.heldBackByErrors:
+            return "inconclusive — the interval's lower bound \(signed(result.lower)) is above \(limit) points, but \(result.candidateErrors) "
+                + "examples errored in the candidate and a gate does not pass on missing results; run them again "
+                + "(`evaldb run exec --reuse \(candidate) …` runs only those)"
         case .inconclusive(let needed):
             return "inconclusive — the interval reaches below \(limit) points but the difference does not; "
                 + (needed.map { "about \($0) paired examples at these rates would settle it" }
@@ -126,6 +132,8 @@ struct Compare: ParsableCommand {
             "compare \(Terminal.sanitized(base)) -> \(Terminal.sanitized(candidate)): \(c.n) paired examples"
                 + (result.excludedEdited.isEmpty
                     ? "" : ", \(result.excludedEdited.count) left out (input, context or expected output changed between the two versions)")
+                + (result.excludedErrored.isEmpty
+                    ? "" : ", \(result.excludedErrored.count) left out (errors, not graded: \(result.candidateErrors) in the candidate)")
                 + (result.unpaired == 0 ? "" : ", \(result.unpaired) in one run only"))
         Output.stdout("base       \(rate(c.both + c.secondOnly))")
         Output.stdout("candidate  \(rate(c.both + c.firstOnly))")
@@ -166,7 +174,9 @@ struct Compare: ParsableCommand {
         if case .inconclusive(let count) = result.verdict { needed = count }
         var members: [(String, JSONOutput)] = [
             ("base", side(base, c.both + c.secondOnly)), ("candidate", side(candidate, c.both + c.firstOnly)), ("paired", .int(c.n)),
-            ("left_out_edited", .array(result.excludedEdited.map(JSONOutput.string))), ("unpaired", .int(result.unpaired)),
+            ("left_out_edited", .array(result.excludedEdited.map(JSONOutput.string))),
+            ("left_out_errored", .array(result.excludedErrored.map(JSONOutput.string))), ("candidate_errors", .int(result.candidateErrors)),
+            ("unpaired", .int(result.unpaired)),
             ("difference", .points(result.difference)), ("low", .points(result.lower)), ("high", .points(result.upper)),
             ("confidence", .points(confidence)), ("design_effect", .number(result.designEffect, decimals: 4)),
             ("mcnemar_p", .number(result.mcNemarP, decimals: 6)),

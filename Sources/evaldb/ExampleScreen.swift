@@ -52,7 +52,9 @@ struct ExampleScreen {
         if let run {
             if example.results.isEmpty { lines.append(bold("run \(Terminal.sanitized(run))") + ": no result") }
             for result in example.results {
-                var verdict = result.pass ? paint("PASS", "32") : paint("FAIL", "31")
+                var verdict = result.pass ? paint("PASS", "32") : result.error != nil ? paint("ERROR", "33") : paint("FAIL", "31")
+                if let error = result.error { verdict += "  " + Terminal.sanitized(folded(error, width: 200)) }
+                if let rationale = result.rationale, !result.pass { verdict += "  why: " + Terminal.sanitized(folded(rationale, width: 200)) }
                 if example.results.count > 1 { verdict = "trial \(result.trial): " + verdict }
                 if let score = result.score { verdict += "  score \(score)" }
                 if let failure = result.failure { verdict += "  failure: " + paint(Terminal.sanitized(failure), "35") }

@@ -12,6 +12,7 @@ struct ProposalLoop {
         a         accept (with the edits made)        r REASON  reject; proposing it again is skipped
         l key=value | key:=JSON | -key    edit a label before accepting
         t TAG, t -TAG   edit the tags                 n TEXT    edit the note
+        o JSON    set the expected output (a synthetic input needs yours: a text "in quotes")
         s         skip (leave it queued)              q  quit    ?  this help
         """
 
@@ -37,7 +38,7 @@ struct ProposalLoop {
                 }
             }
             redraw = true
-            guard let (key, argument) = input.action(prompt: screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,r,s,q,? > ", "34")) else {
+            guard let (key, argument) = input.action(prompt: screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,o,r,s,q,? > ", "34")) else {
                 break
             }
             func text(_ prompt: String) -> String? { input.text(after: argument, prompt: prompt) }
@@ -51,8 +52,8 @@ struct ProposalLoop {
                             "32"))
                     index += 1
                     edits = []
-                case "l", "t", "n", "e":
-                    guard let line = text(key == "e" ? "edit (l key=value, t tag, n note): " : ExampleEdit.prompts[key]!),
+                case "l", "t", "n", "o", "e":
+                    guard let line = text(key == "e" ? "edit (l key=value, t tag, n note, o expected output): " : ExampleEdit.prompts[key]!),
                         !line.isEmpty
                     else {
                         Output.stdout(screen.paint("  \(key) needs its text (`\(key) TEXT` on one line); nothing changed", "33"))

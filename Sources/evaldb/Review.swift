@@ -22,11 +22,18 @@ struct Review: ParsableCommand {
             example it changes: a accept · l/t/n edit, then a to accept · r reject (with a reason) \
             · s skip · q quit.
 
+            With --exec -- CMD ARGS (the notebook loop): each example shown is run through CMD as \
+            `run exec` runs it (--grade, --judge, --timeout, --send) and its output shown below the \
+            expected output with its grade; outputs are cached by input, context, expected output and \
+            command, so going back runs nothing. v pass|fail gives your verdict; when the session ends \
+            the outputs shown and your verdicts become a run of their own (--name).
+
             Examples:
               evaldb review --unread
               evaldb review --run candidate --failed --reviewer alice
               printf 'n wrong refund window\\nl scenario=edge-case\\ny\\nq\\n' | evaldb review --where feature=refunds
               evaldb review --proposals
+              evaldb review --unread --exec --grade json-subset -- python3 evals/standin/system.py candidate
             """)
 
     @Option(name: .customLong("run"), help: "Show this run's output, verdict and failure category; only its examples.")
@@ -49,7 +56,24 @@ struct Review: ParsableCommand {
     @Option(name: .shortAndLong, help: "The message of the version the session's edits make.")
     var message: String?
 
+    @Flag(help: "Run each example shown through the system (-- CMD ARGS) and grade it: the notebook loop.")
+    var exec = false
+
+    @Option(name: .customLong("name"), help: "With --exec: the run the outputs shown and your verdicts become (default notebook-REVIEWER-TIME).")
+    var notebookName: String?
+
+    @OptionGroup var system: SystemOptions
     @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard exec else {
+            if !system.command.isEmpty { throw ValidationError("a command after -- goes with --exec") }
+            if notebookName != nil { throw ValidationError("--name goes with --exec") }
+            return
+        }
+        try system.requireCommand()
+        if runName != nil || proposals { throw ValidationError("--exec runs the system as you read; it goes without --run and --proposals") }
+    }
 
     func run() throws {
         let store = try database.open()
@@ -64,19 +88,47 @@ struct Review: ParsableCommand {
         }
         let input = ReviewInput()
         ReviewInput.restoreTerminalOnInterrupt()
+        var notebook: Notebook?
+        if exec {
+            var options = system.execOptions(name: notebookName ?? Self.notebookName(who))
+            options.gitCommit = Git.headDescription()
+            do {
+                notebook = try Notebook(store: store, options: options)
+            } catch let error as ExecError {
+                _ = try? session.finish(message: message)
+                throw ValidationError(SystemOptions.describe(error))
+            }
+        }
         do {
             if proposals {
                 try ProposalLoop(session: session, input: input, screen: .forOutput()).run()
             } else {
                 let queue = try session.queue(where: conditions, unreadOnly: unread, failedOnly: failed)
-                try ReviewLoop(session: session, ids: queue, input: input, screen: .forOutput()).run()
+                try ReviewLoop(session: session, ids: queue, input: input, screen: .forOutput(), notebook: notebook).run()
             }
         } catch {
             // What was done before the error is kept: the session ends as on `q`.
             _ = try? session.finish(message: message)
+            _ = try? notebook?.finish(reviewer: who)
             throw error
         }
+        if let notebook, let (run, verdicts) = try notebook.finish(reviewer: who) {
+            Output.stdout(
+                "notebook: run \(Terminal.sanitized(run.run.name)): \(run.run.resultCount) outputs shown, \(verdicts) verdicts of yours on them"
+                    + (verdicts > 0
+                        ? " (`evaldb judge calibrate --judge \(Terminal.sanitized(run.run.name)) --human \(Terminal.sanitized(run.run.name))` with a judge)"
+                        : ""))
+        }
         Self.printOutcome(try session.finish(message: message), store: store, resumed: false)
+    }
+
+    /// `notebook-REVIEWER-20261206T101500Z`: a run name of its own for a notebook session.
+    static func notebookName(_ reviewer: String) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return "notebook-\(reviewer)-\(formatter.string(from: Date()))"
     }
 
     /// What a session made, and the reminder to write the file back.
@@ -112,10 +164,13 @@ struct ReviewLoop {
     let ids: ReviewQueue
     let input: ReviewInput
     let screen: ExampleScreen
+    /// With `review --exec`: the system each example is run through as it is shown.
+    var notebook: Notebook? = nil
 
     static let help = """
         y, Enter  mark read and go on        s  skip (leave unread)       b  back
         n TEXT    set the note (- clears)    l key=value | key:=JSON | -key   set or remove a label
+        o JSON    set the expected output (a text "in quotes")
         t TAG     add a tag (-TAG removes)   f CATEGORY  failure category of the run's result (- clears)
         v pass|fail [TRIAL]   your verdict on the run's result (every trial unless TRIAL)
         d         remove the example         u  undo this session's edits of the example
@@ -134,10 +189,21 @@ struct ReviewLoop {
             let id = ids[index]
             if redraw {
                 let example = try session.example(id)
-                show(screen.lines(example, position: index + 1, of: ids.count, run: session.run?.name, unfolded: unfolded))
+                let lines = screen.lines(example, position: index + 1, of: ids.count, run: session.run?.name, unfolded: unfolded)
+                if let notebook, let record = example.record {
+                    // A slow system: the example at once, its output when it arrives.
+                    if input.interactive && Output.standardOutputIsTerminal && !notebook.isCached(record) {
+                        show(lines + [screen.paint("system output: running…", "2")])
+                    }
+                    show(lines + notebookLines(notebook.result(of: record)))
+                } else {
+                    show(lines)
+                }
             }
             redraw = true
-            let keys = session.run == nil ? "y,s,b,n,l,t,d,u,c,q,?" : "y,s,b,n,l,t,f,v,d,u,c,q,?"
+            let keys =
+                session.run == nil && notebook == nil
+                ? "y,s,b,n,l,t,d,u,c,q,?" : session.run == nil ? "y,s,b,n,l,t,v,d,u,c,q,?" : "y,s,b,n,l,t,f,v,d,u,c,q,?"
             guard let (key, argument) = input.action(prompt: screen.paint("[\(index + 1)/\(ids.count)] \(keys) > ", "34")) else { break }
             func text(_ prompt: String) -> String? {
                 guard let typed = input.text(after: argument, prompt: prompt), !typed.isEmpty else {
@@ -157,18 +223,18 @@ struct ReviewLoop {
                     unfolded = false
                 case "b":
                     index = max(0, index - 1)
-                case "n", "l", "t":
+                case "n", "l", "t", "o":
                     guard let typed = text(ExampleEdit.prompts[key]!) else { break }
                     let edit = try ExampleEdit(key: key, text: typed)
                     try session.edit(id, edit)
-                    confirm(key == "n" ? "note saved" : "\(edit.summary) saved")
+                    confirm(key == "n" ? "note saved" : key == "o" ? "expected output saved" : "\(edit.summary) saved")
                 case "f":
                     guard session.run != nil else { throw EvalDBError.usage("f sets a run's failure category: start with --run RUN") }
                     guard let category = text("failure category (- clears): ") else { break }
                     try session.setFailure(id, category: category == "-" ? nil : category)
                     confirm("failure category saved")
                 case "v":
-                    guard session.run != nil else { throw EvalDBError.verdictNeedsRun }
+                    guard session.run != nil || notebook != nil else { throw EvalDBError.verdictNeedsRun }
                     guard let typed = text("verdict (pass or fail, then a trial if not all): ") else { break }
                     try setVerdict(id, typed)
                 case "d":
@@ -194,7 +260,7 @@ struct ReviewLoop {
                 redraw = false
             }
             // Piped, a transcript: an edit confirms in a line instead of showing the example again.
-            if !input.interactive && ["n", "l", "t", "f", "v"].contains(key) { redraw = false }
+            if !input.interactive && ["n", "l", "t", "o", "f", "v"].contains(key) { redraw = false }
         }
         if index >= ids.count { Output.stdout("end of the queue: \(ids.count) example\(ids.count == 1 ? "" : "s")") }
     }
@@ -207,8 +273,28 @@ struct ReviewLoop {
             Output.stdout(screen.paint("  v takes pass or fail, then a trial number if not every trial; nothing changed", "33"))
             return
         }
+        if let notebook {
+            notebook.setVerdict(id, pass: word.hasPrefix("p"))
+            confirm("verdict kept: \(word.hasPrefix("p") ? "pass" : "fail") (on run \(Terminal.sanitized(notebook.runName)) when the session ends)")
+            return
+        }
         try session.setVerdict(id, pass: word.hasPrefix("p"), trial: words.count == 2 ? Int(words[1]) : nil)
         confirm("verdict saved: \(word.hasPrefix("p") ? "pass" : "fail")")
+    }
+
+    /// The system's output for the example on screen and its grade.
+    private func notebookLines(_ result: SystemResult?) -> [String] {
+        guard let result else { return [screen.paint("system output: the example cannot be read", "31")] }
+        var lines = [screen.bold("system output") + screen.paint("  \(result.latencyMs) ms\(result.cached ? ", cached" : "")", "2")]
+        lines += result.output.map { screen.render($0) } ?? ["  (none)"]
+        var grade: String
+        if let error = result.error {
+            grade = screen.paint("ERROR", "33") + "  " + Terminal.sanitized(error)
+        } else {
+            grade = result.pass == true ? screen.paint("PASS", "32") : screen.paint("FAIL", "31")
+            if let rationale = result.rationale, result.pass != true { grade += "  why: " + Terminal.sanitized(rationale) }
+        }
+        return lines + [screen.bold("grade") + ": " + grade]
     }
 
     private func confirm(_ text: String) {

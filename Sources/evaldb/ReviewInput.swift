@@ -80,5 +80,6 @@ extension ExampleEdit {
     /// What `review` asks for after an edit's key, on a terminal.
     static let prompts: [Character: String] = [
         "n": "note (- clears): ", "l": "label (key=value, key:=JSON, -key): ", "t": "tag (tag adds, -tag removes): ",
+        "o": "expected output (JSON: a text \"in quotes\"): ",
     ]
 }

@@ -4,8 +4,8 @@ import Foundation
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record eval runs against a dataset version, and list, show or export them.",
-        subcommands: [Record.self, List.self, ShowRun.self, ExportRun.self])
+        abstract: "Run the system or record eval runs against a dataset version, and list, show or export them.",
+        subcommands: [Record.self, Exec.self, List.self, ShowRun.self, ExportRun.self])
 
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -151,7 +151,7 @@ struct Run: ParsableCommand {
                 recorded  \(run.createdAt)\(run.gitCommit.map { "  commit \($0.prefix(10))" } ?? "")
                 results   \(run.resultCount)\(run.missing > 0 ? " (partial: \(run.missing) examples without a result)" : "")
                 meta      \(run.meta)
-                pass rate \(ReportCommand.describe(report.overall))
+                pass rate \(ReportCommand.describe(report.overall))\(report.overall.errors > 0 ? "  (\(report.overall.errors) errors left out)" : "")
                 """)
         }
     }
@@ -182,7 +182,9 @@ struct ReportCommand: ParsableCommand {
             Per slice: n examples, passed, pass rate and its 95% Wilson interval; slices whose interval \
             is wider than ±20 points are marked too small to say anything. An example with several trials \
             counts its share of passing trials; flaky examples (trials disagree) are listed, then the top \
-            failure categories. Warns when the run's dataset version is not the current one.
+            failure categories. A result that is an error (its command failed or timed out: `run exec`) \
+            is no pass and no fail: left out of the rates and counted in an errors column. Warns when \
+            the run's dataset version is not the current one.
 
             Rates and interval bounds are percentage points with one decimal. With \
             --judge-calibration NAME (see `evaldb judge calibrate`), the run's results are a judge's \
@@ -235,7 +237,8 @@ struct ReportCommand: ParsableCommand {
         let calibration = try judgeCalibration.map { try store.calibration(named: $0) }
         try calibration?.requireCorrectable()
         var listing = Listing(
-            columns: keys + ["examples", "passed", "rate", "low", "high"] + (clusterBy == nil ? [] : ["design effect"])
+            columns: keys + ["examples", "passed", "rate", "low", "high"] + (report.overall.errors == 0 ? [] : ["errors"])
+                + (clusterBy == nil ? [] : ["design effect"])
                 + (calibration == nil ? [] : ["corrected", "corrected low", "corrected high", "bootstrap low", "bootstrap high"]) + ["note"])
         for statistic in [report.overall] + report.slices {
             let values: [Listing.Value] =
@@ -247,6 +250,7 @@ struct ReportCommand: ParsableCommand {
                 values + [
                     .int(statistic.examples), passed, .points(statistic.rate), .points(statistic.interval.lower), .points(statistic.interval.upper),
                 ]
+            if report.overall.errors > 0 { row.append(.int(statistic.errors)) }
             if clusterBy != nil { row.append(.number(statistic.designEffect, decimals: 2)) }
             if let calibration {
                 let corrected = statistic.corrected(by: calibration)
@@ -265,6 +269,12 @@ struct ReportCommand: ParsableCommand {
             Output.stdout(
                 "\npartial run: \(report.run.missing) examples of version \(report.run.version) have no result; the rates are over the \(report.overall.examples) that do"
             )
+        }
+        if report.overall.errors > 0 {
+            Output.stdout(
+                "\nerrors: \(report.overall.errors) results are errors (the command failed, timed out or printed what cannot be graded), left out of the rates: "
+                    + report.erroredIds.map(Terminal.sanitized).joined(separator: ", ") + (report.erroredIds.count == 20 ? ", …" : "")
+                    + "\n`evaldb run exec --only errors --from \(Terminal.sanitized(name)) -- CMD` runs them again")
         }
         if let calibration {
             let table = calibration.agreement

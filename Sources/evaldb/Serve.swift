@@ -21,10 +21,16 @@ struct Serve: ParsableCommand {
             become one dataset version when they finish their session (the q key) or when serve \
             stops (Ctrl-C). A serve that is killed is ended by the next `review` or `serve`.
 
+            With --exec -- CMD ARGS, each example page can run its example through the system (the \
+            x key: a POST, so the token and CSRF checks pass before anything runs), as `review --exec` \
+            does, and shows the output and its grade beside the expected output; outputs are cached \
+            by input, context, expected output and command.
+
             Examples:
               evaldb serve
               evaldb serve --reviewer ana --open
               evaldb serve --port 0 --db .evaldb/evaldb.sqlite
+              evaldb serve --exec --grade json-subset -- python3 evals/standin/system.py candidate
             """)
 
     @Option(help: "The port to listen on (0: any free port).")
@@ -39,18 +45,33 @@ struct Serve: ParsableCommand {
     @Flag(help: "Open the address in the default browser.")
     var open = false
 
+    @Flag(help: "Let each example page run its example through the system (-- CMD ARGS), as review --exec does.")
+    var exec = false
+
+    @OptionGroup var system: SystemOptions
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535, found \(port)") }
+        if exec {
+            try system.requireCommand()
+        } else if !system.command.isEmpty {
+            throw ValidationError("a command after -- goes with --exec")
+        }
     }
 
     func run() throws {
         let who = reviewer ?? defaultUser()
         guard !who.isEmpty else { throw EvalDBError.emptyName(.reviewer) }
         let store = try database.open()
-        let server = try ReviewServer(
-            ServeOptions(databasePath: database.path, repository: database.repository, host: host, port: UInt16(port), reviewer: who))
+        var options = ServeOptions(databasePath: database.path, repository: database.repository, host: host, port: UInt16(port), reviewer: who)
+        options.system = exec ? system.execOptions(name: "serve") : nil
+        let server: ReviewServer
+        do {
+            server = try ReviewServer(options)
+        } catch let error as ExecError {
+            throw ValidationError(SystemOptions.describe(error))
+        }
         let started: (url: String, resumed: [ReviewOutcome])
         do {
             started = try blocking { try await server.start() }

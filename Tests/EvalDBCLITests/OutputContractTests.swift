@@ -131,6 +131,8 @@ struct OutputContractTests {
             ["compare", "baseline", "candidate", "--by", "feature"], ["power", "--rate", "0.9", "--n", "100"],
             ["power", "--run", "candidate", "--by", "feature", "--half-width", "10"], ["verify"], ["validate", "golden.jsonl"],
             ["split", "--check", "--allow-leaks"],
+            // After `--` every word is the command's: the loop's `--format json` goes to python3's argv, ignored.
+            ["run", "exec", "--name", "exec-json", "--format", "json", "--", "python3", "-c", "import sys; print(sys.stdin.read())"],
         ]
         for command in commands {
             let result = try cli.run(command + ["--format", "json"])

@@ -217,15 +217,17 @@ struct ReviewCLITests {
 }
 
 /// The primary side of a pseudo-terminal: what the program wrote, and typing into it.
-private final class TerminalScreen {
+final class TerminalScreen {
     private let descriptor: Int32
     private var bytes: [UInt8] = []
 
     init(_ descriptor: Int32) { self.descriptor = descriptor }
 
     /// Starts `evaldb ARGUMENTS` in the CLI's folder on a new pseudo-terminal of this size (its
-    /// standard input, output and error), with colours allowed.
-    static func run(_ cli: CLI, _ arguments: [String], rows: UInt16, columns: UInt16) throws -> (Process, TerminalScreen) {
+    /// standard input, output and error), with colours allowed unless `environment` says otherwise.
+    static func run(_ cli: CLI, _ arguments: [String], rows: UInt16, columns: UInt16, environment: [String: String] = [:]) throws -> (
+        Process, TerminalScreen
+    ) {
         var primary: Int32 = 0, secondary: Int32 = 0
         var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
         guard openpty(&primary, &secondary, nil, nil, &size) == 0 else { throw CocoaError(.fileNoSuchFile) }
@@ -234,7 +236,7 @@ private final class TerminalScreen {
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
         process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database, "TERM": "xterm"]) { $1 }
-            .filter { $0.key != "NO_COLOR" }
+            .filter { $0.key != "NO_COLOR" }.merging(environment) { $1 }
         let terminal = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
         process.standardInput = terminal
         process.standardOutput = terminal

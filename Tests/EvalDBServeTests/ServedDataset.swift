@@ -60,7 +60,8 @@ final class ServedDataset: @unchecked Sendable {
         }
     }
 
-    init() throws {
+    /// `system`: the command example pages may run (`serve --exec`), given the folder.
+    init(system: ((String) -> ExecOptions)? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-serve-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/evals", withIntermediateDirectories: true)
         let git = Process()
@@ -102,8 +103,9 @@ final class ServedDataset: @unchecked Sendable {
             """
         try proposals.write(toFile: folder + "/proposals.jsonl", atomically: true, encoding: .utf8)
         _ = try store.propose(folder + "/proposals.jsonl", proposedBy: nil)
-        server = try ReviewServer(
-            ServeOptions(databasePath: folder + "/.evaldb/evaldb.sqlite", repository: repository, port: 0, reviewer: "rita", token: nil))
+        var options = ServeOptions(databasePath: folder + "/.evaldb/evaldb.sqlite", repository: repository, port: 0, reviewer: "rita", token: nil)
+        options.system = system?(folder)
+        server = try ReviewServer(options)
     }
 
     func start() async throws {

@@ -18,7 +18,8 @@ public struct JudgeCalibration: Sendable {
     public var agreement: JudgeAgreement
     /// Verdicts left out because the judge judged another revision of the example or another output.
     public var leftOut: Int
-    /// Human verdicts with no judge result for the same example and trial.
+    /// Human verdicts with no judge result for the same example and trial (or one that is an error:
+    /// the judge gave no verdict).
     public var unmatched: Int
     /// The pairs on which judge and person disagree.
     public var disagreements: [(id: String, trial: Int, human: Bool, judge: Bool)]
@@ -52,7 +53,8 @@ extension Store {
     public func calibrate(judge: EvalRun, human: EvalRun, split: String? = nil, splitKey: String = "split") throws -> JudgeCalibration {
         let rows = try database.prepare(
             """
-            SELECT e.id, h.example, h.trial, h.pass, j.pass, (hx.record -> '$.output') IS (j.record -> '$.output')
+            SELECT e.id, h.example, h.trial, h.pass, CASE WHEN \(ErroredResult.sql("j.record")) THEN NULL ELSE j.pass END,
+                   (hx.record -> '$.output') IS (j.record -> '$.output')
             FROM human_verdicts h
             JOIN stored_examples e ON e.key = h.example
             JOIN stored_results hx ON hx.run = h.run AND hx.example = h.example AND hx.trial = h.trial

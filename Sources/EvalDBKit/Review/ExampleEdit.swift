@@ -60,13 +60,14 @@ public enum ExampleEdit: Sendable, Equatable {
     }
 
     /// An edit as typed after its key in `review`: `l` a label edit, `t` a tag edit, `n` the note
-    /// (`-` or nothing clears it).
+    /// (`-` or nothing clears it), `o` the expected output (JSON).
     public init(key: Character, text: String) throws {
         switch key {
         case "l": try self.init(labelEdit: text)
         case "t": try self.init(tagEdit: text)
         case "n": self = .note(text == "-" || text.isEmpty ? nil : text)
-        default: throw EvalDBError.invalidEdit("an edit is l key=value, t tag or n note")
+        case "o": try self.init(expectedOutput: text)
+        default: throw EvalDBError.invalidEdit("an edit is l key=value, t tag, n note or o expected output")
         }
     }
 

@@ -198,9 +198,23 @@ extension ReviewSession {
         }
     }
 
-    /// Accepts the proposal, after `edits`: it becomes a revision when the session ends.
+    /// Accepts the proposal, after `edits`: it becomes a revision when the session ends. A
+    /// synthetic input (`synth`) is refused until an edit sets its expected output, and its author
+    /// becomes the reviewer.
     public func accept(_ proposal: Proposal, edits: [ExampleEdit] = []) throws {
-        let record = try outcome(of: proposal, edits: edits).proposed
+        var record = try outcome(of: proposal, edits: edits).proposed
+        if proposal.kind == .example, let object = try? CanonicalObject(parsing: record),
+            object["source"].map({ $0.hasPrefix("\"" + SyntheticInput.sourcePrefix) }) == true
+        {
+            guard !SyntheticInput.needsExpectedOutput(record) else {
+                throw EvalDBError.invalidEdit(
+                    "a synthetic input needs an expected output set by a person before it is accepted; the system's output is shown beside it, never copied in"
+                )
+            }
+            var authored = object
+            authored["author"] = JSONText.string(reviewer)
+            record = authored.text
+        }
         try store.database.writeTransaction {  // the pending revision and the decision land together
             switch proposal.kind {
             case .example: try add(proposal.exampleId, record: record, proposal: proposal.number)

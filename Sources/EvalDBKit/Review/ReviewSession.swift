@@ -9,6 +9,10 @@ public struct ReviewResult: Sendable {
     public var failure: String?
     /// The result line's `output`, canonical JSON, when it has one.
     public var output: String?
+    /// When the result is an error (`ErroredResult`): its kind and message, `timeout: …`.
+    public var error: String?
+    /// Why it failed, as the grader or judge said (`rationale`), when it says.
+    public var rationale: String?
 }
 
 /// The example a reviewer looks at, as the session sees it (with its pending edits).
@@ -353,7 +357,9 @@ public final class ReviewSession {
         guard let run, let key else { return [] }
         let rows = try database.prepare(
             """
-            SELECT x.trial, x.pass, x.score, \(Self.reviewedFailure), x.record -> '$.output'
+            SELECT x.trial, x.pass, x.score, \(Self.reviewedFailure), x.record -> '$.output',
+                   CASE WHEN \(ErroredResult.sql("x.record")) THEN coalesce(x.record ->> '$.error.kind' || ': ', '') || coalesce(x.record ->> '$.error.message', x.record ->> '$.error') END,
+                   x.record ->> '$.rationale'
             FROM stored_results x WHERE x.run = ? AND x.example = ? ORDER BY x.trial
             """)
         try rows.bind([.int(run.id), .int(key)])
@@ -364,7 +370,8 @@ public final class ReviewSession {
                 ReviewResult(
                     trial: Int(rows.int(0)), pass: rows.int(1) != 0, score: score,
                     failure: rows.optionalText(3),
-                    output: rows.optionalText(4).map { (try? CanonicalJSON.canonicalize($0)) ?? $0 }))
+                    output: rows.optionalText(4).map { (try? CanonicalJSON.canonicalize($0)) ?? $0 }, error: rows.optionalText(5),
+                    rationale: rows.optionalText(6)))
         }
         return results
     }

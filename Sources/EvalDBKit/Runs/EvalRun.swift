@@ -49,6 +49,8 @@ public struct RunOptions: Sendable {
     var firstLine = 1
     /// The source path to record, when it is not the path read.
     var recordedPath: String?
+    /// Record no source path (`run exec`: the file read is its own, removed once recorded).
+    var keepsSourcePath = true
 
     public init(
         name: String, meta: [(key: String, value: String)] = [], gitCommit: String? = nil, maxErrors: Int = 50,

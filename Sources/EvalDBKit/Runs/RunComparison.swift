@@ -36,6 +36,14 @@ public struct RunComparison: Sendable {
     /// dataset version than in the base's: left out. A change of labels, tags, notes, source,
     /// author or created_at keeps an example paired.
     public var excludedEdited: [String]
+    /// Held by both runs with the same graded content, but all of whose results are errors in one
+    /// run or both (`ErroredResult`): left out, as no pass and no fail.
+    public var excludedErrored: [String]
+    /// Of those, how many errored in the candidate. A gate does not pass on missing results: a
+    /// verdict that would be pass is inconclusive while any did (`heldBackByErrors`).
+    public var candidateErrors: Int
+    /// The verdict is inconclusive only because examples errored in the candidate.
+    public var heldBackByErrors: Bool
     /// Held by one run only.
     public var unpaired: Int
     public var slices: [SliceDelta]
@@ -73,7 +81,8 @@ extension Store {
         var groups: [[String?]: PairedCounts] = [:]
         var heldKeys = Set<ExactString>()
         var differences: [Double] = [], clusters: [String] = []
-        var regressed = IdList(), fixed = IdList(), excluded: [String] = []
+        var regressed = IdList(), fixed = IdList(), excluded: [String] = [], errored: [String] = []
+        var candidateErrors = 0
         var unpaired = 0
         var waiting: [(key: Int64, base: Bool, candidate: Bool)] = []  // for their slice values
 
@@ -107,6 +116,9 @@ extension Store {
             }
             if try !records.hasSameGradedContent(b.key, at: base.version, and: candidate.version) {
                 excluded.append(b.id)
+            } else if b.graded == 0 || c.graded == 0 {
+                errored.append(b.id)
+                if c.graded == 0 { candidateErrors += 1 }
             } else {
                 counts.add(first: c.pass, second: b.pass)
                 if b.pass && !c.pass { regressed.append(b.id) }
@@ -124,6 +136,7 @@ extension Store {
         }
         try add(waiting)
         guard counts.n > 0 else {
+            if !errored.isEmpty { throw ErroredComparison(base: base.name, candidate: candidate.name, errored: errored.count) }
             throw EvalDBError.noCommonExamples(base: base.name, candidate: candidate.name, edited: excluded.count)
         }
         if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys) }
@@ -131,12 +144,15 @@ extension Store {
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
         let slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: $0.value) }
             .sorted { $0.values.map { $0 ?? "" }.lexicographicallyPrecedes($1.values.map { $0 ?? "" }) }
-        let verdict = budget.map { Self.verdict(counts, interval, budget: $0, confidence: confidence, designEffect: effect) }
+        var verdict = budget.map { Self.verdict(counts, interval, budget: $0, confidence: confidence, designEffect: effect) }
+        let heldBack = verdict == .pass && candidateErrors > 0
+        if heldBack { verdict = .inconclusive(examplesNeeded: nil) }
         return RunComparison(
             base: base, candidate: candidate, counts: counts, difference: interval.difference, lower: interval.lower,
             upper: interval.upper, confidence: confidence, designEffect: effect, mcNemarP: counts.mcNemarExactP,
             regressed: regressed, fixed: fixed,
-            excludedEdited: excluded, unpaired: unpaired, slices: slices, verdict: verdict)
+            excludedEdited: excluded, excludedErrored: errored, candidateErrors: candidateErrors, heldBackByErrors: heldBack,
+            unpaired: unpaired, slices: slices, verdict: verdict)
     }
 
     /// The gate: pass when the interval's lower bound is above −budget, regression when the
@@ -172,22 +188,25 @@ extension Store {
     }
 }
 
-/// A run's examples in key order, each with its outcome: passing when most of its trials pass.
+/// A run's examples in key order, each with its outcome: passing when most of its graded trials
+/// pass (a trial that is an error is not graded; `graded` 0: every trial errored).
 private struct OutcomeReader {
     private let rows: Statement
 
     init(_ database: Database, run: EvalRun) throws {
+        let errored = ErroredResult.sql("x.record")
         rows = try database.prepare(
             """
-            SELECT x.example, e.id, sum(x.pass), count(*) FROM stored_results x JOIN stored_examples e ON e.key = x.example
+            SELECT x.example, e.id, sum(CASE WHEN \(errored) THEN 0 ELSE x.pass END), sum(CASE WHEN \(errored) THEN 0 ELSE 1 END)
+            FROM stored_results x JOIN stored_examples e ON e.key = x.example
             WHERE x.run = ? GROUP BY x.example ORDER BY x.example
             """)
         try rows.bind([.int(run.id)])
     }
 
-    func next() throws -> (key: Int64, id: String, pass: Bool)? {
+    func next() throws -> (key: Int64, id: String, pass: Bool, graded: Int64)? {
         guard try rows.step() else { return nil }
-        return (rows.int(0), rows.text(1), 2 * rows.int(2) > rows.int(3))
+        return (rows.int(0), rows.text(1), 2 * rows.int(2) > rows.int(3), rows.int(3))
     }
 }
 
@@ -200,5 +219,18 @@ extension PairedCounts {
         case (false, true): secondOnly += 1
         case (false, false): neither += 1
         }
+    }
+}
+
+/// Two runs whose examples in common all have only errors in one run or the other: nothing to
+/// compare (and no gate: exit 2, not an inconclusive 3).
+public struct ErroredComparison: Error, Sendable, CustomStringConvertible {
+    public var base: String
+    public var candidate: String
+    public var errored: Int
+
+    public var description: String {
+        "runs \(JSONText.string(base)) and \(JSONText.string(candidate)) have no example in common with a result that is not an error "
+            + "(\(errored) examples errored in one or both): nothing to compare"
     }
 }

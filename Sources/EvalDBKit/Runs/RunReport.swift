@@ -10,6 +10,9 @@ public struct SliceStatistic: Sendable {
     public var designEffect: Double = 1
     /// The interval is wider than ±20 points: the slice is too small to say anything.
     public var tooSmall: Bool { interval.halfWidth > 0.2 }
+    /// Results of the slice's examples that are errors (`ErroredResult`): left out of `passed` and
+    /// `examples` (an example all of whose results are errors is not counted).
+    public var errors = 0
 }
 
 /// `report`: a run's pass rate overall and per slice, its flaky examples and failure categories.
@@ -28,6 +31,9 @@ public struct RunReport: Sendable {
     /// created_at changed.
     public var changedSince: Int?
     public var currentVersion: Int?
+    /// The first 20 ids (in the run's order) of examples with a result that is an error
+    /// (`overall.errors` counts those results).
+    public var erroredIds: [String] = []
 }
 
 extension Store {
@@ -45,7 +51,8 @@ extension Store {
     private func scannedReport(_ run: EvalRun, by keys: [String], clusterBy: String?) throws -> RunReport {
         let rows = try database.prepare(
             """
-            SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure), x.line FROM stored_results x JOIN stored_examples e ON e.key = x.example
+            SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure), x.line, \(ErroredResult.sql("x.record"))
+            FROM stored_results x JOIN stored_examples e ON e.key = x.example
             WHERE x.run = ? ORDER BY x.example, x.trial
             """)
         try rows.bind([.int(run.id)])
@@ -56,31 +63,33 @@ extension Store {
         var heldKeys = Set<ExactString>()
         var flaky: [(line: Int64, id: String, passes: Int, trials: Int)] = []
         var failures: [String: Int] = [:]
-        var waiting: [(key: Int64, outcome: Double)] = []  // for their slice values
+        var waiting: [(key: Int64, outcome: Double?, errors: Int)] = []  // for their slice values
+        var errored: [(line: Int64, id: String)] = []
 
-        func add(_ batch: [(key: Int64, outcome: Double)]) throws {
+        func add(_ batch: [(key: Int64, outcome: Double?, errors: Int)]) throws {
             let valuesOf = needsValues ? try source.values(of: batch.map(\.key)) : [:]
-            for (key, outcome) in batch {
+            for (key, outcome, errors) in batch {
                 let values = valuesOf[key]
                 // An example without the cluster key is a cluster of its own.
                 let cluster = clusterBy.map { values?[$0]?.first ?? "\u{0}example \(key)" }
-                overall.add(outcome, cluster: cluster)
+                overall.add(outcome, cluster: cluster, errors: errors)
                 guard let values else { continue }
                 heldKeys.formUnion(values.byKey.keys)
                 if !keys.isEmpty {
                     for combination in values.combinations(of: keys) {
-                        groups[combination, default: SliceTally(clustered: clusterBy != nil)].add(outcome, cluster: cluster)
+                        groups[combination, default: SliceTally(clustered: clusterBy != nil)].add(outcome, cluster: cluster, errors: errors)
                     }
                 }
             }
         }
-        var current: (key: Int64, id: String, line: Int64, passes: Int, trials: Int)?
+        var current: (key: Int64, id: String, line: Int64, passes: Int, trials: Int, errors: Int)?
         func finish() throws {
             guard let example = current else { return }
             if example.passes > 0 && example.passes < example.trials {
                 flaky.append((example.line, example.id, example.passes, example.trials))
             }
-            waiting.append((example.key, Double(example.passes) / Double(example.trials)))
+            if example.errors > 0 { errored.append((example.line, example.id)) }
+            waiting.append((example.key, example.trials == 0 ? nil : Double(example.passes) / Double(example.trials), example.errors))
             if waiting.count >= 4096 || !needsValues {
                 try add(waiting)
                 waiting.removeAll(keepingCapacity: true)
@@ -90,10 +99,14 @@ extension Store {
             let key = rows.int(0)
             if current?.key != key {
                 try finish()
-                current = (key, rows.text(1), rows.int(4), 0, 0)
+                current = (key, rows.text(1), rows.int(4), 0, 0, 0)
+            }
+            current!.line = min(current!.line, rows.int(4))
+            if rows.int(5) != 0 {
+                current!.errors += 1  // an error is no pass and no fail
+                continue
             }
             current!.trials += 1
-            current!.line = min(current!.line, rows.int(4))
             if rows.int(2) != 0 { current!.passes += 1 } else { failures[rows.optionalText(3) ?? "(none)", default: 0] += 1 }
         }
         try finish()
@@ -115,7 +128,8 @@ extension Store {
             run: run, keys: keys, overall: overall.statistic([]), slices: slices,
             flaky: flaky.sorted { $0.line < $1.line }.map { ($0.id, $0.passes, $0.trials) },
             failures: failures.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
-            changedSince: changedSince, currentVersion: currentVersion?.number)
+            changedSince: changedSince, currentVersion: currentVersion?.number,
+            erroredIds: errored.sorted { $0.line < $1.line }.prefix(20).map(\.id))
     }
 }
 
@@ -144,13 +158,17 @@ extension Store {
 private struct SliceTally {
     var examples = 0
     var passed = 0.0
+    var errors = 0
     let clustered: Bool
     var outcomes: [Double] = []
     var clusters: [String] = []
 
     init(clustered: Bool) { self.clustered = clustered }
 
-    mutating func add(_ outcome: Double, cluster: String?) {
+    /// Counts an example: its outcome (nil when all its results are errors) and its errors.
+    mutating func add(_ outcome: Double?, cluster: String?, errors: Int) {
+        self.errors += errors
+        guard let outcome else { return }
         examples += 1
         passed += outcome
         if clustered, let cluster {
@@ -165,6 +183,6 @@ private struct SliceTally {
         return SliceStatistic(
             values: values, examples: examples, passed: passed,
             interval: Wilson.interval(successes: examples == 0 ? 0 : passed / Double(examples) * n, n: n),
-            designEffect: effect)
+            designEffect: effect, errors: errors)
     }
 }

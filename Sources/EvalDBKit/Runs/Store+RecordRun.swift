@@ -26,7 +26,7 @@ extension Store {
         let metaText = "{" + options.meta.map { JSONText.string($0.key) + ": " + JSONText.string($0.value) }.joined(separator: ", ") + "}"
         if let tape = try? JSONParser.parse(metaText) { CanonicalJSON.write(tape, to: &meta) } else { meta = Array("{}".utf8) }
         let createdAt = options.date ?? isoNow()
-        let sourcePath = options.recordedPath ?? (path == "-" ? nil : storedPath(path))
+        let sourcePath = options.keepsSourcePath ? options.recordedPath ?? (path == "-" ? nil : storedPath(path)) : nil
         // The counts are known once the file is read: the row is completed then, in this transaction.
         try db.prepare(
             """

@@ -56,31 +56,12 @@ enum Subprocess {
 
     /// Starts `arguments` with pipes for standard input, output and error.
     static func spawn(_ arguments: [String]) throws -> Child {
-        var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
-        guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-            throw EvalDBError.cannotRead(path: arguments.first ?? "", reason: String(cString: strerror(errno)))
+        do {
+            let child = try ChildProcess.start(arguments, environment: ChildEnvironment(excluding: []), ownGroup: false, nonBlocking: false)
+            return Child(pid: child.pid, input: child.input, output: child.output, error: child.error)
+        } catch {
+            throw EvalDBError.cannotRead(path: arguments.first ?? "", reason: "cannot run it: \(error.reason)")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for descriptor in inPipe + outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
-        var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let rc = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
-        close(inPipe[0])
-        close(outPipe[1])
-        close(errPipe[1])
-        guard rc == 0 else {
-            close(inPipe[1])
-            close(outPipe[0])
-            close(errPipe[0])
-            throw EvalDBError.cannotRead(path: arguments[0], reason: "cannot run it: \(String(cString: strerror(rc)))")
-        }
-        return Child(pid: pid, input: inPipe[1], output: outPipe[0], error: errPipe[0])
     }
 
     /// Waits for the child; its exit status (128 + the signal when it was killed).
