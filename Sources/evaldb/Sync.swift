@@ -35,7 +35,7 @@ struct Sync: ParsableCommand {
         if path == nil, database.repository == nil {
             throw GitError.notARepository(FileManager.default.currentDirectoryPath)  // before a database is made
         }
-        let store = try database.open()
+        let fresh = !FileManager.default.fileExists(atPath: database.path)
         var skipped = 0
         func show(_ path: String?, _ synced: SyncedCommit) {
             let commit = synced.commit
@@ -58,12 +58,21 @@ struct Sync: ParsableCommand {
             }
         }
         if let path {
-            let results = try store.syncGit(path) { show(nil, $0) }
+            let results = try database.open().syncGit(path) { show(nil, $0) }
             summarize(results)
             if skipped > 0 { throw ExitCode(1) }
             return
         }
-        let report = try store.sync(author: defaultUser) { show($0, $1) }
+        // A fresh clone's first sync builds its database aside and links it into place (its data
+        // written once, not twice through the WAL).
+        let report: SyncReport
+        if fresh,
+            let built = try Store.building(at: database.path, repository: database.repository, { try $0.sync(author: defaultUser) { show($0, $1) } })
+        {
+            report = built.1
+        } else {
+            report = try database.open().sync(author: defaultUser) { show($0, $1) }
+        }
         Output.problems(
             report.problems.map {
                 var warning = $0; warning.isWarning = true; return warning

@@ -27,6 +27,24 @@ extension Store {
             store.repository = repository
             return (store, try store.importFile(file, options: options, progress: progress))
         }
+        if let built = try building(at: path, repository: repository, { try $0.importFile(file, options: options, progress: progress) }) {
+            return built
+        }
+        // Someone created the database meanwhile (EEXIST), or the file system has no hard links:
+        // import the ordinary way.
+        let store = try Store(path: path)
+        store.repository = repository
+        return (store, try store.importFile(file, options: options, progress: progress))
+    }
+
+    /// Runs `body` on a new database built privately beside `path` (which does not exist yet), with
+    /// no journal and no syncing — until it is linked into place it is nobody's: a failure or a
+    /// crash only leaves a file to delete — then syncs it, switches it to WAL and links it into
+    /// place in one atomic step, and returns it opened with what `body` returned. Nil when someone
+    /// created `path` meanwhile (or the file system has no hard links): the caller does its work
+    /// the ordinary way. What `body` queued for the team log is written once the database is in
+    /// place.
+    public static func building<T>(at path: String, repository: Repository?, _ body: (Store) throws -> T) throws -> (Store, T)? {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: folder) {
@@ -41,23 +59,16 @@ extension Store {
         let companions = ["", "-journal", "-wal", "-shm"].map { building + $0 }
         companions.forEach { unlink($0) }
         defer { companions.forEach { unlink($0) } }
-        var result: ImportResult
+        let result: T
         do {
             let store = try Store(path: building, mode: .building)
             store.repository = repository
-            result = try store.importFile(file, options: options, progress: progress)
+            result = try body(store)
             try store.database.finishBuilding()
         }  // closed here
-        if link(building, path) == 0 {
-            let store = try Store(path: path)
-            store.repository = repository
-            return (store, result)
-        }
-        // Someone created the database meanwhile (EEXIST), or the file system has no hard links:
-        // import the ordinary way.
+        guard link(building, path) == 0 else { return nil }
         let store = try Store(path: path)
         store.repository = repository
-        result = try store.importFile(file, options: options, progress: progress)
         return (store, result)
     }
 
