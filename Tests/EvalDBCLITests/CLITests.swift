@@ -12,6 +12,17 @@ struct CLI {
         return root.appendingPathComponent(".build/debug/evaldb").path
     }()
 
+    /// Copies the built binary to `path`, for tests that need `evaldb` at another path. The copy is
+    /// written by a `cp` child process, not in this process: while a file is open for writing here,
+    /// any test running beside this one that starts a process hands that descriptor to its child,
+    /// and executing the copy then fails with "Text file busy" (ETXTBSY).
+    static func copyBinary(to path: String) throws {
+        let copied = try execute("/bin/cp", [binary, path], in: "/")
+        guard copied.status == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cp \(binary) \(path): \(copied.stderr)"])
+        }
+    }
+
     struct Result {
         var status: Int32
         var stdout: Data
@@ -434,7 +445,7 @@ struct CLITests {
         let cli = try CLI()
         defer { cli.cleanUp() }
         let copy = cli.folder + "/evaldb-copy"
-        try FileManager.default.copyItem(atPath: CLI.binary, toPath: copy)
+        try CLI.copyBinary(to: copy)
         try cli.write("golden.jsonl", record("a"))
         let result = try cli.run(["import", "golden.jsonl"], executable: copy)
         #expect(result.status == 0, "\(result.stderr)")

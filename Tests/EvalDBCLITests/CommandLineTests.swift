@@ -34,7 +34,7 @@ struct CommandLineTests {
         #expect(try clone.evaldb(["hook", "install"]).output.contains("installed"))
         let copy = folder + "/bin/evaldb"
         try FileManager.default.createDirectory(atPath: folder + "/bin", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: CLI.binary, toPath: copy)
+        try CLI.copyBinary(to: copy)
         let again = try CLI.execute(copy, ["hook", "install"], in: clone.path, environment: ["EVALDB_DB": ""])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.output.contains("already installed"), "\(again.output)")

@@ -30,7 +30,7 @@ struct MergeSafetyTests {
         let bin = folder + "/" + name
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         if copy {
-            try FileManager.default.copyItem(atPath: CLI.binary, toPath: bin + "/evaldb")
+            try CLI.copyBinary(to: bin + "/evaldb")
         } else {
             try FileManager.default.createSymbolicLink(atPath: bin + "/evaldb", withDestinationPath: CLI.binary)
         }
