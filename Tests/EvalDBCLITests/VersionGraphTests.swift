@@ -141,4 +141,42 @@ struct VersionGraphTests {
         let status = try ana.evaldb(["status"])
         #expect(status.output.contains("team log: 2 files"), "status says what git does not hold yet: \(status.output)")
     }
+
+    @Test("a fresh clone's first version is read from its change set only when it gives git's very bytes: a forged one gives way to git")
+    func firstVersionFromChangeSet() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        // Imported before it is committed: the version's file in the log holds its records.
+        let sample = String(decoding: try ana.read(Self.dataset), as: UTF8.self).split(separator: "\n")
+        try Data((sample.dropLast().joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: ana.path + "/" + Self.dataset))
+        try ok(ana, ["import", Self.dataset, "-m", "first"])
+        try ana.commitAll("version 1")
+        let first = try ana.git("rev-parse", "HEAD").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let held = try ana.git("show", "\(first):\(Self.dataset)").stdout
+        let carol = try Clone.clone(ana, in: folder, user: "carol")
+        try ok(carol, ["sync"])
+        #expect(try ok(carol, ["hash", "--version", first]).trimmingCharacters(in: .whitespacesAndNewlines) == sha256(held))
+        #expect(try ok(carol, ["export", "--version", first]) == String(decoding: held, as: UTF8.self))
+
+        // Someone rewrites the change set: one record changed, and its hash and check line made to
+        // agree with the new records. What git holds is still the first commit's dataset.
+        let versions = ana.path + "/evals/log/versions"
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: versions).first { $0.hasSuffix(".jsonl") })
+        var lines = String(decoding: try ana.read("evals/log/versions/" + name), as: UTF8.self).split(separator: "\n").map(String.init)
+        var puts = lines.dropFirst().filter { $0.hasPrefix(#"{"put": "#) }
+        #expect(puts.count == lines.count - 2, "a first version's change set: its header, a put a record, its check line")
+        puts[0] = puts[0].replacingOccurrences(of: #""input": ""#, with: #""input": "forged "#)
+        let records = puts.map { String($0.dropFirst(#"{"put": "#.count).dropLast()) }
+        let forgedHash = sha256(Data((records.joined(separator: "\n") + "\n").utf8))
+        let body = puts.joined(separator: "\n") + "\n"
+        let check = SHA256.hash(data: Data(body.utf8)).map { String(format: "%02x", $0) }.joined()
+        lines[0] = lines[0].replacingOccurrences(of: sha256(held), with: forgedHash)
+        lines = [lines[0]] + puts + [#"{"check": {"lines": \#(puts.count), "sha256": "\#(check)"}}"#]
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: versions + "/" + name))
+        try ana.commitAll("a forged change set")
+        let dave = try Clone.clone(ana, in: folder, user: "dave")
+        _ = try dave.evaldb(["sync"])
+        #expect(try ok(dave, ["hash", "--version", first]).trimmingCharacters(in: .whitespacesAndNewlines) == sha256(held))
+        #expect(try ok(dave, ["export", "--version", first]) == String(decoding: held, as: UTF8.self))
+    }
 }

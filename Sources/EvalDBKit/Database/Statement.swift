@@ -4,6 +4,7 @@ import CSQLite
 public enum SQLValue: Sendable, Equatable {
     case null
     case int(Int64)
+    case real(Double)
     case text(String)
     case blob([UInt8])
 }
@@ -45,6 +46,7 @@ public final class Statement {
         switch value {
         case .null: rc = sqlite3_bind_null(handle, index)
         case .int(let number): rc = sqlite3_bind_int64(handle, index, number)
+        case .real(let number): rc = sqlite3_bind_double(handle, index, number)
         case .text(let text): rc = sqlite3_bind_text(handle, index, text, -1, sqliteTransient)
         case .blob(let bytes): rc = bytes.withUnsafeBytes { bindBytes(index, $0, text: false) }
         }

@@ -82,6 +82,34 @@ extension Store {
         return result
     }
 
+    /// How many examples `new` adds, changes and removes against `old`, and leaves alone: what
+    /// `diff` counts, from the records' digests alone (no record read, no line order).
+    func changeCounts(from old: DatasetVersion, to new: DatasetVersion) throws -> ChangeCounts {
+        let (low, high) = (min(old.row, new.row), max(old.row, new.row))
+        let touched = try database.prepare("SELECT DISTINCT example FROM stored_revisions WHERE version > ? AND version <= ?")
+        try touched.bind([.int(Int64(low)), .int(Int64(high))])
+        let state = try database.prepare(
+            "SELECT sha256 FROM stored_revisions WHERE example = ? AND version <= ? ORDER BY version DESC, rev DESC LIMIT 1")
+        func digest(_ key: Int64, at version: Int) throws -> [UInt8]? {
+            try state.bind([.int(key), .int(Int64(version))])
+            defer { state.reset() }
+            guard try state.step(), !state.isNull(0) else { return nil }
+            return state.blob(0)
+        }
+        var counts = ChangeCounts()
+        while try touched.step() {
+            let key = touched.int(0)
+            switch (try digest(key, at: old.row), try digest(key, at: new.row)) {
+            case (nil, nil): continue
+            case (nil, _?): counts.added += 1
+            case (_?, nil): counts.removed += 1
+            case (let before?, let after?): if before != after { counts.changed += 1 }
+            }
+        }
+        counts.unchanged = new.exampleCount - counts.added - counts.changed
+        return counts
+    }
+
     /// Two versions: only the examples with a revision between them can differ.
     private func diff(versions old: DatasetVersion, _ new: DatasetVersion, withValues: Bool) throws -> DatasetDiff {
         var result = DatasetDiff(from: DiffSide.version(old).name, to: DiffSide.version(new).name)

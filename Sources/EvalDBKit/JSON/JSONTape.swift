@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A parsed JSON text kept as a flat list of nodes in document order, with the decoded bytes of
 /// strings and the canonical spelling of numbers in one byte arena.
 ///
@@ -99,9 +105,24 @@ public struct JSONTape: Sendable {
     }
 
     /// The value node of `key` in the object at `index`, compared byte for byte.
+    /// Allocates nothing: it runs for every field of every line read.
     public func member(_ index: Int, _ key: String) -> Int? {
-        let wanted = Array(key.utf8)
-        for (k, v) in members(index) where bytes(k).elementsEqual(wanted) { return v }
-        return nil
+        var key = key
+        return key.withUTF8 { wanted in
+            arena.withUnsafeBufferPointer { arena in
+                var child = index + 1
+                let end = Int(nodes[index].length)
+                while child < end {
+                    let node = nodes[child]
+                    if Int(node.length) == wanted.count
+                        && (wanted.isEmpty || memcmp(arena.baseAddress! + Int(node.start), wanted.baseAddress!, wanted.count) == 0)
+                    {
+                        return child + 1
+                    }
+                    child = next(after: child + 1)
+                }
+                return nil
+            }
+        }
     }
 }

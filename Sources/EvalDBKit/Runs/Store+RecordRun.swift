@@ -88,10 +88,10 @@ extension Store {
         let isCurrent = try currentVersion()?.row == version.row
         let example = try database.prepare(
             isCurrent
-                ? "SELECT key, CASE WHEN head_sha256 IS NULL THEN 'removed' ELSE 'live' END, ?2 FROM stored_examples WHERE id = ?1"
+                ? "SELECT key, head_sha256 IS NOT NULL, ?2 FROM stored_examples WHERE id = ?1"
                 : """
-                SELECT e.key, (SELECT r.kind FROM stored_revisions r WHERE r.example = e.key AND r.version <= ?2
-                               ORDER BY r.version DESC, r.rev DESC LIMIT 1)
+                SELECT e.key, ifnull((SELECT r.kind FROM stored_revisions r WHERE r.example = e.key AND r.version <= ?2
+                                      ORDER BY r.version DESC, r.rev DESC LIMIT 1) != 'removed', 0)
                 FROM stored_examples e WHERE e.id = ?1
                 """)
         let insert = try database.prepare(
@@ -129,10 +129,12 @@ extension Store {
                 }
                 failure = tape.string(node)
             }
-            let id = tape.string(idNode)
-            try example.bind([.text(id), .int(Int64(version.row))])
-            guard try example.step(), let kind = example.optionalText(1), kind != "removed" else {
+            example.reset()
+            try tape.bytes(idNode).withUnsafeBytes { try example.bind(bytes: $0, at: 1, asText: true) }
+            try example.bind(Int64(version.row), at: 2)
+            guard try example.step(), example.int(1) == 1 else {
                 example.reset()
+                let id = tape.string(idNode)
                 return problem(tape.nodes[idNode].source, "id \(quoted(id)) is not an example of version \(version.number) (\(version.shortHash))")
             }
             let key = example.int(0)
@@ -144,11 +146,14 @@ extension Store {
                 CanonicalJSON.write(tape, to: &output)
             }
             do {
-                try insert.bind([
-                    .int(run), .int(key), .int(trial), .int(Int64(line.number)), .int(tape.nodes[passNode].kind == .true ? 1 : 0),
-                    score.map { .text(String($0)) } ?? .null,  // stored as REAL (the column's affinity)
-                    failure.map(SQLValue.text) ?? .null,
-                ])
+                insert.reset()
+                try insert.bind(run, at: 1)
+                try insert.bind(key, at: 2)
+                try insert.bind(trial, at: 3)
+                try insert.bind(Int64(line.number), at: 4)
+                try insert.bind(tape.nodes[passNode].kind == .true ? 1 : 0, at: 5)
+                try insert.bind(score.map(SQLValue.real) ?? .null, at: 6)
+                try insert.bind(failure.map(SQLValue.text) ?? .null, at: 7)
                 if canonical {
                     try insert.bind(bytes: UnsafeRawBufferPointer(line.bytes), at: 8, asText: true)
                 } else {
@@ -160,7 +165,9 @@ extension Store {
                 try firstLine.bind([.int(run), .int(key), .int(trial)])
                 let first = try firstLine.step() ? firstLine.int(0) : 0
                 firstLine.reset()
-                return problem(tape.nodes[idNode].source, "a second result for id \(quoted(id)), trial \(trial) (the first is on line \(first))")
+                return problem(
+                    tape.nodes[idNode].source, "a second result for id \(quoted(tape.string(idNode))), trial \(trial) (the first is on line \(first))"
+                )
             }
             count += 1
         }

@@ -114,7 +114,9 @@ extension Store {
             // The blobs that will have to be read from git, read ahead, newest first.
             var toRead: [String] = []
             for commit in new.reversed() {
-                if let blob = blob(of: commit), !toRead.contains(blob), try knownBlob(blob) == nil, try changeSets(naming: blob).isEmpty {
+                if let blob = blob(of: commit), !toRead.contains(blob), try knownBlob(blob) == nil, try changeSets(naming: blob).isEmpty,
+                    try !hasFirstVersionChangeSet(naming: blob)
+                {
                     toRead.append(blob)
                 }
             }
@@ -188,6 +190,31 @@ extension Store {
         return candidates
     }
 
+    private func hasFirstVersionChangeSet(naming blob: String) throws -> Bool {
+        try database.scalarInt("SELECT count(*) FROM version_records WHERE blob = ? AND file IS NOT NULL AND base IS NULL", [.text(blob)]) != 0
+    }
+
+    /// A first version's change set that names `blob` holds the blob's dataset: its records,
+    /// written to `scratch` from the file in the working tree, when they give the version's hash
+    /// (returned) and git's id of what was written is `blob` (so the bytes are git's, whatever
+    /// the file claims). That is faster than reading git here: an old dataset sits at the end of a
+    /// chain of deltas in git's pack, and a fresh clone's first version is the oldest of all.
+    private func firstVersionFromChangeSet(naming blob: String, to scratch: String) throws -> String? {
+        let records = try database.prepare(
+            "SELECT hash, file FROM version_records WHERE blob = ? AND file IS NOT NULL AND base IS NULL ORDER BY at, event")
+        try records.bind([.text(blob)])
+        var candidates: [(hash: String, file: String)] = []
+        while try records.step() { candidates.append((records.text(0), records.text(1))) }
+        for candidate in candidates {
+            guard let digest = try? ChangeSet.writeFirstVersion(openablePath(candidate.file), to: scratch),
+                "sha256:" + digest == candidate.hash,
+                Git.run(["hash-object", "--no-filters", "--", scratch], in: repository?.top ?? ".") == blob
+            else { continue }
+            return digest
+        }
+        return nil
+    }
+
     /// The commits whose dataset at `path` is placed already.
     private func placedCommits(at path: String) throws -> Set<String> {
         var result = Set<String>()
@@ -216,6 +243,8 @@ extension Store {
         var digest: String?
         if let read = try prefetched?.file(for: blob) {
             (file, digest) = read
+        } else if let written = try firstVersionFromChangeSet(naming: blob, to: scratch) {
+            digest = written
         } else {
             digest = try reader().write(blob: blob, to: scratch)
         }

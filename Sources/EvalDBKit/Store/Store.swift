@@ -49,6 +49,9 @@ public final class Store {
         database = try Database(path: path, mode: mode)
         try Migrator.embedded.migrate(database)
         self.mode = mode
+        // Built by this evaldb: every version's info is derived by its rule (written here, so the
+        // first open after the build does not derive them all again).
+        if mode == .building { try deriveMissingVersionInfo() }
         // A database being built is nobody's until it is linked into place: its log waits until then.
         guard mode == .readWrite else { return }
         database.afterCommit = { [unowned self] in

@@ -9,9 +9,12 @@ final class BlobPrefetch: @unchecked Sendable {  // every field is read and writ
     private var done: [String: (path: String, rawSHA256: String?)] = [:]
     private var failure: Error?
     private var finished = false
+    /// The blobs asked for: `file(for:)` of any other returns at once.
+    private let asked: Set<String>
 
     /// Starts reading `blobs` (in this order) from the repository at `top` into `folder`.
     init(blobs: [String], top: String, folder: String) {
+        asked = Set(blobs)
         let this = Unchecked(self)
         startThread {
             do {
@@ -39,6 +42,7 @@ final class BlobPrefetch: @unchecked Sendable {  // every field is read and writ
     /// The file a blob was read into and the hex SHA-256 of its bytes (nil: git has no such blob);
     /// nil when the blob was not asked for. Waits until it is read.
     func file(for blob: String) throws -> (path: String, rawSHA256: String?)? {
+        guard asked.contains(blob) else { return nil }
         condition.lock()
         defer { condition.unlock() }
         while done[blob] == nil && !finished { condition.wait() }

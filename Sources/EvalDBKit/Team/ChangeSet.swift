@@ -37,6 +37,43 @@ struct ChangeSet {
     /// The first 12 hex digits of a dataset hash, for file names.
     static func shortHash(_ hash: String) -> String { String(hash.dropFirst("sha256:".count).prefix(12)) }
 
+    /// Writes the dataset a first version's change set holds (no base, only puts: its records in
+    /// their order) to `scratch`, one record a line, and returns the hex SHA-256 of what it wrote;
+    /// nil when the file is not such a change set (a base, a removal, an order, a line that is not
+    /// a put). The caller compares the digest with the version's hash before it trusts the file.
+    static func writeFirstVersion(_ path: String, to scratch: String) throws -> String? {
+        let output = open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard output >= 0 else { throw EvalDBError.cannotWrite(path: scratch, reason: String(cString: strerror(errno))) }
+        defer { close(output) }
+        let putPrefix = Array(#"{"put": "#.utf8)
+        let checkPrefix = Array(#"{"check": "#.utf8)
+        var hasher = SHA256()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        var isFirstVersion = true
+        func flush() throws {
+            try buffer.withUnsafeBufferPointer { try writeAll(output, $0, path: scratch) }
+            hasher.update(data: buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+        try LineReader(path: path).forEachLine { number, line in
+            guard isFirstVersion, !line.isEmpty else { return }
+            if number == 1 {
+                let header = LogEvent(line: String(decoding: line, as: UTF8.self))
+                isFirstVersion = header?.kind == "version" && header?.string("base") == nil
+            } else if line.count > putPrefix.count + 1, line.starts(with: putPrefix), line.last == UInt8(ascii: "}") {
+                buffer.append(contentsOf: line[putPrefix.count..<(line.count - 1)])
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 20 { try flush() }
+            } else if !line.starts(with: checkPrefix) {
+                isFirstVersion = false
+            }
+        }
+        guard isFirstVersion else { return nil }
+        try flush()
+        return hasher.finalize().hexString
+    }
+
     /// Reads the change set file at `path` (`shown` in messages). Throws `invalidData` naming the
     /// line of anything that is not a change. A put is taken as its text (`Store.commit` checks it).
     static func read(_ path: String, shown: String) throws -> ChangeSet {

@@ -356,7 +356,7 @@ extension Store {
         }
         // Changes of the user's own, on top of the file's base (else what HEAD holds).
         if let onto = try base?.version ?? headVersion(of: path) { try settle(on: onto, before: before, touched: &touched) }
-        var options = ImportOptions(author: author(), message: "sync: changes in the working tree of \(path)")
+        let options = ImportOptions(author: author(), message: "sync: changes in the working tree of \(path)")
         do {
             let merged = try importMerging(absolute, options: options)
             touched.insert(merged.result.version.hash)
@@ -402,12 +402,8 @@ extension Store {
     /// Records the run in a run file of the log; nil when it is recorded already.
     private func syncRun(_ stored: String, in repository: Repository) throws -> (path: String, name: String, outcome: SyncReport.RunOutcome)? {
         let absolute = repository.absolute(stored)
-        guard let reader = try? LineReader(path: absolute) else { return (stored, "?", .skipped("cannot read the file")) }
-        var headerLine: String?
-        try reader.forEachLine { number, line in
-            if number == 1 { headerLine = String(decoding: line, as: UTF8.self) }
-        }
-        guard let header = headerLine.flatMap(LogEvent.init(line:)), header.kind == "run", let name = header.string("name"),
+        guard FileManager.default.isReadableFile(atPath: absolute) else { return (stored, "?", .skipped("cannot read the file")) }
+        guard let header = Self.firstLine(of: absolute).flatMap(LogEvent.init(line:)), header.kind == "run", let name = header.string("name"),
             let dataset = header.string("dataset")
         else { return (stored, "?", .skipped("its first line is not a run's header")) }
         if try database.scalarInt("SELECT count(*) FROM applied_events WHERE id = ?", [.text(header.id)]) != 0 { return nil }

@@ -122,8 +122,7 @@ extension Store {
             } else if info.parents.isEmpty {
                 counts = ChangeCounts(added: Int(examples))
             } else if let parent = try version(hash: info.parents[0]), let this = try version(hash: hash) {
-                let diff = try diff(.version(parent), .version(this), withValues: false)
-                counts = ChangeCounts(added: diff.added.count, changed: diff.changed.count, removed: diff.removed.count, unchanged: diff.unchanged)
+                counts = try changeCounts(from: parent, to: this)
             }
         }
         let c = counts ?? rowCounts
