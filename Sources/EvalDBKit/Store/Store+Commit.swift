@@ -20,7 +20,8 @@ extension Store {
         defer { if !committed { try? db.execute("ROLLBACK") } }
 
         let current = try currentVersion()
-        let before = try current.map(lineKeys(of:)) ?? []
+        // The current version is committed (this transaction has only begun): its keys may be kept.
+        let before = try current.map { try lineKeys(of: $0, committed: true) } ?? []
         var liveBefore = BitSet()
         for key in before { liveBefore.insert(key) }
         let writer = try RevisionWriter(database: db, version: Int64((current?.row ?? 0) + 1))
@@ -122,12 +123,21 @@ extension Store {
         try beforeCommit?(version.row)
         try db.commit()
         committed = true
+        lineKeysCache.remember(order, of: version)
         version = try self.version(hash: state.hash) ?? version
         return ImportResult(outcome: .created, version: version, counts: counts, renames: [], warnings: [])
     }
 
-    /// The keys of `version`'s examples in its line order.
-    func lineKeys(of version: DatasetVersion) throws -> [Int64] {
+    /// The keys of `version`'s examples in its line order. `committed`: the caller knows the
+    /// version is committed (not made in a transaction that may yet roll back), so they are kept.
+    func lineKeys(of version: DatasetVersion, committed: Bool = false) throws -> [Int64] {
+        if let keys = lineKeysCache.keys(of: version) { return keys }
+        let keys = try readLineKeys(of: version)
+        if committed || !database.isInTransaction { lineKeysCache.remember(keys, of: version) }
+        return keys
+    }
+
+    private func readLineKeys(of version: DatasetVersion) throws -> [Int64] {
         if let order = try storedLineOrder(of: version.row) { return order }
         if try currentVersion()?.row == version.row {
             let rows = try database.prepare("SELECT key FROM stored_examples WHERE head_sha256 IS NOT NULL ORDER BY key")

@@ -15,6 +15,8 @@ public final class Store {
     /// Databases with at least this many example keys build their slice index on two threads
     /// (`currentSliceIndex`); a test sets it low.
     var parallelSliceIndexBuild = 50_000
+    /// The line keys of committed versions read or made last (`Store.commit`).
+    var lineKeysCache = LineKeysCache()
 
     /// Opens the database at `path`, creating it (and its folder) on first use, and migrates it.
     public convenience init(path: String) throws {
