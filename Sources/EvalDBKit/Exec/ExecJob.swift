@@ -88,7 +88,7 @@ struct ExampleFields {
             }
         }
         guard shaped, let expectedJSON = found[1], let idJSON = found[2], let inputJSON = found[3],
-            let expected = ExecValue(json: expectedJSON), let id = ExecValue(json: idJSON)?.string
+            let expected = ExecValue(canonicalMember: expectedJSON), let id = ExecValue(canonicalMember: idJSON)?.string
         else { return nil }
         self.id = String(decoding: id, as: UTF8.self)
         self.expected = expected

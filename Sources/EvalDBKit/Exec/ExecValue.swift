@@ -29,6 +29,21 @@ public struct ExecValue: Sendable, Equatable {
         self.init(tape, text: text)
     }
 
+    /// The value of a member cut out of a canonical record (`CanonicalMembers`): its text is
+    /// canonical already, so only a string with an escape in it is parsed. Nil when it is empty.
+    init?(canonicalMember text: [UInt8]) {
+        guard let first = text.first else { return nil }
+        guard first == UInt8(ascii: "\"") else {
+            self.init(canonical: text, string: nil)
+            return
+        }
+        guard text.count >= 2, !text.contains(UInt8(ascii: "\\")) else {
+            self.init(json: text)
+            return
+        }
+        self.init(canonical: text, string: Array(text[1..<(text.count - 1)]))
+    }
+
     /// The value of `tape`, parsed from `text`: a canonical text is kept as it is.
     init(_ tape: JSONTape, text: [UInt8]) {
         if tape.isCanonical {
