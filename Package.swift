@@ -10,7 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
@@ -38,7 +38,9 @@ let package = Package(
         // `evaldb serve`: the review pages, their HTTP server and assets (compiled in).
         .target(
             name: "EvalDBServe",
-            dependencies: ["EvalDBKit", .product(name: "FlyingFox", package: "FlyingFox")],
+            dependencies: [
+                "EvalDBKit", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
             resources: [.embedInCode("Assets/keys.js"), .embedInCode("Assets/serve.css")]
         ),
         .executableTarget(

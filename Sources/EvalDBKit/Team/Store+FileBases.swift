@@ -72,7 +72,12 @@ extension Store {
     static func fileStat(_ path: String) -> (size: Int, mtime: Int)? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return (Int(info.st_size), Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec))
+        #if canImport(Darwin)
+            let modified = info.st_mtimespec  // Darwin's name for the modification time
+        #else
+            let modified = info.st_mtim
+        #endif
+        return (Int(info.st_size), Int(modified.tv_sec) * 1_000_000_000 + Int(modified.tv_nsec))
     }
 
     /// The current version's dataset file (as a path to open) with its size and modification

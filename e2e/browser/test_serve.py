@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """`evaldb serve` in a real browser: headless Chromium driven by Selenium.
 
-  python3 tests/browser/test_serve.py                         # against .build/debug/evaldb
-  python3 tests/browser/test_serve.py --evaldb PATH           # another binary
-  python3 tests/browser/test_serve.py --screenshots docs/images
+  python3 e2e/browser/test_serve.py                         # against .build/debug/evaldb
+  python3 e2e/browser/test_serve.py --evaldb PATH           # another binary
+  python3 e2e/browser/test_serve.py --screenshots docs/images
 
 It copies the sample dataset (evals/) to a temporary git work tree, adds one record made of
 script and HTML injection attempts, imports it, records the sample candidate run and queues the
