@@ -11,6 +11,9 @@ struct EvalDB: ParsableCommand {
             Exit status: 0 success; 1 the answer is no (invalid data, out of sync, a regression); 2 other \
             errors; 3 a gate that cannot tell (inconclusive).
 
+            Before the command, as in git: -C DIR runs it as if started in DIR; --db PATH is its database \
+            (as $EVALDB_DB is; a --db after the command wins).
+
             Examples:
               evaldb import evals/data/v0/golden.jsonl --message "first labelling session"
               evaldb export -o evals/data/v0/golden.jsonl
@@ -28,7 +31,16 @@ struct EvalDB: ParsableCommand {
 
     /// Parses the command line, runs the command, and maps every outcome to the spec's exit statuses.
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments: [String]
+        do {
+            arguments = try GlobalOptions.apply(Array(CommandLine.arguments.dropFirst()))
+        } catch let problem as GlobalOptions.Problem {
+            Output.error(problem.message)
+            Output.stderr("Run 'evaldb --help' for usage.")
+            Foundation.exit(2)
+        } catch {
+            Foundation.exit(Output.report(error))
+        }
         // A mistyped command, or help for one that does not exist: say so, with the nearest name.
         let named = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
         if let named, !named.hasPrefix("-"), !CommandNames.all.contains(named) {
@@ -39,7 +51,7 @@ struct EvalDB: ParsableCommand {
         }
         let command: ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(arguments)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -27,6 +27,29 @@ struct CommandLineTests {
         #expect(try clone.evaldb(["diff", TeamTests.dataset]).status == 0, "without --exit-code the answer is 0")
     }
 
+    @Test("options before the command, as git takes them: -C DIR runs it there, --db PATH is its database, a --db after the command wins")
+    func globalOptionsBeforeTheCommand() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let project = folder + "/project"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        try Data(record("a").utf8).write(to: URL(fileURLWithPath: project + "/golden.jsonl"))
+        let elsewhere = folder + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        // `-C` first, then `--db` relative to where `-C` leads.
+        let imported = try CLI.execute(CLI.binary, ["-C", project, "--db", "db/evaldb.sqlite", "import", "golden.jsonl"], in: elsewhere)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(FileManager.default.fileExists(atPath: project + "/db/evaldb.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: elsewhere + "/db"))
+        let listed = try CLI.execute(CLI.binary, ["--db=\(project)/db/evaldb.sqlite", "versions", "--format", "json"], in: elsewhere)
+        #expect(listed.status == 0 && listed.output.contains("\"examples\": 1"), "\(listed.output) \(listed.stderr)")
+        let after = try CLI.execute(CLI.binary, ["--db", project + "/db/evaldb.sqlite", "versions", "--db", folder + "/none.sqlite"], in: elsewhere)
+        #expect(after.status == 2 && after.stderr.contains("none.sqlite"), "the --db after the command wins: \(after.stderr)")
+        for (arguments, message) in [(["-C", folder + "/missing", "versions"], "cannot change to"), (["--db"], "--db needs a path")] {
+            let refused = try CLI.execute(CLI.binary, arguments, in: elsewhere)
+            #expect(refused.status == 2 && refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
+        }
+    }
+
     @Test("hook install from another evaldb (another path) says it is installed, and the hook runs the new one")
     func hookInstalledTwice() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
