@@ -118,7 +118,12 @@ struct DocsTests {
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: sources.appendingPathComponent("evals").path, toPath: project + "/evals")
         try? FileManager.default.removeItem(atPath: project + "/evals/log")
-        try FileManager.default.createSymbolicLink(atPath: bin + "/evaldb", withDestinationPath: CLI.binary)
+        // Installed as a user installs it (script/install, README), the built binary in place of a
+        // release build: the docs call `evaldb` from PATH, never through an alias.
+        let installed = try CLI.execute(
+            sources.appendingPathComponent("script/install").path, ["--from", CLI.binary, folder], in: folder)
+        #expect(installed.status == 0, "script/install: \(installed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/share/bash-completion/completions/evaldb"))
         let environment = [
             "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "EVALDB_DB": "",
             "GIT_AUTHOR_NAME": "docs", "GIT_AUTHOR_EMAIL": "docs@example.com", "GIT_COMMITTER_NAME": "docs",
