@@ -39,7 +39,7 @@ struct Compare: ParsableCommand {
     @Option(name: .customLong("cluster-by"), help: "A key whose examples sharing a value are not independent (a conversation, a topic).")
     var clusterBy: String?
 
-    @Option(help: "The confidence level of the interval.")
+    @Option(help: "The confidence level of the interval, in percent.", transform: { try Percent.parse($0, flag: "--confidence") })
     var confidence: Double = 0.95
 
     @Option(help: "Also write the gate as a JUnit XML report to this file.")
@@ -53,7 +53,7 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         if let budget { try validateBudget(budget) }
-        guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is between 0 and 1") }
+        guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is a percent above 0 and under 100") }
     }
 
     func run() throws {

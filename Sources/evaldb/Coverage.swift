@@ -19,13 +19,13 @@ struct CoverageCommand: ParsableCommand {
             whether a paired comparison there could detect a regression of PTS points — its power, \
             assuming a discordance (the share of examples whose outcome differs between the two runs) \
             of --discordance, else 2·r·(1−r) of the cell's rate r (two independent runs: pessimistic) — \
-            and how many examples it needs for --power (default 0.8). With --min-power P, exit 1 when \
-            a cell's power is under P.
+            and how many examples it needs for --power (default 80). With --min-power P, exit 1 when \
+            a cell's power is under P. Rates, discordance and power are in percent (90 for 90%).
 
             Examples:
               evaldb coverage
               evaldb coverage --min 2 --format json
-              evaldb coverage --budget 5 --rate 0.9 --min-power 0.8
+              evaldb coverage --budget 5 --rate 90 --min-power 80
               evaldb coverage --budget 5 --run baseline --by feature
             """)
 
@@ -38,19 +38,25 @@ struct CoverageCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "A regression size in points: show each cell's power to detect it.")
     var budget: Double?
 
-    @Option(help: "With --budget: the pass rate to assume where --run has no result (0 to 1).")
+    @Option(
+        help: "With --budget: the pass rate to assume where --run has no result, in percent (default 90).",
+        transform: { try Percent.parse($0, flag: "--rate") })
     var rate = 0.9
 
     @Option(name: .customLong("run"), help: "With --budget: take each cell's pass rate from this run.")
     var runName: String?
 
-    @Option(help: "With --budget: the discordance to assume (0 to 1; default 2·r·(1−r)).")
+    @Option(
+        help: "With --budget: the discordance to assume, in percent (default 2·r·(1−r)).",
+        transform: { try Percent.parse($0, flag: "--discordance") })
     var discordance: Double?
 
-    @Option(help: "With --budget: the power wanted (0 to 1).")
+    @Option(help: "With --budget: the power wanted, in percent (default 80).", transform: { try Percent.parse($0, flag: "--power") })
     var power = 0.8
 
-    @Option(name: .customLong("min-power"), help: "With --budget: exit 1 when a cell's power is under this (0 to 1).")
+    @Option(
+        name: .customLong("min-power"), help: "With --budget: exit 1 when a cell's power is under this, in percent.",
+        transform: { try Percent.parse($0, flag: "--min-power") })
     var minPower: Double?
 
     @Option(help: "With --budget: slices of these label keys (K[,K]) instead of the axes grid.")
@@ -66,10 +72,9 @@ struct CoverageCommand: ParsableCommand {
         guard budget != nil || (runName == nil && discordance == nil && minPower == nil && by == nil) else {
             throw ValidationError("--run, --discordance, --min-power and --by go with --budget POINTS")
         }
-        guard (0...1).contains(rate) else { throw ValidationError("--rate is a pass rate between 0 and 1") }
-        if let discordance, !(discordance > 0 && discordance <= 1) { throw ValidationError("--discordance is a share between 0 and 1") }
+        if let discordance, !(discordance > 0) { throw ValidationError("--discordance is a percent above 0") }
         for (flag, value) in [("--power", power), ("--min-power", minPower ?? 0.5)] where !(value > 0 && value < 1) {
-            throw ValidationError("\(flag) is a probability between 0 and 1 (0.8 for 80%)")
+            throw ValidationError("\(flag) is a percent above 0 and under 100 (80 for 80%)")
         }
     }
 

@@ -13,12 +13,12 @@ struct Power: ParsableCommand {
             pass rate, its half-width now, and the examples it needs (and how many to add) for ±PTS.
 
             Examples:
-              evaldb power --rate 0.9 --n 100          # about ±6 points
-              evaldb power --rate 0.9 --half-width 2   # examples needed for ±2 points
+              evaldb power --rate 90 --n 100          # about ±6 points
+              evaldb power --rate 90 --half-width 2   # examples needed for ±2 points
               evaldb power --run baseline --by feature --half-width 5
             """)
 
-    @Option(help: "The expected pass rate, between 0 and 1.")
+    @Option(help: "The expected pass rate, in percent (90 for 90%).", transform: { try Percent.parse($0, flag: "--rate") })
     var rate: Double?
 
     @Option(name: .customLong("run"), help: "Per slice of this run (with --by and --half-width).")
@@ -39,7 +39,7 @@ struct Power: ParsableCommand {
     @Option(name: .customLong("design-effect"), help: "The design effect of clustered examples (1: independent).")
     var designEffect: Double = 1
 
-    @Option(help: "The confidence level.")
+    @Option(help: "The confidence level, in percent.", transform: { try Percent.parse($0, flag: "--confidence") })
     var confidence: Double = 0.95
 
     func validate() throws {
@@ -49,13 +49,12 @@ struct Power: ParsableCommand {
             }
         } else {
             guard let rate else { throw ValidationError("give --rate, the expected pass rate (or --run RUN --by K)") }
-            guard (0...1).contains(rate) else { throw ValidationError("--rate is a pass rate between 0 and 1") }
             guard (n == nil) != (halfWidth == nil) else { throw ValidationError("give --n or --half-width, one of them") }
         }
         if let n, n < 1 { throw ValidationError("--n must be at least 1") }
         if let halfWidth, !(halfWidth > 0 && halfWidth < 100) { throw ValidationError("--half-width is in points, between 0 and 100") }
         guard designEffect >= 1 else { throw ValidationError("--design-effect is at least 1") }
-        guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is between 0 and 1") }
+        guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is a percent above 0 and under 100") }
     }
 
     func run() throws {
@@ -63,6 +62,7 @@ struct Power: ParsableCommand {
         guard let rate else { return }
         let level = "\(Int((confidence * 100).rounded()))%"
         let design = designEffect == 1 ? "" : " (design effect \(designEffect))"
+        let shown = "\(String(format: "%g", rate * 100))%"
         if format.format != .table {
             let needed = halfWidth.map { Wilson.examplesNeeded(rate: rate, halfWidth: $0 / 100, designEffect: designEffect, confidence: confidence) }
             let examples = n ?? needed ?? 0
@@ -77,10 +77,10 @@ struct Power: ParsableCommand {
         }
         if let n {
             let half = Wilson.halfWidth(rate: rate, n: n, designEffect: designEffect, confidence: confidence) * 100
-            Output.stdout("pass rate \(rate) on \(n) examples\(design): ±\(String(format: "%.1f", half)) points (\(level) Wilson interval)")
+            Output.stdout("pass rate \(shown) on \(n) examples\(design): ±\(String(format: "%.1f", half)) points (\(level) Wilson interval)")
         } else if let halfWidth {
             let needed = Wilson.examplesNeeded(rate: rate, halfWidth: halfWidth / 100, designEffect: designEffect, confidence: confidence)
-            Output.stdout("pass rate \(rate)\(design): \(needed) examples for ±\(String(format: "%g", halfWidth)) points (\(level) Wilson interval)")
+            Output.stdout("pass rate \(shown)\(design): \(needed) examples for ±\(String(format: "%g", halfWidth)) points (\(level) Wilson interval)")
         }
     }
 

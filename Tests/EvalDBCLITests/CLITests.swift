@@ -378,7 +378,7 @@ struct CLITests {
         let inconclusive = try cli.run(["compare", "base", "cand", "--budget", "25"])
         #expect(inconclusive.status == 3)
         #expect(inconclusive.output.contains("would settle it"))
-        let power = try cli.run(["power", "--rate", "0.9", "--n", "100"])
+        let power = try cli.run(["power", "--rate", "90", "--n", "100"])
         #expect(power.output.contains("±6.0 points"))
     }
 

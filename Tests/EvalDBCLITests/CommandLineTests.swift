@@ -50,6 +50,29 @@ struct CommandLineTests {
         }
     }
 
+    @Test("rates, power and confidence are typed in percent in every command: a fraction is refused, naming the percent it would be")
+    func ratesInPercent() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let ninety = try cli.run(["power", "--rate", "90", "--n", "100"])
+        #expect(ninety.status == 0 && ninety.output.hasPrefix("pass rate 90% on 100 examples: ±6.0 points"), "\(ninety.output)")
+        #expect(try cli.run(["power", "--rate", "90%", "--n", "100"]).output == ninety.output)
+        let small = try cli.run(["power", "--rate", "0.5%", "--n", "100"])
+        #expect(small.status == 0 && small.output.hasPrefix("pass rate 0.5% on 100 examples"), "\(small.output) \(small.stderr)")
+        for (arguments, suggestion) in [
+            (["power", "--rate", "0.9", "--n", "100"], "--rate 90"),
+            (["power", "--rate", "90", "--n", "100", "--confidence", "0.99"], "--confidence 99"),
+            (["coverage", "--budget", "5", "--min-power", "0.8"], "--min-power 80"), (["coverage", "--budget", "5", "--rate", "0.85"], "--rate 85"),
+            (["compare", "a", "b", "--confidence", "0.9"], "--confidence 90"),
+        ] {
+            let refused = try cli.run(arguments)
+            #expect(refused.status == 2 && refused.stderr.contains("did you mean \(suggestion)?"), "\(arguments): \(refused.stderr)")
+        }
+        let tooLarge = try cli.run(["power", "--rate", "150", "--n", "100"])
+        #expect(tooLarge.status == 2 && tooLarge.stderr.contains("a percent is from 0 to 100"), "\(tooLarge.stderr)")
+    }
+
     @Test("hook install from another evaldb (another path) says it is installed, and the hook runs the new one")
     func hookInstalledTwice() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -165,7 +165,7 @@ struct JudgeCLITests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let ana = try Clone.new(in: folder, user: "ana")
         try ok(ana, ["import", Self.dataset])
-        let gated = try ana.evaldb(["coverage", "--budget", "5", "--rate", "0.9", "--min-power", "0.8", "--format", "json"])
+        let gated = try ana.evaldb(["coverage", "--budget", "5", "--rate", "90", "--min-power", "80", "--format", "json"])
         #expect(gated.status == 1, "\(gated.stderr)")
         let cells = try JSONSerialization.jsonObject(with: gated.stdout) as! [[String: Any]]
         // ((z.975 + z.8) · √(d − δ²) / δ)², d = 2 · 0.9 · 0.1, δ = 0.05: 557.3, so 558 examples.
@@ -178,7 +178,7 @@ struct JudgeCLITests {
             #expect(cell["note"] is String, "every cell is too small: \(cell)")
         }
         // A discordance that small regressions barely move, and a big budget: no cell is flagged for a 50-point regression.
-        let loose = try ana.evaldb(["coverage", "--budget", "50", "--rate", "0.9", "--discordance", "0.5", "--min-power", "0.05"])
+        let loose = try ana.evaldb(["coverage", "--budget", "50", "--rate", "90", "--discordance", "50", "--min-power", "5"])
         #expect(loose.status == 0 || loose.output.contains("cells are under"), "\(loose.output)")
 
         let fraction = try ana.evaldb(["coverage", "--budget", "0.02"])

@@ -32,7 +32,7 @@ struct ParseTests {
             ["slice", "--where", "feature=refunds", "--tag", "t", "--count-by", "feature"], ["coverage", "--min", "3"],
             ["sql", "SELECT 1"], ["run", "record", "r.jsonl", "--name", "n", "--dataset", "3497797e"], ["run", "list"],
             ["report", "baseline", "--by", "feature"], ["compare", "baseline", "candidate", "--budget", "2"],
-            ["power", "--rate", "0.9", "--n", "100"], ["review", "--run", "candidate", "--failed", "--unread"],
+            ["power", "--rate", "90", "--n", "100"], ["review", "--run", "candidate", "--failed", "--unread"],
             ["propose", "p.jsonl"], ["hook", "install"], ["version"], ["diff", "1", "2", "--exit-code"], ["validate", "--canonical", "f.jsonl"],
             ["hash", "f.jsonl"],
         ]
