@@ -73,6 +73,48 @@ struct CommandLineTests {
         #expect(tooLarge.status == 2 && tooLarge.stderr.contains("a percent is from 0 to 100"), "\(tooLarge.stderr)")
     }
 
+    @Test("a database this user cannot write: every read command answers, and a write is refused naming the path, writing nothing")
+    func readOnlyDatabase() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cli = try CLI()
+        defer {
+            _ = try? CLI.execute("/bin/chmod", ["-R", "u+w", cli.folder], in: "/")
+            cli.cleanUp()
+        }
+        try cli.write("golden.jsonl", record("a") + record("b"))
+        #expect(try cli.run(["import", "golden.jsonl"]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: cli.database))
+        // As root (CI): the commands run as `nobody`, who may read the files and not write them.
+        // Otherwise the folder and the file are made read-only for this user.
+        let asRoot = getuid() == 0
+        // Root writes whatever the modes say: without runuser there is no other user to be.
+        if asRoot && !FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") { return }
+        if asRoot {
+            _ = try CLI.execute("/bin/chmod", ["-R", "a+rX", cli.folder], in: "/")
+        } else {
+            _ = try CLI.execute("/bin/chmod", ["a-w", cli.database, cli.folder + "/db"], in: "/")
+        }
+        func evaldb(_ arguments: [String]) throws -> CLI.Result {
+            let full = arguments + ["--db", cli.database]
+            return asRoot
+                ? try CLI.execute("/usr/sbin/runuser", ["-u", "nobody", "--", CLI.binary] + full, in: cli.folder)
+                : try CLI.execute(CLI.binary, full, in: cli.folder)
+        }
+        for arguments in [
+            ["versions"], ["slice", "--count-by", "feature"], ["export"], ["show", "a"], ["sql", "SELECT count(*) FROM examples"],
+            ["hash", "--version", "1"], ["verify"],
+        ] {
+            let read = try evaldb(arguments)
+            #expect(read.status == 0, "\(arguments): \(read.stderr)")
+            #expect(!read.stderr.contains("SQLite error"), "\(arguments): \(read.stderr)")
+        }
+        #expect(try evaldb(["export"]).output == record("a") + record("b"))
+        let refused = try evaldb(["import", "golden.jsonl", "--message", "again"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("cannot write \(cli.database)") && !refused.stderr.contains("SQLite error"), "\(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before, "nothing written")
+    }
+
     @Test("hook install from another evaldb (another path) says it is installed, and the hook runs the new one")
     func hookInstalledTwice() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

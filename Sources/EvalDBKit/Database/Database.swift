@@ -30,7 +30,14 @@ public final class Database {
         let flags =
             (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        // Read-only in a folder this user cannot write, with no -shm beside the file: SQLite cannot
+        // make the WAL index it reads through, so the file is opened as immutable (no writer can
+        // be in the middle of a commit: a WAL database with no -shm has none).
+        let immutable = mode == .readOnly && !Self.canMakeFiles(beside: path) && !Self.exists(path + "-shm")
+        let rc =
+            immutable
+            ? sqlite3_open_v2(Self.immutableURI(path), &db, flags | SQLITE_OPEN_URI, nil)
+            : sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }
@@ -61,6 +68,29 @@ public final class Database {
     }
 
     private let busyTimeout: Int32
+
+    /// Whether this user may create files in the folder of `path` (SQLite's -wal, -shm, -journal).
+    static func canMakeFiles(beside path: String) -> Bool {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        return access(folder, W_OK) == 0
+    }
+
+    private static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// `file:PATH?immutable=1`, the path percent-encoded as SQLite's URI filenames need.
+    private static func immutableURI(_ path: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x21, 0x7F...:
+                encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: encoded.append(byte)
+            }
+        }
+        return "file:" + String(decoding: encoded, as: UTF8.self) + "?immutable=1"
+    }
 
     /// The page cache of a connection (`PRAGMA cache_size`): 32 MiB.
     static let cacheSize = -32768

@@ -48,6 +48,17 @@ public final class Store {
                 _ = FileManager.default.createFile(atPath: ignore, contents: Data("*\n".utf8))
             }
         }
+        if mode != .readOnly && FileManager.default.fileExists(atPath: path) {
+            // SQLite would say "attempt to write a readonly database" at the first write, naming neither.
+            if access(path, W_OK) != 0 {
+                throw EvalDBError.cannotWrite(path: path, reason: "the database file is not writable by this user (reading commands still work)")
+            }
+            if !Database.canMakeFiles(beside: path) {
+                throw EvalDBError.cannotWrite(
+                    path: path,
+                    reason: "its folder is not writable by this user, and SQLite keeps its journal there (reading commands still work)")
+            }
+        }
         database = try Database(path: path, mode: mode)
         try Migrator.embedded.migrate(database)
         self.mode = mode
