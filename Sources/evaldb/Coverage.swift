@@ -92,17 +92,28 @@ struct CoverageCommand: ParsableCommand {
             var listing = Listing(columns: coverage.axes.map(\.key) + ["examples"])
             for cell in coverage.cells { listing.rows.append(cell.values.map { .text($0) } + [.int(cell.count)]) }
             if format.format == .json {
-                let report: [String: Any] = [
-                    "axes": coverage.axes.map { ["key": $0.key, "values": $0.values] },
-                    "cells": coverage.cells.map { ["values": $0.values, "examples": $0.count] },
-                    "empty": coverage.emptyCells.map(\.values),
-                    "under_min": thin.map(\.values),
-                    "covered_share": coverage.coveredShare,
-                    "unlisted_values": coverage.stray.map { ["key": $0.key, "value": $0.value, "count": $0.count, "ids": $0.ids] },
-                    "missing_axis": coverage.missingAxis.map { ["key": $0.key, "count": $0.count, "ids": $0.ids] },
-                ]
-                let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
-                Output.stdout(String(decoding: data, as: UTF8.self))
+                // One JSON document on one line, keys in order, as every command writes it.
+                func strings(_ values: [String]) -> JSONOutput { .array(values.map(JSONOutput.string)) }
+                let share = coverage.coveredShare
+                let report: JSONOutput = .object([
+                    ("axes", .array(coverage.axes.map { .object([("key", .string($0.key)), ("values", strings($0.values))]) })),
+                    ("cells", .array(coverage.cells.map { .object([("examples", .int($0.count)), ("values", strings($0.values))]) })),
+                    ("covered_share", share.isFinite ? .raw("\(share)") : .null),
+                    ("empty", .array(coverage.emptyCells.map { strings($0.values) })),
+                    (
+                        "missing_axis",
+                        .array(coverage.missingAxis.map { .object([("count", .int($0.count)), ("ids", strings($0.ids)), ("key", .string($0.key))]) })
+                    ),
+                    ("under_min", .array(thin.map { strings($0.values) })),
+                    (
+                        "unlisted_values",
+                        .array(
+                            coverage.stray.map {
+                                .object([("count", .int($0.count)), ("ids", strings($0.ids)), ("key", .string($0.key)), ("value", .string($0.value))])
+                            })
+                    ),
+                ])
+                Output.stdout(report.text)
             } else {
                 Output.stdout(format.render(listing))
             }

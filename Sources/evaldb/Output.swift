@@ -186,7 +186,7 @@ struct Listing {
     func render(_ format: OutputFormat, headers: Bool = true) -> String {
         switch format {
         case .json:
-            return "[" + rows.map(object).joined(separator: ",\n ") + "]"
+            return "[" + rows.map(object).joined(separator: ", ") + "]"  // one line, as json.dumps writes a list
         case .jsonl:
             return rows.map(object).joined(separator: "\n")
         case .csv:
