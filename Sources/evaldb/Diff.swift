@@ -7,7 +7,8 @@ struct Diff: ParsableCommand {
         abstract: "Show which ids were added, removed or changed between two datasets.",
         discussion: """
             A and B are each a version number, a hash or unique hash prefix (with or without \
-            sha256:), or a dataset file. `diff FILE` alone shows what importing FILE would do. \
+            sha256:), or a dataset file. `diff FILE` alone shows what importing FILE would do; `diff V` \
+            alone, what changed from version V to the current one. \
             Changed ids list the fields and label keys that changed (-p: with their values); removed \
             and added ids with identical records are reported as suspected renames (and still counted \
             as one removed and one added). Exit status 0 whether or not they differ; with \
@@ -19,7 +20,7 @@ struct Diff: ParsableCommand {
               evaldb diff 3 evals/data/v0/golden.jsonl -p --format json
             """)
 
-    @Argument(help: "The old side (or, alone, a file to compare with the current version).")
+    @Argument(help: "The old side (or, alone, a file or a version to compare with the current version).")
     var a: String
 
     @Argument(help: "The new side.")
@@ -43,6 +44,10 @@ struct Diff: ParsableCommand {
         if let b {
             old = try side(a, store)
             new = try side(b, store)
+        } else if case .version(let version) = try side(a, store) {
+            // A version alone, as `git diff REV`: from it to where things stand (the current version).
+            old = .version(version)
+            new = .version(try store.resolveVersion("current"))
         } else {
             old = .version(try store.resolveVersion("current"))
             new = .file(a)

@@ -115,6 +115,23 @@ struct CommandLineTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before, "nothing written")
     }
 
+    @Test("diff V alone is from version V to the current one, as git diff REV; diff FILE alone is what importing FILE would do")
+    func diffOfOneVersion() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.write("golden.jsonl", record("a") + record("b"))
+        #expect(try cli.run(["import", "golden.jsonl"]).status == 0)
+        try cli.write("golden.jsonl", record("b"))
+        #expect(try cli.run(["import", "golden.jsonl"]).status == 0)
+        let fromOne = try cli.run(["diff", "1", "--format", "json"])
+        #expect(fromOne.status == 0, "\(fromOne.stderr)")
+        #expect(fromOne.output == (try cli.run(["diff", "1", "2", "--format", "json"])).output)
+        #expect(fromOne.output.contains(#""removed": ["a"]"#), "\(fromOne.output)")
+        try cli.write("golden.jsonl", record("b") + record("c"))
+        #expect(try cli.run(["diff", "golden.jsonl", "--stat"]).output.contains("1 added"))
+    }
+
     @Test("hook install from another evaldb (another path) says it is installed, and the hook runs the new one")
     func hookInstalledTwice() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

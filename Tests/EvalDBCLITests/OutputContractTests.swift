@@ -147,7 +147,9 @@ struct OutputContractTests {
             // One document on one line, in the style of Python's json.dumps: ", " and ": ", no indent.
             let lines = result.output.split(separator: "\n")
             #expect(lines.count == 1 && result.output.hasSuffix("\n"), "evaldb \(command.joined(separator: " ")) --format json: \(lines.count) lines")
-            #expect(!result.output.contains("\" : ") && !result.output.contains(",\""), "evaldb \(command.joined(separator: " ")): not json.dumps' separators")
+            #expect(
+                !result.output.contains("\" : ") && !result.output.contains(",\""),
+                "evaldb \(command.joined(separator: " ")): not json.dumps' separators")
         }
     }
 
