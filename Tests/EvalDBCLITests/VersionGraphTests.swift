@@ -179,4 +179,24 @@ struct VersionGraphTests {
         #expect(try ok(dave, ["hash", "--version", first]).trimmingCharacters(in: .whitespacesAndNewlines) == sha256(held))
         #expect(try ok(dave, ["export", "--version", first]) == String(decoding: held, as: UTF8.self))
     }
+
+    @Test("run list is oldest first, by when each run was recorded then by name: the same list in a fresh clone as where the runs were made")
+    func runListOrderEverywhere() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ana = try Clone.new(in: folder, user: "ana")
+        try ok(ana, ["import", Self.dataset, "-m", "first"])
+        for name in ["zeta", "alpha", "mid"] {
+            try ok(ana, ["run", "record", "evals/runs/baseline.jsonl", "--name", name, "--dataset-file", Self.dataset])
+        }
+        try ana.commitAll("three runs")
+        let carol = try Clone.clone(ana, in: folder, user: "carol")
+        try ok(carol, ["sync"])
+        func runs(_ clone: Clone) throws -> [(name: String, date: String)] {
+            try json(clone, ["run", "list"]).map { ($0["name"] as? String ?? "", $0["date"] as? String ?? "") }
+        }
+        let made = try runs(ana), synced = try runs(carol)
+        #expect(made.map(\.name) == synced.map(\.name), "\(made.map(\.name)) and \(synced.map(\.name))")
+        #expect(zip(made, made.dropFirst()).allSatisfy { ($0.date, $0.name) <= ($1.date, $1.name) }, "oldest first, then by name: \(made)")
+        #expect(made.count == 3)
+    }
 }

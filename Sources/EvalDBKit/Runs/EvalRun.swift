@@ -72,9 +72,11 @@ public struct RecordedRun: Sendable {
 }
 
 extension Store {
-    /// Every run, oldest first.
+    /// Every run, oldest first (by when it was recorded, then by name: the same order in every
+    /// clone, whatever order a sync recorded them in).
     public func runs() throws -> [EvalRun] {
-        let rows = try database.prepare("SELECT \(EvalRun.columns) FROM stored_runs r JOIN stored_versions v ON v.number = r.version ORDER BY r.id")
+        let rows = try database.prepare(
+            "SELECT \(EvalRun.columns) FROM stored_runs r JOIN stored_versions v ON v.number = r.version ORDER BY r.created_at, r.name")
         var result: [EvalRun] = []
         while try rows.step() { result.append(EvalRun(rows)) }
         return result
