@@ -241,28 +241,43 @@ struct OutputContractTests {
         #expect(runs.first { $0["name"] as? String == "dirty" }?["commit"] as? String == head + "-dirty")
     }
 
-    @Test("a JSON array, a pretty-printed object, a CSV file or an empty file gets one line saying evaldb reads JSONL")
+    @Test(
+        "a JSON array, a pretty-printed object, CSV, an empty, binary or UTF-16 file: one line saying what evaldb reads, in every reader, nothing written"
+    )
     func notJSONL() throws {
-        let cli = try CLI()
+        let cli = try sampleRuns()
         defer { cli.cleanUp() }
-        let cases: [(name: String, text: String, says: String)] = [
-            ("array.json", "[\n  {\"id\": \"a\"},\n  {\"id\": \"b\"}\n]\n", "this is a JSON array, not JSONL"),
-            ("pretty.json", "{\n  \"id\": \"a\",\n  \"input\": \"x\"\n}\n", "pretty-printed JSON?"),
-            ("table.csv", "id,input,expected_output\na,hello,world\n", "this looks like CSV or TSV"),
-            ("empty.jsonl", "", "the file is empty"),
+        let utf16 = Data([0xFF, 0xFE]) + Data(record("a").utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let cases: [(name: String, data: Data, says: String)] = [
+            ("array.json", Data("[\n  {\"id\": \"a\"},\n  {\"id\": \"b\"}\n]\n".utf8), "this is a JSON array, not JSONL"),
+            ("pretty.json", Data("{\n  \"id\": \"a\",\n  \"input\": \"x\"\n}\n".utf8), "pretty-printed JSON?"),
+            ("table.csv", Data("id,input,expected_output\na,hello,world\n".utf8), "this looks like CSV or TSV"),
+            ("empty.jsonl", Data(), "the file is empty"),
+            ("blank.jsonl", Data("\n\n".utf8), "the file is empty"),
+            (
+                "binary.jsonl", Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00]) + Data(repeating: 0, count: 20),
+                "this is a binary file"
+            ),
+            ("utf16.jsonl", utf16, "this is UTF-16 text, not UTF-8"),
         ]
+        let before = [try cli.run(["versions", "--format", "json"]).output, try cli.run(["run", "list", "--format", "json"]).output]
         for item in cases {
-            try cli.write(item.name, item.text)
-            for command in [["validate", item.name], ["import", item.name], ["propose", item.name]] {
+            try item.data.write(to: URL(fileURLWithPath: cli.folder + "/" + item.name))
+            for command in [
+                ["validate", item.name], ["import", item.name], ["propose", item.name],
+                ["run", "record", item.name, "--name", "x", "--dataset-file", "golden.jsonl"],
+                ["judge", "verdicts", item.name, "--run", "candidate"], ["sample", item.name, "--uniform", "3", "--dry-run"],
+            ] {
                 let result = try cli.run(command)
-                #expect(result.status == 1 || (command[0] == "propose" && result.status == 2), "\(command): \(result.stderr)")
-                guard result.status == 1 else { continue }
+                #expect(result.status == 1, "\(command): \(result.stderr)")
                 let errors = result.stderr.split(separator: "\n").filter { $0.contains(": error: ") && !$0.hasPrefix("evaldb:") }
                 #expect(errors.count == 1, "\(command): \(result.stderr)")
                 #expect(errors.first?.hasPrefix("\(item.name):1:1: error: ") ?? false, "\(command): \(result.stderr)")
-                #expect(result.stderr.contains(item.says) && result.stderr.contains("evaldb reads JSONL"), "\(command): \(result.stderr)")
+                #expect(result.stderr.contains(item.says) && result.stderr.contains("evaldb reads"), "\(command): \(result.stderr)")
             }
         }
+        let after = [try cli.run(["versions", "--format", "json"]).output, try cli.run(["run", "list", "--format", "json"]).output]
+        #expect(before == after, "nothing written")
     }
 
     @Test("import --dry-run --ids lists the ids the file adds, changes and removes, and writes nothing")

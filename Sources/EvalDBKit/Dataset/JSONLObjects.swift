@@ -21,6 +21,8 @@ final class JSONLObjects {
     let what: String
     private(set) var problems: [DataError] = []
     private(set) var errorCount = 0
+    /// The object lines handed to `forEach`'s body so far.
+    private(set) var objectCount = 0
 
     init(path: String, what: String, maxErrors: Int = 50) {
         self.path = path
@@ -47,7 +49,9 @@ final class JSONLObjects {
                         if stoppedEarly { return }
                         let text = UnsafeBufferPointer(rebasing: bytes[line.range])
                         switch line.content {
-                        case .object(let tape): try body(JSONLLine(number: line.number, bytes: text, tape: tape))
+                        case .object(let tape):
+                            objectCount += 1
+                            try body(JSONLLine(number: line.number, bytes: text, tape: tape))
                         case .problem(let offset, let message): report(line.number, text, at: offset, message)
                         }
                     }
@@ -72,8 +76,10 @@ final class JSONLObjects {
         errorCount += 1
     }
 
-    /// Throws `EvalDBError.invalidData` with every problem when there is one.
+    /// Throws `EvalDBError.invalidData` with every problem when there is one, and when the file
+    /// held no object at all (every command treats an empty file alike: an error, nothing written).
     func throwIfInvalid() throws {
+        if objectCount == 0 && errorCount == 0 { reportFile("the file holds no \(what.hasPrefix("a ") ? what.dropFirst(2) + "s" : what)") }
         guard errorCount > 0 else { return }
         if let shape = JSONLShape.problem(path: path, file: file) { throw EvalDBError.invalidData(errors: [shape], truncated: false) }
         throw EvalDBError.invalidData(errors: problems, truncated: stoppedEarly)

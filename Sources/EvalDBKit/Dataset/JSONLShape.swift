@@ -9,6 +9,7 @@ enum JSONLShape {
         guard path != "-", let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 4096)) ?? Data()
+        if let encoding = otherEncoding(of: Array(head)) { return DataError(file: file, line: 1, column: 1, message: encoding) }
         let text = String(decoding: head, as: UTF8.self)
         let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
         let jsonl = "evaldb reads JSONL: one JSON object a line, each line a record"
@@ -32,5 +33,23 @@ enum JSONLShape {
             return DataError(file: file, line: 1, column: 1, message: "this looks like CSV or TSV, not JSONL; \(jsonl)")
         }
         return nil
+    }
+
+    /// What a file is when its first bytes say it is not UTF-8 text: UTF-16 (a byte-order mark,
+    /// or every other byte zero, as Windows tools write it) or binary (a NUL byte).
+    static func otherEncoding(of head: [UInt8]) -> String? {
+        let convert = "evaldb reads UTF-8 JSONL (`iconv -f UTF-16 -t UTF-8 FILE` converts it)"
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) { return "this is UTF-16 text, not UTF-8; \(convert)" }
+        guard let nul = head.firstIndex(of: 0) else { return nil }
+        // UTF-16 of mostly ASCII text: the bytes of one parity all zero, of the other none.
+        let sample = Array(head.prefix(64))
+        let even = stride(from: 0, to: sample.count, by: 2).map { sample[$0] }
+        let odd = stride(from: 1, to: sample.count, by: 2).map { sample[$0] }
+        func allZero(_ bytes: [UInt8]) -> Bool { !bytes.isEmpty && bytes.allSatisfy { $0 == 0 } }
+        func noneZero(_ bytes: [UInt8]) -> Bool { !bytes.isEmpty && !bytes.contains(0) }
+        if sample.count >= 4 && ((allZero(even) && noneZero(odd)) || (allZero(odd) && noneZero(even))) {
+            return "this is UTF-16 text, not UTF-8; \(convert)"
+        }
+        return "this is a binary file (a NUL byte at byte \(nul + 1)), not JSONL; evaldb reads JSONL: one JSON object a line"
     }
 }

@@ -17,7 +17,14 @@ public enum TraceSampler {
                 merged.truncated = true
                 break
             }
+            let before = merged.problems.count
             let form = try read(path, plan: plan, duplicates: duplicates, into: &merged)
+            // A file that is not JSONL at all (an array, CSV, binary, UTF-16) gets one problem, and
+            // an empty one is refused as every command refuses it.
+            if let shape = JSONLShape.problem(path: path, file: path) {
+                merged.problems.removeSubrange(before...)
+                merged.problems.append(shape)
+            }
             merged.files.append((path, form))
         }
         if !merged.problems.isEmpty {
