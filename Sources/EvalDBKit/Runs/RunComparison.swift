@@ -13,7 +13,13 @@ public struct RunComparison: Sendable {
 
     public struct SliceDelta: Sendable {
         public var values: [String?]
+        /// Candidate first, base second.
         public var counts: PairedCounts
+
+        public init(values: [String?], counts: PairedCounts) {
+            self.values = values
+            self.counts = counts
+        }
     }
 
     public var base: EvalRun
