@@ -64,14 +64,14 @@ struct Compare: ParsableCommand {
     @Flag(name: .customLong("fail-on-slice"), help: "With --by: exit 1 when any slice is named as regressed.")
     var failOnSlice = false
 
-    @Option(help: "table, json, jsonl or csv.")
+    @Option(help: "table, json, jsonl, csv or markdown (a summary for a pull request).")
     var format: CompareFormat = .table
 
     @OptionGroup var headers: HeaderOptions
     @OptionGroup var database: DatabaseOptions
 
     enum CompareFormat: String, ExpressibleByArgument, CaseIterable {
-        case table, json, jsonl, csv
+        case table, json, jsonl, csv, markdown
     }
 
     func validate() throws {
@@ -99,6 +99,7 @@ struct Compare: ParsableCommand {
         case .table: printTable(result, slices, keys: keys, corrected: corrected)
         case .json, .jsonl: Output.stdout(json(result, slices, keys: keys, corrected: corrected).text)
         case .csv: Output.stdout(sliceListing(result, slices, keys: keys, overall: true).render(.csv, headers: !headers.noHeaders))
+        case .markdown: Output.stdout(markdown(result, slices, keys: keys, plot: nil))
         }
         if let junit { try writeJUnit(result, slices, to: junit) }
         if failOnSlice && !slices.regressed.isEmpty { throw ExitCode(1) }

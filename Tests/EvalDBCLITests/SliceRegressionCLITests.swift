@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import evaldb
+
 /// Twenty slices (`feature` f00…f19) of 40 examples each, a base run and a candidate: f03 loses 15
 /// examples (exact McNemar p = 2/2¹⁵, a real regression), f07 loses 6 (p = 0.031: below 0.05 on its
 /// own, not once twenty slices are counted), every other slice flips 2 each way.
@@ -118,5 +120,34 @@ struct SliceRegressionCLITests {
         #expect(table.contains("too small for 5.0 points"))
         let wide = try SliceProject.json(try cli.run(["compare", "base", "candidate", "--by", "feature", "--budget", "40", "--format", "json"]))
         #expect((wide["slices"] as? [[String: Any]] ?? []).allSatisfy { $0["too_small"] as? Bool == false })
+    }
+}
+
+@Suite("compare --format markdown: a summary for a pull request")
+struct CompareMarkdownTests {
+    @Test("the markdown names the regressed slice in bold, lists 20 flips a way and says how many more")
+    func markdownNamesAndShortens() throws {
+        let cli = try SliceProject.make()
+        defer { cli.cleanUp() }
+        let result = try cli.run(["compare", "base", "candidate", "--by", "feature", "--budget", "10", "--fail-on-slice", "--format", "markdown"])
+        #expect(result.status == 1)
+        let text = result.output
+        #expect(text.contains("Verdict: **pass** — the interval's lower bound"), "\(text)")
+        #expect(text.contains("; **slice regression**: feature=f03 (the gate fails)"), "\(text)")
+        #expect(text.contains("| **feature=f03** | 40 | 87.5 | 50.0 | -37.5 |"), "\(text)")
+        #expect(text.contains("| **regressed** |"))
+        // 57 examples flip pass → fail: the first 20 listed.
+        let passToFail = try #require(text.split(separator: "\n").first { $0.hasPrefix("- pass→fail: ") })
+        #expect(passToFail.hasSuffix(", and 37 more") && passToFail.split(separator: ",").count == 21, "\(passToFail)")
+        // 20 slice rows and the overall row.
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("| ") }.count == 1 + 1 + 20)
+    }
+
+    @Test("ids past 40 characters are shortened; names and ids cannot open Markdown or HTML")
+    func markdownShortensAndEscapes() {
+        #expect(Compare.shortened(String(repeating: "x", count: 40)) == String(repeating: "x", count: 40))
+        #expect(Compare.shortened(String(repeating: "x", count: 41)) == String(repeating: "x", count: 39) + "…")
+        #expect(MarkdownText.escaped("a|b <script>*x*_y_ [l](u) `c`") == #"a\|b \<script\>\*x\*\_y\_ \[l\](u) \`c\`"#)
+        #expect(MarkdownText.escaped("two\nlines") == "two lines")
     }
 }
