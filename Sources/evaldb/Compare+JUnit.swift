@@ -48,10 +48,6 @@ extension Compare {
             </testsuites>
 
             """
-        do {
-            try Data(xml.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw EvalDBError.cannotWrite(path: path, reason: error.localizedDescription)
-        }
+        try ReportFile.write(xml, to: path)
     }
 }

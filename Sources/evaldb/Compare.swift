@@ -25,12 +25,14 @@ struct Compare: ParsableCommand {
             the slices: Benjamini–Hochberg at the false discovery rate --fdr Q (default 0.05), or Holm \
             (--holm, the family-wise error rate). A slice is named as regressed only when its adjusted \
             p-value is at most Q and its delta is negative; with --budget, slices too small to detect it \
-            are marked. --fail-on-slice exits 1 when any slice is named.
+            are marked. --fail-on-slice exits 1 when any slice is named. --plot FILE.svg draws the overall \
+            and per-slice differences with their intervals, the budget and the named slices (a forest plot).
 
             Examples:
               evaldb compare baseline candidate --budget 2
               evaldb compare baseline candidate --by feature --format json
               evaldb compare baseline candidate --budget 2 --by feature --fail-on-slice
+              evaldb compare baseline candidate --budget 2 --by feature --plot compare.svg --format markdown
               evaldb compare baseline candidate --budget 2 --junit compare.xml
             """)
 
@@ -51,6 +53,9 @@ struct Compare: ParsableCommand {
 
     @Option(help: "Also write the gate as a JUnit XML report to this file.")
     var junit: String?
+
+    @Option(help: "Also draw the comparison as a forest plot: a standalone SVG file (FILE.svg).")
+    var plot: String?
 
     @Option(name: .customLong("judge-calibration"), help: "Also correct both runs' rates with this judge calibration.")
     var judgeCalibration: String?
@@ -99,9 +104,10 @@ struct Compare: ParsableCommand {
         case .table: printTable(result, slices, keys: keys, corrected: corrected)
         case .json, .jsonl: Output.stdout(json(result, slices, keys: keys, corrected: corrected).text)
         case .csv: Output.stdout(sliceListing(result, slices, keys: keys, overall: true).render(.csv, headers: !headers.noHeaders))
-        case .markdown: Output.stdout(markdown(result, slices, keys: keys, plot: nil))
+        case .markdown: Output.stdout(markdown(result, slices, keys: keys, plot: plot))
         }
         if let junit { try writeJUnit(result, slices, to: junit) }
+        if let plot { try ReportFile.write(IntervalChart.forest(result, slices, keys: keys).svg(), to: plot) }
         if failOnSlice && !slices.regressed.isEmpty { throw ExitCode(1) }
         switch result.verdict {
         case .regression: throw ExitCode(1)
@@ -143,9 +149,7 @@ struct Compare: ParsableCommand {
     }
 
     /// A slice's values as `key=value` words (`(none)` for an example without the key).
-    static func sliceName(_ values: [String?], keys: [String]) -> String {
-        zip(keys, values).map { "\($0)=\($1 ?? "(none)")" }.joined(separator: " ")
-    }
+    static func sliceName(_ values: [String?], keys: [String]) -> String { SliceRegressions.name(values, keys: keys) }
 
     /// How many slices were compared, what was controlled, which were named and which are too small.
     func sliceSummary(_ slices: SliceRegressions, keys: [String]) -> [String] {

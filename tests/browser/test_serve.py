@@ -18,7 +18,8 @@ sample proposals; starts the binary's `serve` on a free port and then, with the 
 
 Then it checks, without evaldb, the database (python's sqlite3) and the dataset file: the
 version the session made, its author, the read marks, the categories, the decision, the edited
-records, and the team log. Needs Debian's chromium and chromium-driver and PyPI's selenium
+records, and the team log. Then the `--plot` pictures (test_plots.py): each SVG rendered to PNG
+in Chromium (kept in the --screenshots folder too). Needs Debian's chromium and chromium-driver and PyPI's selenium
 (script/bootstrap-browser installs them). Ends with a line `browser: N passed, N failed`.
 """
 import argparse
@@ -394,6 +395,10 @@ def main():
     if screenshots:
         screenshots.mkdir(parents=True, exist_ok=True)
     checks = run_checks(Path(arguments.evaldb).resolve(), screenshots)
+    # The --plot pictures, rendered in the same browser (tests/browser/test_plots.py).
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_plots import run_plot_checks
+    run_plot_checks(Path(arguments.evaldb).resolve(), screenshots, checks)
     print(f'browser: {checks.passed} passed, {checks.failed} failed')
     sys.exit(1 if checks.failed else 0)
 
