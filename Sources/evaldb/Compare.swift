@@ -100,6 +100,8 @@ struct Compare: ParsableCommand {
             budget: budget.map { $0 / 100 }, by: keys, clusterBy: clusterBy, confidence: confidence)
         let corrected = try judgeCalibration.map { try result.corrected(by: try store.calibration(named: $0)) }
         let slices = result.sliceRegressions(method: method, level: fdr, budget: budget.map { $0 / 100 })
+        // The picture first: a summary that names it is printed only once it is there.
+        if let plot { try ReportFile.write(IntervalChart.forest(result, slices, keys: keys).svg(), to: plot) }
         switch format {
         case .table: printTable(result, slices, keys: keys, corrected: corrected)
         case .json, .jsonl: Output.stdout(json(result, slices, keys: keys, corrected: corrected).text)
@@ -107,7 +109,6 @@ struct Compare: ParsableCommand {
         case .markdown: Output.stdout(markdown(result, slices, keys: keys, plot: plot))
         }
         if let junit { try writeJUnit(result, slices, to: junit) }
-        if let plot { try ReportFile.write(IntervalChart.forest(result, slices, keys: keys).svg(), to: plot) }
         if failOnSlice && !slices.regressed.isEmpty { throw ExitCode(1) }
         switch result.verdict {
         case .regression: throw ExitCode(1)

@@ -143,6 +143,17 @@ struct CompareMarkdownTests {
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("| ") }.count == 1 + 1 + 20)
     }
 
+    @Test("with --plot, the markdown names the picture's file, without a link or its folder")
+    func markdownNamesThePlot() throws {
+        let cli = try SliceProject.make()
+        defer { cli.cleanUp() }
+        try FileManager.default.createDirectory(atPath: cli.folder + "/out", withIntermediateDirectories: true)
+        let text = try cli.run(["compare", "base", "candidate", "--by", "feature", "--plot", "out/forest.svg", "--format", "markdown"]).output
+        #expect(text.hasSuffix("\nForest plot: forest.svg\n"), "\(text)")
+        #expect(FileManager.default.fileExists(atPath: cli.folder + "/out/forest.svg"))
+        #expect(!(try cli.run(["compare", "base", "candidate", "--by", "feature", "--format", "markdown"]).output.contains("Forest plot")))
+    }
+
     @Test("ids past 40 characters are shortened; names and ids cannot open Markdown or HTML")
     func markdownShortensAndEscapes() {
         #expect(Compare.shortened(String(repeating: "x", count: 40)) == String(repeating: "x", count: 40))
