@@ -97,7 +97,11 @@ public struct IntervalChart: Sendable {
         return ticks
     }
 
-    public func svg() -> String {
+    /// The standalone SVG document.
+    public func svg() -> String { canvas().document }
+
+    /// The picture, for a document of its own (`document`) or inside an HTML page (`element`).
+    public func canvas() -> SVGCanvas {
         let shown = rows.map { $0.label.count > Self.labelLimit ? String($0.label.prefix(Self.labelLimit - 1)) + "…" : $0.label }
         // Columns: labels (bold ones are wider), the plot, the figures, n, the mark.
         let labelWidth = min(440, max(80, (shown.map { SVGCanvas.textWidth($0, size: 12, bold: true) }.max() ?? 0) + 24))
@@ -159,7 +163,7 @@ public struct IntervalChart: Sendable {
                 }
             }
         }
-        return canvas.document
+        return canvas
     }
 
     /// A tick's label: whole points without decimals ("-20", "+10", "0").

@@ -101,19 +101,20 @@ public struct SVGCanvas: Sendable {
         append("</g>")
     }
 
-    /// The whole document, an XML declaration first.
-    public var document: String {
+    /// The `<svg>` element alone: what an HTML page holds inline.
+    public var element: String {
         let size = "width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\""
         return """
-            <?xml version="1.0" encoding="UTF-8"?>
             <svg xmlns="http://www.w3.org/2000/svg" \(size) role="img" font-family="\(XMLText.escaped(Self.fontFamily))">
               <title>\(XMLText.escaped(title))</title>
               <rect x="0" y="0" width="\(Self.number(width))" height="\(Self.number(height))" fill="#ffffff"/>
             \(elements.joined(separator: "\n"))
             </svg>
-
             """
     }
+
+    /// The whole document: an XML declaration, then the element.
+    public var document: String { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + element + "\n" }
 
     /// About how wide `text` is at `size`: an average sans-serif glyph is a little over half its
     /// size, a bold one wider. Generous, so that columns laid out by it do not overlap.

@@ -63,7 +63,11 @@ public struct TrendChart: Sendable {
         "\(series.name) · \(run.name) (version \(run.version)): \(PlotText.interval(point.rate, point.lower, point.upper)) n=\(point.examples)"
     }
 
-    public func svg() -> String {
+    /// The standalone SVG document.
+    public func svg() -> String { canvas().document }
+
+    /// The picture, for a document of its own (`document`) or inside an HTML page (`element`).
+    public func canvas() -> SVGCanvas {
         let step = max(24, min(160, 480 / Double(max(runs.count, 1))))
         let plotWidth = step * Double(max(runs.count, 1))
         let legendWidth = series.count > 1 ? min(300, (series.map { SVGCanvas.textWidth($0.name, size: 12) }.max() ?? 0) + 40) : 0
@@ -139,6 +143,6 @@ public struct TrendChart: Sendable {
             }
         }
         canvas.text(Self.key, x: 16, y: height - 12, size: 11, fill: SVGCanvas.muted, className: "key")
-        return canvas.document
+        return canvas
     }
 }

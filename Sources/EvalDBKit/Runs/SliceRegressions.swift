@@ -37,7 +37,7 @@ public struct SliceRegressions: Sendable {
     /// Q: the false discovery rate (Benjamini–Hochberg) or the family-wise error rate (Holm,
     /// Bonferroni) controlled, a fraction.
     public var level: Double
-    /// The regression budget, a fraction; nil: no power figures.
+    /// The regression budget, a fraction; nil (or 0): no power figures.
     public var budget: Double?
     /// The share of examples whose outcome differs between the runs assumed for the power figures.
     public var discordance: Double
@@ -64,7 +64,10 @@ public struct SliceRegressions: Sendable {
         self.slices = slices.indices.map { index in
             let counts = slices[index].counts
             let interval = counts.newcombeInterval(confidence: confidence)
-            let power = budget.map { RegressionPower(drop: $0, discordance: discordance, confidence: confidence).power(n: counts.n) }
+            // A budget of 0 asks for no power figure: no slice can show a regression of nothing.
+            let power = budget.flatMap { drop in
+                drop > 0 ? RegressionPower(drop: drop, discordance: discordance, confidence: confidence).power(n: counts.n) : nil
+            }
             return Slice(
                 values: slices[index].values, counts: counts, difference: interval.difference, lower: interval.lower, upper: interval.upper,
                 mcNemarP: pValues[index], adjustedP: adjusted[index], regressed: adjusted[index] <= level && interval.difference < 0,
