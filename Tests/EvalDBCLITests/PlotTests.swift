@@ -164,6 +164,38 @@ struct PlotTests {
         #expect(last["run"] as? String == "again")
     }
 
+    @Test("trend --by gives each run the figures report --by gives it, on either dataset version (slice values read once a version)")
+    func trendByMatchesReport() throws {
+        let cli = try SliceProject.make()
+        defer { cli.cleanUp() }
+        // A second version that moves f00-01 into slice f01: a run on each version must see its own.
+        let moved = String(decoding: try cli.read("slices.jsonl"), as: UTF8.self).replacingOccurrences(
+            of: #""id": "f00-01", "input": "q f00-01", "labels": {"feature": "f00"}"#,
+            with: #""id": "f00-01", "input": "q f00-01", "labels": {"feature": "f01"}"#)
+        try cli.write("slices.jsonl", moved)
+        #expect(try cli.run(["import", "slices.jsonl"]).status == 0)
+        #expect(try cli.run(["run", "record", "base.jsonl", "--name", "again", "--dataset-file", "slices.jsonl"]).status == 0)
+        let trend = try #require(
+            try JSONSerialization.jsonObject(with: try cli.run(["trend", "--by", "feature", "--format", "json"]).stdout) as? [[String: Any]])
+        #expect(trend.count == 3 * 20)
+        for run in ["base", "candidate", "again"] {
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: try cli.run(["report", run, "--by", "feature", "--format", "json"]).stdout) as? [[String: Any]]
+            )
+            let slices = report.filter { $0["feature"] as? String != "(all)" }
+            let rows = trend.filter { $0["run"] as? String == run }
+            #expect(rows.count == slices.count)
+            for (row, slice) in zip(rows, slices) {
+                for key in ["feature", "examples", "rate", "low", "high"] {
+                    #expect("\(row[key] ?? "-")" == "\(slice[key] ?? "-")", "\(run) \(key)")
+                }
+            }
+        }
+        let again = trend.filter { $0["run"] as? String == "again" }
+        #expect(again.first { $0["feature"] as? String == "f00" }?["examples"] as? Int == 39)
+        #expect(trend.first { $0["run"] as? String == "base" && $0["feature"] as? String == "f00" }?["examples"] as? Int == 40)
+    }
+
     @Test("a label value or run name full of markup is text in the picture, never an element")
     func markupIsEscaped() throws {
         let cli = try CLI()

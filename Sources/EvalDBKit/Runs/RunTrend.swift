@@ -25,14 +25,22 @@ public struct RunTrend: Sendable {
 
 extension Store {
     /// The last `last` runs (all without it) by the time they were recorded, oldest first, each
-    /// reported overall and per slice of `keys`. One `report` a run: time and memory grow with the
-    /// runs' results, read once each.
+    /// reported overall and per slice of `keys`. One `report` a run: time grows with the runs'
+    /// results, read once each; the slice values of a version are looked up once for all its runs
+    /// (kept for up to `SliceValueMemo.capacity` examples).
     public func trend(by keys: [String] = [], last: Int? = nil) throws -> RunTrend {
         var runs = try self.runs().sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         if let last { runs = Array(runs.suffix(max(0, last))) }
         var entries: [RunTrend.Entry] = []
+        // One source of slice values a version, shared by its runs: the index loaded once, records read once.
+        var sources: [Int: SliceValueSource] = [:]
         for run in runs {
-            let report = try self.report(run, by: keys)
+            var source: SliceValueSource?
+            if !keys.isEmpty {
+                source = try sources[run.version] ?? SliceValueSource(self, keys: keys, version: run.version, memoize: true)
+                sources[run.version] = source
+            }
+            let report = try self.report(run, by: keys, clusterBy: nil, source: source)
             entries.append(
                 RunTrend.Entry(
                     run: run, overall: report.overall, slices: report.slices,
