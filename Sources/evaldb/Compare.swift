@@ -60,8 +60,8 @@ struct Compare: ParsableCommand {
     @Option(name: .customLong("judge-calibration"), help: "Also correct both runs' rates with this judge calibration.")
     var judgeCalibration: String?
 
-    @Option(help: "With --by: the false discovery rate Q controlled across the slices (0 to 1).")
-    var fdr = 0.05
+    @Option(help: "With --by: the false discovery rate Q controlled across the slices (0 to 1; default 0.05).")
+    var fdr: Double?
 
     @Flag(help: "With --by: control the family-wise error rate at Q instead (Holm), not the false discovery rate.")
     var holm = false
@@ -82,9 +82,9 @@ struct Compare: ParsableCommand {
     func validate() throws {
         if let budget { try validateBudget(budget) }
         guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is between 0 and 1") }
-        guard fdr > 0 && fdr < 1 else { throw ValidationError("--fdr is a rate between 0 and 1 (0.05 for 5%)") }
+        if let fdr, !(fdr > 0 && fdr < 1) { throw ValidationError("--fdr is a rate between 0 and 1 (0.05 for 5%)") }
         if by == nil {
-            for (flag, given) in [("--fdr", fdr != 0.05), ("--holm", holm), ("--fail-on-slice", failOnSlice)] where given {
+            for (flag, given) in [("--fdr", fdr != nil), ("--holm", holm), ("--fail-on-slice", failOnSlice)] where given {
                 throw ValidationError("\(flag) goes with --by K: it is about the slices")
             }
         }
@@ -99,7 +99,7 @@ struct Compare: ParsableCommand {
             base: try store.run(named: base), candidate: try store.run(named: candidate),
             budget: budget.map { $0 / 100 }, by: keys, clusterBy: clusterBy, confidence: confidence)
         let corrected = try judgeCalibration.map { try result.corrected(by: try store.calibration(named: $0)) }
-        let slices = result.sliceRegressions(method: method, level: fdr, budget: budget.map { $0 / 100 })
+        let slices = result.sliceRegressions(method: method, level: fdr ?? 0.05, budget: budget.map { $0 / 100 })
         // The picture first: a summary that names it is printed only once it is there.
         if let plot { try ReportFile.write(IntervalChart.forest(result, slices, keys: keys).svg(), to: plot) }
         switch format {

@@ -99,7 +99,7 @@ struct SliceRegressionCLITests {
         let control = try #require(holm["slice_control"] as? [String: Any])
         #expect(control["method"] as? String == "holm" && control["controls"] as? String == "family-wise error rate")
         #expect((control["regressed"] as? [[String: String]]) == [["feature": "f03"]])
-        for flags in [["--holm"], ["--fail-on-slice"], ["--fdr", "0.1"]] {
+        for flags in [["--holm"], ["--fail-on-slice"], ["--fdr", "0.1"], ["--fdr", "0.05"]] {
             let refused = try cli.run(["compare", "base", "candidate"] + flags)
             #expect(refused.status == 2 && refused.stderr.contains("goes with --by K"), "\(flags): \(refused.stderr)")
         }

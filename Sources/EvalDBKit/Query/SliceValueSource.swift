@@ -18,7 +18,7 @@ struct SliceValueSource {
     init(_ store: Store, keys: [String], version: Int, firstValueOf: String? = nil, memoize: Bool = false) throws {
         self.store = store
         self.version = version
-        self.memo = memoize ? SliceValueMemo() : nil
+        self.memo = memoize ? SliceValueMemo(keys: keys) : nil
         var indexed: IndexedSliceValues?
         var existingKeys: Set<ExactString>?
         if !keys.isEmpty, keys.allSatisfy(SliceIndex.isIndexed), try store.currentVersion()?.row == version,
@@ -60,10 +60,14 @@ struct SliceValueSource {
 }
 
 /// Slice values already read from records, by example key, up to `capacity` examples (beyond it,
-/// values are read again each time: memory stays bounded however large the version).
+/// values are read again each time: memory stays bounded however large the version). Only the
+/// values of `keys` are kept, not the whole record's.
 final class SliceValueMemo {
-    static let capacity = 200_000
+    static let capacity = 100_000
+    private let keys: [ExactString]
     private var known: [Int64: SliceValues] = [:]
+
+    init(keys: [String]) { self.keys = keys.map(ExactString.init) }
 
     func values(of examples: [Int64], reading: ([Int64]) throws -> [Int64: SliceValues]) throws -> [Int64: SliceValues] {
         var result: [Int64: SliceValues] = [:]
@@ -75,7 +79,11 @@ final class SliceValueMemo {
         guard !missing.isEmpty else { return result }
         for (example, values) in try reading(missing) {
             result[example] = values
-            if known.count < Self.capacity { known[example] = values }
+            if known.count < Self.capacity {
+                var kept: [ExactString: [String]] = [:]
+                for key in keys { kept[key] = values.byKey[key] }
+                known[example] = SliceValues(byKey: kept)
+            }
         }
         return result
     }

@@ -27,7 +27,7 @@ extension Store {
     /// The last `last` runs (all without it) by the time they were recorded, oldest first, each
     /// reported overall and per slice of `keys`. One `report` a run: time grows with the runs'
     /// results, read once each; the slice values of a version are looked up once for all its runs
-    /// (kept for up to `SliceValueMemo.capacity` examples).
+    /// (their values of the keys kept for up to `SliceValueMemo.capacity` examples).
     public func trend(by keys: [String] = [], last: Int? = nil) throws -> RunTrend {
         var runs = try self.runs().sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         if let last { runs = Array(runs.suffix(max(0, last))) }
