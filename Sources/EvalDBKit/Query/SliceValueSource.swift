@@ -59,6 +59,23 @@ struct SliceValueSource {
     }
 }
 
+/// The keys the looked-up values hold, for `SliceValueSource.checkKeys`: once every key asked
+/// about is among them, no more are gathered (the keys that exist are listed only when one is
+/// missing, and then every example's keys are gathered).
+struct HeldKeys {
+    private(set) var keys = Set<ExactString>()
+    private let wanted: [ExactString]
+    private var complete = false
+
+    init(wanted: [String]) { self.wanted = wanted.map(ExactString.init) }
+
+    mutating func add(_ values: SliceValues) {
+        guard !complete else { return }
+        keys.formUnion(values.byKey.keys)
+        complete = wanted.allSatisfy(keys.contains)
+    }
+}
+
 /// Slice values already read from records, by example key, up to `capacity` examples (beyond it,
 /// values are read again each time: memory stays bounded however large the version). Only the
 /// values of `keys` are kept, not the whole record's.

@@ -66,7 +66,7 @@ extension Store {
         let source = try given ?? SliceValueSource(self, keys: keys + (clusterBy.map { [$0] } ?? []), version: run.version, firstValueOf: clusterBy)
         var overall = SliceTally(clustered: clusterBy != nil)
         var groups: [[String?]: SliceTally] = [:]
-        var heldKeys = Set<ExactString>()
+        var heldKeys = HeldKeys(wanted: keys + (clusterBy.map { [$0] } ?? []))
         var flaky: [(line: Int64, id: String, passes: Int, trials: Int)] = []
         var failures: [String: Int] = [:]
         var waiting: [(key: Int64, outcome: Double?, errors: Int)] = []  // for their slice values
@@ -80,7 +80,7 @@ extension Store {
                 let cluster = clusterBy.map { values?[$0]?.first ?? "\u{0}example \(key)" }
                 overall.add(outcome, cluster: cluster, errors: errors)
                 guard let values else { continue }
-                heldKeys.formUnion(values.byKey.keys)
+                heldKeys.add(values)
                 if !keys.isEmpty {
                     for combination in values.combinations(of: keys) {
                         groups[combination, default: SliceTally(clustered: clusterBy != nil)].add(outcome, cluster: cluster, errors: errors)
@@ -117,7 +117,7 @@ extension Store {
         }
         try finish()
         try add(waiting)
-        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys) }
+        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys.keys) }
 
         var slices: [SliceStatistic] = []
         if !keys.isEmpty {
