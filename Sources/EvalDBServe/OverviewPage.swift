@@ -25,7 +25,8 @@ enum OverviewPage {
             return """
                 <tr><th>\(run.name)</th><td>version \(run.version)</td><td class="num">\(run.resultCount) results</td>\
                 <td><a href="\(failures)">failures</a> · <a href="\(passes)">passes</a> · <a href="\(all)">all</a> · \
-                <a href="\(Link("/categories", [("run", run.name)]))">failure categories</a></td></tr>
+                <a href="\(Link("/categories", [("run", run.name)]))">failure categories</a> · \
+                <a href="\(Link("/runs", [("run", run.name)]))">pass rates</a></td></tr>
                 """
         }
         let runOptions = runs.map { run -> HTML in "<option value=\"\(run.name)\">\(run.name)</option>" }
@@ -63,6 +64,7 @@ enum OverviewPage {
             <button type="submit">Open the queue</button>
             </form>
             </section>
+            <p><a href="/runs">Runs over time, per slice and compared, as pictures</a></p>
             <section class="compare-form"><h2>Flips between two runs</h2>
             <form method="get" action="/flips" class="grid-form">
             <label>base <select name="base">\(runOptions)</select></label>

@@ -13,6 +13,7 @@ enum Route {
         "/proposal": ProposalPages.show,
         "/categories": RunPages.categories,
         "/flips": RunPages.flips,
+        "/runs": RunsPage.show,
     ]
 
     static let actions: [String: Handler] = [

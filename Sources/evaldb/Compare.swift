@@ -21,9 +21,18 @@ struct Compare: ParsableCommand {
             --judge-calibration NAME the runs' results are a judge's verdicts: both rates and the \
             difference are also shown corrected for the judge's errors (the gate stays on the raw ones).
 
+            With --by, each slice's delta is tested too (exact McNemar), and its p-value adjusted across \
+            the slices: Benjamini–Hochberg at the false discovery rate --fdr Q (default 0.05), or Holm \
+            (--holm, the family-wise error rate). A slice is named as regressed only when its adjusted \
+            p-value is at most Q and its delta is negative; with --budget, slices too small to detect it \
+            are marked. --fail-on-slice exits 1 when any slice is named. --plot FILE.svg draws the overall \
+            and per-slice differences with their intervals, the budget and the named slices (a forest plot).
+
             Examples:
               evaldb compare baseline candidate --budget 2
               evaldb compare baseline candidate --by feature --format json
+              evaldb compare baseline candidate --budget 2 --by feature --fail-on-slice
+              evaldb compare baseline candidate --budget 2 --by feature --plot compare.svg --format markdown
               evaldb compare baseline candidate --budget 2 --junit compare.xml
             """)
 
@@ -45,16 +54,50 @@ struct Compare: ParsableCommand {
     @Option(help: "Also write the gate as a JUnit XML report to this file.")
     var junit: String?
 
+    @Option(help: "Also draw the comparison as a forest plot: a standalone SVG file (FILE.svg).")
+    var plot: String?
+
     @Option(name: .customLong("judge-calibration"), help: "Also correct both runs' rates with this judge calibration.")
     var judgeCalibration: String?
 
+    @Option(
+        help: "With --by: the false discovery rate Q controlled across the slices (0.05, or in percent: 5 or 5%; default 5%).",
+        transform: { text in
+            // Q as statistics writes it (0.05) or in percent as every other rate here (5, 5%).
+            if text.hasSuffix("%") || (Double(text) ?? 0) >= 1 { return try Percent.parse(text, flag: "--fdr") }
+            guard let value = Double(text) else { throw ValidationError("give a rate: 0.05, 5 or 5%") }
+            return value
+        })
+    var fdr: Double?
+
+    @Flag(help: "With --by: control the family-wise error rate at Q instead (Holm), not the false discovery rate.")
+    var holm = false
+
+    @Flag(name: .customLong("fail-on-slice"), help: "With --by: exit 1 when any slice is named as regressed.")
+    var failOnSlice = false
+
+    @Option(help: "table, json, jsonl, csv or markdown (a summary for a pull request).")
+    var format: CompareFormat = .table
+
+    @OptionGroup var headers: HeaderOptions
     @OptionGroup var database: DatabaseOptions
-    @OptionGroup var format: FormatOptions
+
+    enum CompareFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, json, jsonl, csv, markdown
+    }
 
     func validate() throws {
         if let budget { try validateBudget(budget) }
         guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is a percent above 0 and under 100") }
+        if let fdr, !(fdr > 0 && fdr < 1) { throw ValidationError("--fdr is a rate above 0 and under 100% (0.05 or 5%)") }
+        if by == nil {
+            for (flag, given) in [("--fdr", fdr != nil), ("--holm", holm), ("--fail-on-slice", failOnSlice)] where given {
+                throw ValidationError("\(flag) goes with --by K: it is about the slices")
+            }
+        }
     }
+
+    var method: MultipleComparisons.Method { holm ? .holm : .benjaminiHochberg }
 
     func run() throws {
         let store = try database.openForReading()
@@ -63,20 +106,17 @@ struct Compare: ParsableCommand {
             base: try store.run(named: base), candidate: try store.run(named: candidate),
             budget: budget.map { $0 / 100 }, by: keys, clusterBy: clusterBy, confidence: confidence)
         let corrected = try judgeCalibration.map { try result.corrected(by: try store.calibration(named: $0)) }
-        switch format.format {
-        case .table: printTable(result, keys: keys, corrected: corrected)
-        case .json, .jsonl: Output.stdout(json(result, keys: keys, corrected: corrected).text)
-        case .csv:
-            var listing = Listing(columns: keys + ["examples", "base", "candidate", "delta"])
-            let all: [Listing.Value] = keys.map { _ in .text("(all)") }
-            listing.rows.append(all + deltaCells(result.counts))
-            for slice in result.slices {
-                let values: [Listing.Value] = slice.values.map { $0.map(Listing.Value.text) ?? .null }
-                listing.rows.append(values + deltaCells(slice.counts))
-            }
-            Output.stdout(format.render(listing))
+        let slices = result.sliceRegressions(method: method, level: fdr ?? 0.05, budget: budget.map { $0 / 100 })
+        // The picture first: a summary that names it is printed only once it is there.
+        if let plot { try ReportFile.write(IntervalChart.forest(result, slices, keys: keys).svg(), to: plot) }
+        switch format {
+        case .table: printTable(result, slices, keys: keys, corrected: corrected)
+        case .json, .jsonl: Output.stdout(json(result, slices, keys: keys, corrected: corrected).text)
+        case .csv: Output.stdout(sliceListing(result, slices, keys: keys, overall: true).render(.csv, headers: !headers.noHeaders))
+        case .markdown: Output.stdout(markdown(result, slices, keys: keys, plot: plot))
         }
-        if let junit { try writeJUnit(result, to: junit) }
+        if let junit { try writeJUnit(result, slices, to: junit) }
+        if failOnSlice && !slices.regressed.isEmpty { throw ExitCode(1) }
         switch result.verdict {
         case .regression: throw ExitCode(1)
         case .inconclusive: throw ExitCode(3)
@@ -84,18 +124,83 @@ struct Compare: ParsableCommand {
         }
     }
 
-    /// A slice's examples, base and candidate rates and delta, in points.
-    private func deltaCells(_ counts: PairedCounts) -> [Listing.Value] {
-        [.int(counts.n), .points(counts.secondRate), .points(counts.firstRate), .points(counts.firstRate - counts.secondRate)]
+    /// One row a slice (and with `overall`, a first row `(all)` for the whole comparison): examples,
+    /// base and candidate rates, the delta and its interval in points, the exact McNemar p-value,
+    /// the adjusted one, and a note (named as regressed, or too small to detect the budget).
+    func sliceListing(_ result: RunComparison, _ slices: SliceRegressions, keys: [String], overall: Bool) -> Listing {
+        var listing = Listing(columns: keys + ["examples", "base", "candidate", "delta", "low", "high", "p", "adjusted p", "note"])
+        if overall {
+            let c = result.counts
+            listing.rows.append(
+                keys.map { _ in .text("(all)") } + [
+                    .int(c.n), .points(c.secondRate), .points(c.firstRate), .points(result.difference), .points(result.lower),
+                    .points(result.upper), .number(result.mcNemarP, decimals: 4), .null, .null,
+                ])
+        }
+        for slice in slices.slices {
+            let values: [Listing.Value] = slice.values.map { $0.map(Listing.Value.text) ?? .null }
+            listing.rows.append(
+                values + [
+                    .int(slice.counts.n), .points(slice.counts.secondRate), .points(slice.counts.firstRate), .points(slice.difference),
+                    .points(slice.lower), .points(slice.upper), .number(slice.mcNemarP, decimals: 4), .number(slice.adjustedP, decimals: 4),
+                    note(slice, slices).map(Listing.Value.text) ?? .null,
+                ])
+        }
+        return listing
     }
 
-    private func signed(_ fraction: Double) -> String {
+    /// "regressed" for a slice named, else "too small for 5.0 points" for one that cannot show the budget.
+    func note(_ slice: SliceRegressions.Slice, _ slices: SliceRegressions) -> String? {
+        if slice.regressed { return "regressed" }
+        if slice.tooSmall, let budget = slices.budget { return "too small for \(Listing.format(budget * 100, decimals: 1)) points" }
+        return nil
+    }
+
+    /// A slice's values as `key=value` words (`(none)` for an example without the key).
+    static func sliceName(_ values: [String?], keys: [String]) -> String { SliceRegressions.name(values, keys: keys) }
+
+    /// How many slices were compared, what was controlled, which were named and which are too small.
+    func sliceSummary(_ slices: SliceRegressions, keys: [String]) -> [String] {
+        let level = String(format: "%g%%", slices.level * 100)
+        let controlled =
+            slices.method == .holm
+            ? "Holm-adjusted p-values control the family-wise error rate at \(level)"
+            : "Benjamini–Hochberg adjusted p-values control the false discovery rate at \(level)"
+        let named = slices.regressed.map { Self.sliceName($0.values, keys: keys) }
+        var lines = [
+            "\(slices.slices.count) slices compared; \(controlled)",
+            "regressed slices (adjusted p <= \(String(format: "%g", slices.level)) and delta below 0): "
+                + (named.isEmpty ? "none" : named.map(Terminal.sanitized).joined(separator: ", ")),
+        ]
+        if let budget = slices.budget, !slices.tooSmall.isEmpty {
+            lines.append(
+                "\(slices.tooSmall.count) of \(slices.slices.count) slices too small to detect a \(Listing.format(budget * 100, decimals: 1))-point regression "
+                    + "(power under \(Int(SliceRegressions.wantedPower * 100))% at the discordance measured over all paired examples, "
+                    + "\(Listing.format(slices.discordance * 100, decimals: 1))%; `evaldb coverage --budget` says how many to add)")
+        }
+        if failOnSlice && !named.isEmpty { lines.append("--fail-on-slice: exit 1") }
+        return lines
+    }
+
+    func signed(_ fraction: Double) -> String {
         let text = Listing.format(fraction * 100, decimals: 1)
         return text.hasPrefix("-") ? text : "+" + text
     }
 
+    /// How the slices were tested: how many, the method, what it controls and at what level, the
+    /// slices named, and the discordance the power figures assume.
+    private func sliceControlJSON(_ slices: SliceRegressions, keys: [String]) -> JSONOutput {
+        .object([
+            ("compared", .int(slices.slices.count)), ("method", .string(slices.method == .holm ? "holm" : "benjamini-hochberg")),
+            ("controls", .string(slices.method.controls == .falseDiscoveryRate ? "false discovery rate" : "family-wise error rate")),
+            ("level", .number(slices.level, decimals: 4)),
+            ("regressed", .array(slices.regressed.map { slice in .object(zip(keys, slice.values).map { ($0, JSONOutput.optional($1)) }) })),
+            ("too_small", .int(slices.tooSmall.count)), ("discordance", .points(slices.discordance)), ("fail_on_slice", .bool(failOnSlice)),
+        ])
+    }
+
     /// What the verdict says, in one line.
-    private func verdictLine(_ result: RunComparison) -> String? {
+    func verdictLine(_ result: RunComparison) -> String? {
         guard let verdict = result.verdict, let budget else { return nil }
         let limit = "-" + Listing.format(budget, decimals: 1)
         switch verdict {
@@ -114,7 +219,7 @@ struct Compare: ParsableCommand {
         }
     }
 
-    private func verdictName(_ verdict: RunComparison.Verdict?) -> String? {
+    func verdictName(_ verdict: RunComparison.Verdict?) -> String? {
         switch verdict {
         case .pass: "pass"
         case .regression: "regression"
@@ -123,7 +228,7 @@ struct Compare: ParsableCommand {
         }
     }
 
-    private func printTable(_ result: RunComparison, keys: [String], corrected: CorrectedComparison?) {
+    private func printTable(_ result: RunComparison, _ slices: SliceRegressions, keys: [String], corrected: CorrectedComparison?) {
         let c = result.counts
         func rate(_ passed: Int) -> String {
             "\(Listing.format(c.n == 0 ? 0 : Double(passed) / Double(c.n) * 100, decimals: 1))% (\(passed)/\(c.n))"
@@ -151,18 +256,14 @@ struct Compare: ParsableCommand {
                 "corrected  base \(theta(corrected.base)), candidate \(theta(corrected.candidate)), difference \(signed(corrected.difference)) points  \(level) CI [\(signed(corrected.lower)), \(signed(corrected.upper))] (calibration \(judgeCalibration ?? ""))"
             )
         }
-        if !result.slices.isEmpty {
-            var listing = Listing(columns: keys + ["examples", "base", "candidate", "delta"])
-            for slice in result.slices {
-                let values: [Listing.Value] = slice.values.map { $0.map(Listing.Value.text) ?? .null }
-                listing.rows.append(values + deltaCells(slice.counts))
-            }
-            Output.stdout("\n" + listing.render(.table))
+        if !keys.isEmpty {
+            Output.stdout("\n" + sliceListing(result, slices, keys: keys, overall: false).render(.table))
+            Output.stdout(sliceSummary(slices, keys: keys).joined(separator: "\n"))
         }
         if let line = verdictLine(result) { Output.stdout("\nverdict: " + line) }
     }
 
-    private func json(_ result: RunComparison, keys: [String], corrected: CorrectedComparison?) -> JSONOutput {
+    private func json(_ result: RunComparison, _ slices: SliceRegressions, keys: [String], corrected: CorrectedComparison?) -> JSONOutput {
         let c = result.counts
         func side(_ name: String, _ passed: Int) -> JSONOutput {
             .object([
@@ -184,14 +285,18 @@ struct Compare: ParsableCommand {
             (
                 "slices",
                 .array(
-                    result.slices.map { slice in
+                    slices.slices.map { slice in
                         .object([
                             ("values", .object(zip(keys, slice.values).map { ($0, JSONOutput.optional($1)) })), ("examples", .int(slice.counts.n)),
                             ("base", .points(slice.counts.secondRate)), ("candidate", .points(slice.counts.firstRate)),
-                            ("delta", .points(slice.counts.firstRate - slice.counts.secondRate)),
+                            ("delta", .points(slice.difference)), ("low", .points(slice.lower)), ("high", .points(slice.upper)),
+                            ("mcnemar_p", .number(slice.mcNemarP, decimals: 6)), ("adjusted_p", .number(slice.adjustedP, decimals: 6)),
+                            ("regressed", .bool(slice.regressed)), ("power", slice.power.map(JSONOutput.points) ?? .null),
+                            ("too_small", .bool(slice.tooSmall)),
                         ])
                     })
             ),
+            ("slice_control", keys.isEmpty ? .null : sliceControlJSON(slices, keys: keys)),
             ("budget", budget.map { .number($0, decimals: 1) } ?? .null), ("verdict", .optional(verdictName(result.verdict))),
             ("examples_needed", needed.map(JSONOutput.int) ?? .null),
         ]
@@ -207,65 +312,5 @@ struct Compare: ParsableCommand {
                 ))
         }
         return .object(members)
-    }
-
-    /// The gate as JUnit XML: one test case for the gate (a failure when it is a regression or
-    /// inconclusive), one passing case per slice with its delta.
-    private func writeJUnit(_ result: RunComparison, to path: String) throws {
-        func escaped(_ text: String) -> String {
-            var out = ""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'": out += "&apos;"
-                default:
-                    // XML 1.0 has no place for most control characters.
-                    if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" {
-                        out += "\u{FFFD}"
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out
-        }
-        let gate = "\(base) -> \(candidate)"
-        let summary =
-            "base \(Listing.format(result.counts.secondRate * 100, decimals: 1)), candidate \(Listing.format(result.counts.firstRate * 100, decimals: 1)), "
-            + "difference \(signed(result.difference)) points, 95% CI [\(signed(result.lower)), \(signed(result.upper))], \(result.counts.n) paired examples; "
-            + "pass->fail: \(result.regressed.joined(separator: ", ")); fail->pass: \(result.fixed.joined(separator: ", "))"
-        var cases = ["    <testcase classname=\"evaldb.compare\" name=\"\(escaped(gate))\">"]
-        switch result.verdict {
-        case .regression, .inconclusive:
-            let type = verdictName(result.verdict) ?? ""
-            cases.append("      <failure type=\"\(type)\" message=\"\(escaped(verdictLine(result) ?? type))\">\(escaped(summary))</failure>")
-        case .pass, nil: break
-        }
-        cases.append("      <system-out>\(escaped(summary))</system-out>")
-        cases.append("    </testcase>")
-        for slice in result.slices {
-            let name = zip((by ?? "").split(separator: ","), slice.values).map { "\($0)=\($1 ?? "(none)")" }.joined(separator: " ")
-            cases.append(
-                "    <testcase classname=\"evaldb.compare.slices\" name=\"\(escaped(name))\"><system-out>\(escaped("\(slice.counts.n) examples, delta \(signed(slice.counts.firstRate - slice.counts.secondRate)) points"))</system-out></testcase>"
-            )
-        }
-        let failures = result.verdict == nil || result.verdict == .pass ? 0 : 1
-        let xml = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <testsuites>
-              <testsuite name="evaldb compare" tests="\(1 + result.slices.count)" failures="\(failures)" errors="0" skipped="0">
-            \(cases.joined(separator: "\n"))
-              </testsuite>
-            </testsuites>
-
-            """
-        do {
-            try Data(xml.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw EvalDBError.cannotWrite(path: path, reason: error.localizedDescription)
-        }
     }
 }

@@ -24,7 +24,8 @@ struct EvalDB: ParsableCommand {
         subcommands: [
             Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self,
             Sync.self, MergeFile.self, Log.self, BlameCommand.self, Show.self, Diff.self, Hook.self, Slice.self, CoverageCommand.self, SQL.self,
-            Review.self, Serve.self, Propose.self, Sample.self, SynthCommand.self, Run.self, ReportCommand.self, Compare.self, Power.self, Judge.self,
+            Review.self, Serve.self, Propose.self, Sample.self, SynthCommand.self, Run.self, ReportCommand.self, Compare.self, Trend.self, Power.self,
+            Judge.self,
             SplitCommand.self, VersionCommand.self,
         ]
     )

@@ -190,11 +190,13 @@ struct ReportCommand: ParsableCommand {
             --judge-calibration NAME (see `evaldb judge calibrate`), the run's results are a judge's \
             verdicts: next to its raw pass rate, the rate corrected for the judge's known errors \
             (Rogan–Gladen) with a 95% interval by the delta method and by a seeded percentile \
-            bootstrap (docs/statistics.md).
+            bootstrap (docs/statistics.md). --plot FILE.svg draws the pass rates with their intervals \
+            as a standalone SVG picture.
 
             Examples:
               evaldb report baseline
               evaldb report baseline --by feature,scenario
+              evaldb report baseline --by feature --plot report.svg
               evaldb report judge-gpt --judge-calibration judge-gpt --format json
             """)
 
@@ -213,6 +215,9 @@ struct ReportCommand: ParsableCommand {
 
     @Flag(help: "Add the pass rate re-weighted by the examples' inclusion probabilities (sampled traces: docs/traces.md).")
     var weighted = false
+
+    @Option(help: "Also draw the pass rates with their intervals: a standalone SVG file (FILE.svg).")
+    var plot: String?
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var format: FormatOptions
@@ -264,6 +269,7 @@ struct ReportCommand: ParsableCommand {
         }
         if weighted { listing.rows.append(try ReportWeighted.row(store, report.run, columns: listing.columns, keys: keys)) }
         Output.stdout(format.render(listing))
+        if let plot { try ReportFile.write(IntervalChart.passRates(report).svg(), to: plot) }
         guard format.format == .table else { return }
         if report.run.missing > 0 {
             Output.stdout(

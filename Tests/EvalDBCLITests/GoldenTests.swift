@@ -32,11 +32,13 @@ struct GoldenTests {
     }
 
     @Test(
-        "versions, report, compare, coverage, slice --count-by and blame print exactly their golden tables",
+        "versions, report, compare (and its markdown), coverage, slice --count-by and blame print exactly their golden tables",
         arguments: [
             ("versions", ["versions"]), ("report-by-feature", ["report", "candidate", "--by", "feature"]),
             ("compare", ["compare", "baseline", "candidate", "--budget", "5"]), ("coverage", ["coverage"]),
             ("slice-count-by", ["slice", "--count-by", "feature,scenario"]), ("blame", ["blame", "booking-lookup-001"]),
+            ("compare-by-feature", ["compare", "baseline", "candidate", "--budget", "5", "--by", "feature"]),
+            ("compare-markdown", ["compare", "baseline", "candidate", "--budget", "5", "--by", "feature", "--format", "markdown"]),
         ])
     func tableMatchesGolden(name: String, arguments: [String]) throws {
         let cli = try Self.sample()

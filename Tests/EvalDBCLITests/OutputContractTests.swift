@@ -128,7 +128,7 @@ struct OutputContractTests {
             ["sql", "SELECT run, count(*) AS results, avg(pass) AS rate FROM results GROUP BY run"],
             ["run", "list"], ["run", "show", "candidate"],
             ["report", "candidate", "--by", "feature"],
-            ["compare", "baseline", "candidate", "--by", "feature"], ["power", "--rate", "90", "--n", "100"],
+            ["compare", "baseline", "candidate", "--by", "feature"], ["trend", "--by", "feature"], ["power", "--rate", "90", "--n", "100"],
             ["power", "--run", "candidate", "--by", "feature", "--half-width", "10"], ["verify"], ["validate", "golden.jsonl"],
             ["split", "--check", "--allow-leaks"],
             // After `--` every word is the command's: the loop's `--format json` goes to python3's argv, ignored.

@@ -18,7 +18,8 @@ sample proposals; starts the binary's `serve` on a free port and then, with the 
 
 Then it checks, without evaldb, the database (python's sqlite3) and the dataset file: the
 version the session made, its author, the read marks, the categories, the decision, the edited
-records, and the team log. Needs Debian's chromium and chromium-driver and PyPI's selenium
+records, and the team log. Then the `--plot` pictures (test_plots.py): each SVG rendered to PNG
+in Chromium (kept in the --screenshots folder too). Needs Debian's chromium and chromium-driver and PyPI's selenium
 (script/bootstrap-browser installs them). Ends with a line `browser: N passed, N failed`.
 """
 import argparse
@@ -93,7 +94,7 @@ class Workspace:
     def __init__(self, evaldb):
         self.evaldb = str(evaldb)
         self.folder = Path(tempfile.mkdtemp(prefix='evaldb-browser-'))
-        for path in [DATASET, 'evals/runs/candidate.jsonl', 'evals/proposals/gpt-x.jsonl', 'evals/axes.json']:
+        for path in [DATASET, 'evals/runs/baseline.jsonl', 'evals/runs/candidate.jsonl', 'evals/proposals/gpt-x.jsonl', 'evals/axes.json']:
             (self.folder / path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / path, self.folder / path)
         with open(self.folder / DATASET, 'a', encoding='utf-8') as file:
@@ -101,6 +102,7 @@ class Workspace:
         subprocess.run(['git', 'init', '-q', str(self.folder)], check=True)
         self.env = {k: v for k, v in os.environ.items() if k != 'EVALDB_DB'}
         self.cli('import', DATASET, '--author', 'setup')
+        self.cli('run', 'record', 'evals/runs/baseline.jsonl', '--name', 'baseline', '--dataset-file', DATASET)
         self.cli('run', 'record', 'evals/runs/candidate.jsonl', '--name', 'candidate', '--dataset-file', DATASET)
         self.cli('propose', 'evals/proposals/gpt-x.jsonl')
         # A run with outputs, for the side-by-side view and its screenshot.
@@ -306,6 +308,27 @@ def run_checks(evaldb, screenshots):
                 driver.save_screenshot(str(screenshots / 'serve-conversation.png'))
                 driver.set_window_size(1400, 1000)
 
+        def runs_view():
+            driver.get(workspace.base + '/runs?base=baseline&run=candidate&by=feature&budget=5')
+            me.wait_loaded()
+            expect(me.text('h1') == 'Runs', me.text('h1'))
+            pictures = driver.find_elements(By.CSS_SELECTOR, 'main figure.plot > svg')
+            expect(len(pictures) == 3, f'the forest plot, the pass rates and the trend: {len(pictures)}')
+            for picture in pictures:
+                box = picture.rect
+                expect(box['width'] > 300 and box['height'] > 150, f'drawn at its size: {box}')
+            rows = driver.execute_script("return Array.from(document.querySelectorAll('main svg g.row text.label')).map(t => t.textContent)")
+            expect('all' in rows and 'feature=refund-request' in rows, f'row labels: {rows}')
+            expect(driver.execute_script('return window.__pwned === undefined'), 'an injected script ran')
+            scripts = driver.execute_script('return Array.from(document.scripts).map(s => s.src)')
+            expect(len(scripts) == 1 and scripts[0].endswith('/assets/keys.js'), f'only the server\'s script: {scripts}')
+            violations = [entry for entry in driver.get_log('browser') if 'Content Security Policy' in entry.get('message', '')]
+            expect(not violations, f'the pictures need nothing the policy forbids: {violations}')
+            if screenshots:
+                driver.set_window_size(1400, 1700)
+                driver.save_screenshot(str(screenshots / 'serve-runs.png'))
+                driver.set_window_size(1400, 1000)
+
         def injection_is_text():
             link = workspace.base + '/example?' + urllib.parse.urlencode({'id': INJECTION_ID})
             driver.get(link)
@@ -376,6 +399,7 @@ def run_checks(evaldb, screenshots):
         checks.run('three failures reviewed with the keyboard: note, category, label, tag, read', review_three_failures)
         checks.run('a proposal accepted with a, the session finished with q', accept_a_proposal)
         checks.run('a conversation as turns, context folded until c, expected and output side by side with a field diff', side_by_side)
+        checks.run('the runs view draws the comparison per slice, the pass rates and the trend inline, under the CSP', runs_view)
         checks.run('a record of script and HTML injection shows as text; none of it runs', injection_is_text)
         checks.run('the database and the dataset file hold what was done (read without evaldb)', database_and_file)
     finally:
@@ -394,6 +418,10 @@ def main():
     if screenshots:
         screenshots.mkdir(parents=True, exist_ok=True)
     checks = run_checks(Path(arguments.evaldb).resolve(), screenshots)
+    # The --plot pictures, rendered in the same browser (tests/browser/test_plots.py).
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_plots import run_plot_checks
+    run_plot_checks(Path(arguments.evaldb).resolve(), screenshots, checks)
     print(f'browser: {checks.passed} passed, {checks.failed} failed')
     sys.exit(1 if checks.failed else 0)
 

@@ -75,6 +75,18 @@ struct SliceValues {
     /// Every combination of this example's values of `keys`, each value once; nil for a key the
     /// example lacks (a list-valued key gives one combination per value).
     func combinations(of keys: [String]) -> [[String?]] {
+        // The usual case, a value or none for each key: one combination, made without the product.
+        var single: [String?] = []
+        single.reserveCapacity(keys.count)
+        for key in keys {
+            let values = byKey[ExactString(key)] ?? []
+            guard values.count <= 1 else { return product(of: keys) }
+            single.append(values.first)
+        }
+        return [single]
+    }
+
+    private func product(of keys: [String]) -> [[String?]] {
         var combinations: [[String?]] = [[]]
         for key in keys {
             var options: [String?] = []

@@ -13,7 +13,13 @@ public struct RunComparison: Sendable {
 
     public struct SliceDelta: Sendable {
         public var values: [String?]
+        /// Candidate first, base second.
         public var counts: PairedCounts
+
+        public init(values: [String?], counts: PairedCounts) {
+            self.values = values
+            self.counts = counts
+        }
     }
 
     public var base: EvalRun
@@ -72,6 +78,13 @@ extension Store {
         base: EvalRun, candidate: EvalRun, budget: Double?, by keys: [String], clusterBy: String?, confidence: Double
     ) throws -> RunComparison {
         let baseOutcomes = try OutcomeReader(database, run: base), candidateOutcomes = try OutcomeReader(database, run: candidate)
+        // An example's id is read only when it is listed (a flip, left out): most pairs need none.
+        let idOf = try database.prepare("SELECT id FROM stored_examples WHERE key = ?")
+        func id(_ key: Int64) throws -> String {
+            try idOf.bind([.int(key)])
+            defer { idOf.reset() }
+            return try idOf.step() ? idOf.text(0) : "?"
+        }
         let records = try RecordComparer(database)
         let needsValues = !keys.isEmpty || clusterBy != nil
         let source = try SliceValueSource(
@@ -79,7 +92,7 @@ extension Store {
         // First = candidate, second = base: the interval is for candidate − base.
         var counts = PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)
         var groups: [[String?]: PairedCounts] = [:]
-        var heldKeys = Set<ExactString>()
+        var heldKeys = HeldKeys(wanted: keys + (clusterBy.map { [$0] } ?? []))
         var differences: [Double] = [], clusters: [String] = []
         var regressed = IdList(), fixed = IdList(), excluded: [String] = [], errored: [String] = []
         var candidateErrors = 0
@@ -90,7 +103,7 @@ extension Store {
             let valuesOf = needsValues ? try source.values(of: batch.map(\.key)) : [:]
             for pair in batch {
                 guard let values = valuesOf[pair.key] else { continue }
-                heldKeys.formUnion(values.byKey.keys)
+                heldKeys.add(values)
                 if let clusterBy {
                     differences.append((pair.candidate ? 1.0 : 0) - (pair.base ? 1.0 : 0))
                     clusters.append(values[clusterBy]?.first ?? "\u{0}example \(pair.key)")
@@ -115,14 +128,14 @@ extension Store {
                 continue
             }
             if try !records.hasSameGradedContent(b.key, at: base.version, and: candidate.version) {
-                excluded.append(b.id)
+                excluded.append(try id(b.key))
             } else if b.graded == 0 || c.graded == 0 {
-                errored.append(b.id)
+                errored.append(try id(b.key))
                 if c.graded == 0 { candidateErrors += 1 }
             } else {
                 counts.add(first: c.pass, second: b.pass)
-                if b.pass && !c.pass { regressed.append(b.id) }
-                if !b.pass && c.pass { fixed.append(b.id) }
+                if b.pass && !c.pass { regressed.append(try id(b.key)) }
+                if !b.pass && c.pass { fixed.append(try id(b.key)) }
                 if needsValues {
                     waiting.append((b.key, b.pass, c.pass))
                     if waiting.count >= 4096 {
@@ -139,7 +152,7 @@ extension Store {
             if !errored.isEmpty { throw ErroredComparison(base: base.name, candidate: candidate.name, errored: errored.count) }
             throw EvalDBError.noCommonExamples(base: base.name, candidate: candidate.name, edited: excluded.count)
         }
-        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys) }
+        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys.keys) }
         let effect = clusterBy == nil ? 1.0 : designEffect(values: differences, clusters: clusters)
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
         let slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: $0.value) }
@@ -189,7 +202,8 @@ extension Store {
 }
 
 /// A run's examples in key order, each with its outcome: passing when most of its graded trials
-/// pass (a trial that is an error is not graded; `graded` 0: every trial errored).
+/// pass (a trial that is an error is not graded; `graded` 0: every trial errored). The results
+/// table alone, in its key's order: no join per result.
 private struct OutcomeReader {
     private let rows: Statement
 
@@ -197,16 +211,15 @@ private struct OutcomeReader {
         let errored = ErroredResult.sql("x.record")
         rows = try database.prepare(
             """
-            SELECT x.example, e.id, sum(CASE WHEN \(errored) THEN 0 ELSE x.pass END), sum(CASE WHEN \(errored) THEN 0 ELSE 1 END)
-            FROM stored_results x JOIN stored_examples e ON e.key = x.example
-            WHERE x.run = ? GROUP BY x.example ORDER BY x.example
+            SELECT x.example, sum(CASE WHEN \(errored) THEN 0 ELSE x.pass END), sum(CASE WHEN \(errored) THEN 0 ELSE 1 END)
+            FROM stored_results x WHERE x.run = ? GROUP BY x.example ORDER BY x.example
             """)
         try rows.bind([.int(run.id)])
     }
 
-    func next() throws -> (key: Int64, id: String, pass: Bool, graded: Int64)? {
+    func next() throws -> (key: Int64, pass: Bool, graded: Int64)? {
         guard try rows.step() else { return nil }
-        return (rows.int(0), rows.text(1), 2 * rows.int(2) > rows.int(3), rows.int(3))
+        return (rows.int(0), 2 * rows.int(1) > rows.int(2), rows.int(2))
     }
 }
 

@@ -45,10 +45,16 @@ extension Store {
     /// batch of examples at a time: memory holds the tallies, not the run (with `clusterBy`, each
     /// slice keeps its examples' outcomes and clusters, which the design effect needs).
     public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
-        try database.scanning { try scannedReport(run, by: keys, clusterBy: clusterBy) }  // every result read once
+        try report(run, by: keys, clusterBy: clusterBy, source: nil)
     }
 
-    private func scannedReport(_ run: EvalRun, by keys: [String], clusterBy: String?) throws -> RunReport {
+    /// `source`: the slice values of the run's version for `keys` (and `clusterBy`), when the caller
+    /// keeps one for several runs of that version (`trend`); nil: made here.
+    func report(_ run: EvalRun, by keys: [String], clusterBy: String?, source: SliceValueSource?) throws -> RunReport {
+        try database.scanning { try scannedReport(run, by: keys, clusterBy: clusterBy, source: source) }  // every result read once
+    }
+
+    private func scannedReport(_ run: EvalRun, by keys: [String], clusterBy: String?, source given: SliceValueSource?) throws -> RunReport {
         let rows = try database.prepare(
             """
             SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure), x.line, \(ErroredResult.sql("x.record"))
@@ -57,10 +63,10 @@ extension Store {
             """)
         try rows.bind([.int(run.id)])
         let needsValues = !keys.isEmpty || clusterBy != nil
-        let source = try SliceValueSource(self, keys: keys + (clusterBy.map { [$0] } ?? []), version: run.version, firstValueOf: clusterBy)
+        let source = try given ?? SliceValueSource(self, keys: keys + (clusterBy.map { [$0] } ?? []), version: run.version, firstValueOf: clusterBy)
         var overall = SliceTally(clustered: clusterBy != nil)
         var groups: [[String?]: SliceTally] = [:]
-        var heldKeys = Set<ExactString>()
+        var heldKeys = HeldKeys(wanted: keys + (clusterBy.map { [$0] } ?? []))
         var flaky: [(line: Int64, id: String, passes: Int, trials: Int)] = []
         var failures: [String: Int] = [:]
         var waiting: [(key: Int64, outcome: Double?, errors: Int)] = []  // for their slice values
@@ -74,7 +80,7 @@ extension Store {
                 let cluster = clusterBy.map { values?[$0]?.first ?? "\u{0}example \(key)" }
                 overall.add(outcome, cluster: cluster, errors: errors)
                 guard let values else { continue }
-                heldKeys.formUnion(values.byKey.keys)
+                heldKeys.add(values)
                 if !keys.isEmpty {
                     for combination in values.combinations(of: keys) {
                         groups[combination, default: SliceTally(clustered: clusterBy != nil)].add(outcome, cluster: cluster, errors: errors)
@@ -111,7 +117,7 @@ extension Store {
         }
         try finish()
         try add(waiting)
-        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys) }
+        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys.keys) }
 
         var slices: [SliceStatistic] = []
         if !keys.isEmpty {
