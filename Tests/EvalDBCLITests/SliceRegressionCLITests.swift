@@ -103,8 +103,12 @@ struct SliceRegressionCLITests {
             let refused = try cli.run(["compare", "base", "candidate"] + flags)
             #expect(refused.status == 2 && refused.stderr.contains("goes with --by K"), "\(flags): \(refused.stderr)")
         }
-        let bad = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "5"])
-        #expect(bad.status == 2 && bad.stderr.contains("--fdr is a rate between 0 and 1"))
+        // Q in percent is Q too; a rate of 100% or more controls nothing.
+        let percent = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "5", "--format", "json"])
+        let fraction = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "0.05", "--format", "json"])
+        #expect(percent.output == fraction.output && !percent.output.isEmpty, "\(percent.stderr)")
+        let bad = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "100"])
+        #expect(bad.status == 2 && bad.stderr.contains("--fdr is a rate above 0 and under 100%"), "\(bad.stderr)")
     }
 
     @Test("with a budget, slices too small to detect it say so, with their power as data")

@@ -418,7 +418,7 @@ def main():
     if screenshots:
         screenshots.mkdir(parents=True, exist_ok=True)
     checks = run_checks(Path(arguments.evaldb).resolve(), screenshots)
-    # The --plot pictures, rendered in the same browser (tests/browser/test_plots.py).
+    # The --plot pictures, rendered in the same browser (e2e/browser/test_plots.py).
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from test_plots import run_plot_checks
     run_plot_checks(Path(arguments.evaldb).resolve(), screenshots, checks)

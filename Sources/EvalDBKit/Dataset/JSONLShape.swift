@@ -40,7 +40,9 @@ enum JSONLShape {
     static func otherEncoding(of head: [UInt8]) -> String? {
         let convert = "evaldb reads UTF-8 JSONL (`iconv -f UTF-16 -t UTF-8 FILE` converts it)"
         if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) { return "this is UTF-16 text, not UTF-8; \(convert)" }
-        guard let nul = head.firstIndex(of: 0) else { return nil }
+        // A NUL in the first line: a text file's stray NUL further on is named at its own line.
+        let firstLineEnd = head.firstIndex(of: 0x0A) ?? head.count
+        guard let nul = head.firstIndex(of: 0), nul < firstLineEnd else { return nil }
         // UTF-16 of mostly ASCII text: the bytes of one parity all zero, of the other none.
         let sample = Array(head.prefix(64))
         let even = stride(from: 0, to: sample.count, by: 2).map { sample[$0] }
