@@ -58,8 +58,7 @@ struct Slice: ParsableCommand {
         var csvRows: [(id: String, source: String, labels: [String: String])] = []
         var labelKeys: [String] = []
         let lines = Output.Buffered()
-        try store.slice(chosen, where: all) { record in
-            if let limit, printed >= limit { return }
+        try store.slice(chosen, where: all, limit: limit) { record in
             printed += 1
             if output == .jsonl {
                 lines.append(record)

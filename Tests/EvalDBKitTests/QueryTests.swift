@@ -172,6 +172,40 @@ struct QueryTests {
         #expect(sourced.count == (try Self.sampleRecords()).filter { ($0["source"] as! String).hasPrefix("prod-trace") }.count)
     }
 
+    @Test("slice with a limit gives the first N matches, as without one, and reads no more records than it must")
+    func sliceLimitStopsReading() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let current = try #require(try store.currentVersion())
+        let cases: [[SliceCondition]] = [
+            [],  // every record, read in line order
+            [try SliceCondition(parsing: "feature=booking-lookup")],  // answered by the slice index
+            [SliceCondition(key: "source", match: .prefix("prod-trace"))],  // a field: each record read and matched
+        ]
+        for conditions in cases {
+            var all: [[UInt8]] = []
+            try store.slice(current, where: conditions) { all.append(Array($0)) }
+            #expect(all.count > 3, "\(conditions)")
+            for limit in [0, 1, 3] {
+                var first: [[UInt8]] = []
+                store.sliceRecordsRead = 0
+                try store.slice(current, where: conditions, limit: limit) { first.append(Array($0)) }
+                #expect(first == Array(all.prefix(limit)), "\(conditions) --limit \(limit)")
+                // Read up to the limit-th match, and not one record past it.
+                let lastMatch = limit == 0 ? 0 : try Self.position(of: all[limit - 1], among: store, current, conditions)
+                #expect(store.sliceRecordsRead <= lastMatch, "\(conditions) --limit \(limit): read \(store.sliceRecordsRead)")
+            }
+        }
+    }
+
+    /// How many records a slice of `conditions` reads up to and with `record`: its line in the
+    /// version for a scan, its place among the matches when the index answers.
+    static func position(of record: [UInt8], among store: Store, _ version: DatasetVersion, _ conditions: [SliceCondition]) throws -> Int {
+        var lines: [[UInt8]] = []
+        try store.forEachRecord(of: version) { lines.append(Array($0)) }
+        return (lines.firstIndex(of: record) ?? lines.count) + 1
+    }
+
     @Test("counts per combination match an independent count, a tag counted under each of its values")
     func countsMatchIndependentCount() throws {
         let folder = try TemporaryFolder()

@@ -139,20 +139,34 @@ public struct SliceCounts: Sendable {
 
 extension Store {
     /// Calls `body` with each example of `version` that matches every condition, as its canonical
-    /// line, in the version's line order. Throws, listing the keys that exist, when a condition
-    /// names a key no example has.
+    /// line, in the version's line order; with `limit`, with the first `limit` of them, and no record
+    /// after the last is read (from the index, only those records are). Throws, listing the keys
+    /// that exist, when a condition names a key no example has (unless the limit was reached
+    /// first: the keys read by then were enough to match).
     public func slice(
-        _ version: DatasetVersion, where conditions: [SliceCondition],
+        _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int? = nil,
         _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws {
-        if try sliceFromIndex(version, where: conditions, body) { return }
-        var seenKeys = Set<ExactString>()
-        try forEachRecord(of: version) { record in
-            let values = SliceValues(record: record)
-            seenKeys.formUnion(values.byKey.keys)
-            if conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { try body(record) }
+        if let limit, limit <= 0 { return }
+        var matched = 0
+        func emit(_ record: UnsafeBufferPointer<UInt8>) throws {
+            try body(record)
+            matched += 1
+            if let limit, matched >= limit { throw SliceLimitReached() }
         }
-        try checkKeys(conditions.map(\.key), exist: seenKeys)
+        do {
+            if try sliceFromIndex(version, where: conditions, limit: limit, emit) { return }
+            var seenKeys = Set<ExactString>()
+            try forEachRecord(of: version) { record in
+                sliceRecordsRead += 1
+                let values = SliceValues(record: record)
+                seenKeys.formUnion(values.byKey.keys)
+                if conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { try emit(record) }
+            }
+            try checkKeys(conditions.map(\.key), exist: seenKeys)
+        } catch is SliceLimitReached {
+            return
+        }
     }
 
     /// The keys of the examples of `version` that match every condition, in its line order:
@@ -179,7 +193,7 @@ extension Store {
     /// A slice of the current version with a condition on an indexed key: the index gives the
     /// matching examples, and only their records are read. False when the index cannot answer.
     private func sliceFromIndex(
-        _ version: DatasetVersion, where conditions: [SliceCondition],
+        _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int?,
         _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> Bool {
         guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }),
@@ -190,7 +204,11 @@ extension Store {
         return try database.memoryMapped {
             try database.readTransaction {
                 guard try currentVersion()?.row == index.version else { return false }  // an import came between
-                try forEachHeadRecord(try inLineOrder(index.matching(conditions), of: version)) { record in
+                var keys = try inLineOrder(index.matching(conditions), of: version)
+                // The index answers every condition: the first `limit` keys are the answer.
+                if let limit, others.isEmpty, keys.count > limit { keys.removeSubrange(limit...) }
+                try forEachHeadRecord(keys) { record in
+                    sliceRecordsRead += 1
                     if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) {
                         try body(record)
                     }
@@ -270,3 +288,6 @@ extension Store {
         return result
     }
 }
+
+/// Unwinds a slice's reading once its limit is reached.
+private struct SliceLimitReached: Error {}

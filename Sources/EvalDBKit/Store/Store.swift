@@ -17,6 +17,8 @@ public final class Store {
     var parallelSliceIndexBuild = 50_000
     /// The line keys of committed versions read or made last (`Store.commit`).
     var lineKeysCache = LineKeysCache()
+    /// How many records `slice` has read: a test checks that `--limit N` reads no more than it must.
+    var sliceRecordsRead = 0
 
     /// Opens the database at `path`, creating it (and its folder) on first use, and migrates it.
     public convenience init(path: String) throws {
