@@ -210,6 +210,7 @@ extension Store {
         }
         try refreshVersionInfo([hash])
         try recordBase(of: path, version: version.row, options: options)
+        FaultPoint.pauseBeforeCommit()
         try db.commit()
         committed = true
         version = try self.version(hash: hash) ?? version
