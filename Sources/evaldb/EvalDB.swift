@@ -11,6 +11,9 @@ struct EvalDB: ParsableCommand {
             Exit status: 0 success; 1 the answer is no (invalid data, out of sync, a regression); 2 other \
             errors; 3 a gate that cannot tell (inconclusive).
 
+            evaldb --version (or evaldb version) prints evaldb's own version; after a command, --version \
+            names a dataset version.
+
             Before the command, as in git: -C DIR runs it as if started in DIR; --db PATH is its database \
             (as $EVALDB_DB is; a --db after the command wins).
 
@@ -20,7 +23,6 @@ struct EvalDB: ParsableCommand {
               evaldb versions
               evaldb compare baseline candidate --budget 2
             """,
-        version: "0.1.0",
         subcommands: [
             Validate.self, Import.self, Export.self, Hash.self, Versions.self, Status.self, Verify.self,
             Sync.self, MergeFile.self, Log.self, BlameCommand.self, Show.self, Diff.self, Hook.self, Slice.self, CoverageCommand.self, SQL.self,
@@ -29,6 +31,9 @@ struct EvalDB: ParsableCommand {
             SplitCommand.self, VersionCommand.self,
         ]
     )
+
+    /// evaldb's own version (`evaldb --version`, `evaldb version`).
+    static let version = "0.1.0"
 
     /// Parses the command line, runs the command, and maps every outcome to the spec's exit statuses.
     static func main() {
@@ -43,6 +48,12 @@ struct EvalDB: ParsableCommand {
             Foundation.exit(Output.report(error))
         }
         // A mistyped command, or help for one that does not exist: say so, with the nearest name.
+        // The tool's version: here, not as argument-parser's flag, which every command's help would
+        // list beside the dataset version's --version.
+        if arguments == ["--version"] {
+            Output.stdout("evaldb \(version)")
+            Foundation.exit(0)
+        }
         let named = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
         if let named, !named.hasPrefix("-"), !CommandNames.all.contains(named) {
             let hint = CommandNames.suggestion(for: named).map { "; did you mean '\($0)'?" } ?? ""

@@ -13,7 +13,7 @@ struct VersionCommand: ParsableCommand {
               evaldb version
             """)
 
-    func run() throws { Output.stdout("evaldb \(EvalDB.configuration.version)") }
+    func run() throws { Output.stdout("evaldb \(EvalDB.version)") }
 }
 
 /// What to tell someone whose command line names no command.

@@ -132,6 +132,26 @@ struct CommandLineTests {
         #expect(try cli.run(["diff", "golden.jsonl", "--stat"]).output.contains("1 added"))
     }
 
+    @Test("--version once in every command's help: after a command it names a dataset version; evaldb --version is evaldb's own")
+    func versionOnceInEveryHelp() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let root = try CLI.execute(CLI.binary, ["--help"], in: folder)
+        let commands = root.output.components(separatedBy: "SUBCOMMANDS:").last!.split(separator: "\n")
+            .compactMap { line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+                return line.split(separator: " ").first.map(String.init)
+            }
+        #expect(commands.count > 25 && commands.contains("export"), "\(commands)")
+        for command in commands {
+            let help = try CLI.execute(CLI.binary, [command, "--help"], in: folder)
+            let flags = help.output.split(separator: "\n").filter { $0.hasPrefix("  --version") }  // the OPTIONS list
+            #expect(flags.count <= 1, "\(command) --help lists --version \(flags.count) times")
+        }
+        let own = try CLI.execute(CLI.binary, ["--version"], in: folder)
+        #expect(own.status == 0 && own.output.hasPrefix("evaldb "))
+        #expect(try CLI.execute(CLI.binary, ["version"], in: folder).output == own.output)
+    }
+
     @Test("hook install from another evaldb (another path) says it is installed, and the hook runs the new one")
     func hookInstalledTwice() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
