@@ -32,7 +32,8 @@ struct Compare: ParsableCommand {
               evaldb compare baseline candidate --budget 2
               evaldb compare baseline candidate --by feature --format json
               evaldb compare baseline candidate --budget 2 --by feature --fail-on-slice
-              evaldb compare baseline candidate --budget 2 --by feature --plot compare.svg --format markdown
+              evaldb compare baseline candidate --budget 2 --by feature \\
+                  --plot compare.svg --format markdown
               evaldb compare baseline candidate --budget 2 --junit compare.xml
             """)
 

@@ -19,7 +19,8 @@ struct Import: ParsableCommand {
             half of the examples; --force imports the file as it is.
 
             Examples:
-              evaldb import evals/data/v0/golden.jsonl --message "triage of 2026-04-15 traces"
+              evaldb import evals/data/v0/golden.jsonl \\
+                  --message "triage of 2026-04-15 traces"
               evaldb import next.jsonl --dry-run
             """)
 

@@ -64,7 +64,8 @@ struct Judge: ParsableCommand {
 
                 Examples:
                   evaldb judge calibrate --judge judge-gpt --human judge-gpt
-                  evaldb judge calibrate --judge judge-gpt --human verdicts.jsonl --split test --format json
+                  evaldb judge calibrate --judge judge-gpt --human verdicts.jsonl \\
+                      --split test --format json
                 """)
 
         @Option(help: "The judge run: its results' pass are the judge's verdicts.", completion: Completions.runNames) var judge: String

@@ -20,7 +20,7 @@ struct MergeFile: ParsableCommand {
 
             Example:
               evaldb merge-file base.jsonl ours.jsonl theirs.jsonl
-              evaldb hook install    # git's merge driver: this evaldb, else `git merge-file`
+              evaldb hook install  # git's merge driver: this evaldb, else `git merge-file`
             """)
 
     @Argument(help: "The common ancestor's file (git's %O).")

@@ -8,15 +8,16 @@ struct Review: ParsableCommand {
         discussion: """
             Like `git add -p`: each example is shown with a prompt; one key acts on it (? lists them). \
             On a terminal a key acts at once; with standard input piped, each line is one action, the \
-            key first and its text after it (`n reads well`, `l feature=refunds`, `t -stale`), so a \
+            key first and its text after it (`n reads well`, `l feature=refund-request`, `t -stale`), so a \
             session can be scripted. Read marks and failure categories are saved as they are made. \
             The session's edits become one new dataset version, authored by the reviewer, when it \
-            ends; a session that is killed is ended by the next `review`. Then `evaldb export -o` the \
-            dataset file and commit it.
+            ends, written back to the dataset file: commit it with the team log (evals/log/). A \
+            session that is killed is ended by that reviewer's next `review`.
 
             Keys: y (or Enter) read, next · s skip · b back · n note · l label (key=value, \
             key:=JSON, -key) · t tag (tag, -tag) · f failure category (with --run; - clears) · \
-            d remove the example · u undo this session's edits of it · c show all context · q quit · ? help
+            v verdict (with --run: pass or fail) · d remove the example · u undo this session's edits of \
+            it · c show all context · q quit · ? help
 
             With --proposals: the queued proposals instead (see `evaldb propose`), each beside the \
             example it changes: a accept · l/t/n edit, then a to accept · r reject (with a reason) \
@@ -31,9 +32,11 @@ struct Review: ParsableCommand {
             Examples:
               evaldb review --unread
               evaldb review --run candidate --failed --reviewer alice
-              printf 'n wrong refund window\\nl scenario=edge-case\\ny\\nq\\n' | evaldb review --where feature=refunds
+              printf 'n wrong refund window\\nl scenario=edge-case\\ny\\nq\\n' \\
+                  | evaldb review --where feature=refund-request
               evaldb review --proposals
-              evaldb review --unread --exec --grade json-subset -- python3 evals/standin/system.py candidate
+              evaldb review --unread --exec --grade json-subset \\
+                  -- python3 evals/standin/system.py candidate
             """)
 
     @Option(name: .customLong("run"), help: "Show this run's output, verdict and failure category; only its examples.")

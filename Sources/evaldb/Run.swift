@@ -20,8 +20,10 @@ struct Run: ParsableCommand {
                 uncommitted changes.
 
                 Examples:
-                  evaldb run record results.jsonl --name gpt-x-2026-04-20 --dataset-file evals/data/v0/golden.jsonl
-                  evaldb run record results.jsonl --name baseline --dataset 3497797e --meta model=gpt-x
+                  evaldb run record results.jsonl --name gpt-x-2026-04-20 \\
+                      --dataset-file evals/data/v0/golden.jsonl
+                  evaldb run record results.jsonl --name baseline --dataset 3497797e \\
+                      --meta model=gpt-x
                 """)
 
         @Argument(help: "The results file ('-' for standard input).")

@@ -28,10 +28,14 @@ extension Run {
 
                 Examples:
                   evaldb run exec --name baseline -- python3 evals/system.py
-                  evaldb run exec --name cand --jobs 8 --timeout 30s --retries 2 --grade json-subset -- python3 evals/system.py --candidate
-                  evaldb run exec --name cand-2 --reuse cand -- python3 evals/system.py --candidate
-                  evaldb run exec --name "$SHA" --compare baseline --budget 2 --junit gate.xml -- python3 evals/system.py
-                  evaldb run exec --name judged --judge -- python3 evals/judge.py -- python3 evals/system.py
+                  evaldb run exec --name cand --jobs 8 --timeout 30s --retries 2 \\
+                      --grade json-subset -- python3 evals/system.py --candidate
+                  evaldb run exec --name cand-2 --reuse cand -- python3 evals/system.py \\
+                      --candidate
+                  evaldb run exec --name "$SHA" --compare baseline --budget 2 \\
+                      --junit gate.xml -- python3 evals/system.py
+                  evaldb run exec --name judged --judge -- python3 evals/judge.py \\
+                      -- python3 evals/system.py
                 """)
 
         @Option(help: "The run's name (unique).")

@@ -15,8 +15,10 @@ struct SQL: ParsableCommand {
             loading are refused.
 
             Examples:
-              evaldb sql "SELECT key, value, count(*) FROM labels GROUP BY key, value ORDER BY 3 DESC"
-              evaldb sql "SELECT id, source FROM examples WHERE notes IS NULL" --format csv
+              evaldb sql "SELECT key, value, count(*) FROM labels GROUP BY key, value \\
+                  ORDER BY 3 DESC"
+              evaldb sql "SELECT id, source FROM examples WHERE notes IS NULL" \\
+                  --format csv
             """)
 
     @Argument(help: "One SQL statement.")

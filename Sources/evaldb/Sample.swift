@@ -22,9 +22,11 @@ struct Sample: ParsableCommand {
 
             Examples:
               evaldb sample prod/traces-2026-04.jsonl --uniform 200
-              evaldb sample otel/*.jsonl --stratum refund:attributes.intent=refund --quota refund=50 --uniform 100
+              evaldb sample otel/*.jsonl --stratum refund:attributes.intent=refund \\
+                  --quota refund=50 --uniform 100
               evaldb sample runs.jsonl --rate 0.01 --label feature=booking --dry-run
-              evaldb sample export.jsonl --map trace_id=/request/id --map input=/request/messages --uniform 50
+              evaldb sample export.jsonl --map trace_id=/request/id \\
+                  --map input=/request/messages --uniform 50
               evaldb review --proposals
             """)
 

@@ -30,7 +30,8 @@ struct Serve: ParsableCommand {
               evaldb serve
               evaldb serve --reviewer ana --open
               evaldb serve --port 0 --db .evaldb/evaldb.sqlite
-              evaldb serve --exec --grade json-subset -- python3 evals/standin/system.py candidate
+              evaldb serve --exec --grade json-subset \\
+                  -- python3 evals/standin/system.py candidate
             """)
 
     @Option(help: "The port to listen on (0: any free port).")

@@ -18,8 +18,11 @@ struct SynthCommand: ParsableCommand {
             (o JSON); the accepted example's author is you. No shell ever sees an example.
 
             Examples:
-              evaldb synth --where feature=refund-request --n 3 -- python3 evals/standin/rewrite.py -- python3 evals/standin/system.py candidate
-              evaldb synth --id booking-lookup-001 --n 10 -- llm -m gpt-4o-mini -s "Rewrite this user message 10 ways, one a line"
+              evaldb synth --where feature=refund-request --n 3 \\
+                  -- python3 evals/standin/rewrite.py \\
+                  -- python3 evals/standin/system.py candidate
+              evaldb synth --id booking-lookup-001 --n 10 \\
+                  -- llm -m gpt-4o-mini -s "Rewrite this user message 10 ways, one a line"
             """)
 
     @OptionGroup var conditions: ConditionOptions

@@ -132,21 +132,43 @@ struct CommandLineTests {
         #expect(try cli.run(["diff", "golden.jsonl", "--stat"]).output.contains("1 added"))
     }
 
-    @Test("--version once in every command's help: after a command it names a dataset version; evaldb --version is evaldb's own")
-    func versionOnceInEveryHelp() throws {
+    /// The subcommands a help lists (its SUBCOMMANDS section).
+    static func subcommands(in help: String) -> [String] {
+        guard help.contains("SUBCOMMANDS:") else { return [] }
+        return help.components(separatedBy: "SUBCOMMANDS:").last!.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first,
+                word.allSatisfy({ $0.isLowercase || $0 == "-" })
+            else { return nil }
+            return String(word)
+        }
+    }
+
+    @Test("every help copies and pastes: --version listed once, each example a whole command (a long one continued with \\)")
+    func everyHelpCopiesAndPastes() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let root = try CLI.execute(CLI.binary, ["--help"], in: folder)
-        let commands = root.output.components(separatedBy: "SUBCOMMANDS:").last!.split(separator: "\n")
-            .compactMap { line -> String? in
-                guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
-                return line.split(separator: " ").first.map(String.init)
-            }
-        #expect(commands.count > 25 && commands.contains("export"), "\(commands)")
-        for command in commands {
-            let help = try CLI.execute(CLI.binary, [command, "--help"], in: folder)
-            let flags = help.output.split(separator: "\n").filter { $0.hasPrefix("  --version") }  // the OPTIONS list
+        var commands = Self.subcommands(in: root.output).map { [$0] }
+        #expect(commands.count > 25 && commands.contains(["export"]), "\(commands)")
+        var checked = 0
+        while let command = commands.first {
+            commands.removeFirst()
+            let help = try CLI.execute(CLI.binary, command + ["--help"], in: folder).output
+            if command.count == 1 { commands += Self.subcommands(in: help).filter { $0 != "help" }.map { command + [$0] } }
+            let lines = help.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let flags = lines.filter { $0.hasPrefix("  --version") }  // the OPTIONS list
             #expect(flags.count <= 1, "\(command) --help lists --version \(flags.count) times")
+            // An example block: each line a command, or the continuation of one that ends in \.
+            guard var index = lines.firstIndex(where: { $0.hasPrefix("Example") }) else { continue }
+            index += 1
+            while index < lines.count, !lines[index].isEmpty {
+                let line = lines[index], previous = lines[index - 1]
+                let continues = previous.hasSuffix("\\") && line.hasPrefix("      ")
+                #expect(continues || line.hasPrefix("  evaldb ") || line.hasPrefix("  printf "), "\(command) --help: a cut example: \(line)")
+                index += 1
+            }
+            checked += 1
         }
+        #expect(checked > 30, "examples checked in \(checked) helps")
         let own = try CLI.execute(CLI.binary, ["--version"], in: folder)
         #expect(own.status == 0 && own.output.hasPrefix("evaldb "))
         #expect(try CLI.execute(CLI.binary, ["version"], in: folder).output == own.output)
