@@ -19,6 +19,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // zlib and Zstandard: the compressions of the zip entries of an Inspect `.eval` log.
+        .systemLibrary(
+            name: "CZipCodecs",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev", "zlib1g-dev"]), .brew(["zstd"])]
+        ),
         // Turns the top-level migrations/*.sql into Swift source at build time, so that a copied
         // `evaldb` binary carries its schema with it.
         .executableTarget(name: "EmbedMigrations"),
@@ -31,6 +37,7 @@ let package = Package(
             name: "EvalDBKit",
             dependencies: [
                 "CSQLite",
+                "CZipCodecs",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["MigrationsPlugin"]
