@@ -18,14 +18,29 @@ struct Run: ParsableCommand {
                 nothing written, exit 2. Ids of the version without a result are reported (the run is \
                 partial). The run keeps the git commit of HEAD, marked `-dirty` when tracked files have \
                 uncommitted changes.
+                --from inspect reads an Inspect AI log (.eval or .json) instead: each sample a result (its \
+                id, epoch 1 as trial 0, the score as score and pass, the completion as output), pinned to \
+                the dataset hash that `export --as inspect` put in its samples' metadata (else give \
+                --dataset or --dataset-file), with the model, task and scorer in the run's meta.
 
                 Examples:
                   evaldb run record results.jsonl --name gpt-x-2026-04-20 --dataset-file evals/data/v0/golden.jsonl
                   evaldb run record results.jsonl --name baseline --dataset 3497797e --meta model=gpt-x
+                  evaldb run record --from inspect logs/2026-04-20T10-00-00_golden_abc.eval --name inspect-gpt-x
                 """)
 
-        @Argument(help: "The results file ('-' for standard input).")
+        enum Source: String, ExpressibleByArgument, CaseIterable {
+            case results, inspect
+        }
+
+        @Argument(help: "The results file ('-' for standard input), or with --from inspect the Inspect log.")
         var file: String
+
+        @Option(help: "What FILE is: results (evaldb's result lines) or inspect (an Inspect AI log, .eval or .json).")
+        var from: Source = .results
+
+        @Option(help: "With --from inspect: the scorer whose scores are the results (default: the log's first).")
+        var scorer: String?
 
         @Option(help: "The run's name (unique).")
         var name: String
@@ -43,13 +58,28 @@ struct Run: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
-            guard (dataset == nil) != (datasetFile == nil) else { throw ValidationError("give --dataset HASH or --dataset-file FILE") }
+            if dataset != nil && datasetFile != nil { throw ValidationError("give --dataset HASH or --dataset-file FILE, not both") }
+            if from == .results && dataset == nil && datasetFile == nil { throw ValidationError("give --dataset HASH or --dataset-file FILE") }
+            if scorer != nil && from != .inspect { throw ValidationError("--scorer is for --from inspect") }
+            if from == .inspect && file == "-" { throw ValidationError("--from inspect reads a log file, not standard input") }
         }
 
         func run() throws {
             let store = try database.open()
+            let inspectLog = from == .inspect ? try InspectLog.read(path: file, scorer: scorer, maxErrors: max(1, input.maxErrors)) : nil
             let version: DatasetVersion
-            if let dataset {
+            if dataset == nil && datasetFile == nil, let inspectLog {
+                guard let hash = inspectLog.datasetHash else {
+                    throw EvalDBError.usage(
+                        "\(file) names no dataset: its samples' metadata has no \(InspectDataset.datasetKey) (an Inspect dataset from `evaldb export --as inspect` has it); give --dataset HASH or --dataset-file FILE"
+                    )
+                }
+                do {
+                    version = try store.resolveVersion(hash)
+                } catch EvalDBError.noSuchVersion {
+                    throw EvalDBError.usage("\(file) is of dataset \(hash), which this database has no version of: import that dataset first")
+                }
+            } else if let dataset {
                 do {
                     version = try store.resolveVersion(dataset.hasPrefix("sha256:") ? dataset : "sha256:" + dataset)  // a hash, never a number
                 } catch EvalDBError.noSuchVersion {
@@ -67,14 +97,27 @@ struct Run: ParsableCommand {
                 guard let equals = text.firstIndex(of: "=") else { throw ValidationError("--meta takes K=V, found \(text)") }
                 return (String(text[..<equals]), String(text[text.index(after: equals)...]))
             }
+            if let inspectLog, let hash = inspectLog.datasetHash, hash != version.hash {
+                throw EvalDBError.usage(
+                    "\(file) is of dataset \(hash.prefix(19)) (its samples' \(InspectDataset.datasetKey)), not of version \(version.number) (\(version.hash.prefix(19))) given by --dataset or --dataset-file"
+                )
+            }
             let options = RunOptions(
                 name: name, meta: pairs, gitCommit: Git.headDescription(), maxErrors: max(1, input.maxErrors),
                 author: defaultUser())
-            let recorded = try store.recordRun(file, against: version, options: options)
+            let recorded =
+                try inspectLog.map { try store.recordRun(inspect: $0, against: version, options: options) }
+                ?? store.recordRun(file, against: version, options: options)
             let run = recorded.run
+            if let inspectLog, let status = inspectLog.status, status != "success" {
+                Output.stderr("evaldb: warning: the Inspect log's status is \(status), not success: its eval did not finish")
+            }
             Output.stdout(
                 "run \(Terminal.sanitized(run.name)): \(run.resultCount) results against version \(run.version) (\(String(run.datasetHash.prefix(19))))"
             )
+            if let inspectLog, inspectLog.errors > 0 {
+                Output.stdout("errors: \(inspectLog.errors) samples failed or have no score (left out of pass rates)")
+            }
             if run.missing > 0 {
                 Output.stdout(
                     "partial: \(run.missing) examples of the version have no result, e.g. \(recorded.missingIds.prefix(5).map(Terminal.sanitized).joined(separator: ", "))"
