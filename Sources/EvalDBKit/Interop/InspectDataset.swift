@@ -6,8 +6,10 @@ import Foundation
 /// - `id`: the example's id.
 /// - `input`: a string as itself; a conversation — a list of `{"content", "role"}` objects, every
 ///   role `system`, `user` or `assistant` and every content a string — as the list, which Inspect
-///   reads as chat messages; any other value as its canonical JSON text.
-/// - `target`: the expected output, a string as itself, any other value as its canonical JSON text.
+///   reads as chat messages; any other value as its JSON text (below).
+/// - `target`: the expected output, a string as itself, any other value as its JSON text: what
+///   Python's `json.dumps(value, sort_keys=True, ensure_ascii=False)` prints, the canonical form with
+///   non-ASCII characters as themselves (`{"a": 1, "b": "€15"}`).
 /// - `metadata`: every other member of the record as it is (labels, context, expected_output,
 ///   source, author, created_at, notes), and `evaldb_dataset`, the version's dataset hash, which
 ///   `run record --from inspect` reads back from the log to pin the run.
@@ -71,11 +73,64 @@ public enum InspectDataset {
             }
     }
 
-    /// The value's canonical JSON text, as a JSON string.
+    /// The value's JSON text as Python's `json.dumps(value, sort_keys=True, ensure_ascii=False)`
+    /// writes it — canonical JSON with every character from U+007F on as itself — as a JSON string.
     private static func writeAsText(_ tape: JSONTape, _ node: Int, to output: inout [UInt8]) {
-        var text: [UInt8] = []
-        CanonicalJSON.write(tape, node, to: &text)
+        var canonical: [UInt8] = []
+        CanonicalJSON.write(tape, node, to: &canonical)
+        let text = unescapingNonASCII(canonical)
         text.withUnsafeBufferPointer { CanonicalJSON.writeString($0, to: &output) }
+    }
+
+    /// Canonical JSON text with its `\uXXXX` escapes of characters from U+007F on (a surrogate
+    /// pair as one character) written as UTF-8; the escapes of control characters, quotes and
+    /// backslashes, and lone surrogates, stay as they are.
+    static func unescapingNonASCII(_ text: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.count)
+        func hex(_ at: Int) -> UInt32? {
+            guard at + 4 <= text.count else { return nil }
+            var value: UInt32 = 0
+            for byte in text[at..<at + 4] {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt32(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | UInt32(byte - UInt8(ascii: "a") + 10)
+                default: return nil
+                }
+            }
+            return value
+        }
+        var index = 0
+        while index < text.count {
+            guard text[index] == UInt8(ascii: "\\"), index + 1 < text.count else {
+                output.append(text[index])
+                index += 1
+                continue
+            }
+            if text[index + 1] == UInt8(ascii: "u"), let unit = hex(index + 2), unit >= 0x7F {
+                var scalar: Unicode.Scalar?
+                var length = 6
+                if (0xD800..<0xDC00).contains(unit) {
+                    if index + 12 <= text.count, text[index + 6] == UInt8(ascii: "\\"), text[index + 7] == UInt8(ascii: "u"),
+                        let low = hex(index + 8), (0xDC00..<0xE000).contains(low)
+                    {
+                        scalar = Unicode.Scalar(0x10000 + (unit - 0xD800) << 10 + (low - 0xDC00))
+                        length = 12
+                    }
+                } else {
+                    scalar = Unicode.Scalar(unit)
+                }
+                if let scalar {
+                    output.append(contentsOf: Array(String(Character(scalar)).utf8))
+                    index += length
+                    continue
+                }
+            }
+            output.append(text[index])
+            output.append(text[index + 1])
+            index += 2
+        }
+        return output
     }
 }
 
