@@ -39,7 +39,10 @@ struct Run: ParsableCommand {
         @Option(help: "What FILE is: results (evaldb's result lines) or inspect (an Inspect AI log, .eval or .json).")
         var from: Source = .results
 
-        @Option(help: "With --from inspect: the scorer whose scores are the results (default: the log's first).")
+        @Option(
+            help:
+                "With --from inspect: the scorer whose scores are the results (default: the log's first; needed when its samples have several and the log names none)."
+        )
         var scorer: String?
 
         @Option(help: "The run's name (unique).")

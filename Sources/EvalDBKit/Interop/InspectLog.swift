@@ -78,7 +78,7 @@ public struct InspectLog: Sendable {
             if let list = document.tape.member(0, "samples"), document.tape.nodes[list].kind == .array {
                 samples = document.tape.elements(list).map { (document, $0) }
             } else {
-                reader.report(document, 0, "an Inspect log has \"samples\" (was it written with --no-log-samples?)")
+                reader.report(document, 0, "an Inspect log has \"samples\"; this one has none (Inspect's log_samples was off)")
             }
             log.readSamples(samples, order: document, reader: &reader)
         }
@@ -264,7 +264,7 @@ public struct InspectLog: Sendable {
             if let scores, tape.members(scores).count > 1, scorer == nil {
                 reader.report(
                     document, scores,
-                    "the sample has several scorers (\(tape.members(scores).map { tape.string($0.key) }.joined(separator: ", "))): name one with --scorer"
+                    "the sample has several scorers (\(tape.members(scores).map { tape.string($0.key) }.joined(separator: ", "))): name the scorer to read"
                 )
                 return nil
             }
