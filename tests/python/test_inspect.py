@@ -26,10 +26,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / 'tests'))
+from checks import Checks, expect  # noqa: E402
+
 DATASET = 'evals/data/v0/golden.jsonl'
 
 TASK = '''
@@ -69,27 +71,6 @@ def golden():
         model=get_model("mockllm/model", custom_outputs=replay),
     )
 '''
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def run(self, name, body):
-        try:
-            body()
-            self.passed += 1
-            print(f'ok    {name}', flush=True)
-        except Exception:
-            self.failed += 1
-            print(f'FAIL  {name}', flush=True)
-            traceback.print_exc()
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 class Project:
