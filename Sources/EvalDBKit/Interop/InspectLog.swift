@@ -102,14 +102,27 @@ public struct InspectLog: Sendable {
         var file: String
         var bytes: [UInt8]
         var tape: JSONTape
+        /// The offset of each line's first byte: a node's line is found by binary search, so that
+        /// placing every sample of a large log costs no pass over the file each.
+        let lineStarts: [Int]
+
+        init(file: String, bytes: [UInt8], tape: JSONTape) {
+            self.file = file
+            self.bytes = bytes
+            self.tape = tape
+            var starts = [0]
+            for (index, byte) in bytes.enumerated() where byte == 0x0A { starts.append(index + 1) }
+            lineStarts = starts
+        }
 
         func origin(_ node: Int) -> Origin {
             let offset = min(Int(tape.nodes[node].source), bytes.count)
-            var line = 1, lineStart = 0
-            for index in 0..<offset where bytes[index] == 0x0A {
-                line += 1
-                lineStart = index + 1
+            var low = 0, high = lineStarts.count - 1  // the last line starting at or before offset
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }
             }
+            let line = low + 1, lineStart = lineStarts[low]
             var column = 1
             for index in lineStart..<offset where bytes[index] & 0xC0 != 0x80 { column += 1 }
             return Origin(file: file, line: line, column: column)
