@@ -22,11 +22,15 @@ struct Run: ParsableCommand {
                 id, epoch 1 as trial 0, the score as score and pass, the completion as output), pinned to \
                 the dataset hash that `export --as inspect` put in its samples' metadata (else give \
                 --dataset or --dataset-file), with the model, task and scorer in the run's meta.
+                --map FIELD=JSON-POINTER reads another tool's results (JSONL, or with --each POINTER the \
+                array one JSON document holds): id and pass are needed; score, trial, output, rationale, \
+                failure and error may be mapped; each result keeps the object it came from as mapped_from.
 
                 Examples:
                   evaldb run record results.jsonl --name gpt-x-2026-04-20 --dataset-file evals/data/v0/golden.jsonl
                   evaldb run record results.jsonl --name baseline --dataset 3497797e --meta model=gpt-x
                   evaldb run record --from inspect logs/2026-04-20T10-00-00_golden_abc.eval --name inspect-gpt-x
+                  evaldb run record out.json --each /results/results --map id=/vars/id --map pass=/success --map output=/response/output --name pf --dataset 3497797e
                 """)
 
         enum Source: String, ExpressibleByArgument, CaseIterable {
@@ -44,6 +48,16 @@ struct Run: ParsableCommand {
                 "With --from inspect: the scorer whose scores are the results (default: the log's first; needed when its samples have several and the log names none)."
         )
         var scorer: String?
+
+        @Option(
+            name: .customLong("map"),
+            help:
+                "FIELD=JSON-POINTER: where a result field is in another tool's results (id, pass, score, trial, output, rationale, failure, error); repeatable."
+        )
+        var map: [String] = []
+
+        @Option(help: "With --map: the JSON pointer of the array of results in a file that is one JSON document.")
+        var each: String?
 
         @Option(help: "The run's name (unique).")
         var name: String
@@ -65,6 +79,36 @@ struct Run: ParsableCommand {
             if from == .results && dataset == nil && datasetFile == nil { throw ValidationError("give --dataset HASH or --dataset-file FILE") }
             if scorer != nil && from != .inspect { throw ValidationError("--scorer is for --from inspect") }
             if from == .inspect && file == "-" { throw ValidationError("--from inspect reads a log file, not standard input") }
+            if !map.isEmpty && from == .inspect { throw ValidationError("--map is for results of other tools, not --from inspect") }
+            if each != nil && map.isEmpty { throw ValidationError("--each goes with --map") }
+            if !map.isEmpty && file == "-" { throw ValidationError("--map reads a file, not standard input") }
+            _ = try pointers()
+        }
+
+        /// The --map pairs, checked; nil without --map.
+        func pointers() throws -> [MappedResults.Field: JSONPointer]? {
+            guard !map.isEmpty else { return nil }
+            var pointers: [MappedResults.Field: JSONPointer] = [:]
+            for text in map {
+                guard let equals = text.firstIndex(of: "=") else {
+                    throw ValidationError("--map takes FIELD=JSON-POINTER, found \(JSONText.string(text))")
+                }
+                let name = String(text[..<equals])
+                guard let field = MappedResults.Field(rawValue: name) else {
+                    throw ValidationError(
+                        "--map \(text): no result field \(JSONText.string(name)); the fields are \(MappedResults.Field.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                do {
+                    pointers[field] = try JSONPointer(parsing: String(text[text.index(after: equals)...]))
+                } catch let error as EvalDBError {
+                    throw ValidationError("--map \(text): \(error.description)")
+                }
+            }
+            for needed in [MappedResults.Field.id, .pass] where pointers[needed] == nil {
+                throw ValidationError("--map needs \(needed.rawValue)=JSON-POINTER (id and pass are needed)")
+            }
+            return pointers
         }
 
         func run() throws {
@@ -108,9 +152,20 @@ struct Run: ParsableCommand {
             let options = RunOptions(
                 name: name, meta: pairs, gitCommit: Git.headDescription(), maxErrors: max(1, input.maxErrors),
                 author: defaultUser())
-            let recorded =
-                try inspectLog.map { try store.recordRun(inspect: $0, against: version, options: options) }
-                ?? store.recordRun(file, against: version, options: options)
+            let recorded: RecordedRun
+            if let inspectLog {
+                recorded = try store.recordRun(inspect: inspectLog, against: version, options: options)
+            } else if let pointers = try pointers() {
+                let each = try self.each.map { text in
+                    do { return try JSONPointer(parsing: text) } catch let error as EvalDBError {
+                        throw ValidationError("--each \(text): \(error.description)")
+                    }
+                }
+                let mapped = try MappedResults.read(path: file, map: pointers, each: each, maxErrors: max(1, input.maxErrors))
+                recorded = try store.recordRun(mapped: mapped, against: version, options: options)
+            } else {
+                recorded = try store.recordRun(file, against: version, options: options)
+            }
             let run = recorded.run
             if let inspectLog, let status = inspectLog.status, status != "success" {
                 Output.stderr("evaldb: warning: the Inspect log's status is \(status), not success: its eval did not finish")

@@ -103,4 +103,39 @@ struct InspectCLITests {
         #expect(pinned.output.contains("against version 1"))
         #expect(try cli.run(["run", "record", "r.jsonl", "--name", "x", "--dataset-file", "golden.jsonl", "--scorer", "match"]).status != 0)
     }
+
+    @Test("--map reads another tool's results: JSONL or the array --each names; problems at FILE:LINE:COL; the source object kept")
+    func mappedResults() throws {
+        let cli = try imported()
+        defer { cli.cleanUp() }
+        try cli.write(
+            "promptfoo.json",
+            """
+            {"results": {"results": [
+              {"vars": {"id": "ex-1"}, "success": true, "score": 1, "response": {"output": "ok"}},
+              {"vars": {"id": "ex-2"}, "success": false, "score": 0.5, "gradingResult": {"reason": "half"}}
+            ]}}
+            """)
+        let mapped = [
+            "--each", "/results/results", "--map", "id=/vars/id", "--map", "pass=/success", "--map", "score=/score", "--map",
+            "output=/response/output", "--map", "rationale=/gradingResult/reason", "--dataset-file", "golden.jsonl",
+        ]
+        let recorded = try cli.run(["run", "record", "promptfoo.json", "--name", "pf"] + mapped)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let lines = try cli.run(["run", "export", "pf"]).output.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(
+            lines[0].hasPrefix(#"{"id": "ex-1", "mapped_from": {"response": {"output": "ok"}, "score": 1, "success": true, "vars": {"id": "ex-1"}}"#))
+        #expect(lines[0].hasSuffix(#""output": "ok", "pass": true, "score": 1.0}"#), "\(lines[0])")
+        #expect(lines[1].contains(#""pass": false, "rationale": "half", "score": 0.5"#), "\(lines[1])")
+
+        try cli.write("other.jsonl", "{\"case\": {\"name\": \"ex-1\"}, \"ok\": \"C\"}\n\n{\"case\": {\"name\": \"ex-2\"}, \"ok\": \"perhaps\"}\n")
+        let refused = try cli.run([
+            "run", "record", "other.jsonl", "--name", "o", "--map", "id=/case/name", "--map", "pass=/ok", "--dataset-file", "golden.jsonl",
+        ])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains(#"other.jsonl:3:34: error: pass must be"#), "\(refused.stderr)")
+        let unknown = try cli.run(["run", "record", "other.jsonl", "--name", "o", "--map", "id=/case/name", "--dataset-file", "golden.jsonl"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("--map needs pass=JSON-POINTER"), "\(unknown.stderr)")
+    }
 }

@@ -105,6 +105,8 @@ public struct InspectLog: Sendable {
         /// The offset of each line's first byte: a node's line is found by binary search, so that
         /// placing every sample of a large log costs no pass over the file each.
         let lineStarts: [Int]
+        /// The number of the document's first line in its file (a line of a JSONL file).
+        var firstLine = 1
 
         init(file: String, bytes: [UInt8], tape: JSONTape) {
             self.file = file
@@ -122,7 +124,7 @@ public struct InspectLog: Sendable {
                 let middle = (low + high + 1) / 2
                 if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }
             }
-            let line = low + 1, lineStart = lineStarts[low]
+            let line = low + firstLine, lineStart = lineStarts[low]
             var column = 1
             for index in lineStart..<offset where bytes[index] & 0xC0 != 0x80 { column += 1 }
             return Origin(file: file, line: line, column: column)
@@ -133,12 +135,13 @@ public struct InspectLog: Sendable {
         var maxErrors: Int
         var problems: [DataError] = []
 
-        mutating func parse(_ bytes: [UInt8], file: String) throws -> Document {
+        mutating func parse(_ bytes: [UInt8], file: String, what: String = "an Inspect log", firstLine: Int = 1) throws -> Document {
             var tape = JSONTape()
             do throws(JSONSyntaxError) {
                 try bytes.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try JSONParser.parse(buffer, into: &tape) }
             } catch {
                 var document = Document(file: file, bytes: bytes, tape: JSONTape())
+                document.firstLine = firstLine
                 document.tape = (try? JSONParser.parse("0")) ?? JSONTape()
                 document.tape.nodes[0].source = Int32(clamping: error.offset)
                 let at = document.origin(0)
@@ -147,7 +150,7 @@ public struct InspectLog: Sendable {
             }
             guard tape.nodes[0].kind == .object else {
                 throw EvalDBError.invalidData(
-                    errors: [DataError(file: file, line: 1, column: 1, message: "an Inspect log is a JSON object")], truncated: false)
+                    errors: [DataError(file: file, line: firstLine, column: 1, message: "\(what) must be a JSON object")], truncated: false)
             }
             return Document(file: file, bytes: bytes, tape: tape)
         }
@@ -332,7 +335,7 @@ public struct InspectLog: Sendable {
     }
 
     /// A canonical JSON object of members given as canonical values, sorted by key.
-    private static func object(_ members: [(String, [UInt8])]) -> [UInt8] {
+    static func object(_ members: [(String, [UInt8])]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (index, member) in members.sorted(by: { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }).enumerated() {
             if index > 0 { out.append(contentsOf: ", ".utf8) }
@@ -350,10 +353,22 @@ extension Store {
     /// records a results file: the same checks, one transaction. The run's source is the log; a
     /// problem with a result is reported at its sample's id in the log.
     public func recordRun(inspect log: InspectLog, against version: DatasetVersion, options: RunOptions) throws -> RecordedRun {
+        var options = options
+        // The log's meta, then the caller's, which replaces a key of the log's.
+        options.meta = log.meta.filter { pair in !options.meta.contains { $0.key == pair.key } } + options.meta
+        return try recordRun(converted: log.lines, origins: log.origins, from: log.path, against: version, options: options)
+    }
+
+    /// Records result lines converted from another tool's file at `path` (canonical JSON, one a
+    /// result) as `recordRun` records a results file; a problem with a line is reported at
+    /// `origins` (its place in the file it came from).
+    func recordRun(
+        converted lines: [[UInt8]], origins: [InspectLog.Origin], from path: String, against version: DatasetVersion, options: RunOptions
+    ) throws -> RecordedRun {
         let temporary = FileManager.default.temporaryDirectory
-            .appendingPathComponent("evaldb-inspect-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
+            .appendingPathComponent("evaldb-converted-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
         var text: [UInt8] = []
-        for line in log.lines {
+        for line in lines {
             text.append(contentsOf: line)
             text.append(0x0A)
         }
@@ -362,15 +377,13 @@ extension Store {
         }
         defer { unlink(temporary) }
         var options = options
-        // The log's meta, then the caller's (`--meta`), which replaces a key of the log's.
-        options.meta = log.meta.filter { pair in !options.meta.contains { $0.key == pair.key } } + options.meta
-        options.recordedPath = storedPath(log.path)
+        options.recordedPath = storedPath(path)
         do {
             return try recordRun(temporary, against: version, options: options)
         } catch EvalDBError.invalidData(let errors, let truncated) {
             let mapped = errors.map { error -> DataError in
-                guard error.file == temporary, error.line >= 1, error.line <= log.origins.count else { return error }
-                let origin = log.origins[error.line - 1]
+                guard error.file == temporary, error.line >= 1, error.line <= origins.count else { return error }
+                let origin = origins[error.line - 1]
                 return DataError(file: origin.file, line: origin.line, column: origin.column, message: error.message, isWarning: error.isWarning)
             }
             throw EvalDBError.invalidData(errors: mapped, truncated: truncated)
