@@ -29,7 +29,7 @@ struct Run: ParsableCommand {
                 Examples:
                   evaldb run record results.jsonl --name gpt-x-2026-04-20 --dataset-file evals/data/v0/golden.jsonl
                   evaldb run record results.jsonl --name baseline --dataset 3497797e --meta model=gpt-x
-                  evaldb run record --from inspect logs/2026-04-20T10-00-00_golden_abc.eval --name inspect-gpt-x
+                  evaldb run record --from inspect logs/golden.eval --name inspect-gpt-x
                   evaldb run record out.json --each /results/results --map id=/vars/id --map pass=/success --map output=/response/output --name pf --dataset 3497797e
                 """)
 
