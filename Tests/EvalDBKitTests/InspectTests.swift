@@ -138,4 +138,28 @@ struct InspectTests {
             #expect(errors.first?.line ?? 0 > 1)
         }
     }
+
+    @Test("with several scorers the log's first is read unless one is named; a pooled completion is read from the attachments")
+    func scorersAndAttachments() throws {
+        let folder = try TemporaryFolder()
+        let sample = #"""
+            {"id": "a", "epoch": 1, "scores": {"exact": {"value": "I"}, "judge": {"value": "C"}},
+             "output": {"completion": "attachment://h1"}, "attachments": {"h1": "a long answer"}}
+            """#
+        let headed = try folder.write("headed.json", #"{"results": {"scores": [{"name": "judge"}]}, "samples": [\#(sample)]}"#)
+        let bare = try folder.write("bare.json", #"{"samples": [\#(sample)]}"#)
+        func results(_ log: InspectLog) throws -> [[String: Any]] { try Fixtures.linesAsObjects(Data(log.lines.flatMap { $0 + [0x0A] })) }
+        let first = try results(try InspectLog.read(path: headed))
+        #expect(first[0]["pass"] as? Bool == true)
+        #expect(first[0]["output"] as? String == "a long answer")
+        #expect(try results(try InspectLog.read(path: headed, scorer: "exact"))[0]["pass"] as? Bool == false)
+        #expect(try InspectLog.read(path: bare, scorer: "judge").scorer == "judge")
+        do {
+            _ = try InspectLog.read(path: bare)
+            Issue.record("read without a scorer")
+        } catch EvalDBError.invalidData(let errors, _) {
+            #expect(errors.first?.message.contains("several scorers (exact, judge)") == true, "\(errors)")
+            #expect(errors.first?.line == 1)
+        }
+    }
 }

@@ -264,7 +264,16 @@ public struct InspectLog: Sendable {
         if let scores { inspect.append(("scores", json(scores))) }
         if let output = tape.member(sample, "output"), tape.nodes[output].kind == .object {
             if let completion = tape.member(output, "completion"), tape.nodes[completion].kind == .string {
-                members.append(("output", json(completion)))
+                // Inspect may pool long text as `attachment://HASH`, kept in the sample's attachments.
+                let text = tape.string(completion)
+                if text.hasPrefix("attachment://"), let attachments = tape.member(sample, "attachments"),
+                    tape.nodes[attachments].kind == .object,
+                    let attached = tape.member(attachments, String(text.dropFirst("attachment://".count))), tape.nodes[attached].kind == .string
+                {
+                    members.append(("output", json(attached)))
+                } else {
+                    members.append(("output", json(completion)))
+                }
             }
             if let usage = tape.member(output, "usage"), tape.nodes[usage].kind == .object { members.append(("usage", json(usage))) }
         }
