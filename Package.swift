@@ -19,11 +19,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        // zlib and Zstandard: the compressions of the zip entries of an Inspect `.eval` log.
+        // zlib: DEFLATE, a compression of the zip entries of an Inspect `.eval` log (Zstandard,
+        // the other, is loaded at run time: ZipArchive).
         .systemLibrary(
             name: "CZipCodecs",
-            pkgConfig: "libzstd",
-            providers: [.apt(["libzstd-dev", "zlib1g-dev"]), .brew(["zstd"])]
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // Turns the top-level migrations/*.sql into Swift source at build time, so that a copied
         // `evaldb` binary carries its schema with it.

@@ -3,7 +3,7 @@ import Foundation
 
 /// A zip archive read whole from a file: its entries by name (the central directory), each
 /// decompressed on request. Reads entries stored (method 0), DEFLATEd (8, with zlib) and
-/// Zstandard-compressed (93, with libzstd: Inspect AI's `.eval` logs since 2025); ZIP64 sizes and
+/// Zstandard-compressed (93, with libzstd loaded at run time: Inspect AI's `.eval` logs since 2025); ZIP64 sizes and
 /// offsets are understood. No encryption, no spanning.
 struct ZipArchive {
     struct Entry {
@@ -122,20 +122,26 @@ struct ZipArchive {
     }
 
     private func unzstd(_ compressed: ArraySlice<UInt8>, size: Int, name: String) throws -> [UInt8] {
+        guard let zstd = Zstandard.library else {
+            throw EvalDBError.cannotRead(
+                path: path,
+                reason:
+                    "entry \(name) is compressed with Zstandard, and libzstd is not installed (Debian: apt-get install libzstd1; macOS: brew install zstd); or have Inspect convert the log to JSON (its log convert command)"
+            )
+        }
         var output = [UInt8](repeating: 0, count: size)
-        guard let context = ZSTD_createDCtx() else { throw problem("libzstd could not start on \(name)") }
-        defer { ZSTD_freeDCtx(context) }
+        guard let context = zstd.createContext() else { throw problem("libzstd could not start on \(name)") }
+        defer { _ = zstd.freeContext(context) }
         // Streaming: a frame written by a streaming compressor does not say its size, and an entry
         // may hold several frames.
         let done = compressed.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out -> Int? in
-                var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-                var target = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
+                var source = evaldb_zstd_in(src: input.baseAddress, size: input.count, pos: 0)
+                var target = evaldb_zstd_out(dst: out.baseAddress, size: out.count, pos: 0)
                 while source.pos < source.size {
-                    let result = ZSTD_decompressStream(context, &target, &source)
-                    if ZSTD_isError(result) != 0 { return nil }
-                    if result != 0 && target.pos == target.size && source.pos < source.size { return nil }
-                    if result != 0 && source.pos == source.size { return nil }
+                    let result = zstd.decompressStream(context, &target, &source)
+                    if zstd.isError(result) != 0 { return nil }
+                    if result != 0 && (target.pos == target.size || source.pos == source.size) { return nil }
                 }
                 return target.pos
             }
@@ -143,4 +149,36 @@ struct ZipArchive {
         guard done == size else { throw problem("entry \(name) is not valid Zstandard data") }
         return output
     }
+}
+
+/// libzstd's streaming decompression, loaded when a Zstandard entry is first read (`dlopen`), so
+/// that evaldb builds and runs without it until a `.eval` log needs it.
+private struct Zstandard: @unchecked Sendable {
+    typealias CreateContext = @convention(c) () -> OpaquePointer?
+    typealias FreeContext = @convention(c) (OpaquePointer?) -> Int
+    typealias DecompressStream =
+        @convention(c) (OpaquePointer?, UnsafeMutablePointer<evaldb_zstd_out>, UnsafeMutablePointer<evaldb_zstd_in>) -> Int
+    typealias IsError = @convention(c) (Int) -> UInt32
+
+    let createContext: CreateContext
+    let freeContext: FreeContext
+    let decompressStream: DecompressStream
+    let isError: IsError
+
+    /// The library, or nil when no libzstd can be loaded.
+    static let library: Zstandard? = {
+        let names = [
+            "libzstd.so.1", "libzstd.so", "libzstd.1.dylib", "/opt/homebrew/lib/libzstd.1.dylib", "/usr/local/lib/libzstd.1.dylib",
+        ]
+        for name in names {
+            guard let handle = dlopen(name, RTLD_NOW) else { continue }
+            guard let create = dlsym(handle, "ZSTD_createDCtx"), let free = dlsym(handle, "ZSTD_freeDCtx"),
+                let stream = dlsym(handle, "ZSTD_decompressStream"), let isError = dlsym(handle, "ZSTD_isError")
+            else { continue }
+            return Zstandard(
+                createContext: unsafeBitCast(create, to: CreateContext.self), freeContext: unsafeBitCast(free, to: FreeContext.self),
+                decompressStream: unsafeBitCast(stream, to: DecompressStream.self), isError: unsafeBitCast(isError, to: IsError.self))
+        }
+        return nil
+    }()
 }
