@@ -19,6 +19,13 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // zlib: DEFLATE, a compression of the zip entries of an Inspect `.eval` log (Zstandard,
+        // the other, is loaded at run time: ZipArchive).
+        .systemLibrary(
+            name: "CZipCodecs",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Turns the top-level migrations/*.sql into Swift source at build time, so that a copied
         // `evaldb` binary carries its schema with it.
         .executableTarget(name: "EmbedMigrations"),
@@ -31,6 +38,7 @@ let package = Package(
             name: "EvalDBKit",
             dependencies: [
                 "CSQLite",
+                "CZipCodecs",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["MigrationsPlugin"]

@@ -12,11 +12,19 @@ struct Export: ParsableCommand {
             added, deleted or reordered, never imported) is left as it is, the ids edited, added and \
             deleted are named, and the exit status is 1 (--force overwrites).
             --version takes a number, a hash or hash prefix, or a git revision (a tag, a branch, HEAD~3).
+            --as inspect writes an Inspect AI dataset instead (id, input, target, metadata: the labels, \
+            the other fields and evaldb_dataset, the dataset hash, which `run record --from inspect` \
+            reads back); with -o it replaces only a missing file or an Inspect export (--force: any).
 
             Examples:
               evaldb export -o evals/data/v0/golden.jsonl
               evaldb export --version 3 > v3.jsonl
+              evaldb export --as inspect -o golden-inspect.jsonl
             """)
+
+    enum Shape: String, ExpressibleByArgument, CaseIterable {
+        case jsonl, inspect
+    }
 
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
     var output: String?
@@ -26,6 +34,9 @@ struct Export: ParsableCommand {
 
     @Option(help: "The version with this dataset hash or unique hash prefix.")
     var hash: String?
+
+    @Option(name: .customLong("as"), help: "What to write: jsonl (the dataset, canonical) or inspect (an Inspect AI dataset).")
+    var shape: Shape = .jsonl
 
     @Flag(help: "With -o: overwrite the file even when it differs from every version (edits never imported).")
     var force = false
@@ -40,6 +51,10 @@ struct Export: ParsableCommand {
         let store = try database.openForReading()
         let chosen = try store.resolveVersion(version ?? hash ?? "current")
         let progress = Output.Progress("exporting version \(chosen.number)")
+        if shape == .inspect {
+            try exportInspect(store, chosen, progress: progress)
+            return
+        }
         let exported: String
         if let output, output != "-" {
             if !force { try store.checkOverwrite(of: output, with: chosen) }
@@ -59,6 +74,23 @@ struct Export: ParsableCommand {
         }
         if let output, output != "-" {
             Output.stderr("wrote version \(chosen.number) (\(chosen.exampleCount) examples) to \(output)  \(chosen.hash)")
+        }
+    }
+
+    /// `--as inspect`: an Inspect dataset, to standard output or -o FILE.
+    private func exportInspect(_ store: Store, _ chosen: DatasetVersion, progress: Output.Progress) throws {
+        let update: (Int) -> Void = { progress.update(lines: $0, of: chosen.exampleCount) }
+        if let output, output != "-" {
+            if !force, let problem = InspectDataset.overwriteProblem(path: output) {
+                Output.error("\(output) \(problem); it was left as it is (--force overwrites it)")
+                throw ExitCode(1)
+            }
+            try store.exportInspect(chosen, toFile: output, progress: update)
+            progress.finish()
+            Output.stderr("wrote version \(chosen.number) (\(chosen.exampleCount) examples) as an Inspect dataset to \(output)  \(chosen.hash)")
+        } else {
+            try store.exportInspect(chosen, progress: update) { chunk in try writeAll(1, chunk, path: "<stdout>") }
+            progress.finish()
         }
     }
 }

@@ -18,16 +18,49 @@ struct Run: ParsableCommand {
                 nothing written, exit 2. Ids of the version without a result are reported (the run is \
                 partial). The run keeps the git commit of HEAD, marked `-dirty` when tracked files have \
                 uncommitted changes.
+                --from inspect reads an Inspect AI log (.eval or .json) instead: each sample a result (its \
+                id, epoch 1 as trial 0, the score as score and pass, the completion as output), pinned to \
+                the dataset hash that `export --as inspect` put in its samples' metadata (else give \
+                --dataset or --dataset-file), with the model, task and scorer in the run's meta.
+                --map FIELD=JSON-POINTER reads another tool's results (JSONL, or with --each POINTER the \
+                array one JSON document holds): id and pass are needed; score, trial, output, rationale, \
+                failure and error may be mapped; each result keeps the object it came from as mapped_from.
 
                 Examples:
                   evaldb run record results.jsonl --name gpt-x-2026-04-20 \\
                       --dataset-file evals/data/v0/golden.jsonl
                   evaldb run record results.jsonl --name baseline --dataset 3497797e \\
                       --meta model=gpt-x
+                  evaldb run record --from inspect logs/golden.eval --name inspect-gpt-x
+                  evaldb run record out.json --each /results/results --map id=/vars/id \\
+                      --map pass=/success --map output=/response/output --name pf --dataset 3497797e
                 """)
 
-        @Argument(help: "The results file ('-' for standard input).")
+        enum Source: String, ExpressibleByArgument, CaseIterable {
+            case results, inspect
+        }
+
+        @Argument(help: "The results file ('-' for standard input), or with --from inspect the Inspect log.")
         var file: String
+
+        @Option(help: "What FILE is: results (evaldb's result lines) or inspect (an Inspect AI log, .eval or .json).")
+        var from: Source = .results
+
+        @Option(
+            help:
+                "With --from inspect: the scorer whose scores are the results (default: the log's first; needed when its samples have several and the log names none)."
+        )
+        var scorer: String?
+
+        @Option(
+            name: .customLong("map"),
+            help:
+                "FIELD=JSON-POINTER: where a result field is in another tool's results (id, pass, score, trial, output, rationale, failure, error); repeatable."
+        )
+        var map: [String] = []
+
+        @Option(help: "With --map: the JSON pointer of the array of results in a file that is one JSON document.")
+        var each: String?
 
         @Option(help: "The run's name (unique).")
         var name: String
@@ -45,13 +78,58 @@ struct Run: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
-            guard (dataset == nil) != (datasetFile == nil) else { throw ValidationError("give --dataset HASH or --dataset-file FILE") }
+            if dataset != nil && datasetFile != nil { throw ValidationError("give --dataset HASH or --dataset-file FILE, not both") }
+            if from == .results && dataset == nil && datasetFile == nil { throw ValidationError("give --dataset HASH or --dataset-file FILE") }
+            if scorer != nil && from != .inspect { throw ValidationError("--scorer is for --from inspect") }
+            if from == .inspect && file == "-" { throw ValidationError("--from inspect reads a log file, not standard input") }
+            if !map.isEmpty && from == .inspect { throw ValidationError("--map is for results of other tools, not --from inspect") }
+            if each != nil && map.isEmpty { throw ValidationError("--each goes with --map") }
+            if !map.isEmpty && file == "-" { throw ValidationError("--map reads a file, not standard input") }
+            _ = try pointers()
+        }
+
+        /// The --map pairs, checked; nil without --map.
+        func pointers() throws -> [MappedResults.Field: JSONPointer]? {
+            guard !map.isEmpty else { return nil }
+            var pointers: [MappedResults.Field: JSONPointer] = [:]
+            for text in map {
+                guard let equals = text.firstIndex(of: "=") else {
+                    throw ValidationError("--map takes FIELD=JSON-POINTER, found \(JSONText.string(text))")
+                }
+                let name = String(text[..<equals])
+                guard let field = MappedResults.Field(rawValue: name) else {
+                    throw ValidationError(
+                        "--map \(text): no result field \(JSONText.string(name)); the fields are \(MappedResults.Field.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                do {
+                    pointers[field] = try JSONPointer(parsing: String(text[text.index(after: equals)...]))
+                } catch let error as EvalDBError {
+                    throw ValidationError("--map \(text): \(error.description)")
+                }
+            }
+            for needed in [MappedResults.Field.id, .pass] where pointers[needed] == nil {
+                throw ValidationError("--map needs \(needed.rawValue)=JSON-POINTER (id and pass are needed)")
+            }
+            return pointers
         }
 
         func run() throws {
             let store = try database.open()
+            let inspectLog = from == .inspect ? try InspectLog.read(path: file, scorer: scorer, maxErrors: max(1, input.maxErrors)) : nil
             let version: DatasetVersion
-            if let dataset {
+            if dataset == nil && datasetFile == nil, let inspectLog {
+                guard let hash = inspectLog.datasetHash else {
+                    throw EvalDBError.usage(
+                        "\(file) names no dataset: its samples' metadata has no \(InspectDataset.datasetKey) (an Inspect dataset from `evaldb export --as inspect` has it); give --dataset HASH or --dataset-file FILE"
+                    )
+                }
+                do {
+                    version = try store.resolveVersion(hash)
+                } catch EvalDBError.noSuchVersion {
+                    throw EvalDBError.usage("\(file) is of dataset \(hash), which this database has no version of: import that dataset first")
+                }
+            } else if let dataset {
                 do {
                     version = try store.resolveVersion(dataset.hasPrefix("sha256:") ? dataset : "sha256:" + dataset)  // a hash, never a number
                 } catch EvalDBError.noSuchVersion {
@@ -69,14 +147,38 @@ struct Run: ParsableCommand {
                 guard let equals = text.firstIndex(of: "=") else { throw ValidationError("--meta takes K=V, found \(text)") }
                 return (String(text[..<equals]), String(text[text.index(after: equals)...]))
             }
+            if let inspectLog, let hash = inspectLog.datasetHash, hash != version.hash {
+                throw EvalDBError.usage(
+                    "\(file) is of dataset \(hash.prefix(19)) (its samples' \(InspectDataset.datasetKey)), not of version \(version.number) (\(version.hash.prefix(19))) given by --dataset or --dataset-file"
+                )
+            }
             let options = RunOptions(
                 name: name, meta: pairs, gitCommit: Git.headDescription(), maxErrors: max(1, input.maxErrors),
                 author: defaultUser())
-            let recorded = try store.recordRun(file, against: version, options: options)
+            let recorded: RecordedRun
+            if let inspectLog {
+                recorded = try store.recordRun(inspect: inspectLog, against: version, options: options)
+            } else if let pointers = try pointers() {
+                let each = try self.each.map { text in
+                    do { return try JSONPointer(parsing: text) } catch let error as EvalDBError {
+                        throw ValidationError("--each \(text): \(error.description)")
+                    }
+                }
+                let mapped = try MappedResults.read(path: file, map: pointers, each: each, maxErrors: max(1, input.maxErrors))
+                recorded = try store.recordRun(mapped: mapped, against: version, options: options)
+            } else {
+                recorded = try store.recordRun(file, against: version, options: options)
+            }
             let run = recorded.run
+            if let inspectLog, let status = inspectLog.status, status != "success" {
+                Output.stderr("evaldb: warning: the Inspect log's status is \(status), not success: its eval did not finish")
+            }
             Output.stdout(
                 "run \(Terminal.sanitized(run.name)): \(run.resultCount) results against version \(run.version) (\(String(run.datasetHash.prefix(19))))"
             )
+            if let inspectLog, inspectLog.errors > 0 {
+                Output.stdout("errors: \(inspectLog.errors) samples failed or have no score (left out of pass rates)")
+            }
             if run.missing > 0 {
                 Output.stdout(
                     "partial: \(run.missing) examples of the version have no result, e.g. \(recorded.missingIds.prefix(5).map(Terminal.sanitized).joined(separator: ", "))"

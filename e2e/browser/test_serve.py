@@ -32,7 +32,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import traceback
 import urllib.parse
 from pathlib import Path
 
@@ -46,6 +45,9 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / 'e2e'))
+from checks import Checks, expect  # noqa: E402
+
 DATASET = 'evals/data/v0/golden.jsonl'
 
 # Every field a page shows is tried: each payload, if it ever ran, would set window.__pwned.
@@ -65,27 +67,6 @@ INJECTION = {
     'created_at': '2026-11-26',
     'notes': '</textarea><script>window.__pwned = 9</script>',
 }
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def run(self, name, body):
-        try:
-            body()
-            self.passed += 1
-            print(f'ok    {name}', flush=True)
-        except Exception:
-            self.failed += 1
-            print(f'FAIL  {name}', flush=True)
-            traceback.print_exc()
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 class Workspace:

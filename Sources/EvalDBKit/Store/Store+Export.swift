@@ -62,6 +62,18 @@ extension Store {
     /// `path`. Returns the dataset hash.
     @discardableResult
     public func export(_ version: DatasetVersion, toFile path: String, progress: ((Int) -> Void)? = nil) throws -> String {
+        try writeAtomically(path) { sink in try export(version, progress: progress, to: sink) }
+    }
+
+    /// Writes `version` as an Inspect dataset (`InspectDataset`) to `path` atomically, as
+    /// `export(_:toFile:progress:)` writes its JSONL.
+    public func exportInspect(_ version: DatasetVersion, toFile path: String, progress: ((Int) -> Void)? = nil) throws {
+        try writeAtomically(path) { sink in try exportInspect(version, progress: progress, to: sink) }
+    }
+
+    /// Runs `write` with a sink into a temporary file beside `path`, flushed to disk, then renamed
+    /// over `path`; the temporary file is removed when `write` throws.
+    private func writeAtomically<T>(_ path: String, _ write: ((UnsafeBufferPointer<UInt8>) throws -> Void) throws -> T) throws -> T {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).evaldb-\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -74,7 +86,7 @@ extension Store {
             if !closed { close(descriptor) }
             unlink(temporary.path)
         }
-        let hash = try export(version, progress: progress) { chunk in
+        let result = try write { chunk in
             try writeAll(descriptor, chunk, path: path)
             flusher.wrote(chunk.count)
         }
@@ -86,7 +98,7 @@ extension Store {
         guard rename(temporary.path, url.path) == 0 else {
             throw EvalDBError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
-        return hash
+        return result
     }
 }
 
