@@ -33,7 +33,8 @@ struct Run: ParsableCommand {
                       --meta model=gpt-x
                   evaldb run record --from inspect logs/golden.eval --name inspect-gpt-x
                   evaldb run record out.json --each /results/results --map id=/vars/id \\
-                      --map pass=/success --map output=/response/output --name pf --dataset 3497797e
+                      --map pass=/success --map output=/response/output --name pf \\
+                      --dataset 3497797e
                 """)
 
         enum Source: String, ExpressibleByArgument, CaseIterable {
