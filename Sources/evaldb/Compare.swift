@@ -49,7 +49,7 @@ struct Compare: ParsableCommand {
     @Option(name: .customLong("cluster-by"), help: "A key whose examples sharing a value are not independent (a conversation, a topic).")
     var clusterBy: String?
 
-    @Option(help: "The confidence level of the interval, in percent.", transform: { try Percent.parse($0, flag: "--confidence") })
+    @Option(help: "The confidence level of the interval, in percent (default 95).", transform: { try Percent.parse($0, flag: "--confidence") })
     var confidence: Double = 0.95
 
     @Option(help: "Also write the gate as a JUnit XML report to this file.")

@@ -39,7 +39,7 @@ struct Power: ParsableCommand {
     @Option(name: .customLong("design-effect"), help: "The design effect of clustered examples (1: independent).")
     var designEffect: Double = 1
 
-    @Option(help: "The confidence level, in percent.", transform: { try Percent.parse($0, flag: "--confidence") })
+    @Option(help: "The confidence level, in percent (default 95).", transform: { try Percent.parse($0, flag: "--confidence") })
     var confidence: Double = 0.95
 
     func validate() throws {

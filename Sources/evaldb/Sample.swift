@@ -165,11 +165,11 @@ struct Sample: ParsableCommand {
             let sample = try TraceSampler.sample(files, plan: plan, duplicates: .empty)
             let proposals = sample.proposals(labels: plan.labels, author: author, today: Self.today(), storedPath: { $0 })
             outcome = SampleOutcome(sample: sample, proposals: proposals, queued: [], skipped: [])
-            for proposal in proposals { Output.stdout(proposal.record) }
+            printProposals(proposals.map(\.record))
         } else {
             let store = dryRun ? try database.openForReading() : try database.open()
             outcome = try store.sample(files, plan: plan, author: author, proposedBy: proposedBy ?? author, dryRun: dryRun)
-            if dryRun { for proposal in outcome.queued { Output.stdout(proposal.content) } }
+            if dryRun { printProposals(outcome.queued.map(\.content)) }
         }
         for skip in outcome.skipped {
             Output.stderr(
@@ -181,6 +181,15 @@ struct Sample: ParsableCommand {
             return
         }
         report(outcome)
+    }
+
+    /// The proposals --dry-run would queue: JSONL (one a line), or with --format json one array.
+    private func printProposals(_ records: [String]) {
+        if format.format == .json {
+            Output.stdout("[" + records.joined(separator: ", ") + "]")
+        } else {
+            for record in records { Output.stdout(record) }
+        }
     }
 
     /// The strata as rows: what each held, chose and queued.

@@ -123,6 +123,16 @@ struct SampleCLITests {
         #expect(
             checked.stderr.contains("skipped 1 trace: same input as an example (first: t1 (traces.jsonl:1), like example ex-1)"), "\(checked.stderr)")
         #expect(checked.stderr.contains("would queue 9 proposals"))
+        // --format json: the same proposals as one JSON document (an array), on one line.
+        let json = try cli.run(["sample", "traces.jsonl", "--uniform", "20", "--per-session", "2", "--dry-run", "--format", "json"])
+        #expect(json.status == 0 && json.output.split(separator: "\n").count == 1, "\(json.output)")
+        let array = try JSONSerialization.jsonObject(with: json.stdout) as? [[String: Any]]
+        #expect(array?.count == 9)
+        #expect(
+            array?.compactMap { $0["id"] as? String }
+                == checked.output.split(separator: "\n").compactMap {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
+                })
         let review = try cli.run(["review", "--proposals"], stdin: Data("q\n".utf8))
         #expect(review.output.contains("no proposals are queued"), "\(review.output)")
     }
