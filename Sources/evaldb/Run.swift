@@ -372,7 +372,14 @@ struct ReportCommand: ParsableCommand {
             row.append(statistic.tooSmall ? .text("too small to say") : .null)
             listing.rows.append(row)
         }
-        if weighted { listing.rows.append(try ReportWeighted.row(store, report.run, columns: listing.columns, keys: keys)) }
+        if weighted {
+            listing.rows.append(try ReportWeighted.row(store, report.run, columns: listing.columns, keys: keys))
+            // In data, which row is the weighted one is a field, not only the words of its note.
+            if format.format != .table {
+                listing.columns.append("weighted")
+                for index in listing.rows.indices { listing.rows[index].append(.json(index == listing.rows.count - 1 ? "true" : "false")) }
+            }
+        }
         Output.stdout(format.render(listing))
         if let plot { try ReportFile.write(IntervalChart.passRates(report).svg(), to: plot) }
         guard format.format == .table else { return }

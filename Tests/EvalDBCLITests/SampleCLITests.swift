@@ -94,6 +94,8 @@ struct SampleCLITests {
         let weighted = try #require(rows.last)
         #expect((weighted["rate"] as? NSNumber)?.doubleValue == 66.7, "\(weighted)")
         #expect(weighted["examples"] as? Int == 5)
+        // Which row is the weighted one is data, not only words of the note.
+        #expect(rows.map { $0["weighted"] as? Bool } == Array(repeating: false, count: rows.count - 1) + [true], "\(rows)")
         let note = try #require(weighted["note"] as? String)
         #expect(note.contains("5 sampled examples standing for 60 traces; unweighted 40.0; 3 examples without one left out"), "\(note)")
         let low = try #require((weighted["low"] as? NSNumber)?.doubleValue), high = try #require((weighted["high"] as? NSNumber)?.doubleValue)
