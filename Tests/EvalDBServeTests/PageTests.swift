@@ -286,6 +286,7 @@ struct PageTests {
         #expect(script.body.contains("data-key"))
         let style = try await served.get("/assets/serve.css")
         #expect(style.header("Content-Type") == "text/css; charset=utf-8" && style.body.contains(".turn"))
+        #expect(try await served.get("/favicon.ico").status == 204, "no icon, and no 404 in the browser's console")
         _ = await served.stop()
     }
 }
