@@ -115,7 +115,7 @@ extension Store {
             var toRead: [String] = []
             for commit in new.reversed() {
                 if let blob = blob(of: commit), !toRead.contains(blob), try knownBlob(blob) == nil, try changeSets(naming: blob).isEmpty,
-                    try !hasFirstVersionChangeSet(naming: blob)
+                    try changeSets(naming: blob, firstVersions: true).isEmpty
                 {
                     toRead.append(blob)
                 }
@@ -181,17 +181,16 @@ extension Store {
     /// The change sets of the log that make the version whose canonical file is `blob` from a
     /// version it is a change of (a first version's, which holds every record, is slower to apply
     /// than the blob is to read and import).
-    private func changeSets(naming blob: String) throws -> [(hash: String, file: String)] {
+    /// The change sets of the log's version records that name `blob`, oldest first: those with a
+    /// base, or (`firstVersions`) those of a first version, which hold every record.
+    private func changeSets(naming blob: String, firstVersions: Bool = false) throws -> [(hash: String, file: String)] {
         let records = try database.prepare(
-            "SELECT hash, file FROM version_records WHERE blob = ? AND file IS NOT NULL AND base IS NOT NULL ORDER BY at, event")
+            "SELECT hash, file FROM version_records WHERE blob = ? AND file IS NOT NULL AND base IS \(firstVersions ? "" : "NOT ")NULL ORDER BY at, event"
+        )
         try records.bind([.text(blob)])
         var candidates: [(hash: String, file: String)] = []
         while try records.step() { candidates.append((records.text(0), records.text(1))) }
         return candidates
-    }
-
-    private func hasFirstVersionChangeSet(naming blob: String) throws -> Bool {
-        try database.scalarInt("SELECT count(*) FROM version_records WHERE blob = ? AND file IS NOT NULL AND base IS NULL", [.text(blob)]) != 0
     }
 
     /// A first version's change set that names `blob` holds the blob's dataset: its records,
@@ -200,12 +199,7 @@ extension Store {
     /// the file claims). That is faster than reading git here: an old dataset sits at the end of a
     /// chain of deltas in git's pack, and a fresh clone's first version is the oldest of all.
     private func firstVersionFromChangeSet(naming blob: String, to scratch: String) throws -> String? {
-        let records = try database.prepare(
-            "SELECT hash, file FROM version_records WHERE blob = ? AND file IS NOT NULL AND base IS NULL ORDER BY at, event")
-        try records.bind([.text(blob)])
-        var candidates: [(hash: String, file: String)] = []
-        while try records.step() { candidates.append((records.text(0), records.text(1))) }
-        for candidate in candidates {
+        for candidate in try changeSets(naming: blob, firstVersions: true) {
             guard let digest = try? ChangeSet.writeFirstVersion(openablePath(candidate.file), to: scratch),
                 "sha256:" + digest == candidate.hash,
                 Git.run(["hash-object", "--no-filters", "--", scratch], in: repository?.top ?? ".") == blob
