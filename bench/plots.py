@@ -4,6 +4,8 @@
   python3 bench/plots.py                           # 1,000,000 examples in 200 slices; 100 runs of 10,000
   python3 bench/plots.py --n 100000 --runs 20      # smaller
   python3 bench/plots.py --binary path/to/evaldb   # skip the release build
+  python3 bench/plots.py --keep /tmp/evaldb-plots  # keep the databases for the next run (outside any git
+                                                   # repository: a run recorded there joins its team log)
 
 Generates (bench/data/, git-ignored, kept for the next run) a dataset of N compact examples whose
 label `slice` takes 200 values, and two runs' results on it: the base passes 85% of the examples,
@@ -91,6 +93,7 @@ def main():
     parser.add_argument('--run-examples', type=int, default=10_000, help='examples of each run of the trend')
     parser.add_argument('--trials', type=int, default=3)
     parser.add_argument('--binary', help='an evaldb binary (default: build one in release mode)')
+    parser.add_argument('--keep', help='a folder for the databases, kept and reused by the next run (default: a temporary one)')
     args = parser.parse_args()
     if not os.path.exists('/usr/bin/time'):
         sys.exit('bench/plots.py needs /usr/bin/time (Debian: apt-get install time)')
@@ -102,33 +105,14 @@ def main():
     DATA.mkdir(parents=True, exist_ok=True)
     dataset, base, candidate = compare_data(args.n, args.slices)
 
-    with tempfile.TemporaryDirectory(prefix='evaldb-plots-') as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(prefix='evaldb-plots-') as temporary:
+        work = Path(args.keep or temporary).resolve()
+        work.mkdir(parents=True, exist_ok=True)
         env_db = ['--db', work / 'compare.sqlite']
-        setup = time.perf_counter()
-        subprocess.run([binary, 'import', dataset, *env_db, '--author', 'bench'], check=True, stdout=subprocess.DEVNULL, cwd=work)
-        for name, path in (('base', base), ('candidate', candidate)):
-            subprocess.run([binary, 'run', 'record', path, '--name', name, '--dataset', 'sha256:' + sha256(dataset), *env_db],
-                           check=True, stdout=subprocess.DEVNULL, cwd=work)
         trend_db = ['--db', work / 'trend.sqlite']
-        small = work / 'small.jsonl'
-        features = ['booking', 'refund', 'policy', 'hours', 'cancel', 'menu', 'allergy', 'events']
-        lines = [example(i, {'feature': features[i % len(features)]}) for i in range(args.run_examples)]
-        small.write_text('\n'.join(lines) + '\n')
-        subprocess.run([binary, 'import', small, *trend_db, '--author', 'bench'], check=True, stdout=subprocess.DEVNULL, cwd=work)
-        rng = random.Random(5)
-        for number in range(args.runs):
-            if number == args.runs // 2:  # a second dataset version half way
-                lines[0] = lines[0].replace('"expected_output": "ok"', '"expected_output": "fine"')
-                small.write_text('\n'.join(lines) + '\n')
-                subprocess.run([binary, 'import', small, *trend_db, '--author', 'bench'], check=True, stdout=subprocess.DEVNULL, cwd=work)
-            rate = 0.7 + 0.2 * number / max(1, args.runs)
-            results = work / 'results.jsonl'
-            results.write_text(''.join(json.dumps({'id': f'ex-{i:07d}', 'pass': rng.random() < rate}) + '\n'
-                                       for i in range(args.run_examples)))
-            subprocess.run([binary, 'run', 'record', results, '--name', f'run-{number:03d}', '--dataset-file', small, *trend_db],
-                           check=True, stdout=subprocess.DEVNULL, cwd=work)
-        print(f'setup (generate, import, record): {time.perf_counter() - setup:.0f} s', file=sys.stderr)
+        if not (work / 'ready').exists():
+            make_databases(args, binary, work, env_db, trend_db, dataset, base, candidate)
+            (work / 'ready').touch()
 
         commands = {
             f'compare --by slice ({args.n:,} examples, {args.slices} slices), json':
@@ -154,6 +138,34 @@ def main():
     print('|---|---|---|---|')
     print('\n'.join(rows))
     sys.exit(1 if failed else 0)
+
+
+def make_databases(args, binary, work, env_db, trend_db, dataset, base, candidate):
+    """The comparison's database (two runs) and the trend's (runs on two versions), in `work`."""
+    work = Path(work)
+    setup = time.perf_counter()
+    subprocess.run([binary, 'import', dataset, *env_db, '--author', 'bench'], check=True, stdout=subprocess.DEVNULL, cwd=work)
+    for name, path in (('base', base), ('candidate', candidate)):
+        subprocess.run([binary, 'run', 'record', path, '--name', name, '--dataset', 'sha256:' + sha256(dataset), *env_db],
+                       check=True, stdout=subprocess.DEVNULL, cwd=work)
+    small = work / 'small.jsonl'
+    features = ['booking', 'refund', 'policy', 'hours', 'cancel', 'menu', 'allergy', 'events']
+    lines = [example(i, {'feature': features[i % len(features)]}) for i in range(args.run_examples)]
+    small.write_text('\n'.join(lines) + '\n')
+    subprocess.run([binary, 'import', small, *trend_db, '--author', 'bench'], check=True, stdout=subprocess.DEVNULL, cwd=work)
+    rng = random.Random(5)
+    for number in range(args.runs):
+        if number == args.runs // 2:  # a second dataset version half way
+            lines[0] = lines[0].replace('"expected_output": "ok"', '"expected_output": "fine"')
+            small.write_text('\n'.join(lines) + '\n')
+            subprocess.run([binary, 'import', small, *trend_db, '--author', 'bench'], check=True, stdout=subprocess.DEVNULL, cwd=work)
+        rate = 0.7 + 0.2 * number / max(1, args.runs)
+        results = work / 'results.jsonl'
+        results.write_text(''.join(json.dumps({'id': f'ex-{i:07d}', 'pass': rng.random() < rate}) + '\n'
+                                   for i in range(args.run_examples)))
+        subprocess.run([binary, 'run', 'record', results, '--name', f'run-{number:03d}', '--dataset-file', small, *trend_db],
+                       check=True, stdout=subprocess.DEVNULL, cwd=work)
+    print(f'setup (generate, import, record): {time.perf_counter() - setup:.0f} s', file=sys.stderr)
 
 
 def sha256(path):

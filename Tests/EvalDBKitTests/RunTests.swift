@@ -319,4 +319,33 @@ struct RunTests {
         }
         #expect(needed > 100)
     }
+
+    @Test("a result with an error member is an error, not a pass, even when its line says pass true: kept as written, counted as an error")
+    func errorsNeverPass() throws {
+        let folder = try TemporaryFolder()
+        let (store, version) = try Self.store(folder, count: 4)
+        let lines = [
+            #"{"error": "rate limited", "id": "ex-0001", "pass": true}"#, #"{"error": {"kind": "exit"}, "id": "ex-0002", "pass": true, "trial": 0}"#,
+            #"{"error": null, "id": "ex-0003", "pass": true}"#, #"{"id": "ex-0004", "pass": true}"#,
+        ]
+        let run = try store.recordRun(
+            try folder.write("r.jsonl", lines.joined(separator: "\n") + "\n"), against: version, options: RunOptions(name: "r")
+        ).run
+        let report = try store.report(run)
+        #expect(
+            report.overall.errors == 2 && report.overall.examples == 2 && report.overall.passed == 2, "two errors, two passes (a null error is none)")
+        #expect(report.erroredIds == ["ex-0001", "ex-0002"])
+        var exported: [String] = []
+        try store.exportRun(run) { exported.append($0) }
+        #expect(exported == lines, "the lines are kept as recorded")
+
+        // A database recorded before migration 0012 kept such a result's `pass` column as 1: the
+        // migration brings it into line.
+        try store.database.execute("DROP TRIGGER results_append_only_update; UPDATE stored_results SET pass = 1")
+        try store.database.execute("DELETE FROM schema_migrations WHERE name LIKE '0012%'")
+        let reopened = try Store(path: store.database.path)
+        #expect(try reopened.database.scalarInt("SELECT count(*) FROM stored_results WHERE pass = 1") == 2)
+        #expect(try reopened.report(run).overall.errors == 2)
+        #expect(throws: DatabaseError.self) { try reopened.database.execute("UPDATE stored_results SET pass = 0") }
+    }
 }

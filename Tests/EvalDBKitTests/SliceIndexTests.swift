@@ -86,17 +86,25 @@ private func expectedCounts(_ examples: [ModelExample], _ keys: [String], where 
     var counts: [[UInt8]: Int] = [:]
     for example in examples
     where conditions.allSatisfy({ key, value in example.values(key)?.contains { $0.utf8.elementsEqual(value.utf8) } ?? false }) {
-        var combinations: [[String]] = [[]]
-        for key in keys {
-            var options: [String] = []
-            for value in example.values(key) ?? [] where !options.contains(where: { $0.utf8.elementsEqual(value.utf8) }) { options.append(value) }
-            if options.isEmpty { options = ["<none>"] }
-            combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
-        }
-        for combination in combinations { counts[Array(combination.joined(separator: "|").utf8), default: 0] += 1 }
+        for combination in combinations(example, keys) { counts[combination, default: 0] += 1 }
     }
     return counts
 }
+
+/// The example's combinations of `keys`' values, each the UTF-8 of its values joined by "|".
+private func combinations(_ example: ModelExample, _ keys: [String]) -> [[UInt8]] {
+    var combinations: [[String]] = [[]]
+    for key in keys {
+        var options: [String] = []
+        for value in example.values(key) ?? [] where !options.contains(where: { $0.utf8.elementsEqual(value.utf8) }) { options.append(value) }
+        if options.isEmpty { options = ["<none>"] }
+        combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
+    }
+    return combinations.map { Array($0.joined(separator: "|").utf8) }
+}
+
+/// A slice's values as the model's combinations are written.
+private func joined(_ values: [String?]) -> [UInt8] { Array(values.map { $0 ?? "<none>" }.joined(separator: "|").utf8) }
 
 private func actualCounts(_ store: Store, _ version: DatasetVersion, _ keys: [String], where conditions: [(String, String)] = []) throws -> [[UInt8]:
     Int]
@@ -281,6 +289,64 @@ struct SliceIndexTests {
         #expect(scanned.cells.map(\.count) == coverage.cells.map(\.count))
         #expect(scanned.stray.map { "\($0.key)=\($0.value) \($0.ids)" } == coverage.stray.map { "\($0.key)=\($0.value) \($0.ids)" })
         #expect(scanned.missingAxis.map { "\($0.key) \($0.ids)" } == coverage.missingAxis.map { "\($0.key) \($0.ids)" })
+    }
+
+    @Test("report, compare and trend group results by slice as the model does: from the index (by value numbers) and from the records")
+    func runsGroupedBySliceAsTheModel() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        var random = Generator(state: 27)
+        let model = (1...500).map { generate(String(format: "r-%04d", $0), &random) }
+        _ = try store.importFile(try folder.write("v1.jsonl", model.map(\.line).joined(separator: "\n") + "\n"), options: by())
+        let v1 = try #require(try store.currentVersion())
+        var outcomes: [String: [Bool]] = [:]
+        for name in ["base", "candidate"] {
+            let passes = model.map { _ in random.next(3) != 0 }
+            outcomes[name] = passes
+            let lines = zip(model, passes).map { #"{"id": "\#($0.id)", "pass": \#($1)}"# }
+            _ = try store.recordRun(
+                try folder.write("\(name).jsonl", lines.joined(separator: "\n") + "\n"), against: v1, options: RunOptions(name: name))
+        }
+        let base = try store.run(named: "base"), candidate = try store.run(named: "candidate")
+        let keySets = [["feature"], ["feature", "scenario"], ["tags"], ["feature", "tags", "priority"], ["flag", "source"], ["scenario", "flag"]]
+
+        func check(_ context: String) throws {
+            for keys in keySets {
+                var expectedReport: [[UInt8]: (examples: Int, passed: Int)] = [:]
+                var expectedPairs: [[UInt8]: PairedCounts] = [:]
+                for (index, example) in model.enumerated() {
+                    for combination in combinations(example, keys) {
+                        expectedReport[combination, default: (0, 0)].examples += 1
+                        if outcomes["base"]![index] { expectedReport[combination]!.passed += 1 }
+                        expectedPairs[combination, default: PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)]
+                            .add(first: outcomes["candidate"]![index], second: outcomes["base"]![index])
+                    }
+                }
+                let report = try store.report(base, by: keys)
+                #expect(report.slices.count == expectedReport.count, "\(context): report by \(keys), one slice a combination")
+                for slice in report.slices {
+                    let expected = expectedReport[joined(slice.values)]
+                    #expect(
+                        expected?.examples == slice.examples && expected.map { Double($0.passed) } == slice.passed,
+                        "\(context): report by \(keys), slice \(slice.values)")
+                }
+                let comparison = try store.compare(base: base, candidate: candidate, by: keys)
+                #expect(comparison.slices.count == expectedPairs.count, "\(context): compare by \(keys)")
+                for slice in comparison.slices {
+                    #expect(expectedPairs[joined(slice.values)] == slice.counts, "\(context): compare by \(keys), slice \(slice.values)")
+                }
+                let trend = try store.trend(by: keys)
+                #expect(
+                    trend.runs.map { $0.slices.map { "\($0.values) \($0.examples) \($0.passed)" } }
+                        == (try [base, candidate].map {
+                            try store.report($0, by: keys).slices.map { "\($0.values) \($0.examples) \($0.passed)" }
+                        }), "\(context): trend by \(keys) reports each run as report does")
+            }
+        }
+        try check("version 1, current: values from the index")
+        // A second version makes version 1 an older one: its values are read from its records.
+        _ = try store.importFile(try folder.write("v2.jsonl", model.dropLast().map(\.line).joined(separator: "\n") + "\n"), options: by())
+        try check("version 1, older: values from the records")
     }
 }
 

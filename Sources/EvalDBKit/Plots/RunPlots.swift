@@ -61,7 +61,7 @@ extension TrendChart {
             series = trend.sliceValues.map { values in
                 Series(
                     name: SliceRegressions.name(values, keys: trend.keys),
-                    points: trend.runs.map { run in run.slices.first { $0.values == values }.map(Self.point) })
+                    points: trend.runs.map { run in run.slices.first { SliceCombination($0.values) == SliceCombination(values) }.map(Self.point) })
             }
         }
         let versions = Set(trend.runs.map(\.run.version)).count

@@ -38,7 +38,7 @@ extension Store {
         _ version: DatasetVersion, cells grid: [(values: [String?], examples: Int)], keys: [String], run: EvalRun?, rate: Double,
         budget: Double, discordance: Double?, power wanted: Double = 0.8, confidence: Double = 0.95
     ) throws -> CoveragePower {
-        var observed: [[String?]: (passed: Double, n: Int)] = [:]
+        var observed: [SliceCombination: (passed: Double, n: Int)] = [:]
         if let run {
             let rows = try database.prepare("SELECT example, avg(pass) FROM stored_results WHERE run = ? GROUP BY example")
             try rows.bind([.int(run.id)])
@@ -47,13 +47,13 @@ extension Store {
             let values = try sliceValues(of: Array(share.keys), at: run.version)
             for (key, passed) in share {
                 for combination in values[key]?.combinations(of: keys) ?? [] {
-                    observed[combination, default: (0, 0)].passed += passed
-                    observed[combination, default: (0, 0)].n += 1
+                    observed[SliceCombination(combination), default: (0, 0)].passed += passed
+                    observed[SliceCombination(combination), default: (0, 0)].n += 1
                 }
             }
         }
         let cells = grid.map { cell -> CoveragePower.Cell in
-            let seen = observed[cell.values]
+            let seen = observed[SliceCombination(cell.values)]
             let cellRate = seen.map { $0.passed / Double($0.n) } ?? rate
             let assumed = discordance ?? RegressionPower.independentDiscordance(rate: cellRate)
             let power = RegressionPower(drop: budget, discordance: assumed, confidence: confidence)

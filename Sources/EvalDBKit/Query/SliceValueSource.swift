@@ -37,6 +37,11 @@ struct SliceValueSource {
     /// Whether the values come from the slice index.
     var usesIndex: Bool { indexed != nil }
 
+    /// Numbers for the combinations of `keys`' values, when the values come from the slice index.
+    func combinationCoder(_ keys: [String]) -> SliceCombinationCoder? {
+        indexed.flatMap { SliceCombinationCoder($0, keys: keys) }
+    }
+
     /// The values of each example in `examples`.
     func values(of examples: [Int64]) throws -> [Int64: SliceValues] {
         guard let indexed else {
@@ -64,15 +69,17 @@ struct SliceValueSource {
 /// missing, and then every example's keys are gathered).
 struct HeldKeys {
     private(set) var keys = Set<ExactString>()
-    private let wanted: [ExactString]
-    private var complete = false
+    let wanted: [ExactString]
+    private(set) var isComplete = false
 
     init(wanted: [String]) { self.wanted = wanted.map(ExactString.init) }
 
-    mutating func add(_ values: SliceValues) {
-        guard !complete else { return }
-        keys.formUnion(values.byKey.keys)
-        complete = wanted.allSatisfy(keys.contains)
+    mutating func add(_ values: SliceValues) { add(values.byKey.keys) }
+
+    mutating func add<Keys: Sequence<ExactString>>(_ held: Keys) {
+        guard !isComplete else { return }
+        keys.formUnion(held)
+        isComplete = wanted.allSatisfy(keys.contains)
     }
 }
 
@@ -110,7 +117,7 @@ final class SliceValueMemo {
 /// key, each example's value numbers (a compressed sparse row by example key) and whether it has
 /// the key at all (an empty list has it without a value).
 struct IndexedSliceValues {
-    private struct Column {
+    fileprivate struct Column {
         var name: ExactString
         var values: [String] = []
         /// Example key k's value numbers are `entries[start[k]..<start[k + 1]]`.
@@ -119,7 +126,7 @@ struct IndexedSliceValues {
         var present = BitSet()
     }
 
-    private var columns: [Column] = []
+    fileprivate private(set) var columns: [Column] = []
 
     init(_ index: SliceIndex, keys: [String]) {
         let examples = Int(index.live.last ?? 0) + 1
@@ -162,5 +169,71 @@ struct IndexedSliceValues {
                 k + 1 < column.start.count ? column.entries[Int(column.start[k])..<Int(column.start[k + 1])].map { column.values[Int($0)] } : []
         }
         return SliceValues(byKey: byKey)
+    }
+}
+
+/// An example's one combination of some keys' values as a number, from the slice index: each
+/// key's digit is its value number + 1 (0: the example lacks the key or holds an empty list), in a
+/// mixed radix of the keys' value counts + 1. nil for an example holding several values of a key
+/// (its combinations are made from its values instead).
+struct SliceCombinationCoder {
+    private let columns: [(values: [String], weight: Int)]
+    private let names: [ExactString]
+    /// By example key: its code, or -1 when it holds several values of a key.
+    private let codes: [Int]
+    private let present: [BitSet]
+
+    /// nil when the codes of every combination would not fit in an `Int`.
+    init?(_ indexed: IndexedSliceValues, keys: [String]) {
+        var chosen: [IndexedSliceValues.Column] = []
+        var columns: [(values: [String], weight: Int)] = []
+        var weight = 1
+        for key in keys {
+            guard let column = indexed.columns.first(where: { $0.name == ExactString(key) }) else { return nil }
+            chosen.append(column)
+            columns.append((column.values, weight))
+            let (product, overflow) = weight.multipliedReportingOverflow(by: column.values.count + 1)
+            if overflow { return nil }
+            weight = product
+        }
+        let examples = chosen.map { max(0, $0.start.count - 1) }.max() ?? 0
+        var codes = [Int](repeating: 0, count: examples)
+        for (column, (_, weight)) in zip(chosen, columns) {
+            column.start.withUnsafeBufferPointer { start in
+                column.entries.withUnsafeBufferPointer { entries in
+                    for k in 0..<max(0, start.count - 1) where codes[k] >= 0 {
+                        switch start[k + 1] - start[k] {
+                        case 0: break
+                        case 1: codes[k] += (Int(entries[Int(start[k])]) + 1) * weight
+                        default: codes[k] = -1
+                        }
+                    }
+                }
+            }
+        }
+        self.columns = columns
+        self.names = chosen.map(\.name)
+        self.present = chosen.map(\.present)
+        self.codes = codes
+    }
+
+    /// nil when the example holds several values of a key.
+    func code(of example: Int64) -> Int? {
+        guard example >= 0, example < codes.count else { return 0 }  // no value of any key
+        let code = codes[Int(example)]
+        return code < 0 ? nil : code
+    }
+
+    /// The values of a code's combination, in the order of the keys.
+    func combination(_ code: Int) -> [String?] {
+        columns.map { values, weight in
+            let digit = code / weight % (values.count + 1)
+            return digit == 0 ? nil : values[digit - 1]
+        }
+    }
+
+    /// The keys asked about that the example holds (an empty list counts).
+    func keysHeld(by example: Int64) -> [ExactString] {
+        zip(names, present).compactMap { name, present in present.contains(example) ? name : nil }
     }
 }

@@ -87,12 +87,12 @@ extension Store {
         }
         let records = try RecordComparer(database)
         let needsValues = !keys.isEmpty || clusterBy != nil
-        let source = try SliceValueSource(
-            self, keys: keys + (clusterBy.map { [$0] } ?? []), version: candidate.version, firstValueOf: clusterBy)
+        let wanted = keys + (clusterBy.map { [$0] } ?? [])
+        let source = try SliceValueSource(self, keys: wanted, version: candidate.version, firstValueOf: clusterBy)
+        let grouping = SliceGrouping(source, keys: keys, wanted: wanted, readingValues: clusterBy != nil)
         // First = candidate, second = base: the interval is for candidate − base.
         var counts = PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)
-        var groups: [[String?]: PairedCounts] = [:]
-        var heldKeys = HeldKeys(wanted: keys + (clusterBy.map { [$0] } ?? []))
+        var groups: [PairedCounts] = []  // by group number
         var differences: [Double] = [], clusters: [String] = []
         var regressed = IdList(), fixed = IdList(), excluded: [String] = [], errored: [String] = []
         var candidateErrors = 0
@@ -100,19 +100,16 @@ extension Store {
         var waiting: [(key: Int64, base: Bool, candidate: Bool)] = []  // for their slice values
 
         func add(_ batch: [(key: Int64, base: Bool, candidate: Bool)]) throws {
-            let valuesOf = needsValues ? try source.values(of: batch.map(\.key)) : [:]
-            for pair in batch {
-                guard let values = valuesOf[pair.key] else { continue }
-                heldKeys.add(values)
+            try grouping.visit(batch.map(\.key)) { position, values, numbers in
+                let pair = batch[position]
                 if let clusterBy {
+                    guard let values else { return }
                     differences.append((pair.candidate ? 1.0 : 0) - (pair.base ? 1.0 : 0))
                     clusters.append(values[clusterBy]?.first ?? "\u{0}example \(pair.key)")
                 }
-                if !keys.isEmpty {
-                    for combination in values.combinations(of: keys) {
-                        groups[combination, default: PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)]
-                            .add(first: pair.candidate, second: pair.base)
-                    }
+                for group in numbers {
+                    while groups.count <= group { groups.append(PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)) }
+                    groups[group].add(first: pair.candidate, second: pair.base)
                 }
             }
         }
@@ -152,11 +149,11 @@ extension Store {
             if !errored.isEmpty { throw ErroredComparison(base: base.name, candidate: candidate.name, errored: errored.count) }
             throw EvalDBError.noCommonExamples(base: base.name, candidate: candidate.name, edited: excluded.count)
         }
-        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys.keys) }
+        if needsValues { try grouping.checkKeys() }
         let effect = clusterBy == nil ? 1.0 : designEffect(values: differences, clusters: clusters)
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
-        let slices = groups.map { RunComparison.SliceDelta(values: $0.key, counts: $0.value) }
-            .sorted { $0.values.map { $0 ?? "" }.lexicographicallyPrecedes($1.values.map { $0 ?? "" }) }
+        let slices = zip(grouping.combinations, groups).map { RunComparison.SliceDelta(values: $0, counts: $1) }
+            .sorted { SliceCombination.precedes($0.values, $1.values) }
         var verdict = budget.map { Self.verdict(counts, interval, budget: $0, confidence: confidence, designEffect: effect) }
         let heldBack = verdict == .pass && candidateErrors > 0
         if heldBack { verdict = .inconclusive(examplesNeeded: nil) }
@@ -203,23 +200,45 @@ extension Store {
 
 /// A run's examples in key order, each with its outcome: passing when most of its graded trials
 /// pass (a trial that is an error is not graded; `graded` 0: every trial errored). The results
-/// table alone, in its key's order: no join per result.
-private struct OutcomeReader {
+/// table alone, in its key's order (run, example, trial): no join, no aggregate — each example's
+/// trials are consecutive rows, tallied here; whether a result is an error is asked only of a
+/// failing one (an error's `pass` is false).
+private final class OutcomeReader {
     private let rows: Statement
+    /// The first row of the next example, read past the end of the one before.
+    private var pending: (key: Int64, pass: Bool, errored: Bool)?
+    private var done = false
 
     init(_ database: Database, run: EvalRun) throws {
-        let errored = ErroredResult.sql("x.record")
         rows = try database.prepare(
             """
-            SELECT x.example, sum(CASE WHEN \(errored) THEN 0 ELSE x.pass END), sum(CASE WHEN \(errored) THEN 0 ELSE 1 END)
-            FROM stored_results x WHERE x.run = ? GROUP BY x.example ORDER BY x.example
+            SELECT x.example, x.pass, CASE WHEN x.pass THEN 0 ELSE \(ErroredResult.sql("x.record")) END
+            FROM stored_results x WHERE x.run = ? ORDER BY x.example, x.trial
             """)
         try rows.bind([.int(run.id)])
     }
 
+    private func row() throws -> (key: Int64, pass: Bool, errored: Bool)? {
+        guard !done, try rows.step() else {
+            done = true
+            return nil
+        }
+        return (rows.int(0), rows.int(1) != 0, rows.int(2) != 0)
+    }
+
     func next() throws -> (key: Int64, pass: Bool, graded: Int64)? {
-        guard try rows.step() else { return nil }
-        return (rows.int(0), 2 * rows.int(1) > rows.int(2), rows.int(2))
+        guard let first = try pending ?? row() else { return nil }
+        var passes: Int64 = 0, graded: Int64 = 0
+        var trial: (key: Int64, pass: Bool, errored: Bool)? = first
+        while let result = trial, result.key == first.key {
+            if !result.errored {
+                graded += 1
+                if result.pass { passes += 1 }
+            }
+            trial = try row()
+        }
+        pending = trial
+        return (first.key, 2 * passes > graded, graded)
     }
 }
 

@@ -45,56 +45,67 @@ extension Store {
     /// batch of examples at a time: memory holds the tallies, not the run (with `clusterBy`, each
     /// slice keeps its examples' outcomes and clusters, which the design effect needs).
     public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
-        try report(run, by: keys, clusterBy: clusterBy, source: nil)
+        try report(run, by: keys, clusterBy: clusterBy, grouping: nil)
     }
 
-    /// `source`: the slice values of the run's version for `keys` (and `clusterBy`), when the caller
+    /// `grouping`: the run's version's examples grouped by `keys` (no `clusterBy`), when the caller
     /// keeps one for several runs of that version (`trend`); nil: made here.
-    func report(_ run: EvalRun, by keys: [String], clusterBy: String?, source: SliceValueSource?) throws -> RunReport {
-        try database.scanning { try scannedReport(run, by: keys, clusterBy: clusterBy, source: source) }  // every result read once
+    func report(_ run: EvalRun, by keys: [String], clusterBy: String?, grouping: SliceGrouping?) throws -> RunReport {
+        try database.scanning { try scannedReport(run, by: keys, clusterBy: clusterBy, grouping: grouping) }  // every result read once
     }
 
-    private func scannedReport(_ run: EvalRun, by keys: [String], clusterBy: String?, source given: SliceValueSource?) throws -> RunReport {
+    private func scannedReport(_ run: EvalRun, by keys: [String], clusterBy: String?, grouping given: SliceGrouping?) throws -> RunReport {
         let rows = try database.prepare(
             """
-            SELECT x.example, e.id, x.pass, \(ReviewSession.reviewedFailure), x.line, \(ErroredResult.sql("x.record"))
-            FROM stored_results x JOIN stored_examples e ON e.key = x.example
-            WHERE x.run = ? ORDER BY x.example, x.trial
+            SELECT x.example, x.pass, CASE WHEN x.pass THEN NULL ELSE \(ReviewSession.reviewedFailure) END, x.line,
+                   CASE WHEN x.pass THEN 0 ELSE \(ErroredResult.sql("x.record")) END
+            FROM stored_results x WHERE x.run = ? ORDER BY x.example, x.trial
             """)
         try rows.bind([.int(run.id)])
+        // An example's id is read only when it is listed (flaky, errored): the results table alone is scanned.
+        let idOf = try database.prepare("SELECT id FROM stored_examples WHERE key = ?")
+        func id(_ key: Int64) throws -> String {
+            try idOf.bind([.int(key)])
+            defer { idOf.reset() }
+            return try idOf.step() ? idOf.text(0) : "?"
+        }
         let needsValues = !keys.isEmpty || clusterBy != nil
-        let source = try given ?? SliceValueSource(self, keys: keys + (clusterBy.map { [$0] } ?? []), version: run.version, firstValueOf: clusterBy)
+        let wanted = keys + (clusterBy.map { [$0] } ?? [])
+        let grouping =
+            try given
+            ?? SliceGrouping(
+                SliceValueSource(self, keys: wanted, version: run.version, firstValueOf: clusterBy), keys: keys, wanted: wanted,
+                readingValues: clusterBy != nil)
         var overall = SliceTally(clustered: clusterBy != nil)
-        var groups: [[String?]: SliceTally] = [:]
-        var heldKeys = HeldKeys(wanted: keys + (clusterBy.map { [$0] } ?? []))
-        var flaky: [(line: Int64, id: String, passes: Int, trials: Int)] = []
+        var groups: [SliceTally] = []  // by group number
+        var flaky: [(line: Int64, key: Int64, passes: Int, trials: Int)] = []
         var failures: [String: Int] = [:]
         var waiting: [(key: Int64, outcome: Double?, errors: Int)] = []  // for their slice values
-        var errored: [(line: Int64, id: String)] = []
+        var errored: [(line: Int64, key: Int64)] = []
 
         func add(_ batch: [(key: Int64, outcome: Double?, errors: Int)]) throws {
-            let valuesOf = needsValues ? try source.values(of: batch.map(\.key)) : [:]
-            for (key, outcome, errors) in batch {
-                let values = valuesOf[key]
+            guard needsValues else {
+                for (_, outcome, errors) in batch { overall.add(outcome, cluster: nil, errors: errors) }
+                return
+            }
+            try grouping.visit(batch.map(\.key)) { position, values, numbers in
+                let (key, outcome, errors) = batch[position]
                 // An example without the cluster key is a cluster of its own.
                 let cluster = clusterBy.map { values?[$0]?.first ?? "\u{0}example \(key)" }
                 overall.add(outcome, cluster: cluster, errors: errors)
-                guard let values else { continue }
-                heldKeys.add(values)
-                if !keys.isEmpty {
-                    for combination in values.combinations(of: keys) {
-                        groups[combination, default: SliceTally(clustered: clusterBy != nil)].add(outcome, cluster: cluster, errors: errors)
-                    }
+                for group in numbers {
+                    while groups.count <= group { groups.append(SliceTally(clustered: clusterBy != nil)) }
+                    groups[group].add(outcome, cluster: cluster, errors: errors)
                 }
             }
         }
-        var current: (key: Int64, id: String, line: Int64, passes: Int, trials: Int, errors: Int)?
+        var current: (key: Int64, line: Int64, passes: Int, trials: Int, errors: Int)?
         func finish() throws {
             guard let example = current else { return }
             if example.passes > 0 && example.passes < example.trials {
-                flaky.append((example.line, example.id, example.passes, example.trials))
+                flaky.append((example.line, example.key, example.passes, example.trials))
             }
-            if example.errors > 0 { errored.append((example.line, example.id)) }
+            if example.errors > 0 { errored.append((example.line, example.key)) }
             waiting.append((example.key, example.trials == 0 ? nil : Double(example.passes) / Double(example.trials), example.errors))
             if waiting.count >= 4096 || !needsValues {
                 try add(waiting)
@@ -105,25 +116,23 @@ extension Store {
             let key = rows.int(0)
             if current?.key != key {
                 try finish()
-                current = (key, rows.text(1), rows.int(4), 0, 0, 0)
+                current = (key, rows.int(3), 0, 0, 0)
             }
-            current!.line = min(current!.line, rows.int(4))
-            if rows.int(5) != 0 {
+            current!.line = min(current!.line, rows.int(3))
+            if rows.int(4) != 0 {
                 current!.errors += 1  // an error is no pass and no fail
                 continue
             }
             current!.trials += 1
-            if rows.int(2) != 0 { current!.passes += 1 } else { failures[rows.optionalText(3) ?? "(none)", default: 0] += 1 }
+            if rows.int(1) != 0 { current!.passes += 1 } else { failures[rows.optionalText(2) ?? "(none)", default: 0] += 1 }
         }
         try finish()
         try add(waiting)
-        if needsValues { try source.checkKeys(keys + (clusterBy.map { [$0] } ?? []), held: heldKeys.keys) }
+        if needsValues { try grouping.checkKeys() }
 
         var slices: [SliceStatistic] = []
         if !keys.isEmpty {
-            slices = groups.map { $0.value.statistic($0.key) }.sorted { a, b in
-                a.values.map { $0 ?? "" }.lexicographicallyPrecedes(b.values.map { $0 ?? "" })
-            }
+            slices = zip(grouping.combinations, groups).map { $1.statistic($0) }.sorted { SliceCombination.precedes($0.values, $1.values) }
         }
         var changedSince: Int?
         let currentVersion = try currentVersion()
@@ -132,10 +141,10 @@ extension Store {
         }
         return RunReport(
             run: run, keys: keys, overall: overall.statistic([]), slices: slices,
-            flaky: flaky.sorted { $0.line < $1.line }.map { ($0.id, $0.passes, $0.trials) },
+            flaky: try flaky.sorted { $0.line < $1.line }.map { (try id($0.key), $0.passes, $0.trials) },
             failures: failures.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
             changedSince: changedSince, currentVersion: currentVersion?.number,
-            erroredIds: errored.sorted { $0.line < $1.line }.prefix(20).map(\.id))
+            erroredIds: try errored.sorted { $0.line < $1.line }.prefix(20).map { try id($0.key) })
     }
 }
 

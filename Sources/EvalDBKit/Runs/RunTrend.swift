@@ -17,30 +17,34 @@ public struct RunTrend: Sendable {
 
     /// Every slice any run holds, in order.
     public var sliceValues: [[String?]] {
-        var seen = Set<[String?]>()
-        return runs.flatMap { $0.slices.map(\.values) }.filter { seen.insert($0).inserted }
-            .sorted { $0.map { $0 ?? "" }.lexicographicallyPrecedes($1.map { $0 ?? "" }) }
+        var seen = Set<SliceCombination>()
+        return runs.flatMap { $0.slices.map(\.values) }.filter { seen.insert(SliceCombination($0)).inserted }
+            .sorted(by: SliceCombination.precedes)
     }
 }
 
 extension Store {
     /// The last `last` runs (all without it) by the time they were recorded, oldest first, each
     /// reported overall and per slice of `keys`. One `report` a run: time grows with the runs'
-    /// results, read once each; the slice values of a version are looked up once for all its runs
-    /// (their values of the keys kept for up to `SliceValueMemo.capacity` examples).
+    /// results, read once each; the examples of a version are grouped by their slice once for all
+    /// its runs (`SliceGrouping`).
     public func trend(by keys: [String] = [], last: Int? = nil) throws -> RunTrend {
         var runs = try self.runs().sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         if let last { runs = Array(runs.suffix(max(0, last))) }
         var entries: [RunTrend.Entry] = []
-        // One source of slice values a version, shared by its runs: the index loaded once, records read once.
-        var sources: [Int: SliceValueSource] = [:]
+        // One grouping a version, shared by its runs: the index loaded once, records read once, each
+        // example's slice found once.
+        var groupings: [Int: SliceGrouping] = [:]
         for run in runs {
-            var source: SliceValueSource?
+            var grouping: SliceGrouping?
             if !keys.isEmpty {
-                source = try sources[run.version] ?? SliceValueSource(self, keys: keys, version: run.version, memoize: true)
-                sources[run.version] = source
+                grouping =
+                    try groupings[run.version]
+                    ?? SliceGrouping(
+                        SliceValueSource(self, keys: keys, version: run.version, memoize: true), keys: keys, wanted: keys, readingValues: false)
+                groupings[run.version] = grouping
             }
-            let report = try self.report(run, by: keys, clusterBy: nil, source: source)
+            let report = try self.report(run, by: keys, clusterBy: nil, grouping: grouping)
             entries.append(
                 RunTrend.Entry(
                     run: run, overall: report.overall, slices: report.slices,

@@ -151,7 +151,8 @@ extension Store {
                 try insert.bind(key, at: 2)
                 try insert.bind(trial, at: 3)
                 try insert.bind(Int64(line.number), at: 4)
-                try insert.bind(tape.nodes[passNode].kind == .true ? 1 : 0, at: 5)
+                // An error is no pass, whatever its `pass` says (the line is kept as it is).
+                try insert.bind(tape.nodes[passNode].kind == .true && !ErroredResult.isError(tape) ? 1 : 0, at: 5)
                 try insert.bind(score.map(SQLValue.real) ?? .null, at: 6)
                 try insert.bind(failure.map(SQLValue.text) ?? .null, at: 7)
                 if canonical {
