@@ -298,14 +298,24 @@ struct ReportCommand: ParsableCommand {
             bootstrap (docs/statistics.md). --plot FILE.svg draws the pass rates with their intervals \
             as a standalone SVG picture.
 
+            Two runs (BASE CANDIDATE) with --by K: each slice's paired difference, its exact McNemar \
+            p-value and Benjamini–Hochberg adjusted p-value, the slices named as regressed — what \
+            `evaldb compare BASE CANDIDATE --by K` prints (its --plot is the forest plot).
+
             Examples:
               evaldb report baseline
               evaldb report baseline --by feature,scenario
               evaldb report baseline --by feature --plot report.svg
               evaldb report judge-gpt --judge-calibration judge-gpt --format json
+              evaldb report baseline candidate --by feature
             """)
 
-    @Argument(help: "The run's name.", completion: Completions.runNames) var name: String
+    @Argument(
+        help: ArgumentHelp("The run's name; two (BASE CANDIDATE) with --by: their per-slice comparison.", valueName: "run"),
+        completion: Completions.runNames)
+    var runs: [String]
+
+    var name: String { runs[0] }
 
     @Option(help: "Slice by these label keys or fields (K[,K]).") var by: String?
 
@@ -335,7 +345,17 @@ struct ReportCommand: ParsableCommand {
             + (statistic.tooSmall ? "  too small to say" : "")
     }
 
+    func validate() throws {
+        guard (1...2).contains(runs.count) else { throw ValidationError("give one run, or two (BASE CANDIDATE) with --by K") }
+        guard runs.count == 2 else { return }
+        guard by != nil else {
+            throw ValidationError("two runs are compared per slice: give --by K (`evaldb compare BASE CANDIDATE` compares them overall)")
+        }
+        if judgeCalibration != nil || weighted { throw ValidationError("--judge-calibration and --weighted report one run") }
+    }
+
     func run() throws {
+        if runs.count == 2 { return try comparePerSlice() }
         let store = try database.openForReading()
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let report = try store.report(try store.run(named: name), by: keys, clusterBy: clusterBy)
@@ -411,5 +431,16 @@ struct ReportCommand: ParsableCommand {
                 "\nfailure categories: " + report.failures.prefix(10).map { "\(Terminal.sanitized($0.category)) \($0.count)" }.joined(separator: ", ")
             )
         }
+    }
+
+    /// `report BASE CANDIDATE --by K`: `compare`'s per-slice comparison, with the same output.
+    private func comparePerSlice() throws {
+        var arguments = [runs[0], runs[1], "--by", by ?? "", "--format", format.format.rawValue]
+        if let clusterBy { arguments += ["--cluster-by", clusterBy] }
+        if let plot { arguments += ["--plot", plot] }
+        if format.noHeaders { arguments.append("--no-headers") }
+        var compare = try Compare.parse(arguments)
+        compare.database = database
+        try compare.run()
     }
 }

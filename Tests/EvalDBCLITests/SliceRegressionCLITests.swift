@@ -76,6 +76,23 @@ struct SliceRegressionCLITests {
         #expect(table.contains("regressed slices (adjusted p <= 0.05 and delta below 0): feature=f03"), "\(table)")
     }
 
+    @Test("report BASE CANDIDATE --by K is compare's per-slice comparison, every format; two runs without --by are refused")
+    func reportOfTwoRunsComparesPerSlice() throws {
+        let cli = try SliceProject.make()
+        defer { cli.cleanUp() }
+        for format in ["table", "json", "csv"] {
+            let report = try cli.run(["report", "base", "candidate", "--by", "feature", "--format", format])
+            let compare = try cli.run(["compare", "base", "candidate", "--by", "feature", "--format", format])
+            #expect(report.status == 0 && report.output == compare.output, "\(format): \(report.stderr)")
+        }
+        #expect(try SliceProject.json(try cli.run(["report", "base", "candidate", "--by", "feature", "--format", "json"]))["slices"] != nil)
+        let plotted = try cli.run(["report", "base", "candidate", "--by", "feature", "--plot", "forest.svg"])
+        #expect(try plotted.status == 0 && String(decoding: cli.read("forest.svg"), as: UTF8.self).contains("f03"))
+        let refused = try cli.run(["report", "base", "candidate"])
+        #expect(refused.status == 2 && refused.stderr.contains("give --by K"), "\(refused.stderr)")
+        #expect(try cli.run(["report", "base", "candidate", "extra", "--by", "feature"]).status == 2)
+    }
+
     @Test("--fail-on-slice makes the gate exit 1 when a slice is named, even when the overall gate passes")
     func failOnSliceExits1() throws {
         let cli = try SliceProject.make()
