@@ -55,9 +55,11 @@ extension Store {
     }
 
     private func scannedReport(_ run: EvalRun, by keys: [String], clusterBy: String?, grouping given: SliceGrouping?) throws -> RunReport {
+        // A category set in review replaces the file's; a run nobody categorised needs no lookup a failure.
+        let reviewed = try database.scalarInt("SELECT EXISTS (SELECT 1 FROM result_failures WHERE run = ?)", [.int(run.id)]) == 1
         let rows = try database.prepare(
             """
-            SELECT x.example, x.pass, CASE WHEN x.pass THEN NULL ELSE \(ReviewSession.reviewedFailure) END, x.line,
+            SELECT x.example, x.pass, CASE WHEN x.pass THEN NULL ELSE \(reviewed ? ReviewSession.reviewedFailure : "x.failure") END, x.line,
                    CASE WHEN x.pass THEN 0 ELSE \(ErroredResult.sql("x.record")) END
             FROM stored_results x WHERE x.run = ? ORDER BY x.example, x.trial
             """)
