@@ -11,9 +11,9 @@ struct Sample: ParsableCommand {
             content; any other shape through --map FIELD=JSON-POINTER. A trace belongs to the first \
             --stratum it matches (NAME:KEY=VALUE, KEY a trace field or attributes.NAME); the rest is the \
             uniform stratum. Each stratum keeps the traces with the smallest SHA-256 of SEED:TRACE_ID \
-            (--quota NAME=K, --uniform N), or those whose hash as a fraction is below a rate (--rate \
-            [NAME=]R): reproducible, independent of file order, stable as the logs grow. A trace whose \
-            input repeats an example's (current or removed, exactly or after white space and case \
+            (--quota NAME=K, --uniform N), or P percent of them (--rate [NAME=]P, in percent as every \
+            rate: those whose hash, read as a fraction, is below P%): reproducible, independent of file \
+            order, stable as the logs grow. A trace whose input repeats an example's (current or removed, exactly or after white space and case \
             folding) or a proposal's is skipped, and at most --per-session N traces of a session are \
             taken. Each chosen trace becomes a proposal (id trace-TRACE_ID, source prod-trace:DATE) \
             whose labels carry its stratum, inclusion probability and seed; `evaldb report RUN \
@@ -24,7 +24,7 @@ struct Sample: ParsableCommand {
               evaldb sample prod/traces-2026-04.jsonl --uniform 200
               evaldb sample otel/*.jsonl --stratum refund:attributes.intent=refund \\
                   --quota refund=50 --uniform 100
-              evaldb sample runs.jsonl --rate 0.01 --label feature=booking --dry-run
+              evaldb sample runs.jsonl --rate 1 --label feature=booking --dry-run
               evaldb sample export.jsonl --map trace_id=/request/id \\
                   --map input=/request/messages --uniform 50
               evaldb review --proposals
@@ -45,7 +45,9 @@ struct Sample: ParsableCommand {
     @Option(help: ArgumentHelp("NAME=K: keep K traces of stratum NAME.", valueName: "quota"))
     var quota: [String] = []
 
-    @Option(help: ArgumentHelp("[NAME=]R: keep the traces whose hash is below R (of stratum NAME, or of the rest).", valueName: "rate"))
+    @Option(
+        help: ArgumentHelp(
+            "[NAME=]P: keep P percent of the traces, those with the smallest hashes (of stratum NAME, or of the rest).", valueName: "rate"))
     var rate: [String] = []
 
     @Option(name: .customLong("per-session"), help: "At most this many traces of one session (those with the smallest hashes).")
@@ -111,19 +113,23 @@ struct Sample: ParsableCommand {
         var rest: SampleSize? = uniform.map { .count($0) }
         for text in rate {
             if let equals = text.firstIndex(of: "=") {
-                guard let r = Double(text[text.index(after: equals)...]) else { throw ValidationError("--rate \(text): R must be a number") }
-                try assign(String(text[..<equals]), .rate(r), flag: "--rate")
+                let name = String(text[..<equals])
+                let r = try Percent.parse(String(text[text.index(after: equals)...]), flag: "--rate \(name)=")
+                try assign(name, .rate(r), flag: "--rate")
             } else {
-                guard let r = Double(text) else { throw ValidationError("--rate takes R or NAME=R, found \(JSONText.string(text))") }
-                guard rest == nil else { throw ValidationError("the uniform stratum takes --uniform N or --rate R, not both") }
+                guard Double(text.hasSuffix("%") ? String(text.dropLast()) : text) != nil else {
+                    throw ValidationError("--rate takes P or NAME=P (a percent), found \(JSONText.string(text))")
+                }
+                let r = try Percent.parse(text, flag: "--rate")
+                guard rest == nil else { throw ValidationError("the uniform stratum takes --uniform N or --rate P, not both") }
                 rest = .rate(r)
             }
         }
         if let unsized = strata.first(where: { $0.size == .count(-1) }) {
-            throw ValidationError("stratum \(unsized.name) has no size: add --quota \(unsized.name)=K or --rate \(unsized.name)=R")
+            throw ValidationError("stratum \(unsized.name) has no size: add --quota \(unsized.name)=K or --rate \(unsized.name)=P")
         }
         if strata.isEmpty && rest == nil {
-            throw ValidationError("nothing to sample: add --uniform N (or --rate R), or a --stratum with its --quota")
+            throw ValidationError("nothing to sample: add --uniform N (or --rate P), or a --stratum with its --quota")
         }
         var pointers: [TraceField: JSONPointer] = [:]
         for text in map {
@@ -266,7 +272,7 @@ struct Sample: ParsableCommand {
         let conditions = stratum.conditions.map { $0.joined(separator: " or ") } ?? "the rest"
         switch stratum.size {
         case .count(let k): return "\(conditions), quota \(k)"
-        case .rate(let r): return "\(conditions), rate \(Self.number(r))"
+        case .rate(let r): return "\(conditions), rate \(Percent.text(r))"
         }
     }
 

@@ -144,7 +144,7 @@ struct SampleCLITests {
         let cli = try imported()
         defer { cli.cleanUp() }
         try cli.write("traces.jsonl", traces(9) + #"{"trace_id": "dup", "input": "QUESTION  100"}"# + "\n")
-        let result = try cli.run(["sample", "traces.jsonl", "--rate", "1", "--per-session", "5", "--format", "json"])
+        let result = try cli.run(["sample", "traces.jsonl", "--rate", "100", "--per-session", "5", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         #expect(object["traces"] as? Int == 10)
@@ -167,8 +167,9 @@ struct SampleCLITests {
             (["sample", "traces.jsonl", "--stratum", "refund:intent=refund", "--quota", "refund=1"], "a trace has no key \"intent\""),
             (["sample", "traces.jsonl", "--map", "question=/q", "--uniform", "1"], "no trace field \"question\""),
             (["sample", "traces.jsonl", "--map", "input=q", "--uniform", "1"], "starts with \"/\""),
-            (["sample", "traces.jsonl", "--uniform", "1", "--rate", "0.5"], "not both"),
-            (["sample", "traces.jsonl", "--rate", "2"], "at most 1"),
+            (["sample", "traces.jsonl", "--uniform", "1", "--rate", "50"], "not both"),
+            (["sample", "traces.jsonl", "--rate", "200"], "a percent is from 0 to 100"),
+            (["sample", "traces.jsonl", "--rate", "0"], "a rate is above 0% and at most 100%"),
         ]
         for (arguments, words) in cases {
             let result = try cli.run(arguments)
