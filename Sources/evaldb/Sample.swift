@@ -18,7 +18,9 @@ struct Sample: ParsableCommand {
             taken. Each chosen trace becomes a proposal (id trace-TRACE_ID, source prod-trace:DATE) \
             whose labels carry its stratum, inclusion probability and seed; `evaldb report RUN \
             --weighted` re-weights pass rates with them. --dry-run prints the proposals as JSONL \
-            instead of queueing them.
+            instead of queueing them. The summary names the first trace skipped for each reason; \
+            --skipped FILE writes every skipped trace, one JSON object a line (--format json lists \
+            them too).
 
             Examples:
               evaldb sample prod/traces-2026-04.jsonl --uniform 200
@@ -66,6 +68,9 @@ struct Sample: ParsableCommand {
 
     @Option(name: .customLong("proposed-by"), help: "Who proposes them (default: the author).")
     var proposedBy: String?
+
+    @Option(help: "Write every skipped trace to this file, one JSON object a line (trace_id, file, line, reason, like).")
+    var skipped: String?
 
     @Flag(name: .customLong("dry-run"), help: "Print the proposals as JSONL; queue nothing.")
     var dryRun = false
@@ -177,6 +182,7 @@ struct Sample: ParsableCommand {
             outcome = try store.sample(files, plan: plan, author: author, proposedBy: proposedBy ?? author, dryRun: dryRun)
             if dryRun { printProposals(outcome.queued.map(\.content)) }
         }
+        if let skipped { try ReportFile.write(Self.skippedLines(outcome).map { $0 + "\n" }.joined(), to: skipped) }
         for skip in outcome.skipped {
             Output.stderr(
                 "\(skip.proposal.chosen.trace.file):\(skip.proposal.chosen.trace.line): not proposed again: trace \(Terminal.sanitized(skip.proposal.chosen.trace.id)): \(skip.reason)"
@@ -218,7 +224,7 @@ struct Sample: ParsableCommand {
             let skipped = sample.skipped.map { skip in
                 Self.object([
                     ("reason", JSONText.string(skip.reason.rawValue)), ("count", String(skip.count)),
-                    ("first_trace", JSONText.string(skip.firstTrace)), ("first_match", JSONText.string(skip.firstMatch)),
+                    ("traces", "[" + skip.traces.map { Self.object(Self.members($0)) }.joined(separator: ", ") + "]"),
                 ])
             }
             let proposals = outcome.queued.map { proposal in
@@ -259,13 +265,42 @@ struct Sample: ParsableCommand {
                 + (sample.unsampled > 0 ? "; \(sample.unsampled) in no sampled stratum" : ""))
         for skip in sample.skipped {
             var line = "skipped \(skip.count) trace\(skip.count == 1 ? "" : "s"): \(skip.reason.rawValue)"
-            if !skip.firstTrace.isEmpty { line += " (first: \(Terminal.sanitized(skip.firstTrace)), like \(Terminal.sanitized(skip.firstMatch)))" }
+            if let first = skip.traces.first {
+                line += " (first: \(Terminal.sanitized(first.id)) (\(first.file):\(first.line)), like \(Terminal.sanitized(first.like)))"
+            }
             lines.append(line)
+        }
+        if sample.skipped.contains(where: { $0.count > 1 }) && skipped == nil {
+            lines.append("every skipped trace: --skipped FILE writes them, one a line")
         }
         let count = dryRun ? outcome.proposals.count - outcome.skipped.count : outcome.queued.count
         lines.append("\(dryRun ? "would queue" : "queued") \(count) proposal\(count == 1 ? "" : "s") (seed \(sample.seed))")
         if !dryRun && count > 0 { lines.append("next: evaldb review --proposals") }
         return lines
+    }
+
+    /// A skipped trace's members, as `--format json` and `--skipped FILE` write them.
+    static func members(_ trace: SkippedTrace) -> [(String, String)] {
+        [
+            ("trace_id", JSONText.string(trace.id)), ("file", JSONText.string(trace.file)), ("line", String(trace.line)),
+            ("like", JSONText.string(trace.like)),
+        ]
+    }
+
+    /// Every trace skipped, one JSON object each: those the dataset, the proposals or the session
+    /// rule kept out (by reason, in file order), then those chosen but sampled before.
+    static func skippedLines(_ outcome: SampleOutcome) -> [String] {
+        var listed = outcome.sample.skipped.flatMap { skip in skip.traces.map { (skip.reason, $0) } }
+        listed += outcome.skipped.map { skip in
+            let trace = skip.proposal.chosen.trace
+            let file = trace.file == "-" ? "<stdin>" : trace.file
+            return (SkipReason.sampledBefore, SkippedTrace(id: trace.id, file: file, line: trace.line, like: skip.reason))
+        }
+        return listed.map { reason, trace in
+            var members = Self.members(trace)
+            members.insert(("reason", JSONText.string(reason.rawValue)), at: 3)
+            return Self.object(members)
+        }
     }
 
     static func rule(_ stratum: TraceSample.StratumResult) -> String {

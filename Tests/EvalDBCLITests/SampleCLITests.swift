@@ -155,6 +155,40 @@ struct SampleCLITests {
         #expect((object["queued"] as? [[String: Any]])?.count == 9)
     }
 
+    @Test("every skipped trace is listed, not only the first of each reason: --skipped FILE one a line, and --format json")
+    func everySkippedTraceListed() throws {
+        let cli = try imported()
+        defer { cli.cleanUp() }
+        // Three traces repeat ex-1's input, one ex-2's after folding; sessions of two set one of each pair aside.
+        let repeats = (1...3).map { #"{"trace_id": "dup-\#($0)", "input": "question 100"}"# + "\n" }.joined()
+        try cli.write("traces.jsonl", traces(4) + repeats + #"{"trace_id": "fold", "input": "QUESTION  200"}"# + "\n")
+        let dry = try cli.run(["sample", "traces.jsonl", "--uniform", "20", "--dry-run", "--skipped", "skipped.jsonl"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stderr.contains("skipped 3 traces: same input as an example (first: dup-1 (traces.jsonl:5), like example ex-1)"), "\(dry.stderr)")
+        let lines = String(decoding: try cli.read("skipped.jsonl"), as: UTF8.self).split(separator: "\n")
+        let listed = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let exact = listed.filter { $0["reason"] as? String == "same input as an example" }
+        #expect(exact.map { $0["trace_id"] as? String } == ["dup-1", "dup-2", "dup-3"], "\(listed)")
+        #expect(exact.map { $0["line"] as? Int } == [5, 6, 7] && exact.allSatisfy { $0["file"] as? String == "traces.jsonl" })
+        #expect(exact.allSatisfy { $0["like"] as? String == "example ex-1" })
+        #expect(listed.contains { $0["trace_id"] as? String == "fold" && ($0["reason"] as? String)?.contains("folding") == true })
+        let sessions = listed.filter { $0["reason"] as? String == "a trace of the same session has a smaller hash" }
+        #expect(sessions.count == 2 && sessions.allSatisfy { ($0["like"] as? String)?.hasPrefix("session s") == true }, "\(listed)")
+        #expect(listed.count == 6)
+
+        // Queued, then again: the chosen traces sampled before are listed too; --format json holds every one.
+        #expect(try cli.run(["sample", "traces.jsonl", "--uniform", "20"]).status == 0)
+        let again = try cli.run(["sample", "traces.jsonl", "--uniform", "20", "--format", "json", "--skipped", "again.jsonl"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: again.stdout) as? [String: Any])
+        let skipped = try #require(object["skipped"] as? [[String: Any]])
+        #expect(skipped.map { ($0["traces"] as? [Any])?.count } == skipped.map { $0["count"] as? Int }, "\(skipped)")
+        #expect(skipped.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 6)
+        let againLines = String(decoding: try cli.read("again.jsonl"), as: UTF8.self).split(separator: "\n")
+        #expect(againLines.count == 6 + 2, "the six, and the two chosen before: \(againLines)")
+        #expect(againLines.filter { $0.contains(#""reason": "sampled before""#) }.count == 2)
+    }
+
     @Test("usage errors name the flag and exit 2; bad trace lines exit 1 at FILE:LINE:COL and queue nothing")
     func errors() throws {
         let cli = try imported()

@@ -14,7 +14,7 @@ struct SampledBatch: Sendable {
     var unsampled = 0
     /// Traces per stratum after deduplication (the declared strata, then the rest).
     var sizes: [Int]
-    /// Duplicates by reason, with the first of the batch.
+    /// Duplicates by reason, each of the batch's.
     var skipped: [SkipReason: SkippedTraces] = [:]
     var candidates: [Candidate] = []
     var problems: [DataError] = []
@@ -109,12 +109,8 @@ final class LineSampler {
             return
         }
         if !duplicates.isEmpty, let duplicate = duplicates.match(folder, tape, input: nodes.input, traceId: nodes.traceId) {
-            if batch.skipped[duplicate.reason] == nil {
-                batch.skipped[duplicate.reason] = SkippedTraces(
-                    reason: duplicate.reason, count: 0, firstTrace: "\(tape.string(nodes.traceId)) (\(file):\(line))",
-                    firstMatch: duplicate.match)
-            }
-            batch.skipped[duplicate.reason]!.count += 1
+            batch.skipped[duplicate.reason, default: SkippedTraces(reason: duplicate.reason, traces: [])].traces.append(
+                SkippedTrace(id: tape.string(nodes.traceId), file: file, line: line, like: duplicate.match))
             return
         }
         batch.sizes[stratum] += 1
