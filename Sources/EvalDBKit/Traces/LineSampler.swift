@@ -78,11 +78,15 @@ final class LineSampler {
         lines.raw.withBytes { bytes in
             for line in lines.raw.lines {
                 let text = UnsafeBufferPointer(rebasing: bytes[line.range])
-                if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 func report(_ offset: Int, _ message: String) {
                     batch.problems.append(
                         DataError(file: file, line: line.number, column: codePointColumn(of: offset, in: text), message: message))
                 }
+                if let tooLong = RecordLimit.lineProblem(length: text.count) {
+                    report(0, tooLong)
+                    continue
+                }
+                if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 do throws(JSONSyntaxError) {
                     try JSONParser.parse(text, into: &tape)
                 } catch {
