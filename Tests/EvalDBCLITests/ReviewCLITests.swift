@@ -93,7 +93,9 @@ struct ReviewCLITests {
         #expect(try cli.run(["versions", "--format", "jsonl"]).output.split(separator: "\n").count == 1)
     }
 
-    @Test("a review killed midway keeps what was saved: the next review makes it a version")
+    @Test(
+        "a review killed midway keeps what was saved: status shows the session open (who, since when), and another reviewer's next review makes it a version"
+    )
     func killedSession() throws {
         let cli = try sampleReview()
         defer { cli.cleanUp() }
@@ -115,12 +117,25 @@ struct ReviewCLITests {
             if chunk.isEmpty { break }
             seen.append(chunk)
         }
+        // While it runs, status shows it open and running.
+        let running = try cli.run(["status"]).output
+        #expect(running.contains("review session of kim open since 20") && running.contains(": 2 pending edits; still running"), "\(running)")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(try objects(try cli.run(["versions", "--format", "jsonl"]).output).count == 1)
+        // Killed, as a crash leaves it: open, its process gone, and status says who ends it.
+        let open = try cli.run(["status"]).output
+        #expect(open.contains("review session of kim open since 20") && open.contains("its process is gone"), "\(open)")
+        #expect(open.contains("the next `evaldb review` (anyone's) ends it"), "\(open)")
+        let json = try #require(try objects(try cli.run(["status", "--format", "jsonl"]).output).first)
+        let sessions = try #require(json["open_sessions"] as? [[String: Any]])
+        #expect(sessions.count == 1 && sessions[0]["reviewer"] as? String == "kim" && sessions[0]["running"] as? Bool == false, "\(sessions)")
+        #expect(sessions[0]["pending_edits"] as? Int == 2 && (sessions[0]["since"] as? String)?.hasSuffix("Z") == true, "\(sessions)")
 
+        // Another reviewer's review ends it.
         let next = try cli.run(["review", "--reviewer", "lee"], stdin: Data("q\n".utf8))
         #expect(next.output.contains("ended an interrupted review session of kim: version 2"), "\(next.output)")
+        #expect(!(try cli.run(["status"]).output.contains("review session of")), "no session is open any more")
         #expect(try cli.run(["show", "booking-lookup-001"]).output.contains(#""persona": "night-owl""#))
         #expect(try cli.run(["show", "booking-lookup-002"]).output.contains(#""notes": "second one""#))
         #expect(try cli.run(["status"]).output.contains("read by kim: 1 of 42"))
