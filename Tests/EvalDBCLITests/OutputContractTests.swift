@@ -153,6 +153,31 @@ struct OutputContractTests {
         }
     }
 
+    @Test(
+        "a value of several lines takes as many lines of its table row, as sqlite3's column mode shows it; no control character reaches the terminal")
+    func multiLineValuesInATable() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let query = """
+            SELECT 'a' AS k, 'line one' || char(10) || 'line two' || char(13, 10) || 'x' || char(9) || 'y' || char(27) || '[31m' AS v, 3 AS n
+            UNION ALL SELECT 'bb', 'one', 4
+            """
+        let table = try cli.run(["sql", query])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(
+            table.output == """
+                k   v           n
+                a   line one    3
+                    line two
+                    x   y\u{FFFD}[31m
+                bb  one         4
+
+                """, "\(table.output)")
+        // csv and json keep the value as it is.
+        let json = try #require(try JSONSerialization.jsonObject(with: try cli.run(["sql", query, "--format", "json"]).stdout) as? [[String: Any]])
+        #expect(json[0]["v"] as? String == "line one\nline two\r\nx\ty\u{1B}[31m")
+    }
+
     @Test("slice --format csv gives one column per label key, lists as words")
     func sliceCSVColumns() throws {
         let cli = try sampleRuns()
