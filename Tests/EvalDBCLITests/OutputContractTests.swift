@@ -117,6 +117,28 @@ struct OutputContractTests {
         defer { cli.cleanUp() }
         // A second version (a note written in review) and a read mark, so that every listing has rows.
         #expect(try cli.run(["review", "--reviewer", "ana"], stdin: Data("n checked\ny\nq\n".utf8)).status == 0)
+        // A judge run with people's verdicts on it (the tutorial's, in evals/judge/).
+        let judge = sources.appendingPathComponent("evals/judge").path
+        #expect(try cli.run(["run", "record", judge + "/judge.jsonl", "--name", "judge", "--dataset-file", "golden.jsonl"]).status == 0)
+        #expect(try cli.run(["judge", "verdicts", judge + "/human.jsonl", "--run", "judge"]).status == 0)
+        // Traces sampled into examples (one repeats an example's input), and a run on them, for report --weighted.
+        try cli.write(
+            "traces.jsonl",
+            (1...6).map {
+                #"{"trace_id": "t\#($0)", "input": "a production question \#($0)", "attributes": {"intent": "\#($0 % 2 == 0 ? "refund" : "other")"}}"#
+            }
+            .joined(separator: "\n") + "\n" + #"{"trace_id": "dup", "input": "do you have anything for next friday after 7?"}"# + "\n")
+        let sampling = ["sample", "traces.jsonl", "--stratum", "refund:attributes.intent=refund", "--quota", "refund=2", "--uniform", "2"]
+        #expect(try cli.run(sampling).status == 0)
+        #expect(try cli.run(["review", "--proposals", "--reviewer", "ana"], stdin: Data("a\na\na\na\n".utf8)).status == 0)
+        #expect(try cli.run(["export", "-o", "sampled.jsonl"]).status == 0)
+        let sampled = String(decoding: try cli.read("sampled.jsonl"), as: UTF8.self).split(separator: "\n")
+            .compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String }
+        #expect(sampled.filter { $0.hasPrefix("trace-") }.count == 4, "\(sampled)")
+        try cli.write("prod.jsonl", sampled.enumerated().map { #"{"id": "\#($1)", "pass": \#($0 % 3 != 0)}"# }.joined(separator: "\n") + "\n")
+        #expect(try cli.run(["run", "record", "prod.jsonl", "--name", "prod", "--dataset-file", "sampled.jsonl"]).status == 0)
+        let weighted = try cli.run(["report", "prod", "--weighted", "--format", "json"]).output
+        #expect(weighted.contains(#""weighted": true"#) && weighted.contains("4 sampled examples"), "\(weighted)")
         let axes = sources.appendingPathComponent("evals/axes.json").path
         let id = "booking-lookup-001"
         let commands: [[String]] = [
@@ -131,6 +153,11 @@ struct OutputContractTests {
             ["compare", "baseline", "candidate", "--by", "feature"], ["trend", "--by", "feature"], ["power", "--rate", "90", "--n", "100"],
             ["power", "--run", "candidate", "--by", "feature", "--half-width", "10"], ["verify"], ["validate", "golden.jsonl"],
             ["split", "--check", "--allow-leaks"],
+            ["judge", "calibrate", "--judge", "judge", "--human", "judge", "--dry-run"],
+            ["judge", "calibrate", "--judge", "judge", "--human", "judge"],
+            ["report", "judge", "--judge-calibration", "judge"], ["report", "prod", "--weighted"],
+            ["report", "prod", "--weighted", "--by", "stratum"],
+            sampling, sampling + ["--dry-run"], sampling + ["--seed", "another"],
             // After `--` every word is the command's: the loop's `--format json` goes to python3's argv, ignored.
             ["run", "exec", "--name", "exec-json", "--format", "json", "--", "python3", "-c", "import sys; print(sys.stdin.read())"],
         ]
