@@ -12,9 +12,10 @@ struct Review: ParsableCommand {
             session can be scripted. Read marks and failure categories are saved as they are made. \
             The session's edits become one new dataset version, authored by the reviewer, when it \
             ends, written back to the dataset file: commit it with the team log (evals/log/). A \
-            session that is killed is ended by that reviewer's next `review`.
+            session that is killed stays open (`evaldb status` shows it) until the next `review` of \
+            anyone ends it.
 
-            Keys: y (or Enter) read, next · s skip · b back · n note · l label (key=value, \
+            Keys: y (or Enter) read, next · s (or →) skip · b (or ←) back · n note · l label (key=value, \
             key:=JSON, -key) · t tag (tag, -tag) · f failure category (with --run; - clears) · \
             v verdict (with --run: pass or fail) · d remove the example · u undo this session's edits of \
             it · c show all context · q quit · ? help
