@@ -22,7 +22,7 @@ struct Compare: ParsableCommand {
             difference are also shown corrected for the judge's errors (the gate stays on the raw ones).
 
             With --by, each slice's delta is tested too (exact McNemar), and its p-value adjusted across \
-            the slices: Benjamini–Hochberg at the false discovery rate --fdr Q (default 0.05), or Holm \
+            the slices: Benjamini–Hochberg at the false discovery rate --fdr Q (in percent, default 5), or Holm \
             (--holm, the family-wise error rate). A slice is named as regressed only when its adjusted \
             p-value is at most Q and its delta is negative; with --budget, slices too small to detect it \
             are marked. --fail-on-slice exits 1 when any slice is named. --plot FILE.svg draws the overall \
@@ -62,13 +62,8 @@ struct Compare: ParsableCommand {
     var judgeCalibration: String?
 
     @Option(
-        help: "With --by: the false discovery rate Q controlled across the slices (0.05, or in percent: 5 or 5%; default 5%).",
-        transform: { text in
-            // Q as statistics writes it (0.05) or in percent as every other rate here (5, 5%).
-            if text.hasSuffix("%") || (Double(text) ?? 0) >= 1 { return try Percent.parse(text, flag: "--fdr") }
-            guard let value = Double(text) else { throw ValidationError("give a rate: 0.05, 5 or 5%") }
-            return value
-        })
+        help: "With --by: the false discovery rate Q controlled across the slices, in percent (default 5).",
+        transform: { try Percent.parse($0, flag: "--fdr") })
     var fdr: Double?
 
     @Flag(help: "With --by: control the family-wise error rate at Q instead (Holm), not the false discovery rate.")
@@ -90,7 +85,7 @@ struct Compare: ParsableCommand {
     func validate() throws {
         if let budget { try validateBudget(budget) }
         guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence is a percent above 0 and under 100") }
-        if let fdr, !(fdr > 0 && fdr < 1) { throw ValidationError("--fdr is a rate above 0 and under 100% (0.05 or 5%)") }
+        if let fdr, !(fdr > 0 && fdr < 1) { throw ValidationError("--fdr is a rate above 0% and under 100% (5 for 5%)") }
         if by == nil {
             for (flag, given) in [("--fdr", fdr != nil), ("--holm", holm), ("--fail-on-slice", failOnSlice)] where given {
                 throw ValidationError("\(flag) goes with --by K: it is about the slices")
@@ -194,7 +189,7 @@ struct Compare: ParsableCommand {
         .object([
             ("compared", .int(slices.slices.count)), ("method", .string(slices.method == .holm ? "holm" : "benjamini-hochberg")),
             ("controls", .string(slices.method.controls == .falseDiscoveryRate ? "false discovery rate" : "family-wise error rate")),
-            ("level", .number(slices.level, decimals: 4)),
+            ("level", .points(slices.level)),
             ("regressed", .array(slices.regressed.map { slice in .object(zip(keys, slice.values).map { ($0, JSONOutput.optional($1)) }) })),
             ("too_small", .int(slices.tooSmall.count)), ("discordance", .points(slices.discordance)), ("fail_on_slice", .bool(failOnSlice)),
         ])

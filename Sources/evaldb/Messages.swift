@@ -23,7 +23,11 @@ enum Messages {
         case .invalidSamplePlan(.reservedLabel(let key)):
             return "--label \(quoted(key)) is written by sampling itself (\(SamplePlan.samplingLabels.joined(separator: ", "))): choose another key"
         case .invalidSamplePlan(.rateOutOfRange(let name, let rate)):
-            return "--rate \(name == SamplePlan.restName ? "" : name + "=")\(rate): a rate is above 0 and at most 1"
+            return "--rate \(name == SamplePlan.restName ? "" : name + "=")\(Percent.text(rate)): a rate is above 0% and at most 100%"
+        case .invalidSplit(let train, let dev, let test):
+            // The shares as typed: in percent.
+            return "the train, dev and test shares are percents that add up to 100; found "
+                + [train, dev, test].map { Percent.text($0) }.joined(separator: " + ") + " = " + Percent.text(train + dev + test)
         case .invalidSamplePlan(.negativeQuota(let name, let k)): return "--quota \(name)=\(k): a quota is 0 or more"
         case .queryRefused: return "evaldb sql " + error.description.replacingOccurrences(of: "only reads are allowed", with: "only reads")
         default: return error.description

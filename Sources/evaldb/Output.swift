@@ -211,10 +211,12 @@ struct Listing {
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// Aligned columns; on a terminal, the widest column is shortened with `…` to fit its width.
+    /// Aligned columns; on a terminal, the widest column is shortened with `…` to fit its width. A
+    /// value of several lines takes as many lines of its row, the other columns blank below theirs,
+    /// as sqlite3's column and box modes show it.
     private func table() -> String {
-        let cells = [columns] + rows.map { $0.map { Terminal.sanitized($0.plain) } }
-        var widths = columns.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
+        let cells = [columns.map { Terminal.cellLines($0) }] + rows.map { $0.map { Terminal.cellLines($0.plain) } }
+        var widths = columns.indices.map { column in cells.map { $0[column].map(\.count).max() ?? 0 }.max() ?? 0 }
         if let limit = Output.terminalWidth {
             while widths.reduce(0, +) + 2 * (widths.count - 1) > limit,
                 let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 8
@@ -222,12 +224,17 @@ struct Listing {
                 widths[widest] -= 1
             }
         }
-        return cells.map { row in
-            row.enumerated().map { column, cell in
-                let width = widths[column]
-                let text = cell.count > width ? String(cell.prefix(width - 1)) + "…" : cell
-                return column == row.count - 1 ? text : text.padding(toLength: width, withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
+        return cells.flatMap { row in
+            (0..<(row.map(\.count).max() ?? 1)).map { index in
+                let line = row.enumerated().map { column, lines in
+                    let width = widths[column]
+                    let cell = index < lines.count ? lines[index] : ""
+                    let text = cell.count > width ? String(cell.prefix(width - 1)) + "…" : cell
+                    return column == row.count - 1 ? text : text.padding(toLength: width, withPad: " ", startingAt: 0)
+                }.joined(separator: "  ")
+                // A value's next lines: no padding left at the end of the line.
+                return index == 0 ? line : String(line.reversed().drop { $0 == " " }.reversed())
+            }
         }.joined(separator: "\n")
     }
 }
@@ -240,5 +247,23 @@ enum Terminal {
                 text.unicodeScalars.map {
                     $0.properties.generalCategory == .control ? "\u{FFFD}" : $0
                 }))
+    }
+
+    /// A table cell's lines: `text` split at its line ends (LF, CR LF, CR), each tab a space to
+    /// the next multiple of four, other control characters replaced as `sanitized` does.
+    static func cellLines(_ text: String) -> [String] {
+        text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+            .flatMap { $0.split(separator: "\r", omittingEmptySubsequences: false) }
+            .map { line in
+                var expanded = ""
+                for character in line {
+                    if character == "\t" {
+                        expanded += String(repeating: " ", count: 4 - expanded.count % 4)
+                    } else {
+                        expanded.append(character)
+                    }
+                }
+                return sanitized(expanded)
+            }
     }
 }

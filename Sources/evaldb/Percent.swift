@@ -6,7 +6,8 @@ import ArgumentParser
 /// 1 without `%` is refused as a fraction, with the percent it likely means — a rate under 1% is
 /// written with its sign (`--rate 0.5%`).
 enum Percent {
-    /// The fraction (0.9 for "90") that `text` means; throws a usage error naming `flag`.
+    /// The fraction (0.9 for "90") that `text` means; throws a usage error naming `flag` (a flag
+    /// that ends in `=`, as `--rate refund=`, is followed by the value without a space).
     static func parse(_ text: String, flag: String) throws -> Double {
         let hasSign = text.hasSuffix("%")
         let number = hasSign ? String(text.dropLast()) : text
@@ -17,10 +18,16 @@ enum Percent {
         if !hasSign && value > 0 && value < 1 {
             let suggested = (value * 100).formatted()
             throw ValidationError(
-                "\(text) looks like a fraction, and this is in percent: did you mean \(flag) \(suggested)? (under 1%, write \(text)%)")
+                "\(text) looks like a fraction, and this is in percent: did you mean \(flag)\(flag.hasSuffix("=") ? "" : " ")\(suggested)? (under 1%, write \(text)%)"
+            )
         }
         return value / 100
     }
+}
+
+extension Percent {
+    /// A fraction as the percent a user types: 0.01 as "1%", 0.005 as "0.5%".
+    static func text(_ fraction: Double) -> String { (fraction * 100).formatted() + "%" }
 }
 
 extension Double {

@@ -14,6 +14,7 @@ struct ProposalLoop {
         t TAG, t -TAG   edit the tags                 n TEXT    edit the note
         o JSON    set the expected output (a synthetic input needs yours: a text "in quotes")
         s         skip (leave it queued)              q  quit    ?  this help
+        On a terminal, the arrow → skips as s does.
         """
 
     func run() throws {
@@ -38,7 +39,8 @@ struct ProposalLoop {
                 }
             }
             redraw = true
-            guard let (key, argument) = input.action(prompt: screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,o,r,s,q,? > ", "34")) else {
+            let prompt = screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,o,r,s,q,? > ", "34")
+            guard let (key, argument) = input.action(prompt: prompt, arrows: [.right: "s"]) else {
                 break
             }
             func text(_ prompt: String) -> String? { input.text(after: argument, prompt: prompt) }

@@ -12,9 +12,10 @@ struct Review: ParsableCommand {
             session can be scripted. Read marks and failure categories are saved as they are made. \
             The session's edits become one new dataset version, authored by the reviewer, when it \
             ends, written back to the dataset file: commit it with the team log (evals/log/). A \
-            session that is killed is ended by that reviewer's next `review`.
+            session that is killed stays open (`evaldb status` shows it) until the next `review` of \
+            anyone ends it.
 
-            Keys: y (or Enter) read, next · s skip · b back · n note · l label (key=value, \
+            Keys: y (or Enter) read, next · s (or →) skip · b (or ←) back · n note · l label (key=value, \
             key:=JSON, -key) · t tag (tag, -tag) · f failure category (with --run; - clears) · \
             v verdict (with --run: pass or fail) · d remove the example · u undo this session's edits of \
             it · c show all context · q quit · ? help
@@ -178,6 +179,7 @@ struct ReviewLoop {
         v pass|fail [TRIAL]   your verdict on the run's result (every trial unless TRIAL)
         d         remove the example         u  undo this session's edits of the example
         c         show all the context       q  quit (edits are kept)      ?  this help
+        On a terminal, the arrow → skips as s does and ← goes back as b does.
         """
 
     func run() throws {
@@ -207,7 +209,8 @@ struct ReviewLoop {
             let keys =
                 session.run == nil && notebook == nil
                 ? "y,s,b,n,l,t,d,u,c,q,?" : session.run == nil ? "y,s,b,n,l,t,v,d,u,c,q,?" : "y,s,b,n,l,t,f,v,d,u,c,q,?"
-            guard let (key, argument) = input.action(prompt: screen.paint("[\(index + 1)/\(ids.count)] \(keys) > ", "34")) else { break }
+            let prompt = screen.paint("[\(index + 1)/\(ids.count)] \(keys) > ", "34")
+            guard let (key, argument) = input.action(prompt: prompt, arrows: [.right: "s", .left: "b"]) else { break }
             func text(_ prompt: String) -> String? {
                 guard let typed = input.text(after: argument, prompt: prompt), !typed.isEmpty else {
                     Output.stdout(screen.paint("  \(quotedKey(key)) needs its text (`\(key) TEXT` on one line); nothing changed", "33"))
@@ -321,7 +324,7 @@ struct ReviewLoop {
             Output.stdout(screen.paint("-- more (\(lines.count - shown) lines): space for the next page, or a key to act --", "7"), terminator: "")
             let key = input.key()
             Output.stdout("\r\u{1B}[K", terminator: "")
-            guard let key, key == UInt8(ascii: " ") || key == 0x0A || key == 0x0D else {
+            guard let key, key == .character(" ") || key == .character("\n") || key == .character("\r") else {
                 input.pending = key
                 return
             }

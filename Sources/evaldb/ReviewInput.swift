@@ -8,18 +8,29 @@ final class ReviewInput {
     let interactive = isatty(0) == 1
 
     /// A key pressed while paging that was not for the pager: the next action's key.
-    var pending: UInt8?
+    var pending: TerminalKey?
 
     /// The next action: its key and, from a piped line, the text after it. Nil at the end of input.
-    func action(prompt: String) -> (key: Character, argument: String?)? {
+    /// On a terminal an arrow is one key: the action `arrows` maps it to, else one line saying it
+    /// does nothing here, and the prompt again (so does any other escape sequence).
+    func action(prompt: String, arrows: [TerminalKey.Arrow: Character] = [:]) -> (key: Character, argument: String?)? {
         write(prompt)
         if interactive {
-            let pressed = pending ?? Self.readKey()
-            pending = nil
-            guard let byte = pressed else { return nil }
-            write("\n")
-            if byte == 4 { return nil }  // Ctrl-D
-            return (Character(UnicodeScalar(byte)), nil)
+            while true {
+                let pressed = pending ?? Self.readKey()
+                pending = nil
+                guard let pressed else { return nil }
+                write("\n")
+                switch pressed {
+                case .character("\u{4}"): return nil  // Ctrl-D
+                case .character(let key): return (key, nil)
+                case .arrow(let arrow) where arrows[arrow] != nil: return (arrows[arrow]!, nil)
+                default:
+                    let mapped = arrows.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) is \($0.value)" }
+                    write("\(pressed.name) does nothing here\(mapped.isEmpty ? "" : " (" + mapped.joined(separator: ", ") + ")"); ? lists the keys\n")
+                    write(prompt)
+                }
+            }
         }
         guard let line = readLine(strippingNewline: true) else { return nil }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -44,15 +55,16 @@ final class ReviewInput {
         return line
     }
 
-    /// Waits for a key on a terminal (paging); false when input ended.
-    func key() -> UInt8? { interactive ? Self.readKey() : nil }
+    /// Waits for a key on a terminal (paging); nil when input ended.
+    func key() -> TerminalKey? { interactive ? Self.readKey() : nil }
 
     private func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    /// One byte from the terminal with echo and line buffering off for that read only.
-    private static func readKey() -> UInt8? {
+    /// One key from the terminal — every byte of an escape sequence or a UTF-8 character — with
+    /// echo and line buffering off for that read only.
+    private static func readKey() -> TerminalKey? {
         var saved = termios()
         guard tcgetattr(0, &saved) == 0 else { return nil }
         savedTerminal = saved
@@ -60,8 +72,14 @@ final class ReviewInput {
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
         tcsetattr(0, TCSANOW, &raw)
         defer { tcsetattr(0, TCSANOW, &saved) }
-        var byte: UInt8 = 0
-        return read(0, &byte, 1) == 1 ? byte : nil
+        return TerminalKey.read { wait in
+            if let wait {
+                var ready = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+                guard poll(&ready, 1, Int32(wait)) == 1 else { return nil }
+            }
+            var byte: UInt8 = 0
+            return read(0, &byte, 1) == 1 ? byte : nil
+        }
     }
 
     /// Puts the terminal back when the reviewer interrupts (Ctrl-C) in the middle of a key read:

@@ -11,20 +11,22 @@ struct Sample: ParsableCommand {
             content; any other shape through --map FIELD=JSON-POINTER. A trace belongs to the first \
             --stratum it matches (NAME:KEY=VALUE, KEY a trace field or attributes.NAME); the rest is the \
             uniform stratum. Each stratum keeps the traces with the smallest SHA-256 of SEED:TRACE_ID \
-            (--quota NAME=K, --uniform N), or those whose hash as a fraction is below a rate (--rate \
-            [NAME=]R): reproducible, independent of file order, stable as the logs grow. A trace whose \
-            input repeats an example's (current or removed, exactly or after white space and case \
+            (--quota NAME=K, --uniform N), or P percent of them (--rate [NAME=]P, in percent as every \
+            rate: those whose hash, read as a fraction, is below P%): reproducible, independent of file \
+            order, stable as the logs grow. A trace whose input repeats an example's (current or removed, exactly or after white space and case \
             folding) or a proposal's is skipped, and at most --per-session N traces of a session are \
             taken. Each chosen trace becomes a proposal (id trace-TRACE_ID, source prod-trace:DATE) \
             whose labels carry its stratum, inclusion probability and seed; `evaldb report RUN \
             --weighted` re-weights pass rates with them. --dry-run prints the proposals as JSONL \
-            instead of queueing them.
+            instead of queueing them. The summary names the first trace skipped for each reason; \
+            --skipped FILE writes every skipped trace, one JSON object a line (--format json lists \
+            them too).
 
             Examples:
               evaldb sample prod/traces-2026-04.jsonl --uniform 200
               evaldb sample otel/*.jsonl --stratum refund:attributes.intent=refund \\
                   --quota refund=50 --uniform 100
-              evaldb sample runs.jsonl --rate 0.01 --label feature=booking --dry-run
+              evaldb sample runs.jsonl --rate 1 --label feature=booking --dry-run
               evaldb sample export.jsonl --map trace_id=/request/id \\
                   --map input=/request/messages --uniform 50
               evaldb review --proposals
@@ -45,7 +47,9 @@ struct Sample: ParsableCommand {
     @Option(help: ArgumentHelp("NAME=K: keep K traces of stratum NAME.", valueName: "quota"))
     var quota: [String] = []
 
-    @Option(help: ArgumentHelp("[NAME=]R: keep the traces whose hash is below R (of stratum NAME, or of the rest).", valueName: "rate"))
+    @Option(
+        help: ArgumentHelp(
+            "[NAME=]P: keep P percent of the traces, those with the smallest hashes (of stratum NAME, or of the rest).", valueName: "rate"))
     var rate: [String] = []
 
     @Option(name: .customLong("per-session"), help: "At most this many traces of one session (those with the smallest hashes).")
@@ -64,6 +68,9 @@ struct Sample: ParsableCommand {
 
     @Option(name: .customLong("proposed-by"), help: "Who proposes them (default: the author).")
     var proposedBy: String?
+
+    @Option(help: "Write every skipped trace to this file, one JSON object a line (trace_id, file, line, reason, like).")
+    var skipped: String?
 
     @Flag(name: .customLong("dry-run"), help: "Print the proposals as JSONL; queue nothing.")
     var dryRun = false
@@ -111,19 +118,23 @@ struct Sample: ParsableCommand {
         var rest: SampleSize? = uniform.map { .count($0) }
         for text in rate {
             if let equals = text.firstIndex(of: "=") {
-                guard let r = Double(text[text.index(after: equals)...]) else { throw ValidationError("--rate \(text): R must be a number") }
-                try assign(String(text[..<equals]), .rate(r), flag: "--rate")
+                let name = String(text[..<equals])
+                let r = try Percent.parse(String(text[text.index(after: equals)...]), flag: "--rate \(name)=")
+                try assign(name, .rate(r), flag: "--rate")
             } else {
-                guard let r = Double(text) else { throw ValidationError("--rate takes R or NAME=R, found \(JSONText.string(text))") }
-                guard rest == nil else { throw ValidationError("the uniform stratum takes --uniform N or --rate R, not both") }
+                guard Double(text.hasSuffix("%") ? String(text.dropLast()) : text) != nil else {
+                    throw ValidationError("--rate takes P or NAME=P (a percent), found \(JSONText.string(text))")
+                }
+                let r = try Percent.parse(text, flag: "--rate")
+                guard rest == nil else { throw ValidationError("the uniform stratum takes --uniform N or --rate P, not both") }
                 rest = .rate(r)
             }
         }
         if let unsized = strata.first(where: { $0.size == .count(-1) }) {
-            throw ValidationError("stratum \(unsized.name) has no size: add --quota \(unsized.name)=K or --rate \(unsized.name)=R")
+            throw ValidationError("stratum \(unsized.name) has no size: add --quota \(unsized.name)=K or --rate \(unsized.name)=P")
         }
         if strata.isEmpty && rest == nil {
-            throw ValidationError("nothing to sample: add --uniform N (or --rate R), or a --stratum with its --quota")
+            throw ValidationError("nothing to sample: add --uniform N (or --rate P), or a --stratum with its --quota")
         }
         var pointers: [TraceField: JSONPointer] = [:]
         for text in map {
@@ -171,6 +182,7 @@ struct Sample: ParsableCommand {
             outcome = try store.sample(files, plan: plan, author: author, proposedBy: proposedBy ?? author, dryRun: dryRun)
             if dryRun { printProposals(outcome.queued.map(\.content)) }
         }
+        if let skipped { try ReportFile.write(Self.skippedLines(outcome).map { $0 + "\n" }.joined(), to: skipped) }
         for skip in outcome.skipped {
             Output.stderr(
                 "\(skip.proposal.chosen.trace.file):\(skip.proposal.chosen.trace.line): not proposed again: trace \(Terminal.sanitized(skip.proposal.chosen.trace.id)): \(skip.reason)"
@@ -212,7 +224,7 @@ struct Sample: ParsableCommand {
             let skipped = sample.skipped.map { skip in
                 Self.object([
                     ("reason", JSONText.string(skip.reason.rawValue)), ("count", String(skip.count)),
-                    ("first_trace", JSONText.string(skip.firstTrace)), ("first_match", JSONText.string(skip.firstMatch)),
+                    ("traces", "[" + skip.traces.map { Self.object(Self.members($0)) }.joined(separator: ", ") + "]"),
                 ])
             }
             let proposals = outcome.queued.map { proposal in
@@ -253,8 +265,13 @@ struct Sample: ParsableCommand {
                 + (sample.unsampled > 0 ? "; \(sample.unsampled) in no sampled stratum" : ""))
         for skip in sample.skipped {
             var line = "skipped \(skip.count) trace\(skip.count == 1 ? "" : "s"): \(skip.reason.rawValue)"
-            if !skip.firstTrace.isEmpty { line += " (first: \(Terminal.sanitized(skip.firstTrace)), like \(Terminal.sanitized(skip.firstMatch)))" }
+            if let first = skip.traces.first {
+                line += " (first: \(Terminal.sanitized(first.id)) (\(first.file):\(first.line)), like \(Terminal.sanitized(first.like)))"
+            }
             lines.append(line)
+        }
+        if sample.skipped.contains(where: { $0.count > 1 }) && skipped == nil {
+            lines.append("every skipped trace: --skipped FILE writes them, one a line")
         }
         let count = dryRun ? outcome.proposals.count - outcome.skipped.count : outcome.queued.count
         lines.append("\(dryRun ? "would queue" : "queued") \(count) proposal\(count == 1 ? "" : "s") (seed \(sample.seed))")
@@ -262,11 +279,35 @@ struct Sample: ParsableCommand {
         return lines
     }
 
+    /// A skipped trace's members, as `--format json` and `--skipped FILE` write them.
+    static func members(_ trace: SkippedTrace) -> [(String, String)] {
+        [
+            ("trace_id", JSONText.string(trace.id)), ("file", JSONText.string(trace.file)), ("line", String(trace.line)),
+            ("like", JSONText.string(trace.like)),
+        ]
+    }
+
+    /// Every trace skipped, one JSON object each: those the dataset, the proposals or the session
+    /// rule kept out (by reason, in file order), then those chosen but sampled before.
+    static func skippedLines(_ outcome: SampleOutcome) -> [String] {
+        var listed = outcome.sample.skipped.flatMap { skip in skip.traces.map { (skip.reason, $0) } }
+        listed += outcome.skipped.map { skip in
+            let trace = skip.proposal.chosen.trace
+            let file = trace.file == "-" ? "<stdin>" : trace.file
+            return (SkipReason.sampledBefore, SkippedTrace(id: trace.id, file: file, line: trace.line, like: skip.reason))
+        }
+        return listed.map { reason, trace in
+            var members = Self.members(trace)
+            members.insert(("reason", JSONText.string(reason.rawValue)), at: 3)
+            return Self.object(members)
+        }
+    }
+
     static func rule(_ stratum: TraceSample.StratumResult) -> String {
         let conditions = stratum.conditions.map { $0.joined(separator: " or ") } ?? "the rest"
         switch stratum.size {
         case .count(let k): return "\(conditions), quota \(k)"
-        case .rate(let r): return "\(conditions), rate \(Self.number(r))"
+        case .rate(let r): return "\(conditions), rate \(Percent.text(r))"
         }
     }
 

@@ -6,9 +6,10 @@ struct SplitCommand: ParsableCommand {
         commandName: "split",
         abstract: "Place each example in train, dev or test, stably, and check the splits for leakage.",
         discussion: """
-            Each example's split comes from SHA-256 of `SEED:ID` (its first 8 bytes over 2^64, against the \
-            shares), so adding examples never moves an old one; with --by KEY the new examples are placed \
-            so that every value of KEY is balanced within one example. The split is a label (--label, \
+            The shares are in percent, as every rate (--train 20: 20% of the examples); a share not \
+            given is what the others leave, split evenly. Each example's split comes from SHA-256 of \
+            `SEED:ID` (its first 8 bytes over 2^64, against the shares), so adding examples never \
+            moves an old one; with --by KEY the new examples are placed so that every value of KEY is balanced within one example. The split is a label (--label, \
             default split) of each example, written as a new dataset version (and to the dataset file \
             when it was in sync), so it lives in git with the dataset and works with \
             `--where split=test` everywhere. Examples that have a split keep it.
@@ -18,13 +19,13 @@ struct SplitCommand: ParsableCommand {
             any (--allow-leaks: exit 0).
 
             Examples:
-              evaldb split --train 0.2 --dev 0.4 --test 0.4 --seed 7 --by feature
+              evaldb split --train 20 --dev 40 --test 40 --seed 7 --by feature
               evaldb split --check
             """)
 
-    @Option(help: "The share of train (0 to 1).") var train: Double?
-    @Option(help: "The share of dev (0 to 1).") var dev: Double?
-    @Option(help: "The share of test (0 to 1).") var test: Double?
+    @Option(help: "The share of train, in percent (20 for 20%).", transform: { try Percent.parse($0, flag: "--train") }) var train: Double?
+    @Option(help: "The share of dev, in percent.", transform: { try Percent.parse($0, flag: "--dev") }) var dev: Double?
+    @Option(help: "The share of test, in percent.", transform: { try Percent.parse($0, flag: "--test") }) var test: Double?
     @Option(help: "The seed: the same seed gives the same splits.") var seed: String?
     @Option(help: "Balance the splits within each value of this label key.") var by: String?
     @Option(help: "The label that holds the split.") var label = "split"

@@ -6,8 +6,10 @@ struct Status: ParsableCommand {
         abstract: "Show the current version and whether the dataset file matches the database.",
         discussion: """
             Exits 1 when FILE (default: the file last imported) does not match the current version. \
-            Shows, per reviewer, how many current examples they have read in `evaldb review`, and \
-            the files of the team log (evals/log/) with events not committed to git yet.
+            Shows, per reviewer, how many current examples they have read in `evaldb review`, the \
+            review sessions still open (who, since when, their pending edits, and whether they were \
+            killed: the next `evaldb review` of anyone ends those), and the files of the team log \
+            (evals/log/) with events not committed to git yet.
 
             Examples:
               evaldb status
@@ -35,10 +37,13 @@ struct Status: ParsableCommand {
             state = comparison.state(against: current)
         }
         let progress = try store.readProgress()
+        let sessions = try store.openReviewSessions()
         let uncommitted = store.uncommittedLogFiles()
         if format.format != .table {
             var listing = Listing(
-                columns: ["version", "hash", "examples", "file", "file_hash", "state", "canonical", "read", "log_uncommitted"])
+                columns: [
+                    "version", "hash", "examples", "file", "file_hash", "state", "canonical", "read", "open_sessions", "log_uncommitted",
+                ])
             listing.rows.append([
                 .int(current.number), .text(current.hash), .int(current.exampleCount),
                 path.map { .text($0) } ?? .null, fileHash.map { .text($0) } ?? .null, state.map { .text($0.rawValue) } ?? .null,
@@ -46,6 +51,15 @@ struct Status: ParsableCommand {
                 .json(
                     JSONOutput.array(
                         progress.map { .object([("reviewer", .string($0.reviewer)), ("read", .int($0.read)), ("total", .int($0.total))]) }
+                    ).text),
+                .json(
+                    JSONOutput.array(
+                        sessions.map {
+                            .object([
+                                ("reviewer", .string($0.reviewer)), ("since", .string($0.startedAt)), ("pending_edits", .int($0.pendingEdits)),
+                                ("running", .bool($0.isRunning)),
+                            ])
+                        }
                     ).text),
                 .list(uncommitted),
             ])
@@ -58,6 +72,14 @@ struct Status: ParsableCommand {
                 Output.stdout(
                     "read by \(Terminal.sanitized(reader.reviewer)): \(reader.read) of \(reader.total) (\(Int((reader.share * 100).rounded(.down)))%)"
                 )
+            }
+            for session in sessions {
+                let edits = "\(session.pendingEdits) pending edit\(session.pendingEdits == 1 ? "" : "s")"
+                Output.stdout(
+                    "review session of \(Terminal.sanitized(session.reviewer)) open since \(session.startedAt): \(edits); "
+                        + (session.isRunning
+                            ? "still running"
+                            : "its process is gone (killed?): the next `evaldb review` (anyone's) ends it, making its version"))
             }
             if let path, let state {
                 switch state {

@@ -65,12 +65,28 @@ struct CommandLineTests {
             (["power", "--rate", "90", "--n", "100", "--confidence", "0.99"], "--confidence 99"),
             (["coverage", "--budget", "5", "--min-power", "0.8"], "--min-power 80"), (["coverage", "--budget", "5", "--rate", "0.85"], "--rate 85"),
             (["compare", "a", "b", "--confidence", "0.9"], "--confidence 90"),
+            (["compare", "a", "b", "--by", "feature", "--fdr", "0.1"], "--fdr 10"),
+            (["sample", "traces.jsonl", "--rate", "0.01"], "--rate 1"), (["sample", "traces.jsonl", "--rate", "refund=0.5"], "--rate refund=50"),
+            (["split", "--train", "0.2", "--seed", "7"], "--train 20"), (["split", "--dev", "0.1", "--seed", "7"], "--dev 10"),
+            (["split", "--test", "0.25", "--seed", "7"], "--test 25"),
         ] {
             let refused = try cli.run(arguments)
             #expect(refused.status == 2 && refused.stderr.contains("did you mean \(suggestion)?"), "\(arguments): \(refused.stderr)")
         }
         let tooLarge = try cli.run(["power", "--rate", "150", "--n", "100"])
         #expect(tooLarge.status == 2 && tooLarge.stderr.contains("a percent is from 0 to 100"), "\(tooLarge.stderr)")
+        // sample's rates and split's shares are in percent too, and said so back.
+        try cli.write("traces.jsonl", (1...4).map { #"{"trace_id": "t\#($0)", "input": "q\#($0)"}"# + "\n" }.joined())
+        let everything = try cli.run(["sample", "traces.jsonl", "--rate", "100", "--dry-run"])
+        #expect(everything.status == 0 && everything.output.split(separator: "\n").count == 4, "\(everything.output) \(everything.stderr)")
+        try cli.write("golden.jsonl", (1...20).map { record("ex-\($0)") }.joined())
+        #expect(try cli.run(["import", "golden.jsonl"]).status == 0)
+        let sampled = try cli.run(["sample", "traces.jsonl", "--rate", "100"])
+        #expect(sampled.status == 0 && sampled.output.contains("the rest, rate 100%"), "\(sampled.output) \(sampled.stderr)")
+        let overfull = try cli.run(["split", "--train", "50", "--dev", "50", "--test", "50", "--seed", "7"])
+        #expect(overfull.status == 2 && overfull.stderr.contains("percents that add up to 100; found 50% + 50% + 50% = 150%"), "\(overfull.stderr)")
+        let placed = try cli.run(["split", "--train", "100", "--seed", "7"])
+        #expect(placed.status == 0 && placed.output.contains("placed 20 examples, 0 kept their split: train 20, dev 0, test 0"), "\(placed.output)")
     }
 
     @Test("a database this user cannot write: every read command answers, and a write is refused naming the path, writing nothing")

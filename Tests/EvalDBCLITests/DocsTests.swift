@@ -6,22 +6,39 @@ private let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
 
 /// A shell block of a document marked `<!-- runnable -->`: its command lines, each with the exit
 /// status its comment promises (`(exit N)`, else 0), and the output a following `<!-- output -->`
-/// block shows.
+/// block shows. A transcript (lines `$ COMMAND` each followed by its output) is runnable too: its
+/// `$` lines are the commands and the lines after each the output they must print (on either
+/// stream, whatever the exit status). A shell block that cannot run says why instead, in a
+/// `<!-- not run: REASON -->` marker; one with neither marker is an error (`unmarked`).
 struct RunnableBlock {
     var document: String
     var line: Int
-    var commands: [(text: String, status: Int32, line: Int)]
+    var commands: [(text: String, status: Int32?, line: Int)]
     var expectedOutput: [String] = []
 
-    /// The runnable blocks of a Markdown document, in order.
-    static func blocks(in text: String, document: String) -> [RunnableBlock] {
+    /// A fenced block of a document: its language, the marker before it, its lines and where it starts.
+    struct Fenced {
+        var language: String
+        var marker: String?
+        var body: [(String, Int)]
+        var line: Int
+
+        /// A block of shell commands, or a transcript of them.
+        var isShell: Bool {
+            ["sh", "bash", "shell", "console"].contains(language) || (["", "text"].contains(language) && isTranscript)
+        }
+        var isTranscript: Bool { body.contains { $0.0.hasPrefix("$ ") } }
+    }
+
+    /// Every fenced block of a Markdown document, with the marker comment just before it.
+    static func fenced(in text: String) -> [Fenced] {
         let lines = text.components(separatedBy: "\n")
-        var blocks: [RunnableBlock] = []
+        var blocks: [Fenced] = []
         var index = 0
         var marker: String?
         while index < lines.count {
             let line = lines[index].trimmingCharacters(in: .whitespaces)
-            if line == "<!-- runnable -->" || line == "<!-- output -->" {
+            if line.hasPrefix("<!--") && line.hasSuffix("-->") {
                 marker = line
                 index += 1
                 continue
@@ -33,11 +50,7 @@ struct RunnableBlock {
                     body.append((lines[index], index + 1))
                     index += 1
                 }
-                if marker == "<!-- runnable -->" {
-                    blocks.append(RunnableBlock(document: document, line: body.first?.1 ?? index, commands: commands(body)))
-                } else if marker == "<!-- output -->", !blocks.isEmpty {
-                    blocks[blocks.count - 1].expectedOutput += body.map(\.0).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-                }
+                blocks.append(Fenced(language: String(line.dropFirst(3)), marker: marker, body: body, line: body.first?.1 ?? index))
             }
             if !line.isEmpty { marker = nil }
             index += 1
@@ -45,15 +58,80 @@ struct RunnableBlock {
         return blocks
     }
 
+    /// The runnable blocks of a Markdown document, in order.
+    static func blocks(in text: String, document: String) -> [RunnableBlock] {
+        var blocks: [RunnableBlock] = []
+        for block in fenced(in: text) {
+            if block.marker == "<!-- runnable -->" {
+                blocks.append(
+                    block.isTranscript
+                        ? transcript(block.body, document: document, line: block.line)
+                        : RunnableBlock(document: document, line: block.line, commands: commands(block.body)))
+            } else if block.marker == "<!-- output -->", !blocks.isEmpty {
+                blocks[blocks.count - 1].expectedOutput += block.body.map(\.0).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            }
+        }
+        return blocks
+    }
+
+    /// The shell blocks (and transcripts) of a document marked neither runnable nor `not run: REASON`:
+    /// their first lines.
+    static func unmarked(in text: String) -> [Int] {
+        fenced(in: text).filter { block in
+            guard block.isShell else { return false }
+            guard let marker = block.marker, marker != "<!-- runnable -->" else { return block.marker == nil }
+            let reason = marker.hasPrefix("<!-- not run: ") ? marker.dropFirst(14).dropLast(3).trimmingCharacters(in: .whitespaces) : ""
+            return reason.isEmpty
+        }.map(\.line)
+    }
+
+    /// Whether a command line ends inside a quoted string (as bash reads quotes).
+    private static func isOpen(_ command: String) -> Bool {
+        var quote: Character?
+        var escaped = false
+        for character in command {
+            if escaped {
+                escaped = false
+            } else if character == "\\" && quote != "'" {
+                escaped = true
+            } else if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "#" {
+                return false  // a comment: what follows is not shell
+            }
+        }
+        return quote != nil
+    }
+
+    /// A transcript's commands (its `$` lines), each with the lines after it as output, checked together.
+    private static func transcript(_ body: [(String, Int)], document: String, line: Int) -> RunnableBlock {
+        var block = RunnableBlock(document: document, line: line, commands: [])
+        for (text, number) in body {
+            if text.hasPrefix("$ ") {
+                block.commands.append((String(text.dropFirst(2)), nil, number))
+            } else if !text.trimmingCharacters(in: .whitespaces).isEmpty && text.trimmingCharacters(in: .whitespaces) != "..." {
+                block.expectedOutput.append(text)
+            }
+        }
+        return block
+    }
+
     /// Command lines (a trailing `\` joins the next), without blank and comment lines and the
     /// `alias evaldb=…` that points a reader at the build.
-    private static func commands(_ body: [(String, Int)]) -> [(text: String, status: Int32, line: Int)] {
-        var result: [(text: String, status: Int32, line: Int)] = []
+    private static func commands(_ body: [(String, Int)]) -> [(text: String, status: Int32?, line: Int)] {
+        var result: [(text: String, status: Int32?, line: Int)] = []
         var pending = "", start = 0
         for (text, number) in body {
             if pending.isEmpty { start = number }
             if text.hasSuffix("\\") {
                 pending += text.dropLast() + " "
+                continue
+            }
+            // A quoted string over several lines (a query) goes on to its closing quote.
+            if isOpen(pending + text) {
+                pending += text + "\n"
                 continue
             }
             let command = pending + text
@@ -103,6 +181,50 @@ struct DocsTests {
         #expect(blocks[0].commands.map(\.status) == [0, 3])
         #expect(blocks[0].commands[1].text.contains("--budget 5"))
         #expect(blocks[0].expectedOutput == ["version 1"])
+        #expect(RunnableBlock.unmarked(in: text) == [14], "the block after the runnable one says neither")
+    }
+
+    @Test("a transcript's $ lines are its commands and the lines after them their output; a block that cannot run says why")
+    func runnerReadsTranscriptsAndReasons() {
+        let text = """
+            <!-- runnable -->
+            ```
+            $ evaldb hash golden.jsonl
+            sha256:3497797e
+            $ sha256sum golden.jsonl
+            3497797e  golden.jsonl
+            ```
+
+            <!-- not run: needs your production traces -->
+            ```sh
+            evaldb sample prod.jsonl --uniform 5
+            ```
+
+            <!-- not run: -->
+            ```sh
+            evaldb serve
+            ```
+
+            ```
+            $ evaldb log a
+            ```
+            ```json
+            {"id": "a"}
+            ```
+            """
+        let blocks = RunnableBlock.blocks(in: text, document: "x.md")
+        #expect(blocks.count == 1 && blocks[0].commands.map(\.text) == ["evaldb hash golden.jsonl", "sha256sum golden.jsonl"])
+        #expect(blocks[0].commands.allSatisfy { $0.status == nil }, "a transcript shows output, whatever the status")
+        #expect(blocks[0].expectedOutput == ["sha256:3497797e", "3497797e  golden.jsonl"])
+        #expect(RunnableBlock.unmarked(in: text) == [16, 20], "a reason must be given; a transcript is a shell block too")
+    }
+
+    @Test("every shell block of README.md and docs/ is run, or its marker says why it cannot be", arguments: try documents())
+    func everyShellBlockRunsOrSaysWhyNot(_ document: String) throws {
+        let text = try String(contentsOf: sources.appendingPathComponent(document), encoding: .utf8)
+        for line in RunnableBlock.unmarked(in: text) {
+            Issue.record("\(document):\(line): a shell block neither <!-- runnable --> nor <!-- not run: REASON -->")
+        }
     }
 
     @Test("every runnable block of README.md and docs/ runs in a fresh copy of the sample project", arguments: try documents())
@@ -132,16 +254,22 @@ struct DocsTests {
         func shell(_ command: String) throws -> CLI.Result {
             try CLI.execute("/bin/bash", ["-c", command], in: project, stdin: Data(), environment: environment)
         }
-        // The dataset file is not committed yet: the docs start where a team starts, with a file.
-        #expect(try shell("git init -q && git add evals/axes.json evals/runs evals/proposals && git commit -q -m 'the sample project'").status == 0)
+        // The sample project as docs/tutorial.md's first block makes it: the dataset file not
+        // committed yet, as a team starts, with a file.
+        let committed = "evals/axes.json evals/runs evals/proposals evals/standin evals/judge"
+        #expect(try shell("git init -q && git add \(committed) && git commit -q -m 'the sample project'").status == 0)
         for block in blocks {
             var output = ""
             for command in block.commands {
                 let result = try shell(command.text)
                 output += result.output
+                guard let status = command.status else {
+                    output += result.stderr  // a transcript shows what the terminal shows
+                    continue
+                }
                 #expect(
-                    result.status == command.status,
-                    "\(document):\(command.line): `\(command.text)` exited \(result.status), the doc says \(command.status): \(result.stderr)")
+                    result.status == status,
+                    "\(document):\(command.line): `\(command.text)` exited \(result.status), the doc says \(status): \(result.stderr)")
             }
             for expected in block.expectedOutput {
                 #expect(output.contains(expected), "\(document):\(block.line): the doc shows `\(expected)`; the commands printed:\n\(output)")

@@ -68,7 +68,7 @@ struct GradedContentCLITests {
         let reading = try readLines(ana)
         #expect(reading == ["read by ana: 5 of 42 (11%)", "read by ben: 3 of 42 (7%)"], "\(reading)")
 
-        let split = try ok(ana, ["split", "--train", "0.6", "--dev", "0.2", "--test", "0.2", "--seed", "graded"])
+        let split = try ok(ana, ["split", "--train", "60", "--dev", "20", "--test", "20", "--seed", "graded"])
         #expect(split.output.contains("version 2"), "\(split.output)")
         try ok(ana, ["review", "--reviewer", "rita"], stdin: "l scenario=relabelled\nt checked\nn reads well\ns\nt second\ns\nq\n")
         let versions = try ok(ana, ["versions"]).output
@@ -93,7 +93,7 @@ struct GradedContentCLITests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let ana = try project()
         let before = try compare(ana, "baseline", "candidate")
-        try ok(ana, ["split", "--train", "0.6", "--dev", "0.2", "--test", "0.2", "--seed", "graded"])
+        try ok(ana, ["split", "--train", "60", "--dev", "20", "--test", "20", "--seed", "graded"])
 
         // booking-lookup-001, the first example, read by ana, gets another expected output.
         let path = ana.path + "/" + Self.dataset

@@ -102,7 +102,7 @@ struct JudgeCLITests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let ana = try Clone.new(in: folder, user: "ana")
         try ok(ana, ["import", Self.dataset])
-        let first = try ana.evaldb(["split", "--train", "0.2", "--dev", "0.4", "--test", "0.4", "--seed", "7"])
+        let first = try ana.evaldb(["split", "--train", "20", "--dev", "40", "--test", "40", "--seed", "7"])
         #expect([0, 1].contains(first.status), "\(first.stderr)")
         #expect(first.output.contains("placed 42 examples"), "\(first.output)")
 
@@ -145,7 +145,7 @@ struct JudgeCLITests {
         records.append(try record("brand-new", input: "a question nobody asked before", split: nil))
         try Data((records.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: ana.path + "/" + Self.dataset))
         try ok(ana, ["import", Self.dataset])
-        let second = try ana.evaldb(["split", "--train", "0.2", "--dev", "0.4", "--test", "0.4", "--seed", "7"])
+        let second = try ana.evaldb(["split", "--train", "20", "--dev", "40", "--test", "40", "--seed", "7"])
         #expect(second.status == 1, "a leak exits 1: \(second.output)")
         #expect(second.output.contains("placed 1 example, 43 kept their split"), "\(second.output)")
         #expect(second.output.contains("folded: ") && second.output.contains("leak-copy (train)"), "\(second.output)")

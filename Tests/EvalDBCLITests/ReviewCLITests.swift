@@ -93,7 +93,9 @@ struct ReviewCLITests {
         #expect(try cli.run(["versions", "--format", "jsonl"]).output.split(separator: "\n").count == 1)
     }
 
-    @Test("a review killed midway keeps what was saved: the next review makes it a version")
+    @Test(
+        "a review killed midway keeps what was saved: status shows the session open (who, since when), and another reviewer's next review makes it a version"
+    )
     func killedSession() throws {
         let cli = try sampleReview()
         defer { cli.cleanUp() }
@@ -115,12 +117,25 @@ struct ReviewCLITests {
             if chunk.isEmpty { break }
             seen.append(chunk)
         }
+        // While it runs, status shows it open and running.
+        let running = try cli.run(["status"]).output
+        #expect(running.contains("review session of kim open since 20") && running.contains(": 2 pending edits; still running"), "\(running)")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(try objects(try cli.run(["versions", "--format", "jsonl"]).output).count == 1)
+        // Killed, as a crash leaves it: open, its process gone, and status says who ends it.
+        let open = try cli.run(["status"]).output
+        #expect(open.contains("review session of kim open since 20") && open.contains("its process is gone"), "\(open)")
+        #expect(open.contains("the next `evaldb review` (anyone's) ends it"), "\(open)")
+        let json = try #require(try objects(try cli.run(["status", "--format", "jsonl"]).output).first)
+        let sessions = try #require(json["open_sessions"] as? [[String: Any]])
+        #expect(sessions.count == 1 && sessions[0]["reviewer"] as? String == "kim" && sessions[0]["running"] as? Bool == false, "\(sessions)")
+        #expect(sessions[0]["pending_edits"] as? Int == 2 && (sessions[0]["since"] as? String)?.hasSuffix("Z") == true, "\(sessions)")
 
+        // Another reviewer's review ends it.
         let next = try cli.run(["review", "--reviewer", "lee"], stdin: Data("q\n".utf8))
         #expect(next.output.contains("ended an interrupted review session of kim: version 2"), "\(next.output)")
+        #expect(!(try cli.run(["status"]).output.contains("review session of")), "no session is open any more")
         #expect(try cli.run(["show", "booking-lookup-001"]).output.contains(#""persona": "night-owl""#))
         #expect(try cli.run(["show", "booking-lookup-002"]).output.contains(#""notes": "second one""#))
         #expect(try cli.run(["status"]).output.contains("read by kim: 1 of 42"))
@@ -139,16 +154,36 @@ struct ReviewCLITests {
         #expect(screen.wait(for: "note (- clears): "))
         screen.type("typed in a terminal\n")
         #expect(screen.wait(for: "note saved"))
-        screen.type("q")
-        #expect(screen.wait(for: "read by tess"))
-        screen.close()
-        process.terminateIfRunning(after: 10)
-        #expect(process.terminationStatus == 0)
+        #expect(screen.quit(process, after: "read by tess") == 0)
         let text = screen.text
         #expect(text.contains("\u{1B}[H\u{1B}[2J"), "each example on a cleared screen")
         #expect(text.contains("\u{1B}[1m── 1/42  booking-lookup-001"), "the header in bold")
         #expect(text.contains("review ended: version 2"))
         #expect(try cli.run(["show", "booking-lookup-002"]).output.contains(#""notes": "typed in a terminal""#))
+    }
+
+    @Test("in a terminal, an arrow is one key: → goes on as s does, ← back as b does, ↑ says once that it does nothing")
+    func arrowKeys() throws {
+        let cli = try sampleReview()
+        defer { cli.cleanUp() }
+        let (process, screen) = try TerminalScreen.run(cli, ["review", "--reviewer", "tess"], rows: 30, columns: 100)
+        #expect(screen.wait(for: "[1/42]"))
+        screen.type("\u{1B}[C")  // → as a terminal sends it: three bytes at once
+        #expect(screen.wait(for: "[2/42]"))
+        screen.type("\u{1B}[C")
+        #expect(screen.wait(for: "[3/42]"))
+        screen.type("\u{1B}[D")  // ←
+        #expect(screen.wait(for: "── 2/42", count: 2))
+        screen.type("\u{1B}[A")  // ↑
+        #expect(screen.wait(for: "does nothing here"))
+        screen.type("\u{1B}[15~")  // F5
+        #expect(screen.wait(for: "does nothing here", count: 2))
+        #expect(screen.quit(process, after: "review ended") == 0)
+        let text = screen.text
+        #expect(!text.contains("unknown key"), "no byte of a sequence taken for a key of its own: \(text)")
+        #expect(text.components(separatedBy: "the arrow ↑ does nothing here (← is b, → is s); ? lists the keys").count == 2, "one line: \(text)")
+        #expect(text.contains("the key that sends ESC [15~ does nothing here"), "\(text)")
+        #expect(try cli.run(["status"]).output.contains("read: nobody has reviewed"), "→ skipped without marking read")
     }
 
     @Test("in a terminal, long context is folded, c unfolds it, and a screen taller than the terminal is paged")
@@ -168,11 +203,7 @@ struct ReviewCLITests {
         #expect(screen.wait(for: "chunk 30"))
         screen.type("y")  // not for the pager: it stops paging and marks the example read
         #expect(screen.wait(for: "── 2/2  next"))
-        screen.type("q")
-        #expect(screen.wait(for: "read by tess"))  // the last line it prints
-        screen.close()
-        process.terminateIfRunning(after: 10)
-        #expect(process.terminationStatus == 0)
+        #expect(screen.quit(process, after: "read by tess") == 0)  // the last line it prints
         #expect(try cli.run(["status"]).output.contains("read by tess: 1 of 2"))
     }
 
@@ -248,29 +279,40 @@ final class TerminalScreen {
 
     func close() { Glibc.close(descriptor) }
 
+    /// Types `q`, waits for the last line the session prints, closes the terminal and gives the
+    /// process's exit status (-1 when that line never came).
+    func quit(_ process: Process, after lastLine: String) -> Int32 {
+        type("q")
+        let ended = wait(for: lastLine)
+        close()
+        process.terminateIfRunning(after: 10)
+        return ended ? process.terminationStatus : -1
+    }
+
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
     func type(_ text: String) {
         _ = text.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, text.utf8.count) }
     }
 
-    /// Reads until `needle` has appeared (after what was read before the last wait) or 20 s pass.
-    func wait(for needle: String) -> Bool {
+    /// Reads until `needle` has appeared `count` times in all that was read, or 20 s pass.
+    func wait(for needle: String, count: Int = 1) -> Bool {
         let deadline = Date().addingTimeInterval(20)
+        func found() -> Bool { text.components(separatedBy: needle).count - 1 >= count }
         while Date() < deadline {
-            if text.contains(needle) { return true }
+            if found() { return true }
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 200) >= 0 else { return false }
             if poller.revents & Int16(POLLIN) != 0 {
                 var buffer = [UInt8](repeating: 0, count: 4096)
-                let count = read(descriptor, &buffer, buffer.count)
-                if count <= 0 { return text.contains(needle) }
-                bytes += buffer[0..<count]
+                let read = Glibc.read(descriptor, &buffer, buffer.count)
+                if read <= 0 { return found() }
+                bytes += buffer[0..<read]
             } else if poller.revents != 0 {
-                return text.contains(needle)
+                return found()
             }
         }
-        return text.contains(needle)
+        return found()
     }
 }
 

@@ -144,7 +144,7 @@ struct SampleCLITests {
         let cli = try imported()
         defer { cli.cleanUp() }
         try cli.write("traces.jsonl", traces(9) + #"{"trace_id": "dup", "input": "QUESTION  100"}"# + "\n")
-        let result = try cli.run(["sample", "traces.jsonl", "--rate", "1", "--per-session", "5", "--format", "json"])
+        let result = try cli.run(["sample", "traces.jsonl", "--rate", "100", "--per-session", "5", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         #expect(object["traces"] as? Int == 10)
@@ -153,6 +153,40 @@ struct SampleCLITests {
         let skipped = try #require(object["skipped"] as? [[String: Any]])
         #expect(skipped.first?["reason"] as? String == "same input as an example after white space and case folding")
         #expect((object["queued"] as? [[String: Any]])?.count == 9)
+    }
+
+    @Test("every skipped trace is listed, not only the first of each reason: --skipped FILE one a line, and --format json")
+    func everySkippedTraceListed() throws {
+        let cli = try imported()
+        defer { cli.cleanUp() }
+        // Three traces repeat ex-1's input, one ex-2's after folding; sessions of two set one of each pair aside.
+        let repeats = (1...3).map { #"{"trace_id": "dup-\#($0)", "input": "question 100"}"# + "\n" }.joined()
+        try cli.write("traces.jsonl", traces(4) + repeats + #"{"trace_id": "fold", "input": "QUESTION  200"}"# + "\n")
+        let dry = try cli.run(["sample", "traces.jsonl", "--uniform", "20", "--dry-run", "--skipped", "skipped.jsonl"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stderr.contains("skipped 3 traces: same input as an example (first: dup-1 (traces.jsonl:5), like example ex-1)"), "\(dry.stderr)")
+        let lines = String(decoding: try cli.read("skipped.jsonl"), as: UTF8.self).split(separator: "\n")
+        let listed = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let exact = listed.filter { $0["reason"] as? String == "same input as an example" }
+        #expect(exact.map { $0["trace_id"] as? String } == ["dup-1", "dup-2", "dup-3"], "\(listed)")
+        #expect(exact.map { $0["line"] as? Int } == [5, 6, 7] && exact.allSatisfy { $0["file"] as? String == "traces.jsonl" })
+        #expect(exact.allSatisfy { $0["like"] as? String == "example ex-1" })
+        #expect(listed.contains { $0["trace_id"] as? String == "fold" && ($0["reason"] as? String)?.contains("folding") == true })
+        let sessions = listed.filter { $0["reason"] as? String == "a trace of the same session has a smaller hash" }
+        #expect(sessions.count == 2 && sessions.allSatisfy { ($0["like"] as? String)?.hasPrefix("session s") == true }, "\(listed)")
+        #expect(listed.count == 6)
+
+        // Queued, then again: the chosen traces sampled before are listed too; --format json holds every one.
+        #expect(try cli.run(["sample", "traces.jsonl", "--uniform", "20"]).status == 0)
+        let again = try cli.run(["sample", "traces.jsonl", "--uniform", "20", "--format", "json", "--skipped", "again.jsonl"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: again.stdout) as? [String: Any])
+        let skipped = try #require(object["skipped"] as? [[String: Any]])
+        #expect(skipped.map { ($0["traces"] as? [Any])?.count } == skipped.map { $0["count"] as? Int }, "\(skipped)")
+        #expect(skipped.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 6)
+        let againLines = String(decoding: try cli.read("again.jsonl"), as: UTF8.self).split(separator: "\n")
+        #expect(againLines.count == 6 + 2, "the six, and the two chosen before: \(againLines)")
+        #expect(againLines.filter { $0.contains(#""reason": "sampled before""#) }.count == 2)
     }
 
     @Test("usage errors name the flag and exit 2; bad trace lines exit 1 at FILE:LINE:COL and queue nothing")
@@ -167,8 +201,9 @@ struct SampleCLITests {
             (["sample", "traces.jsonl", "--stratum", "refund:intent=refund", "--quota", "refund=1"], "a trace has no key \"intent\""),
             (["sample", "traces.jsonl", "--map", "question=/q", "--uniform", "1"], "no trace field \"question\""),
             (["sample", "traces.jsonl", "--map", "input=q", "--uniform", "1"], "starts with \"/\""),
-            (["sample", "traces.jsonl", "--uniform", "1", "--rate", "0.5"], "not both"),
-            (["sample", "traces.jsonl", "--rate", "2"], "at most 1"),
+            (["sample", "traces.jsonl", "--uniform", "1", "--rate", "50"], "not both"),
+            (["sample", "traces.jsonl", "--rate", "200"], "a percent is from 0 to 100"),
+            (["sample", "traces.jsonl", "--rate", "0"], "a rate is above 0% and at most 100%"),
         ]
         for (arguments, words) in cases {
             let result = try cli.run(arguments)

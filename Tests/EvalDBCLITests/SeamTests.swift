@@ -102,6 +102,15 @@ struct SeamTests {
         #expect(try versionCount(clone) == 2, "no version was made")
         #expect(String(decoding: try clone.read(Self.dataset), as: UTF8.self) == hand, "the file is left as it was")
         #expect(try label(clone, "booking-lookup-001", "scenario") == "edge-case")
+        // Resolved as docs/teams.md says: the database's version beside the file, what differs, the
+        // file kept as the resolution, imported as it is.
+        let theirs = Self.dataset + ".theirs"
+        #expect(try clone.evaldb(["export", "-o", theirs]).status == 0)
+        let differs = try clone.evaldb(["diff", theirs, Self.dataset])
+        #expect(differs.output.contains("booking-lookup-001: labels.scenario"), "\(differs.output)")
+        #expect(try clone.evaldb(["import", "--force", Self.dataset, "-m", "resolve booking-lookup-001"]).status == 0)
+        #expect(try label(clone, "booking-lookup-001", "scenario") == "happy-path-by-hand")
+        #expect(try versionCount(clone) == 3)
     }
 
     @Test("a file that is an older version is refused as stale; one that removes most examples needs --force")

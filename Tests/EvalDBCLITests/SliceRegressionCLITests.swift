@@ -68,7 +68,7 @@ struct SliceRegressionCLITests {
         #expect((f03["delta"] as? Double) == -37.5 && (f03["high"] as? Double ?? 0) < 0)
         let control = try #require(object["slice_control"] as? [String: Any])
         #expect(control["compared"] as? Int == 20 && control["method"] as? String == "benjamini-hochberg")
-        #expect(control["controls"] as? String == "false discovery rate" && control["level"] as? Double == 0.05)
+        #expect(control["controls"] as? String == "false discovery rate" && control["level"] as? Double == 5, "Q in percent, as typed")
         #expect((control["regressed"] as? [[String: String]]) == [["feature": "f03"]])
 
         let table = try cli.run(["compare", "base", "candidate", "--by", "feature"]).output
@@ -116,16 +116,20 @@ struct SliceRegressionCLITests {
         let control = try #require(holm["slice_control"] as? [String: Any])
         #expect(control["method"] as? String == "holm" && control["controls"] as? String == "family-wise error rate")
         #expect((control["regressed"] as? [[String: String]]) == [["feature": "f03"]])
-        for flags in [["--holm"], ["--fail-on-slice"], ["--fdr", "0.1"], ["--fdr", "0.05"]] {
+        for flags in [["--holm"], ["--fail-on-slice"], ["--fdr", "10"], ["--fdr", "5%"]] {
             let refused = try cli.run(["compare", "base", "candidate"] + flags)
             #expect(refused.status == 2 && refused.stderr.contains("goes with --by K"), "\(flags): \(refused.stderr)")
         }
-        // Q in percent is Q too; a rate of 100% or more controls nothing.
+        // Q is in percent, as every rate: 5 and 5% are the default; a fraction is refused with the
+        // percent it would be; a rate of 100% controls nothing.
         let percent = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "5", "--format", "json"])
-        let fraction = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "0.05", "--format", "json"])
-        #expect(percent.output == fraction.output && !percent.output.isEmpty, "\(percent.stderr)")
+        let sign = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "5%", "--format", "json"])
+        let byDefault = try cli.run(["compare", "base", "candidate", "--by", "feature", "--format", "json"])
+        #expect(percent.output == sign.output && percent.output == byDefault.output && !percent.output.isEmpty, "\(percent.stderr)")
+        let fraction = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "0.05"])
+        #expect(fraction.status == 2 && fraction.stderr.contains("did you mean --fdr 5?"), "\(fraction.stderr)")
         let bad = try cli.run(["compare", "base", "candidate", "--by", "feature", "--fdr", "100"])
-        #expect(bad.status == 2 && bad.stderr.contains("--fdr is a rate above 0 and under 100%"), "\(bad.stderr)")
+        #expect(bad.status == 2 && bad.stderr.contains("--fdr is a rate above 0% and under 100%"), "\(bad.stderr)")
     }
 
     @Test("with a budget, slices too small to detect it say so, with their power as data")

@@ -109,7 +109,7 @@ private final class TeamSimulation {
 
     /// Labels the examples without a split (those added since the last split: the first version's
     /// are split before anyone clones, so that a split never meets a concurrent removal).
-    static let split = ["split", "--train", "0.8", "--dev", "0.1", "--test", "0.1", "--seed", "7"]
+    static let split = ["split", "--train", "80", "--dev", "10", "--test", "10", "--seed", "7"]
 
     func cleanUp() { try? FileManager.default.removeItem(atPath: folder) }
 

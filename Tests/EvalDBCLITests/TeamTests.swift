@@ -230,6 +230,42 @@ struct TeamTests {
         #expect(marked.contains("<<<<<<< ours\n") && marked.contains("ana-again") && marked.contains("ben-persona"))
     }
 
+    @Test("the team log file is named after git's user (else $USER), never after a proposer or a reviewer the command names")
+    func logFileNamedAfterTheGitUser() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        /// The team log files of a clone (not its versions' and runs' files).
+        func logFiles(_ clone: Clone) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: clone.path + "/evals/log").filter { $0.hasSuffix(".jsonl") }
+        }
+        let ana = try Clone.new(in: folder, user: "ana")
+        try ok(ana, ["import", Self.dataset])
+        // The first event of this database: proposals whose lines and flag name another proposer.
+        try Data(
+            """
+            {"id": "booking-lookup-001", "labels": {"scenario": "underspecified"}, "proposed_by": "ben-llm"}
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: ana.path + "/proposals.jsonl"))
+        try ok(ana, ["propose", "proposals.jsonl", "--proposed-by", "ben-llm"])
+        try ok(ana, ["review", "--proposals", "--reviewer", "rita"], stdin: "a\n")
+        try ok(ana, ["review", "--reviewer", "kim"], stdin: "y\nq\n")
+        let named = try logFiles(ana)
+        #expect(named.count == 1 && named[0].hasPrefix("ana-"), "\(named)")
+        let events = String(decoding: try ana.read("evals/log/" + named[0]), as: UTF8.self)
+        #expect(events.contains(#""by": "ben-llm""#) && events.contains(#""by": "kim""#), "the events keep who did what: \(events)")
+
+        // Without a user.name anywhere in git, $USER names it, still not the reviewer.
+        let bob = try Clone.clone(ana, in: folder, user: "bob")
+        try bob.git("config", "--unset", "user.name")
+        let environment = ["EVALDB_DB": "", "USER": "carol", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"]
+        for arguments in [["sync"], ["review", "--reviewer", "rita"]] {
+            let result = try CLI.execute(CLI.binary, arguments, in: bob.path, stdin: Data("y\nq\n".utf8), environment: environment)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        let bobs = try logFiles(bob).filter { !named.contains($0) }
+        #expect(bobs.count == 1 && bobs[0].hasPrefix("carol-"), "\(bobs)")
+    }
+
     @Test("deleting .evaldb/ and running sync gives back the same answers from every command")
     func aLostDatabaseIsRebuiltBySync() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -90,7 +90,7 @@ struct VersionGraphTests {
         let ana = try Clone.new(in: folder, user: "ana")
         try ok(ana, ["import", Self.dataset, "-m", "first"])
         try ana.commitAll("version 1")
-        try ok(ana, ["split", "--train", "0.6", "--dev", "0.2", "--test", "0.2", "--seed", "3"])  // version 2, never committed
+        try ok(ana, ["split", "--train", "60", "--dev", "20", "--test", "20", "--seed", "3"])  // version 2, never committed
         let split = try json(ana, ["versions"]).last!["hash"] as! String
         let splitExport = try ok(ana, ["export", "--version", split])
         try ok(ana, ["review", "--reviewer", "ana"], stdin: "n checked\ny\nq\n")  // version 3

@@ -167,7 +167,9 @@ struct SampleTests {
         let smallest = (1...5).map { "a\($0)" }.sorted { digestHex("s", $0) < digestHex("s", $1) }
         let one = try TraceSampler.sample([file], plan: SamplePlan(seed: "s", rest: .count(10)), duplicates: .empty)
         #expect(Set(ids(one.strata[0])) == [smallest[0], "b1", "c1"])
-        #expect(one.skipped.first { $0.reason == .session }?.count == 4)
+        // Each trace the session rule set aside is named, with its session.
+        let setAside = try #require(one.skipped.first { $0.reason == .session })
+        #expect(Set(setAside.traces.map(\.id)) == Set(smallest.dropFirst()) && setAside.traces.allSatisfy { $0.like == "session A" })
         let two = try TraceSampler.sample([file], plan: SamplePlan(seed: "s", rest: .count(10), perSession: 2), duplicates: .empty)
         #expect(Set(ids(two.strata[0])) == [smallest[0], smallest[1], "b1", "c1"])
         #expect(two.strata[0].inclusionProbability == 4.0 / 7.0, "chosen over the stratum's traces")
@@ -336,12 +338,13 @@ struct SampleTests {
         #expect(Set(ids(sample.strata[0])) == ["t5", "t6"])
         #expect(sample.strata[0].traces == 2, "duplicates are not part of the stratum")
         let reasons = Dictionary(uniqueKeysWithValues: sample.skipped.map { ($0.reason, $0) })
-        #expect(reasons[.sameInput]?.count == 2, "t1, and t3 whose example was removed")
-        #expect(reasons[.sameInput]?.firstMatch == "example ex-exact")
-        #expect(reasons[.sameInputFolded]?.count == 1 && reasons[.sameInputFolded]?.firstMatch == "example ex-folded")
+        // Every skipped trace, in file order, with its place and what it repeats.
+        #expect(reasons[.sameInput]?.traces.map(\.id) == ["t1", "t3"], "t1, and t3 whose example was removed")
+        #expect(reasons[.sameInput]?.traces.map(\.line) == [1, 3] && reasons[.sameInput]?.traces.allSatisfy { $0.file == file } == true)
+        #expect(reasons[.sameInput]?.traces.first?.like == "example ex-exact")
+        #expect(reasons[.sameInputFolded]?.count == 1 && reasons[.sameInputFolded]?.traces.first?.like == "example ex-folded")
         #expect(reasons[.rejectedInput]?.count == 1)
-        #expect(reasons[.rejectedInput]?.firstMatch.contains("dogs are a policy question") == true)
-        #expect(reasons[.sameInput]?.firstTrace.hasPrefix("t1 (") == true)
+        #expect(reasons[.rejectedInput]?.traces.first?.like.contains("dogs are a policy question") == true)
     }
 
     @Test(

@@ -109,6 +109,10 @@ private struct ParsedLines: Sendable {
         batch.withBytes { bytes in
             for line in batch.lines where line.number >= firstLine {
                 let text = UnsafeBufferPointer(rebasing: bytes[line.range])
+                if let tooLong = RecordLimit.lineProblem(length: text.count) {
+                    lines.append(Line(number: line.number, range: line.range, content: .problem(offset: 0, message: tooLong)))
+                    continue
+                }
                 if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 let content: Content
                 do throws(JSONSyntaxError) {

@@ -104,6 +104,10 @@ struct LineChecker {
                     message: message, isWarning: isWarning))
             if !isWarning { result.errorCount += 1 }
         }
+        if let tooLong = RecordLimit.lineProblem(length: line.count) {
+            report(0, tooLong, isWarning: false)
+            return
+        }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
             noteNonCanonical("is blank")
             return
@@ -152,6 +156,10 @@ struct LineChecker {
             noteNonCanonical("is not in canonical form (keys sorted, \", \" and \": \" separators, non-ASCII escaped)")
             output.removeAll(keepingCapacity: true)
             CanonicalJSON.write(tape, to: &output)
+            if let tooLong = RecordLimit.canonicalProblem(length: output.count) {
+                report(0, tooLong, isWarning: false)
+                return
+            }
             record = result.bytes.count..<result.bytes.count + output.count
             result.bytes.append(contentsOf: output)
             if options.digests { digest = output.withUnsafeBufferPointer { RecordDigest(of: $0) } }

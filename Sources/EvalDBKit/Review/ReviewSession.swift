@@ -65,7 +65,7 @@ public struct ReviewOutcome: Sendable {
 
 /// A `review` session: read marks and failure categories are saved as they are made; edits are
 /// saved as pending and become one dataset version, authored by the reviewer, when it ends. A
-/// session killed midway is ended by the next one, so that nothing done in it is lost.
+/// session killed midway is ended by the next one anyone starts, so that nothing done in it is lost.
 public final class ReviewSession {
     public let store: Store
     public let id: Int64
@@ -114,7 +114,8 @@ public final class ReviewSession {
         self.run = run
     }
 
-    private static func processIsRunning(_ pid: Int64) -> Bool {
+    /// Whether the process that holds a session still runs (another user's process counts).
+    static func processIsRunning(_ pid: Int64) -> Bool {
         guard pid > 0 else { return false }
         if pid == Int64(getpid()) { return true }
         return kill(pid_t(pid), 0) == 0 || errno == EPERM

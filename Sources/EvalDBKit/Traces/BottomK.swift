@@ -26,10 +26,13 @@ struct BottomK<Payload> {
     /// reaches the top. The top is always a kept digest.
     private var heap: [SampleDigest] = []
     private var sessions: [ExactString: [SampleDigest]] = [:]
-    /// Digests of traces the session rule kept out while they were below the threshold.
-    private var keptOut: [SampleDigest] = []
+    /// Traces the session rule kept out while they were below the threshold: their digests, and
+    /// what `setAside` keeps of them (not the payload: with a rate there may be many).
+    private var keptOut: [(digest: SampleDigest, note: SkippedTrace)] = []
+    private let setAside: (Payload) -> SkippedTrace
 
-    init(size: SampleSize, perSession: Int) {
+    init(size: SampleSize, perSession: Int, setAside: @escaping (Payload) -> SkippedTrace) {
+        self.setAside = setAside
         switch size {
         case .count(let k):
             self.k = k
@@ -69,10 +72,10 @@ struct BottomK<Payload> {
             // The session is full: the trace displaces the session's largest entry, or stays out.
             let largest = siblings.max()!
             guard digest < largest else {
-                keptOut.append(digest)
+                keptOut.append((digest, setAside(try payload())))
                 return
             }
-            keptOut.append(largest)
+            keptOut.append((largest, setAside(entries[largest]!.payload)))
             entries[largest] = nil
             sessions[session] = siblings.filter { $0 != largest } + [digest]
             entries[digest] = Entry(digest: digest, session: session, payload: try payload())
@@ -103,11 +106,11 @@ struct BottomK<Payload> {
     /// The kept entries, smallest digest first.
     var sorted: [Entry] { entries.values.sorted { $0.digest < $1.digest } }
 
-    /// How many traces the session rule kept out that would otherwise have been chosen: those kept
-    /// out or displaced while below what is now the threshold.
-    var keptOutBySession: Int {
-        guard rate == nil, entries.count >= k, k > 0 else { return keptOut.count }
-        return keptOut.filter { $0 < heap[0] }.count
+    /// The traces the session rule kept out that would otherwise have been chosen: those kept out
+    /// or displaced while below what is now the threshold, in the order they were set aside.
+    var keptOutBySession: [SkippedTrace] {
+        guard rate == nil, entries.count >= k, k > 0 else { return keptOut.map(\.note) }
+        return keptOut.filter { $0.digest < heap[0] }.map(\.note)
     }
 
     // MARK: - The heap
@@ -116,7 +119,7 @@ struct BottomK<Payload> {
     private mutating func pruneKeptOut() {
         guard rate == nil, keptOut.count > 4 * max(k, 16), entries.count >= k, k > 0 else { return }
         let threshold = heap[0]
-        keptOut.removeAll { !($0 < threshold) }
+        keptOut.removeAll { !($0.digest < threshold) }
     }
 
     /// Pops displaced digests off the top; rebuilds the heap when they pile up.

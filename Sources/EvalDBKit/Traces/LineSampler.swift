@@ -14,7 +14,7 @@ struct SampledBatch: Sendable {
     var unsampled = 0
     /// Traces per stratum after deduplication (the declared strata, then the rest).
     var sizes: [Int]
-    /// Duplicates by reason, with the first of the batch.
+    /// Duplicates by reason, each of the batch's.
     var skipped: [SkipReason: SkippedTraces] = [:]
     var candidates: [Candidate] = []
     var problems: [DataError] = []
@@ -78,11 +78,15 @@ final class LineSampler {
         lines.raw.withBytes { bytes in
             for line in lines.raw.lines {
                 let text = UnsafeBufferPointer(rebasing: bytes[line.range])
-                if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 func report(_ offset: Int, _ message: String) {
                     batch.problems.append(
                         DataError(file: file, line: line.number, column: codePointColumn(of: offset, in: text), message: message))
                 }
+                if let tooLong = RecordLimit.lineProblem(length: text.count) {
+                    report(0, tooLong)
+                    continue
+                }
+                if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 do throws(JSONSyntaxError) {
                     try JSONParser.parse(text, into: &tape)
                 } catch {
@@ -109,12 +113,8 @@ final class LineSampler {
             return
         }
         if !duplicates.isEmpty, let duplicate = duplicates.match(folder, tape, input: nodes.input, traceId: nodes.traceId) {
-            if batch.skipped[duplicate.reason] == nil {
-                batch.skipped[duplicate.reason] = SkippedTraces(
-                    reason: duplicate.reason, count: 0, firstTrace: "\(tape.string(nodes.traceId)) (\(file):\(line))",
-                    firstMatch: duplicate.match)
-            }
-            batch.skipped[duplicate.reason]!.count += 1
+            batch.skipped[duplicate.reason, default: SkippedTraces(reason: duplicate.reason, traces: [])].traces.append(
+                SkippedTrace(id: tape.string(nodes.traceId), file: file, line: line, like: duplicate.match))
             return
         }
         batch.sizes[stratum] += 1

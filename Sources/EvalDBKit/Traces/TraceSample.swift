@@ -10,13 +10,31 @@ public struct ChosenTrace: Sendable {
     public var stratumSize: Int
 }
 
-/// Traces skipped for one reason: how many, and the first one with what it repeats.
+/// A trace sampling skipped: where it is, and what it repeats.
+public struct SkippedTrace: Sendable, Equatable {
+    /// The trace's id.
+    public var id: String
+    /// The file as messages name it (`<stdin>` for standard input), and the trace's line.
+    public var file: String
+    public var line: Int
+    /// What it repeats: `example ID`, a proposal, or `session S` (a trace of its session with a
+    /// smaller hash was taken).
+    public var like: String
+
+    public init(id: String, file: String, line: Int, like: String) {
+        self.id = id
+        self.file = file
+        self.line = line
+        self.like = like
+    }
+}
+
+/// Traces skipped for one reason, every one of them, in file order (for the session rule: in the
+/// order the rule set them aside).
 public struct SkippedTraces: Sendable {
     public var reason: SkipReason
-    public var count: Int
-    /// The first trace skipped for this reason (its id, file and line) and what it matched.
-    public var firstTrace: String
-    public var firstMatch: String
+    public var traces: [SkippedTrace]
+    public var count: Int { traces.count }
 }
 
 /// What sampling chose from a set of trace files: per stratum, its traces, the chosen ones and

@@ -72,8 +72,8 @@ public enum TraceSampler {
 
         init(plan: SamplePlan) {
             self.plan = plan
-            samplers = plan.strata.map { BottomK(size: $0.size, perSession: plan.perSession) }
-            samplers.append(BottomK(size: plan.rest ?? .count(0), perSession: plan.perSession))
+            samplers = plan.strata.map { BottomK(size: $0.size, perSession: plan.perSession, setAside: Self.setAside) }
+            samplers.append(BottomK(size: plan.rest ?? .count(0), perSession: plan.perSession, setAside: Self.setAside))
             sizes = Array(repeating: 0, count: samplers.count)
         }
 
@@ -81,9 +81,7 @@ public enum TraceSampler {
             traces += batch.traces
             unsampled += batch.unsampled
             for index in sizes.indices { sizes[index] += batch.sizes[index] }
-            for (reason, skip) in batch.skipped {
-                if skipped[reason] == nil { skipped[reason] = skip } else { skipped[reason]!.count += skip.count }
-            }
+            for (reason, skip) in batch.skipped { skipped[reason, default: SkippedTraces(reason: reason, traces: [])].traces += skip.traces }
             problems += batch.problems
             for candidate in batch.candidates {
                 samplers[candidate.stratum].offer(
@@ -91,9 +89,15 @@ public enum TraceSampler {
             }
         }
 
+        /// A trace the session rule set aside, as it is listed (not the whole trace, which is let go).
+        static func setAside(_ trace: Trace) -> SkippedTrace {
+            SkippedTrace(
+                id: trace.id, file: trace.file == "-" ? "<stdin>" : trace.file, line: trace.line, like: "session \(trace.sessionId ?? "")")
+        }
+
         func result() -> TraceSample {
             var strata: [TraceSample.StratumResult] = []
-            var sessionSkips = 0
+            var sessionSkips: [SkippedTrace] = []
             for (index, sampler) in samplers.enumerated() {
                 let isRest = index == plan.strata.count
                 guard let size = isRest ? plan.rest : plan.strata[index].size else { continue }
@@ -104,7 +108,8 @@ public enum TraceSampler {
                     case .rate(let rate): rate
                     case .count: sizes[index] == 0 ? 0 : Double(entries.count) / Double(sizes[index])
                     }
-                sessionSkips += sampler.keptOutBySession
+                let setAside = sampler.keptOutBySession
+                sessionSkips += setAside
                 strata.append(
                     TraceSample.StratumResult(
                         name: name, conditions: isRest ? nil : plan.strata[index].conditions.map(\.description), size: size,
@@ -114,12 +119,10 @@ public enum TraceSampler {
                                 trace: $0.payload, digest: $0.digest, stratum: name, inclusionProbability: probability,
                                 stratumSize: sizes[index])
                         },
-                        inclusionProbability: probability, keptOutBySession: sampler.keptOutBySession))
+                        inclusionProbability: probability, keptOutBySession: setAside.count))
             }
             var skips = SkipReason.allCases.compactMap { skipped[$0] }
-            if sessionSkips > 0 {
-                skips.append(SkippedTraces(reason: .session, count: sessionSkips, firstTrace: "", firstMatch: ""))
-            }
+            if !sessionSkips.isEmpty { skips.append(SkippedTraces(reason: .session, traces: sessionSkips)) }
             return TraceSample(seed: plan.seed, strata: strata, traces: traces, unsampled: unsampled, skipped: skips, files: files)
         }
     }
