@@ -1,5 +1,6 @@
 import EvalDBKit
 import FlyingFox
+import Foundation
 
 /// One example a page: its conversation as turns, its context folded, the expected output beside
 /// the run's output (a field-level diff when both are JSON), the verdict and failure category,
@@ -9,7 +10,8 @@ enum ExamplePage {
         "note": "Note saved.", "label": "Label saved.", "tag": "Tags saved.", "expected": "Expected output saved.",
         "failure": "Failure category saved.", "undone": "This session's edits of it are undone.",
         "removed": "Removed: it leaves the dataset when you finish the session.",
-        "exec": "The system answered.",
+        "exec": "The system answered.", "running": "The system is running on it: its output shows here when it answers.",
+        "verdict": "Verdict saved: it joins your notebook's run when you finish the session.",
     ]
 
     static func show(_ context: Context, _ store: Store) throws -> HTTPResponse {
@@ -90,14 +92,20 @@ enum ExamplePage {
             body += "<section class=\"context\"><h2>Context</h2>\(JSONView.value(contextValue, foldChunks: true))</section>"
         }
         body += outputs(recordFields["expected_output"] ?? "null", run: run, results: example.results, base: spec.base, baseResults: baseResults)
-        if let system = context.state.system { body += systemOutput(system.result(of: record, run: false), hidden: hidden) }
+        var refresh = false
+        if let system = context.state.system {
+            let running = system.isRunning(record)
+            refresh = running
+            let verdict = context.state.notebooks?.existing(of: context.reviewer)?.verdict(of: id)
+            body += systemOutput(system.result(of: record, run: false), running: running, verdict: verdict, hidden: hidden)
+        }
         if let run {
             body += verdict(context, store, run: run, results: example.results, hidden: hidden)
         }
         body += "</div><div class=\"editing\">"
         body += editing(recordFields, hidden: hidden)
         body += "</div></div>"
-        return Layout.page(context, store: store, title: id, kind: "example", body: body, notice: notice, error: error)
+        return Layout.page(context, store: store, title: id, kind: "example", body: body, notice: notice, error: error, refresh: refresh)
     }
 
     /// The expected output beside each output of the run (and of the base run, for a flip).
@@ -203,9 +211,15 @@ enum ExamplePage {
     }
 
     /// With `serve --exec`: the system's output for the example and its grade, once it was run
-    /// (cached by graded content and command); else a button that runs it (a POST: the token and
-    /// CSRF checks pass before any command runs).
-    static func systemOutput(_ result: SystemResult?, hidden: HTML) -> HTML {
+    /// (cached by graded content and command), with the reviewer's verdict on it (`verdict`: theirs
+    /// so far) — else, while it runs, a note (the page refreshes itself until the output is there),
+    /// else a button that runs it (a POST: the token and CSRF checks pass before any command runs).
+    static func systemOutput(_ result: SystemResult?, running: Bool = false, verdict: Bool? = nil, hidden: HTML) -> HTML {
+        if result == nil && running {
+            return """
+                <section class="system"><h2>System output</h2><p class="muted running">Running the system on this example… the output shows here when it answers.</p></section>
+                """
+        }
         guard let result else {
             return """
                 <section class="system"><h2>System output</h2><p class="muted">Not run yet for this input.</p>
@@ -220,24 +234,64 @@ enum ExamplePage {
             if let rationale = result.rationale, result.pass != true { grade += " \(rationale)" }
         }
         let output: HTML = result.output.map { JSONView.value($0) } ?? "<p class=\"muted\">No output.</p>"
+        let yours: HTML =
+            verdict.map { $0 ? "Your verdict: <span class=\"pass\">PASS</span>. " : "Your verdict: <span class=\"fail\">FAIL</span>. " } ?? .empty
         return """
             <section class="system"><h2>System output <span class="muted">\(String(result.latencyMs)) ms</span></h2>\(output)
-            <p class="grade">\(grade)</p></section>
+            <p class="grade">\(grade)</p>
+            <div class="actions"><span class="muted">\(yours)Your verdict on this output (a run of your own, for <code>judge calibrate</code>):</span>
+            <form method="post" action="/exec-verdict" data-key="v">\(hidden)<input type="hidden" name="pass" value="true"><button type="submit">Pass (v)</button></form>
+            <form method="post" action="/exec-verdict" data-key="V">\(hidden)<input type="hidden" name="pass" value="false"><button type="submit">Fail (V)</button></form>
+            </div></section>
             """
     }
 
     // MARK: - Actions
 
-    /// Runs the example through the system (`serve --exec`) and shows its page again with the
-    /// output; a cached output is not run again.
+    /// Runs the example through the system (`serve --exec`) for the reviewer's notebook and shows
+    /// its page again: at once with a cached output (not run again); else the system runs on a
+    /// thread of its own and the page says so, refreshing itself until the output is there (a
+    /// slow system holds no request).
     static func runSystem(_ context: Context, _ store: Store) throws -> HTTPResponse {
         let id = try context.exampleId()
-        guard let system = context.state.system else { throw PageError.bad("This serve runs no system: start it with --exec -- CMD.") }
+        let (notebook, record) = try notebookAndRecord(context, store, id: id)
+        if notebook.isCached(record) {
+            _ = notebook.result(of: record)
+            return Reply.redirect(context.exampleLink(id, context.spec, done: "exec").href)
+        }
+        if !notebook.isRunning(record) {
+            let started = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                started.signal()
+                _ = notebook.result(of: record)
+            }
+            started.wait()
+            // The run is under way once the system says so (the page then shows it running).
+            let deadline = Date().addingTimeInterval(1)
+            while !notebook.isRunning(record) && !notebook.isCached(record) && Date() < deadline { usleep(1000) }
+        }
+        return Reply.redirect(context.exampleLink(id, context.spec, done: notebook.isCached(record) ? "exec" : "running").href)
+    }
+
+    /// The reviewer's verdict on the system's output for the example (`v` pass, `V` fail): kept in
+    /// their notebook, given on its run when the session finishes.
+    static func setSystemVerdict(_ context: Context, _ store: Store) throws -> HTTPResponse {
+        let id = try context.exampleId()
+        let (notebook, record) = try notebookAndRecord(context, store, id: id)
+        guard let pass = context.form["pass"].flatMap(Bool.init) else { throw PageError.bad("A verdict is pass=true or pass=false.") }
+        guard notebook.isCached(record), notebook.result(of: record) != nil else {
+            throw PageError.bad("The system has not answered for this example yet: run it first (x).")
+        }
+        notebook.setVerdict(id, pass: pass)
+        return Reply.redirect(context.exampleLink(id, context.spec, done: "verdict").href)
+    }
+
+    private static func notebookAndRecord(_ context: Context, _ store: Store, id: String) throws -> (Notebook, String) {
+        guard let notebooks = context.state.notebooks else { throw PageError.bad("This serve runs no system: start it with --exec -- CMD.") }
         guard let record = try context.reading(store, run: nil).example(id).record else {
             throw PageError.notFound("There is no example \(JSONText.string(id)) in the current version.")
         }
-        _ = system.result(of: record, run: true)
-        return Reply.redirect(context.exampleLink(id, context.spec, done: "exec").href)
+        return (try notebooks.notebook(of: context.reviewer, store: store), record)
     }
 
     static func markRead(_ context: Context, _ store: Store) throws -> HTTPResponse {

@@ -31,6 +31,11 @@ enum FinishPage {
         } else {
             lines.append("<p>You had no open session: nothing to finish.</p>")
         }
+        if let (recorded, verdicts) = try context.state.notebooks?.finish(context.reviewer, store: store) {
+            lines.append(
+                "<p class=\"made\">Notebook: run <code>\(recorded.run.name)</code>, \(recorded.run.resultCount) outputs shown, \(verdicts) verdicts of yours on them.</p>"
+            )
+        }
         if let progress = try store.readProgress().first(where: { Array($0.reviewer.utf8) == Array(context.reviewer.utf8) }) {
             lines.append(
                 "<p>Read by \(progress.reviewer): \(progress.read) of \(progress.total) examples (\(Layout.percent(progress.read, of: progress.total))).</p>"

@@ -3,7 +3,10 @@ import EvalDBKit
 /// The frame of every page: the head (this server's stylesheet and key script, nothing inline),
 /// a bar with the version, the reviewer and their session, and the `?` cheat sheet.
 enum Layout {
-    static func page(_ context: Context, store: Store, title: String, kind: String, body: HTML, notice: String? = nil, error: String? = nil) -> HTML {
+    /// `refresh`: the page loads itself again in a second (an output on its way).
+    static func page(
+        _ context: Context, store: Store, title: String, kind: String, body: HTML, notice: String? = nil, error: String? = nil, refresh: Bool = false
+    ) -> HTML {
         let version = (try? context.currentVersion(store)) ?? nil
         let pending = (try? context.pending(store).count) ?? 0
         let versionText = version.map { "version \($0.number) · \($0.exampleCount) examples" } ?? "no version yet"
@@ -16,6 +19,7 @@ enum Layout {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
+            \(refresh ? HTML(raw: "<meta http-equiv=\"refresh\" content=\"1\">") : .empty)
             <title>\(title) · evaldb</title>
             <link rel="stylesheet" href="/assets/serve.css">
             <script src="/assets/keys.js" defer></script>
@@ -62,6 +66,7 @@ enum Layout {
                 ("n", "edit the note"), ("l", "set a label: key=value, key:=JSON, -key"), ("t", "add a tag (-tag removes)"),
                 ("e", "edit the expected output"), ("f", "failure category (with a run)"), ("d", "remove the example"),
                 ("u", "undo this session's edits of it"), ("c", "unfold everything"), ("x", "run the system on it (serve --exec)"),
+                ("v / V", "your verdict on the system's output: pass / fail (serve --exec)"),
                 ("q", "finish the session"), ("?", "this sheet"),
             ]
         case "proposal":

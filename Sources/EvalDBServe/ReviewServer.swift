@@ -102,13 +102,21 @@ public final class ReviewServer: Sendable {
 
     /// Stops listening, lets the requests under way finish, and ends every open session: each
     /// reviewer's edits become one version. Returns each session's outcome, or why it could not
-    /// end (it stays open for the next `review` or `serve` to end).
+    /// end (it stays open for the next `review` or `serve` to end). With `--exec`, then
+    /// `finishNotebooks`.
     public func stop() async -> [Result<ReviewOutcome, Error>] {
         await http.stop(timeout: 5)
         running.task?.cancel()
         let sessions = state.sessions
         return (try? await state.pool.run { store in sessions.finishAll(store: store).map { $0.mapError { $0 as Error } }.asSendable })?
             .results ?? []
+    }
+
+    /// After `stop` (`serve --exec`): each reviewer's notebook becomes its run. Returns what each
+    /// became, or why it could not be recorded (its journal stays for the next `review` or `serve`).
+    public func finishNotebooks() async -> [Result<NotebookOutcome, Error>] {
+        guard let notebooks = state.notebooks else { return [] }
+        return (try? await state.pool.run { store in SendableResults(results: notebooks.finishAll(store: store)) })?.results ?? []
     }
 
     static func address(_ host: String, port: UInt16) throws -> any SocketAddress {
@@ -146,12 +154,12 @@ private final class RunningTask: @unchecked Sendable {
 }
 
 /// Results carried across threads (errors are values the caller only describes).
-struct SendableResults: @unchecked Sendable {
-    var results: [Result<ReviewOutcome, Error>]
+struct SendableResults<Value>: @unchecked Sendable {
+    var results: [Result<Value, Error>]
 }
 
 extension Array where Element == Result<ReviewOutcome, Error> {
-    var asSendable: SendableResults { SendableResults(results: self) }
+    var asSendable: SendableResults<ReviewOutcome> { SendableResults(results: self) }
 }
 
 /// FlyingFox's handler: every request goes to the server's state.

@@ -28,5 +28,6 @@ enum Route {
         "/reject": ProposalPages.reject,
         "/merge": RunPages.merge,
         "/exec": ExamplePage.runSystem,
+        "/exec-verdict": ExamplePage.setSystemVerdict,
     ]
 }

@@ -14,6 +14,8 @@ final class ServerState: @unchecked Sendable {
     let passes = Passes()
     /// The system example pages run (nil: serve was started without one).
     let system: CachedSystem?
+    /// Each reviewer's notebook on it: the outputs shown to them and their verdicts.
+    let notebooks: ReviewerNotebooks?
     private let lock = NSLock()
     private var _gate: Gate?
 
@@ -23,6 +25,7 @@ final class ServerState: @unchecked Sendable {
     init(options: ServeOptions, system: CachedSystem? = nil) {
         self.options = options
         self.system = system
+        notebooks = system.map(ReviewerNotebooks.init)
         pool = StorePool(path: options.databasePath, repository: options.repository, limit: options.connections)
     }
 

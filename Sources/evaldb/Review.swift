@@ -90,6 +90,7 @@ struct Review: ParsableCommand {
         for outcome in resumed where outcome.edits > 0 || !outcome.conflicts.isEmpty {
             Self.printOutcome(outcome, store: store, resumed: true)
         }
+        Self.recordInterruptedNotebooks(store)
         let input = ReviewInput()
         ReviewInput.restoreTerminalOnInterrupt()
         var notebook: Notebook?
@@ -97,7 +98,7 @@ struct Review: ParsableCommand {
             var options = system.execOptions(name: notebookName ?? Self.notebookName(who))
             options.gitCommit = Git.headDescription()
             do {
-                notebook = try Notebook(store: store, options: options)
+                notebook = try Notebook(store: store, options: options, reviewer: who)
             } catch let error as ExecError {
                 _ = try? session.finish(message: message)
                 throw ValidationError(SystemOptions.describe(error))
@@ -113,10 +114,10 @@ struct Review: ParsableCommand {
         } catch {
             // What was done before the error is kept: the session ends as on `q`.
             _ = try? session.finish(message: message)
-            _ = try? notebook?.finish(reviewer: who)
+            _ = try? notebook?.finish()
             throw error
         }
-        if let notebook, let (run, verdicts) = try notebook.finish(reviewer: who) {
+        if let notebook, let (run, verdicts) = try notebook.finish() {
             Output.stdout(
                 "notebook: run \(Terminal.sanitized(run.run.name)): \(run.run.resultCount) outputs shown, \(verdicts) verdicts of yours on them"
                     + (verdicts > 0
@@ -126,14 +127,23 @@ struct Review: ParsableCommand {
         Self.printOutcome(try session.finish(message: message), store: store, resumed: false)
     }
 
-    /// `notebook-REVIEWER-20261206T101500Z`: a run name of its own for a notebook session.
-    static func notebookName(_ reviewer: String) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        return "notebook-\(reviewer)-\(formatter.string(from: Date()))"
+    /// The notebooks of interrupted `--exec` sessions (anyone's), recorded as their runs first.
+    static func recordInterruptedNotebooks(_ store: Store) {
+        do {
+            for (reviewer, recorded, verdicts) in try Notebook.recordInterrupted(store) {
+                Output.stdout(
+                    "recorded the notebook of an interrupted review session of \(Terminal.sanitized(reviewer)): run \(Terminal.sanitized(recorded.run.name)), "
+                        + "\(recorded.run.resultCount) outputs shown, \(verdicts) verdicts")
+            }
+        } catch {
+            Output.stderr(
+                "evaldb: warning: the notebook of an interrupted review session could not be recorded: \((error as? EvalDBError).map(Messages.describe) ?? String(describing: error))"
+            )
+        }
     }
+
+    /// `notebook-REVIEWER-20261206T101500Z`: a run name of its own for a notebook session.
+    static func notebookName(_ reviewer: String) -> String { Notebook.defaultRunName(reviewer) }
 
     /// What a session made, and the reminder to write the file back.
     static func printOutcome(_ outcome: ReviewOutcome, store: Store, resumed: Bool) {

@@ -23,8 +23,10 @@ struct Serve: ParsableCommand {
 
             With --exec -- CMD ARGS, each example page can run its example through the system (the \
             x key: a POST, so the token and CSRF checks pass before anything runs), as `review --exec` \
-            does, and shows the output and its grade beside the expected output; outputs are cached \
-            by input, context, expected output and command.
+            does, and shows the output and its grade beside the expected output (a slow system: the page \
+            says it runs and refreshes until the output arrives); outputs are cached by input, context, \
+            expected output and command. v / V give your verdict on an output; the outputs you ran and \
+            your verdicts become a run of your own (notebook-REVIEWER-TIME) when your session finishes.
 
             Examples:
               evaldb serve
@@ -84,6 +86,7 @@ struct Serve: ParsableCommand {
         for outcome in started.resumed where outcome.edits > 0 || !outcome.conflicts.isEmpty {
             Review.printOutcome(outcome, store: store, resumed: true)
         }
+        Review.recordInterruptedNotebooks(store)
         Output.stdout("evaldb serve: \(started.url)")
         Output.stdout("reviewing as \(Terminal.sanitized(who)); Ctrl-C stops, and each reviewer's edits become one version")
         if open { Self.openInBrowser(started.url) }
@@ -107,6 +110,17 @@ struct Serve: ParsableCommand {
             case .failure(let error):
                 failed = true
                 Output.error("a review session could not end (the next `evaldb review` or `serve` ends it): \(error)")
+            }
+        }
+        for outcome in (try? blocking { await server.finishNotebooks() }) ?? [] {
+            switch outcome {
+            case .success(let notebook):
+                Output.stdout(
+                    "notebook of \(Terminal.sanitized(notebook.reviewer)): run \(Terminal.sanitized(notebook.run)), \(notebook.outputs) outputs shown, \(notebook.verdicts) verdicts"
+                )
+            case .failure(let error):
+                failed = true
+                Output.error("a notebook could not be recorded (the next `evaldb review` or `serve` records it): \(error)")
             }
         }
         sources.forEach { $0.cancel() }

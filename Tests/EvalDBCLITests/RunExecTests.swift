@@ -629,4 +629,37 @@ struct NotebookTests {
         screen.close()
         #expect(process.terminationStatus == 0)
     }
+    @Test("Ctrl-C in a notebook session keeps what was shown: the next review of anyone records it as the run, with the verdicts")
+    func interruptedNotebookRecordedByTheNextReview() throws {
+        let folder = try ExecFolder(records: [execRecord("c-1"), execRecord("c-2", input: "a table for six?")])
+        defer { folder.cli.cleanUp() }
+        let (process, screen) = try TerminalScreen.run(
+            folder.cli, ["review", "--exec", "--name", "nb-cut", "--reviewer", "rita", "--", "python3", "system.py"], rows: 40, columns: 120,
+            environment: ["EXEC_LOG": folder.folder + "/calls.jsonl"])
+        #expect(screen.wait(for: "PASS"), "\(screen.text)")
+        screen.type("v")
+        #expect(screen.wait(for: "verdict (pass or fail"), "\(screen.text)")
+        screen.type("fail\n")
+        #expect(screen.wait(for: "verdict kept: fail"), "\(screen.text)")
+        screen.type("\u{3}")  // Ctrl-C
+        process.terminateIfRunning(after: 20)
+        screen.close()
+        #expect(process.terminationStatus != 0, "interrupted")
+        #expect(try folder.evaldb(["run", "list"]).output.contains("nb-cut") == false, "not recorded yet")
+
+        let next = try CLI.execute(
+            CLI.binary, ["review", "--reviewer", "kim"], in: folder.folder, stdin: Data("q\n".utf8), environment: ["EVALDB_DB": folder.cli.database])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(
+            next.output.contains("recorded the notebook of an interrupted review session of rita: run nb-cut, 1 outputs shown, 1 verdicts"),
+            "\(next.output)")
+        let results = try folder.results("nb-cut")
+        #expect(results.map { $0["id"] as! String } == ["c-1"])
+        let verdicts = try CLI.execute(
+            "/usr/bin/env", ["sqlite3", folder.cli.database, "SELECT reviewer, pass FROM human_verdicts"], in: folder.folder)
+        #expect(verdicts.output == "rita|0\n", "\(verdicts.output) \(verdicts.stderr)")
+        let again = try CLI.execute(
+            CLI.binary, ["review", "--reviewer", "kim"], in: folder.folder, stdin: Data("q\n".utf8), environment: ["EVALDB_DB": folder.cli.database])
+        #expect(!again.output.contains("recorded the notebook"), "recorded once: \(again.output)")
+    }
 }

@@ -33,6 +33,7 @@ struct ExecPageTests {
         #expect(calls().isEmpty, "a refused POST runs nothing")
         let ran = try await served.post("/exec", [("id", "ex-005")])
         #expect(ran.status == 303)
+        _ = try await served.answered("ex-005")
         #expect(calls() == ["ex-005"])
         let after = try await served.get("/example?id=ex-005&done=exec")
         #expect(after.body.contains("System output") && after.body.contains("<p class=\"grade\"><span class=\"pass\">PASS</span>"), "\(after.body)")
@@ -40,8 +41,58 @@ struct ExecPageTests {
         #expect(try await served.post("/exec", [("id", "ex-005")]).status == 303)
         #expect(calls() == ["ex-005"], "a cached output is not run again")
         _ = try await served.post("/exec", [("id", "ex-004")])
-        let failed = try await served.get("/example?id=ex-004")
+        let failed = try await served.answered("ex-004")
         #expect(failed.body.contains("<span class=\"fail\">FAIL</span>"))
         _ = await served.stop()
+    }
+
+    @Test(
+        "a slow system: the page shows the example at once and the output when it arrives; v/V verdicts and the outputs shown become the reviewer's notebook run"
+    )
+    func slowSystemAndVerdicts() async throws {
+        let served = try ServedDataset { folder in
+            let script = folder + "/slow.py"
+            try? """
+            import json, sys, time
+            record = json.loads(sys.stdin.read())
+            time.sleep(1.5)
+            print(json.dumps(record["expected_output"]))
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+            return ExecOptions(name: "serve", command: ["python3", script])
+        }
+        try await served.start()
+        let early = try await served.post("/exec-verdict", [("id", "plain-002"), ("pass", "true")])
+        #expect(early.status == 400 && early.body.contains("run it first (x)"), "no verdict before an output: \(early.body)")
+        let started = Date()
+        let ran = try await served.post("/exec", [("id", "plain-002")])
+        #expect(ran.status == 303 && Date().timeIntervalSince(started) < 1.2, "the request does not wait for the system")
+        let running = try await served.get("/example?id=plain-002&done=running")
+        #expect(running.body.contains("Running the system on this example") && running.body.contains("http-equiv=\"refresh\""), "\(running.body)")
+        #expect(running.body.contains("<section class=\"input\">"), "the example is shown at once")
+        let answered = try await served.answered("plain-002")
+        #expect(answered.body.contains("<span class=\"pass\">PASS</span>") && !answered.body.contains("http-equiv"), "\(answered.body)")
+        #expect(try await served.post("/exec-verdict", [("id", "plain-002"), ("pass", "false")]).status == 303)
+        #expect(try await served.get("/example?id=plain-002").body.contains("Your verdict: <span class=\"fail\">FAIL</span>"))
+
+        let finished = try await served.post("/finish", [])
+        #expect(finished.status == 200, "\(finished.body)")
+        #expect(finished.body.contains("1 outputs shown, 1 verdicts of yours on them"), "\(finished.body)")
+        let run = try #require(try served.store.runs().first { $0.name.hasPrefix("notebook-rita-") })
+        #expect(run.resultCount == 1)
+        #expect(try served.store.database.scalarText("SELECT reviewer || ' ' || pass FROM human_verdicts WHERE run = ?", [.int(run.id)]) == "rita 0")
+        _ = await served.stop()
+    }
+}
+
+extension ServedDataset {
+    /// The example's page once the system's output is on it (the system runs on a thread of its
+    /// own after the POST), within ten seconds.
+    func answered(_ id: String) async throws -> HTTPReply {
+        var page = try await get("/example?id=\(id)")
+        for _ in 0..<100 where !page.body.contains("System output <span") {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            page = try await get("/example?id=\(id)")
+        }
+        return page
     }
 }

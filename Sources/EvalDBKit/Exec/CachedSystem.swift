@@ -26,6 +26,8 @@ public final class CachedSystem: @unchecked Sendable {
     private let lock = NSLock()
     /// Result lines by graded digest.
     private var cache: [String: [UInt8]] = [:]
+    /// The graded digests of the examples being run now.
+    private var running: Set<String> = []
 
     /// Checks the commands and loads the cache. `ownGroup` false: the commands run in evaldb's
     /// process group, so that Ctrl-C at the terminal stops them too.
@@ -51,6 +53,12 @@ public final class CachedSystem: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Whether the example (its canonical record) is being run now.
+    public func isRunning(_ record: String) -> Bool {
+        guard let graded = Self.graded(record) else { return false }
+        return lock.withLock { running.contains(graded) }
+    }
+
     /// Whether the example's (canonical record's) result is in the cache.
     public func isCached(_ record: String) -> Bool {
         guard let graded = Self.graded(record) else { return false }
@@ -69,6 +77,8 @@ public final class CachedSystem: @unchecked Sendable {
         guard let fields = ExampleFields(bytes), let graded = Self.graded(record) else { return nil }
         if let known = lock.withLock({ cache[graded] }) { return (Self.withId(known, fields.id), true, fields.id) }
         guard run else { return nil }
+        lock.withLock { _ = running.insert(graded) }
+        defer { lock.withLock { _ = running.remove(graded) } }
         var item = ExecItem(position: 0, trial: 0, record: bytes)
         guard let answer = setup.answer(&item, fields), let outcome = setup.finish(item, fields, answer) else { return nil }
         var entry = ResultLine()
