@@ -1,6 +1,5 @@
 import EvalDBKit
 import FlyingFox
-import Foundation
 
 /// One example a page: its conversation as turns, its context folded, the expected output beside
 /// the run's output (a field-level diff when both are JSON), the verdict and failure category,
@@ -259,17 +258,7 @@ enum ExamplePage {
             _ = notebook.result(of: record)
             return Reply.redirect(context.exampleLink(id, context.spec, done: "exec").href)
         }
-        if !notebook.isRunning(record) {
-            let started = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                started.signal()
-                _ = notebook.result(of: record)
-            }
-            started.wait()
-            // The run is under way once the system says so (the page then shows it running).
-            let deadline = Date().addingTimeInterval(1)
-            while !notebook.isRunning(record) && !notebook.isCached(record) && Date() < deadline { usleep(1000) }
-        }
+        notebook.start(record)
         return Reply.redirect(context.exampleLink(id, context.spec, done: notebook.isCached(record) ? "exec" : "running").href)
     }
 

@@ -66,18 +66,21 @@ public final class ReviewServer: Sendable {
     public func start() async throws -> (url: String, resumed: [ReviewOutcome]) {
         let http = self.http
         let running = self.running
+        // Listening, or the server's failure (a port in use) as soon as it fails: no polling.
+        let listening = Task { try await http.waitUntilListening(timeout: 15) }
         running.task = Task {
             do {
                 try await http.run()
             } catch {
                 running.failure = error
+                listening.cancel()
             }
         }
-        let deadline = Date().addingTimeInterval(15)
-        while await !http.isListening {
+        do {
+            try await listening.value
+        } catch {
             if let failure = running.failure { throw failure }
-            if Date() > deadline { throw EvalDBError.usage("the server did not start listening within 15 seconds") }
-            try await Task.sleep(nanoseconds: 5_000_000)
+            throw EvalDBError.usage("the server did not start listening within 15 seconds")
         }
         guard let address = await http.listeningAddress else { throw EvalDBError.usage("the server has no address") }
         let port: UInt16

@@ -4,6 +4,7 @@ import Foundation
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "compare",
         abstract: "Compare two runs, paired by example, and gate on a regression budget.",
         discussion: """
             Pairs the examples both runs hold whose input, context and expected output are the same in \

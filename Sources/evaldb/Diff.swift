@@ -4,6 +4,7 @@ import Foundation
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Show which ids were added, removed or changed between two datasets.",
         discussion: """
             A and B are each a version number, a hash or unique hash prefix (with or without \

@@ -3,7 +3,7 @@ import EvalDBKit
 import Foundation
 
 @main
-struct EvalDB: ParsableCommand {
+struct EvalDB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaldb",
         abstract: "Keep an LLM eval dataset: one JSONL file in git, its history and hashes in SQLite.",
@@ -35,8 +35,9 @@ struct EvalDB: ParsableCommand {
     /// evaldb's own version (`evaldb --version`, `evaldb version`).
     static let version = "0.1.0"
 
-    /// Parses the command line, runs the command, and maps every outcome to the spec's exit statuses.
-    static func main() {
+    /// Parses the command line, runs the command (an async one, `serve`, awaited), and maps every
+    /// outcome to the spec's exit statuses.
+    static func main() async {
         let arguments: [String]
         do {
             arguments = try GlobalOptions.apply(Array(CommandLine.arguments.dropFirst()))
@@ -79,8 +80,12 @@ struct EvalDB: ParsableCommand {
             Foundation.exit(2)
         }
         do {
-            var mutable = command
-            try mutable.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                var mutable = command
+                try mutable.run()
+            }
         } catch {
             // `evaldb help CMD` and `CMD --help` parse as a help command whose run() throws the help
             // request.
@@ -94,7 +99,7 @@ struct EvalDB: ParsableCommand {
 
     /// `run record`, `hook install`: commands of two words.
     private static func isTwoWord(_ path: [String]) -> Bool {
-        guard path.count == 2, let group = configuration.subcommands.first(where: { $0._commandName == path.first }) else { return false }
-        return group.configuration.subcommands.contains { $0._commandName == path.last }
+        guard path.count == 2, let group = configuration.subcommands.first(where: { CommandNames.name($0) == path.first }) else { return false }
+        return group.configuration.subcommands.contains { CommandNames.name($0) == path.last }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write a dataset version as canonical JSONL, in its line order.",
         discussion: """
             The output's SHA-256 is the version's dataset hash. With -o the file is written atomically \

@@ -3,6 +3,7 @@ import EvalDBKit
 
 struct Hash: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "hash",
         abstract: "Print the dataset hash of a file (as canonicalised) or of a version.",
         discussion: """
             For a canonical file the hash equals sha256sum of it, so anyone can check it without evaldb.

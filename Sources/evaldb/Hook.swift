@@ -4,11 +4,13 @@ import Foundation
 
 struct Hook: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "hook",
         abstract: "Install a git pre-commit hook that keeps dataset files canonical.",
         subcommands: [Install.self])
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Write the pre-commit hook: staged dataset files must pass `evaldb validate --canonical`.",
             discussion: """
                 The hook checks the staged content of the files matching PATTERN (a git pathspec glob) \

@@ -4,6 +4,7 @@ import Foundation
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Make the database's current dataset equal to a JSONL file, as one new version.",
         discussion: """
             Each added, changed, removed or restored example gets one new revision; unchanged ones get \

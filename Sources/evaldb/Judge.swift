@@ -5,6 +5,7 @@ import Foundation
 /// `judge`: human verdicts on runs' results, and an LLM judge measured against them.
 struct Judge: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "judge",
         abstract: "Human verdicts, and an LLM judge calibrated against them.",
         discussion: """
             A judge's verdicts are a run's results (record them with `evaldb run record --meta judge=MODEL`). \
@@ -21,6 +22,7 @@ struct Judge: ParsableCommand {
 
     struct Verdicts: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verdicts",
             abstract: "Record people's pass/fail verdicts on a run's results from a JSONL file.",
             discussion: """
                 Each line: {"id": ..., "trial": N (optional: every trial), "pass": true|false, "reviewer": ... \
@@ -48,6 +50,7 @@ struct Judge: ParsableCommand {
 
     struct Calibrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "calibrate",
             abstract: "Measure a judge run against human verdicts: TPR, TNR, agreement, Cohen's kappa.",
             discussion: """
                 SOURCE is the run whose results people judged (often the judge run itself), or a verdicts \

@@ -3,6 +3,7 @@ import EvalDBKit
 
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "log",
         abstract: "Show the revisions of one example, newest first.",
         discussion: """
             Each revision: version, date, who, kind (added, changed, removed, restored) and the fields \

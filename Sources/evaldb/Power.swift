@@ -3,6 +3,7 @@ import EvalDBKit
 
 struct Power: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "power",
         abstract: "How precise a pass rate is on N examples, or how many examples a precision needs.",
         discussion: """
             The 95% Wilson interval's half-width for a pass rate P on N examples, or the fewest \

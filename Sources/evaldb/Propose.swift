@@ -4,6 +4,7 @@ import Foundation
 
 struct Propose: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "propose",
         abstract: "Queue candidate examples or label changes (from an LLM, say) for `review --proposals`.",
         discussion: """
             Each line of FILE is a whole example with a new id (a candidate), or {"id": ..., "labels": \

@@ -4,6 +4,7 @@ import Foundation
 
 struct Review: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "review",
         abstract: "Read every example, one at a time; note, label, tag, categorise failures, remove.",
         discussion: """
             Like `git add -p`: each example is shown with a prompt; one key acts on it (? lists them). \

@@ -4,11 +4,13 @@ import Foundation
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run the system or record eval runs against a dataset version, and list, show or export them.",
         subcommands: [Record.self, Exec.self, List.self, ShowRun.self, ExportRun.self])
 
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "record",
             abstract: "Record a results file as a run against one dataset version.",
             discussion: """
                 Each line: {"id": ..., "pass": true|false} plus optional score, output, failure (a \
@@ -190,6 +192,7 @@ struct Run: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the runs, oldest first.",
             discussion: """
                 Each run's name, dataset version and hash, date, results, examples without a result, git \

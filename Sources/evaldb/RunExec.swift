@@ -5,6 +5,7 @@ import Foundation
 extension Run {
     struct Exec: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "exec",
             abstract: "Run each example through a command, grade its output, and record the run.",
             discussion: """
                 Each example of the current version (or of the --where slice) goes to CMD as its canonical \

@@ -4,6 +4,7 @@ import Foundation
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sample",
         abstract: "Sample production traces with intent and queue the chosen ones as proposals.",
         discussion: """
             Reads traces — plain JSONL (one {"trace_id", "input", ...} a line), OpenTelemetry's OTLP JSON \

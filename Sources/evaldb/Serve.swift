@@ -3,8 +3,9 @@ import EvalDBKit
 import EvalDBServe
 import Foundation
 
-struct Serve: ParsableCommand {
+struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Review in the browser: the review loop as a local web page.",
         discussion: """
             Serves the queues of `review` (a slice, a run's failures or passes, what you have not \
@@ -63,7 +64,7 @@ struct Serve: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let who = reviewer ?? defaultUser()
         guard !who.isEmpty else { throw EvalDBError.emptyName(.reviewer) }
         let store = try database.open()
@@ -77,7 +78,7 @@ struct Serve: ParsableCommand {
         }
         let started: (url: String, resumed: [ReviewOutcome])
         do {
-            started = try blocking { try await server.start() }
+            started = try await server.start()
         } catch let error as EvalDBError {
             throw error
         } catch {
@@ -92,17 +93,18 @@ struct Serve: ParsableCommand {
         if open { Self.openInBrowser(started.url) }
 
         // Until Ctrl-C or a TERM signal.
-        let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            sources.append(source)
+        let signals = AsyncStream<Int32> { continuation in
+            for number in [SIGINT, SIGTERM] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { continuation.yield(number) }
+                source.resume()
+                sources.append(source)
+            }
         }
-        stop.wait()
-        let outcomes = (try? blocking { await server.stop() }) ?? []
+        for await _ in signals { break }
+        let outcomes = await server.stop()
         var failed = false
         for outcome in outcomes {
             switch outcome {
@@ -112,7 +114,7 @@ struct Serve: ParsableCommand {
                 Output.error("a review session could not end (the next `evaldb review` or `serve` ends it): \(error)")
             }
         }
-        for outcome in (try? blocking { await server.finishNotebooks() }) ?? [] {
+        for outcome in await server.finishNotebooks() {
             switch outcome {
             case .success(let notebook):
                 Output.stdout(
@@ -139,24 +141,4 @@ struct Serve: ParsableCommand {
         }
         Output.stderr("evaldb: could not open a browser: open the address above")
     }
-}
-
-/// Waits on this thread for `body`, run as a task.
-private func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    let box = ResultBox<T>()
-    Task {
-        do {
-            box.result = .success(try await body())
-        } catch {
-            box.result = .failure(error)
-        }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, Error>?
 }

@@ -3,6 +3,7 @@ import EvalDBKit
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Print one example as of a version, as canonical JSON.",
         discussion: """
             Exits 1, saying why, when the id is removed at that version or does not exist there.

@@ -4,6 +4,7 @@ import Foundation
 
 struct Slice: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "slice",
         abstract: "Print the examples that match every condition, or count them per combination of values.",
         discussion: """
             KEY is a label key or a top-level field; KEY=VALUE splits at the first '='. VALUE matches a \

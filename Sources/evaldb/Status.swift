@@ -3,6 +3,7 @@ import EvalDBKit
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show the current version and whether the dataset file matches the database.",
         discussion: """
             Exits 1 when FILE (default: the file last imported) does not match the current version. \

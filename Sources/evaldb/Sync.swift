@@ -4,6 +4,7 @@ import Foundation
 
 struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sync",
         abstract: "Make the database equal to what git and the working tree hold.",
         discussion: """
             Without --git: the whole repository (docs/teams.md). The team log in evals/log/ (the \

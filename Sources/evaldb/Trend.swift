@@ -4,6 +4,7 @@ import Foundation
 
 struct Trend: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "trend",
         abstract: "Show the pass rate of each run over time, with 95% Wilson intervals.",
         discussion: """
             One row a run (a run and slice with --by), oldest first by the time it was recorded: its \\

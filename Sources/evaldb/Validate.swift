@@ -3,6 +3,7 @@ import EvalDBKit
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check dataset files against the record schema; no database needed.",
         discussion: """
             Prints every problem as FILE:LINE:COL: error: message (up to --max-errors) and exits 1 when \

@@ -3,6 +3,7 @@ import EvalDBKit
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check the database: integrity, every version's hash, and the revision history.",
         discussion: """
             Runs PRAGMA integrity_check, re-exports every version and compares its hash with the stored \

@@ -18,7 +18,10 @@ struct VersionCommand: ParsableCommand {
 
 /// What to tell someone whose command line names no command.
 enum CommandNames {
-    static var all: [String] { EvalDB.configuration.subcommands.map { $0._commandName } }
+    static var all: [String] { EvalDB.configuration.subcommands.map(name) }
+
+    /// A command's name, as its configuration declares it (every command declares one).
+    static func name(_ command: ParsableCommand.Type) -> String { command.configuration.commandName ?? "" }
 
     /// The known command closest to `typed` (at most two edits away), if any.
     static func suggestion(for typed: String) -> String? {

@@ -3,6 +3,7 @@ import EvalDBKit
 
 struct Versions: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "versions",
         abstract: "List the dataset versions, in the order this database came to hold them.",
         discussion: """
             A version is its dataset hash; its author, date, message and parents (the version an \

@@ -20,6 +20,22 @@ struct ParseTests {
         }
     }
 
+    @Test(
+        "every command and subcommand declares its name: the names the command line offers and suggests come from there (no argument-parser internals)"
+    )
+    func everyCommandNamed() throws {
+        func walk(_ command: ParsableCommand.Type, _ path: [String]) throws {
+            for sub in command.configuration.subcommands {
+                let name = try #require(sub.configuration.commandName, "\(sub) declares no commandName")
+                #expect(!name.isEmpty)
+                try walk(sub, path + [name])
+            }
+        }
+        try walk(EvalDB.self, [])
+        #expect(CommandNames.all.count == EvalDB.configuration.subcommands.count && CommandNames.all.contains("merge-file"))
+        #expect(CommandNames.suggestion(for: "imprt") == "import")
+    }
+
     @Test("every command and subcommand parses its documented example")
     func examplesParse() throws {
         let lines: [[String]] = [

@@ -55,7 +55,7 @@ struct ExecPageTests {
             try? """
             import json, sys, time
             record = json.loads(sys.stdin.read())
-            time.sleep(1.5)
+            time.sleep(3)
             print(json.dumps(record["expected_output"]))
             """.write(toFile: script, atomically: true, encoding: .utf8)
             return ExecOptions(name: "serve", command: ["python3", script])
@@ -63,9 +63,9 @@ struct ExecPageTests {
         try await served.start()
         let early = try await served.post("/exec-verdict", [("id", "plain-002"), ("pass", "true")])
         #expect(early.status == 400 && early.body.contains("run it first (x)"), "no verdict before an output: \(early.body)")
-        let started = Date()
+        // The POST does not wait for the system (it answers after 3 s): the page says it is running.
         let ran = try await served.post("/exec", [("id", "plain-002")])
-        #expect(ran.status == 303 && Date().timeIntervalSince(started) < 1.2, "the request does not wait for the system")
+        #expect(ran.status == 303 && ran.header("Location")?.contains("done=running") == true, "\(ran.headers)")
         let running = try await served.get("/example?id=plain-002&done=running")
         #expect(running.body.contains("Running the system on this example") && running.body.contains("http-equiv=\"refresh\""), "\(running.body)")
         #expect(running.body.contains("<section class=\"input\">"), "the example is shown at once")

@@ -70,6 +70,18 @@ public final class Notebook: @unchecked Sendable {  // its state behind `lock`
         return CachedSystem.describe(line, cached: cached)
     }
 
+    /// Starts running the example on a thread of its own (`serve`: a slow system holds no request);
+    /// its output joins the notebook, journaled, when the system answers. Nothing when it is cached
+    /// or running already.
+    public func start(_ record: String) {
+        system.start(record) { [self] line, id in
+            lock.withLock {
+                contents.show(id, line)
+                journal.append(NotebookJournal.shown(line))
+            }
+        }
+    }
+
     /// The output shown for the example, if it was shown in this session (nil: not shown yet).
     public func shownResult(of id: String) -> SystemResult? {
         lock.withLock { contents.line(of: id) }.map { CachedSystem.describe($0, cached: true) }
