@@ -200,11 +200,10 @@ enum ExamplePage {
 
     /// A label value as read: a string as itself, a list of strings as chips, else its JSON.
     static func labelValue(_ json: String) -> HTML {
-        guard let tape = try? JSONParser.parse(json) else { return "\(json)" }
-        switch tape.nodes[0].kind {
-        case .string: return "\(tape.string(0))"
-        case .array where tape.elements(0).allSatisfy({ tape.nodes[$0].kind == .string }):
-            return tape.elements(0).map { element -> HTML in "<span class=\"chip\">\(tape.string(element))</span>" }.joined(separator: " ")
+        guard let value = DisplayValue(json: json) else { return "\(json)" }
+        switch (value, value.strings) {
+        case (.text(let text), _): return "\(text)"
+        case (.list, let items?): return items.map { item -> HTML in "<span class=\"chip\">\(item)</span>" }.joined(separator: " ")
         default: return "<code>\(json)</code>"
         }
     }

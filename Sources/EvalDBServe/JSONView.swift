@@ -10,25 +10,20 @@ enum JSONView {
 
     /// A value of a record (input, context, expected output, a run's output).
     static func value(_ json: String, foldChunks: Bool = false) -> HTML {
-        guard let tape = try? JSONParser.parse(json) else { return "<pre class=\"json\">\(json)</pre>" }
-        let root = tape.nodes[0]
-        switch root.kind {
-        case .string:
-            return text(tape.string(0))
-        case .array where !tape.elements(0).isEmpty && tape.elements(0).allSatisfy({ isTurn(tape, $0) }):
-            return conversation(tape)
-        case .array where foldChunks && !tape.elements(0).isEmpty:
-            let chunks = tape.elements(0)
+        guard let value = DisplayValue(json: json) else { return "<pre class=\"json\">\(json)</pre>" }
+        if case .text(let string) = value { return text(string) }
+        if let turns = value.turns { return conversation(turns) }
+        if foldChunks, case .list(let chunks) = value, !chunks.isEmpty {
             return HTML(raw: "<ol class=\"chunks\">")
                 + chunks.enumerated().map { number, element -> HTML in
-                    let body = tape.nodes[element].kind == .string ? text(tape.string(element), fold: false) : pretty(tape, element)
-                    let preview = summary(of: tape, element, length: 110)
+                    let body: HTML
+                    if case .text(let string) = element { body = text(string, fold: false) } else { body = pretty(element) }
+                    let preview = summary(of: element, length: 110)
                     return
                         "<li><details class=\"chunk\"><summary><span class=\"muted\">chunk \(number + 1)</span> \(preview)</summary>\(body)</details></li>"
                 }.joined() + HTML(raw: "</ol>")
-        default:
-            return pretty(tape, 0)
         }
+        return pretty(value)
     }
 
     /// A text, folded when long: its start shows, the rest opens on a click (or `c`).
@@ -45,45 +40,35 @@ enum JSONView {
     }
 
     /// A conversation: one block a turn, coloured by role (user, assistant, tool, system).
-    static func conversation(_ tape: JSONTape) -> HTML {
-        var turns: [HTML] = []
-        for turn in tape.elements(0) {
-            let role = tape.string(tape.member(turn, "role")!)
-            let kind = ["user", "assistant", "tool", "system"].first { $0 == role } ?? "other"
-            let content = tape.member(turn, "content")!
-            var body: HTML = tape.nodes[content].kind == .string ? text(tape.string(content)) : pretty(tape, content)
-            let extra = tape.members(turn).filter { !["role", "content"].contains(tape.string($0.key)) }
-            for member in extra {
-                body += "<div class=\"turn-extra\"><span class=\"muted\">\(tape.string(member.key)):</span> \(pretty(tape, member.value))</div>"
+    static func conversation(_ turns: [DisplayValue.Turn]) -> HTML {
+        var blocks: [HTML] = []
+        for turn in turns {
+            let kind = ["user", "assistant", "tool", "system"].first { $0 == turn.role } ?? "other"
+            var body: HTML
+            if case .text(let string) = turn.content { body = text(string) } else { body = pretty(turn.content) }
+            for member in turn.extra {
+                body += "<div class=\"turn-extra\"><span class=\"muted\">\(member.key):</span> \(pretty(member.value))</div>"
             }
-            turns.append("<div class=\"turn role-\(HTML(raw: kind))\"><div class=\"role\">\(role)</div>\(body)</div>")
+            blocks.append("<div class=\"turn role-\(HTML(raw: kind))\"><div class=\"role\">\(turn.role)</div>\(body)</div>")
         }
-        return "<div class=\"conversation\">\(turns)</div>"
-    }
-
-    static func isTurn(_ tape: JSONTape, _ index: Int) -> Bool {
-        guard tape.nodes[index].kind == .object, let role = tape.member(index, "role"), tape.nodes[role].kind == .string else { return false }
-        return tape.member(index, "content") != nil
+        return "<div class=\"conversation\">\(blocks)</div>"
     }
 
     /// A short line that stands for a value (a queue row, a fold's summary).
     static func summary(_ json: String, length: Int = 140) -> String {
-        guard let tape = try? JSONParser.parse(json) else { return String(json.prefix(length)) }
-        return summary(of: tape, 0, length: length)
+        guard let value = DisplayValue(json: json) else { return String(json.prefix(length)) }
+        return summary(of: value, length: length)
     }
 
-    static func summary(of tape: JSONTape, _ index: Int, length: Int) -> String {
-        let node = tape.nodes[index]
+    static func summary(of value: DisplayValue, length: Int) -> String {
         var text: String
-        if node.kind == .string {
-            text = tape.string(index)
-        } else if node.kind == .array, let first = tape.elements(index).first(where: { isTurn(tape, $0) }) {
-            let content = tape.member(first, "content")!
-            text = tape.nodes[content].kind == .string ? tape.string(content) : compact(tape, content)
-            let count = tape.elements(index).count
-            if count > 1 { text = "[\(count) turns] " + text }
+        if case .text(let string) = value {
+            text = string
+        } else if case .list(let elements) = value, let first = elements.lazy.compactMap(\.turn).first {
+            if case .text(let string) = first.content { text = string } else { text = first.content.canonical }
+            if elements.count > 1 { text = "[\(elements.count) turns] " + text }
         } else {
-            text = compact(tape, index)
+            text = value.canonical
         }
         if text.utf8.contains(0x0A) {
             text = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\n" ? " " : $0 }))
@@ -94,77 +79,64 @@ enum JSONView {
 
     /// The summary of a record's input (a queue row's), from the record as it is stored.
     static func inputSummary(ofRecord record: String, length: Int = 140) -> String {
-        guard let tape = try? JSONParser.parse(record), tape.nodes.first?.kind == .object, let input = tape.member(0, "input") else { return "" }
-        return summary(of: tape, input, length: length)
-    }
-
-    static func compact(_ tape: JSONTape, _ index: Int) -> String {
-        var bytes: [UInt8] = []
-        CanonicalJSON.write(tape, index, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        DisplayValue.member("input", ofRecord: record).map { summary(of: $0, length: length) } ?? ""
     }
 
     /// JSON indented two spaces a level, strings with their characters as they are (not `\u`
     /// escapes): for reading and for editing the expected output.
     static func prettyText(_ json: String) -> String {
-        guard let tape = try? JSONParser.parse(json) else { return json }
+        guard let value = DisplayValue(json: json) else { return json }
         var out = ""
-        write(tape, 0, indent: "", into: &out)
+        write(value, indent: "", into: &out)
         return out
     }
 
-    static func pretty(_ tape: JSONTape, _ index: Int) -> HTML {
+    static func pretty(_ value: DisplayValue) -> HTML {
         var out = ""
-        write(tape, index, indent: "", into: &out)
+        write(value, indent: "", into: &out)
         return "<pre class=\"json\">\(out)</pre>"
     }
 
-    private static func write(_ tape: JSONTape, _ index: Int, indent: String, into out: inout String) {
-        let node = tape.nodes[index]
-        switch node.kind {
-        case .null: out += "null"
-        case .true: out += "true"
-        case .false: out += "false"
-        case .integer, .float: out += tape.string(index)
-        case .string: out += quote(tape.string(index))
-        case .array:
-            let elements = tape.elements(index)
-            if elements.isEmpty { out += "[]"; return }
-            if elements.allSatisfy({ tape.nodes[$0].kind != .array && tape.nodes[$0].kind != .object }) {
+    private static func write(_ value: DisplayValue, indent: String, into out: inout String) {
+        switch value {
+        case .literal(let text): out += text
+        case .text(let text): out += quote(text)
+        case .list(let elements):
+            if elements.isEmpty {
+                out += "[]"
+                return
+            }
+            if elements.allSatisfy({ if case .list = $0 { false } else if case .object = $0 { false } else { true } }) {
                 var line = "["
                 for (n, element) in elements.enumerated() {
                     if n > 0 { line += ", " }
-                    write(tape, element, indent: indent, into: &line)
+                    write(element, indent: indent, into: &line)
                 }
                 line += "]"
-                if line.count <= 80 { out += line; return }
+                if line.count <= 80 {
+                    out += line
+                    return
+                }
             }
             out += "[\n"
             for (n, element) in elements.enumerated() {
                 out += indent + "  "
-                write(tape, element, indent: indent + "  ", into: &out)
+                write(element, indent: indent + "  ", into: &out)
                 out += n == elements.count - 1 ? "\n" : ",\n"
             }
             out += indent + "]"
-        case .object:
-            let members = sortedMembers(tape, index)
-            if members.isEmpty { out += "{}"; return }
+        case .object(let members):
+            if members.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{\n"
             for (n, member) in members.enumerated() {
-                out += indent + "  " + quote(tape.string(member.key)) + ": "
-                write(tape, member.value, indent: indent + "  ", into: &out)
+                out += indent + "  " + quote(member.key) + ": "
+                write(member.value, indent: indent + "  ", into: &out)
                 out += n == members.count - 1 ? "\n" : ",\n"
             }
             out += indent + "}"
-        }
-    }
-
-    /// An object's members in code point order of their keys (as canonical JSON has them).
-    static func sortedMembers(_ tape: JSONTape, _ index: Int) -> [(key: Int, value: Int)] {
-        let node = tape.nodes[index]
-        return (0..<Int(node.start) / 2).map { k in
-            let key = Int(tape.sortedKeys[Int(node.sorted) + k])
-            return (key, key + 1)
         }
     }
 
@@ -194,22 +166,23 @@ enum JSONView {
     /// The leaves of a JSON value by path (`action`, `fields[0]`, `slots.time`), each as canonical
     /// JSON; nil when the value is not an object or an array.
     static func leaves(_ json: String) -> [(path: String, value: String)]? {
-        guard let tape = try? JSONParser.parse(json), tape.nodes[0].kind == .object || tape.nodes[0].kind == .array else { return nil }
+        guard let value = DisplayValue(json: json) else { return nil }
+        switch value {
+        case .object, .list: break
+        default: return nil
+        }
         var result: [(String, String)] = []
-        func walk(_ index: Int, _ path: String) {
-            switch tape.nodes[index].kind {
-            case .object where !sortedMembers(tape, index).isEmpty:
-                for member in sortedMembers(tape, index) {
-                    let key = tape.string(member.key)
-                    walk(member.value, path.isEmpty ? key : path + "." + key)
-                }
-            case .array where !tape.elements(index).isEmpty:
-                for (n, element) in tape.elements(index).enumerated() { walk(element, path + "[\(n)]") }
+        func walk(_ value: DisplayValue, _ path: String) {
+            switch value {
+            case .object(let members) where !members.isEmpty:
+                for member in members { walk(member.value, path.isEmpty ? member.key : path + "." + member.key) }
+            case .list(let elements) where !elements.isEmpty:
+                for (n, element) in elements.enumerated() { walk(element, path + "[\(n)]") }
             default:
-                result.append((path.isEmpty ? "(value)" : path, compact(tape, index)))
+                result.append((path.isEmpty ? "(value)" : path, value.canonical))
             }
         }
-        walk(0, "")
+        walk(value, "")
         return result
     }
 

@@ -67,11 +67,10 @@ struct ExampleScreen {
 
     /// A label value as read: a string as itself, a list of strings as `[a, b]`.
     func labelValue(_ json: String) -> String {
-        guard let tape = try? JSONParser.parse(json) else { return json }
-        switch tape.nodes[0].kind {
-        case .string: return tape.string(0)
-        case .array where tape.elements(0).allSatisfy({ tape.nodes[$0].kind == .string }):
-            return "[" + tape.elements(0).map { tape.string($0) }.joined(separator: ", ") + "]"
+        guard let value = DisplayValue(json: json) else { return json }
+        switch (value, value.strings) {
+        case (.text(let text), _): return text
+        case (.list, let items?): return "[" + items.joined(separator: ", ") + "]"
         default: return json
         }
     }
@@ -86,46 +85,31 @@ struct ExampleScreen {
     /// else as its canonical JSON; long lines wrapped to the width.
     func render(_ json: String) -> [String] {
         var text: [String] = []
-        if let tape = try? JSONParser.parse(json) {
-            switch tape.nodes[0].kind {
-            case .string:
-                text = tape.string(0).components(separatedBy: "\n")
-            case .array where tape.elements(0).allSatisfy({ isTurn(tape, $0) }) && !tape.elements(0).isEmpty:
-                for turn in tape.elements(0) {
-                    let role = tape.string(tape.member(turn, "role")!)
-                    let content = tape.member(turn, "content")!
-                    let body = tape.nodes[content].kind == .string ? tape.string(content) : canonical(tape, content)
-                    let parts = body.components(separatedBy: "\n")
-                    text.append(paint(Terminal.sanitized(role) + ":", "36") + " " + Terminal.sanitized(parts[0]))
-                    text += parts.dropFirst().map { "  " + Terminal.sanitized($0) }
-                }
-                return text.flatMap { wrap("  " + $0) }
-            case .array where !tape.elements(0).isEmpty:
-                // A list of chunks or tool results: one element a line, so that folding counts them.
-                for element in tape.elements(0) {
-                    let body = tape.nodes[element].kind == .string ? tape.string(element) : canonical(tape, element)
-                    let parts = body.components(separatedBy: "\n")
-                    text.append("- " + parts[0])
-                    text += parts.dropFirst().map { "  " + $0 }
-                }
-            default:
-                text = [json]
+        func plain(_ value: DisplayValue) -> String {
+            if case .text(let string) = value { return string }
+            return value.canonical
+        }
+        switch DisplayValue(json: json) {
+        case .text(let string)?:
+            text = string.components(separatedBy: "\n")
+        case let value? where value.turns != nil:
+            for turn in value.turns! {
+                let parts = plain(turn.content).components(separatedBy: "\n")
+                text.append(paint(Terminal.sanitized(turn.role) + ":", "36") + " " + Terminal.sanitized(parts[0]))
+                text += parts.dropFirst().map { "  " + Terminal.sanitized($0) }
             }
-        } else {
+            return text.flatMap { wrap("  " + $0) }
+        case .list(let elements)? where !elements.isEmpty:
+            // A list of chunks or tool results: one element a line, so that folding counts them.
+            for element in elements {
+                let parts = plain(element).components(separatedBy: "\n")
+                text.append("- " + parts[0])
+                text += parts.dropFirst().map { "  " + $0 }
+            }
+        default:
             text = [json]
         }
         return text.flatMap { wrap("  " + Terminal.sanitized($0)) }
-    }
-
-    private func isTurn(_ tape: JSONTape, _ index: Int) -> Bool {
-        guard tape.nodes[index].kind == .object, let role = tape.member(index, "role"), tape.nodes[role].kind == .string else { return false }
-        return tape.member(index, "content") != nil
-    }
-
-    private func canonical(_ tape: JSONTape, _ index: Int) -> String {
-        var bytes: [UInt8] = []
-        CanonicalJSON.write(tape, index, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Splits a line longer than the width (counted in characters; colour codes are short).

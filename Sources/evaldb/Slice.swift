@@ -102,13 +102,7 @@ struct Slice: ParsableCommand {
 
     /// A label value for a csv cell: a string as itself, a list of strings as words, anything else as JSON.
     static func plain(_ json: String) -> String {
-        guard let tape = try? JSONParser.parse(json) else { return json }
-        switch tape.nodes[0].kind {
-        case .string: return tape.string(0)
-        case .array where tape.elements(0).allSatisfy({ tape.nodes[$0].kind == .string }):
-            return tape.elements(0).map { tape.string($0) }.joined(separator: " ")
-        default: return json
-        }
+        DisplayValue(json: json)?.strings?.joined(separator: " ") ?? json
     }
 
     /// Nothing matched: a condition whose value differs from an existing one only by case (or a

@@ -16,7 +16,7 @@ public enum RecordSchema {
 
     /// Checks the record held by `tape` (root node 0) and returns the node of its id when the id is
     /// valid. Problems are appended in the order of the line. Allocates nothing for a valid record.
-    public static func check(_ tape: JSONTape, problems: inout [Problem]) -> Int? {
+    static func check(_ tape: JSONTape, problems: inout [Problem]) -> Int? {
         let root = tape.nodes[0]
         guard root.kind == .object else {
             problems.append(

@@ -16,7 +16,7 @@ public struct ExecValue: Sendable, Equatable {
     }
 
     /// The value at `index` of `tape`.
-    public init(_ tape: JSONTape, _ index: Int = 0) {
+    init(_ tape: JSONTape, _ index: Int = 0) {
         var json: [UInt8] = []
         CanonicalJSON.write(tape, index, to: &json)
         canonical = json

@@ -6,7 +6,7 @@
 /// short escapes `\n \r \t \b \f \" \\`, `/` not escaped, U+007F escaped.
 public enum CanonicalJSON {
     /// Appends the canonical text of the value at `index` of `tape` to `output`.
-    public static func write(_ tape: JSONTape, _ index: Int = 0, to output: inout [UInt8]) {
+    static func write(_ tape: JSONTape, _ index: Int = 0, to output: inout [UInt8]) {
         tape.nodes.withUnsafeBufferPointer { nodes in
             tape.arena.withUnsafeBufferPointer { arena in
                 tape.sortedKeys.withUnsafeBufferPointer { sortedKeys in
@@ -18,7 +18,7 @@ public enum CanonicalJSON {
     }
 
     /// Appends the canonical text of the object at `index`, without the member named `excluded`.
-    public static func write(_ tape: JSONTape, object index: Int, excluding excluded: String, to output: inout [UInt8]) {
+    static func write(_ tape: JSONTape, object index: Int, excluding excluded: String, to output: inout [UInt8]) {
         let excludedBytes = Array(excluded.utf8)
         tape.nodes.withUnsafeBufferPointer { nodes in
             tape.arena.withUnsafeBufferPointer { arena in

@@ -11,8 +11,8 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
 /// lone surrogate escapes, a number that overflows a double, a duplicate key in one object, and
 /// nesting deeper than `maxDepth` (Python's json module gives up at about the same depth).
 /// Integers of any size are kept as written; other numbers are kept as Python's `repr(float)`.
-public struct JSONParser: ~Copyable {
-    public static let maxDepth = 995
+struct JSONParser: ~Copyable {
+    static let maxDepth = 995
 
     private let base: UnsafePointer<UInt8>
     private let end: Int
@@ -26,7 +26,7 @@ public struct JSONParser: ~Copyable {
 
     /// Parses `text` (one whole JSON value, white space around it allowed) into `tape`, which is
     /// cleared first.
-    public static func parse(_ text: UnsafeBufferPointer<UInt8>, into tape: inout JSONTape) throws(JSONSyntaxError) {
+    static func parse(_ text: UnsafeBufferPointer<UInt8>, into tape: inout JSONTape) throws(JSONSyntaxError) {
         tape.removeAll()
         guard let base = text.baseAddress, text.count > 0 else {
             throw JSONSyntaxError(offset: 0, message: "expected a JSON value, found the end of the line")
@@ -46,12 +46,12 @@ public struct JSONParser: ~Copyable {
     }
 
     /// Parses a Swift string (for tests and small inputs).
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONTape {
+    static func parse(_ text: String) throws(JSONSyntaxError) -> JSONTape {
         try parse(bytes: Array(text.utf8))
     }
 
     /// Parses UTF-8 bytes that may not be valid UTF-8 (for tests and small inputs).
-    public static func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
+    static func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
         var tape = JSONTape()
         let result: Result<Void, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(JSONSyntaxError) { try parse(buffer, into: &tape); return .success(()) } catch { return .failure(error) }

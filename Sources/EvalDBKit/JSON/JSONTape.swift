@@ -9,35 +9,35 @@
 ///
 /// A tape is reused from line to line: once its buffers have grown, parsing allocates nothing.
 /// Containers know where their subtree ends, so skipping a value is O(1).
-public struct JSONTape: Sendable {
-    public enum Kind: UInt8, Sendable {
+struct JSONTape: Sendable {
+    enum Kind: UInt8, Sendable {
         case null, `true`, `false`, integer, float, string, array, object
     }
 
-    public struct Node: Sendable {
-        public var kind: Kind
+    struct Node: Sendable {
+        var kind: Kind
         /// Strings and numbers: offset of their bytes in `arena`. Containers: number of children
         /// (an object's children are its keys and values, alternating).
-        public var start: Int32
+        var start: Int32
         /// Strings and numbers: byte count in `arena`. Containers: index of the first node after
         /// the subtree.
-        public var length: Int32
+        var length: Int32
         /// Byte offset of the value in the parsed text, for error positions.
-        public var source: Int32
+        var source: Int32
         /// Objects: offset in `sortedKeys` of their key nodes, sorted by code point.
-        public var sorted: Int32 = 0
+        var sorted: Int32 = 0
     }
 
-    public internal(set) var nodes: [Node] = []
+    internal(set) var nodes: [Node] = []
     /// Decoded UTF-8 of every string (keys too) and the canonical text of every number.
-    public internal(set) var arena: [UInt8] = []
+    internal(set) var arena: [UInt8] = []
     /// For each object, the indices of its key nodes in code point order (see `Node.sorted`).
-    public internal(set) var sortedKeys: [Int32] = []
+    internal(set) var sortedKeys: [Int32] = []
     /// The parsed text was written in canonical form already: its canonical text is the text
     /// itself, byte for byte, and need not be written.
-    public internal(set) var isCanonical = false
+    internal(set) var isCanonical = false
 
-    public init() {
+    init() {
         nodes.reserveCapacity(256)
         arena.reserveCapacity(4096)
     }
@@ -63,24 +63,24 @@ public struct JSONTape: Sendable {
 
     /// Index of the node after `index`'s whole subtree.
     @inline(__always)
-    public func next(after index: Int) -> Int {
+    func next(after index: Int) -> Int {
         let node = nodes[index]
         return node.kind == .array || node.kind == .object ? Int(node.length) : index + 1
     }
 
     /// The bytes of a string or number node.
     @inline(__always)
-    public func bytes(_ index: Int) -> ArraySlice<UInt8> {
+    func bytes(_ index: Int) -> ArraySlice<UInt8> {
         let node = nodes[index]
         return arena[Int(node.start)..<Int(node.start + node.length)]
     }
 
-    public func string(_ index: Int) -> String {
+    func string(_ index: Int) -> String {
         String(decoding: bytes(index), as: UTF8.self)
     }
 
     /// The (key node, value node) pairs of an object, in document order.
-    public func members(_ index: Int) -> [(key: Int, value: Int)] {
+    func members(_ index: Int) -> [(key: Int, value: Int)] {
         var result: [(key: Int, value: Int)] = []
         var child = index + 1
         let end = Int(nodes[index].length)
@@ -93,7 +93,7 @@ public struct JSONTape: Sendable {
     }
 
     /// The element nodes of an array.
-    public func elements(_ index: Int) -> [Int] {
+    func elements(_ index: Int) -> [Int] {
         var result: [Int] = []
         var child = index + 1
         let end = Int(nodes[index].length)
@@ -106,7 +106,7 @@ public struct JSONTape: Sendable {
 
     /// The value node of `key` in the object at `index`, compared byte for byte.
     /// Allocates nothing: it runs for every field of every line read.
-    public func member(_ index: Int, _ key: String) -> Int? {
+    func member(_ index: Int, _ key: String) -> Int? {
         var key = key
         return key.withUTF8 { wanted in
             arena.withUnsafeBufferPointer { arena in

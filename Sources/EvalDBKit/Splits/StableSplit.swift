@@ -63,7 +63,7 @@ public struct StableSplit: Sendable, Equatable {
 /// Text compared for leakage: every string of a JSON value trimmed, its runs of white space made
 /// one space, and case-folded, so that `"  Where is my Refund?"` and `"where is my refund?"` meet.
 public enum FoldedText {
-    public static func fold(_ tape: JSONTape, _ index: Int = 0) -> String {
+    static func fold(_ tape: JSONTape, _ index: Int = 0) -> String {
         switch tape.nodes[index].kind {
         case .string:
             let words = tape.string(index).split(whereSeparator: { $0.isWhitespace })
