@@ -395,13 +395,14 @@ struct StoreTests {
         let store = try folder.store()
         _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
         // A writer in the middle of a transaction, holding the write lock.
-        try store.database.execute("BEGIN IMMEDIATE")
-        try store.database.execute("INSERT INTO stored_examples(key, id, head, head_sha256) VALUES (99, 'pending', 1, NULL)")
-        defer { try? store.database.execute("ROLLBACK") }
-        // A reader with no busy timeout at all: any wait would fail at once with SQLITE_BUSY.
-        let reader = try Database(path: store.path, busyTimeoutMilliseconds: 0)
-        #expect(try reader.scalarInt("SELECT count(*) FROM stored_versions") == 1)
-        #expect(try reader.scalarInt("SELECT count(*) FROM stored_examples") == 3)
+        try store.database.decidedWriteTransaction {
+            try store.database.execute("INSERT INTO stored_examples(key, id, head, head_sha256) VALUES (99, 'pending', 1, NULL)")
+            // A reader with no busy timeout at all: any wait would fail at once with SQLITE_BUSY.
+            let reader = try Database(path: store.path, busyTimeoutMilliseconds: 0)
+            #expect(try reader.scalarInt("SELECT count(*) FROM stored_versions") == 1)
+            #expect(try reader.scalarInt("SELECT count(*) FROM stored_examples") == 3)
+            return .rollBack(())
+        }
     }
 
     @Test("two writers at once both succeed, one after the other")

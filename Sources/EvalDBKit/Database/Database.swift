@@ -149,32 +149,9 @@ public final class Database {
         try Statement(database: self, sql: sql)
     }
 
-    /// Runs `body` in a write transaction taken with `BEGIN IMMEDIATE` (so that two writers queue on
-    /// the busy timeout instead of failing on upgrade). Commits when `body` returns, rolls back when
-    /// it throws. Inside a transaction already, it runs in that one (whose end decides).
-    public func writeTransaction<T>(_ body: () throws -> T) throws -> T {
-        if isInTransaction { return try body() }
-        try execute("BEGIN IMMEDIATE")
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
-        try commit()
-        return result
-    }
-
-    /// Called after each commit of a write transaction (`commit()`): what must follow a commit
-    /// and never precede it (the team log's outbox, Team/Outbox.swift).
+    /// Called after each commit of a write transaction (Database+Transactions.swift): what must
+    /// follow a commit and never precede it (the team log's outbox, Team/Outbox.swift).
     var afterCommit: (() throws -> Void)?
-
-    /// Commits the transaction this connection began, then runs `afterCommit`.
-    func commit() throws {
-        try execute("COMMIT")
-        try afterCommit?()
-    }
 
     /// True inside `BEGIN ... COMMIT`.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
@@ -190,15 +167,6 @@ public final class Database {
     public struct ChangeMark: Equatable, Sendable {
         var dataVersion: Int64
         var ownChanges: Int64
-    }
-
-    /// Runs `body` in a read transaction: every query inside sees one snapshot. Inside a
-    /// transaction already, it runs in that one.
-    public func readTransaction<T>(_ body: () throws -> T) throws -> T {
-        if isInTransaction { return try body() }
-        try execute("BEGIN DEFERRED")
-        defer { try? execute("COMMIT") }
-        return try body()
     }
 
     /// The first column of the first row of `sql`, or nil.

@@ -144,22 +144,28 @@ extension Store {
         if let unchanged = try unchangedFastPath(path, current: try currentVersion(), options: options) {
             return unchanged
         }
-        let db = database
-        try db.execute("BEGIN IMMEDIATE")
-        var committed = false
-        defer { if !committed { try? db.execute("ROLLBACK") } }
+        var result = try database.decidedWriteTransaction { try writeVersion(of: path, options: options, progress: progress) }
+        if result.outcome == .created { result.version = try version(hash: result.version.hash) ?? result.version }
+        return result
+    }
 
+    /// The writes of `importFile`, in its transaction: rolled back when the file makes no version
+    /// (one the database holds, or a dry run).
+    private func writeVersion(
+        of path: String, options: ImportOptions, progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)?
+    ) throws -> TransactionEnd<ImportResult> {
+        let db = database
         let previous = try currentVersion()
         let number = Int64((previous?.row ?? 0) + 1)
-        try db.execute("SAVEPOINT revisions")
         var writer = try RevisionWriter(database: db, version: number)
         let written: (DatasetReader, ImportPass, removed: [RemovedExample])
         do {
-            written = try writeRevisions(of: path, after: previous, writer: writer, removingEarly: true, options: options, progress: progress)
+            written = try db.savepoint("revisions") {
+                try writeRevisions(of: path, after: previous, writer: writer, removingEarly: true, options: options, progress: progress)
+            }
         } catch is EarlyRemovalConflict {
-            // A line far out of key order held an example removed early: read the file again,
-            // removing only at the end.
-            try db.execute("ROLLBACK TO revisions")
+            // A line far out of key order held an example removed early: read the file again (the
+            // savepoint undid the first read's writes), removing only at the end.
             writer = try RevisionWriter(database: db, version: number)
             written = try writeRevisions(of: path, after: previous, writer: writer, removingEarly: false, options: options, progress: progress)
         }
@@ -169,7 +175,7 @@ extension Store {
 
         let hash = reader.datasetHash!
         let sourceSHA256 = try rawDigest(of: path, read: reader, hash: hash)
-        var version = DatasetVersion(
+        let version = DatasetVersion(
             number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
             message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : storedPath(path)),
             sourceSHA256: sourceSHA256, sourceBytes: path == "-" ? nil : reader.bytesRead, gitCommit: options.gitCommit,
@@ -178,23 +184,20 @@ extension Store {
         let warnings = reader.problems.filter(\.isWarning)
 
         if let existingVersion = options.existingVersion, let found = try existingVersion(hash) {
-            return ImportResult(
-                outcome: .unchanged, version: found, counts: ChangeCounts(unchanged: reader.recordCount),
-                renames: [], warnings: warnings)
+            return .rollBack(
+                ImportResult(
+                    outcome: .unchanged, version: found, counts: ChangeCounts(unchanged: reader.recordCount), renames: [], warnings: warnings))
         }
         if let previous, previous.hash == hash {
             // Same records, same order: nothing was written above but digests of old records.
-            if !options.dryRun {
-                try recordBase(of: path, version: previous.row, options: options)
-                try db.commit()  // the base, and the digests recorded on the way
-                committed = true
-            }
-            return ImportResult(
-                outcome: .unchanged, version: previous, counts: ChangeCounts(unchanged: reader.recordCount),
-                renames: [], warnings: warnings)
+            let unchanged = ImportResult(
+                outcome: .unchanged, version: previous, counts: ChangeCounts(unchanged: reader.recordCount), renames: [], warnings: warnings)
+            if options.dryRun { return .rollBack(unchanged) }
+            try recordBase(of: path, version: previous.row, options: options)
+            return .commit(unchanged)  // the base, and the digests recorded on the way
         }
         if options.dryRun {
-            return ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings)
+            return .rollBack(ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings))
         }
         if options.refusesOlderVersion, let previous, let older = try self.version(hash: hash) {
             throw Refusal.staleFile(path: path, fileVersion: older.number, current: previous.number)
@@ -211,10 +214,7 @@ extension Store {
         try refreshVersionInfo([hash])
         try recordBase(of: path, version: version.row, options: options)
         FaultPoint.pauseBeforeCommit()
-        try db.commit()
-        committed = true
-        version = try self.version(hash: hash) ?? version
-        return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
+        return .commit(ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings))
     }
 
     /// The first step of an import: reads the file, writing a revision for each example it adds or
