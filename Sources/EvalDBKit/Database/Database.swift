@@ -120,6 +120,7 @@ public final class Database {
     }
 
     deinit {
+        statementCache.finalizeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -144,9 +145,23 @@ public final class Database {
         }
     }
 
-    /// Compiles one statement.
+    /// Compiles one statement, finalized when it is released.
     public func prepare(_ sql: String) throws -> Statement {
         try Statement(database: self, sql: sql)
+    }
+
+    /// The statements kept compiled between uses (`cachedStatement`).
+    var statementCache = StatementCache()
+
+    /// A compiled statement of `sql` from the connection's cache (compiled on first use): for a
+    /// statement run again and again, once an event, an example or a request. It is the caller's
+    /// alone until released, then reset, its bindings cleared, and kept for the next use of the
+    /// same SQL; a use while another is still stepping gets a statement of its own.
+    public func cachedStatement(_ sql: String) throws -> Statement {
+        if let statement = statementCache.take(sql) {
+            return Statement(database: self, handle: statement, sql: sql, cached: true)
+        }
+        return try Statement(database: self, sql: sql, cached: true)
     }
 
     /// Called after each commit of a write transaction (Database+Transactions.swift): what must
@@ -169,15 +184,15 @@ public final class Database {
         var ownChanges: Int64
     }
 
-    /// The first column of the first row of `sql`, or nil.
+    /// The first column of the first row of `sql`, or nil. The statement is cached.
     public func scalarInt(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int64? {
-        let statement = try prepare(sql)
+        let statement = try cachedStatement(sql)
         try statement.bind(arguments)
         return try statement.step() ? statement.optionalInt(0) : nil
     }
 
     public func scalarText(_ sql: String, _ arguments: [SQLValue] = []) throws -> String? {
-        let statement = try prepare(sql)
+        let statement = try cachedStatement(sql)
         try statement.bind(arguments)
         return try statement.step() ? statement.optionalText(0) : nil
     }

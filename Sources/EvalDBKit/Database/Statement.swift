@@ -14,24 +14,32 @@ public final class Statement {
     let handle: OpaquePointer
     let database: Database
     public let sql: String
+    /// Given back to the connection's cache when released, instead of finalized
+    /// (`Database.cachedStatement`).
+    private let cached: Bool
 
-    init(database: Database, sql: String) throws {
+    init(database: Database, sql: String, cached: Bool = false) throws {
         var statement: OpaquePointer?
-        let rc = sqlite3_prepare_v2(database.handle, sql, -1, &statement, nil)
+        let flags = cached ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let rc = sqlite3_prepare_v3(database.handle, sql, -1, flags, &statement, nil)
         guard rc == SQLITE_OK, let statement else { throw database.error(rc, sql: sql) }
         self.handle = statement
         self.database = database
         self.sql = sql
+        self.cached = cached
     }
 
-    /// A statement compiled by the caller (`Database.prepareFirst`).
-    init(database: Database, handle: OpaquePointer, sql: String) {
+    /// A statement compiled by the caller (`Database.prepareFirst`), or taken from the cache.
+    init(database: Database, handle: OpaquePointer, sql: String, cached: Bool = false) {
         self.handle = handle
         self.database = database
         self.sql = sql
+        self.cached = cached
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        if cached { database.statementCache.giveBack(handle, sql: sql) } else { sqlite3_finalize(handle) }
+    }
 
     /// Binds `values` to parameters 1, 2, ... after clearing the previous run.
     public func bind(_ values: [SQLValue]) throws {
