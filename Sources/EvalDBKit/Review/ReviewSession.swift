@@ -365,10 +365,9 @@ public final class ReviewSession {
         try rows.bind([.int(run.id), .int(key)])
         var results: [ReviewResult] = []
         while try rows.step() {
-            let score: Double? = rows.isNull(2) ? nil : Double(rows.text(2))
             results.append(
                 ReviewResult(
-                    trial: Int(rows.int(0)), pass: rows.int(1) != 0, score: score,
+                    trial: Int(rows.int(0)), pass: rows.int(1) != 0, score: rows.optionalDouble(2),
                     failure: rows.optionalText(3),
                     output: rows.optionalText(4).map { (try? CanonicalJSON.canonicalize($0)) ?? $0 }, error: rows.optionalText(5),
                     rationale: rows.optionalText(6)))
