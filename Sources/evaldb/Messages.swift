@@ -25,6 +25,10 @@ enum Messages {
         case .invalidSamplePlan(.rateOutOfRange(let name, let rate)):
             return "--rate \(name == SamplePlan.restName ? "" : name + "=")\(rate): a rate is above 0 and at most 1"
         case .invalidSamplePlan(.negativeQuota(let name, let k)): return "--quota \(name)=\(k): a quota is 0 or more"
+        case .storageInvariant:
+            return error.description
+                + ". `evaldb verify` lists what is wrong; the database is an index of the dataset file and the team log: "
+                + "move it aside and `evaldb sync` rebuilds it (outside git, `evaldb import FILE` into a new --db)"
         case .queryRefused: return "evaldb sql " + error.description.replacingOccurrences(of: "only reads are allowed", with: "only reads")
         default: return error.description
         }

@@ -425,6 +425,37 @@ struct StoreTests {
         #expect(try outcome.value.result?.get() == 2)
     }
 
+    @Test("a version whose line order names an example with no live revision is a damaged database, said as such, not as an SQLite error")
+    func missingRevisionOfAVersionIsAStorageInvariant() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        let lines = Sample.file(count: 3).split(separator: "\n").map(String.init)
+        let v2 = try store.importFile(try folder.write("v2.jsonl", ([lines[2], lines[0], lines[1]]).joined(separator: "\n") + "\n"), options: by())
+        try store.database.execute("DROP TRIGGER versions_append_only_update")
+        try store.database.prepare("UPDATE stored_versions SET line_order = ? WHERE number = 2").run([.blob(LineOrder.encode([3, 1, 99]))])
+        let error = #expect(throws: EvalDBError.self) { _ = try exportBytes(store, v2.version) }
+        guard case .storageInvariant(let message) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.contains("example key 99"), "\(message)")
+    }
+
+    @Test("an import that must remove an example whose head revision is gone stops on a damaged database, writing nothing")
+    func missingHeadOfARemovalIsAStorageInvariant() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        try store.database.execute("DROP TRIGGER revisions_append_only_delete; PRAGMA foreign_keys = OFF")
+        try store.database.execute("DELETE FROM stored_revisions WHERE example = (SELECT key FROM stored_examples WHERE id = 'ex-0002')")
+        let lines = Sample.file(count: 3).split(separator: "\n").map(String.init)
+        let error = #expect(throws: EvalDBError.self) {
+            _ = try store.importFile(try folder.write("v2.jsonl", lines[0] + "\n" + lines[2] + "\n"), options: by())
+        }
+        guard case .storageInvariant(let message) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.contains("key 2"), "\(message)")
+        #expect(try store.versions().count == 1)
+        #expect(!store.database.isInTransaction)
+    }
+
     @Test("verify finds a tampered revision")
     func verifyFindsTampering() throws {
         let folder = try TemporaryFolder()

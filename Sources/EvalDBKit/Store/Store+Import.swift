@@ -109,7 +109,7 @@ private struct Removal {
         guard through > decidedThrough else { return }
         for key in live.elements(notIn: seen, in: (decidedThrough + 1)...through) {
             try head.bind([.int(key)])
-            guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
+            guard try head.step() else { throw EvalDBError.storageInvariant("live example key \(key) has no head revision") }
             let id = head.text(1)
             var content: [UInt8] = []
             if forRenames && !CanonicalMembers.object(of: head.bytes(0).bindMemory(to: UInt8.self), withoutId: &content),

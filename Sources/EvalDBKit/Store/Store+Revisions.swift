@@ -85,9 +85,8 @@ extension Store {
                 for key in keys {
                     try lookup.bind([.int(key), .int(Int64(version.row))])
                     guard try lookup.step(), !lookup.isNull(0) else {
-                        throw DatabaseError(
-                            resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version",
-                            sql: nil)
+                        throw EvalDBError.storageInvariant(
+                            "version \(version.number) lists example key \(key), which has no live revision at that version")
                     }
                     try body(lookup.bytes(0).bindMemory(to: UInt8.self))
                     lookup.reset()
