@@ -405,22 +405,29 @@ struct StoreTests {
         }
     }
 
-    @Test("two writers at once both succeed, one after the other")
+    @Test("two writers at once both succeed, one after the other: the second waits on the first's lock until it commits")
     func writersQueue() throws {
         let folder = try TemporaryFolder()
         let first = try folder.store()
         _ = try first.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
-        try first.database.execute("BEGIN IMMEDIATE")
         let path = first.path
         let v2 = try folder.write("v2.jsonl", Sample.file(count: 4))
         let outcome = Unchecked(ResultBox())
+        let waiting = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
-        Thread {
-            outcome.value.result = Result { try Store(path: path).importFile(v2, options: by()).version.number }
-            done.signal()
-        }.start()
-        Thread.sleep(forTimeInterval: 0.3)  // the second writer is waiting on the busy timeout
-        try first.database.execute("COMMIT")
+        try first.database.writeTransaction {
+            // The first writer holds the write lock while the second starts its import.
+            Thread {
+                outcome.value.result = Result {
+                    let second = try Store(path: path)
+                    second.database.observeBusyWaits { waiting.signal() }
+                    return try second.importFile(v2, options: by()).version.number
+                }
+                done.signal()
+            }.start()
+            #expect(waiting.wait(timeout: .now() + 60) == .success, "the second writer waits on the lock")
+            #expect(done.wait(timeout: .now()) == .timedOut, "and has not written while the first holds it")
+        }
         done.wait()
         #expect(try outcome.value.result?.get() == 2)
     }

@@ -67,7 +67,9 @@ public final class Database {
         try execute("PRAGMA cache_size = \(Self.cacheSize)")
     }
 
-    private let busyTimeout: Int32
+    let busyTimeout: Int32
+    /// The busy handler a test installed (`observeBusyWaits`), kept while the connection lives.
+    var busyObserver: BusyObserver?
 
     /// Whether this user may create files in the folder of `path` (SQLite's -wal, -shm, -journal).
     static func canMakeFiles(beside path: String) -> Bool {
