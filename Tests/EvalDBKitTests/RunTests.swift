@@ -321,7 +321,7 @@ struct RunTests {
     }
 
     /// Scores that a text form would change: SQLite 3.40's text-to-REAL conversion rounds the first
-    /// to its neighbour, and its 15-digit text form of a REAL loses the second's last digits.
+    /// to its neighbour; its 15-digit text form of a REAL gives the second as 0.3, the fourth as inf.
     static let exactScores = ["0.930760251500586", "0.30000000000000004", "5e-324", "1.7976931348623157e308", "-2.5e-7"]
 
     static func scored(_ scores: [String]) -> String {
