@@ -160,9 +160,19 @@ extension Store {
         var writer = try RevisionWriter(database: db, version: number)
         let written: (DatasetReader, ImportPass, removed: [RemovedExample])
         do {
-            written = try db.savepoint("revisions") {
-                try writeRevisions(of: path, after: previous, writer: writer, removingEarly: true, options: options, progress: progress)
-            }
+            // Only the conflict is undone at the savepoint. Any other error (invalid data) leaves it
+            // released, the whole transaction then rolled back once: rolling back to the savepoint
+            // first would put back every page the read wrote, for nothing.
+            written = try db.savepoint("revisions") { () -> Result<(DatasetReader, ImportPass, removed: [RemovedExample]), any Error> in
+                do {
+                    return .success(
+                        try writeRevisions(of: path, after: previous, writer: writer, removingEarly: true, options: options, progress: progress))
+                } catch let conflict as EarlyRemovalConflict {
+                    throw conflict
+                } catch {
+                    return .failure(error)
+                }
+            }.get()
         } catch is EarlyRemovalConflict {
             // A line far out of key order held an example removed early: read the file again (the
             // savepoint undid the first read's writes), removing only at the end.
