@@ -29,6 +29,10 @@ enum Messages {
             return "the train, dev and test shares are percents that add up to 100; found "
                 + [train, dev, test].map { Percent.text($0) }.joined(separator: " + ") + " = " + Percent.text(train + dev + test)
         case .invalidSamplePlan(.negativeQuota(let name, let k)): return "--quota \(name)=\(k): a quota is 0 or more"
+        case .storageInvariant:
+            return error.description
+                + ". `evaldb verify` lists what is wrong; the database is an index of the dataset file and the team log: "
+                + "move it aside and `evaldb sync` rebuilds it (outside git, `evaldb import FILE` into a new --db)"
         case .queryRefused: return "evaldb sql " + error.description.replacingOccurrences(of: "only reads are allowed", with: "only reads")
         default: return error.description
         }

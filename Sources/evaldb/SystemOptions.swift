@@ -85,6 +85,7 @@ struct SystemOptions: ParsableArguments {
         case .reuseFromOtherCommand:
             return error.description + " (--reuse takes results of a run made by the same command line, --send, --grade and --judge)"
         case .nothingSelected: return error.description + " (check --where, --tag, --source and --only)"
+        case .partialRunIncomplete: return error.description + ": the same command with --resume runs what is missing"
         default: return error.description
         }
     }

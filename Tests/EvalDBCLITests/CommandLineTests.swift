@@ -159,32 +159,13 @@ struct CommandLineTests {
         }
     }
 
-    @Test("every help copies and pastes: --version listed once, each example a whole command (a long one continued with \\)")
-    func everyHelpCopiesAndPastes() throws {
+    @Test("the binary prints the help the parse tier checks in process (ParseTests), and its own version as `version` does")
+    func helpAndVersionOfTheBinary() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let root = try CLI.execute(CLI.binary, ["--help"], in: folder)
-        var commands = Self.subcommands(in: root.output).map { [$0] }
-        #expect(commands.count > 25 && commands.contains(["export"]), "\(commands)")
-        var checked = 0
-        while let command = commands.first {
-            commands.removeFirst()
-            let help = try CLI.execute(CLI.binary, command + ["--help"], in: folder).output
-            if command.count == 1 { commands += Self.subcommands(in: help).filter { $0 != "help" }.map { command + [$0] } }
-            let lines = help.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            let flags = lines.filter { $0.hasPrefix("  --version") }  // the OPTIONS list
-            #expect(flags.count <= 1, "\(command) --help lists --version \(flags.count) times")
-            // An example block: each line a command, or the continuation of one that ends in \.
-            guard var index = lines.firstIndex(where: { $0.hasPrefix("Example") }) else { continue }
-            index += 1
-            while index < lines.count, !lines[index].isEmpty {
-                let line = lines[index], previous = lines[index - 1]
-                let continues = previous.hasSuffix("\\") && line.hasPrefix("      ")
-                #expect(continues || line.hasPrefix("  evaldb ") || line.hasPrefix("  printf "), "\(command) --help: a cut example: \(line)")
-                index += 1
-            }
-            checked += 1
+        for path in [[], ["export"], ["judge", "calibrate"]] {
+            let printed = try CLI.execute(CLI.binary, path + ["--help"], in: folder, environment: ["COLUMNS": "80"])
+            #expect(printed.status == 0 && printed.output == ParseTests.help(path) + "\n", "\(path)")
         }
-        #expect(checked > 30, "examples checked in \(checked) helps")
         let own = try CLI.execute(CLI.binary, ["--version"], in: folder)
         #expect(own.status == 0 && own.output.hasPrefix("evaldb "))
         #expect(try CLI.execute(CLI.binary, ["version"], in: folder).output == own.output)

@@ -419,36 +419,4 @@ struct OutputContractTests {
         let script = try cli.run(["--generate-completion-script", "bash"])
         #expect(script.status == 0 && script.output.contains("---completion compare -- positional@1"))
     }
-
-    @Test("every command's help shows an example")
-    func everyHelpHasAnExample() throws {
-        let cli = try CLI()
-        defer { cli.cleanUp() }
-        /// The subcommands a help text lists (two-space indented names under SUBCOMMANDS).
-        func subcommands(_ help: String) -> [String] {
-            guard let range = help.range(of: "SUBCOMMANDS:\n") else { return [] }
-            var names: [String] = []
-            for line in help[range.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.trimmingCharacters(in: .whitespaces).isEmpty { break }  // the section ends
-                guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first,
-                    name.allSatisfy({ $0.isLowercase || $0 == "-" })
-                else { continue }
-                names.append(String(name))
-            }
-            return names.filter { $0 != "help" }
-        }
-        var paths = subcommands(try cli.run(["--help"]).output).map { [$0] }
-        #expect(paths.count > 20)
-        var index = 0
-        while index < paths.count {
-            let help = try cli.run(paths[index] + ["--help"]).output
-            let children = paths[index].count < 2 ? subcommands(help) : []
-            if children.isEmpty {
-                #expect(help.contains("Example"), "evaldb \(paths[index].joined(separator: " ")) --help has no example")
-            } else {
-                paths += children.map { paths[index] + [$0] }
-            }
-            index += 1
-        }
-    }
 }

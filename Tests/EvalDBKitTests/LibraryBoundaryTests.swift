@@ -90,6 +90,19 @@ struct LibraryBoundaryTests {
         #expect(try Self.codeLines().contains { $0.file.hasPrefix("Database/") && $0.text.contains("sqlite3_step(") })
     }
 
+    @Test("every transaction and savepoint is begun and ended in Database/ (its one helper), none by hand")
+    func transactionsThroughOneHelper() throws {
+        let statement = try Regex("^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\\b")
+        func statements(in line: (file: String, line: Int, text: String, inString: Bool)) -> [String] {
+            (line.inString ? [line.text] : Self.literals(line.text)).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { $0.firstMatch(of: statement) != nil }
+        }
+        let places = try Self.codeLines().filter { !$0.file.hasPrefix("Database/") && !statements(in: $0).isEmpty }
+        #expect(places.isEmpty, "\(places.map { "\($0.file):\($0.line): \($0.text)" })")
+        // The check sees one: the helper's own file is made of them.
+        #expect(try Self.codeLines().contains { $0.file.hasPrefix("Database/") && statements(in: $0).contains("BEGIN IMMEDIATE") })
+    }
+
     @Test("the head-record join is written once, in the storage model")
     func headJoinWrittenOnce() throws {
         let places = try Self.codeLines().filter { $0.text.contains("r.rev = e.head") }

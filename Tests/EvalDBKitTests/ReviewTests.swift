@@ -170,28 +170,33 @@ struct ReviewTests {
         let (session, _) = try ReviewSession.start(store, reviewer: "rita")
         // Another process's import, in the middle of its transaction.
         let importer = try Store(path: store.path)
-        try importer.database.execute("BEGIN IMMEDIATE")
-        try importer.database.execute("UPDATE stored_examples SET head_sha256 = head_sha256 WHERE key = 1")
-        #expect(try session.example("ex-0002").record != nil, "reading does not wait")
-        #expect(Array(try session.queue()) == ["ex-0001", "ex-0002", "ex-0003", "ex-0004"])
         let saved = DispatchSemaphore(value: 0)
+        let waiting = DispatchSemaphore(value: 0)
         let failure = Unchecked(FailureBox())
         let path = store.path
-        Thread {
-            do {
-                let other = try Store(path: path)
-                let (writer, _) = try ReviewSession.start(other, reviewer: "sam")
-                try writer.markRead("ex-0002")
-                try writer.edit("ex-0003", .note("written while an import ran"))
-                try writer.finish()
-            } catch {
-                failure.value.error = error
-            }
-            saved.signal()
-        }.start()
-        #expect(saved.wait(timeout: .now() + 0.3) == .timedOut, "the writes wait on the import")
-        try importer.database.execute("COMMIT")
-        saved.wait()
+        var savedEarly = false
+        try importer.database.writeTransaction {
+            try importer.database.execute("UPDATE stored_examples SET head_sha256 = head_sha256 WHERE key = 1")
+            #expect(try session.example("ex-0002").record != nil, "reading does not wait")
+            #expect(Array(try session.queue()) == ["ex-0001", "ex-0002", "ex-0003", "ex-0004"])
+            Thread {
+                do {
+                    let other = try Store(path: path)
+                    other.database.observeBusyWaits { waiting.signal() }
+                    let (writer, _) = try ReviewSession.start(other, reviewer: "sam")
+                    try writer.markRead("ex-0002")
+                    try writer.edit("ex-0003", .note("written while an import ran"))
+                    try writer.finish()
+                } catch {
+                    failure.value.error = error
+                }
+                saved.signal()
+            }.start()
+            #expect(waiting.wait(timeout: .now() + 60) == .success, "the writes wait on the import")
+            savedEarly = saved.wait(timeout: .now()) == .success
+            #expect(!savedEarly, "and nothing is saved while it runs")
+        }
+        if !savedEarly { saved.wait() }
         #expect(failure.value.error == nil)
         #expect(try store.readProgress().first { $0.reviewer == "sam" }?.read == 1)
         #expect(try current(store, "ex-0003")?["notes"] as? String == "written while an import ran")

@@ -348,4 +348,40 @@ struct RunTests {
         #expect(try reopened.report(run).overall.errors == 2)
         #expect(throws: DatabaseError.self) { try reopened.database.execute("UPDATE stored_results SET pass = 0") }
     }
+
+    /// Scores that a text form would change: SQLite 3.40's text-to-REAL conversion rounds the first
+    /// to its neighbour; its 15-digit text form of a REAL gives the second as 0.3, the fourth as inf.
+    static let exactScores = ["0.930760251500586", "0.30000000000000004", "5e-324", "1.7976931348623157e308", "-2.5e-7"]
+
+    static func scored(_ scores: [String]) -> String {
+        scores.enumerated().map { #"{"id": "\#(String(format: "ex-%04d", $0.offset + 1))", "pass": true, "score": \#($0.element)}"# + "\n" }
+            .joined()
+    }
+
+    @Test("a score keeps every bit from the result line to what review shows: bound and read as a REAL, never as text")
+    func scoresRoundTripExactly() throws {
+        let folder = try TemporaryFolder()
+        let (store, version) = try Self.store(folder)
+        let run = try store.recordRun(try folder.write("r.jsonl", Self.scored(Self.exactScores)), against: version, options: RunOptions(name: "s"))
+        #expect(try store.database.scalarInt("SELECT count(*) FROM stored_results WHERE typeof(score) != 'real'") == 0)
+        let (session, _) = try ReviewSession.start(store, reviewer: "ana", run: run.run)
+        for (offset, text) in Self.exactScores.enumerated() {
+            let shown = try session.example(String(format: "ex-%04d", offset + 1)).results.first?.score
+            #expect(shown?.bitPattern == Double(text)?.bitPattern, "\(text) shown as \(shown.map { String($0) } ?? "nil")")
+        }
+    }
+
+    @Test("scores older versions bound as text were stored as REAL by the column's affinity: no database holds a text score to migrate")
+    func textBoundScoresWereStoredAsReal() throws {
+        let folder = try TemporaryFolder()
+        let (store, version) = try Self.store(folder)
+        let run = try store.recordRun(try folder.write("r.jsonl", Self.scored(["0.5"])), against: version, options: RunOptions(name: "s")).run
+        // The insert of evaldb before scores were bound as REAL: `String(score)`, bound as TEXT.
+        let insert = try store.database.prepare(
+            "INSERT INTO stored_results(run, example, trial, line, pass, score, failure, record) VALUES (?, ?, ?, ?, 1, ?, NULL, '{}')")
+        for (offset, text) in (Self.exactScores + ["1.0", "0.1", "1e-05", "-0.0", "123456789.0"]).enumerated() {
+            try insert.run([.int(run.id), .int(1), .int(Int64(offset + 1)), .int(Int64(offset + 2)), .text(String(Double(text)!))])
+        }
+        #expect(try store.database.scalarInt("SELECT count(*) FROM stored_results WHERE typeof(score) != 'real'") == 0)
+    }
 }

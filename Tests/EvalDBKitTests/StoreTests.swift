@@ -395,33 +395,74 @@ struct StoreTests {
         let store = try folder.store()
         _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
         // A writer in the middle of a transaction, holding the write lock.
-        try store.database.execute("BEGIN IMMEDIATE")
-        try store.database.execute("INSERT INTO stored_examples(key, id, head, head_sha256) VALUES (99, 'pending', 1, NULL)")
-        defer { try? store.database.execute("ROLLBACK") }
-        // A reader with no busy timeout at all: any wait would fail at once with SQLITE_BUSY.
-        let reader = try Database(path: store.path, busyTimeoutMilliseconds: 0)
-        #expect(try reader.scalarInt("SELECT count(*) FROM stored_versions") == 1)
-        #expect(try reader.scalarInt("SELECT count(*) FROM stored_examples") == 3)
+        try store.database.decidedWriteTransaction {
+            try store.database.execute("INSERT INTO stored_examples(key, id, head, head_sha256) VALUES (99, 'pending', 1, NULL)")
+            // A reader with no busy timeout at all: any wait would fail at once with SQLITE_BUSY.
+            let reader = try Database(path: store.path, busyTimeoutMilliseconds: 0)
+            #expect(try reader.scalarInt("SELECT count(*) FROM stored_versions") == 1)
+            #expect(try reader.scalarInt("SELECT count(*) FROM stored_examples") == 3)
+            return .rollBack(())
+        }
     }
 
-    @Test("two writers at once both succeed, one after the other")
+    @Test("two writers at once both succeed, one after the other: the second waits on the first's lock until it commits")
     func writersQueue() throws {
         let folder = try TemporaryFolder()
         let first = try folder.store()
         _ = try first.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
-        try first.database.execute("BEGIN IMMEDIATE")
         let path = first.path
         let v2 = try folder.write("v2.jsonl", Sample.file(count: 4))
         let outcome = Unchecked(ResultBox())
+        let waiting = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
-        Thread {
-            outcome.value.result = Result { try Store(path: path).importFile(v2, options: by()).version.number }
-            done.signal()
-        }.start()
-        Thread.sleep(forTimeInterval: 0.3)  // the second writer is waiting on the busy timeout
-        try first.database.execute("COMMIT")
-        done.wait()
+        var finishedEarly = false
+        try first.database.writeTransaction {
+            // The first writer holds the write lock while the second starts its import.
+            Thread {
+                outcome.value.result = Result {
+                    let second = try Store(path: path)
+                    second.database.observeBusyWaits { waiting.signal() }
+                    return try second.importFile(v2, options: by()).version.number
+                }
+                done.signal()
+            }.start()
+            #expect(waiting.wait(timeout: .now() + 60) == .success, "the second writer waits on the lock")
+            finishedEarly = done.wait(timeout: .now()) == .success
+            #expect(!finishedEarly, "and has not written while the first holds it")
+        }
+        if !finishedEarly { done.wait() }
         #expect(try outcome.value.result?.get() == 2)
+    }
+
+    @Test("a version whose line order names an example with no live revision is a damaged database, said as such, not as an SQLite error")
+    func missingRevisionOfAVersionIsAStorageInvariant() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        let lines = Sample.file(count: 3).split(separator: "\n").map(String.init)
+        let v2 = try store.importFile(try folder.write("v2.jsonl", ([lines[2], lines[0], lines[1]]).joined(separator: "\n") + "\n"), options: by())
+        try store.database.execute("DROP TRIGGER versions_append_only_update")
+        try store.database.prepare("UPDATE stored_versions SET line_order = ? WHERE number = 2").run([.blob(LineOrder.encode([3, 1, 99]))])
+        let error = #expect(throws: EvalDBError.self) { _ = try exportBytes(store, v2.version) }
+        guard case .storageInvariant(let message) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.contains("example key 99"), "\(message)")
+    }
+
+    @Test("an import that must remove an example whose head revision is gone stops on a damaged database, writing nothing")
+    func missingHeadOfARemovalIsAStorageInvariant() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        _ = try store.importFile(try folder.write("v1.jsonl", Sample.file(count: 3)), options: by())
+        try store.database.execute("DROP TRIGGER revisions_append_only_delete; PRAGMA foreign_keys = OFF")
+        try store.database.execute("DELETE FROM stored_revisions WHERE example = (SELECT key FROM stored_examples WHERE id = 'ex-0002')")
+        let lines = Sample.file(count: 3).split(separator: "\n").map(String.init)
+        let error = #expect(throws: EvalDBError.self) {
+            _ = try store.importFile(try folder.write("v2.jsonl", lines[0] + "\n" + lines[2] + "\n"), options: by())
+        }
+        guard case .storageInvariant(let message) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(message.contains("key 2"), "\(message)")
+        #expect(try store.versions().count == 1)
+        #expect(!store.database.isInTransaction)
     }
 
     @Test("verify finds a tampered revision")

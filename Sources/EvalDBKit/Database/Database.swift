@@ -67,7 +67,9 @@ public final class Database {
         try execute("PRAGMA cache_size = \(Self.cacheSize)")
     }
 
-    private let busyTimeout: Int32
+    let busyTimeout: Int32
+    /// The busy handler a test installed (`observeBusyWaits`), kept while the connection lives.
+    var busyObserver: BusyObserver?
 
     /// Whether this user may create files in the folder of `path` (SQLite's -wal, -shm, -journal).
     static func canMakeFiles(beside path: String) -> Bool {
@@ -120,6 +122,7 @@ public final class Database {
     }
 
     deinit {
+        statementCache.finalizeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -144,37 +147,28 @@ public final class Database {
         }
     }
 
-    /// Compiles one statement.
+    /// Compiles one statement, finalized when it is released.
     public func prepare(_ sql: String) throws -> Statement {
         try Statement(database: self, sql: sql)
     }
 
-    /// Runs `body` in a write transaction taken with `BEGIN IMMEDIATE` (so that two writers queue on
-    /// the busy timeout instead of failing on upgrade). Commits when `body` returns, rolls back when
-    /// it throws. Inside a transaction already, it runs in that one (whose end decides).
-    public func writeTransaction<T>(_ body: () throws -> T) throws -> T {
-        if isInTransaction { return try body() }
-        try execute("BEGIN IMMEDIATE")
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
+    /// The statements kept compiled between uses (`cachedStatement`).
+    var statementCache = StatementCache()
+
+    /// A compiled statement of `sql` from the connection's cache (compiled on first use): for a
+    /// statement run again and again, once an event, an example or a request. It is the caller's
+    /// alone until released, then reset, its bindings cleared, and kept for the next use of the
+    /// same SQL; a use while another is still stepping gets a statement of its own.
+    public func cachedStatement(_ sql: String) throws -> Statement {
+        if let statement = statementCache.take(sql) {
+            return Statement(database: self, handle: statement, sql: sql, cached: true)
         }
-        try commit()
-        return result
+        return try Statement(database: self, sql: sql, cached: true)
     }
 
-    /// Called after each commit of a write transaction (`commit()`): what must follow a commit
-    /// and never precede it (the team log's outbox, Team/Outbox.swift).
+    /// Called after each commit of a write transaction (Database+Transactions.swift): what must
+    /// follow a commit and never precede it (the team log's outbox, Team/Outbox.swift).
     var afterCommit: (() throws -> Void)?
-
-    /// Commits the transaction this connection began, then runs `afterCommit`.
-    func commit() throws {
-        try execute("COMMIT")
-        try afterCommit?()
-    }
 
     /// True inside `BEGIN ... COMMIT`.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
@@ -192,24 +186,15 @@ public final class Database {
         var ownChanges: Int64
     }
 
-    /// Runs `body` in a read transaction: every query inside sees one snapshot. Inside a
-    /// transaction already, it runs in that one.
-    public func readTransaction<T>(_ body: () throws -> T) throws -> T {
-        if isInTransaction { return try body() }
-        try execute("BEGIN DEFERRED")
-        defer { try? execute("COMMIT") }
-        return try body()
-    }
-
-    /// The first column of the first row of `sql`, or nil.
+    /// The first column of the first row of `sql`, or nil. The statement is cached.
     public func scalarInt(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int64? {
-        let statement = try prepare(sql)
+        let statement = try cachedStatement(sql)
         try statement.bind(arguments)
         return try statement.step() ? statement.optionalInt(0) : nil
     }
 
     public func scalarText(_ sql: String, _ arguments: [SQLValue] = []) throws -> String? {
-        let statement = try prepare(sql)
+        let statement = try cachedStatement(sql)
         try statement.bind(arguments)
         return try statement.step() ? statement.optionalText(0) : nil
     }

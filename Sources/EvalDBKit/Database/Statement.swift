@@ -14,24 +14,32 @@ public final class Statement {
     let handle: OpaquePointer
     let database: Database
     public let sql: String
+    /// Given back to the connection's cache when released, instead of finalized
+    /// (`Database.cachedStatement`).
+    private let cached: Bool
 
-    init(database: Database, sql: String) throws {
+    init(database: Database, sql: String, cached: Bool = false) throws {
         var statement: OpaquePointer?
-        let rc = sqlite3_prepare_v2(database.handle, sql, -1, &statement, nil)
+        let flags = cached ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let rc = sqlite3_prepare_v3(database.handle, sql, -1, flags, &statement, nil)
         guard rc == SQLITE_OK, let statement else { throw database.error(rc, sql: sql) }
         self.handle = statement
         self.database = database
         self.sql = sql
+        self.cached = cached
     }
 
-    /// A statement compiled by the caller (`Database.prepareFirst`).
-    init(database: Database, handle: OpaquePointer, sql: String) {
+    /// A statement compiled by the caller (`Database.prepareFirst`), or taken from the cache.
+    init(database: Database, handle: OpaquePointer, sql: String, cached: Bool = false) {
         self.handle = handle
         self.database = database
         self.sql = sql
+        self.cached = cached
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        if cached { database.statementCache.giveBack(handle, sql: sql) } else { sqlite3_finalize(handle) }
+    }
 
     /// Binds `values` to parameters 1, 2, ... after clearing the previous run.
     public func bind(_ values: [SQLValue]) throws {
@@ -101,6 +109,9 @@ public final class Statement {
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
     public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
     public func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
+    /// A REAL column's value as stored, every bit (its text form would keep 15 digits).
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    public func optionalDouble(_ column: Int32) -> Double? { isNull(column) ? nil : double(column) }
     public func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))

@@ -17,6 +17,9 @@ public enum ExecError: Error, Sendable, CustomStringConvertible {
     case cannotStart(String)
     /// A setting out of its range.
     case invalidSetting(String)
+    /// The run's folder lacks results that the run made (`missing` of them): its files were
+    /// changed while it ran. Resuming runs them again.
+    case partialRunIncomplete(name: String, missing: Int, folder: String)
 
     public var description: String {
         switch self {
@@ -36,6 +39,9 @@ public enum ExecError: Error, Sendable, CustomStringConvertible {
             return "cannot start \(JSONText.string(program)): not an executable file, nor a program found on PATH"
         case .invalidSetting(let message):
             return message
+        case .partialRunIncomplete(let name, let missing, let folder):
+            return "run \(JSONText.string(name)) ended with \(missing) result\(missing == 1 ? "" : "s") missing from \(folder) "
+                + "(were its files changed while it ran?); nothing was recorded"
         }
     }
 }

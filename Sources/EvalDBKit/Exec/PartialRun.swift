@@ -108,7 +108,7 @@ struct PartialRun {
     /// Writes the results in position order to `orderedPath`, a result a line: the run's file.
     /// Memory holds each position's place in the results file, not the results; each is read with
     /// one `pread` of its own length.
-    func writeOrdered(total: Int) throws {
+    func writeOrdered(total: Int, name: String) throws {
         var places = [(offset: Int, count: Int)](repeating: (-1, 0), count: total)
         try forEachResult { position, result, offset in
             // `[POSITION, ` precedes the result in its line.
@@ -118,8 +118,9 @@ struct PartialRun {
         guard source >= 0 else { throw EvalDBError.cannotRead(path: resultsPath, reason: String(cString: strerror(errno))) }
         defer { close(source) }
         let ordered = try BufferedFile(path: orderedPath, synced: false)  // results.jsonl is what a crash keeps
+        let missing = places.count(where: { $0.offset < 0 })
+        guard missing == 0 else { throw ExecError.partialRunIncomplete(name: name, missing: missing, folder: folder) }
         for place in places {
-            guard place.offset >= 0 else { throw EvalDBError.storageInvariant("a result of the run is missing from \(resultsPath)") }
             var read = 0
             let line = [UInt8](unsafeUninitializedCapacity: place.count + 1) { buffer, initialized in
                 while read < place.count {

@@ -73,9 +73,9 @@ extension Store {
             usage: tally.usage, partialFolder: partial.folder, datasetHash: header.dataset)
         guard !interrupted else { return outcome }
         guard tally.done >= total else {
-            throw EvalDBError.storageInvariant("\(total - tally.done) examples of the plan in \(partial.folder) got no result")
+            throw ExecError.partialRunIncomplete(name: options.name, missing: total - tally.done, folder: partial.folder)
         }
-        try partial.writeOrdered(total: total)
+        try partial.writeOrdered(total: total, name: options.name)
         var runOptions = RunOptions(
             name: options.name, meta: [("exec", header.exec), ("grader", header.grader)] + options.meta, gitCommit: options.gitCommit,
             author: options.author)

@@ -36,7 +36,7 @@ extension Store {
     /// The row of a `verdict` event: which verdict on a result is in force is decided when it is
     /// read (`latestVerdict`), never by the order rows were inserted in.
     private func insertVerdict(run: Int64, key: Int64, trial: Int64, pass: Bool, event: LogEvent) throws {
-        try database.prepare("INSERT INTO human_verdicts(run, example, trial, pass, reviewer, set_at, event) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try database.cachedStatement("INSERT INTO human_verdicts(run, example, trial, pass, reviewer, set_at, event) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .run([.int(run), .int(key), .int(trial), .int(pass ? 1 : 0), .text(event.string("by") ?? ""), .text(event.at), .text(event.id)])
     }
 

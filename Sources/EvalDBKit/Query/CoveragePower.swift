@@ -43,7 +43,7 @@ extension Store {
             let rows = try database.prepare("SELECT example, avg(pass) FROM stored_results WHERE run = ? GROUP BY example")
             try rows.bind([.int(run.id)])
             var share: [Int64: Double] = [:]
-            while try rows.step() { share[rows.int(0)] = Double(rows.text(1)) ?? 0 }
+            while try rows.step() { share[rows.int(0)] = rows.double(1) }
             let values = try sliceValues(of: Array(share.keys), at: run.version)
             for (key, passed) in share {
                 for combination in values[key]?.combinations(of: keys) ?? [] {

@@ -156,7 +156,7 @@ public final class ReviewSession {
         let head = try headRevision(id)
         var record = head?.record
         var edited = false
-        let pending = try database.prepare("SELECT record FROM review_edits WHERE session = ? AND id = ?")
+        let pending = try database.cachedStatement("SELECT record FROM review_edits WHERE session = ? AND id = ?")
         try pending.bind([.int(self.id), .text(id)])
         if try pending.step() {
             edited = true
@@ -190,7 +190,7 @@ public final class ReviewSession {
 
     /// Forgets this session's edits (or removal) of the example: it stays as it is.
     public func undo(_ id: String) throws {
-        try database.prepare("DELETE FROM review_edits WHERE session = ? AND id = ? AND proposal IS NULL").run([.int(self.id), .text(id)])
+        try database.cachedStatement("DELETE FROM review_edits WHERE session = ? AND id = ? AND proposal IS NULL").run([.int(self.id), .text(id)])
     }
 
     /// Adds a new example (an accepted proposal) when the session ends.
@@ -205,7 +205,7 @@ public final class ReviewSession {
             if let head = try headRevision(id) {
                 try store.markRead(rev: head.rev, id: id, reviewer: reviewer, at: isoNow())
             }
-            try database.prepare("UPDATE review_edits SET read = 1 WHERE session = ? AND id = ?").run([.int(self.id), .text(id)])
+            try database.cachedStatement("UPDATE review_edits SET read = 1 WHERE session = ? AND id = ?").run([.int(self.id), .text(id)])
         }
     }
 
@@ -330,7 +330,7 @@ public final class ReviewSession {
                 throw EvalDBError.idTaken(id)
             }
             if !isNew && head == nil { throw EvalDBError.noSuchExample(id) }
-            try database.prepare(
+            try database.cachedStatement(
                 """
                 INSERT INTO review_edits(session, id, base_rev, record, position, proposal)
                 VALUES (?1, ?2, ?3, ?4, (SELECT count(*) FROM review_edits WHERE session = ?1), ?5)
@@ -346,7 +346,7 @@ public final class ReviewSession {
     /// The example's key, head revision and head record (nil when removed); nil when the id is
     /// unknown, or removed unless `includingRemoved`.
     private func headRevision(_ id: String, includingRemoved: Bool = false) throws -> (key: Int64, rev: Int64, record: String?)? {
-        let row = try database.prepare(StorageModel.headById)
+        let row = try database.cachedStatement(StorageModel.headById)
         try row.bind([.text(id)])
         guard try row.step() else { return nil }
         let record = row.optionalText(2)
@@ -356,7 +356,7 @@ public final class ReviewSession {
 
     private func results(of key: Int64?) throws -> [ReviewResult] {
         guard let run, let key else { return [] }
-        let rows = try database.prepare(
+        let rows = try database.cachedStatement(
             """
             SELECT x.trial, x.pass, x.score, \(Self.reviewedFailure), x.record -> '$.output',
                    CASE WHEN \(ErroredResult.sql("x.record")) THEN coalesce(x.record ->> '$.error.kind' || ': ', '') || coalesce(x.record ->> '$.error.message', x.record ->> '$.error') END,
@@ -366,10 +366,9 @@ public final class ReviewSession {
         try rows.bind([.int(run.id), .int(key)])
         var results: [ReviewResult] = []
         while try rows.step() {
-            let score: Double? = rows.isNull(2) ? nil : Double(rows.text(2))
             results.append(
                 ReviewResult(
-                    trial: Int(rows.int(0)), pass: rows.int(1) != 0, score: score,
+                    trial: Int(rows.int(0)), pass: rows.int(1) != 0, score: rows.optionalDouble(2),
                     failure: rows.optionalText(3),
                     output: rows.optionalText(4).map { (try? CanonicalJSON.canonicalize($0)) ?? $0 }, error: rows.optionalText(5),
                     rationale: rows.optionalText(6)))

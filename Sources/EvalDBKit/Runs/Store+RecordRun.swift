@@ -13,12 +13,15 @@ extension Store {
     /// log), and a problem rolls the whole transaction back, so memory does not grow with the file.
     public func recordRun(_ path: String, against version: DatasetVersion, options: RunOptions) throws -> RecordedRun {
         guard !options.name.isEmpty else { throw EvalDBError.emptyName(.run) }
-        let db = database
         // Its own transaction; inside one already (sync recording many runs), a savepoint of it.
-        let nested = db.isInTransaction
-        try db.execute(nested ? "SAVEPOINT record_run" : "BEGIN IMMEDIATE")
-        var committed = false
-        defer { if !committed { try? db.execute(nested ? "ROLLBACK TO record_run; RELEASE record_run" : "ROLLBACK") } }
+        let missingIds = try database.writeTransaction { try writeRun(path, against: version, options: options) }
+        return RecordedRun(run: try run(named: options.name), missingIds: missingIds)
+    }
+
+    /// The writes of `recordRun`, in its transaction: the run's row, its results, its team log
+    /// file. Returns the first 20 ids of the version without a result.
+    private func writeRun(_ path: String, against version: DatasetVersion, options: RunOptions) throws -> [String] {
+        let db = database
         if try db.scalarInt("SELECT count(*) FROM stored_runs WHERE name = ?", [.text(options.name)]) != 0 {
             throw EvalDBError.runExists(options.name)
         }
@@ -56,10 +59,7 @@ extension Store {
             let file = try log.writeRun(name: options.name, header: header, run: runId)
             try db.prepare("INSERT INTO run_files(run, event, path) VALUES (?, ?, ?)").run([.int(runId), .text(header.id), .text(file)])
         }
-        let missingIds = missing > 0 ? try idsWithoutResult(run: runId, version: version.row, limit: 20) : []
-        if nested { try db.execute("RELEASE record_run") } else { try db.commit() }
-        committed = true
-        return RecordedRun(run: try run(named: options.name), missingIds: missingIds)
+        return missing > 0 ? try idsWithoutResult(run: runId, version: version.row, limit: 20) : []
     }
 
     /// The first `limit` ids, in id order, of the examples of `version` that `run` has no result for.

@@ -14,14 +14,26 @@ extension Store {
     /// it is makes no version (`unchanged`).
     @discardableResult
     public func commit(_ change: VersionChange, beforeCommit: ((Int) throws -> Void)? = nil) throws -> ImportResult {
-        let db = database
-        try db.execute("BEGIN IMMEDIATE")
-        var committed = false
-        defer { if !committed { try? db.execute("ROLLBACK") } }
+        // Inside a caller's transaction, neither the current version nor the new one is known to be
+        // committed: their keys are not kept.
+        let outermost = !database.isInTransaction
+        var (result, order) = try database.decidedWriteTransaction {
+            try write(change, beforeCommit: beforeCommit, currentIsCommitted: outermost)
+        }
+        guard result.outcome == .created else { return result }
+        if outermost { lineKeysCache.remember(order, of: result.version) }
+        result.version = try version(hash: result.version.hash) ?? result.version
+        return result
+    }
 
+    /// The writes of `commit`, in its transaction, and the new version's keys in line order; rolled
+    /// back when the change makes no version, or is a dry run.
+    private func write(_ change: VersionChange, beforeCommit: ((Int) throws -> Void)?, currentIsCommitted: Bool) throws
+        -> TransactionEnd<(ImportResult, order: [Int64])>
+    {
+        let db = database
         let current = try currentVersion()
-        // The current version is committed (this transaction has only begun): its keys may be kept.
-        let before = try current.map { try lineKeys(of: $0, committed: true) } ?? []
+        let before = try current.map { try lineKeys(of: $0, committed: currentIsCommitted) } ?? []
         var liveBefore = BitSet()
         for key in before { liveBefore.insert(key) }
         let writer = try RevisionWriter(database: db, version: Int64((current?.row ?? 0) + 1))
@@ -104,16 +116,17 @@ extension Store {
             throw EvalDBError.changeSetMismatch(source: change.source, expected: expected, found: state.hash)
         }
         if let current, current.hash == state.hash {
-            return ImportResult(outcome: .unchanged, version: current, counts: ChangeCounts(unchanged: order.count), renames: [], warnings: [])
+            return .rollBack(
+                (ImportResult(outcome: .unchanged, version: current, counts: ChangeCounts(unchanged: order.count), renames: [], warnings: []), order))
         }
 
         let path = change.path ?? current?.sourcePath
-        var version = DatasetVersion(
+        let version = DatasetVersion(
             number: Int(writer.version), hash: state.hash, createdAt: change.date ?? isoNow(), author: change.author,
             message: change.message, sourcePath: path, sourceSHA256: nil, sourceBytes: nil, gitCommit: nil,
             exampleCount: order.count, counts: counts, row: Int(writer.version),
             parents: change.parents ?? current.map { [$0.hash] } ?? [])
-        if change.dryRun { return ImportResult(outcome: .dryRun, version: version, counts: counts, renames: [], warnings: []) }
+        if change.dryRun { return .rollBack((ImportResult(outcome: .dryRun, version: version, counts: counts, renames: [], warnings: []), order)) }
         try insertVersion(version, lineOrder: ascending ? nil : order, sourceSHA256: nil)
         if change.logs, logsVersions(of: path) {
             let blob = try gitBlobId(order: ascending ? nil : order, size: state.bytes)
@@ -121,11 +134,7 @@ extension Store {
         }
         try refreshVersionInfo([state.hash])
         try beforeCommit?(version.row)
-        try db.commit()
-        committed = true
-        lineKeysCache.remember(order, of: version)
-        version = try self.version(hash: state.hash) ?? version
-        return ImportResult(outcome: .created, version: version, counts: counts, renames: [], warnings: [])
+        return .commit((ImportResult(outcome: .created, version: version, counts: counts, renames: [], warnings: []), order))
     }
 
     /// The keys of `version`'s examples in its line order. `committed`: the caller knows the

@@ -140,7 +140,7 @@ extension Store {
                         }
                         hash = placed.hash
                         outcome = placed.outcome
-                        try database.prepare("INSERT OR REPLACE INTO blob_datasets(blob, hash) VALUES (?, ?)")
+                        try database.cachedStatement("INSERT OR REPLACE INTO blob_datasets(blob, hash) VALUES (?, ?)")
                             .run([.text(blob), hash.map(SQLValue.text) ?? .null])
                         if case .invalid = placed.outcome { complete = false }
                     }
@@ -148,7 +148,7 @@ extension Store {
                     outcome = .deleted
                 }
                 hashOf[commit.hash] = hash
-                try database.prepare(
+                try database.cachedStatement(
                     """
                     INSERT OR REPLACE INTO commit_datasets(git_commit, path, blob, hash, author, date, subject, parents)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -173,7 +173,7 @@ extension Store {
 
     /// The dataset hash of a blob seen before (`.some(nil)`: not a valid dataset); nil when unseen.
     private func knownBlob(_ blob: String) throws -> String?? {
-        let row = try database.prepare("SELECT hash FROM blob_datasets WHERE blob = ?")
+        let row = try database.cachedStatement("SELECT hash FROM blob_datasets WHERE blob = ?")
         try row.bind([.text(blob)])
         return try row.step() ? .some(row.optionalText(0)) : nil
     }
@@ -401,7 +401,7 @@ extension Store {
 
     /// Records that `commit` holds the version of row `row` at `path`.
     func recordCommit(_ commit: String, path: String, onVersion row: Int) throws {
-        try database.prepare("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
+        try database.cachedStatement("INSERT OR IGNORE INTO version_commits(git_commit, version, path) VALUES (?, ?, ?)")
             .run([.text(commit), .int(Int64(row)), .text(path)])
     }
 

@@ -109,7 +109,7 @@ private struct Removal {
         guard through > decidedThrough else { return }
         for key in live.elements(notIn: seen, in: (decidedThrough + 1)...through) {
             try head.bind([.int(key)])
-            guard try head.step() else { throw DatabaseError(resultCode: 11, message: "example key \(key) vanished", sql: nil) }
+            guard try head.step() else { throw EvalDBError.storageInvariant("live example key \(key) has no head revision") }
             let id = head.text(1)
             var content: [UInt8] = []
             if forRenames && !CanonicalMembers.object(of: head.bytes(0).bindMemory(to: UInt8.self), withoutId: &content),
@@ -144,22 +144,38 @@ extension Store {
         if let unchanged = try unchangedFastPath(path, current: try currentVersion(), options: options) {
             return unchanged
         }
-        let db = database
-        try db.execute("BEGIN IMMEDIATE")
-        var committed = false
-        defer { if !committed { try? db.execute("ROLLBACK") } }
+        var result = try database.decidedWriteTransaction { try writeVersion(of: path, options: options, progress: progress) }
+        if result.outcome == .created { result.version = try version(hash: result.version.hash) ?? result.version }
+        return result
+    }
 
+    /// The writes of `importFile`, in its transaction: rolled back when the file makes no version
+    /// (one the database holds, or a dry run).
+    private func writeVersion(
+        of path: String, options: ImportOptions, progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)?
+    ) throws -> TransactionEnd<ImportResult> {
+        let db = database
         let previous = try currentVersion()
         let number = Int64((previous?.row ?? 0) + 1)
-        try db.execute("SAVEPOINT revisions")
         var writer = try RevisionWriter(database: db, version: number)
         let written: (DatasetReader, ImportPass, removed: [RemovedExample])
         do {
-            written = try writeRevisions(of: path, after: previous, writer: writer, removingEarly: true, options: options, progress: progress)
+            // Only the conflict is undone at the savepoint. Any other error (invalid data) leaves it
+            // released, the whole transaction then rolled back once: rolling back to the savepoint
+            // first would put back every page the read wrote, for nothing.
+            written = try db.savepoint("revisions") { () -> Result<(DatasetReader, ImportPass, removed: [RemovedExample]), any Error> in
+                do {
+                    return .success(
+                        try writeRevisions(of: path, after: previous, writer: writer, removingEarly: true, options: options, progress: progress))
+                } catch let conflict as EarlyRemovalConflict {
+                    throw conflict
+                } catch {
+                    return .failure(error)
+                }
+            }.get()
         } catch is EarlyRemovalConflict {
-            // A line far out of key order held an example removed early: read the file again,
-            // removing only at the end.
-            try db.execute("ROLLBACK TO revisions")
+            // A line far out of key order held an example removed early: read the file again (the
+            // savepoint undid the first read's writes), removing only at the end.
             writer = try RevisionWriter(database: db, version: number)
             written = try writeRevisions(of: path, after: previous, writer: writer, removingEarly: false, options: options, progress: progress)
         }
@@ -169,7 +185,7 @@ extension Store {
 
         let hash = reader.datasetHash!
         let sourceSHA256 = try rawDigest(of: path, read: reader, hash: hash)
-        var version = DatasetVersion(
+        let version = DatasetVersion(
             number: Int(writer.version), hash: hash, createdAt: options.date ?? isoNow(), author: options.author,
             message: options.message, sourcePath: options.recordedPath ?? (path == "-" ? nil : storedPath(path)),
             sourceSHA256: sourceSHA256, sourceBytes: path == "-" ? nil : reader.bytesRead, gitCommit: options.gitCommit,
@@ -178,23 +194,20 @@ extension Store {
         let warnings = reader.problems.filter(\.isWarning)
 
         if let existingVersion = options.existingVersion, let found = try existingVersion(hash) {
-            return ImportResult(
-                outcome: .unchanged, version: found, counts: ChangeCounts(unchanged: reader.recordCount),
-                renames: [], warnings: warnings)
+            return .rollBack(
+                ImportResult(
+                    outcome: .unchanged, version: found, counts: ChangeCounts(unchanged: reader.recordCount), renames: [], warnings: warnings))
         }
         if let previous, previous.hash == hash {
             // Same records, same order: nothing was written above but digests of old records.
-            if !options.dryRun {
-                try recordBase(of: path, version: previous.row, options: options)
-                try db.commit()  // the base, and the digests recorded on the way
-                committed = true
-            }
-            return ImportResult(
-                outcome: .unchanged, version: previous, counts: ChangeCounts(unchanged: reader.recordCount),
-                renames: [], warnings: warnings)
+            let unchanged = ImportResult(
+                outcome: .unchanged, version: previous, counts: ChangeCounts(unchanged: reader.recordCount), renames: [], warnings: warnings)
+            if options.dryRun { return .rollBack(unchanged) }
+            try recordBase(of: path, version: previous.row, options: options)
+            return .commit(unchanged)  // the base, and the digests recorded on the way
         }
         if options.dryRun {
-            return ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings)
+            return .rollBack(ImportResult(outcome: .dryRun, version: version, counts: counts, renames: renames, warnings: warnings))
         }
         if options.refusesOlderVersion, let previous, let older = try self.version(hash: hash) {
             throw Refusal.staleFile(path: path, fileVersion: older.number, current: previous.number)
@@ -211,10 +224,7 @@ extension Store {
         try refreshVersionInfo([hash])
         try recordBase(of: path, version: version.row, options: options)
         FaultPoint.pauseBeforeCommit()
-        try db.commit()
-        committed = true
-        version = try self.version(hash: hash) ?? version
-        return ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings)
+        return .commit(ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings))
     }
 
     /// The first step of an import: reads the file, writing a revision for each example it adds or

@@ -85,9 +85,8 @@ extension Store {
                 for key in keys {
                     try lookup.bind([.int(key), .int(Int64(version.row))])
                     guard try lookup.step(), !lookup.isNull(0) else {
-                        throw DatabaseError(
-                            resultCode: 11, message: "version \(version.number) lists example key \(key), which has no live revision at that version",
-                            sql: nil)
+                        throw EvalDBError.storageInvariant(
+                            "version \(version.number) lists example key \(key), which has no live revision at that version")
                     }
                     try body(lookup.bytes(0).bindMemory(to: UInt8.self))
                     lookup.reset()
@@ -114,7 +113,7 @@ extension Store {
     /// The keys of `version`'s examples in line order when they are not in ascending key order;
     /// nil when they are (the usual case).
     func storedLineOrder(of version: Int) throws -> [Int64]? {
-        let row = try database.prepare("SELECT line_order FROM stored_versions WHERE number = ?")
+        let row = try database.cachedStatement("SELECT line_order FROM stored_versions WHERE number = ?")
         try row.bind([.int(Int64(version))])
         guard try row.step() else { throw EvalDBError.noSuchVersion(String(version)) }
         return row.isNull(0) ? nil : LineOrder.decode(row.bytes(0))

@@ -121,7 +121,7 @@ public final class Store {
 
     /// The current version (the newest row's), or nil in an empty database.
     public func currentVersion() throws -> DatasetVersion? {
-        let rows = try database.prepare("SELECT \(DatasetVersion.columns) FROM \(DatasetVersion.from) ORDER BY v.number DESC LIMIT 1")
+        let rows = try database.cachedStatement("SELECT \(DatasetVersion.columns) FROM \(DatasetVersion.from) ORDER BY v.number DESC LIMIT 1")
         return try rows.step() ? DatasetVersion(rows) : nil
     }
 
@@ -135,7 +135,7 @@ public final class Store {
 
     /// The version with this dataset hash, if this database holds it.
     public func version(hash: String) throws -> DatasetVersion? {
-        let rows = try database.prepare(
+        let rows = try database.cachedStatement(
             "SELECT \(DatasetVersion.columns) FROM \(DatasetVersion.from) WHERE v.hash = ? ORDER BY v.number DESC LIMIT 1")
         try rows.bind([.text(hash)])
         return try rows.step() ? DatasetVersion(rows) : nil

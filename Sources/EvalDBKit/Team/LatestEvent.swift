@@ -43,7 +43,7 @@ extension Store {
     /// its first row, when it selects (time, event id) in `LatestEvent.first` order. Nil when it
     /// selects none.
     func factInForce(_ sql: String, _ arguments: [SQLValue]) throws -> (at: String, event: String?)? {
-        let rows = try database.prepare(sql)
+        let rows = try database.cachedStatement(sql)
         try rows.bind(arguments)
         defer { rows.reset() }
         return try rows.step() ? (rows.text(0), rows.optionalText(1)) : nil

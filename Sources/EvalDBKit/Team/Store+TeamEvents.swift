@@ -8,7 +8,7 @@ extension Store {
 
     /// Marks revision `rev` (of example `id`) read by `reviewer`. Call inside a write transaction.
     func markRead(rev: Int64, id: String, reviewer: String, at: String) throws {
-        let inserted = try database.prepare("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
+        let inserted = try database.cachedStatement("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
         try inserted.run([.int(rev), .text(reviewer), .text(at)])
         guard try database.scalarInt("SELECT changes()") == 1, let log = teamLog,
             let digest = try database.scalarText("SELECT lower(hex(sha256)) FROM stored_revisions WHERE rev = ?", [.int(rev)])
@@ -27,7 +27,7 @@ extension Store {
                 WHERE e.id = ? AND lower(hex(r.sha256)) = ? ORDER BY r.rev DESC LIMIT 1
                 """, [.text(id), .text(digest)])
         else { return false }
-        try database.prepare("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
+        try database.cachedStatement("INSERT OR IGNORE INTO review_marks(rev, reviewer, read_at) VALUES (?, ?, ?)")
             .run([.int(rev), .text(reviewer), .text(event.at)])
         return true
     }
@@ -66,7 +66,7 @@ extension Store {
     /// The row of a `failure` event: which row is in force is decided when it is read, by `at` and
     /// event id, never by the order rows were inserted in.
     private func insertFailure(run: Int64, key: Int64, event: LogEvent) throws {
-        try database.prepare("INSERT INTO result_failures(run, example, failure, reviewer, set_at, event) VALUES (?, ?, ?, ?, ?, ?)")
+        try database.cachedStatement("INSERT INTO result_failures(run, example, failure, reviewer, set_at, event) VALUES (?, ?, ?, ?, ?, ?)")
             .run([
                 .int(run), .int(key), event.string("failure").map(SQLValue.text) ?? .null, .text(event.string("by") ?? ""),
                 .text(event.at), .text(event.id),
@@ -88,7 +88,7 @@ extension Store {
         kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?, source: String?,
         at: String, logging: Bool = true
     ) throws -> Int64 {
-        try database.prepare(
+        try database.cachedStatement(
             """
             INSERT INTO proposals(kind, example_id, content, content_sha256, proposed_by, rationale, proposed_at, source_path)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -147,7 +147,7 @@ extension Store {
     /// the one they have (a later `at`, or the same and a larger event id): a decision applied in
     /// any order leaves the same one in force.
     private func recordDecision(digest: [UInt8], status: String, reviewer: String, reason: String?, accepted: String?, event: LogEvent) throws {
-        let rows = try database.prepare("SELECT id, decision_at, decided_event FROM proposals WHERE content_sha256 = ?")
+        let rows = try database.cachedStatement("SELECT id, decision_at, decided_event FROM proposals WHERE content_sha256 = ?")
         try rows.bind([.blob(digest)])
         var replaced: [Int64] = []
         while try rows.step() {
@@ -157,7 +157,7 @@ extension Store {
         }
         rows.reset()
         let pending = status == "pending"
-        let update = try database.prepare(
+        let update = try database.cachedStatement(
             """
             UPDATE proposals SET status = ?, decided_by = ?, decided_at = ?, reason = ?, accepted = ?, decision_at = ?, decided_event = ?
             WHERE id = ?

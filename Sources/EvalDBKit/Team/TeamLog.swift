@@ -49,12 +49,12 @@ struct TeamLog {
     }
 
     private func enqueue(_ kind: Kind, path: String, text: String, row: Int64?) throws {
-        try database.prepare("INSERT INTO outbox(kind, path, text, row) VALUES (?, ?, ?, ?)")
+        try database.cachedStatement("INSERT INTO outbox(kind, path, text, row) VALUES (?, ?, ?, ?)")
             .run([.text(kind.rawValue), .text(path), .text(text), row.map { .int($0) } ?? .null])
     }
 
     func markApplied(_ id: String) throws {
-        try database.prepare("INSERT OR IGNORE INTO applied_events(id) VALUES (?)").run([.text(id)])
+        try database.cachedStatement("INSERT OR IGNORE INTO applied_events(id) VALUES (?)").run([.text(id)])
     }
 
     /// This database's log file, relative to the top: chosen once (named after git's user.name,

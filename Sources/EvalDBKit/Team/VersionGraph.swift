@@ -17,7 +17,7 @@ extension Store {
     func recordVersionEvent(_ event: LogEvent, file: String?) throws {
         guard let hash = event.string("hash"), let author = event.string("by") else { return }
         let parents = event.json("parents").flatMap { $0 == "null" ? nil : $0 }
-        try database.prepare(
+        try database.cachedStatement(
             """
             INSERT OR IGNORE INTO version_records(event, hash, at, author, message, path, parents, base, blob, counts, file, git_commit)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
