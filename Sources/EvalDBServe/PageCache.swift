@@ -4,7 +4,7 @@ import Foundation
 /// What pages read from the database, kept while the database's generation (`StorePool`) stays
 /// the same: the current version, each reviewer's read marks and pending edits, the failure
 /// categories' stamp. A page read a thousand times a minute queries them once per change.
-final class GenerationCache: @unchecked Sendable {
+final class GenerationCache: @unchecked Sendable {  // its state behind `lock`
     private let lock = NSLock()
     private var generation: UInt64 = 0
     private var values: [Key: any Sendable] = [:]
@@ -44,7 +44,7 @@ final class GenerationCache: @unchecked Sendable {
 /// input and its run's verdict, which change only with a new version (or a failure category set),
 /// so the next page that shows that row does not read or render it again. What belongs to the
 /// reviewer (read or not, their pending edits) is added to the row as each page is made.
-final class RowCache: @unchecked Sendable {
+final class RowCache: @unchecked Sendable {  // its state behind `lock`
     struct Key: Hashable {
         /// The queue's address (its rows' links carry its parameters).
         var queue: String
@@ -100,7 +100,7 @@ final class RowCache: @unchecked Sendable {
 /// The examples each reviewer marked read on their way through each queue (by the queue's list
 /// key), so that `b` in a queue of what is unread goes back to the example seen before, as in
 /// terminal `review`, although reading it took it out of that queue.
-final class Passes: @unchecked Sendable {
+final class Passes: @unchecked Sendable {  // its state behind `lock`
     private struct Key: Hashable {
         var reviewer: [UInt8]
         var queue: String

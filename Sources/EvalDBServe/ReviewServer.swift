@@ -111,15 +111,14 @@ public final class ReviewServer: Sendable {
         await http.stop(timeout: 5)
         running.task?.cancel()
         let sessions = state.sessions
-        return (try? await state.pool.run { store in sessions.finishAll(store: store).map { $0.mapError { $0 as Error } }.asSendable })?
-            .results ?? []
+        return (try? await state.pool.run { store in sessions.finishAll(store: store) }) ?? []
     }
 
     /// After `stop` (`serve --exec`): each reviewer's notebook becomes its run. Returns what each
     /// became, or why it could not be recorded (its journal stays for the next `review` or `serve`).
     public func finishNotebooks() async -> [Result<NotebookOutcome, Error>] {
         guard let notebooks = state.notebooks else { return [] }
-        return (try? await state.pool.run { store in SendableResults(results: notebooks.finishAll(store: store)) })?.results ?? []
+        return (try? await state.pool.run { store in notebooks.finishAll(store: store) }) ?? []
     }
 
     static func address(_ host: String, port: UInt16) throws -> any SocketAddress {
@@ -142,7 +141,7 @@ public final class ReviewServer: Sendable {
 }
 
 /// The server's task and how it failed, if it did.
-private final class RunningTask: @unchecked Sendable {
+private final class RunningTask: @unchecked Sendable {  // its state behind `lock`
     private let lock = NSLock()
     private var _task: Task<Void, Never>?
     private var _failure: Error?
@@ -154,15 +153,6 @@ private final class RunningTask: @unchecked Sendable {
         get { lock.withLock { _failure } }
         set { lock.withLock { _failure = newValue } }
     }
-}
-
-/// Results carried across threads (errors are values the caller only describes).
-struct SendableResults<Value>: @unchecked Sendable {
-    var results: [Result<Value, Error>]
-}
-
-extension Array where Element == Result<ReviewOutcome, Error> {
-    var asSendable: SendableResults<ReviewOutcome> { SendableResults(results: self) }
 }
 
 /// FlyingFox's handler: every request goes to the server's state.

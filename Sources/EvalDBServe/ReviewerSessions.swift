@@ -6,12 +6,13 @@ import Foundation
 /// then its edits become one dataset version, as a terminal `review` session's do when it quits.
 /// A server killed without stopping leaves its sessions open: the next `review` or `serve` ends
 /// them, making their versions.
-final class ReviewerSessions: @unchecked Sendable {
+final class ReviewerSessions: @unchecked Sendable {  // `open` behind `lock`, each session's use behind its entry's; no Store kept
     private final class Entry {
-        let session: ReviewSession
+        /// Without a connection: each request acts through its own.
+        let session: ReviewSession.Detached
         let lock = NSLock()
         var ended = false
-        init(_ session: ReviewSession) { self.session = session }
+        init(_ session: ReviewSession.Detached) { self.session = session }
     }
 
     private let lock = NSLock()
@@ -39,10 +40,10 @@ final class ReviewerSessions: @unchecked Sendable {
                 if let raced = open[Array(reviewer.utf8)] {
                     // Another request started one meanwhile: this one ends at once, empty.
                     lock.unlock()
-                    _ = try session.on(store, run: nil).finish()
+                    _ = try session.finish()
                     entry = raced
                 } else {
-                    entry = Entry(session)
+                    entry = Entry(session.detached)
                     open[Array(reviewer.utf8)] = entry
                     lock.unlock()
                 }

@@ -4,7 +4,7 @@ import Foundation
 
 /// What the server keeps between requests: its connections, the reviewers' open sessions, the
 /// gate (token, CSRF token, own addresses) and the queues already listed.
-final class ServerState: @unchecked Sendable {
+final class ServerState: @unchecked Sendable {  // `_gate` behind `lock`; the rest immutable after init
     let options: ServeOptions
     let pool: StorePool
     let sessions = ReviewerSessions()
@@ -122,7 +122,7 @@ struct PageError: Error {
 /// The lists of the queues shown: a queue of a million examples is listed once a version, not
 /// on every page. After an import, a page is served from the list of the version before while
 /// the new list is made in the background (once), so that pages stay quick while versions land.
-final class ListCache: @unchecked Sendable {
+final class ListCache: @unchecked Sendable {  // its state behind `lock`
     private let lock = NSLock()
     private var lists: [String: ReviewList] = [:]
     private var making: Set<String> = []

@@ -10,7 +10,7 @@ import Foundation
 /// as it is taken and as it is given back, and the `generation` grows when one differs from what
 /// that connection saw last (a commit of any connection or process, a write through this one).
 /// What was read at one generation is still true while the generation is the same.
-final class StorePool: @unchecked Sendable {
+final class StorePool: @unchecked Sendable {  // its state behind `condition`; a Store lent to one request at a time (checkOut, checkIn)
     let path: String
     let repository: Repository?
     let limit: Int

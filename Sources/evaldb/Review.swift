@@ -115,10 +115,10 @@ struct Review: ParsableCommand {
         } catch {
             // What was done before the error is kept: the session ends as on `q`.
             _ = try? session.finish(message: message)
-            _ = try? notebook?.finish()
+            _ = try? notebook?.finish(in: store)
             throw error
         }
-        if let notebook, let (run, verdicts) = try notebook.finish() {
+        if let notebook, let (run, verdicts) = try notebook.finish(in: store) {
             Output.stdout(
                 "notebook: run \(Terminal.sanitized(run.run.name)): \(run.run.resultCount) outputs shown, \(verdicts) verdicts of yours on them"
                     + (verdicts > 0

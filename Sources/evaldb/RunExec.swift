@@ -220,7 +220,7 @@ extension Run {
 /// The progress line of `run exec` on standard error, when it is a terminal: done of total, the
 /// pass rate so far, errors, and an estimate of the time left. Plain text; the errors in red unless
 /// NO_COLOR is set.
-final class ExecProgressLine: @unchecked Sendable {
+final class ExecProgressLine {
     private let name: String
     private let enabled = Output.standardErrorIsTerminal
     private let colour = ProcessInfo.processInfo.environment["NO_COLOR"].map { $0.isEmpty } ?? true

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The library does the work and the executable talks to people: no command line in the
-/// library's messages, no SQLite C call outside `Database/`, the storage model's SQL written once.
+/// library's messages, no SQLite C call outside `Database/`, the storage model's SQL written once;
+/// and no target claims `@unchecked Sendable` without saying what makes it safe.
 @Suite("What the library may say and touch")
 struct LibraryBoundaryTests {
     static let library = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -109,5 +110,45 @@ struct LibraryBoundaryTests {
         #expect(
             places.count == 1 && places.allSatisfy { $0.file.hasSuffix("Store+Revisions.swift") },
             "\(places.map { "\($0.file):\($0.line)" })")
+    }
+
+    /// What a line that declares `@unchecked Sendable` says after `//` on that line: "" when it
+    /// says nothing; nil when the line declares none (a comment that only mentions it).
+    static func uncheckedReason(_ line: String) -> String? {
+        guard let marker = line.range(of: "@unchecked Sendable") else { return nil }
+        if let comment = line.range(of: "//"), comment.lowerBound < marker.lowerBound { return nil }
+        guard let comment = line.range(of: "//", range: marker.upperBound..<line.endIndex) else { return "" }
+        return line[comment.upperBound...].trimmingCharacters(in: .whitespaces)
+    }
+
+    @Test("every @unchecked Sendable in Sources/ (every target) says on its line, after //, what makes it safe")
+    func everyUncheckedSendableSaysWhy() throws {
+        let sources = Self.library.deletingLastPathComponent()
+        let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        var targets: Set<String> = []
+        var declared: [String] = []
+        var unexplained: [String] = []
+        for file in files.sorted() {
+            targets.insert(String(file.prefix { $0 != "/" }))
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                guard let reason = Self.uncheckedReason(String(line)) else { continue }
+                declared.append("\(file):\(number + 1)")
+                if reason.isEmpty { unexplained.append("\(file):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))") }
+            }
+        }
+        #expect(unexplained.isEmpty, "\(unexplained)")
+        // The check read the three targets and sees their conformances (Handoff's among them).
+        #expect(targets.isSuperset(of: ["EvalDBKit", "EvalDBServe", "evaldb"]), "\(targets)")
+        #expect(declared.contains { $0.hasPrefix("EvalDBKit/Support/Handoff.swift:") }, "\(declared)")
+    }
+
+    @Test("an @unchecked Sendable line without a // reason after it is told from one with")
+    func uncheckedReasonRead() {
+        #expect(Self.uncheckedReason("final class A: @unchecked Sendable {  // its state behind `lock`") == "its state behind `lock`")
+        #expect(Self.uncheckedReason("final class A: @unchecked Sendable {") == "")
+        #expect(Self.uncheckedReason("struct B<T>: @unchecked Sendable {  //") == "")
+        #expect(Self.uncheckedReason("/// Unlike an `@unchecked Sendable` box, this one locks.") == nil)
+        #expect(Self.uncheckedReason("final class C: Sendable {  // immutable") == nil)
     }
 }

@@ -111,7 +111,7 @@ public final class DatasetReader {
         let displayName = self.displayName
         // The dataset hash is made on a thread of its own, from the records in file order.
         let toHash = Handoff<CheckedLines>(limit: 2 * pipeline.workerCount)
-        let hashed = Unchecked(HashBox())
+        let hashed = Unchecked(HashBox())  // set by the hashing thread, read after `hashing.wait()`
         let hashing = DispatchGroup()
         if options.datasetHash {
             hashing.enter()

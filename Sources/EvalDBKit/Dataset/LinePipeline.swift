@@ -37,7 +37,7 @@ struct LinePipeline {
         let raw = Handoff<RawLines>(limit: 2 * workerCount)
         let done = Sequencer<Output>(window: 2 * workerCount, producers: workerCount)
         let running = DispatchGroup()
-        let shared = Unchecked(lines)
+        let shared = Unchecked(lines)  // the reading thread's until `running.wait()`
         running.enter()
         startThread {
             defer { running.leave() }

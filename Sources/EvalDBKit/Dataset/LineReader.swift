@@ -219,7 +219,7 @@ public final class LineReader {
 }
 
 /// Part of a file mapped into memory (read-only), unmapped when the last reference is gone.
-final class FileRegion: @unchecked Sendable {
+final class FileRegion: @unchecked Sendable {  // immutable after init: a read-only mapping
     /// The bytes of a region, but for a line longer than that.
     static let defaultSize = 4 << 20
 

@@ -19,7 +19,7 @@ public struct SystemResult: Sendable {
 /// example run as `run exec` runs it, its result line cached by graded content and command
 /// (`ExecOptions.digest`) in `.evaldb/exec/notebook-HEX.jsonl` beside the database, so that going
 /// back, another page or a later session costs nothing. Safe to use from several threads.
-public final class CachedSystem: @unchecked Sendable {
+public final class CachedSystem: @unchecked Sendable {  // its cache behind `lock`; the rest immutable after init
     let options: ExecOptions
     let setup: ExecSetup
     private let cachePath: String
@@ -38,8 +38,7 @@ public final class CachedSystem: @unchecked Sendable {
         if let judge = options.judge, let program = judge.first, !ChildProcess.canStart(program) { throw ExecError.cannotStart(program) }
         if let problem = options.grader.patternProblem { throw ExecError.invalidSetting(problem) }
         self.options = options
-        setup = ExecSetup(options)
-        setup.ownGroup = ownGroup
+        setup = ExecSetup(options, ownGroup: ownGroup)
         let base = (databasePath as NSString).deletingLastPathComponent
         cachePath = (base.isEmpty ? "." : base) + "/exec/notebook-" + options.digest.dropFirst("sha256:".count).prefix(16) + ".jsonl"
         if let reader = try? LineFileReader(path: cachePath) {

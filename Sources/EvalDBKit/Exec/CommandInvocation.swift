@@ -131,7 +131,7 @@ struct TailBuffer {
 }
 
 /// The children `run exec` has running, so that an interruption kills them all.
-final class ChildRegistry: @unchecked Sendable {
+final class ChildRegistry: @unchecked Sendable {  // its state behind `lock`
     private let lock = NSLock()
     private var running: [pid_t: ChildProcess] = [:]
     private var cancelled = false

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What every job of one `run exec` shares, read-only: the commands, the grader, the limits.
-final class ExecSetup: @unchecked Sendable {
+final class ExecSetup: Sendable {
     let command: [String]
     let judge: [String]?
     let grader: Grader
@@ -16,9 +16,9 @@ final class ExecSetup: @unchecked Sendable {
     let redactor = SecretRedactor()
     /// Each command in a process group of its own (killed with what it started); false for the
     /// notebook, whose commands Ctrl-C at the terminal stops with evaldb.
-    var ownGroup = true
+    let ownGroup: Bool
 
-    init(_ options: ExecOptions) {
+    init(_ options: ExecOptions, ownGroup: Bool = true) {
         command = options.command
         judge = options.judge
         grader = options.judge == nil ? options.grader : .judge
@@ -27,6 +27,7 @@ final class ExecSetup: @unchecked Sendable {
         retryDelay = options.retryDelay
         maxOutput = options.maxOutputBytes
         inputOnly = options.inputOnly
+        self.ownGroup = ownGroup
     }
 
     /// What the command reads for an example: its record, or with `inputOnly` its input (a string

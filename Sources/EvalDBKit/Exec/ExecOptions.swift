@@ -78,7 +78,7 @@ public enum RerunFilter: String, Sendable, CaseIterable {
 
 /// Lets another thread (a signal handler's) interrupt a `run exec`: the commands running are
 /// killed, nothing more is started, and what finished is kept for resuming.
-public final class ExecCancellation: @unchecked Sendable {
+public final class ExecCancellation: @unchecked Sendable {  // its state behind `lock`
     private let lock = NSLock()
     private var registry: ChildRegistry?
     private var cancelled = false

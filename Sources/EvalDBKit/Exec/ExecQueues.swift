@@ -3,9 +3,9 @@ import Foundation
 /// Hands the jobs the items still to run, in the plan's order: each example of the plan file, one
 /// item a trial, skipping the positions that have a result already (reused, or finished before an
 /// interruption). Any number of jobs take from it; the plan file is read once, as they take.
-final class PlanFeed: @unchecked Sendable {
+final class PlanFeed: @unchecked Sendable {  // its reader and position behind `lock`
     private let lock = NSLock()
-    private var reader: LineFileReader
+    private let reader: LineFileReader
     private let trials: Int
     private let done: [Bool]
     private var example = -1
@@ -39,7 +39,7 @@ final class PlanFeed: @unchecked Sendable {
 }
 
 /// Where the jobs leave finished items for the thread that records them.
-final class ResultSink: @unchecked Sendable {
+final class ResultSink: @unchecked Sendable {  // its state behind `condition`
     private let condition = NSCondition()
     private var outcomes: [ItemOutcome] = []
     private var running: Int

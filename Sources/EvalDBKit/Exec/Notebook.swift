@@ -10,9 +10,9 @@ import Foundation
 /// A session that ends records its run and removes the journal; one that was interrupted (Ctrl-C,
 /// a closed terminal, `kill -9`) leaves it, and the next review or serve of anyone records it
 /// (`Notebook.recordInterrupted`), as an interrupted review session is ended by the next one.
-/// Safe to use from several threads (`serve`).
-public final class Notebook: @unchecked Sendable {  // its state behind `lock`
-    private let store: Store
+/// Safe to use from several threads (`serve`): it keeps no connection; `finish(in:)` is given the
+/// caller's.
+public final class Notebook: @unchecked Sendable {  // its contents and journal behind `lock`, no Store kept
     private let system: CachedSystem
     public let reviewer: String
     private let journal: NotebookJournal
@@ -30,7 +30,6 @@ public final class Notebook: @unchecked Sendable {  // its state behind `lock`
     /// A notebook on a system shared with other sessions (`serve`: one a reviewer), recording the run `runName`.
     public init(store: Store, system: CachedSystem, runName: String, reviewer: String) throws {
         guard let version = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
-        self.store = store
         self.reviewer = reviewer
         self.system = system
         let options = system.options
@@ -54,7 +53,7 @@ public final class Notebook: @unchecked Sendable {  // its state behind `lock`
     public func isCached(_ record: String) -> Bool { system.isCached(record) }
 
     /// The run the session's outputs become.
-    public var runName: String { contents.header.run }
+    public var runName: String { lock.withLock { contents.header.run } }
 
     /// Whether the system is running the example (its canonical record) now, for another request.
     public func isRunning(_ record: String) -> Bool { system.isRunning(record) }
@@ -103,11 +102,11 @@ public final class Notebook: @unchecked Sendable {  // its state behind `lock`
     /// Records the outputs shown as the run `system.options.name`, pinned to the version the session
     /// started on, and the verdicts as the reviewer's on its results; then the journal goes. Nil
     /// when nothing was shown. When recording fails, the journal stays for the next session.
-    /// `store`: the connection to record through (`serve`'s of the request; default the notebook's).
-    public func finish(in other: Store? = nil) throws -> (run: RecordedRun, verdicts: Int)? {
+    /// `store`: the connection to record through (in `serve`, the request's).
+    public func finish(in store: Store) throws -> (run: RecordedRun, verdicts: Int)? {
         let contents = lock.withLock { self.contents }
-        let recorded = try contents.record(in: other ?? store)
-        journal.remove()
+        let recorded = try contents.record(in: store)
+        lock.withLock { journal.remove() }
         return recorded
     }
 

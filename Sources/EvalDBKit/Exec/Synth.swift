@@ -68,7 +68,7 @@ extension Store {
         rewriterOptions.timeout = options.timeout
         rewriterOptions.retries = options.retries
         let rewriter = ExecSetup(rewriterOptions)
-        let system = options.system.map(ExecSetup.init)
+        let system = options.system.map { ExecSetup($0) }
         // The rewriter as proposals name it: its program, and its script when a program runs one
         // (`python3 rewrite.py`); never its other arguments, which may hold a key.
         let script = options.rewriter.dropFirst().first.flatMap { $0.hasPrefix("-") ? nil : ($0 as NSString).lastPathComponent }

@@ -153,7 +153,7 @@ struct ZipArchive {
 
 /// libzstd's streaming decompression, loaded when a Zstandard entry is first read (`dlopen`), so
 /// that evaldb builds and runs without it until a `.eval` log needs it.
-private struct Zstandard: @unchecked Sendable {
+private struct Zstandard: @unchecked Sendable {  // C function pointers, immutable after loading
     typealias CreateContext = @convention(c) () -> OpaquePointer?
     typealias FreeContext = @convention(c) (OpaquePointer?) -> Int
     typealias DecompressStream =

@@ -40,7 +40,7 @@ extension Store {
             return try Self.sliceIndexBuilder(database, keys: 0...largest).finish(version: version)
         }
         let middle = largest / 2
-        let upper = Unchecked(SliceIndexResult())
+        let upper = Unchecked(SliceIndexResult())  // set by the thread, read after `done.wait()`
         let done = DispatchSemaphore(value: 0)
         let path = database.path
         startThread {

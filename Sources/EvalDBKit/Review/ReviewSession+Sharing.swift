@@ -1,16 +1,30 @@
 import Foundation
 
 /// A session used from many threads, as a web page's requests use it: the session is its row in
-/// the database (its id and reviewer), and each request acts through a connection of its own.
+/// the database (its id and reviewer), kept without a connection (`Detached`), and each request
+/// acts through a connection of its own.
 extension ReviewSession {
-    /// This session acting through `store` (a connection one thread owns for the while), with `run`
-    /// as the run whose results it shows and whose failure categories it sets. The copy shares the
-    /// session's id, reviewer and dataset file; only one thread may use it at a time.
-    public func on(_ store: Store, run: EvalRun?) -> ReviewSession {
-        let copy = ReviewSession(store: store, id: id, reviewer: reviewer, run: run)
-        copy.fileInSync = fileInSync
-        return copy
+    /// A session without its connection: its id, reviewer and dataset file, which threads may share.
+    public struct Detached: Sendable {
+        public let id: Int64
+        public let reviewer: String
+        let fileInSync: (path: String, size: Int, mtime: Int)?
+
+        /// The session acting through `store` (a connection one thread owns for the while), with
+        /// `run` as the run whose results it shows and whose failure categories it sets; only one
+        /// thread may use it at a time.
+        public func on(_ store: Store, run: EvalRun?) -> ReviewSession {
+            let session = ReviewSession(store: store, id: id, reviewer: reviewer, run: run)
+            session.fileInSync = fileInSync
+            return session
+        }
     }
+
+    /// This session without its connection, to keep across threads.
+    public var detached: Detached { Detached(id: id, reviewer: reviewer, fileInSync: fileInSync) }
+
+    /// This session acting through `store` instead, with `run` (`Detached.on`).
+    public func on(_ store: Store, run: EvalRun?) -> ReviewSession { detached.on(store, run: run) }
 
     /// Looks again at whether the dataset file holds the current version, so that a session that
     /// lasts (a page open all day) writes its version back to the file when the file holds the

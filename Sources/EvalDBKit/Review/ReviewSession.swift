@@ -236,8 +236,8 @@ public final class ReviewSession {
         try rows.bind([.int(id)])
         while try rows.step() { edits.append((rows.text(0), rows.optionalInt(1), rows.optionalText(2), rows.optionalInt(3))) }
         var outcome = ReviewOutcome(session: id, reviewer: reviewer, edits: edits.count, result: nil, conflicts: [], wroteFile: nil)
-        let session = id, reviewer = reviewer, sharedStore = Unchecked(store)
-        let endSession: @Sendable (Database, Int?) throws -> Void = { db, version in
+        let session = id, reviewer = reviewer, store = store
+        let endSession: (Database, Int?) throws -> Void = { db, version in
             try db.prepare("UPDATE review_sessions SET ended_at = ?, version = ? WHERE id = ?")
                 .run([.text(isoNow()), version.map { .int(Int64($0)) } ?? .null, .int(session)])
             guard let version else { return }
@@ -250,7 +250,7 @@ public final class ReviewSession {
             try carried.bind([.int(session), .int(Int64(version))])
             var marks: [(Int64, String)] = []
             while try carried.step() { marks.append((carried.int(0), carried.text(1))) }
-            for (rev, id) in marks { try sharedStore.value.markRead(rev: rev, id: id, reviewer: reviewer, at: isoNow()) }
+            for (rev, id) in marks { try store.markRead(rev: rev, id: id, reviewer: reviewer, at: isoNow()) }
         }
         guard !edits.isEmpty, try store.currentVersion() != nil else {
             try endSession(database, nil)

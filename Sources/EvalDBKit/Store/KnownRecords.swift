@@ -105,7 +105,7 @@ struct KnownRecords {
 /// A file whose lines keep the examples' order (the usual case) has nearly every unchanged line
 /// recognised. A line met outside the window is parsed and compared with its head by id instead:
 /// slower, never wrong — recognising is only a shortcut.
-final class HeadDigestWindow: @unchecked Sendable {
+final class HeadDigestWindow: @unchecked Sendable {  // its segments behind `lock`, given out as copies (`snapshot`)
     struct Segment {
         var table: KnownRecords
         var firstKey: Int64

@@ -17,7 +17,7 @@ extension Store {
     ) throws -> String {
         // The written chunks are hashed on a thread of their own.
         let toHash = Handoff<[UInt8]>(limit: 4)
-        let hashed = Unchecked(ExportHash())
+        let hashed = Unchecked(ExportHash())  // set by the hashing thread, read after `hashing.wait()`
         let hashing = DispatchGroup()
         hashing.enter()
         startThread {

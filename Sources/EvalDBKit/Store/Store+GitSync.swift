@@ -254,8 +254,7 @@ extension Store {
         options.logsVersion = false
         options.parents = []  // the graph's rule gives them (Team/VersionGraph.swift)
         options.allowReuse = true  // what git holds is a version: an id another branch removed is no reuse here
-        let store = Unchecked(self)
-        options.existingVersion = { hash in try store.value.version(hash: hash) }
+        options.takesExistingVersion = true
         do {
             let result = try importFile(file, options: options)
             if result.outcome == .created { return (result.version.hash, .imported(result.version)) }

@@ -31,9 +31,9 @@ public struct ImportOptions: Sendable {
     /// Refuse a file whose dataset is an older version's (`Refusal.staleFile`): importing it would
     /// undo the versions made since.
     var refusesOlderVersion = false
-    /// Asked with the file's dataset hash once it is known: a version returned is taken as what
-    /// the file is (nothing is written; the outcome is `unchanged` with that version).
-    var existingVersion: (@Sendable (String) throws -> DatasetVersion?)?
+    /// A file whose dataset hash is a version's already is taken as that version (nothing is
+    /// written; the outcome is `unchanged` with that version).
+    var takesExistingVersion = false
     /// Head digests loaded a segment at a time (`LiveHeadsLoader`), and the file's bytes mapped a
     /// region at a time (`FileRegion`): sizes a test makes small.
     var headSegmentSize = LiveHeadsLoader.defaultSegmentSize
@@ -193,7 +193,7 @@ extension Store {
             parents: options.parents ?? previous.map { [$0.hash] } ?? [])
         let warnings = reader.problems.filter(\.isWarning)
 
-        if let existingVersion = options.existingVersion, let found = try existingVersion(hash) {
+        if options.takesExistingVersion, let found = try self.version(hash: hash) {
             return .rollBack(
                 ImportResult(
                     outcome: .unchanged, version: found, counts: ChangeCounts(unchanged: reader.recordCount), renames: [], warnings: warnings))

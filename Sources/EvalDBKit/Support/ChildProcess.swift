@@ -138,7 +138,7 @@ struct ChildProcessError: Error, Sendable {
 
 /// The environment children get: this process's, as `NAME=value` C strings made once, without
 /// the variables `run exec` sets per example.
-final class ChildEnvironment: @unchecked Sendable {
+final class ChildEnvironment: @unchecked Sendable {  // immutable after init: C strings made once, only read
     private let strings: [UnsafeMutablePointer<CChar>?]
 
     /// This process's environment without the variables named in `excluding`.

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Either side can stop the other: the producer with `finish(error:)`, the consumer with
 /// `cancel()`, after which `put` returns false.
-final class Handoff<Value: Sendable>: @unchecked Sendable {
+final class Handoff<Value: Sendable>: @unchecked Sendable {  // its state behind `condition`
     private let condition = NSCondition()
     private var values: [Value] = []
     private let limit: Int
@@ -75,7 +75,7 @@ func startThread(_ body: @escaping @Sendable () -> Void) {
 /// Puts the values that several producing threads finish, out of order, back into sequence order
 /// (0, 1, 2, ...) for one consumer. A producer waits while its value is `window` or more ahead of
 /// the next one due, so that memory stays bounded.
-final class Sequencer<Value: Sendable>: @unchecked Sendable {
+final class Sequencer<Value: Sendable>: @unchecked Sendable {  // its state behind `condition`
     private let condition = NSCondition()
     private var pending: [Int: Value] = [:]
     private var next = 0
@@ -141,8 +141,9 @@ final class Sequencer<Value: Sendable>: @unchecked Sendable {
     }
 }
 
-/// Lets a value that is used by one thread at a time cross to another thread.
-final class Unchecked<Value>: @unchecked Sendable {
+/// Lets a value that is used by one thread at a time cross to another thread. Each use says, where
+/// it is made, what keeps it to one thread at a time (a join, disjoint elements).
+final class Unchecked<Value>: @unchecked Sendable {  // one thread at a time, as each use says
     let value: Value
     init(_ value: Value) { self.value = value }
 }

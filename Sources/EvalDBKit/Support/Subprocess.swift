@@ -27,10 +27,9 @@ enum Subprocess {
             reading.leave()
         }
         if let input {
-            let bytes = Unchecked(input)
             let descriptor = child.input
             DispatchQueue.global().async {
-                bytes.value.withUnsafeBytes { buffer in
+                input.withUnsafeBytes { buffer in
                     if let base = buffer.baseAddress {
                         _ = try? writeAll(
                             descriptor, UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: buffer.count), path: "<pipe>")
@@ -89,6 +88,6 @@ enum Subprocess {
 }
 
 /// What a reading thread leaves for the waiting one.
-private final class Collected: @unchecked Sendable {
+private final class Collected: @unchecked Sendable {  // set before `reading.leave()`, read after `reading.wait()`
     var value = Data()
 }

@@ -3,7 +3,7 @@ import Foundation
 /// Flushes a file to disk on a thread of its own while it is still being written, a flush every
 /// `interval` bytes (at most one at a time): the disk works while the file is made, and the final
 /// `fsync` has little left to wait for. Errors are left to that final `fsync`, which reports them.
-final class WriteBehind: @unchecked Sendable {
+final class WriteBehind: @unchecked Sendable {  // `flushing` behind `lock`; `written` and `flushedAt` the writing thread's own
     private let descriptor: Int32
     private let interval: Int
     private let lock = NSLock()

@@ -4,7 +4,7 @@ import Foundation
 /// read ahead on a thread of their own — newest first, which costs git the fewest delta
 /// applications — into files of a scratch folder, while the calling thread places the other
 /// commits. `file(for:)` waits for a blob that is not read yet.
-final class BlobPrefetch: @unchecked Sendable {  // every field is read and written under `condition`
+final class BlobPrefetch: @unchecked Sendable {  // its state behind `condition`
     private let condition = NSCondition()
     private var done: [String: (path: String, rawSHA256: String?)] = [:]
     private var failure: Error?
@@ -15,27 +15,26 @@ final class BlobPrefetch: @unchecked Sendable {  // every field is read and writ
     /// Starts reading `blobs` (in this order) from the repository at `top` into `folder`.
     init(blobs: [String], top: String, folder: String) {
         asked = Set(blobs)
-        let this = Unchecked(self)
-        startThread {
+        startThread { [self] in
             do {
                 let reader = try GitBlobReader(top: top)
                 for blob in blobs {
                     let path = folder + "/blob-\(blob).jsonl"
                     let digest = try reader.write(blob: blob, to: path)
-                    this.value.condition.lock()
-                    this.value.done[blob] = (path, digest)
-                    this.value.condition.broadcast()
-                    this.value.condition.unlock()
+                    condition.lock()
+                    done[blob] = (path, digest)
+                    condition.broadcast()
+                    condition.unlock()
                 }
             } catch {
-                this.value.condition.lock()
-                this.value.failure = error
-                this.value.condition.unlock()
+                condition.lock()
+                failure = error
+                condition.unlock()
             }
-            this.value.condition.lock()
-            this.value.finished = true
-            this.value.condition.broadcast()
-            this.value.condition.unlock()
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
         }
     }
 

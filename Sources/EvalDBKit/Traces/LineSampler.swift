@@ -28,7 +28,7 @@ struct TraceLines: Sendable {
 
 /// The thresholds the merging thread has reached, for the workers to turn traces away early: a trace
 /// whose digest is above its stratum's threshold can never be chosen, since thresholds only fall.
-final class SampleThresholds: @unchecked Sendable {
+final class SampleThresholds: @unchecked Sendable {  // its values behind `lock`
     private let lock = NSLock()
     private var values: [SampleDigest?]
 

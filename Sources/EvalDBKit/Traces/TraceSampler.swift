@@ -130,7 +130,7 @@ public enum TraceSampler {
     /// The form of the file being read, found by the reading thread from its first object line;
     /// the workers read it for each batch (a batch with an object line is handed over after it is
     /// known, and the lines before it hold no trace whose form matters).
-    private final class FormBox: @unchecked Sendable {
+    private final class FormBox: @unchecked Sendable {  // `found` behind `lock`; `isKnown` and `tape` the reading thread's own
         let mapped: Bool
         private let lock = NSLock()
         private var found: TraceForm?
