@@ -163,7 +163,7 @@ struct ParseTests {
         )
         #expect(calibrate.judge == "j" && calibrate.human == "v.jsonl" && calibrate.split == "test" && calibrate.name == "n" && calibrate.dryRun)
         let split = try #require(
-            try parse(["split", "--train", "0.8", "--dev", "0.1", "--test", "0.1", "--seed", "7", "--by", "feature"]) as? SplitCommand)
+            try parse(["split", "--train", "80", "--dev", "10", "--test", "10", "--seed", "7", "--by", "feature"]) as? SplitCommand)
         #expect(split.train == 0.8 && split.dev == 0.1 && split.test == 0.1 && split.seed == "7" && split.by == "feature" && !split.check)
     }
 
@@ -173,7 +173,7 @@ struct ParseTests {
             (["sample", "t.jsonl", "--quota", "refund=5"], "--quota refund=...: no --stratum refund"),
             (["sample", "t.jsonl", "--stratum", "refund:attributes.intent=refund"], "stratum refund has no size"),
             (["sample", "t.jsonl"], "nothing to sample"),
-            (["sample", "t.jsonl", "--uniform", "5", "--rate", "0.1"], "--uniform N or --rate R, not both"),
+            (["sample", "t.jsonl", "--uniform", "5", "--rate", "10"], "--uniform N or --rate P, not both"),
         ]
         for (arguments, words) in cases {
             let sample = try #require(try parse(arguments) as? Sample)
@@ -247,7 +247,7 @@ struct ParseTests {
             (["serve", "--exec"], "give the command after --"),
             (["judge", "verdicts", "h.jsonl"], "Missing expected argument '--run <run>'"),
             (["judge", "calibrate", "--judge", "j"], "Missing expected argument '--human <human>'"),
-            (["split", "--train", "0.8"], "give --seed"),
+            (["split", "--train", "80"], "give --seed"),
             (["split"], "give the shares (--train, --dev, --test) or --check"),
             (["split", "--check", "--seed", "7"], "--check only checks"),
         ]
