@@ -291,6 +291,20 @@ struct ReviewTests {
         #expect(rejected.reason.contains("rejected") && rejected.reason.contains("not a persona we serve"))
     }
 
+    @Test("a proposal repeated in its file is queued once: the repeat is skipped, naming why; another label change of the same id is queued")
+    func repeatedProposalQueuedOnce() throws {
+        let folder = try TemporaryFolder()
+        let store = try reviewStore(folder)
+        let change = #"{"id": "ex-0001", "labels": {"feature": "refund-request"}}"#
+        var lines = [change]
+        for n in 0..<300 { lines.append(#"{"id": "ex-0002", "labels": {"turn": \#(n)}}"#) }
+        lines += [change, #"{"id": "ex-0002", "labels": {"turn": 7}}"#]
+        let result = try store.propose(try folder.write("p.jsonl", lines.joined(separator: "\n") + "\n"), proposedBy: nil)
+        #expect(result.queued.count == 301)
+        #expect(result.skipped.map(\.line) == [302, 303])
+        #expect(result.skipped.allSatisfy { $0.reason == "the same proposal appears earlier in the file" })
+    }
+
     @Test("a candidate whose id was imported meanwhile cannot be accepted over the example that has it")
     func candidateIdTakenMeanwhile() throws {
         let folder = try TemporaryFolder()

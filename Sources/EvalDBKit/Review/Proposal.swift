@@ -251,6 +251,9 @@ private struct ProposalIntake {
     var pending: [(line: Int, kind: Proposal.Kind, id: String, content: String, by: String?, rationale: String?)] = []
     var skipped: [(line: Int, id: String, reason: String)] = []
     var seenInFile: [[UInt8]: Int] = [:]  // ids compared byte for byte
+    /// The contents of `pending`, byte for byte: a repeat is found in one lookup, not by comparing
+    /// it with every proposal before it (20,000 proposals took 27 s).
+    var pendingContents = Set<[UInt8]>()
 
     init(database: Database, current: DatasetVersion, reader: JSONLObjects, proposedBy: String?) throws {
         self.current = current
@@ -316,7 +319,7 @@ private struct ProposalIntake {
             }
             seenInFile[Array(id.utf8)] = line.number
         }
-        if pending.contains(where: { DatasetMerge.same($0.content, content) }) {
+        guard pendingContents.insert(Array(content.utf8)).inserted else {
             return skipped.append((line.number, id, "the same proposal appears earlier in the file"))
         }
         pending.append((line.number, kind, id, content, origin["proposed_by"] ?? proposedBy, origin["rationale"]))
