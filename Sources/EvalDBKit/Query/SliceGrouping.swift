@@ -4,7 +4,7 @@
 /// (`SliceCombinationCoder`: its keys' value numbers, no string made, no dictionary of values);
 /// otherwise its values are looked up (`SliceValueSource.values`) and its combinations made from them
 /// (`SliceValues.combinations`: a list-valued key gives one per value). Both ways give the same
-/// groups (SliceGroupingTests). An example's one group, once found, is kept by example key: `trend`
+/// groups (SliceIndexTests.runsGroupedBySliceAsTheModel). An example's groups, once found, are kept by example key: `trend`
 /// asks one grouping about every run of a version, and each run after the first is array reads.
 final class SliceGrouping {
     /// The keys grouped by, in the order of each group's values.
@@ -19,6 +19,10 @@ final class SliceGrouping {
     private var groups: [Int] = []
     /// By example key: its one group, or -1 when not known yet (or when it falls in several).
     private var known: [Int32] = []
+    /// The groups of examples that fall in several (a list-valued key), up to `severalCapacity`
+    /// examples: beyond it they are looked up again each time, so memory stays bounded.
+    private var knownSeveral: [Int64: [Int]] = [:]
+    static let severalCapacity = 100_000
     private let readingValues: Bool
 
     /// `wanted`: every key the caller asks about (the grouping keys and a cluster key), checked by
@@ -42,6 +46,8 @@ final class SliceGrouping {
                 groups.removeAll(keepingCapacity: true)
                 groups.append(Int(known[Int(example)]))
                 try body(position, nil, groups)
+            } else if !readingValues, let several = knownSeveral[example] {
+                try body(position, nil, several)
             } else if let coder, let code = coder.code(of: example) {
                 if !heldKeys.isComplete { heldKeys.add(coder.keysHeld(by: example)) }
                 let group = groupOfCode[code] ?? numbered(code)
@@ -65,7 +71,11 @@ final class SliceGrouping {
             if !keys.isEmpty {
                 for combination in values.combinations(of: keys) { groups.append(group(of: combination)) }
             }
-            if groups.count == 1 && !readingValues { remember(examples[position], groups[0]) }
+            if groups.count == 1 && !readingValues {
+                remember(examples[position], groups[0])
+            } else if groups.count > 1 && !readingValues && knownSeveral.count < Self.severalCapacity {
+                knownSeveral[examples[position]] = groups
+            }
             try body(position, values, groups)
         }
     }

@@ -7,18 +7,13 @@ struct SliceValueSource {
     private let indexed: IndexedSliceValues?
     /// Every key some live example has, when the values come from the index.
     private let existingKeys: Set<ExactString>?
-    /// Values read from records, kept for the next caller of this source (`trend`: many runs of one version).
-    private let memo: SliceValueMemo?
 
     /// `keys`: the keys the caller groups by. `firstValueOf`: a key whose first value the caller
     /// reads (a cluster key): the index does not keep a list's order, so the records are read when
     /// some example holds several values of it.
-    /// `memoize`: keep the values read from records (up to `SliceValueMemo.capacity` examples),
-    /// for a source asked again about the same examples.
-    init(_ store: Store, keys: [String], version: Int, firstValueOf: String? = nil, memoize: Bool = false) throws {
+    init(_ store: Store, keys: [String], version: Int, firstValueOf: String? = nil) throws {
         self.store = store
         self.version = version
-        self.memo = memoize ? SliceValueMemo(keys: keys) : nil
         var indexed: IndexedSliceValues?
         var existingKeys: Set<ExactString>?
         if !keys.isEmpty, keys.allSatisfy(SliceIndex.isIndexed), try store.currentVersion()?.row == version,
@@ -44,10 +39,7 @@ struct SliceValueSource {
 
     /// The values of each example in `examples`.
     func values(of examples: [Int64]) throws -> [Int64: SliceValues] {
-        guard let indexed else {
-            guard let memo else { return try store.sliceValues(of: examples, at: version) }
-            return try memo.values(of: examples) { try store.sliceValues(of: $0, at: version) }
-        }
+        guard let indexed else { return try store.sliceValues(of: examples, at: version) }
         var result: [Int64: SliceValues] = [:]
         result.reserveCapacity(examples.count)
         for example in examples { result[example] = indexed.values(of: example) }
@@ -80,36 +72,6 @@ struct HeldKeys {
         guard !isComplete else { return }
         keys.formUnion(held)
         isComplete = wanted.allSatisfy(keys.contains)
-    }
-}
-
-/// Slice values already read from records, by example key, up to `capacity` examples (beyond it,
-/// values are read again each time: memory stays bounded however large the version). Only the
-/// values of `keys` are kept, not the whole record's.
-final class SliceValueMemo {
-    static let capacity = 100_000
-    private let keys: [ExactString]
-    private var known: [Int64: SliceValues] = [:]
-
-    init(keys: [String]) { self.keys = keys.map(ExactString.init) }
-
-    func values(of examples: [Int64], reading: ([Int64]) throws -> [Int64: SliceValues]) throws -> [Int64: SliceValues] {
-        var result: [Int64: SliceValues] = [:]
-        result.reserveCapacity(examples.count)
-        var missing: [Int64] = []
-        for example in examples {
-            if let values = known[example] { result[example] = values } else { missing.append(example) }
-        }
-        guard !missing.isEmpty else { return result }
-        for (example, values) in try reading(missing) {
-            result[example] = values
-            if known.count < Self.capacity {
-                var kept: [ExactString: [String]] = [:]
-                for key in keys { kept[key] = values.byKey[key] }
-                known[example] = SliceValues(byKey: kept)
-            }
-        }
-        return result
     }
 }
 
