@@ -79,12 +79,7 @@ extension Store {
     ) throws -> RunComparison {
         let baseOutcomes = try OutcomeReader(database, run: base), candidateOutcomes = try OutcomeReader(database, run: candidate)
         // An example's id is read only when it is listed (a flip, left out): most pairs need none.
-        let idOf = try database.prepare("SELECT id FROM stored_examples WHERE key = ?")
-        func id(_ key: Int64) throws -> String {
-            try idOf.bind([.int(key)])
-            defer { idOf.reset() }
-            return try idOf.step() ? idOf.text(0) : "?"
-        }
+        func id(_ key: Int64) throws -> String { try exampleId(key: key) }
         let records = try RecordComparer(database)
         let needsValues = !keys.isEmpty || clusterBy != nil
         let wanted = keys + (clusterBy.map { [$0] } ?? [])

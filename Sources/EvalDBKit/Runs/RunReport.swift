@@ -65,12 +65,7 @@ extension Store {
             """)
         try rows.bind([.int(run.id)])
         // An example's id is read only when it is listed (flaky, errored): the results table alone is scanned.
-        let idOf = try database.prepare("SELECT id FROM stored_examples WHERE key = ?")
-        func id(_ key: Int64) throws -> String {
-            try idOf.bind([.int(key)])
-            defer { idOf.reset() }
-            return try idOf.step() ? idOf.text(0) : "?"
-        }
+        func id(_ key: Int64) throws -> String { try exampleId(key: key) }
         let needsValues = !keys.isEmpty || clusterBy != nil
         let wanted = keys + (clusterBy.map { [$0] } ?? [])
         let grouping =
@@ -201,5 +196,13 @@ private struct SliceTally {
             values: values, examples: examples, passed: passed,
             interval: Wilson.interval(successes: examples == 0 ? 0 : passed / Double(examples) * n, n: n),
             designEffect: effect, errors: errors)
+    }
+}
+
+extension Store {
+    /// The id of the example with `key` ("?" for none), through a cached statement: for the few
+    /// examples a scan of results lists (a flip, a flaky or errored example).
+    func exampleId(key: Int64) throws -> String {
+        try database.scalarText("SELECT id FROM stored_examples WHERE key = ?", [.int(key)]) ?? "?"
     }
 }
