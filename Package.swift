@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "EvalDBKit", targets: ["EvalDBKit"]),
         .executable(name: "evaldb", targets: ["evaldb"]),
+        .executable(name: "evaldb-serve", targets: ["evaldb-serve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,13 +52,26 @@ let package = Package(
             ],
             resources: [.embedInCode("Assets/keys.js"), .embedInCode("Assets/serve.css")]
         ),
-        .executableTarget(
-            name: "evaldb",
+        // The command line: every command's parsing and printing.
+        .target(
+            name: "EvalDBCLI",
             dependencies: [
                 "EvalDBKit",
-                "EvalDBServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // `evaldb`: the command line without the web server, so that every command starts in a few
+        // milliseconds. A release build links the Swift runtime and Foundation into the binary
+        // (nothing to load and bind at start) as a position-dependent executable (nothing to relocate).
+        .executableTarget(
+            name: "evaldb",
+            dependencies: ["EvalDBCLI"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
+        ),
+        // `evaldb-serve`: the command line with `serve`'s web server linked in; `evaldb serve` runs it.
+        .executableTarget(
+            name: "evaldb-serve",
+            dependencies: ["EvalDBCLI", "EvalDBServe"]
         ),
         // bench/history.py runs it: in-process timings of log, show and blame.
         .executableTarget(
@@ -74,14 +88,14 @@ let package = Package(
         .testTarget(
             name: "EvalDBCLITests",
             // The tests run the built `evaldb` binary.
-            dependencies: ["evaldb", "EvalDBKit"],
+            dependencies: ["evaldb", "evaldb-serve", "EvalDBCLI", "EvalDBKit"],
             // Golden tables, read from the source tree (#filePath).
             exclude: ["Golden"]
         ),
         .testTarget(
             name: "EvalDBServeTests",
             // In-process servers on ephemeral ports, asked over HTTP; and the built `evaldb serve`.
-            dependencies: ["EvalDBServe", "EvalDBKit", "evaldb"]
+            dependencies: ["EvalDBServe", "EvalDBKit", "evaldb", "evaldb-serve"]
         ),
     ]
 )

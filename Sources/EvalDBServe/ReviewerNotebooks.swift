@@ -47,11 +47,3 @@ final class ReviewerNotebooks: @unchecked Sendable {  // its state behind `lock`
         }
     }
 }
-
-/// What a reviewer's notebook became: its run, how many outputs were shown and how many verdicts given.
-public struct NotebookOutcome: Sendable {
-    public var reviewer: String
-    public var run: String
-    public var outputs: Int
-    public var verdicts: Int
-}

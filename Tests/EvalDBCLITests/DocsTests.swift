@@ -246,6 +246,7 @@ struct DocsTests {
             sources.appendingPathComponent("script/install").path, ["--from", CLI.binary, folder], in: folder)
         #expect(installed.status == 0, "script/install: \(installed.stderr)")
         #expect(FileManager.default.fileExists(atPath: folder + "/share/bash-completion/completions/evaldb"))
+        #expect(FileManager.default.isExecutableFile(atPath: bin + "/evaldb-serve"), "evaldb serve runs it")
         let environment = [
             "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "EVALDB_DB": "",
             "GIT_AUTHOR_NAME": "docs", "GIT_AUTHOR_EMAIL": "docs@example.com", "GIT_COMMITTER_NAME": "docs",

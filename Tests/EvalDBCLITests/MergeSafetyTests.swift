@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import evaldb
+@testable import EvalDBCLI
 
 /// Merges never lose work silently: git's merge driver names the evaldb that installed it and
 /// falls back to git's line merge with conflict markers when that evaldb is gone; a file left with

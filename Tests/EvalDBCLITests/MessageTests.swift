@@ -1,7 +1,7 @@
 import EvalDBKit
 import Testing
 
-@testable import evaldb
+@testable import EvalDBCLI
 
 /// What the executable says of an error the library throws, and its exit status, in process.
 @Suite("Error messages")

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Testing
 
-@testable import evaldb
+@testable import EvalDBCLI
 
 /// The command line parsed in process, as swift-argument-parser's own tests do: every command's
 /// options and their errors, without starting a process.

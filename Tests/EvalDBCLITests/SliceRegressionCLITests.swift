@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import evaldb
+@testable import EvalDBCLI
 
 /// Twenty slices (`feature` f00…f19) of 40 examples each, a base run and a candidate: f03 loses 15
 /// examples (exact McNemar p = 2/2¹⁵, a real regression), f07 loses 6 (p = 0.031: below 0.05 on its

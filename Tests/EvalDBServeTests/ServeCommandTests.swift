@@ -72,6 +72,44 @@ struct ServeCommandTests {
             #expect(message.hasPrefix("evaldb: error: "))
         }
     }
+
+    @Test("evaldb links no web server: serve runs evaldb-serve beside it, and without one says so (exit 2)")
+    func serveRunsItsOwnProgram() throws {
+        // The HTTP stack is in evaldb-serve alone, so that every other command starts without it.
+        let serve = URL(fileURLWithPath: evaldb).deletingLastPathComponent().appendingPathComponent("evaldb-serve").path
+        let linked = try Data(contentsOf: URL(fileURLWithPath: evaldb), options: .alwaysMapped)
+        let linkedByServe = try Data(contentsOf: URL(fileURLWithPath: serve), options: .alwaysMapped)
+        for name in ["FlyingFox", "FoundationNetworking"] {
+            #expect(linked.range(of: Data(name.utf8)) == nil, "evaldb links \(name)")
+        }
+        #expect(linkedByServe.range(of: Data("FlyingFox".utf8)) != nil, "the check can find the server where it is")
+
+        // A copied evaldb alone: every other command works, serve says what it needs; help still answers.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-alone-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: evaldb, toPath: folder + "/evaldb")
+        func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: folder + "/evaldb")
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: folder)
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output, message)
+        }
+        let alone = try run(["serve", "--port", "0", "--reviewer", "kim"])
+        #expect(alone.status == 2)
+        #expect(alone.err.contains("evaldb: error: serve runs evaldb-serve, which is not beside evaldb in "), "\(alone.err)")
+        let help = try run(["serve", "--help"])
+        #expect(help.status == 0 && help.out.contains("USAGE: evaldb serve"), "\(help)")
+        #expect(try run(["version"]).status == 0)
+    }
 }
 
 /// One line from a pipe (without its newline), read a byte at a time so that nothing after it is taken.

@@ -2,9 +2,9 @@ import ArgumentParser
 import EvalDBKit
 import Foundation
 
-@main
-struct EvalDB: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The root command; `evaldb` and `evaldb-serve` (Sources/evaldb, Sources/evaldb-serve) run it.
+package struct EvalDB: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "evaldb",
         abstract: "Keep an LLM eval dataset: one JSONL file in git, its history and hashes in SQLite.",
         discussion: """
@@ -32,12 +32,14 @@ struct EvalDB: AsyncParsableCommand {
         ]
     )
 
+    package init() {}
+
     /// evaldb's own version (`evaldb --version`, `evaldb version`).
     static let version = "0.1.0"
 
     /// Parses the command line, runs the command (an async one, `serve`, awaited), and maps every
     /// outcome to the spec's exit statuses.
-    static func main() async {
+    package static func runCommandLine() async {
         let arguments: [String]
         do {
             arguments = try GlobalOptions.apply(Array(CommandLine.arguments.dropFirst()))
@@ -54,6 +56,12 @@ struct EvalDB: AsyncParsableCommand {
         if arguments == ["--version"] {
             Output.stdout("evaldb \(version)")
             Foundation.exit(0)
+        }
+        // `serve` runs in evaldb-serve, which links the HTTP server (ServeProgram).
+        if arguments.first == "serve", ServeProgram.server == nil, let program = ServeProgram.locate() {
+            let problem = ServeProgram.exec(program, arguments)
+            Output.error("cannot run \(program): \(problem)")
+            Foundation.exit(2)
         }
         let named = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
         if let named, !named.hasPrefix("-"), !CommandNames.all.contains(named) {

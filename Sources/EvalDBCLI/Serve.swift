@@ -1,6 +1,5 @@
 import ArgumentParser
 import EvalDBKit
-import EvalDBServe
 import Foundation
 
 struct Serve: AsyncParsableCommand {
@@ -70,9 +69,10 @@ struct Serve: AsyncParsableCommand {
         let store = try database.open()
         var options = ServeOptions(databasePath: database.path, repository: database.repository, host: host, port: UInt16(port), reviewer: who)
         options.system = exec ? system.execOptions(name: "serve") : nil
-        let server: ReviewServer
+        guard let serverType = ServeProgram.server else { throw EvalDBError.usage(ServeProgram.missing) }
+        let server: any ReviewServing
         do {
-            server = try ReviewServer(options)
+            server = try serverType.init(options)
         } catch let error as ExecError {
             throw ValidationError(SystemOptions.describe(error))
         }
