@@ -66,7 +66,16 @@ let package = Package(
         .executableTarget(
             name: "evaldb",
             dependencies: ["EvalDBCLI"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-static-stdlib", "-Xlinker", "-no-pie",
+                        // What the static Foundation needs besides what its modules name.
+                        "-Xlinker", "--start-group", "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization",
+                        "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                        "-Xlinker", "--end-group",
+                    ], .when(platforms: [.linux], configuration: .release))
+            ]
         ),
         // `evaldb-serve`: the command line with `serve`'s web server linked in; `evaldb serve` runs it.
         .executableTarget(

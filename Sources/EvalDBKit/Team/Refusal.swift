@@ -1,6 +1,6 @@
 /// Where two copies of the truth meet (the file, the database, git) and evaldb refuses, as git
 /// does, rather than lose someone's work. Nothing was written. The CLI words each case
-/// (`Sources/evaldb/Refusals.swift`); `force` in the library's options overrides the first three.
+/// (`Sources/EvalDBCLI/Refusals.swift`); `force` in the library's options overrides the first three.
 public enum Refusal: Error, Sendable {
     /// Writing a version over `path` would lose what the file holds and no version does: its
     /// dataset is no version's.
