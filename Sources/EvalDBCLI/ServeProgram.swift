@@ -45,7 +45,8 @@ package enum ServeProgram {
     /// What `serve` says when it cannot run: no `evaldb-serve` beside this `evaldb`.
     static var missing: String {
         let folder = executableFolder() ?? "its folder"
-        return "serve runs \(name), which is not beside evaldb in \(folder): install both (script/install), or build it (swift build --product \(name))"
+        return
+            "serve runs \(name), which is not beside evaldb in \(folder): install both (script/install), or build it (swift build --product \(name))"
     }
 
     private static func executableFolder() -> String? {
