@@ -71,10 +71,11 @@ struct RunTests {
             try folder.write("base.jsonl", Self.result(1, pass: true) + Self.result(2, pass: false)), against: version,
             options: RunOptions(name: "base")
         ).run
-        let bad = [
-            #"{"pass": true}"#, #"{"id": 7, "pass": true}"#, #"{"id": "ex-0001"}"#, #"{"id": "ex-0001", "pass": "yes"}"#,
-            #"{"id": "ex-0001", "pass": true, "trial": -1}"#, #"{"id": "ex-0002", "pass": false, "trial": 1.5}"#,
-        ].joined(separator: "\n") + "\n"
+        let bad =
+            [
+                #"{"pass": true}"#, #"{"id": 7, "pass": true}"#, #"{"id": "ex-0001"}"#, #"{"id": "ex-0001", "pass": "yes"}"#,
+                #"{"id": "ex-0001", "pass": true, "trial": -1}"#, #"{"id": "ex-0002", "pass": false, "trial": 1.5}"#,
+            ].joined(separator: "\n") + "\n"
         let path = try folder.write("bad.jsonl", bad)
         let results = try #require(dataErrors { _ = try store.recordRun(path, against: version, options: RunOptions(name: "bad")) })
         let verdicts = try #require(dataErrors { try store.recordVerdicts(path, run: run, reviewer: "ana") })

@@ -3,8 +3,7 @@ import Testing
 
 @testable import EvalDBKit
 
-/// `ThreadResult`, the one box for a value one thread makes and another waits for (run under TSan
-/// with the other threaded suites).
+/// `ThreadResult`, the one box for a value one thread makes and another waits for.
 @Suite("a thread's result: made on one thread, taken on the one that waits")
 struct ThreadResultTests {
     @Test("the waiting thread takes the value the thread made, after the wait; waiting again returns at once")
