@@ -1,15 +1,18 @@
 import EvalDBKit
 
 /// A JSON document a command prints with `--format json`: data, not text — numbers as numbers,
-/// objects as objects — on one line in the style of Python's `json.dumps` (`", "` and `": "`), as
-/// `Listing` prints its rows.
-indirect enum JSONOutput {
+/// objects as objects — on one line in the style of Python's `json.dumps` (`", "` and `": "`).
+/// The CLI's one JSON writer: `Listing`'s json and jsonl rows, `sample`'s report and every
+/// command's own document are written by `write(to:)`.
+enum JSONOutput {
     case object([(String, JSONOutput)])
     case array([JSONOutput])
     case string(String)
     case int(Int)
     /// A number with this many decimals (a rate in points: 1).
     case number(Double, decimals: Int)
+    /// A number as stored (SQL REAL, a probability): its shortest exact text.
+    case real(Double)
     case bool(Bool)
     /// JSON text taken as it is (a canonical record or value).
     case raw(String)
@@ -22,15 +25,37 @@ indirect enum JSONOutput {
     static func optional(_ text: String?) -> JSONOutput { text.map(JSONOutput.string) ?? .null }
 
     var text: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    /// Appends the document's text to `out` (a number that is not finite as null).
+    func write(to out: inout String) {
         switch self {
-        case .object(let members): "{" + members.map { JSONText.string($0.0) + ": " + $0.1.text }.joined(separator: ", ") + "}"
-        case .array(let elements): "[" + elements.map(\.text).joined(separator: ", ") + "]"
-        case .string(let text): JSONText.string(text)
-        case .int(let number): String(number)
-        case .number(let number, let decimals): number.isFinite ? Listing.format(number, decimals: decimals) : "null"
-        case .bool(let flag): flag ? "true" : "false"
-        case .raw(let text): text
-        case .null: "null"
+        case .object(let members):
+            out += "{"
+            for (index, (key, value)) in members.enumerated() {
+                if index > 0 { out += ", " }
+                out += JSONText.string(key)
+                out += ": "
+                value.write(to: &out)
+            }
+            out += "}"
+        case .array(let elements):
+            out += "["
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out += ", " }
+                element.write(to: &out)
+            }
+            out += "]"
+        case .string(let text): out += JSONText.string(text)
+        case .int(let number): out += String(number)
+        case .number(let number, let decimals): out += number.isFinite ? Listing.format(number, decimals: decimals) : "null"
+        case .real(let number): out += number.isFinite ? String(number) : "null"
+        case .bool(let flag): out += flag ? "true" : "false"
+        case .raw(let text): out += text
+        case .null: out += "null"
         }
     }
 }

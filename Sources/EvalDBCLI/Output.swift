@@ -161,15 +161,16 @@ struct Listing {
             }
         }
 
-        var json: String {
+        /// The value in json and jsonl.
+        var json: JSONOutput {
             switch self {
-            case .text(let text): JSONText.string(text)
-            case .int(let number): String(number)
-            case .number(let number, let decimals): number.isFinite ? Listing.format(number, decimals: decimals) : "null"
-            case .real(let number): number.isFinite ? String(number) : "null"
-            case .list(let items): "[" + items.map(JSONText.string).joined(separator: ", ") + "]"
-            case .json(let text): text
-            case .null: "null"
+            case .text(let text): .string(text)
+            case .int(let number): .int(number)
+            case .number(let number, let decimals): .number(number, decimals: decimals)
+            case .real(let number): .real(number)
+            case .list(let items): .array(items.map(JSONOutput.string))
+            case .json(let text): .raw(text)
+            case .null: .null
             }
         }
     }
@@ -186,9 +187,9 @@ struct Listing {
     func render(_ format: OutputFormat, headers: Bool = true) -> String {
         switch format {
         case .json:
-            return "[" + rows.map(object).joined(separator: ", ") + "]"  // one line, as json.dumps writes a list
+            return JSONOutput.array(rows.map(object)).text  // one line, as json.dumps writes a list
         case .jsonl:
-            return rows.map(object).joined(separator: "\n")
+            return rows.map { object($0).text }.joined(separator: "\n")
         case .csv:
             var lines = headers ? [columns.map(csvField).joined(separator: ",")] : []
             // On a terminal, user data must not drive it; into a file or a pipe, it stays as it is.
@@ -202,8 +203,8 @@ struct Listing {
         }
     }
 
-    private func object(_ row: [Value]) -> String {
-        "{" + zip(columns, row).map { JSONText.string($0) + ": " + $1.json }.joined(separator: ", ") + "}"
+    private func object(_ row: [Value]) -> JSONOutput {
+        .object(zip(columns, row).map { ($0, $1.json) })
     }
 
     private func csvField(_ text: String) -> String {

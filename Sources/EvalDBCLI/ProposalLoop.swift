@@ -38,13 +38,12 @@ struct ProposalLoop {
                     continue
                 }
             }
-            redraw = true
             let prompt = screen.paint("[proposal \(index + 1)/\(queue.count)] a,l,t,n,o,r,s,q,? > ", "34")
             guard let (key, argument) = input.action(prompt: prompt, arrows: [.right: "s"]) else {
                 break
             }
             func text(_ prompt: String) -> String? { input.text(after: argument, prompt: prompt) }
-            do {
+            let outcome = try KeyOutcome.after(key, help: Self.help, screen: screen) {
                 switch key {
                 case "a":
                     try session.accept(proposal, edits: edits)
@@ -54,12 +53,13 @@ struct ProposalLoop {
                             "32"))
                     index += 1
                     edits = []
+                    return .show
                 case "l", "t", "n", "o", "e":
                     guard let line = text(key == "e" ? "edit (l key=value, t tag, n note, o expected output): " : ExampleEdit.prompts[key]!),
                         !line.isEmpty
                     else {
                         Output.stdout(screen.paint("  \(key) needs its text (`\(key) TEXT` on one line); nothing changed", "33"))
-                        break
+                        return .show
                     }
                     let edit =
                         key == "e"
@@ -68,29 +68,24 @@ struct ProposalLoop {
                     _ = try session.outcome(of: proposal, edits: edits + [edit])  // valid?
                     edits.append(edit)
                     Output.stdout(screen.paint("  edit \(edit.summary); a accepts", "33"))
-                    redraw = input.interactive
+                    return input.interactive ? .show : .stay
                 case "r":
                     let reason = text("reason: ")
                     try session.reject(proposal, reason: reason?.isEmpty == true ? nil : reason)
                     Output.stdout(screen.paint("  rejected proposal #\(proposal.number)", "31"))
                     index += 1
                     edits = []
+                    return .show
                 case "s", "\n", "\r", " ":
                     index += 1
                     edits = []
-                case "q":
-                    return
-                case "?", "h":
-                    Output.stdout(Self.help)
-                    redraw = false
+                    return .show
                 default:
-                    Output.stdout("unknown key \(quotedKey(key)); ? lists the keys")
-                    redraw = false
+                    return nil
                 }
-            } catch let error as EvalDBError {
-                Output.stdout(screen.paint("evaldb: \(Messages.describe(error))", "31"))
-                redraw = false
             }
+            if outcome == .quit { return }
+            redraw = outcome == .show
         }
         if index >= queue.count { Output.stdout("end of the proposals: \(queue.count)") }
     }

@@ -216,7 +216,6 @@ struct ReviewLoop {
                     show(lines)
                 }
             }
-            redraw = true
             let keys =
                 session.run == nil && notebook == nil
                 ? "y,s,b,n,l,t,d,u,c,q,?" : session.run == nil ? "y,s,b,n,l,t,v,d,u,c,q,?" : "y,s,b,n,l,t,f,v,d,u,c,q,?"
@@ -229,7 +228,7 @@ struct ReviewLoop {
                 }
                 return typed
             }
-            do {
+            let outcome = try KeyOutcome.after(key, help: Self.help, screen: screen) {
                 switch key {
                 case "y", "\n", "\r", " ":
                     try session.markRead(id)
@@ -263,21 +262,14 @@ struct ReviewLoop {
                     confirm("this session's edits of it are undone")
                 case "c":
                     unfolded = true
-                case "q":
-                    return
-                case "?", "h":
-                    Output.stdout(Self.help)
-                    redraw = false
                 default:
-                    Output.stdout("unknown key \(quotedKey(key)); ? lists the keys")
-                    redraw = false
+                    return nil
                 }
-            } catch let error as EvalDBError {
-                Output.stdout(screen.paint("evaldb: \(Messages.describe(error))", "31"))
-                redraw = false
+                return .show
             }
+            if outcome == .quit { return }
             // Piped, a transcript: an edit confirms in a line instead of showing the example again.
-            if !input.interactive && ["n", "l", "t", "o", "f", "v"].contains(key) { redraw = false }
+            redraw = outcome == .show && (input.interactive || !["n", "l", "t", "o", "f", "v"].contains(key))
         }
         if index >= ids.count { Output.stdout("end of the queue: \(ids.count) example\(ids.count == 1 ? "" : "s")") }
     }

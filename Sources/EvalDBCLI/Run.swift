@@ -141,7 +141,7 @@ struct Run: ParsableCommand {
             } else {
                 let check = try DatasetFileCheck.check(path: datasetFile!)
                 guard check.isValid else { throw EvalDBError.invalidData(errors: check.problems, truncated: check.truncated) }
-                guard let found = try store.versions().last(where: { $0.hash == check.hash }) else {
+                guard let found = try store.version(hash: check.hash) else {
                     throw EvalDBError.usage("no version has the dataset hash of \(datasetFile!) (\(check.hash)): import it first")
                 }
                 version = found

@@ -199,7 +199,7 @@ struct Sample: ParsableCommand {
     /// The proposals --dry-run would queue: JSONL (one a line), or with --format json one array.
     private func printProposals(_ records: [String]) {
         if format.format == .json {
-            Output.stdout("[" + records.joined(separator: ", ") + "]")
+            Output.stdout(JSONOutput.array(records.map(JSONOutput.raw)).text)
         } else {
             for record in records { Output.stdout(record) }
         }
@@ -213,42 +213,41 @@ struct Sample: ParsableCommand {
             stratum.chosen.filter { queuedIds.contains(Trace.exampleId(forTrace: $0.trace.id)) }.count
         }
         let strata = sample.strata.map { stratum in
-            Self.object([
-                ("stratum", JSONText.string(stratum.name)), ("rule", JSONText.string(Self.rule(stratum))), ("traces", String(stratum.traces)),
-                ("chosen", String(stratum.chosen.count)), ("queued", String(queued(stratum))),
-                ("inclusion_probability", Self.number(stratum.inclusionProbability)),
-                ("set_aside_by_session", String(stratum.keptOutBySession)),
+            JSONOutput.object([
+                ("stratum", .string(stratum.name)), ("rule", .string(Self.rule(stratum))), ("traces", .int(stratum.traces)),
+                ("chosen", .int(stratum.chosen.count)), ("queued", .int(queued(stratum))),
+                ("inclusion_probability", .real(stratum.inclusionProbability)),
+                ("set_aside_by_session", .int(stratum.keptOutBySession)),
             ])
         }
         switch format.format {
         case .json:
             let skipped = sample.skipped.map { skip in
-                Self.object([
-                    ("reason", JSONText.string(skip.reason.rawValue)), ("count", String(skip.count)),
-                    ("traces", "[" + skip.traces.map { Self.object(Self.members($0)) }.joined(separator: ", ") + "]"),
+                JSONOutput.object([
+                    ("reason", .string(skip.reason.rawValue)), ("count", .int(skip.count)),
+                    ("traces", .array(skip.traces.map { .object(Self.members($0)) })),
                 ])
             }
             let proposals = outcome.queued.map { proposal in
-                Self.object([("proposal", String(proposal.number)), ("id", JSONText.string(proposal.exampleId))])
+                JSONOutput.object([("proposal", .int(Int(proposal.number))), ("id", .string(proposal.exampleId))])
             }
             let notQueued = outcome.skipped.map { skip in
-                Self.object([("id", JSONText.string(skip.proposal.exampleId)), ("reason", JSONText.string(skip.reason))])
+                JSONOutput.object([("id", .string(skip.proposal.exampleId)), ("reason", .string(skip.reason))])
             }
             Output.stdout(
-                Self.object([
-                    ("seed", JSONText.string(sample.seed)), ("traces", String(sample.traces)), ("unsampled", String(sample.unsampled)),
-                    ("strata", "[" + strata.joined(separator: ", ") + "]"), ("skipped", "[" + skipped.joined(separator: ", ") + "]"),
-                    ("queued", "[" + proposals.joined(separator: ", ") + "]"), ("not_queued", "[" + notQueued.joined(separator: ", ") + "]"),
-                ]))
+                JSONOutput.object([
+                    ("seed", .string(sample.seed)), ("traces", .int(sample.traces)), ("unsampled", .int(sample.unsampled)),
+                    ("strata", .array(strata)), ("skipped", .array(skipped)), ("queued", .array(proposals)), ("not_queued", .array(notQueued)),
+                ]).text)
         case .jsonl:
-            Output.stdout(strata.joined(separator: "\n"))
+            Output.stdout(strata.map(\.text).joined(separator: "\n"))
             for line in summary(outcome) { Output.stderr(line) }
         case .csv, .table:
             var listing = Listing(columns: ["stratum", "rule", "traces", "chosen", "queued", "inclusion probability"])
             for stratum in sample.strata {
                 listing.rows.append([
                     .text(stratum.name), .text(Self.rule(stratum)), .int(stratum.traces), .int(stratum.chosen.count), .int(queued(stratum)),
-                    .text(format.format == .table ? Self.short(stratum.inclusionProbability) : Self.number(stratum.inclusionProbability)),
+                    .text(format.format == .table ? Self.short(stratum.inclusionProbability) : JSONOutput.real(stratum.inclusionProbability).text),
                 ])
             }
             Output.stdout(format.render(listing))
@@ -281,11 +280,8 @@ struct Sample: ParsableCommand {
     }
 
     /// A skipped trace's members, as `--format json` and `--skipped FILE` write them.
-    static func members(_ trace: SkippedTrace) -> [(String, String)] {
-        [
-            ("trace_id", JSONText.string(trace.id)), ("file", JSONText.string(trace.file)), ("line", String(trace.line)),
-            ("like", JSONText.string(trace.like)),
-        ]
+    static func members(_ trace: SkippedTrace) -> [(String, JSONOutput)] {
+        [("trace_id", .string(trace.id)), ("file", .string(trace.file)), ("line", .int(trace.line)), ("like", .string(trace.like))]
     }
 
     /// Every trace skipped, one JSON object each: those the dataset, the proposals or the session
@@ -299,8 +295,8 @@ struct Sample: ParsableCommand {
         }
         return listed.map { reason, trace in
             var members = Self.members(trace)
-            members.insert(("reason", JSONText.string(reason.rawValue)), at: 3)
-            return Self.object(members)
+            members.insert(("reason", .string(reason.rawValue)), at: 3)
+            return JSONOutput.object(members).text
         }
     }
 
@@ -314,13 +310,6 @@ struct Sample: ParsableCommand {
 
     /// A probability with 3 significant digits, for a table.
     static func short(_ value: Double) -> String { String(format: "%.3g", value) }
-
-    /// A double as a JSON number (shortest round-trip digits).
-    static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
-
-    static func object(_ members: [(String, String)]) -> String {
-        "{" + members.map { JSONText.string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
-    }
 
     static func today() -> String {
         let formatter = ISO8601DateFormatter()

@@ -87,7 +87,7 @@ struct Slice: ParsableCommand {
         }
         lines.flush()
         switch output {
-        case .json: Output.stdout("[" + json.joined(separator: ", ") + "]")  // one line, as json.dumps writes a list
+        case .json: Output.stdout(JSONOutput.array(json.map(JSONOutput.raw)).text)  // one line, as json.dumps writes a list
         case .table: Output.stdout(listing.render(output, headers: !headers.noHeaders))
         case .csv:
             var table = Listing(columns: ["id", "source"] + labelKeys)

@@ -218,6 +218,29 @@ struct ReviewCLITests {
         #expect(session.output.contains("43 examples: 1 added, 2 changed, 0 removed"), "\(session.output)")
     }
 
+    @Test("both review loops end a key alike: ? prints the help, an unknown key says so, an error is printed, each keeping the screen; q quits")
+    func sharedKeys() throws {
+        let cli = try sampleReview()
+        defer { cli.cleanUp() }
+        try cli.write("proposals.jsonl", #"{"id": "booking-lookup-001", "labels": {"scenario": "underspecified"}, "proposed_by": "gpt-x"}"# + "\n")
+        #expect(try cli.run(["propose", "proposals.jsonl"]).status == 0)
+        let script = Data("?\nz\nl =x\nq\n".utf8)
+        for (arguments, header, help, end) in [
+            (["review"], "── 1/42  booking-lookup-001", "y, Enter  mark read and go on", "end of the queue"),
+            (["review", "--proposals"], "── proposal 1/1", "a         accept (with the edits made)", "end of the proposals"),
+        ] {
+            let session = try cli.run(arguments + ["--reviewer", "pat"], stdin: script)
+            let text = session.output
+            #expect(session.status == 0, "\(arguments): \(session.stderr)")
+            #expect(text.contains(help), "\(arguments): \(text)")
+            #expect(text.contains("unknown key 'z'; ? lists the keys"), "\(arguments): \(text)")
+            #expect(text.contains("evaldb: a label needs a key before ="), "\(arguments): \(text)")
+            #expect(text.components(separatedBy: header).count == 2, "shown once: no key redrew it: \(arguments): \(text)")
+            #expect(!text.contains(end) && text.contains("review ended: no edits, no new version"), "q quit: \(arguments): \(text)")
+        }
+        #expect(try cli.run(["versions", "--format", "jsonl"]).output.split(separator: "\n").count == 1)
+    }
+
     @Test("propose then review --proposals: accept, edit and accept, reject; the rejected one is skipped when proposed again")
     func proposalsThroughTheCommandLine() throws {
         let cli = try sampleReview()

@@ -63,6 +63,35 @@ struct RunTests {
         #expect(throws: DatabaseError.self) { try store.database.execute("DELETE FROM stored_results") }
     }
 
+    @Test("a result line and a verdict line are checked alike: \"id\", \"pass\" and \"trial\" refused with the same words at the same place")
+    func resultAndVerdictMembersCheckedAlike() throws {
+        let folder = try TemporaryFolder()
+        let (store, version) = try Self.store(folder)
+        let run = try store.recordRun(
+            try folder.write("base.jsonl", Self.result(1, pass: true) + Self.result(2, pass: false)), against: version,
+            options: RunOptions(name: "base")
+        ).run
+        let bad =
+            [
+                #"{"pass": true}"#, #"{"id": 7, "pass": true}"#, #"{"id": "ex-0001"}"#, #"{"id": "ex-0001", "pass": "yes"}"#,
+                #"{"id": "ex-0001", "pass": true, "trial": -1}"#, #"{"id": "ex-0002", "pass": false, "trial": 1.5}"#,
+            ].joined(separator: "\n") + "\n"
+        let path = try folder.write("bad.jsonl", bad)
+        let results = try #require(dataErrors { _ = try store.recordRun(path, against: version, options: RunOptions(name: "bad")) })
+        let verdicts = try #require(dataErrors { try store.recordVerdicts(path, run: run, reviewer: "ana") })
+        #expect(
+            results.map(\.message) == [
+                #"a result needs "id", a string"#, #"a result needs "id", a string"#, #"a result needs "pass", true or false"#,
+                #"a result needs "pass", true or false"#, #""trial" must be a whole number, 0 or more"#,
+                #""trial" must be a whole number, 0 or more"#,
+            ])
+        #expect(verdicts.map(\.message) == results.map { $0.message.replacingOccurrences(of: "a result", with: "a verdict") })
+        #expect(verdicts.map(\.line) == [1, 2, 3, 4, 5, 6] && results.map(\.line) == [1, 2, 3, 4, 5, 6])
+        #expect(verdicts.map(\.column) == results.map(\.column))
+        #expect(results.map(\.column) == [1, 1, 1, 1, 42, 43], "a missing member at the object, a bad trial at its value")
+        #expect(try store.runs().map(\.name) == ["base"])
+    }
+
     @Test("report: pass rates with Wilson intervals overall and per slice, flaky examples, failure categories")
     func report() throws {
         let folder = try TemporaryFolder()

@@ -111,21 +111,17 @@ public final class DatasetReader {
         let displayName = self.displayName
         // The dataset hash is made on a thread of its own, from the records in file order.
         let toHash = Handoff<CheckedLines>(limit: 2 * pipeline.workerCount)
-        let hashed = Unchecked(HashBox())  // set by the hashing thread, read after `hashing.wait()`
-        let hashing = DispatchGroup()
-        if options.datasetHash {
-            hashing.enter()
-            startThread {
-                defer { hashing.leave() }
+        let hashed: ThreadResult<String>? =
+            options.datasetHash
+            ? .start {
                 var hasher = DatasetHasher()
                 while let batch = try? toHash.take() { hasher.add(batch) }
-                hashed.value.hash = hasher.finalize()
-            }
-        }
+                return hasher.finalize()
+            } : nil
         defer {
             toHash.cancel()
             toHash.finish()
-            hashing.wait()
+            hashed?.wait()
         }
         try pipeline.run(
             makeWorker: {
@@ -144,8 +140,7 @@ public final class DatasetReader {
                 return true
             })
         toHash.finish()
-        hashing.wait()  // every thread is done: `lines` is this thread's again
-        datasetHash = hashed.value.hash
+        datasetHash = hashed?.take()  // every thread is done: `lines` is this thread's again
         if !stopped, lines.missingFinalNewline, let last = lastLine { noteNonCanonical(last, "has no final newline") }
     }
 
@@ -223,9 +218,4 @@ public final class DatasetReader {
         }
         return result
     }
-}
-
-/// Where the hashing thread leaves the dataset hash.
-private final class HashBox {
-    var hash: String?
 }

@@ -65,12 +65,7 @@ extension Store {
         try reader.forEach { line in
             let tape = line.tape
             func problem(_ offset: Int32, _ message: String) { reader.report(line, at: Int(offset), message) }
-            guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
-                return problem(tape.nodes[0].source, "a verdict needs \"id\", a string")
-            }
-            guard let passNode = tape.member(0, "pass"), [.true, .false].contains(tape.nodes[passNode].kind) else {
-                return problem(tape.nodes[0].source, "a verdict needs \"pass\", true or false")
-            }
+            guard let members = OutcomeMembers(line, in: reader) else { return }
             var who = reviewer
             if let node = tape.member(0, "reviewer") {
                 guard tape.nodes[node].kind == .string, !tape.string(node).trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -81,22 +76,22 @@ extension Store {
             guard let who, !who.isEmpty else {
                 return problem(tape.nodes[0].source, "a verdict needs \"reviewer\" (or a default reviewer)")
             }
-            let id = tape.string(idNode)
+            let id = members.id
             guard let results = trialsOf[id] else {
-                return problem(tape.nodes[idNode].source, "run \(quoted(run.name)) has no result for id \(quoted(id))")
+                return problem(tape.nodes[members.idNode].source, "run \(quoted(run.name)) has no result for id \(quoted(id))")
             }
             var trials = results.trials
-            if let node = tape.member(0, "trial") {
-                guard tape.nodes[node].kind == .integer, let trial = Int(tape.string(node)), trial >= 0 else {
-                    return problem(tape.nodes[node].source, "\"trial\" must be a whole number, 0 or more")
-                }
-                guard trials.contains(trial) else {
+            switch members.trial() {
+            case .invalid: return
+            case .absent: break
+            case .given(let trial, let node):
+                guard trials.contains(Int(trial)) else {
                     return problem(tape.nodes[node].source, "run \(quoted(run.name)) has no trial \(trial) for id \(quoted(id))")
                 }
-                trials = [trial]
+                trials = [Int(trial)]
             }
             for trial in trials {
-                verdicts.append((results.key, id, trial, tape.nodes[passNode].kind == .true, who))
+                verdicts.append((results.key, id, trial, members.pass, who))
             }
         }
         try reader.throwIfInvalid()

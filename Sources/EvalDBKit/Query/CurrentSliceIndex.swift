@@ -1,10 +1,5 @@
 import Foundation
 
-/// The upper half of a slice index built on another thread; nil when it could not be.
-private final class SliceIndexResult {
-    var builder: SliceIndexBuilder?
-}
-
 extension Store {
     /// The slice index of the current version, with the keys in `needed` loaded (nil: every key);
     /// nil in an empty database. The stored index is used when it describes the current version,
@@ -40,25 +35,21 @@ extension Store {
             return try Self.sliceIndexBuilder(database, keys: 0...largest).finish(version: version)
         }
         let middle = largest / 2
-        let upper = Unchecked(SliceIndexResult())  // set by the thread, read after `done.wait()`
-        let done = DispatchSemaphore(value: 0)
         let path = database.path
-        startThread {
-            defer { done.signal() }
+        // The upper half; nil when it could not be built there.
+        let upper = ThreadResult<SliceIndexBuilder?>.start {
             do {
                 let connection = try Database(path: path, mode: .readOnly)
-                upper.value.builder = try connection.readTransaction {
+                return try connection.readTransaction {
                     guard try connection.scalarInt("SELECT max(number) FROM stored_versions") == Int64(version) else { return nil }
                     return try Self.sliceIndexBuilder(connection, keys: (middle + 1)...largest)
                 }
             } catch {
-                upper.value.builder = nil
+                return nil
             }
         }
         var lower = try Self.sliceIndexBuilder(database, keys: 0...middle)
-        done.wait()
-        lower.append(try upper.value.builder ?? Self.sliceIndexBuilder(database, keys: (middle + 1)...largest))
-        upper.value.builder = nil
+        lower.append(try upper.take() ?? Self.sliceIndexBuilder(database, keys: (middle + 1)...largest))
         return lower.finish(version: version)
     }
 

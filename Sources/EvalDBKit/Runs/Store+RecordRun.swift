@@ -102,18 +102,13 @@ extension Store {
         func record(_ line: JSONLLine) throws {
             let tape = line.tape
             func problem(_ offset: Int32, _ message: String) { reader.report(line, at: Int(offset), message) }
-            guard let idNode = tape.member(0, "id"), tape.nodes[idNode].kind == .string else {
-                return problem(tape.nodes[0].source, "a result needs \"id\", a string")
-            }
-            guard let passNode = tape.member(0, "pass"), [.true, .false].contains(tape.nodes[passNode].kind) else {
-                return problem(tape.nodes[0].source, "a result needs \"pass\", true or false")
-            }
-            var trial: Int64 = 0
-            if let node = tape.member(0, "trial") {
-                guard tape.nodes[node].kind == .integer, let value = Int64(tape.string(node)), value >= 0 else {
-                    return problem(tape.nodes[node].source, "\"trial\" must be a whole number, 0 or more")
-                }
-                trial = value
+            guard let members = OutcomeMembers(line, in: reader) else { return }
+            let idNode = members.idNode
+            let trial: Int64
+            switch members.trial() {
+            case .invalid: return
+            case .absent: trial = 0
+            case .given(let value, _): trial = value
             }
             var score: Double?
             if let node = tape.member(0, "score"), tape.nodes[node].kind != .null {
@@ -152,7 +147,7 @@ extension Store {
                 try insert.bind(trial, at: 3)
                 try insert.bind(Int64(line.number), at: 4)
                 // An error is no pass, whatever its `pass` says (the line is kept as it is).
-                try insert.bind(tape.nodes[passNode].kind == .true && !ErroredResult.isError(tape) ? 1 : 0, at: 5)
+                try insert.bind(members.pass && !ErroredResult.isError(tape) ? 1 : 0, at: 5)
                 try insert.bind(score.map(SQLValue.real) ?? .null, at: 6)
                 try insert.bind(failure.map(SQLValue.text) ?? .null, at: 7)
                 if canonical {

@@ -1,11 +1,6 @@
 import Crypto
 import Foundation
 
-/// Where the hashing thread of an export leaves the dataset hash.
-private final class ExportHash {
-    var hash: String?
-}
-
 extension Store {
     /// Streams the canonical JSONL of `version`, in its line order, to `sink` in chunks of about
     /// 1 MiB, and returns its dataset hash (which equals the version's stored hash unless the
@@ -17,18 +12,14 @@ extension Store {
     ) throws -> String {
         // The written chunks are hashed on a thread of their own.
         let toHash = Handoff<[UInt8]>(limit: 4)
-        let hashed = Unchecked(ExportHash())  // set by the hashing thread, read after `hashing.wait()`
-        let hashing = DispatchGroup()
-        hashing.enter()
-        startThread {
-            defer { hashing.leave() }
+        let hashed = ThreadResult<String>.start {
             var hasher = SHA256()
             while let chunk = try? toHash.take() { hasher.update(data: chunk) }
-            hashed.value.hash = "sha256:" + hasher.finalize().hexString
+            return "sha256:" + hasher.finalize().hexString
         }
         defer {
             toHash.finish()
-            hashing.wait()
+            hashed.wait()
         }
         return try database.readTransaction {
             var lineCount = 0
@@ -52,8 +43,7 @@ extension Store {
             try forEachRecord(of: version, emit)
             if !buffer.isEmpty { try flush() }
             toHash.finish()
-            hashing.wait()
-            return hashed.value.hash!
+            return hashed.take()
         }
     }
 

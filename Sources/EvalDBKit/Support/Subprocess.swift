@@ -19,13 +19,8 @@ enum Subprocess {
     static func run(_ arguments: [String], input: Data? = nil) throws -> Result {
         let child = try spawn(arguments)
         defer { close(child.output); close(child.error) }
-        let errors = Collected()
-        let reading = DispatchGroup()
-        reading.enter()
-        DispatchQueue.global().async {
-            errors.value = readAll(child.error)
-            reading.leave()
-        }
+        let errors = ThreadResult<Data>()
+        DispatchQueue.global().async { errors.set(readAll(child.error)) }
         if let input {
             let descriptor = child.input
             DispatchQueue.global().async {
@@ -41,8 +36,8 @@ enum Subprocess {
             close(child.input)
         }
         let output = readAll(child.output)
-        reading.wait()
-        return Result(status: wait(child.pid), output: output, error: errors.value)
+        let error = errors.take()
+        return Result(status: wait(child.pid), output: output, error: error)
     }
 
     /// A running child and the parent's ends of its three pipes.
@@ -85,9 +80,4 @@ enum Subprocess {
             }
         }
     }
-}
-
-/// What a reading thread leaves for the waiting one.
-private final class Collected: @unchecked Sendable {  // set before `reading.leave()`, read after `reading.wait()`
-    var value = Data()
 }

@@ -15,7 +15,7 @@ extension Store {
         guard check.isValid else {
             throw Refusal.wouldOverwrite(path: path, LocalChanges(comparedWith: reference.number, fileIsInvalid: true))
         }
-        if try versions().contains(where: { $0.hash == check.hash }) { return }
+        if try self.version(hash: check.hash) != nil { return }
         let changes = try localChanges(in: path, against: reference)
         // Not empty: a file with `reference`'s records in its order has its hash.
         if !changes.isEmpty { throw Refusal.wouldOverwrite(path: path, changes) }
