@@ -186,9 +186,9 @@ struct RunExecTests {
         defer { folder.cli.cleanUp() }
         let started = Date()
         let run = try folder.exec(
-            "errors", ["--timeout", "1500ms", "--retries", "1", "--max-output", "1000", "--jobs", "3"],
+            "errors", ["--timeout", "6s", "--retries", "1", "--max-output", "1000", "--jobs", "3"],
             environment: ["TEST_API_KEY": "sk-test-0123456789abcdef"])
-        #expect(Date().timeIntervalSince(started) < 20, "the sleeping command was killed at its timeout")
+        #expect(Date().timeIntervalSince(started) < 30, "the sleeping command (30 s) was killed at its timeout")
         #expect(run.output.contains("passed 2, failed 1, errors 4"), "\(run.output)")
         let results = try folder.results("errors")
         func result(_ id: String) -> [String: Any] { results.first { $0["id"] as? String == id }! }
@@ -212,14 +212,18 @@ struct RunExecTests {
             CLI.binary, ["review", "--run", "errors", "--failed", "--reviewer", "ana"], in: folder.folder, stdin: Data("s\ns\ns\ns\ns\nq\n".utf8),
             environment: ["EVALDB_DB": folder.cli.database])
         #expect(shown.output.contains("run errors: ERROR  exit: the command exited with status 4"), "\(shown.output)")
-        #expect(shown.output.contains("run errors: ERROR  timeout: the command did not finish within 1.5 s"), "\(shown.output)")
+        #expect(shown.output.contains("run errors: ERROR  timeout: the command did not finish within 6 s"), "\(shown.output)")
         // The secret is nowhere in the database's copy of the run.
         #expect(try !folder.lines("errors").joined().contains("sk-test-0123456789abcdef"))
         // --only errors --from runs exactly the errored examples again.
         _ = try folder.takeCalls()
-        let rerun = try folder.exec("errors-again", ["--only", "errors", "--from", "errors", "--timeout", "1500ms", "--max-output", "1000"])
+        let rerun = try folder.exec("errors-again", ["--only", "errors", "--from", "errors", "--timeout", "6s", "--max-output", "1000"])
         #expect(rerun.output.contains("run errors-again: 4 results"), "\(rerun.output)")
-        #expect(Set(try folder.takeCalls().map { $0["id"] as! String }) == ["exit-1", "sleep-1", "binary-1", "big-1"])
+        let errored: Set<String> = ["exit-1", "sleep-1", "binary-1", "big-1"]
+        #expect(Set(try folder.results("errors-again").map { $0["id"] as! String }) == errored)
+        // A command logs its call once Python has started: one killed at its timeout on a loaded
+        // machine may not have got that far, so the log holds the errored examples, if not all.
+        #expect(Set(try folder.takeCalls().map { $0["id"] as! String }).isSubset(of: errored))
     }
 
     @Test("--jobs 1 and --jobs 8 record the same run; so does --worker")

@@ -87,17 +87,19 @@ struct ExecPageTests {
 }
 
 extension ServedDataset {
-    /// The example's page once the system's output is on it (the system runs on a thread of its
-    /// own after the POST), asked again until it is, for at most thirty seconds; a test fails when
-    /// the output never comes.
+    /// The example's page once the system's output is on it and it no longer says the system is
+    /// running (the system runs on a thread of its own after the POST; a page made as it finishes
+    /// may show both), asked again until it is, for at most thirty seconds; a test fails when that
+    /// page never comes.
     func answered(_ id: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> HTTPReply {
+        func settled(_ page: HTTPReply) -> Bool { page.body.contains("System output <span") && !page.body.contains("http-equiv=\"refresh\"") }
         var page = try await get("/example?id=\(id)")
         let deadline = Date().addingTimeInterval(30)
-        while !page.body.contains("System output <span"), Date() < deadline {
+        while !settled(page), Date() < deadline {
             try await Task.sleep(nanoseconds: 5_000_000)
             page = try await get("/example?id=\(id)")
         }
-        #expect(page.body.contains("System output <span"), "the system's output reached the page of \(id)", sourceLocation: sourceLocation)
+        #expect(settled(page), "the system's output reached the page of \(id), which stopped refreshing", sourceLocation: sourceLocation)
         return page
     }
 }
