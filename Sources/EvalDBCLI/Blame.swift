@@ -25,6 +25,10 @@ struct BlameCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.openForReading()
+        try store.reading { try run(store) }  // one transaction: the current version read once
+    }
+
+    private func run(_ store: Store) throws {
         let chosen = try versionOptions.resolve(in: store)
         guard let blame = try store.blame(id, at: chosen) else {
             Output.error("id \(Terminal.sanitized(id)) has no record at or before version \(chosen.number)")

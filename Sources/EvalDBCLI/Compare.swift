@@ -98,6 +98,10 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let store = try database.openForReading()
+        try store.reading { try run(store) }  // one transaction: the current version read once
+    }
+
+    private func run(_ store: Store) throws {
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let result = try store.compare(
             base: try store.run(named: base), candidate: try store.run(named: candidate),

@@ -80,6 +80,10 @@ struct CoverageCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.openForReading()
+        try store.reading { try run(store) }  // one transaction: the current version read once
+    }
+
+    private func run(_ store: Store) throws {
         let chosen = try versionOptions.resolve(in: store)
         if let budget { return try runPower(store, chosen, budget: budget / 100) }
         // The table shows ten ids of each; the other formats list them all.

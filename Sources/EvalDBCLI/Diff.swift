@@ -41,6 +41,10 @@ struct Diff: ParsableCommand {
 
     func run() throws {
         let store = try database.openForReading()
+        try store.reading { try run(store) }  // one transaction: the current version read once
+    }
+
+    private func run(_ store: Store) throws {
         let old: DiffSide, new: DiffSide
         if let b {
             old = try side(a, store)

@@ -50,17 +50,24 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let store = try database.openForReading()
+        // The version named and its records, read in one transaction (the current version read once).
+        guard let chosen = try store.reading({ try exportVersion(store) }), let output, output != "-" else { return }
+        try? store.recordBase(of: output, version: chosen.number)  // not in a database that cannot be written
+        Output.stderr("wrote version \(chosen.number) (\(chosen.exampleCount) examples) to \(output)  \(chosen.hash)")
+    }
+
+    /// Exports the version named; returns it, or nil for `--as inspect` (which says what it wrote).
+    private func exportVersion(_ store: Store) throws -> DatasetVersion? {
         let chosen = try store.resolveVersion(version ?? hash ?? "current")
         let progress = Output.Progress("exporting version \(chosen.number)")
         if shape == .inspect {
             try exportInspect(store, chosen, progress: progress)
-            return
+            return nil
         }
         let exported: String
         if let output, output != "-" {
             if !force { try store.checkOverwrite(of: output, with: chosen) }
             exported = try store.export(chosen, toFile: output) { progress.update(lines: $0, of: chosen.exampleCount) }
-            try? store.recordBase(of: output, version: chosen.number)  // not in a database that cannot be written
         } else {
             exported = try store.export(chosen, progress: { progress.update(lines: $0, of: chosen.exampleCount) }) { chunk in
                 try writeAll(1, chunk, path: "<stdout>")
@@ -73,9 +80,7 @@ struct Export: ParsableCommand {
             )
             throw ExitCode(2)
         }
-        if let output, output != "-" {
-            Output.stderr("wrote version \(chosen.number) (\(chosen.exampleCount) examples) to \(output)  \(chosen.hash)")
-        }
+        return chosen
     }
 
     /// `--as inspect`: an Inspect dataset, to standard output or -o FILE.

@@ -360,6 +360,10 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         if runs.count == 2 { return try comparePerSlice() }
         let store = try database.openForReading()
+        try store.reading { try run(store) }  // one transaction: the current version read once
+    }
+
+    private func run(_ store: Store) throws {
         let keys = by.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let report = try store.report(try store.run(named: name), by: keys, clusterBy: clusterBy)
         if let changed = report.changedSince, changed > 0, let current = report.currentVersion {

@@ -22,6 +22,10 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let store = try database.openForReading()
+        try store.reading { try run(store) }  // one transaction: the current version read once
+    }
+
+    private func run(_ store: Store) throws {
         let chosen = try versionOptions.resolve(in: store)
         switch try store.state(of: id, at: chosen) {
         case .live(let revision):

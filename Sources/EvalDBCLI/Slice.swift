@@ -39,6 +39,10 @@ struct Slice: ParsableCommand {
 
     func run() throws {
         let store = try database.openForReading()
+        try store.reading { try run(store) }  // one transaction: the current version read once
+    }
+
+    private func run(_ store: Store) throws {
         let chosen = try versionOptions.resolve(in: store)
         let all = try conditions.parsed()
         if let countBy {

@@ -25,6 +25,10 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let store = try database.openForReading()
+        try store.reading { try run(store) }  // one transaction: the current version read once
+    }
+
+    private func run(_ store: Store) throws {
         guard let current = try store.currentVersion() else { throw EvalDBError.emptyDatabase }
         let path = file ?? current.sourcePath
         var state: FileState?

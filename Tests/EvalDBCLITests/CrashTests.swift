@@ -10,21 +10,30 @@ struct CrashTests {
         (1...count).map { record(String(format: "ex-%06d", $0), "question \($0) \(variant) " + String(repeating: "padding ", count: 20)) }.joined()
     }
 
-    /// Starts `evaldb import --force FILE` (the file as it is, even an older version's), kills it with SIGKILL after `delay` seconds (if still running).
-    static func killedImport(_ cli: CLI, _ file: String, after delay: Double) throws -> Bool {
+    /// Starts `evaldb import --force FILE` (the file as it is, even an older version's) with the
+    /// fault point `fault` (`EVALDB_FAULT`, docs/reliability.md), waits until the import has paused
+    /// there — mid-import, nothing committed — and kills it with SIGKILL. False when it never
+    /// paused there (it ended first, or a minute passed).
+    static func killedImport(_ cli: CLI, _ file: String, at fault: String) throws -> Bool {
+        let marker = cli.folder + "/paused"
+        try? FileManager.default.removeItem(atPath: marker)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["import", "--force", file]
         process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
-        process.environment = ProcessInfo.processInfo.environment.merging(["EVALDB_DB": cli.database]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "EVALDB_DB": cli.database, "EVALDB_FAULT": fault, "EVALDB_FAULT_FILE": marker,
+        ]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: delay)
-        let killed = process.isRunning
+        // The paused import waits for the marker to go, which only this test removes.
+        let paused = waitUntil { FileManager.default.fileExists(atPath: marker) || !process.isRunning }
+            && FileManager.default.fileExists(atPath: marker)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        return killed
+        try? FileManager.default.removeItem(atPath: marker)
+        return paused && process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
     }
 
     /// The current version's hash, after checking the database: integrity and every version's hash.
@@ -35,7 +44,16 @@ struct CrashTests {
         return hash.status == 0 ? hash.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 
-    @Test("SIGKILL at several moments of an import into an existing database leaves the old version or the new one")
+    /// Moments of an import where a kill lands (fault points the import pauses at): after its first
+    /// record, after a random number of them, after its last (removals and the version not yet
+    /// written), and with its version written, before the commit. `bench/crash.py` kills at random
+    /// delays instead, many times.
+    static func moments(records: Int) -> [String] {
+        let middle = Int.random(in: 2..<records)
+        return ["pause-after-records=1", "pause-after-records=\(middle)", "pause-after-records=\(records)", "pause-before-commit"]
+    }
+
+    @Test("SIGKILL at several moments of an import into an existing database leaves the old version; the next import makes the new one")
     func killDuringImport() throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
@@ -43,44 +61,37 @@ struct CrashTests {
         let files = try texts.enumerated().map { try cli.write("v\($0.offset).jsonl", $0.element) }
         let hashes = texts.map { "sha256:" + sha256(Data($0.utf8)) }
         #expect(try cli.run(["import", files[0]]).status == 0)
-        var current = hashes[0]
-        var kills = 0
-        // Kills at several moments; on a machine fast enough to finish every import first, more
-        // rounds with shorter delays until kills have landed mid-import (no timing luck needed).
-        var delays = [0.05, 0.15, 0.3, 0.5, 0.8, 1.2]
-        var round = 0
-        while round < delays.count {
-            let target = (round + 1) % 2
-            if try Self.killedImport(cli, files[target], after: delays[round]) { kills += 1 }
-            let now = try Self.checkedCurrentHash(cli)
-            #expect(now == current || now == hashes[target], "after a kill at \(delays[round]) s")
-            current = now ?? current
-            round += 1
-            if round == delays.count, kills < 2, delays.count < 40 { delays.append(delays[round - 1] / 2) }
+        var current = 0
+        for moment in Self.moments(records: 20_000) {
+            let target = 1 - current
+            // Every kill lands mid-import: the import waits at the moment until it is killed.
+            #expect(try Self.killedImport(cli, files[target], at: moment), "the import paused at \(moment) and was killed there")
+            #expect(try Self.checkedCurrentHash(cli) == hashes[current], "after a kill at \(moment): the old version, whole")
+            // --force: the file may be an older version's.
+            let next = try cli.run(["import", "--force", files[target]])
+            #expect(next.status == 0, "after a kill at \(moment): \(next.stderr)")
+            #expect(try Self.checkedCurrentHash(cli) == hashes[target], "after a kill at \(moment): the next import made its version")
+            current = target
         }
-        #expect(kills >= 2)
-        // --force: v1 may have landed last, and then v0 would be refused as an older version.
-        let last = try cli.run(["import", "--force", files[0]])
-        #expect(last.status == 0, "\(last.stderr)")
-        #expect(try Self.checkedCurrentHash(cli) == hashes[0])
     }
 
-    @Test("SIGKILL during the first import into a new database leaves no database or the whole one")
+    @Test("SIGKILL during the first import into a new database leaves no database; the next import makes the whole one")
     func killDuringFirstImport() throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
         let text = Self.dataset(20_000, variant: "a")
         let file = try cli.write("v.jsonl", text)
-        for delay in [0.05, 0.3, 0.8] {
+        // The moments of an import into a database being built aside, and the one after it is
+        // built and synced, before it is linked into place.
+        for moment in Self.moments(records: 20_000) + ["pause-before-link"] {
             try? FileManager.default.removeItem(atPath: cli.folder + "/db")
-            _ = try Self.killedImport(cli, file, after: delay)
-            if FileManager.default.fileExists(atPath: cli.database) {
-                #expect(try Self.checkedCurrentHash(cli) == "sha256:" + sha256(Data(text.utf8)))
-            }
+            #expect(try Self.killedImport(cli, file, at: moment), "the import paused at \(moment) and was killed there")
+            #expect(!FileManager.default.fileExists(atPath: cli.database), "after a kill at \(moment): no database")
             let next = try cli.run(["import", file])
-            #expect(next.status == 0, "\(next.stderr)")
+            #expect(next.status == 0, "after a kill at \(moment): \(next.stderr)")
+            #expect(try Self.checkedCurrentHash(cli) == "sha256:" + sha256(Data(text.utf8)), "after a kill at \(moment)")
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: cli.folder + "/db").filter { $0.contains(".building-") }
-            #expect(leftovers.isEmpty)
+            #expect(leftovers.isEmpty, "after a kill at \(moment): \(leftovers)")
         }
     }
 
@@ -102,9 +113,8 @@ struct CrashTests {
         ]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: marker) && process.isRunning && Date() < deadline { usleep(10_000) }
-        #expect(FileManager.default.fileExists(atPath: marker), "the import reached its commit")
+        let reached = waitUntil(120) { FileManager.default.fileExists(atPath: marker) || !process.isRunning }
+        #expect(reached && FileManager.default.fileExists(atPath: marker), "the import reached its commit")
         let sql = try cli.run(["sql", "SELECT count(*) AS n FROM examples", "--format", "csv", "--no-headers"])
         let slice = try cli.run(["slice", "--count-by", "feature", "--format", "csv", "--no-headers"])
         let export = try cli.run(["export"])

@@ -343,9 +343,7 @@ extension Process {
     /// Waits for the process, killing it if it is still running after `seconds`: a test that
     /// drives a terminal must fail, not hang, when the program waits for a key it will not get.
     func terminateIfRunning(after seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if isRunning { kill(processIdentifier, SIGKILL) }
+        if !waitForExit(within: seconds) { kill(processIdentifier, SIGKILL) }
         waitUntilExit()
     }
 }

@@ -52,10 +52,11 @@ struct ExecPageTests {
     func slowSystemAndVerdicts() async throws {
         let served = try ServedDataset { folder in
             let script = folder + "/slow.py"
+            // Answers once the test opens the gate (a file): until then, the system is running.
             try? """
-            import json, sys, time
+            import json, os, sys, time
             record = json.loads(sys.stdin.read())
-            time.sleep(3)
+            while not os.path.exists(os.path.join(os.path.dirname(__file__), "gate")): time.sleep(0.005)
             print(json.dumps(record["expected_output"]))
             """.write(toFile: script, atomically: true, encoding: .utf8)
             return ExecOptions(name: "serve", command: ["python3", script])
@@ -63,12 +64,13 @@ struct ExecPageTests {
         try await served.start()
         let early = try await served.post("/exec-verdict", [("id", "plain-002"), ("pass", "true")])
         #expect(early.status == 400 && early.body.contains("run it first (x)"), "no verdict before an output: \(early.body)")
-        // The POST does not wait for the system (it answers after 3 s): the page says it is running.
+        // The POST does not wait for the system (it answers once the gate opens): the page says it is running.
         let ran = try await served.post("/exec", [("id", "plain-002")])
         #expect(ran.status == 303 && ran.header("Location")?.contains("done=running") == true, "\(ran.headers)")
         let running = try await served.get("/example?id=plain-002&done=running")
         #expect(running.body.contains("Running the system on this example") && running.body.contains("http-equiv=\"refresh\""), "\(running.body)")
         #expect(running.body.contains("<section class=\"input\">"), "the example is shown at once")
+        #expect(FileManager.default.createFile(atPath: served.folder + "/gate", contents: Data()))
         let answered = try await served.answered("plain-002")
         #expect(answered.body.contains("<span class=\"pass\">PASS</span>") && !answered.body.contains("http-equiv"), "\(answered.body)")
         #expect(try await served.post("/exec-verdict", [("id", "plain-002"), ("pass", "false")]).status == 303)
@@ -85,14 +87,19 @@ struct ExecPageTests {
 }
 
 extension ServedDataset {
-    /// The example's page once the system's output is on it (the system runs on a thread of its
-    /// own after the POST), within ten seconds.
-    func answered(_ id: String) async throws -> HTTPReply {
+    /// The example's page once the system's output is on it and it no longer says the system is
+    /// running (the system runs on a thread of its own after the POST; a page made as it finishes
+    /// may show both), asked again until it is, for at most thirty seconds; a test fails when that
+    /// page never comes.
+    func answered(_ id: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> HTTPReply {
+        func settled(_ page: HTTPReply) -> Bool { page.body.contains("System output <span") && !page.body.contains("http-equiv=\"refresh\"") }
         var page = try await get("/example?id=\(id)")
-        for _ in 0..<100 where !page.body.contains("System output <span") {
-            try await Task.sleep(nanoseconds: 100_000_000)
+        let deadline = Date().addingTimeInterval(30)
+        while !settled(page), Date() < deadline {
+            try await Task.sleep(nanoseconds: 5_000_000)
             page = try await get("/example?id=\(id)")
         }
+        #expect(settled(page), "the system's output reached the page of \(id), which stopped refreshing", sourceLocation: sourceLocation)
         return page
     }
 }

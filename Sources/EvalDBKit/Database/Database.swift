@@ -114,7 +114,8 @@ public final class Database {
     }
 
     /// Runs `body` with the database file memory-mapped (up to 16 GiB): reading scattered records
-    /// then costs no copy of each page. Outside any transaction (SQLite applies it to the next).
+    /// then costs no copy of each page. Takes effect at the next page read, also inside a transaction (a
+    /// command's `Store.reading`); SQLite does not unmap while a mapped page is in use.
     func memoryMapped<T>(_ body: () throws -> T) throws -> T {
         try execute("PRAGMA mmap_size = 17179869184")
         defer { try? execute("PRAGMA mmap_size = 0") }

@@ -21,7 +21,8 @@ extension Store {
             return (nil, try buildSliceIndex(version: current.row))
         }
         guard let new else { return stored }
-        saveSliceIndex(new)
+        // In the transaction of `reading`, a write would wait for it to end (or fail): saved then.
+        if isReading { sliceIndexToSave = new } else { saveSliceIndex(new) }
         return try new.index(loading: needed)
     }
 
@@ -140,7 +141,7 @@ extension Store {
 
     /// Saves `index` unless the database is busy or holds as new an index already; a failure
     /// loses nothing (the next query builds it again).
-    private func saveSliceIndex(_ index: EncodedSliceIndex) {
+    func saveSliceIndex(_ index: EncodedSliceIndex) {
         try? database.scanning {  // written once
             try database.withoutWaiting {
                 try database.writeTransaction {

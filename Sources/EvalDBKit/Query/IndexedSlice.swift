@@ -142,6 +142,7 @@ extension Store {
         let head = try database.prepare(StorageModel.headByKey)
         for key in examples {
             try head.bind(key, at: 1)
+            recordsRead += 1
             if try head.step(), !head.isNull(0) { try body(head.bytes(0).bindMemory(to: UInt8.self)) }
             head.reset()
         }

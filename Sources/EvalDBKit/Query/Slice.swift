@@ -158,7 +158,6 @@ extension Store {
             if try sliceFromIndex(version, where: conditions, limit: limit, emit) { return }
             var seenKeys = Set<ExactString>()
             try forEachRecord(of: version) { record in
-                sliceRecordsRead += 1
                 let values = SliceValues(record: record)
                 seenKeys.formUnion(values.byKey.keys)
                 if conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { try emit(record) }
@@ -208,7 +207,6 @@ extension Store {
                 // The index answers every condition: the first `limit` keys are the answer.
                 if let limit, others.isEmpty, keys.count > limit { keys.removeSubrange(limit...) }
                 try forEachHeadRecord(keys) { record in
-                    sliceRecordsRead += 1
                     if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) {
                         try body(record)
                     }

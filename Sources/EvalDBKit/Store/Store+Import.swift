@@ -223,7 +223,7 @@ extension Store {
         }
         try refreshVersionInfo([hash])
         try recordBase(of: path, version: version.row, options: options)
-        FaultPoint.pauseBeforeCommit()
+        FaultPoint.pause(at: .beforeCommit)
         return .commit(ImportResult(outcome: .created, version: version, counts: counts, renames: renames, warnings: warnings))
     }
 
@@ -258,6 +258,7 @@ extension Store {
         let forRenames = readerOptions.contentWithoutIdDigests
         var removal = try Removal(database, writer: writer, forRenames: forRenames)
         let lag = removingEarly && !databaseIsEmpty && !options.strict ? Int64(options.headSegmentSize) : nil
+        var taken = 0
         try reader.read(recognizing: databaseIsEmpty || options.strict ? nil : heads.window) { record, bytesRead in
             if let key = try pass.take(record) {
                 try heads.advance(to: key)
@@ -269,6 +270,8 @@ extension Store {
                 lastProgress = bytesRead
                 progress(bytesRead, reader.totalBytes)
             }
+            taken += 1
+            FaultPoint.pause(afterRecords: taken)
         }
         if reader.recordCount == 0 && !reader.hasErrors {
             reader.reportFileProblem("the file holds no records; refusing to make an empty dataset version")

@@ -66,6 +66,7 @@ extension Store {
             result = try body(store)
             try store.database.finishBuilding()
         }  // closed here
+        FaultPoint.pause(at: .beforeLink)
         guard link(building, path) == 0 else { return nil }
         let store = try Store(path: path)
         store.repository = repository

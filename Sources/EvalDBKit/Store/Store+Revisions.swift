@@ -84,6 +84,7 @@ extension Store {
                 let lookup = try database.prepare(StorageModel.recordAtVersion)
                 for key in keys {
                     try lookup.bind([.int(key), .int(Int64(version.row))])
+                    recordsRead += 1
                     guard try lookup.step(), !lookup.isNull(0) else {
                         throw EvalDBError.storageInvariant(
                             "version \(version.number) lists example key \(key), which has no live revision at that version")
@@ -93,13 +94,17 @@ extension Store {
                 }
             } else if try currentVersion()?.row == version.row {
                 let rows = try database.prepare("SELECT r.record FROM \(StorageModel.headJoin) WHERE r.kind != 'removed' ORDER BY e.key")
-                while try rows.step() { try body(rows.bytes(0).bindMemory(to: UInt8.self)) }
+                while try rows.step() {
+                    recordsRead += 1
+                    try body(rows.bytes(0).bindMemory(to: UInt8.self))
+                }
             } else {
                 let rows = try database.prepare("SELECT example, record FROM stored_revisions WHERE version <= ? ORDER BY example, version, rev")
                 try rows.bind([.int(Int64(version.row))])
                 var pending: [UInt8]? = nil
                 var pendingKey: Int64 = -1
                 while try rows.step() {
+                    recordsRead += 1  // a revision
                     let key = rows.int(0)
                     if key != pendingKey, let record = pending { try record.withUnsafeBufferPointer(body) }
                     pendingKey = key

@@ -17,8 +17,18 @@ public final class Store {
     var parallelSliceIndexBuild = 50_000
     /// The line keys of committed versions read or made last (`Store.commit`).
     var lineKeysCache = LineKeysCache()
-    /// How many records `slice` has read: a test checks that `--limit N` reads no more than it must.
-    var sliceRecordsRead = 0
+    /// How many records the reads of records (`forEachRecord`, `forEachHeadRecord`) have taken
+    /// from the database: a test checks that `slice --limit N` reads no more than it must.
+    var recordsRead = 0
+    /// How many times the current version has been read from the database (`currentVersion`): a
+    /// test checks that each read command reads it once.
+    var currentVersionReads = 0
+    /// Set while `reading` runs a command's queries in one read transaction.
+    var isReading = false
+    /// The current version of the transaction of `reading`, once read (`currentVersion`).
+    var currentWhileReading: DatasetVersion??
+    /// A slice index made during `reading`, saved after its transaction (`currentSliceIndex`).
+    var sliceIndexToSave: EncodedSliceIndex?
 
     /// Opens the database at `path`, creating it (and its folder) on first use, and migrates it.
     public convenience init(path: String) throws {
@@ -119,10 +129,15 @@ public final class Store {
         return result
     }
 
-    /// The current version (the newest row's), or nil in an empty database.
+    /// The current version (the newest row's), or nil in an empty database. Read once in the
+    /// transaction of `reading`, where it cannot change.
     public func currentVersion() throws -> DatasetVersion? {
+        if isReading, let current = currentWhileReading { return current }
+        currentVersionReads += 1
         let rows = try database.cachedStatement("SELECT \(DatasetVersion.columns) FROM \(DatasetVersion.from) ORDER BY v.number DESC LIMIT 1")
-        return try rows.step() ? DatasetVersion(rows) : nil
+        let current = try rows.step() ? DatasetVersion(rows) : nil
+        if isReading { currentWhileReading = .some(current) }
+        return current
     }
 
     /// The version stored row `number` holds (numbers a user reads name a version's first row).
