@@ -24,8 +24,7 @@ struct BlameCommand: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let store = try database.openForReading()
-        try store.reading { try run(store) }  // one transaction: the current version read once
+        try database.reading(run)
     }
 
     private func run(_ store: Store) throws {

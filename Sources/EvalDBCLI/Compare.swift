@@ -97,8 +97,7 @@ struct Compare: ParsableCommand {
     var method: MultipleComparisons.Method { holm ? .holm : .benjaminiHochberg }
 
     func run() throws {
-        let store = try database.openForReading()
-        try store.reading { try run(store) }  // one transaction: the current version read once
+        try database.reading(run)
     }
 
     private func run(_ store: Store) throws {

@@ -31,6 +31,13 @@ struct DatabaseOptions: ParsableArguments {
         store.repository = repository
         return store
     }
+
+    /// Opens the database for reading and runs a read command's queries in one read transaction
+    /// (`Store.reading`): the current version read once, no import seen halfway.
+    func reading<T>(_ body: (Store) throws -> T) throws -> T {
+        let store = try openForReading()
+        return try store.reading { try body(store) }
+    }
 }
 
 /// How a listing command prints.

@@ -359,8 +359,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         if runs.count == 2 { return try comparePerSlice() }
-        let store = try database.openForReading()
-        try store.reading { try run(store) }  // one transaction: the current version read once
+        try database.reading(run)
     }
 
     private func run(_ store: Store) throws {

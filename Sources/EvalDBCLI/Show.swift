@@ -21,8 +21,7 @@ struct Show: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let store = try database.openForReading()
-        try store.reading { try run(store) }  // one transaction: the current version read once
+        try database.reading(run)
     }
 
     private func run(_ store: Store) throws {

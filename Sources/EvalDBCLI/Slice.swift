@@ -38,8 +38,7 @@ struct Slice: ParsableCommand {
     @OptionGroup var headers: HeaderOptions
 
     func run() throws {
-        let store = try database.openForReading()
-        try store.reading { try run(store) }  // one transaction: the current version read once
+        try database.reading(run)
     }
 
     private func run(_ store: Store) throws {

@@ -35,8 +35,7 @@ struct Trend: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openForReading()
-        try store.reading { try run(store) }  // one transaction: the current version read once
+        try database.reading(run)
     }
 
     private func run(_ store: Store) throws {

@@ -28,7 +28,8 @@ struct CrashTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         // The paused import waits for the marker to go, which only this test removes.
-        let paused = waitUntil { FileManager.default.fileExists(atPath: marker) || !process.isRunning }
+        let paused =
+            waitUntil { FileManager.default.fileExists(atPath: marker) || !process.isRunning }
             && FileManager.default.fileExists(atPath: marker)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -52,12 +52,15 @@ struct VersionReadTests {
         (
             "slice --where feature=booking-lookup --limit 2",
             { store in
-                try store.slice(try store.resolveVersion("current"), where: [try SliceCondition(parsing: "feature=booking-lookup")], limit: 2) { _ in }
+                try store.slice(try store.resolveVersion("current"), where: [try SliceCondition(parsing: "feature=booking-lookup")], limit: 2) { _ in
+                }
             }
         ),
         (
             "slice --source prod-trace",
-            { store in try store.slice(try store.resolveVersion("current"), where: [SliceCondition(key: "source", match: .prefix("prod-trace"))]) { _ in } }
+            { store in
+                try store.slice(try store.resolveVersion("current"), where: [SliceCondition(key: "source", match: .prefix("prod-trace"))]) { _ in }
+            }
         ),
         ("slice --version 1", { store in try store.slice(try store.resolveVersion("1"), where: []) { _ in } }),
         ("slice --count-by feature", { store in _ = try store.sliceCounts(try store.resolveVersion("current"), where: [], countBy: ["feature"]) }),
@@ -70,7 +73,9 @@ struct VersionReadTests {
         ("blame ID", { store in _ = try store.blame("booking-lookup-001", at: try store.resolveVersion("current")) }),
         (
             "coverage",
-            { store in _ = try store.coverage(try store.resolveVersion("current"), axes: try Axes(path: root.appendingPathComponent("evals/axes.json").path)) }
+            { store in
+                _ = try store.coverage(try store.resolveVersion("current"), axes: try Axes(path: root.appendingPathComponent("evals/axes.json").path))
+            }
         ),
         ("report RUN", { store in _ = try store.report(try store.run(named: "candidate")) }),
         ("report RUN --by feature", { store in _ = try store.report(try store.run(named: "candidate"), by: ["feature"]) }),
@@ -121,7 +126,9 @@ struct VersionReadTests {
         #expect(store.currentVersionReads > 1, "each step asks again when it is not told")
     }
 
-    @Test("in `reading`, one snapshot: an import that commits meanwhile is not seen, the current version is read once, and the slice index made is saved after")
+    @Test(
+        "in `reading`, one snapshot: an import that commits meanwhile is not seen, the current version is read once, and the slice index made is saved after"
+    )
     func oneSnapshot() throws {
         let folder = try TemporaryFolder()
         let path = try Self.sample(folder)
@@ -135,15 +142,20 @@ struct VersionReadTests {
             #expect(current.hash == before.hash)
             // Another writer makes a version while this command reads.
             #expect(try Store(path: path).importFile(file, options: by()).outcome == .created)
-            try store.slice(current, where: [try SliceCondition(parsing: "feature=booking-lookup")]) { ids.append(String(decoding: $0, as: UTF8.self)) }
+            try store.slice(current, where: [try SliceCondition(parsing: "feature=booking-lookup")]) {
+                ids.append(String(decoding: $0, as: UTF8.self))
+            }
             #expect(try store.currentVersion()?.hash == before.hash, "the snapshot's current version")
         }
         #expect(store.currentVersionReads == 1)
         var expected: [String] = []
-        try store.slice(before, where: [try SliceCondition(parsing: "feature=booking-lookup")]) { expected.append(String(decoding: $0, as: UTF8.self)) }
+        try store.slice(before, where: [try SliceCondition(parsing: "feature=booking-lookup")]) {
+            expected.append(String(decoding: $0, as: UTF8.self))
+        }
         #expect(!ids.isEmpty && ids == expected, "the slice is the version read at the start, whole")
         #expect(try store.currentVersion()?.hash != before.hash, "after `reading`, the import is seen")
-        #expect(try store.database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init) == before.row,
+        #expect(
+            try store.database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init) == before.row,
             "the index made in `reading` was saved after it")
     }
 }
