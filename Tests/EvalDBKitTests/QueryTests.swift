@@ -198,6 +198,40 @@ struct QueryTests {
         }
     }
 
+    @Test("slice with a limit over an up-to-date index finds its examples without decoding the index, as the decoded index does")
+    func sliceLimitFromStoredIndex() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let current = try #require(try store.currentVersion())
+        let cases = [
+            ["feature=booking-lookup"], ["feature=booking-lookup", "persona=first-time-visitor"],
+            ["tags=temporal-relative"], ["tags=temporal-relative", "feature=booking-lookup"], ["feature=no-such-value"],
+        ]
+        var all: [[[UInt8]]] = []
+        for texts in cases {
+            var matches: [[UInt8]] = []
+            try store.slice(current, where: texts.map(SliceCondition.init(parsing:))) { matches.append(Array($0)) }
+            all.append(matches)  // the first builds and saves the index; all come from the decoded index
+        }
+        #expect(all[1].count > 1 && all[1].count < all[0].count && all[3].count > 0 && all[4].isEmpty)
+        for (texts, matches) in zip(cases, all) {
+            let conditions = try texts.map(SliceCondition.init(parsing:))
+            for limit in [1, 2, 5, 1000] {
+                let keys = try #require(try store.database.readTransaction { try store.firstIndexedKeys(current, where: conditions, limit: limit) })
+                #expect(keys.count == min(limit, matches.count), "\(texts) --limit \(limit)")
+                var first: [[UInt8]] = []
+                store.sliceRecordsRead = 0
+                try store.slice(current, where: conditions, limit: limit) { first.append(Array($0)) }
+                #expect(first == Array(matches.prefix(limit)), "\(texts) --limit \(limit)")
+                #expect(store.sliceRecordsRead == first.count)
+            }
+        }
+        // A key no example has: left to the general path, which names the keys there are.
+        let unknown = [try SliceCondition(parsing: "no-such-key=x")]
+        #expect(try store.database.readTransaction { try store.firstIndexedKeys(current, where: unknown, limit: 1) } == nil)
+        #expect(throws: EvalDBError.self) { try store.slice(current, where: unknown, limit: 1) { _ in } }
+    }
+
     /// How many records a slice of `conditions` reads up to and with `record`: its line in the
     /// version for a scan, its place among the matches when the index answers.
     static func position(of record: [UInt8], among store: Store, _ version: DatasetVersion, _ conditions: [SliceCondition]) throws -> Int {

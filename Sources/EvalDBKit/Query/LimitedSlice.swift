@@ -1,0 +1,125 @@
+extension Store {
+    /// The first `limit` examples (by key) that match `conditions`, each a value a key holds, read
+    /// from the stored index without decoding it: each condition's postings are found in its key's
+    /// row and decoded only as far as the intersection needs. Answers (in a read transaction) only
+    /// what `sliceFromIndex` would answer alike from the decoded index: `version` current, the
+    /// stored index of that version, its line order that of the keys, every key indexed and held
+    /// by some example; nil otherwise (the caller takes the general path, which also names unknown
+    /// keys). `slice --limit 10` on ten million examples then reads tens of megabytes of index
+    /// and decodes a few thousand numbers, not every posting of the key and of the live examples.
+    func firstIndexedKeys(_ version: DatasetVersion, where conditions: [SliceCondition], limit: Int) throws -> [Int64]? {
+        guard !conditions.isEmpty, limit > 0 else { return nil }
+        var wanted: [(key: String, value: String)] = []
+        for condition in conditions {
+            guard SliceIndex.isIndexed(condition.key), case .equals(let value) = condition.match else { return nil }
+            wanted.append((condition.key, value))
+        }
+        guard try currentVersion()?.row == version.row,
+            try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(version.row),
+            try database.scalarInt("SELECT line_order IS NULL FROM stored_versions WHERE number = ?", [.int(Int64(version.row))]) == 1
+        else { return nil }
+        let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+        // Each condition's postings, copied out of its row (a cursor over them, decoded as read).
+        var cursors: [PostingsCursor] = []
+        for (key, value) in wanted {
+            try row.bind([.text(key)])
+            guard try row.step() else { return nil }  // a key no live example has: the general path says so
+            let found = try PostingsCursor(row: row.bytes(0), value: value)
+            row.reset()
+            guard let found else { return [] }  // no example holds the value
+            cursors.append(found)
+        }
+        var result: [Int64] = []
+        guard var candidate = try cursors[0].next() else { return [] }
+        search: while true {
+            var agreed = true
+            for i in cursors.indices.dropFirst() {
+                guard let at = try cursors[i].first(atLeast: candidate) else { break search }
+                if at > candidate {
+                    guard let next = try cursors[0].first(atLeast: at) else { break search }
+                    candidate = next
+                    agreed = false
+                    break
+                }
+            }
+            guard agreed else { continue }
+            result.append(Int64(candidate))
+            if result.count == limit { break }
+            guard let next = try cursors[0].next() else { break }
+            candidate = next
+        }
+        return result
+    }
+}
+
+/// One value's postings in a key's stored row (`SliceIndexCoding`), decoded as they are read.
+struct PostingsCursor {
+    private let bytes: [UInt8]
+    private var offset: Int
+    private var remaining: Int
+    private var current: UInt32 = 0
+    private var started = false
+
+    /// The postings of `value` in `row`, or nil when no example holds it (the first value equal to
+    /// it, code point by code point, as `SliceIndex.matching` finds it).
+    init?(row: UnsafeRawBufferPointer, value: String) throws {
+        var reader = SliceIndexCoding.Reader(row)
+        let count = try reader.number()
+        for _ in 0..<count {
+            let length = try reader.number()
+            guard length <= row.count - reader.offset else { throw SliceIndexCoding.DamagedIndex() }
+            let matches = UnsafeRawBufferPointer(rebasing: row[reader.offset..<reader.offset + length]).elementsEqual(value.utf8)
+            reader.offset += length
+            let postings = try reader.number()
+            if matches {
+                // The rest of the row from here: at most one varint of five bytes a posting.
+                let end = min(row.count, reader.offset + 5 * postings)
+                bytes = Array(row[reader.offset..<end])
+                offset = 0
+                remaining = postings
+                return
+            }
+            try Self.skip(postings, in: row, at: &reader.offset)
+        }
+        return nil
+    }
+
+    /// Moves past `count` varints.
+    private static func skip(_ count: Int, in row: UnsafeRawBufferPointer, at offset: inout Int) throws {
+        var left = count
+        var i = offset
+        while left > 0 {
+            guard i < row.count else { throw SliceIndexCoding.DamagedIndex() }
+            if row[i] < 0x80 { left -= 1 }
+            i += 1
+        }
+        offset = i
+    }
+
+    /// The next posting, ascending; nil after the last.
+    mutating func next() throws -> UInt32? {
+        guard remaining > 0 else { return nil }
+        var delta = 0, shift = 0
+        while true {
+            guard offset < bytes.count, shift < 63 else { throw SliceIndexCoding.DamagedIndex() }
+            let byte = bytes[offset]
+            offset += 1
+            delta |= Int(byte & 0x7F) << shift
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        remaining -= 1
+        current &+= UInt32(truncatingIfNeeded: delta)
+        started = true
+        return current
+    }
+
+    /// The first posting at or after `key` from here on (the current one included); nil when none.
+    mutating func first(atLeast key: UInt32) throws -> UInt32? {
+        if started && current >= key { return current }
+        while let posting = try next() {
+            if posting >= key { return posting }
+        }
+        return nil
+    }
+}
