@@ -232,6 +232,23 @@ struct QueryTests {
         #expect(throws: EvalDBError.self) { try store.slice(current, where: unknown, limit: 1) { _ in } }
     }
 
+    @Test("counts by keys from an up-to-date stored index, without decoding it, are those of the decoded index")
+    func countsFromStoredIndex() throws {
+        func flat(_ counts: SliceCounts) -> [String] { counts.counts.map { "\($0.values.map { $0 ?? "-" }) \($0.count)" } }
+        for keys in [["feature"], ["feature", "tags"], ["persona", "feature", "scenario"]] {
+            let folder = try TemporaryFolder()
+            let store = try Self.sampleStore(folder)
+            let current = try #require(try store.currentVersion())
+            #expect(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: keys) } == nil)
+            let decoded = try store.sliceCounts(current, where: [], countBy: keys)  // builds and saves the index, counts from it decoded
+            let stored = try #require(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: keys) })
+            #expect(flat(stored) == flat(decoded), "\(keys)")
+            #expect(flat(try store.sliceCounts(current, where: [], countBy: keys)) == flat(decoded))
+            #expect(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: ["no-such-key"]) } == nil)
+            #expect(throws: EvalDBError.self) { try store.sliceCounts(current, where: [], countBy: ["no-such-key"]) }
+        }
+    }
+
     /// How many records a slice of `conditions` reads up to and with `record`: its line in the
     /// version for a scan, its place among the matches when the index answers.
     static func position(of record: [UInt8], among store: Store, _ version: DatasetVersion, _ conditions: [SliceCondition]) throws -> Int {

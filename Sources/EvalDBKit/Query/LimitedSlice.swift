@@ -60,6 +60,14 @@ struct PostingsCursor {
     private var current: UInt32 = 0
     private var started = false
 
+    /// Postings stored as `count, deltas` (`SliceIndexCoding.append(_:to:)`), as the live examples are.
+    init(postings: UnsafeRawBufferPointer) throws {
+        var reader = SliceIndexCoding.Reader(postings)
+        remaining = try reader.number()
+        bytes = Array(postings[reader.offset...])
+        offset = 0
+    }
+
     /// The postings of `value` in `row`, or nil when no example holds it (the first value equal to
     /// it, code point by code point, as `SliceIndex.matching` finds it).
     init?(row: UnsafeRawBufferPointer, value: String) throws {
@@ -85,7 +93,7 @@ struct PostingsCursor {
     }
 
     /// Moves past `count` varints.
-    private static func skip(_ count: Int, in row: UnsafeRawBufferPointer, at offset: inout Int) throws {
+    static func skip(_ count: Int, in row: UnsafeRawBufferPointer, at offset: inout Int) throws {
         var left = count
         var i = offset
         while left > 0 {
@@ -121,5 +129,78 @@ struct PostingsCursor {
             if posting >= key { return posting }
         }
         return nil
+    }
+}
+
+extension Store {
+    /// `slice --count-by KEYS` with no condition, from an up-to-date stored index without decoding
+    /// it: each key's values numbered for each example straight from its row, and the live
+    /// examples counted as their postings are read. Holds one code an example a key (no key's
+    /// postings, no list of the live examples). Nil when the general path must answer (the index
+    /// behind or damaged, a key not indexed or held by no example).
+    func sliceCountsFromStoredIndex(_ version: DatasetVersion, countBy keys: [String]) throws -> SliceCounts? {
+        guard keys.allSatisfy(SliceIndex.isIndexed), try currentVersion()?.row == version.row else { return nil }
+        let state = try database.prepare("SELECT version, live FROM slice_index_state WHERE id = 1")
+        guard try state.step(), state.int(0) == Int64(version.row) else { return nil }
+        var live = try PostingsCursor(postings: state.bytes(1))
+        state.reset()
+        var size = 1  // one past the largest live example, as `SliceIndex.exampleKeyLimit`
+        var last = live
+        while let example = try last.next() { size = Int(example) + 1 }
+        let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+        var codes: [SliceIndex.ValueCodes] = []
+        var values: [[String]] = []
+        for key in keys {
+            try row.bind([.text(key)])
+            guard try row.step() else { return nil }
+            let (column, names) = try SliceIndex.ValueCodes.fromStoredRow(row.bytes(0), size: size)
+            row.reset()
+            codes.append(column)
+            values.append(names)
+        }
+        var damaged = false
+        let examples = AnyIterator<UInt32> {
+            do { return try live.next() } catch {
+                damaged = true
+                return nil
+            }
+        }
+        let counted = SliceIndex.countCombinations(of: examples, codes, radices: values.map(\.count))
+        guard !damaged else { return nil }
+        return SliceCounts(
+            keys: keys,
+            counts: counted.map { combination in
+                (values: zip(combination.codes, values).map { code, names in code < 0 ? nil : names[Int(code)] }, count: combination.count)
+            })
+    }
+}
+
+extension SliceIndex.ValueCodes {
+    /// Every value of a key's stored row numbered in order (as `init(_:size:numbering:)` with
+    /// `Int32($0)`), its postings decoded as read; and the values.
+    static func fromStoredRow(_ row: UnsafeRawBufferPointer, size: Int) throws -> (SliceIndex.ValueCodes, [String]) {
+        var codes = SliceIndex.ValueCodes(KeyPostings(), size: size, numbering: { _ in nil })
+        var reader = SliceIndexCoding.Reader(row)
+        var values: [String] = []
+        let count = try reader.number()
+        for value in 0..<count {
+            values.append(try reader.string())
+            let code = Int32(value)
+            let postings = try reader.number()
+            var example: UInt32 = 0
+            for _ in 0..<postings {
+                example &+= UInt32(truncatingIfNeeded: try reader.number())
+                let e = Int(example)
+                guard e < size else { throw SliceIndexCoding.DamagedIndex() }
+                switch codes.first[e] {
+                case -1: codes.first[e] = code
+                case -2: codes.several[example]!.append(code)
+                default:
+                    codes.several[example] = [codes.first[e], code]
+                    codes.first[e] = -2
+                }
+            }
+        }
+        return (codes, values)
     }
 }

@@ -255,6 +255,12 @@ extension Store {
         _ version: DatasetVersion, where conditions: [SliceCondition],
         countBy keys: [String]
     ) throws -> SliceCounts? {
+        // No condition, an up-to-date index: counted without decoding it (`sliceCountsFromStoredIndex`).
+        if conditions.isEmpty,
+            let counts = try? database.readTransaction({ try sliceCountsFromStoredIndex(version, countBy: keys) })
+        {
+            return counts
+        }
         let named = conditions.map(\.key) + keys
         guard named.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: named) else { return nil }
         try checkKeys(named, exist: index.existingKeys)
