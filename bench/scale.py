@@ -143,11 +143,11 @@ def sync_steps(n, first, following, results, out, clean):
     return r
 
 
-def exported(argv, env, expected):
+def exported(argv, env, expected, cwd):
     """`evaldb export` to standard output, read and hashed here: (wall s, peak MiB), identical."""
     digest = hashlib.sha256()
     start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     while chunk := process.stdout.read(1 << 20):
         digest.update(chunk)
     _, status, usage = os.wait4(process.pid, 0)
@@ -157,10 +157,11 @@ def exported(argv, env, expected):
     return (wall, usage.ru_maxrss / 1024), digest.hexdigest() == runpy.sha256_of(expected)
 
 
-def measure(n, out, with_sync, clean, keep=False):
+def measure(n, out, with_sync, clean, keep=False, only=None):
     first, following, results = files(n)
     db = out / f'scale-{n}.sqlite'
-    runpy.remove_db(db)
+    if not only:
+        runpy.remove_db(db)
     env = dict(os.environ, EVALDB_DB=str(db))
     ev = [str(runpy.EVALDB)]
     refund = ['--where', 'feature=refund-request']
@@ -181,16 +182,20 @@ def measure(n, out, with_sync, clean, keep=False):
     r = {}
     identical = None
     runpy.warm(first)
+    sizes = {'jsonl': first.stat().st_size if first.exists() else 0, 'db': runpy.db_size(db) if only else 0}
     for name, argv in steps:
+        if only and not any(name.startswith(prefix) for prefix in only):
+            continue
         print(f'{n:,} examples: {name}', file=sys.stderr)
         if name.startswith('export'):
             subprocess.run(['sync'], check=False)
-            r[name], identical = exported(argv, env, following)
+            r[name], identical = exported(argv, env, following, out)
         elif name == 'slice --limit 10':
-            trials = [runpy.run(argv, env=env) for _ in range(5)]
+            trials = [runpy.run(argv, env=env, cwd=out) for _ in range(5)]
             r[name] = (statistics.median(t[0] for t in trials), max(t[1] for t in trials))
         else:
-            r[name] = runpy.run(argv, env=env)
+            r[name] = runpy.run(argv, env=env, cwd=out)  # outside any git repository: no team log written
+        print(f'    {r[name][0]:.3f} s, {r[name][1]:.0f} MiB', file=sys.stderr)
         if name == 'first import':
             sizes = {'jsonl': first.stat().st_size, 'db': runpy.db_size(db)}
             if clean:
@@ -237,15 +242,29 @@ def table(report):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--sizes', default='1000000,10000000', help='comma-separated, multiples of 100000')
-    parser.add_argument('--data', type=Path, required=True, metavar='DIR', help='where the datasets are kept')
+    parser.add_argument('--data', type=Path, metavar='DIR', help='where the datasets are kept (required but with --table)')
     parser.add_argument('--out', type=Path, metavar='DIR', help='databases, exports, sync repositories (default --data)')
     parser.add_argument('--build-path', type=Path, default=ROOT / '.build-release', metavar='DIR',
                         help="swift build's --build-path (default .build-release): runs DIR/release/evaldb")
     parser.add_argument('--no-build', action='store_true', help='use the release binary already built')
     parser.add_argument('--no-sync', action='store_true', help='leave the sync out')
     parser.add_argument('--clean', action='store_true', help="remove each size's files once measured")
+    parser.add_argument('--only', metavar='NAMES', help='comma-separated beginnings of command names: only those, '
+                        'on the database kept by an earlier --keep-db run (e.g. "slice,count-by")')
+    parser.add_argument('--table', type=Path, nargs='+', metavar='JSON',
+                        help='print the table of earlier runs (their OUT/scale.json files; a later file\'s commands replace an earlier\'s)')
     parser.add_argument('--keep-db', action='store_true', help='keep the database (OUT/scale-N.sqlite) after the runs')
     args = parser.parse_args()
+    if args.table:
+        report = {}
+        for path in args.table:  # later files replace earlier ones' commands
+            for n, measured in json.loads(path.read_text()).items():
+                entry = report.setdefault(int(n), {'runs': {}, 'sizes': measured['sizes'], 'identical': measured['identical']})
+                entry['runs'].update(measured['runs'])
+        table(report)
+        return
+    if not args.data:
+        parser.error('--data DIR is required')
     runpy.DATA = args.data.resolve()
     out = (args.out or args.data).resolve()
     runpy.DATA.mkdir(parents=True, exist_ok=True)
@@ -255,12 +274,13 @@ def main():
         subprocess.run(['swift', 'build', '-c', 'release', '--product', 'evaldb', '--build-path', str(args.build_path)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     counts = [int(s) for s in args.sizes.split(',')]
+    only = [name.strip() for name in args.only.split(',')] if args.only else None
     print(runpy.machine())
     report = {}
     for n in counts:
-        report[n] = measure(n, out, not args.no_sync, args.clean, args.keep_db)
+        report[n] = measure(n, out, not args.no_sync, args.clean, args.keep_db or bool(only), only)
         print(f'{n:,} examples done: {runpy.machine()}', file=sys.stderr)
-        (out / 'scale.json').write_text(json.dumps(report, indent=1))
+        (out / ('scale-only.json' if only else 'scale.json')).write_text(json.dumps(report, indent=1))
     print(f'\n## every command at {", ".join(f"{n:,}" for n in counts)} examples, one run each '
           f'(slice --limit 10: median of 5)\n')
     print(f'{runpy.machine()}\n')
