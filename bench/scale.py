@@ -4,6 +4,9 @@
   python3 bench/scale.py --data /work/scale-data                    # 1M and 10M, sync included
   python3 bench/scale.py --data /work/scale-data --sizes 1000000,3000000,10000000
   python3 bench/scale.py --data /tmp/d --sizes 200000,1000000 --no-sync --no-build   # a quick check
+  python3 bench/scale.py --data D --sizes 10000000 --keep-db ...            # keep D/scale-N.sqlite, then
+  python3 bench/scale.py --data D --sizes 10000000 --only "slice --limit,count-by"  # again on it
+  python3 bench/scale.py --table D/1m.json D/10m.json                       # earlier runs side by side
 
 The datasets: bench/gen_dataset.py writes about 3 MB/s here, so 13 GB of it would take more than
 an hour. The N-example files are instead COPIES = N / 100,000 copies of its 100,000-example
