@@ -94,6 +94,12 @@ def replicate(source, target, copies, tail=0):
     return target
 
 
+def paths(n):
+    """The files of `files(n)`, made or not."""
+    name = runpy.DATA / f'scale-{n // 1000}k'
+    return (Path(f'{name}.jsonl'), Path(f'{name}.next.jsonl'), [Path(f'{name}.results-{k}.jsonl') for k in (1, 2)])
+
+
 def files(n):
     if n % BASE:
         sys.exit(f'sizes must be multiples of {BASE:,}')
@@ -161,7 +167,7 @@ def exported(argv, env, expected, cwd):
 
 
 def measure(n, out, with_sync, clean, keep=False, only=None):
-    first, following, results = files(n)
+    first, following, results = paths(n) if only else files(n)  # --only: the files the steps need are kept
     db = out / f'scale-{n}.sqlite'
     if not only:
         runpy.remove_db(db)
@@ -184,7 +190,8 @@ def measure(n, out, with_sync, clean, keep=False, only=None):
              ('compare --by feature', ev + ['compare', 'base', 'candidate', '--by', 'feature'])]
     r = {}
     identical = None
-    runpy.warm(first)
+    if first.exists():
+        runpy.warm(first)
     sizes = {'jsonl': first.stat().st_size if first.exists() else 0, 'db': runpy.db_size(db) if only else 0}
     for name, argv in steps:
         if only and not any(name.startswith(prefix) for prefix in only):
