@@ -232,6 +232,30 @@ struct QueryTests {
         #expect(throws: EvalDBError.self) { try store.slice(current, where: unknown, limit: 1) { _ in } }
     }
 
+    @Test("a cursor finds a value's postings in a stored row, past long runs of others, and reads them as stored")
+    func postingsCursor() throws {
+        var key = KeyPostings()
+        var next: UInt32 = 0
+        for (n, value) in ["a", "bb", "ccc", "d"].enumerated() {
+            key.values.append(value)
+            // Gaps of one to three bytes as varints, runs of 0 to 10,001 postings.
+            key.postings.append((0..<[10_001, 0, 3, 777][n]).map { i in
+                next &+= [1, 300, 70_000][(i * 7 + n) % 3]
+                return next
+            })
+        }
+        let row = SliceIndexCoding.encode(key)
+        try row.withUnsafeBytes { bytes in
+            for (value, postings) in zip(key.values, key.postings) {
+                var cursor = try #require(try PostingsCursor(row: bytes, value: value))
+                var read: [UInt32] = []
+                while let posting = try cursor.next() { read.append(posting) }
+                #expect(read == postings, "\(value)")
+            }
+            #expect(try PostingsCursor(row: bytes, value: "e") == nil)
+        }
+    }
+
     @Test("counts by keys from an up-to-date stored index, without decoding it, are those of the decoded index")
     func countsFromStoredIndex() throws {
         func flat(_ counts: SliceCounts) -> [String] { counts.counts.map { "\($0.values.map { $0 ?? "-" }) \($0.count)" } }

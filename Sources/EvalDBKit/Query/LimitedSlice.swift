@@ -18,15 +18,17 @@ extension Store {
             try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(version.row),
             try database.scalarInt("SELECT line_order IS NULL FROM stored_versions WHERE number = ?", [.int(Int64(version.row))]) == 1
         else { return nil }
-        let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
-        // Each condition's postings, copied out of its row (a cursor over them, decoded as read).
+        // Each condition's postings in its row, a statement of its own left on the row until the
+        // end (the cursors read the row where SQLite holds it).
+        var rows: [Statement] = []
+        defer { withExtendedLifetime(rows) {} }
         var cursors: [PostingsCursor] = []
         for (key, value) in wanted {
+            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+            rows.append(row)
             try row.bind([.text(key)])
             guard try row.step() else { return nil }  // a key no live example has: the general path says so
-            let found = try PostingsCursor(row: row.bytes(0), value: value)
-            row.reset()
-            guard let found else { return [] }  // no example holds the value
+            guard let found = try PostingsCursor(row: row.bytes(0), value: value) else { return [] }  // no example holds the value
             cursors.append(found)
         }
         var result: [Int64] = []
@@ -53,8 +55,9 @@ extension Store {
 }
 
 /// One value's postings in a key's stored row (`SliceIndexCoding`), decoded as they are read.
+/// It reads the row where it is: valid while the statement that gave the row stays on it.
 struct PostingsCursor {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeRawBufferPointer
     private var offset: Int
     private var remaining: Int
     private var current: UInt32 = 0
@@ -64,8 +67,8 @@ struct PostingsCursor {
     init(postings: UnsafeRawBufferPointer) throws {
         var reader = SliceIndexCoding.Reader(postings)
         remaining = try reader.number()
-        bytes = Array(postings[reader.offset...])
-        offset = 0
+        bytes = postings
+        offset = reader.offset
     }
 
     /// The postings of `value` in `row`, or nil when no example holds it (the first value equal to
@@ -80,10 +83,8 @@ struct PostingsCursor {
             reader.offset += length
             let postings = try reader.number()
             if matches {
-                // The rest of the row from here: at most one varint of five bytes a posting.
-                let end = min(row.count, reader.offset + 5 * postings)
-                bytes = Array(row[reader.offset..<end])
-                offset = 0
+                bytes = row
+                offset = reader.offset
                 remaining = postings
                 return
             }
@@ -96,6 +97,12 @@ struct PostingsCursor {
     static func skip(_ count: Int, in row: UnsafeRawBufferPointer, at offset: inout Int) throws {
         var left = count
         var i = offset
+        // Eight bytes at a time while eight varints or more are left: each byte under 0x80 ends
+        // one, so a word never ends more than are left, and when it ends the last it ends there.
+        while left >= 8 && i + 8 <= row.count {
+            left -= 8 - (row.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080).nonzeroBitCount
+            i += 8
+        }
         while left > 0 {
             guard i < row.count else { throw SliceIndexCoding.DamagedIndex() }
             if row[i] < 0x80 { left -= 1 }
@@ -142,8 +149,8 @@ extension Store {
         guard keys.allSatisfy(SliceIndex.isIndexed), try currentVersion()?.row == version.row else { return nil }
         let state = try database.prepare("SELECT version, live FROM slice_index_state WHERE id = 1")
         guard try state.step(), state.int(0) == Int64(version.row) else { return nil }
-        var live = try PostingsCursor(postings: state.bytes(1))
-        state.reset()
+        var live = try PostingsCursor(postings: state.bytes(1))  // `state` stays on its row until the end
+        defer { withExtendedLifetime(state) {} }
         var size = 1  // one past the largest live example, as `SliceIndex.exampleKeyLimit`
         var last = live
         while let example = try last.next() { size = Int(example) + 1 }
