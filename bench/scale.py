@@ -108,9 +108,16 @@ def files(n):
     copies = n // BASE
     name = f'scale-{n // 1000}k'
     added = round(BASE * 0.02)  # the next version's added examples, at its end (run.py's fractions)
-    return (replicate(first, runpy.DATA / f'{name}.jsonl', copies),
-            replicate(following, runpy.DATA / f'{name}.next.jsonl', copies, added),
-            [replicate(r, runpy.DATA / f'{name}.results-{k}.jsonl', copies, added) for k, r in enumerate(results, 1)])
+
+    def made(source, target, tail=0):
+        # In a child process: this one stays small, and a child's peak RSS counts what it inherits at fork.
+        if not target.exists():
+            subprocess.run([sys.executable, __file__, '--replicate', str(source), str(target), str(copies), str(tail)],
+                           check=True)
+        return target
+    return (made(first, runpy.DATA / f'{name}.jsonl'),
+            made(following, runpy.DATA / f'{name}.next.jsonl', added),
+            [made(r, runpy.DATA / f'{name}.results-{k}.jsonl', added) for k, r in enumerate(results, 1)])
 
 
 def git(argv, cwd):
@@ -263,8 +270,13 @@ def main():
                         'on the database kept by an earlier --keep-db run (e.g. "slice,count-by")')
     parser.add_argument('--table', type=Path, nargs='+', metavar='JSON',
                         help='print the table of earlier runs (their OUT/scale.json files; a later file\'s commands replace an earlier\'s)')
+    parser.add_argument('--replicate', nargs=4, metavar=('SOURCE', 'TARGET', 'COPIES', 'TAIL'), help=argparse.SUPPRESS)
     parser.add_argument('--keep-db', action='store_true', help='keep the database (OUT/scale-N.sqlite) after the runs')
     args = parser.parse_args()
+    if args.replicate:
+        source, target, copies, tail = args.replicate
+        replicate(Path(source), Path(target), int(copies), int(tail))
+        return
     if args.table:
         report = {}
         for path in args.table:  # later files replace earlier ones' commands
