@@ -58,12 +58,12 @@ OUT = ROOT / 'bench' / 'out'
 EVALDB = ROOT / '.build' / 'release' / 'evaldb'  # or under --scratch-path
 
 
-def run(argv, stdin=None, stdout=None, env=None):
+def run(argv, stdin=None, stdout=None, env=None, cwd=None):
     """Runs argv; returns (wall seconds, peak RSS in MiB) of that process alone."""
     start = time.perf_counter()
     with open(stdin, 'rb') if stdin else open(os.devnull, 'rb') as fin, \
             open(stdout, 'wb') if stdout else open(os.devnull, 'wb') as fout:
-        process = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.PIPE, env=env)
+        process = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.PIPE, env=env, cwd=cwd)
         _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     err = process.stderr.read().decode(errors='replace')

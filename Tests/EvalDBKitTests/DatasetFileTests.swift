@@ -125,6 +125,38 @@ struct DatasetFileTests {
         #expect(errors.first?.message.contains("line 1") == true)
     }
 
+    @Test("ids kept on disk find the same duplicates, at the same lines, within the same error limit")
+    func duplicatesSpilledToDisk() throws {
+        let folder = try TemporaryFolder()
+        var lines = (1...3000).map { Sample.line(String(format: "ex-%05d", $0)) }
+        for bad in [5, 1500] { lines[bad - 1] = "{\"id\": \"x\"," }
+        lines[2200 - 1] = lines[10 - 1]
+        lines[2500 - 1] = lines[10 - 1]  // a third time: still the first line's
+        lines[2700 - 1] = lines[300 - 1]
+        let path = try folder.write("dups.jsonl", lines.joined(separator: "\n") + "\n")
+        let good = try folder.write("good.jsonl", (1...3000).map { Sample.line("ok-\($0)") + "\n" }.joined())
+        // 20 bytes: every id goes to its bucket's temporary file; 100: some do; 64 KiB: none.
+        for buffer in [20, 100, 64 << 10] {
+            let all = try DatasetFileCheck.check(path: path, options: .init(), spillBuffer: buffer)
+            #expect(all.errors.map(\.line) == [5, 1500, 2200, 2500, 2700])
+            #expect(all.errors.filter { $0.message.hasPrefix("duplicate id") }.map(\.message) == [
+                #"duplicate id "ex-00010" (first on line 10): ids must be unique in a file"#,
+                #"duplicate id "ex-00010" (first on line 10): ids must be unique in a file"#,
+                #"duplicate id "ex-00300" (first on line 300): ids must be unique in a file"#,
+            ])
+            #expect(all.recordCount == 2998)
+            #expect(!all.truncated)
+            let limited = try DatasetFileCheck.check(path: path, options: .init(maxErrors: 3), spillBuffer: buffer)
+            #expect(limited.errors.map(\.line) == [5, 1500, 2200])
+            #expect(limited.truncated)
+            let reference = try DatasetFileCheck.check(path: path, options: .init(maxErrors: 3))
+            #expect(limited.recordCount == reference.recordCount)
+            let valid = try DatasetFileCheck.check(path: good, options: .init(), spillBuffer: buffer)
+            #expect(valid.isValid)
+            #expect(valid.hash == "sha256:" + sha256Hex(Array(try String(contentsOfFile: good, encoding: .utf8).utf8)))
+        }
+    }
+
     @Test("ids differing only by Unicode normalisation are two ids, with a warning")
     func normalisationWarning() throws {
         let folder = try TemporaryFolder()

@@ -204,6 +204,81 @@ struct QueryTests {
         }
     }
 
+    @Test("slice with a limit over an up-to-date index finds its examples without decoding the index, as the decoded index does")
+    func sliceLimitFromStoredIndex() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let current = try #require(try store.currentVersion())
+        let cases = [
+            ["feature=booking-lookup"], ["feature=booking-lookup", "persona=first-time-visitor"],
+            ["tags=temporal-relative"], ["tags=temporal-relative", "feature=booking-lookup"], ["feature=no-such-value"],
+        ]
+        var all: [[[UInt8]]] = []
+        for texts in cases {
+            var matches: [[UInt8]] = []
+            try store.slice(current, where: texts.map(SliceCondition.init(parsing:))) { matches.append(Array($0)) }
+            all.append(matches)  // the first builds and saves the index; all come from the decoded index
+        }
+        #expect(all[1].count > 1 && all[1].count < all[0].count && all[3].count > 0 && all[4].isEmpty)
+        for (texts, matches) in zip(cases, all) {
+            let conditions = try texts.map(SliceCondition.init(parsing:))
+            for limit in [1, 2, 5, 1000] {
+                let keys = try #require(try store.database.readTransaction { try store.firstIndexedKeys(current, where: conditions, limit: limit) })
+                #expect(keys.count == min(limit, matches.count), "\(texts) --limit \(limit)")
+                var first: [[UInt8]] = []
+                store.recordsRead = 0
+                try store.slice(current, where: conditions, limit: limit) { first.append(Array($0)) }
+                #expect(first == Array(matches.prefix(limit)), "\(texts) --limit \(limit)")
+                #expect(store.recordsRead == first.count)
+            }
+        }
+        // A key no example has: left to the general path, which names the keys there are.
+        let unknown = [try SliceCondition(parsing: "no-such-key=x")]
+        #expect(try store.database.readTransaction { try store.firstIndexedKeys(current, where: unknown, limit: 1) } == nil)
+        #expect(throws: EvalDBError.self) { try store.slice(current, where: unknown, limit: 1) { _ in } }
+    }
+
+    @Test("a cursor finds a value's postings in a stored row, past long runs of others, and reads them as stored")
+    func postingsCursor() throws {
+        var key = KeyPostings()
+        var next: UInt32 = 0
+        for (n, value) in ["a", "bb", "ccc", "d"].enumerated() {
+            key.values.append(value)
+            // Gaps of one to three bytes as varints, runs of 0 to 10,001 postings.
+            key.postings.append((0..<[10_001, 0, 3, 777][n]).map { i in
+                next &+= [1, 300, 70_000][(i * 7 + n) % 3]
+                return next
+            })
+        }
+        let row = SliceIndexCoding.encode(key)
+        try row.withUnsafeBytes { bytes in
+            for (value, postings) in zip(key.values, key.postings) {
+                var cursor = try #require(try PostingsCursor(row: bytes, value: value))
+                var read: [UInt32] = []
+                while let posting = try cursor.next() { read.append(posting) }
+                #expect(read == postings, "\(value)")
+            }
+            #expect(try PostingsCursor(row: bytes, value: "e") == nil)
+        }
+    }
+
+    @Test("counts by keys from an up-to-date stored index, without decoding it, are those of the decoded index")
+    func countsFromStoredIndex() throws {
+        func flat(_ counts: SliceCounts) -> [String] { counts.counts.map { "\($0.values.map { $0 ?? "-" }) \($0.count)" } }
+        for keys in [["feature"], ["feature", "tags"], ["persona", "feature", "scenario"]] {
+            let folder = try TemporaryFolder()
+            let store = try Self.sampleStore(folder)
+            let current = try #require(try store.currentVersion())
+            #expect(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: keys) } == nil)
+            let decoded = try store.sliceCounts(current, where: [], countBy: keys)  // builds and saves the index, counts from it decoded
+            let stored = try #require(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: keys) })
+            #expect(flat(stored) == flat(decoded), "\(keys)")
+            #expect(flat(try store.sliceCounts(current, where: [], countBy: keys)) == flat(decoded))
+            #expect(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: ["no-such-key"]) } == nil)
+            #expect(throws: EvalDBError.self) { try store.sliceCounts(current, where: [], countBy: ["no-such-key"]) }
+        }
+    }
+
     @Test("counts per combination match an independent count, a tag counted under each of its values")
     func countsMatchIndependentCount() throws {
         let folder = try TemporaryFolder()

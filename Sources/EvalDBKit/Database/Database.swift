@@ -113,15 +113,6 @@ public final class Database {
         return try body()
     }
 
-    /// Runs `body` with the database file memory-mapped (up to 16 GiB): reading scattered records
-    /// then costs no copy of each page. Takes effect at the next page read, also inside a transaction (a
-    /// command's `Store.reading`); SQLite does not unmap while a mapped page is in use.
-    func memoryMapped<T>(_ body: () throws -> T) throws -> T {
-        try execute("PRAGMA mmap_size = 17179869184")
-        defer { try? execute("PRAGMA mmap_size = 0") }
-        return try body()
-    }
-
     deinit {
         statementCache.finalizeAll()
         sqlite3_close_v2(handle)

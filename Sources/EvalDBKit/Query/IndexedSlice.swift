@@ -62,7 +62,9 @@ extension SliceIndex {
     }
 
     /// How many of `examples` hold each combination of values (codes; -1: none), most first.
-    static func countCombinations(of examples: Postings, _ codes: [ValueCodes], radices: [Int]) -> [(codes: [Int32], count: Int)] {
+    static func countCombinations<Examples: Sequence<UInt32>>(
+        of examples: Examples, _ codes: [ValueCodes], radices: [Int]
+    ) -> [(codes: [Int32], count: Int)] {
         // Combination number: mixed radix, digit = code + 1 (0: none).
         var total = 1
         var fits = true

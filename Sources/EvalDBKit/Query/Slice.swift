@@ -195,12 +195,22 @@ extension Store {
         _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int?,
         _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> Bool {
-        guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }),
-            let index = try sliceIndex(for: version, loading: conditions.map(\.key))
-        else { return false }
+        guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }) else { return false }
+        // A few examples of an up-to-date index: found without decoding it (`firstIndexedKeys`).
+        if let limit, conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) {
+            let answered = try database.readTransaction { () -> Bool in
+                guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit) else { return false }
+                try forEachHeadRecord(keys, body)
+                return true
+            }
+            if answered { return true }
+        }
+        guard let index = try sliceIndex(for: version, loading: conditions.map(\.key)) else { return false }
         try checkKeys(conditions.map(\.key), exist: index.existingKeys)
         let others = conditions.filter { !SliceIndex.isIndexed($0.key) }
-        return try database.memoryMapped {
+        // The records are read once each, with a small page cache (not memory-mapped: the pages
+        // of a large slice would all count as the process's memory).
+        return try database.scanning {
             try database.readTransaction {
                 guard try currentVersion()?.row == index.version else { return false }  // an import came between
                 var keys = try inLineOrder(index.matching(conditions), of: version)
@@ -240,6 +250,13 @@ extension Store {
         _ version: DatasetVersion, where conditions: [SliceCondition],
         countBy keys: [String]
     ) throws -> SliceCounts? {
+        // No condition, an up-to-date index: counted without decoding it (`sliceCountsFromStoredIndex`),
+        // with a small page cache (its rows are read once each).
+        if conditions.isEmpty,
+            let counts = try? database.scanning({ try database.readTransaction { try sliceCountsFromStoredIndex(version, countBy: keys) } })
+        {
+            return counts
+        }
         let named = conditions.map(\.key) + keys
         guard named.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: named) else { return nil }
         try checkKeys(named, exist: index.existingKeys)

@@ -1,0 +1,213 @@
+extension Store {
+    /// The first `limit` examples (by key) that match `conditions`, each a value a key holds, read
+    /// from the stored index without decoding it: each condition's postings are found in its key's
+    /// row and decoded only as far as the intersection needs. Answers (in a read transaction) only
+    /// what `sliceFromIndex` would answer alike from the decoded index: `version` current, the
+    /// stored index of that version, its line order that of the keys, every key indexed and held
+    /// by some example; nil otherwise (the caller takes the general path, which also names unknown
+    /// keys). `slice --limit 10` on ten million examples then reads tens of megabytes of index
+    /// and decodes a few thousand numbers, not every posting of the key and of the live examples.
+    func firstIndexedKeys(_ version: DatasetVersion, where conditions: [SliceCondition], limit: Int) throws -> [Int64]? {
+        guard !conditions.isEmpty, limit > 0 else { return nil }
+        var wanted: [(key: String, value: String)] = []
+        for condition in conditions {
+            guard SliceIndex.isIndexed(condition.key), case .equals(let value) = condition.match else { return nil }
+            wanted.append((condition.key, value))
+        }
+        guard try currentVersion()?.row == version.row,
+            try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(version.row),
+            try database.scalarInt("SELECT line_order IS NULL FROM stored_versions WHERE number = ?", [.int(Int64(version.row))]) == 1
+        else { return nil }
+        // Each condition's postings in its row, a statement of its own left on the row until the
+        // end (the cursors read the row where SQLite holds it).
+        var rows: [Statement] = []
+        defer { withExtendedLifetime(rows) {} }
+        var cursors: [PostingsCursor] = []
+        for (key, value) in wanted {
+            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+            rows.append(row)
+            try row.bind([.text(key)])
+            guard try row.step() else { return nil }  // a key no live example has: the general path says so
+            guard let found = try PostingsCursor(row: row.bytes(0), value: value) else { return [] }  // no example holds the value
+            cursors.append(found)
+        }
+        var result: [Int64] = []
+        guard var candidate = try cursors[0].next() else { return [] }
+        search: while true {
+            var agreed = true
+            for i in cursors.indices.dropFirst() {
+                guard let at = try cursors[i].first(atLeast: candidate) else { break search }
+                if at > candidate {
+                    guard let next = try cursors[0].first(atLeast: at) else { break search }
+                    candidate = next
+                    agreed = false
+                    break
+                }
+            }
+            guard agreed else { continue }
+            result.append(Int64(candidate))
+            if result.count == limit { break }
+            guard let next = try cursors[0].next() else { break }
+            candidate = next
+        }
+        return result
+    }
+}
+
+/// One value's postings in a key's stored row (`SliceIndexCoding`), decoded as they are read.
+/// It reads the row where it is: valid while the statement that gave the row stays on it.
+struct PostingsCursor {
+    private let bytes: UnsafeRawBufferPointer
+    private var offset: Int
+    private var remaining: Int
+    private var current: UInt32 = 0
+    private var started = false
+
+    /// Postings stored as `count, deltas` (`SliceIndexCoding.append(_:to:)`), as the live examples are.
+    init(postings: UnsafeRawBufferPointer) throws {
+        var reader = SliceIndexCoding.Reader(postings)
+        remaining = try reader.number()
+        bytes = postings
+        offset = reader.offset
+    }
+
+    /// The postings of `value` in `row`, or nil when no example holds it (the first value equal to
+    /// it, code point by code point, as `SliceIndex.matching` finds it).
+    init?(row: UnsafeRawBufferPointer, value: String) throws {
+        var reader = SliceIndexCoding.Reader(row)
+        let count = try reader.number()
+        for _ in 0..<count {
+            let length = try reader.number()
+            guard length <= row.count - reader.offset else { throw SliceIndexCoding.DamagedIndex() }
+            let matches = UnsafeRawBufferPointer(rebasing: row[reader.offset..<reader.offset + length]).elementsEqual(value.utf8)
+            reader.offset += length
+            let postings = try reader.number()
+            if matches {
+                bytes = row
+                offset = reader.offset
+                remaining = postings
+                return
+            }
+            try Self.skip(postings, in: row, at: &reader.offset)
+        }
+        return nil
+    }
+
+    /// Moves past `count` varints.
+    static func skip(_ count: Int, in row: UnsafeRawBufferPointer, at offset: inout Int) throws {
+        var left = count
+        var i = offset
+        // Eight bytes at a time while eight varints or more are left: each byte under 0x80 ends
+        // one, so a word never ends more than are left, and when it ends the last it ends there.
+        while left >= 8 && i + 8 <= row.count {
+            left -= 8 - (row.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080).nonzeroBitCount
+            i += 8
+        }
+        while left > 0 {
+            guard i < row.count else { throw SliceIndexCoding.DamagedIndex() }
+            if row[i] < 0x80 { left -= 1 }
+            i += 1
+        }
+        offset = i
+    }
+
+    /// The next posting, ascending; nil after the last.
+    mutating func next() throws -> UInt32? {
+        guard remaining > 0 else { return nil }
+        var delta = 0, shift = 0
+        while true {
+            guard offset < bytes.count, shift < 63 else { throw SliceIndexCoding.DamagedIndex() }
+            let byte = bytes[offset]
+            offset += 1
+            delta |= Int(byte & 0x7F) << shift
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        remaining -= 1
+        current &+= UInt32(truncatingIfNeeded: delta)
+        started = true
+        return current
+    }
+
+    /// The first posting at or after `key` from here on (the current one included); nil when none.
+    mutating func first(atLeast key: UInt32) throws -> UInt32? {
+        if started && current >= key { return current }
+        while let posting = try next() {
+            if posting >= key { return posting }
+        }
+        return nil
+    }
+}
+
+extension Store {
+    /// `slice --count-by KEYS` with no condition, from an up-to-date stored index without decoding
+    /// it: each key's values numbered for each example straight from its row, and the live
+    /// examples counted as their postings are read. Holds one code an example a key (no key's
+    /// postings, no list of the live examples). Nil when the general path must answer (the index
+    /// behind or damaged, a key not indexed or held by no example).
+    func sliceCountsFromStoredIndex(_ version: DatasetVersion, countBy keys: [String]) throws -> SliceCounts? {
+        guard keys.allSatisfy(SliceIndex.isIndexed), try currentVersion()?.row == version.row else { return nil }
+        let state = try database.prepare("SELECT version, live FROM slice_index_state WHERE id = 1")
+        guard try state.step(), state.int(0) == Int64(version.row) else { return nil }
+        var live = try PostingsCursor(postings: state.bytes(1))  // `state` stays on its row until the end
+        defer { withExtendedLifetime(state) {} }
+        var size = 1  // one past the largest live example, as `SliceIndex.exampleKeyLimit`
+        var last = live
+        while let example = try last.next() { size = Int(example) + 1 }
+        let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+        var codes: [SliceIndex.ValueCodes] = []
+        var values: [[String]] = []
+        for key in keys {
+            try row.bind([.text(key)])
+            guard try row.step() else { return nil }
+            let (column, names) = try SliceIndex.ValueCodes.fromStoredRow(row.bytes(0), size: size)
+            row.reset()
+            codes.append(column)
+            values.append(names)
+        }
+        var damaged = false
+        let examples = AnyIterator<UInt32> {
+            do { return try live.next() } catch {
+                damaged = true
+                return nil
+            }
+        }
+        let counted = SliceIndex.countCombinations(of: examples, codes, radices: values.map(\.count))
+        guard !damaged else { return nil }
+        return SliceCounts(
+            keys: keys,
+            counts: counted.map { combination in
+                (values: zip(combination.codes, values).map { code, names in code < 0 ? nil : names[Int(code)] }, count: combination.count)
+            })
+    }
+}
+
+extension SliceIndex.ValueCodes {
+    /// Every value of a key's stored row numbered in order (as `init(_:size:numbering:)` with
+    /// `Int32($0)`), its postings decoded as read; and the values.
+    static func fromStoredRow(_ row: UnsafeRawBufferPointer, size: Int) throws -> (SliceIndex.ValueCodes, [String]) {
+        var codes = SliceIndex.ValueCodes(KeyPostings(), size: size, numbering: { _ in nil })
+        var reader = SliceIndexCoding.Reader(row)
+        var values: [String] = []
+        let count = try reader.number()
+        for value in 0..<count {
+            values.append(try reader.string())
+            let code = Int32(value)
+            let postings = try reader.number()
+            var example: UInt32 = 0
+            for _ in 0..<postings {
+                example &+= UInt32(truncatingIfNeeded: try reader.number())
+                let e = Int(example)
+                guard e < size else { throw SliceIndexCoding.DamagedIndex() }
+                switch codes.first[e] {
+                case -1: codes.first[e] = code
+                case -2: codes.several[example]!.append(code)
+                default:
+                    codes.several[example] = [codes.first[e], code]
+                    codes.first[e] = -2
+                }
+            }
+        }
+        return (codes, values)
+    }
+}
