@@ -139,11 +139,12 @@ struct DatasetFileTests {
         for buffer in [20, 100, 64 << 10] {
             let all = try DatasetFileCheck.check(path: path, options: .init(), spillBuffer: buffer)
             #expect(all.errors.map(\.line) == [5, 1500, 2200, 2500, 2700])
-            #expect(all.errors.filter { $0.message.hasPrefix("duplicate id") }.map(\.message) == [
-                #"duplicate id "ex-00010" (first on line 10): ids must be unique in a file"#,
-                #"duplicate id "ex-00010" (first on line 10): ids must be unique in a file"#,
-                #"duplicate id "ex-00300" (first on line 300): ids must be unique in a file"#,
-            ])
+            #expect(
+                all.errors.filter { $0.message.hasPrefix("duplicate id") }.map(\.message) == [
+                    #"duplicate id "ex-00010" (first on line 10): ids must be unique in a file"#,
+                    #"duplicate id "ex-00010" (first on line 10): ids must be unique in a file"#,
+                    #"duplicate id "ex-00300" (first on line 300): ids must be unique in a file"#,
+                ])
             #expect(all.recordCount == 2998)
             #expect(!all.truncated)
             let limited = try DatasetFileCheck.check(path: path, options: .init(maxErrors: 3), spillBuffer: buffer)

@@ -245,10 +245,11 @@ struct QueryTests {
         for (n, value) in ["a", "bb", "ccc", "d"].enumerated() {
             key.values.append(value)
             // Gaps of one to three bytes as varints, runs of 0 to 10,001 postings.
-            key.postings.append((0..<[10_001, 0, 3, 777][n]).map { i in
-                next &+= [1, 300, 70_000][(i * 7 + n) % 3]
-                return next
-            })
+            key.postings.append(
+                (0..<[10_001, 0, 3, 777][n]).map { i in
+                    next &+= [1, 300, 70_000][(i * 7 + n) % 3]
+                    return next
+                })
         }
         let row = SliceIndexCoding.encode(key)
         try row.withUnsafeBytes { bytes in

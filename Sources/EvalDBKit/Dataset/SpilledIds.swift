@@ -38,7 +38,9 @@ final class SpilledIds {
 
     private func spill(_ bucket: Int) throws {
         if files[bucket] == nil {
-            guard let file = tmpfile() else { throw EvalDBError.cannotWrite(path: "a temporary file of ids", reason: String(cString: strerror(errno))) }
+            guard let file = tmpfile() else {
+                throw EvalDBError.cannotWrite(path: "a temporary file of ids", reason: String(cString: strerror(errno)))
+            }
             files[bucket] = file
         }
         let count = buffers[bucket].count
