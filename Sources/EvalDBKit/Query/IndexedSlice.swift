@@ -47,16 +47,19 @@ extension SliceIndex {
             first = [Int32](repeating: -1, count: size)
             for (value, postings) in key.postings.enumerated() {
                 guard let code = numbering(value) else { continue }
-                for example in postings {
-                    let e = Int(example)
-                    switch first[e] {
-                    case -1: first[e] = code
-                    case -2: several[example]!.append(code)
-                    default:
-                        several[example] = [first[e], code]
-                        first[e] = -2
-                    }
-                }
+                for example in postings { add(code, to: example) }
+            }
+        }
+
+        /// `example` holds the value numbered `code` (-1 in `first`: none yet; -2: several, in `several`).
+        mutating func add(_ code: Int32, to example: UInt32) {
+            let e = Int(example)
+            switch first[e] {
+            case -1: first[e] = code
+            case -2: several[example]!.append(code)
+            default:
+                several[example] = [first[e], code]
+                first[e] = -2
             }
         }
     }

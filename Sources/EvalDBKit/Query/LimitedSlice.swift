@@ -57,18 +57,15 @@ extension Store {
 /// One value's postings in a key's stored row (`SliceIndexCoding`), decoded as they are read.
 /// It reads the row where it is: valid while the statement that gave the row stays on it.
 struct PostingsCursor {
-    private let bytes: UnsafeRawBufferPointer
-    private var offset: Int
+    private var reader: SliceIndexCoding.Reader
     private var remaining: Int
     private var current: UInt32 = 0
     private var started = false
 
     /// Postings stored as `count, deltas` (`SliceIndexCoding.append(_:to:)`), as the live examples are.
     init(postings: UnsafeRawBufferPointer) throws {
-        var reader = SliceIndexCoding.Reader(postings)
+        reader = SliceIndexCoding.Reader(postings)
         remaining = try reader.number()
-        bytes = postings
-        offset = reader.offset
     }
 
     /// The postings of `value` in `row`, or nil when no example holds it (the first value equal to
@@ -83,8 +80,7 @@ struct PostingsCursor {
             reader.offset += length
             let postings = try reader.number()
             if matches {
-                bytes = row
-                offset = reader.offset
+                self.reader = reader
                 remaining = postings
                 return
             }
@@ -114,15 +110,7 @@ struct PostingsCursor {
     /// The next posting, ascending; nil after the last.
     mutating func next() throws -> UInt32? {
         guard remaining > 0 else { return nil }
-        var delta = 0, shift = 0
-        while true {
-            guard offset < bytes.count, shift < 63 else { throw SliceIndexCoding.DamagedIndex() }
-            let byte = bytes[offset]
-            offset += 1
-            delta |= Int(byte & 0x7F) << shift
-            if byte < 0x80 { break }
-            shift += 7
-        }
+        let delta = try reader.number()
         remaining -= 1
         current &+= UInt32(truncatingIfNeeded: delta)
         started = true
@@ -197,15 +185,8 @@ extension SliceIndex.ValueCodes {
             var example: UInt32 = 0
             for _ in 0..<postings {
                 example &+= UInt32(truncatingIfNeeded: try reader.number())
-                let e = Int(example)
-                guard e < size else { throw SliceIndexCoding.DamagedIndex() }
-                switch codes.first[e] {
-                case -1: codes.first[e] = code
-                case -2: codes.several[example]!.append(code)
-                default:
-                    codes.several[example] = [codes.first[e], code]
-                    codes.first[e] = -2
-                }
+                guard Int(example) < size else { throw SliceIndexCoding.DamagedIndex() }
+                codes.add(code, to: example)
             }
         }
         return (codes, values)
