@@ -37,9 +37,12 @@ package struct EvalDB: AsyncParsableCommand {
     /// evaldb's own version (`evaldb --version`, `evaldb version`).
     static let version = "0.1.0"
 
-    /// Parses the command line, runs the command (an async one, `serve`, awaited), and maps every
-    /// outcome to the spec's exit statuses.
-    package static func runCommandLine() async {
+    /// Parses the command line, runs the command, and maps every outcome to the spec's exit statuses;
+    /// never returns. A synchronous command runs on the main thread, as a C program's would: no
+    /// task, no executor's threads to start at every command. An async one (`serve`) runs as a task
+    /// on the global executor while the main thread serves the main queue (`dispatchMain`, what an
+    /// async `main` does); the task exits the process when the command ends.
+    package static func runCommandLine() -> Never {
         let arguments: [String]
         do {
             arguments = try GlobalOptions.apply(Array(CommandLine.arguments.dropFirst()))
@@ -87,22 +90,34 @@ package struct EvalDB: AsyncParsableCommand {
             Output.stderr("Run '\(helpFor) --help' for usage.")
             Foundation.exit(2)
         }
-        do {
-            if var asynchronous = command as? AsyncParsableCommand {
-                try await asynchronous.run()
-            } else {
-                var mutable = command
-                try mutable.run()
+        if var asynchronous = command as? AsyncParsableCommand {
+            Task {
+                do {
+                    try await asynchronous.run()
+                    Foundation.exit(0)
+                } catch {
+                    finish(error)
+                }
             }
-        } catch {
-            // `evaldb help CMD` and `CMD --help` parse as a help command whose run() throws the help
-            // request.
-            if !(error is ExitCode), exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            Foundation.exit(Output.report(error))
+            dispatchMain()
         }
+        do {
+            var synchronous = command
+            try synchronous.run()
+            Foundation.exit(0)
+        } catch {
+            finish(error)
+        }
+    }
+
+    /// The exit of a command that threw: `evaldb help CMD` and `CMD --help` parse as a help command
+    /// whose run() throws the help request (success, the help printed); every other error reported.
+    private static func finish(_ error: any Error) -> Never {
+        if !(error is ExitCode), exitCode(for: error) == .success {
+            print(fullMessage(for: error))
+            Foundation.exit(0)
+        }
+        Foundation.exit(Output.report(error))
     }
 
     /// `run record`, `hook install`: commands of two words.

@@ -5,4 +5,4 @@ import EvalDBServe
 extension ReviewServer: ReviewServing {}
 
 ServeProgram.server = ReviewServer.self
-await EvalDB.runCommandLine()
+EvalDB.runCommandLine()

@@ -1,4 +1,4 @@
 import EvalDBCLI
 
 // The command line (Sources/EvalDBCLI), without the web server: `serve` runs evaldb-serve.
-await EvalDB.runCommandLine()
+EvalDB.runCommandLine()
