@@ -61,18 +61,23 @@ let package = Package(
             ]
         ),
         // `evaldb`: the command line without the web server, so that every command starts in a few
-        // milliseconds. A release build links the Swift runtime and Foundation into the binary
-        // (nothing to load and bind at start) as a position-dependent executable (nothing to relocate).
+        // milliseconds. A release build on Linux is one static executable: the Swift runtime,
+        // Foundation, SQLite, zlib and the C library linked in, so that nothing is loaded, bound or
+        // relocated at start (docs/performance.md, "Starting a command"). libzstd, which only an
+        // Inspect `.eval` log needs, is still loaded at run time (ZipArchive).
         .executableTarget(
             name: "evaldb",
             dependencies: ["EvalDBCLI"],
             linkerSettings: [
                 .unsafeFlags(
                     [
-                        "-static-stdlib", "-Xlinker", "-no-pie",
-                        // What the static Foundation needs besides what its modules name.
+                        "-static-executable",
+                        // What the static Foundation needs besides what its modules name, and the C
+                        // and C++ libraries the static ones need, in one group so that their order
+                        // does not matter.
                         "-Xlinker", "--start-group", "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization",
                         "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                        "-lstdc++", "-Xlinker", "-lsqlite3", "-Xlinker", "-lz", "-Xlinker", "-lm",
                         "-Xlinker", "--end-group",
                     ], .when(platforms: [.linux], configuration: .release))
             ]
