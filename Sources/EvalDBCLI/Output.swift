@@ -231,7 +231,7 @@ struct Listing {
                     let width = widths[column]
                     let cell = index < lines.count ? lines[index] : ""
                     let text = cell.count > width ? String(cell.prefix(width - 1)) + "…" : cell
-                    return column == row.count - 1 ? text : text.padding(toLength: width, withPad: " ", startingAt: 0)
+                    return column == row.count - 1 ? text : text + String(repeating: " ", count: max(0, width - text.count))
                 }.joined(separator: "  ")
                 // A value's next lines: no padding left at the end of the line.
                 return index == 0 ? line : String(line.reversed().drop { $0 == " " }.reversed())
@@ -253,18 +253,20 @@ enum Terminal {
     /// A table cell's lines: `text` split at its line ends (LF, CR LF, CR), each tab a space to
     /// the next multiple of four, other control characters replaced as `sanitized` does.
     static func cellLines(_ text: String) -> [String] {
-        text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-            .flatMap { $0.split(separator: "\r", omittingEmptySubsequences: false) }
-            .map { line in
-                var expanded = ""
-                for character in line {
-                    if character == "\t" {
-                        expanded += String(repeating: " ", count: 4 - expanded.count % 4)
-                    } else {
-                        expanded.append(character)
-                    }
-                }
-                return sanitized(expanded)
+        var lines: [String] = []
+        var line = ""
+        for character in text {
+            switch character {
+            case "\n", "\r\n", "\r":
+                lines.append(sanitized(line))
+                line = ""
+            case "\t":
+                line += String(repeating: " ", count: 4 - line.count % 4)
+            default:
+                line.append(character)
             }
+        }
+        lines.append(sanitized(line))
+        return lines
     }
 }

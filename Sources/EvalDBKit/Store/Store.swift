@@ -102,7 +102,7 @@ public final class Store {
         currentDirectory: String = FileManager.default.currentDirectoryPath
     ) -> String {
         if let path = environment["EVALDB_DB"], !path.isEmpty { return path }
-        let top = Repository.enclosing(currentDirectory)?.top ?? URL(fileURLWithPath: currentDirectory).standardizedFileURL.path
+        let top = Repository.enclosing(currentDirectory)?.top ?? Repository.standardized(currentDirectory)
         return top + "/.evaldb/evaldb.sqlite"
     }
 

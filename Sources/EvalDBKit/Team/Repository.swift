@@ -7,20 +7,35 @@ public struct Repository: Sendable, Equatable {
     public let top: String
 
     public init(top: String) {
-        self.top = URL(fileURLWithPath: top).standardizedFileURL.path
+        self.top = Self.standardized(top)
     }
 
     /// The work tree that holds `directory` (found by its `.git`, as git does), or nil outside one.
+    /// Every command asks it at start, so it works on the path's text and `stat`s, not URLs.
     public static func enclosing(_ directory: String = FileManager.default.currentDirectoryPath) -> Repository? {
-        var folder = URL(fileURLWithPath: directory).standardizedFileURL
+        var folder = standardized(directory)
         while true {
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) {
-                return Repository(top: folder.path)
-            }
-            let parent = folder.deletingLastPathComponent()
-            if parent.path == folder.path { return nil }
-            folder = parent
+            var status = stat()
+            if stat(folder == "/" ? "/.git" : folder + "/.git", &status) == 0 { return Repository(top: folder) }
+            guard folder != "/", let slash = folder.lastIndex(of: "/") else { return nil }
+            folder = slash == folder.startIndex ? "/" : String(folder[..<slash])
         }
+    }
+
+    /// `path` made absolute (from the current folder when relative) without `.` and `..`
+    /// components, repeated or trailing slashes; symbolic links are not resolved. What
+    /// `URL(fileURLWithPath:).standardizedFileURL.path` gives.
+    public static func standardized(_ path: String, from directory: String = FileManager.default.currentDirectoryPath) -> String {
+        var components: [Substring] = []
+        let absolute = path.hasPrefix("/") ? path : directory + "/" + path
+        for component in absolute.split(separator: "/", omittingEmptySubsequences: true) {
+            switch component {
+            case ".": continue
+            case "..": _ = components.popLast()
+            default: components.append(component)
+            }
+        }
+        return "/" + components.joined(separator: "/")
     }
 
     /// The folder of the team's logs: `evals/log`.
