@@ -204,8 +204,8 @@ struct QueryTests {
         }
     }
 
-    @Test("slice with a limit over an up-to-date index finds its examples without decoding the index, as the decoded index does")
-    func sliceLimitFromStoredIndex() throws {
+    @Test("a slice over an up-to-date index finds its examples without decoding the index, as matching each record does, with a limit or without")
+    func sliceFromStoredIndex() throws {
         let folder = try TemporaryFolder()
         let store = try Self.sampleStore(folder)
         let current = try #require(try store.currentVersion())
@@ -213,15 +213,29 @@ struct QueryTests {
             ["feature=booking-lookup"], ["feature=booking-lookup", "persona=first-time-visitor"],
             ["tags=temporal-relative"], ["tags=temporal-relative", "feature=booking-lookup"], ["feature=no-such-value"],
         ]
+        // What each record says, read one by one.
         var all: [[[UInt8]]] = []
         for texts in cases {
+            let conditions = try texts.map(SliceCondition.init(parsing:))
             var matches: [[UInt8]] = []
-            try store.slice(current, where: texts.map(SliceCondition.init(parsing:))) { matches.append(Array($0)) }
-            all.append(matches)  // the first builds and saves the index; all come from the decoded index
+            try store.forEachRecord(of: current) { record in
+                let values = SliceValues(record: record)
+                if conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { matches.append(Array(record)) }
+            }
+            all.append(matches)
         }
         #expect(all[1].count > 1 && all[1].count < all[0].count && all[3].count > 0 && all[4].isEmpty)
+        try store.slice(current, where: [SliceCondition(parsing: "feature=booking-lookup")]) { _ in }  // builds and saves the index
         for (texts, matches) in zip(cases, all) {
             let conditions = try texts.map(SliceCondition.init(parsing:))
+            let every = try #require(try store.database.readTransaction { try store.firstIndexedKeys(current, where: conditions, limit: .max) })
+            #expect(every.count == matches.count, "\(texts)")
+            #expect(try store.sliceKeys(current, where: conditions) == every, "\(texts)")
+            var sliced: [[UInt8]] = []
+            store.recordsRead = 0
+            try store.slice(current, where: conditions) { sliced.append(Array($0)) }
+            #expect(sliced == matches, "\(texts)")
+            #expect(store.recordsRead == matches.count)
             for limit in [1, 2, 5, 1000] {
                 let keys = try #require(try store.database.readTransaction { try store.firstIndexedKeys(current, where: conditions, limit: limit) })
                 #expect(keys.count == min(limit, matches.count), "\(texts) --limit \(limit)")

@@ -1,5 +1,5 @@
 extension Store {
-    /// The first `limit` examples (by key) that match `conditions`, each a value a key holds, read
+    /// The first `limit` examples (by key; every one with `Int.max`) that match `conditions`, each a value a key holds, read
     /// from the stored index without decoding it: each condition's postings are found in its key's
     /// row and decoded only as far as the intersection needs. Answers (in a read transaction) only
     /// what `sliceFromIndex` would answer alike from the decoded index: `version` current, the

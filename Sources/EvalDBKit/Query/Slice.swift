@@ -172,6 +172,11 @@ extension Store {
     /// from the index alone when it can answer, else from the matching records.
     func sliceKeys(_ version: DatasetVersion, where conditions: [SliceCondition]) throws -> [Int64] {
         if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }),
+            let keys = try database.readTransaction({ try? firstIndexedKeys(version, where: conditions, limit: .max) })
+        {
+            return keys  // the stored index's key order is the line order there
+        }
+        if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }),
             let index = try sliceIndex(for: version, loading: conditions.map(\.key))
         {
             try checkKeys(conditions.map(\.key), exist: index.existingKeys)
@@ -196,12 +201,17 @@ extension Store {
         _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> Bool {
         guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }) else { return false }
-        // A few examples of an up-to-date index: found without decoding it (`firstIndexedKeys`).
-        if let limit, conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) {
-            let answered = try database.readTransaction { () -> Bool in
-                guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit) else { return false }
-                try forEachHeadRecord(keys, body)
-                return true
+        // Every condition on an up-to-date index: the matches found without decoding it
+        // (`firstIndexedKeys`, as far as `limit`), then their records, read once each with a small
+        // page cache (not memory-mapped: the pages of a large slice would all count as the
+        // process's memory).
+        if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) {
+            let answered = try database.scanning {
+                try database.readTransaction { () -> Bool in
+                    guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit ?? .max) else { return false }
+                    try forEachHeadRecord(keys, body)
+                    return true
+                }
             }
             if answered { return true }
         }
