@@ -39,7 +39,6 @@ struct ExecFolder {
         elif mode == "wrong": print("something else")
         elif mode == "exit": sys.stderr.write("traceback: it broke, key " + os.environ.get("TEST_API_KEY", "") + "\\n"); sys.exit(4)
         elif mode == "sleep": time.sleep(30)
-        elif mode == "slow": time.sleep(0.3); print(json.dumps(record["expected_output"]))
         elif mode == "gated":
             # Answers once the test opens the gate (a file): until then, the command is running.
             while not os.path.exists(os.environ["EXEC_LOG"] + ".gate"): time.sleep(0.005)
@@ -420,14 +419,21 @@ struct RunExecTests {
 
     @Test("a progress line on a terminal (done of total, pass rate, errors in red unless NO_COLOR), none when piped")
     func progressLine() throws {
-        let folder = try ExecFolder(records: (0..<6).map { execRecord("p-\($0)", mode: $0 == 5 ? "exit" : "slow") })
+        // The first answers at once; the next four wait at the gate, so that the line says 1/6
+        // however fast or slow the machine is.
+        let folder = try ExecFolder(records: (0..<6).map { execRecord("p-\($0)", mode: $0 == 5 ? "exit" : $0 == 0 ? "echo" : "gated") })
         defer { folder.cli.cleanUp() }
+        let gate = folder.folder + "/calls.jsonl.gate"
+        #expect(FileManager.default.createFile(atPath: gate, contents: Data()))
         let piped = try folder.exec("piped", ["--jobs", "2"])
         #expect(piped.stderr.isEmpty, "\(piped.stderr)")
         for (name, colour) in [("coloured", true), ("plain", false)] {
+            try FileManager.default.removeItem(atPath: gate)
             let (process, screen) = try TerminalScreen.run(
                 folder.cli, ["run", "exec", "--name", name, "--jobs", "1", "--", "python3", "system.py"], rows: 24, columns: 120,
                 environment: ["EXEC_LOG": folder.folder + "/calls.jsonl"].merging(colour ? [:] : ["NO_COLOR": "1"]) { $1 })
+            #expect(screen.wait(for: "run exec \(name): 1/6"), "\(screen.text)")
+            #expect(FileManager.default.createFile(atPath: gate, contents: Data()))
             #expect(screen.wait(for: "passed 5, failed 0, errors 1"), "\(screen.text)")
             process.terminateIfRunning(after: 20)
             screen.close()
@@ -642,12 +648,14 @@ struct NotebookTests {
 
     @Test("on a terminal: the example at once, the output when it arrives; v gives a verdict on it")
     func terminalNotebook() throws {
-        let folder = try ExecFolder(records: [execRecord("t-1", mode: "slow"), execRecord("t-2", mode: "slow")])
+        // The system waits at the gate until the test has seen it running.
+        let folder = try ExecFolder(records: [execRecord("t-1", mode: "gated"), execRecord("t-2", mode: "gated")])
         defer { folder.cli.cleanUp() }
         let (process, screen) = try TerminalScreen.run(
             folder.cli, ["review", "--exec", "--name", "nb-terminal", "--reviewer", "rita", "--", "python3", "system.py"], rows: 40, columns: 120,
             environment: ["EXEC_LOG": folder.folder + "/calls.jsonl"])
         #expect(screen.wait(for: "system output: running"), "\(screen.text)")
+        #expect(FileManager.default.createFile(atPath: folder.folder + "/calls.jsonl.gate", contents: Data()))
         #expect(screen.wait(for: "PASS"), "\(screen.text)")
         screen.type("v")
         #expect(screen.wait(for: "verdict (pass or fail"), "\(screen.text)")
