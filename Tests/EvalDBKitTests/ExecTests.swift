@@ -49,7 +49,19 @@ struct ExecTests {
     func cancelThenResume() throws {
         let folder = try TemporaryFolder()
         let (store, _) = try RunTests.store(folder, count: 12)
-        var options = ExecOptions(name: "slow", command: ["python3", "-c", "import sys, time\nsys.stdin.read()\ntime.sleep(0.2)\nprint('\"x\"')"])
+        // The first three calls answer at once; the others wait at a gate, which opens only for
+        // the resumed run: the cancellation comes while three are running, however fast the machine.
+        let system = """
+            import os, sys, time
+            sys.stdin.read()
+            for slot in range(3):
+                try:
+                    os.close(os.open(os.path.join(sys.argv[1], "slot-%d" % slot), os.O_CREAT | os.O_EXCL)); print('"x"'); sys.exit(0)
+                except FileExistsError: pass
+            while not os.path.exists(os.path.join(sys.argv[1], "gate")): time.sleep(0.005)
+            print('"x"')
+            """
+        var options = ExecOptions(name: "slow", command: ["python3", "-c", system, folder.path])
         options.jobs = 3
         let cancellation = ExecCancellation()
         var seen = 0
@@ -57,8 +69,9 @@ struct ExecTests {
             seen = progress.done
             if progress.done >= 3 { cancellation.cancel() }
         }
-        #expect(first.recorded == nil && first.done >= 3 && first.done < 12, "\(first.done)")
-        #expect(seen >= 3)
+        #expect(first.recorded == nil && first.done == 3, "\(first.done)")
+        #expect(seen == 3)
+        #expect(FileManager.default.createFile(atPath: folder.file("gate"), contents: Data()))
         options.resume = true
         let second = try store.exec(options)
         #expect(second.recorded?.run.resultCount == 12 && second.resumed == first.done)
