@@ -252,6 +252,55 @@ struct QueryTests {
         #expect(throws: EvalDBError.self) { try store.slice(current, where: unknown, limit: 1) { _ in } }
     }
 
+    @Test("a slice after an import brings the index up to date and reads it as made, not decoded, in `reading` (saved after) and out of it")
+    func sliceReadsTheIndexAsMade() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let conditions = [try SliceCondition(parsing: "feature=booking-lookup")]
+        try store.slice(try #require(try store.currentVersion()), where: conditions) { _ in }  // builds the index of version 1
+        // Version 2: one example's feature changed, one removed, one added.
+        var lines = try String(contentsOf: Self.root.appendingPathComponent("evals/data/v0/golden.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let changed = try #require(lines.firstIndex { $0.contains("\"feature\": \"refund-request\"") })
+        lines[changed] = lines[changed].replacingOccurrences(of: "\"feature\": \"refund-request\"", with: "\"feature\": \"booking-lookup\"")
+        let removed = try #require(lines.firstIndex { $0.contains("\"feature\": \"booking-lookup\"") })
+        lines.remove(at: removed)
+        let file = folder.file("next.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try store.importFile(file, options: by()).outcome == .created)
+        let current = try #require(try store.currentVersion())
+        var expected: [[UInt8]] = []
+        try store.forEachRecord(of: current) { record in
+            if conditions.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) { expected.append(Array(record)) }
+        }
+        #expect(expected.count > 2)
+        for inReading in [true, false] {
+            if !inReading {  // behind again: the saved index made stale by another version
+                let before = try #require(try store.currentVersion())
+                _ = try store.importFile(Self.root.appendingPathComponent("evals/data/v0/golden.jsonl").path, options: by())
+                expected = []
+                let latest = try #require(try store.currentVersion())
+                #expect(latest.row > before.row)
+                try store.forEachRecord(of: latest) { record in
+                    if conditions.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) { expected.append(Array(record)) }
+                }
+            }
+            store.sliceIndexDecodes = 0
+            var sliced: [[UInt8]] = []
+            let read = {
+                let version = try #require(try store.currentVersion())
+                try store.slice(version, where: conditions) { sliced.append(Array($0)) }
+                if inReading { #expect(store.sliceIndexToSave?.version == version.row, "made and waiting to be saved") }
+            }
+            if inReading { try store.reading(read) } else { try read() }
+            #expect(sliced == expected, "in reading: \(inReading)")
+            #expect(store.sliceIndexDecodes == 0, "the index read as made, in reading: \(inReading)")
+            #expect(
+                try store.database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init) == store.currentVersion()?.row,
+                "saved")
+        }
+    }
+
     @Test("a cursor finds a value's postings in a stored row, past long runs of others, and reads them as stored")
     func postingsCursor() throws {
         var key = KeyPostings()

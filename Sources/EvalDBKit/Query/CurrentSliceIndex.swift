@@ -2,28 +2,59 @@ import Foundation
 
 extension Store {
     /// The slice index of the current version, with the keys in `needed` loaded (nil: every key);
-    /// nil in an empty database. The stored index is used when it describes the current version,
-    /// brought up to date from the revisions of later versions when it is behind (only the
-    /// examples they changed are read), and built from every live record when there is none. A
-    /// new or updated index is saved when the database is not busy: it is a cache.
+    /// nil in an empty database. The stored index (or the one waiting to be saved) is used when it
+    /// describes the current version; else it is brought up to date (`bringSliceIndexUpToDate`).
     func currentSliceIndex(loading needed: Set<ExactString>?) throws -> SliceIndex? {
-        let (stored, new) = try database.readTransaction { () -> (SliceIndex?, EncodedSliceIndex?) in
-            guard let current = try currentVersion() else { return (nil, nil) }
-            // The stored index first: up to date, only the keys needed are decoded; behind, it is
-            // brought up to date a key at a time.
-            let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
-            if storedVersion == current.row, let stored = try? loadSliceIndex(loading: needed) { return (stored, nil) }
-            if let storedVersion, storedVersion < current.row,
-                let refreshed = try? refreshSliceIndex(from: storedVersion, to: current.row)
-            {
-                return (nil, refreshed)
+        sliceIndexDecodes += 1
+        if let made = try bringSliceIndexUpToDate() { return try made.index(loading: needed) }
+        // `.some(nil)`: an empty database; nil: the stored index is damaged.
+        let found = try database.readTransaction { () -> SliceIndex?? in
+            guard let current = try currentVersion() else { return .some(nil) }
+            if let pending = sliceIndexToSave, pending.version == current.row { return .some(try pending.index(loading: needed)) }
+            do {
+                return .some(try loadSliceIndex(loading: needed))
+            } catch {
+                return nil
             }
-            return (nil, try buildSliceIndex(version: current.row))
         }
-        guard let new else { return stored }
-        // In the transaction of `reading`, a write would wait for it to end (or fail): saved then.
-        if isReading { sliceIndexToSave = new } else { saveSliceIndex(new) }
-        return try new.index(loading: needed)
+        if let found { return found }
+        // A damaged stored index: built again, and saved when it can be.
+        let rebuilt = try database.readTransaction { () -> EncodedSliceIndex? in
+            guard let current = try currentVersion() else { return nil }
+            return try buildSliceIndex(version: current.row)
+        }
+        guard let rebuilt else { return nil }
+        keep(rebuilt)
+        return try rebuilt.index(loading: needed)
+    }
+
+    /// Brings the slice index to the current version without decoding it: brought up to date
+    /// from the revisions of later versions when it is behind (only the examples they changed are
+    /// read), built from every live record when there is none. The new index is saved when the
+    /// database is not busy (it is a cache); in the read transaction of `reading` it waits as
+    /// `sliceIndexToSave` until the transaction ends, and `firstIndexedKeys` reads it there.
+    /// Returns the index it made; nil when the stored one (or the one waiting) is current, or the
+    /// database is empty.
+    @discardableResult
+    func bringSliceIndexUpToDate() throws -> EncodedSliceIndex? {
+        let made = try database.readTransaction { () -> EncodedSliceIndex? in
+            guard let current = try currentVersion() else { return nil }
+            if let pending = sliceIndexToSave, pending.version == current.row { return nil }
+            let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
+            if storedVersion == current.row { return nil }
+            if let storedVersion, storedVersion < current.row, let refreshed = try? refreshSliceIndex(from: storedVersion, to: current.row) {
+                return refreshed
+            }
+            return try buildSliceIndex(version: current.row)
+        }
+        if let made { keep(made) }
+        return made
+    }
+
+    /// Saves a new index, or in the transaction of `reading` (where a write would wait for it to
+    /// end, or fail) keeps it to save then.
+    private func keep(_ index: EncodedSliceIndex) {
+        if isReading { sliceIndexToSave = index } else { saveSliceIndex(index) }
     }
 
     /// The index of the current version (`version`) from every live record: the upper half of the

@@ -3,7 +3,8 @@ extension Store {
     /// from the stored index without decoding it: each condition's postings are found in its key's
     /// row and decoded only as far as the intersection needs. Answers (in a read transaction) only
     /// what `sliceFromIndex` would answer alike from the decoded index: `version` current, the
-    /// stored index of that version, its line order that of the keys, every key indexed and held
+    /// stored index of that version (or the one made in this read transaction, waiting to be
+    /// saved: `bringSliceIndexUpToDate`), its line order that of the keys, every key indexed and held
     /// by some example; nil otherwise (the caller takes the general path, which also names unknown
     /// keys). `slice --limit 10` on ten million examples then reads tens of megabytes of index
     /// and decodes a few thousand numbers, not every posting of the key and of the live examples.
@@ -15,20 +16,39 @@ extension Store {
             wanted.append((condition.key, value))
         }
         guard try currentVersion()?.row == version.row,
-            try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(version.row),
             try database.scalarInt("SELECT line_order IS NULL FROM stored_versions WHERE number = ?", [.int(Int64(version.row))]) == 1
         else { return nil }
-        // Each condition's postings in its row, a statement of its own left on the row until the
-        // end (the cursors read the row where SQLite holds it).
+        // The index made in this read transaction and waiting to be saved, else the stored one.
+        let pending = sliceIndexToSave.flatMap { $0.version == version.row ? $0 : nil }
+        if pending == nil {
+            guard try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(version.row) else { return nil }
+        }
+        // Each condition's postings in its row: a statement of its own left on the row until the
+        // end (the cursors read the row where SQLite holds it), or a copy of the waiting index's.
         var rows: [Statement] = []
-        defer { withExtendedLifetime(rows) {} }
+        var copies: [UnsafeMutableRawBufferPointer] = []
+        defer {
+            withExtendedLifetime(rows) {}
+            copies.forEach { $0.deallocate() }
+        }
         var cursors: [PostingsCursor] = []
         for (key, value) in wanted {
-            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
-            rows.append(row)
-            try row.bind([.text(key)])
-            guard try row.step() else { return nil }  // a key no live example has: the general path says so
-            guard let found = try PostingsCursor(row: row.bytes(0), value: value) else { return [] }  // no example holds the value
+            let data: UnsafeRawBufferPointer
+            if let pending {
+                // A key no live example has: the general path says so.
+                guard let stored = pending.keys.first(where: { $0.name.string.utf8.elementsEqual(key.utf8) })?.data else { return nil }
+                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: stored.count, alignment: 8)
+                copies.append(copy)
+                copy.copyBytes(from: stored)
+                data = UnsafeRawBufferPointer(copy)
+            } else {
+                let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+                rows.append(row)
+                try row.bind([.text(key)])
+                guard try row.step() else { return nil }  // a key no live example has: the general path says so
+                data = row.bytes(0)
+            }
+            guard let found = try PostingsCursor(row: data, value: value) else { return [] }  // no example holds the value
             cursors.append(found)
         }
         var result: [Int64] = []

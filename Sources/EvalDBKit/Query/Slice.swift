@@ -171,10 +171,13 @@ extension Store {
     /// The keys of the examples of `version` that match every condition, in its line order:
     /// from the index alone when it can answer, else from the matching records.
     func sliceKeys(_ version: DatasetVersion, where conditions: [SliceCondition]) throws -> [Int64] {
-        if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }),
-            let keys = try database.readTransaction({ try? firstIndexedKeys(version, where: conditions, limit: .max) })
-        {
-            return keys  // the stored index's key order is the line order there
+        if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) {
+            for attempt in 0..<2 {
+                if let keys = try database.readTransaction({ try? firstIndexedKeys(version, where: conditions, limit: .max) }) {
+                    return keys  // the index's key order is the line order there
+                }
+                guard attempt == 0, try currentVersion()?.row == version.row, try bringSliceIndexUpToDate() != nil else { break }
+            }
         }
         if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }),
             let index = try sliceIndex(for: version, loading: conditions.map(\.key))
@@ -205,15 +208,19 @@ extension Store {
         // (`firstIndexedKeys`, as far as `limit`), then their records, read once each with a small
         // page cache (not memory-mapped: the pages of a large slice would all count as the
         // process's memory).
+        // An index behind is brought up to date first, and read as it is made.
         if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) {
-            let answered = try database.scanning {
-                try database.readTransaction { () -> Bool in
-                    guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit ?? .max) else { return false }
-                    try forEachHeadRecord(keys, body)
-                    return true
+            for attempt in 0..<2 {
+                let answered = try database.scanning {
+                    try database.readTransaction { () -> Bool in
+                        guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit ?? .max) else { return false }
+                        try forEachHeadRecord(keys, body)
+                        return true
+                    }
                 }
+                if answered { return true }
+                guard attempt == 0, try currentVersion()?.row == version.row, try bringSliceIndexUpToDate() != nil else { break }
             }
-            if answered { return true }
         }
         guard let index = try sliceIndex(for: version, loading: conditions.map(\.key)) else { return false }
         try checkKeys(conditions.map(\.key), exist: index.existingKeys)

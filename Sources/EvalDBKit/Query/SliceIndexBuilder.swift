@@ -15,16 +15,21 @@ struct SliceIndexBuilder {
     private var fields: [(key: Int, value: Int)] = []
 
     /// Adds what `other` holds: examples whose keys are all greater than those added here (the
-    /// upper half of the examples, built on another thread).
-    mutating func append(_ other: SliceIndexBuilder) {
+    /// upper half of the examples, built on another thread). Each of its postings is let go of
+    /// once appended, so that the two halves are not held twice.
+    mutating func append(_ other: consuming SliceIndexBuilder) {
+        var other = other
         live += other.live
+        other.live = []
         for theirs in other.keyNames.indices {
             let number = keyNumber(other.keyNames[theirs])
             valueless[number].append(contentsOf: other.valueless[theirs])
+            other.valueless[theirs] = PostingsBuffer()
             for value in other.postings[theirs].indices {
                 let valueNumber = valueTables[number].intern(other.valueTables[theirs].string(value))
                 if valueNumber == postings[number].count { postings[number].append(PostingsBuffer()) }
                 postings[number][valueNumber].append(contentsOf: other.postings[theirs][value])
+                other.postings[theirs][value] = PostingsBuffer()
             }
         }
     }
@@ -102,10 +107,15 @@ struct SliceIndexBuilder {
         }
     }
 
-    /// The index of `version`, each key in its stored form (`SliceIndexCoding`), empty keys left out.
-    func finish(version: Int) -> EncodedSliceIndex {
+    /// The index of `version`, each key in its stored form (`SliceIndexCoding`), empty keys left
+    /// out. Each key's postings are let go of once encoded: the index is not held twice.
+    consuming func finish(version: Int) -> EncodedSliceIndex {
         var keys: [(name: ExactString, data: [UInt8])] = []
         for number in keyNames.indices where keyIsIndexed[number] {
+            defer {
+                postings[number] = []
+                valueless[number] = PostingsBuffer()
+            }
             guard !valueless[number].isEmpty || postings[number].contains(where: { !$0.isEmpty }) else { continue }
             var data: [UInt8] = []
             data.reserveCapacity(postings[number].reduce(16) { $0 + $1.encodedSize + 16 })
@@ -119,6 +129,8 @@ struct SliceIndexBuilder {
             valueless[number].encode(to: &data)
             keys.append((ExactString(keyNames[number]), data))
         }
+        let live = self.live
+        self.live = []
         return EncodedSliceIndex(version: version, live: Self.sorted(live), keys: keys)
     }
 

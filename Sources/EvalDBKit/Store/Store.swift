@@ -20,6 +20,9 @@ public final class Store {
     /// How many records the reads of records (`forEachRecord`, `forEachHeadRecord`) have taken
     /// from the database: a test checks that `slice --limit N` reads no more than it must.
     var recordsRead = 0
+    /// How many times a slice index was decoded for a query (`currentSliceIndex`): a test checks
+    /// that a slice on indexed keys reads the index as stored, or as just made, without decoding it.
+    var sliceIndexDecodes = 0
     /// How many times the current version has been read from the database (`currentVersion`): a
     /// test checks that each read command reads it once.
     var currentVersionReads = 0
