@@ -235,6 +235,50 @@ struct SliceIndexTests {
         model = next
     }
 
+    @Test("a key's stored row brought up to date as read is what decoding, replacing and encoding it gives; seeded")
+    func refreshedRowMatchesModel() throws {
+        var random = Generator(state: 26)
+        for round in 0..<300 {
+            let universe = UInt32(1 + random.next(400))
+            func postings(_ density: Int) -> Postings { (0..<universe).filter { _ in random.next(100) < density } }
+            let valueNames = ["a", "b", "é", "e\u{301}", "", "[1]", "long-value-\(round)"]
+            var key = KeyPostings()
+            for name in valueNames where random.next(3) > 0 {
+                key.values.append(name)
+                key.postings.append(postings(random.next(60)))
+            }
+            key.valueless = postings(random.next(10))
+            var changed = BitSet()
+            let changedKeys = postings(random.next(40))
+            for example in changedKeys { changed.insert(Int64(example)) }
+            // The changed examples' current values: each in at most one value, or none.
+            var added: KeyPostings? = nil
+            if random.next(4) > 0 {
+                var new = KeyPostings()
+                for name in (random.next(2) == 0 ? valueNames : valueNames.reversed()) where random.next(2) == 0 {
+                    new.values.append(name)
+                    new.postings.append([])
+                }
+                for example in changedKeys where random.next(3) > 0 {
+                    if new.values.isEmpty || random.next(8) == 0 {
+                        new.valueless.append(example)
+                    } else {
+                        new.postings[random.next(new.values.count)].append(example)
+                    }
+                }
+                added = new
+            }
+            let model = key.replacing(changed, with: added)
+            let row = SliceIndexCoding.encode(key)
+            let refreshed = try row.withUnsafeBytes { try SliceIndexCoding.refreshed($0, without: changed, adding: added) }
+            if model.isEmpty {
+                #expect(refreshed == nil, "round \(round)")
+            } else {
+                #expect(refreshed == SliceIndexCoding.encode(model), "round \(round)")
+            }
+        }
+    }
+
     @Test("label keys that differ only by Unicode normalisation are two keys, from the index and from the records")
     func labelKeysComparedByteForByte() throws {
         let folder = try TemporaryFolder()
@@ -368,5 +412,50 @@ struct CanonicalMembersTests {
             for name in ["id", "input", "context", "expected_output", "notes"] { expected[name] = nil }
             #expect(String(decoding: reduced, as: UTF8.self) == expected.text)
         }
+    }
+}
+
+/// The rule `SliceIndexCoding.refreshed` follows, on decoded postings: the model it is checked against.
+extension KeyPostings {
+    /// These postings without the examples in `changed`, and with `added`'s (examples of
+    /// `changed`, with their current values); values no example holds any more are left out.
+    func replacing(_ changed: BitSet, with added: KeyPostings?) -> KeyPostings {
+        let added = added ?? KeyPostings()
+        var result = KeyPostings(values: [], postings: [], valueless: .merging(valueless, without: changed, added.valueless))
+        var position = Dictionary(uniqueKeysWithValues: added.values.enumerated().map { (ExactString($1), $0) })  // byte for byte
+        for (value, examples) in zip(values, postings) {
+            let new = position.removeValue(forKey: ExactString(value)).map { added.postings[$0] } ?? []
+            result.values.append(value)
+            result.postings.append(.merging(examples, without: changed, new))
+        }
+        for (number, value) in added.values.enumerated() where position[ExactString(value)] != nil {
+            result.values.append(value)
+            result.postings.append(added.postings[number])
+        }
+        let kept = result.postings.indices.filter { !result.postings[$0].isEmpty }
+        if kept.count < result.values.count {
+            result.values = kept.map { result.values[$0] }
+            result.postings = kept.map { result.postings[$0] }
+        }
+        return result
+    }
+}
+
+extension Array where Element == UInt32 {
+    /// `a` without the keys in `removed`, merged with `b` (ascending, no key of `a` outside
+    /// `removed`), in one pass: ascending.
+    static func merging(_ a: Postings, without removed: BitSet, _ b: Postings) -> Postings {
+        var result = Postings()
+        result.reserveCapacity(a.count + b.count)
+        var j = 0
+        for key in a where !removed.contains(Int64(key)) {
+            while j < b.count && b[j] < key {
+                result.append(b[j])
+                j += 1
+            }
+            result.append(key)
+        }
+        result += b[j...]
+        return result
     }
 }

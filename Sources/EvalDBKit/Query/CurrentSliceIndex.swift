@@ -134,15 +134,16 @@ extension Store {
     private func refreshedSliceIndex(from: Int, to: Int) throws -> EncodedSliceIndex? {
         let state = try database.prepare("SELECT live FROM slice_index_state WHERE id = 1")
         guard try state.step() else { return nil }
+        defer { withExtendedLifetime(state) {} }  // on its row until the end: the live examples are read there
+        var storedLive = try PostingsCursor(postings: state.bytes(0))
         var reader = SliceIndexCoding.Reader(state.bytes(0))
-        let storedLive = try reader.postings()
-        state.reset()
+        let storedCount = try reader.number()
 
         let changedRows = try database.prepare("SELECT DISTINCT example FROM stored_revisions WHERE version > ? ORDER BY example")
         try changedRows.bind([.int(Int64(from))])
         var changed: [Int64] = []
         while try changedRows.step() { changed.append(changedRows.int(0)) }
-        guard changed.count <= storedLive.count / 3 else { return nil }
+        guard changed.count <= storedCount / 3 else { return nil }
         var isChanged = BitSet()
         for key in changed { isChanged.insert(key) }
 
@@ -158,13 +159,25 @@ extension Store {
         }
         var changes = try builder.finish(version: to).index(loading: nil)
 
-        var refreshed = EncodedSliceIndex(
-            version: to, live: Postings.merging(storedLive, without: isChanged, changes.live), keys: [])
+        // The live examples and each key merged in their stored form, as read: no key decoded.
+        var live = PostingsBuffer()
+        var j = 0
+        while let key = try storedLive.next() {
+            if isChanged.contains(Int64(key)) { continue }
+            while j < changes.live.count && changes.live[j] < key {
+                live.append(changes.live[j])
+                j += 1
+            }
+            live.append(key)
+        }
+        for key in changes.live[j...] { live.append(key) }
+        var refreshed = EncodedSliceIndex(version: to, live: live, keys: [])
         let rows = try database.prepare("SELECT key, data FROM slice_index")
         while try rows.step() {
             let name = ExactString(rows.text(0))
-            let key = try SliceIndexCoding.decode(rows.bytes(1)).replacing(isChanged, with: changes.keys.removeValue(forKey: name))
-            if !key.isEmpty { refreshed.keys.append((name, SliceIndexCoding.encode(key))) }
+            if let data = try SliceIndexCoding.refreshed(rows.bytes(1), without: isChanged, adding: changes.keys.removeValue(forKey: name)) {
+                refreshed.keys.append((name, data))
+            }
         }
         for (name, key) in changes.keys where !key.isEmpty { refreshed.keys.append((name, SliceIndexCoding.encode(key))) }
         return refreshed
@@ -183,7 +196,7 @@ extension Store {
                     let insert = try database.prepare("INSERT INTO slice_index(key, data) VALUES (?, ?)")
                     for (name, data) in index.keys { try insert.run([.text(name.string), .blob(data)]) }
                     var live: [UInt8] = []
-                    SliceIndexCoding.append(index.live, to: &live)
+                    index.live.encode(to: &live)
                     try database.prepare("INSERT OR REPLACE INTO slice_index_state(id, version, live) VALUES (1, ?, ?)")
                         .run([.int(Int64(index.version)), .blob(live)])
                 }

@@ -11,48 +11,6 @@ struct KeyPostings {
     var valueless: Postings = []
 
     var isEmpty: Bool { valueless.isEmpty && postings.allSatisfy(\.isEmpty) }
-
-    /// These postings without the examples in `changed`, and with `added`'s (examples of
-    /// `changed`, with their current values); values no example holds any more are left out.
-    func replacing(_ changed: BitSet, with added: KeyPostings?) -> KeyPostings {
-        let added = added ?? KeyPostings()
-        var result = KeyPostings(values: [], postings: [], valueless: .merging(valueless, without: changed, added.valueless))
-        var position = Dictionary(uniqueKeysWithValues: added.values.enumerated().map { (ExactString($1), $0) })  // byte for byte
-        for (value, examples) in zip(values, postings) {
-            let new = position.removeValue(forKey: ExactString(value)).map { added.postings[$0] } ?? []
-            result.values.append(value)
-            result.postings.append(.merging(examples, without: changed, new))
-        }
-        for (number, value) in added.values.enumerated() where position[ExactString(value)] != nil {
-            result.values.append(value)
-            result.postings.append(added.postings[number])
-        }
-        let kept = result.postings.indices.filter { !result.postings[$0].isEmpty }
-        if kept.count < result.values.count {
-            result.values = kept.map { result.values[$0] }
-            result.postings = kept.map { result.postings[$0] }
-        }
-        return result
-    }
-}
-
-extension Postings {
-    /// `a` without the keys in `removed`, merged with `b` (ascending, no key of `a` outside
-    /// `removed`), in one pass: ascending.
-    static func merging(_ a: Postings, without removed: BitSet, _ b: Postings) -> Postings {
-        var result = Postings()
-        result.reserveCapacity(a.count + b.count)
-        var j = 0
-        for key in a where !removed.contains(Int64(key)) {
-            while j < b.count && b[j] < key {
-                result.append(b[j])
-                j += 1
-            }
-            result.append(key)
-        }
-        result += b[j...]
-        return result
-    }
 }
 
 /// The label values of one version's live examples, by key: what `slice`, `--count-by` and
@@ -162,6 +120,65 @@ enum SliceIndexCoding {
         }
         key.valueless = try reader.postings()
         return key
+    }
+
+    /// `KeyPostings.replacing` on a key's stored row, in its stored form: each value's postings
+    /// merged as they are read (the examples of `changed` left out, `added`'s put in), not decoded
+    /// into arrays, so that bringing a key up to date holds its row and its new row only. The
+    /// same bytes as `encode(decode(row).replacing(changed, with: added))`; nil for a key no
+    /// example has any more.
+    static func refreshed(_ row: UnsafeRawBufferPointer, without changed: BitSet, adding added: KeyPostings?) throws -> [UInt8]? {
+        let added = added ?? KeyPostings()
+        var position = Dictionary(uniqueKeysWithValues: added.values.enumerated().map { (ExactString($1), $0) })  // byte for byte
+        var reader = Reader(row)
+        var body: [UInt8] = []
+        body.reserveCapacity(row.count + 64)
+        var kept = 0
+        for _ in 0..<(try reader.number()) {
+            let value = try reader.string()
+            let new = position.removeValue(forKey: ExactString(value)).map { added.postings[$0] } ?? []
+            let merged = try mergedPostings(&reader, without: changed, new)
+            guard !merged.isEmpty else { continue }
+            kept += 1
+            append(value.utf8.count, to: &body)
+            body.append(contentsOf: value.utf8)
+            merged.encode(to: &body)
+        }
+        let valueless = try mergedPostings(&reader, without: changed, added.valueless)
+        for (number, value) in added.values.enumerated() where position[ExactString(value)] != nil && !added.postings[number].isEmpty {
+            kept += 1
+            append(value.utf8.count, to: &body)
+            body.append(contentsOf: value.utf8)
+            append(added.postings[number], to: &body)
+        }
+        guard kept > 0 || !valueless.isEmpty else { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(body.count + valueless.encodedSize + 5)
+        append(kept, to: &output)
+        output += body
+        valueless.encode(to: &output)
+        return output
+    }
+
+    /// The postings at `reader` without the examples of `changed`, merged with `new` (ascending,
+    /// none of them among the postings kept), as `Postings.merging` does, in their stored form.
+    private static func mergedPostings(_ reader: inout Reader, without changed: BitSet, _ new: Postings) throws -> PostingsBuffer {
+        let count = try reader.number()
+        guard count <= reader.bytes.count - reader.offset else { throw DamagedIndex() }
+        var merged = PostingsBuffer()
+        var key: UInt32 = 0
+        var j = 0
+        for _ in 0..<count {
+            key &+= UInt32(truncatingIfNeeded: try reader.number())
+            if changed.contains(Int64(key)) { continue }
+            while j < new.count && new[j] < key {
+                merged.append(new[j])
+                j += 1
+            }
+            merged.append(key)
+        }
+        for key in new[j...] { merged.append(key) }
+        return merged
     }
 
     /// A stored index that does not decode: it is rebuilt.

@@ -7,7 +7,7 @@ struct SliceIndexBuilder {
     private var valueTables: [ValueTable] = []
     private var postings: [[PostingsBuffer]] = []
     private var valueless: [PostingsBuffer] = []
-    private var live: Postings = []
+    private var live = PostingsBuffer()
     private var tape = JSONTape()
     private var scratch: [UInt8] = []
     private var reduced: [UInt8] = []
@@ -19,8 +19,8 @@ struct SliceIndexBuilder {
     /// once appended, so that the two halves are not held twice.
     mutating func append(_ other: consuming SliceIndexBuilder) {
         var other = other
-        live += other.live
-        other.live = []
+        live.append(contentsOf: other.live)
+        other.live = PostingsBuffer()
         for theirs in other.keyNames.indices {
             let number = keyNumber(other.keyNames[theirs])
             valueless[number].append(contentsOf: other.valueless[theirs])
@@ -129,13 +129,7 @@ struct SliceIndexBuilder {
             valueless[number].encode(to: &data)
             keys.append((ExactString(keyNames[number]), data))
         }
-        let live = self.live
-        self.live = []
-        return EncodedSliceIndex(version: version, live: Self.sorted(live), keys: keys)
-    }
-
-    private static func sorted(_ postings: Postings) -> Postings {
-        zip(postings, postings.dropFirst()).allSatisfy { $0 < $1 } ? postings : postings.sorted()
+        return EncodedSliceIndex(version: version, live: live, keys: keys)
     }
 
     private mutating func addValues(
@@ -189,12 +183,13 @@ struct SliceIndexBuilder {
 /// is and decoded only where a query reads it.
 struct EncodedSliceIndex {
     var version: Int
-    var live: Postings
+    /// The live examples, in their stored form (about a byte an example, not four).
+    var live: PostingsBuffer
     var keys: [(name: ExactString, data: [UInt8])]
 
     /// The index with the keys in `needed` decoded (nil: every key).
     func index(loading needed: Set<ExactString>?) throws -> SliceIndex {
-        var index = SliceIndex(version: version, live: live, keys: [:], indexedKeys: [])
+        var index = SliceIndex(version: version, live: live.decoded(), keys: [:], indexedKeys: [])
         for (name, data) in keys {
             index.indexedKeys.insert(name)
             if needed?.contains(name) ?? true { index.keys[name] = try data.withUnsafeBytes { try SliceIndexCoding.decode($0) } }
@@ -242,6 +237,25 @@ struct PostingsBuffer {
     func encode(to output: inout [UInt8]) {
         SliceIndexCoding.append(count, to: &output)
         output.append(contentsOf: gaps)
+    }
+
+    /// The keys, decoded.
+    func decoded() -> Postings {
+        var result = Postings()
+        result.reserveCapacity(count)
+        var key: UInt32 = 0, delta: UInt32 = 0, shift: UInt32 = 0
+        for byte in gaps {
+            delta |= UInt32(byte & 0x7F) << shift
+            if byte < 0x80 {
+                key &+= delta
+                result.append(key)
+                delta = 0
+                shift = 0
+            } else {
+                shift += 7
+            }
+        }
+        return result
     }
 
     private var firstGapLength: Int { (gaps.firstIndex { $0 < 0x80 } ?? (gaps.count - 1)) + 1 }
