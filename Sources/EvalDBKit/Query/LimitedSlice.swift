@@ -23,34 +23,45 @@ extension Store {
         if pending == nil {
             guard try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(version.row) else { return nil }
         }
-        // Each condition's postings in its row: a statement of its own left on the row until the
-        // end (the cursors read the row where SQLite holds it), or a copy of the waiting index's.
-        var rows: [Statement] = []
-        var copies: [UnsafeMutableRawBufferPointer] = []
-        defer {
-            withExtendedLifetime(rows) {}
-            copies.forEach { $0.deallocate() }
-        }
-        var cursors: [PostingsCursor] = []
-        for (key, value) in wanted {
-            let data: UnsafeRawBufferPointer
-            if let pending {
-                // A key no live example has: the general path says so.
-                guard let stored = pending.keys.first(where: { $0.name.string.utf8.elementsEqual(key.utf8) })?.data else { return nil }
-                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: stored.count, alignment: 8)
-                copies.append(copy)
-                copy.copyBytes(from: stored)
-                data = UnsafeRawBufferPointer(copy)
-            } else {
-                let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
-                rows.append(row)
-                try row.bind([.text(key)])
-                guard try row.step() else { return nil }  // a key no live example has: the general path says so
-                data = row.bytes(0)
+        // Each condition's postings in its row: the waiting index's (read where it is), or a
+        // statement of its own left on the row until the end (the cursors read the row where
+        // SQLite holds it). A key no live example has: nil, the general path says so.
+        if let pending {
+            var datas: [[UInt8]] = []
+            for (key, _) in wanted {
+                guard let stored = pending.keys.first(where: { $0.name == ExactString(key) })?.data else { return nil }
+                datas.append(stored)
             }
-            guard let found = try PostingsCursor(row: data, value: value) else { return [] }  // no example holds the value
-            cursors.append(found)
+            return try Self.withBytes(of: datas) { rows in
+                try Self.intersect(zip(rows, wanted).map { try PostingsCursor(row: $0, value: $1.value) }, limit: limit)
+            }
         }
+        var rows: [Statement] = []
+        defer { withExtendedLifetime(rows) {} }
+        var cursors: [PostingsCursor?] = []
+        for (key, value) in wanted {
+            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+            rows.append(row)
+            try row.bind([.text(key)])
+            guard try row.step() else { return nil }
+            cursors.append(try PostingsCursor(row: row.bytes(0), value: value))
+        }
+        return try Self.intersect(cursors, limit: limit)
+    }
+
+    /// `body` given the bytes of each array, in order.
+    private static func withBytes<R>(of arrays: [[UInt8]], _ taken: [UnsafeRawBufferPointer] = [], _ body: ([UnsafeRawBufferPointer]) throws -> R)
+        rethrows -> R
+    {
+        guard taken.count < arrays.count else { return try body(taken) }
+        return try arrays[taken.count].withUnsafeBytes { try withBytes(of: arrays, taken + [$0], body) }
+    }
+
+    /// The first `limit` keys every cursor holds, ascending; none when a value is held by no
+    /// example (a nil cursor).
+    private static func intersect(_ found: [PostingsCursor?], limit: Int) throws -> [Int64] {
+        guard !found.contains(where: { $0 == nil }) else { return [] }
+        var cursors = found.map { $0! }
         var result: [Int64] = []
         guard var candidate = try cursors[0].next() else { return [] }
         search: while true {

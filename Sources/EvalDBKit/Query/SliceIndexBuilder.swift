@@ -214,6 +214,9 @@ struct PostingsBuffer {
             precondition(key == last, "postings are appended in ascending key order")
             return
         }
+        // Grown by an eighth, not doubled: a whole index of these is held while it is built, and
+        // doubling leaves up to half of it unused.
+        if gaps.count + 5 > gaps.capacity { gaps.reserveCapacity(gaps.count + max(64, gaps.count / 8)) }
         SliceIndexCoding.append(Int(key - (count > 0 ? last : 0)), to: &gaps)
         count += 1
         last = key
