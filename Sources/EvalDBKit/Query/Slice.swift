@@ -204,11 +204,10 @@ extension Store {
         _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> Bool {
         guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }) else { return false }
-        // Every condition on an up-to-date index: the matches found without decoding it
-        // (`firstIndexedKeys`, as far as `limit`), then their records, read once each with a small
-        // page cache (not memory-mapped: the pages of a large slice would all count as the
-        // process's memory).
-        // An index behind is brought up to date first, and read as it is made.
+        // Every condition on an indexed key: the matches found in the index without decoding it
+        // (`firstIndexedKeys`, as far as `limit`; an index behind is brought up to date first and
+        // read as made), then their records, read once each with a small page cache (not
+        // memory-mapped: the pages of a large slice would all count as the process's memory).
         if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) {
             for attempt in 0..<2 {
                 let answered = try database.scanning {
