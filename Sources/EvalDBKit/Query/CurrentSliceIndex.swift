@@ -13,17 +13,77 @@ extension Store {
             // brought up to date a key at a time.
             let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
             if storedVersion == current.row, let stored = try? loadSliceIndex(loading: needed) { return (stored, nil) }
-            if let storedVersion, storedVersion < current.row,
-                let refreshed = try? refreshSliceIndex(from: storedVersion, to: current.row)
-            {
-                return (nil, refreshed)
-            }
-            return (nil, try buildSliceIndex(version: current.row))
+            return (nil, try madeSliceIndex(from: storedVersion, to: current.row))
         }
         guard let new else { return stored }
-        // In the transaction of `reading`, a write would wait for it to end (or fail): saved then.
-        if isReading { sliceIndexToSave = new } else { saveSliceIndex(new) }
+        keep(new)
         return try new.index(loading: needed)
+    }
+
+    /// The values of `keys` for examples asked about in ascending key order, from the slice index
+    /// of the current version (`SliceValueStream`), with its version and every key some live
+    /// example has; nil in an empty database. The rows are read from the stored index when it
+    /// describes the current version (nothing decoded until asked), else from the index brought up
+    /// to date or built, and saved, as `currentSliceIndex` does.
+    func currentSliceValueStream(_ keys: [String]) throws -> (stream: SliceValueStream, version: Int, existingKeys: Set<ExactString>)? {
+        let names = keys.map(ExactString.init)
+        let (stored, new) = try database.readTransaction {
+            () -> ((stream: SliceValueStream, version: Int, existingKeys: Set<ExactString>)?, EncodedSliceIndex?) in
+            guard let current = try currentVersion() else { return (nil, nil) }
+            let storedVersion = try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init)
+            if storedVersion == current.row, let stored = try? storedSliceValueStream(names) { return ((stored.0, current.row, stored.1), nil) }
+            return (nil, try madeSliceIndex(from: storedVersion, to: current.row))
+        }
+        guard let new else { return stored }
+        keep(new)
+        var joined: [UInt8] = []
+        var ranges: [Range<Int>?] = []
+        for name in names {
+            let data = new.keys.first { $0.name == name }?.data
+            ranges.append(data.map { joined.count..<joined.count + $0.count })
+            joined += data ?? []
+        }
+        let stream = try joined.withUnsafeBytes { bytes in
+            try SliceValueStream(rows: zip(names, ranges).map { ($0, $1.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }) })
+        }
+        let indexed = Set(new.keys.map(\.name))
+        return (stream, new.version, new.live.isEmpty ? indexed : indexed.union(SliceIndex.unindexed.map(ExactString.init)))
+    }
+
+    /// A stream of `names`' values from their stored rows, and every key some live example has
+    /// (as `SliceIndex.existingKeys`), read in the caller's transaction.
+    private func storedSliceValueStream(_ names: [ExactString]) throws -> (SliceValueStream, Set<ExactString>) {
+        // Whether some example is live, without reading the list (an empty one is one byte, its count).
+        let live = try database.scalarInt("SELECT length(live) > 1 FROM slice_index_state WHERE id = 1") == 1
+        var indexed = Set<ExactString>()
+        let keys = try database.prepare("SELECT key FROM slice_index")
+        while try keys.step() { indexed.insert(ExactString(keys.text(0))) }
+        // A statement a key, left on its row while the stream copies it.
+        var rows: [Statement] = []
+        defer { withExtendedLifetime(rows) {} }
+        var found: [(name: ExactString, row: UnsafeRawBufferPointer?)] = []
+        for name in names {
+            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+            rows.append(row)
+            try row.bind([.text(name.string)])
+            found.append((name, try row.step() ? row.bytes(0) : nil))
+        }
+        return (try SliceValueStream(rows: found), live ? indexed.union(SliceIndex.unindexed.map(ExactString.init)) : indexed)
+    }
+
+    /// The index of version `to` made afresh: the stored one (of version `from`) brought up to
+    /// date when it is behind, else built from every live record.
+    private func madeSliceIndex(from storedVersion: Int?, to current: Int) throws -> EncodedSliceIndex {
+        if let storedVersion, storedVersion < current, let refreshed = try? refreshSliceIndex(from: storedVersion, to: current) {
+            return refreshed
+        }
+        return try buildSliceIndex(version: current)
+    }
+
+    /// Saves an index made afresh: now, or once the transaction of `reading` ends (a write would
+    /// wait for it to end, or fail).
+    private func keep(_ new: EncodedSliceIndex) {
+        if isReading { sliceIndexToSave = new } else { saveSliceIndex(new) }
     }
 
     /// The index of the current version (`version`) from every live record: the upper half of the
