@@ -64,8 +64,8 @@ extension Store {
     /// Both runs' outcomes are read in example order (the results table's key) and merged as two
     /// sorted lists; counts are tallied as pairs are found, slice values looked up 4,096 pairs at a
     /// time, in key order: memory holds the tallies, not the runs; the flipped ids beyond a buffer
-    /// go to a temporary file (`IdList`). With `clusterBy`, each pair's difference and cluster are
-    /// held, which the design effect needs.
+    /// go to a temporary file (`IdList`), and so do, with `clusterBy`, each pair's difference and
+    /// cluster, which the design effect needs (`ClusteredOutcomes`).
     public func compare(
         base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
         clusterBy: String? = nil, confidence: Double = 0.95
@@ -101,7 +101,7 @@ extension Store {
         // First = candidate, second = base: the interval is for candidate − base.
         var counts = PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)
         var groups: [PairedCounts] = []  // by group number
-        var differences: [Double] = [], clusters: [String] = []
+        var clustered = ClusteredOutcomes()
         var regressed = IdList(memoryLimit: idMemoryLimit), fixed = IdList(memoryLimit: idMemoryLimit), excluded: [String] = [],
             errored: [String] = []
         var candidateErrors = 0
@@ -113,8 +113,8 @@ extension Store {
                 let pair = batch[position]
                 if let clusterBy {
                     guard let values else { return }
-                    differences.append((pair.candidate ? 1.0 : 0) - (pair.base ? 1.0 : 0))
-                    clusters.append(values[clusterBy]?.first ?? "\u{0}example \(pair.key)")
+                    try clustered.add(
+                        (pair.candidate ? 1.0 : 0) - (pair.base ? 1.0 : 0), cluster: values[clusterBy]?.first ?? "\u{0}example \(pair.key)")
                 }
                 for group in numbers {
                     while groups.count <= group { groups.append(PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)) }
@@ -159,7 +159,7 @@ extension Store {
             throw EvalDBError.noCommonExamples(base: base.name, candidate: candidate.name, edited: excluded.count)
         }
         if needsValues { try grouping.checkKeys() }
-        let effect = clusterBy == nil ? 1.0 : designEffect(values: differences, clusters: clusters)
+        let effect = clusterBy == nil ? 1.0 : try clustered.designEffect()
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
         let slices = zip(grouping.combinations, groups).map { RunComparison.SliceDelta(values: $0, counts: $1) }
             .sorted { SliceCombination.precedes($0.values, $1.values) }
