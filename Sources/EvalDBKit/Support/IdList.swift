@@ -129,7 +129,7 @@ public struct IdList: Sequence, Sendable, Equatable, ExpressibleByArrayLiteral, 
     }
 
     /// The temporary file; written only by a list that holds it alone (`write`), read by any copy.
-    private final class Spill: @unchecked Sendable {
+    private final class Spill: @unchecked Sendable {  // appended to only by its one holder; copies read below their own length (pread)
         private let file: UnsafeMutablePointer<FILE>
         private(set) var length = 0
 
