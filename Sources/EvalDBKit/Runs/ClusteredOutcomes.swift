@@ -2,19 +2,25 @@ import Foundation
 
 /// Outcomes and their clusters gathered for a design effect (`designEffect(values:clusters:)`,
 /// the same sums in the same order) in bounded memory: each outcome and its cluster's number (12
-/// bytes) go to a buffer that, once full, is appended to an anonymous temporary file (`tmpfile`),
-/// read back once for the sums. Memory holds the clusters' names and the buffer, not the
-/// examples: `report --cluster-by` and `compare --cluster-by` on ten million examples.
+/// bytes) go to a buffer that, once full, is appended to an anonymous temporary file (`File`,
+/// which the slices of one command share: one descriptor, however many slices), read back once for
+/// the sums. Memory holds the clusters' names and the buffer, not the examples: `report
+/// --cluster-by` and `compare --cluster-by` on ten million examples.
 struct ClusteredOutcomes {
     /// Each cluster's number, by name (`String` equality, as `designEffect(values:clusters:)` groups them).
     private var numbers: [String: Int32] = [:]
     private var count = 0
     private var total = 0.0
     private var buffer: [UInt8] = []
-    private var spill: Spill?
+    private let file: File
+    /// Where this one's full buffers are in `file`, in order.
+    private var chunks: [(offset: Int, length: Int)] = []
     private let bufferSize: Int
 
-    init(bufferSize: Int = 64 << 10) { self.bufferSize = Swift.max(12, bufferSize) }
+    init(file: File = File(), bufferSize: Int = 64 << 10) {
+        self.file = file
+        self.bufferSize = Swift.max(12, bufferSize)
+    }
 
     /// Throws `EvalDBError.cannotWrite` when the temporary file cannot be written.
     mutating func add(_ value: Double, cluster: String) throws {
@@ -25,8 +31,7 @@ struct ClusteredOutcomes {
         withUnsafeBytes(of: value) { buffer.append(contentsOf: $0) }
         withUnsafeBytes(of: number) { buffer.append(contentsOf: $0) }
         if buffer.count + 12 > bufferSize {
-            if spill == nil { spill = try Spill() }
-            try spill!.append(buffer)
+            chunks.append((try file.append(buffer), buffer.count))
             buffer.removeAll(keepingCapacity: true)
         }
     }
@@ -41,46 +46,44 @@ struct ClusteredOutcomes {
                         Int(bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self)))
                 }
             }
-            try spill?.forEachChunk(of: 12 * 8192) { read($0) }
+            var chunk: [UInt8] = []
+            for (offset, length) in chunks {
+                try file.read(at: offset, count: length, into: &chunk)
+                chunk.withUnsafeBytes { read($0) }
+            }
             buffer.withUnsafeBytes { read($0) }
         }
     }
 
-    /// The temporary file, written in order and read back from its start.
-    private final class Spill {
-        private let file: UnsafeMutablePointer<FILE>
+    /// The temporary file, opened at the first append; each append goes where the file ends.
+    final class File {
+        private var file: UnsafeMutablePointer<FILE>?
         private var length = 0
 
-        init() throws {
-            guard let file = tmpfile() else { throw Self.error() }
-            self.file = file
-        }
+        deinit { if let file { fclose(file) } }
 
-        deinit { fclose(file) }
-
-        func append(_ bytes: [UInt8]) throws {
-            let written = bytes.withUnsafeBytes { pwrite(fileno(file), $0.baseAddress, $0.count, off_t(length)) }
-            guard written == bytes.count else { throw Self.error() }
+        /// Appends `bytes`; where they start.
+        func append(_ bytes: [UInt8]) throws -> Int {
+            if file == nil { file = tmpfile() }
+            guard let file else { throw Self.error(writing: true) }
+            let offset = length
+            let written = bytes.withUnsafeBytes { pwrite(fileno(file), $0.baseAddress, $0.count, off_t(offset)) }
+            guard written == bytes.count else { throw Self.error(writing: true) }
             length += bytes.count
+            return offset
         }
 
-        /// Calls `body` with the file's bytes, `size` at a time.
-        func forEachChunk(of size: Int, _ body: (UnsafeRawBufferPointer) -> Void) throws {
-            var chunk = [UInt8](repeating: 0, count: size)
-            var offset = 0
-            while offset < length {
-                let wanted = Swift.min(size, length - offset)
-                let read = chunk.withUnsafeMutableBytes { pread(fileno(file), $0.baseAddress, wanted, off_t(offset)) }
-                guard read == wanted else {
-                    throw EvalDBError.cannotRead(path: "a temporary file of outcomes", reason: String(cString: strerror(errno)))
-                }
-                chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<wanted])) }
-                offset += wanted
-            }
+        /// The `count` bytes at `offset` into `bytes`.
+        func read(at offset: Int, count: Int, into bytes: inout [UInt8]) throws {
+            bytes = [UInt8](repeating: 0, count: count)
+            let read = bytes.withUnsafeMutableBytes { pread(fileno(file), $0.baseAddress, count, off_t(offset)) }
+            guard read == count else { throw Self.error(writing: false) }
         }
 
-        private static func error() -> EvalDBError {
-            .cannotWrite(path: "a temporary file of outcomes", reason: String(cString: strerror(errno)))
+        private static func error(writing: Bool) -> EvalDBError {
+            let reason = String(cString: strerror(errno))
+            let path = "a temporary file of outcomes"
+            return writing ? .cannotWrite(path: path, reason: reason) : .cannotRead(path: path, reason: reason)
         }
     }
 }

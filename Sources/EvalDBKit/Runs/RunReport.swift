@@ -74,7 +74,8 @@ extension Store {
             ?? SliceGrouping(
                 SliceValueSource(self, keys: wanted, version: run.version, firstValueOf: clusterBy), keys: keys, wanted: wanted,
                 readingValues: clusterBy != nil)
-        var overall = SliceTally(clustered: clusterBy != nil)
+        let outcomes = clusterBy.map { _ in ClusteredOutcomes.File() }  // one file for every slice's outcomes
+        var overall = SliceTally(clustered: outcomes)
         var groups: [SliceTally] = []  // by group number
         var flaky: [(line: Int64, key: Int64, passes: Int, trials: Int)] = []
         var failures: [String: Int] = [:]
@@ -92,7 +93,7 @@ extension Store {
                 let cluster = clusterBy.map { values?[$0]?.first ?? "\u{0}example \(key)" }
                 try overall.add(outcome, cluster: cluster, errors: errors)
                 for group in numbers {
-                    while groups.count <= group { groups.append(SliceTally(clustered: clusterBy != nil)) }
+                    while groups.count <= group { groups.append(SliceTally(clustered: outcomes)) }
                     try groups[group].add(outcome, cluster: cluster, errors: errors)
                 }
             }
@@ -175,7 +176,8 @@ private struct SliceTally {
     var errors = 0
     var clustered: ClusteredOutcomes?
 
-    init(clustered: Bool) { self.clustered = clustered ? ClusteredOutcomes() : nil }
+    /// `file`: where the outcomes of a clustered tally go (nil: not clustered).
+    init(clustered file: ClusteredOutcomes.File?) { clustered = file.map { ClusteredOutcomes(file: $0) } }
 
     /// Counts an example: its outcome (nil when all its results are errors) and its errors.
     mutating func add(_ outcome: Double?, cluster: String?, errors: Int) throws {
