@@ -47,7 +47,7 @@ extension Compare {
         }
         lines.append("")
         lines.append("Flips: \(result.regressed.count) pass→fail, \(result.fixed.count) fail→pass.")
-        for (direction, ids) in [("pass→fail", Array(result.regressed)), ("fail→pass", Array(result.fixed))] where !ids.isEmpty {
+        for (direction, ids) in [("pass→fail", result.regressed), ("fail→pass", result.fixed)] where !ids.isEmpty {
             let shown = ids.prefix(Self.markdownIdLimit).map { MarkdownText.escaped(Self.shortened($0)) }.joined(separator: ", ")
             let more = ids.count > Self.markdownIdLimit ? ", and \(ids.count - Self.markdownIdLimit) more" : ""
             lines.append("- \(direction): \(shown)\(more)")

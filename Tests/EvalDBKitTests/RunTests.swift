@@ -124,13 +124,52 @@ struct RunTests {
     }
 
     @Test("an IdList gives back every id byte for byte, in order: empty, non-ASCII, decomposed")
-    func idListKeepsIds() {
+    func idListKeepsIds() throws {
         let ids = ["ex-1", "", "caf\u{E9}", "cafe\u{301}", String(repeating: "long-id-", count: 40), "\u{1F389}"]
         var list = IdList()
-        for id in ids { list.append(id) }
+        for id in ids { try list.append(id) }
         #expect(list.count == ids.count)
         #expect(zip(list, ids).allSatisfy { Array($0.utf8) == Array($1.utf8) })
-        #expect(list.prefix(2).map { $0 } == ["ex-1", ""] && IdList().isEmpty)
+        #expect(list.prefix(2).map { $0 } == ["ex-1", ""] && IdList().isEmpty && list.first == "ex-1")
+    }
+
+    @Test("an IdList beyond its memory limit, on a temporary file, gives back the ids the one in memory does; a copy keeps its own")
+    func spilledIdListKeepsIds() throws {
+        // Ids of every length around the limit (and a 200-byte one: a two-byte length), some non-ASCII.
+        let ids = (0..<3_000).map { n in n % 500 == 7 ? String(repeating: "x", count: 200) : "ex-\(n)" + String(repeating: "\u{E9}", count: n % 13) }
+        var inMemory = IdList(), spilled = IdList(memoryLimit: 64)
+        for id in ids {
+            try inMemory.append(id)
+            try spilled.append(id)
+        }
+        #expect(spilled.count == ids.count && spilled == inMemory)
+        #expect(spilled.map { Array($0.utf8) } == ids.map { Array($0.utf8) })
+        #expect(spilled.prefix(3).map { $0 } == Array(ids.prefix(3)) && spilled.first == ids[0])
+        // A copy made midway, each then appended to: each holds what was appended to it.
+        var copy = spilled
+        try copy.append("copy-only")
+        for n in 0..<100 { try spilled.append("later-\(n)") }
+        #expect(Array(copy) == ids + ["copy-only"])
+        #expect(Array(spilled) == ids + (0..<100).map { "later-\($0)" })
+    }
+
+    @Test("compare's flipped ids written to a temporary file are those kept in memory, in key order")
+    func compareSpillsFlips() throws {
+        let folder = try TemporaryFolder()
+        let (store, v1) = try Self.store(folder, count: 300)
+        func record(_ name: String, passing: (Int) -> Bool) throws -> EvalRun {
+            let text = (1...300).map { Self.result($0, pass: passing($0)) }.joined()
+            return try store.recordRun(try folder.write("\(name).jsonl", text), against: v1, options: RunOptions(name: name)).run
+        }
+        let base = try record("base", passing: { $0 % 3 != 0 }), candidate = try record("candidate", passing: { $0 % 2 != 0 })
+        let inMemory = try store.compare(base: base, candidate: candidate, by: ["feature"])
+        let spilled = try store.compare(
+            base: base, candidate: candidate, budget: nil, by: ["feature"], clusterBy: nil, confidence: 0.95, idMemoryLimit: 32)
+        let regressed: [String] = (1...300).filter { $0 % 3 != 0 && $0 % 2 == 0 }.map { String(format: "ex-%04d", $0) }
+        let fixed: [String] = (1...300).filter { $0 % 3 == 0 && $0 % 2 != 0 }.map { String(format: "ex-%04d", $0) }
+        #expect(Array(spilled.regressed) == regressed)
+        #expect(Array(spilled.fixed) == fixed)
+        #expect(spilled.regressed == inMemory.regressed && spilled.fixed == inMemory.fixed && spilled.counts == inMemory.counts)
     }
 
     @Test("slice values taken from the index are those parsed from the records: lists, empty lists, numbers, keys some examples lack")
@@ -157,9 +196,17 @@ struct RunTests {
                 #expect(a == b, "example \(example), key \(key)")
             }
         }
-        // A cluster key's first value: from the index when no example holds several values of it.
-        #expect(try SliceValueSource(store, keys: ["feature", "source"], version: version.number, firstValueOf: "source").usesIndex)
-        #expect(!(try SliceValueSource(store, keys: ["feature", "tags"], version: version.number, firstValueOf: "tags")).usesIndex)
+        // Asked again from the start (trend's next run): the same values.
+        let again = try source.values(of: Array(examples.prefix(10)))
+        #expect(examples.prefix(10).allSatisfy { again[$0]?["tags"] == fromIndex[$0]?["tags"] && again[$0]?["feature"] == fromIndex[$0]?["feature"] })
+        // A cluster key's first value is its record's first, where an example holds several ("y", "x"
+        // in the index's value order, "x", "x", "y" in the record).
+        let clustered = try SliceValueSource(store, keys: ["feature", "tags"], version: version.number, firstValueOf: "tags")
+        #expect(clustered.usesIndex)
+        let firsts = try clustered.values(of: examples)
+        for example in examples {
+            #expect(firsts[example]?["tags"]?.first == fromRecords[example]?["tags"]?.first, "example \(example)")
+        }
         #expect(!(try SliceValueSource(store, keys: ["input"], version: version.number)).usesIndex)
     }
 

@@ -74,4 +74,23 @@ struct StatisticsTests {
         #expect(designEffect(values: mixed, clusters: clusters) == 1)
         #expect(designEffect(values: values, clusters: Array(repeating: "one", count: 50)) == 1)
     }
+
+    @Test("outcomes gathered on a temporary file give the design effect of the same outcomes held in memory, bit for bit")
+    func designEffectFromAFile() throws {
+        var random = SeededGenerator(seed: 5)
+        // Clusters of 7 (names canonically equivalent or not), a third of them passing whole.
+        let clusters = (0..<5_000).map { n in n / 7 % 5 == 0 ? (n % 2 == 0 ? "caf\u{E9} \(n / 7)" : "cafe\u{301} \(n / 7)") : "c\(n / 7)" }
+        let values = (0..<5_000).map { n in n / 7 % 3 == 0 ? 1.0 : Double(Int.random(in: 0...2, using: &random)) / 2 }
+        // Written to the file every 8 outcomes, which a second slice's outcomes share (its chunks in between).
+        let file = ClusteredOutcomes.File()
+        var gathered = ClusteredOutcomes(file: file, bufferSize: 100), other = ClusteredOutcomes(file: file, bufferSize: 100)
+        for (value, cluster) in zip(values, clusters) {
+            try gathered.add(value, cluster: cluster)
+            try other.add(1 - value, cluster: "other " + cluster)
+        }
+        let expected = designEffect(values: values, clusters: clusters)
+        #expect(expected > 1.5)
+        #expect(try gathered.designEffect() == expected)
+        #expect(try other.designEffect() == designEffect(values: values.map { 1 - $0 }, clusters: clusters.map { "other " + $0 }))
+    }
 }

@@ -57,6 +57,71 @@ extension Store {
         if isReading { sliceIndexToSave = index } else { saveSliceIndex(index) }
     }
 
+    /// The values of `keys` for examples asked about in ascending key order, from the slice index
+    /// of the current version (`SliceValueStream`), with its version and every key some live
+    /// example has; nil in an empty database. The rows are read from the stored index when it
+    /// describes the current version (nothing decoded until asked), else from the index brought up
+    /// to date or built (`bringSliceIndexUpToDate`), or waiting to be saved, where it is held.
+    func currentSliceValueStream(_ keys: [String]) throws -> (stream: SliceValueStream, version: Int, existingKeys: Set<ExactString>)? {
+        let names = keys.map(ExactString.init)
+        let made = try bringSliceIndexUpToDate()
+        // `.some(nil)`: an empty database; nil: the stored index is damaged.
+        let found = try database.readTransaction {
+            () -> (stream: SliceValueStream, version: Int, existingKeys: Set<ExactString>)?? in
+            guard let current = try currentVersion() else { return .some(nil) }
+            if let index = made ?? sliceIndexToSave, index.version == current.row { return .some(try Self.sliceValueStream(names, of: index)) }
+            guard let stored = try? storedSliceValueStream(names) else { return nil }
+            return .some((stored.0, current.row, stored.1))
+        }
+        if let found { return found }
+        let rebuilt = try database.readTransaction { () -> EncodedSliceIndex? in
+            guard let current = try currentVersion() else { return nil }
+            return try buildSliceIndex(version: current.row)
+        }
+        guard let rebuilt else { return nil }
+        keep(rebuilt)
+        return try Self.sliceValueStream(names, of: rebuilt)
+    }
+
+    /// A stream of `names`' values from an index held in memory (made, or waiting to be saved).
+    private static func sliceValueStream(
+        _ names: [ExactString], of index: EncodedSliceIndex
+    ) throws -> (stream: SliceValueStream, version: Int, existingKeys: Set<ExactString>) {
+        var joined: [UInt8] = []
+        var ranges: [Range<Int>?] = []
+        for name in names {
+            let data = index.keys.first { $0.name == name }?.data
+            ranges.append(data.map { joined.count..<joined.count + $0.count })
+            joined += data ?? []
+        }
+        let stream = try joined.withUnsafeBytes { bytes in
+            try SliceValueStream(rows: zip(names, ranges).map { ($0, $1.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }) })
+        }
+        let indexed = Set(index.keys.map(\.name))
+        return (stream, index.version, index.live.isEmpty ? indexed : indexed.union(SliceIndex.unindexed.map(ExactString.init)))
+    }
+
+    /// A stream of `names`' values from their stored rows, and every key some live example has
+    /// (as `SliceIndex.existingKeys`), read in the caller's transaction.
+    private func storedSliceValueStream(_ names: [ExactString]) throws -> (SliceValueStream, Set<ExactString>) {
+        // Whether some example is live, without reading the list (an empty one is one byte, its count).
+        let live = try database.scalarInt("SELECT length(live) > 1 FROM slice_index_state WHERE id = 1") == 1
+        var indexed = Set<ExactString>()
+        let keys = try database.prepare("SELECT key FROM slice_index")
+        while try keys.step() { indexed.insert(ExactString(keys.text(0))) }
+        // A statement a key, left on its row while the stream copies it.
+        var rows: [Statement] = []
+        defer { withExtendedLifetime(rows) {} }
+        var found: [(name: ExactString, row: UnsafeRawBufferPointer?)] = []
+        for name in names {
+            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+            rows.append(row)
+            try row.bind([.text(name.string)])
+            found.append((name, try row.step() ? row.bytes(0) : nil))
+        }
+        return (try SliceValueStream(rows: found), live ? indexed.union(SliceIndex.unindexed.map(ExactString.init)) : indexed)
+    }
+
     /// The index of the current version (`version`) from every live record: the upper half of the
     /// example keys on a second thread over a read connection of its own, when there are many and
     /// it sees the same version (it does unless an import commits in between; then this thread

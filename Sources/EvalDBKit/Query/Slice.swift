@@ -72,6 +72,9 @@ struct SliceValues {
     /// The values of `key`, or nil when the example has no such key.
     subscript(key: String) -> [String]? { byKey[ExactString(key)] }
 
+    /// Gives `key` these values.
+    mutating func set(_ key: String, _ values: [String]) { byKey[ExactString(key)] = values }
+
     /// Every combination of this example's values of `keys`, each value once; nil for a key the
     /// example lacks (a list-valued key gives one combination per value).
     func combinations(of keys: [String]) -> [[String?]] {
@@ -317,6 +320,15 @@ extension Store {
             result[key] = Array(text.utf8).withUnsafeBufferPointer { SliceValues(record: $0) }
         }
         return result
+    }
+
+    /// The values of `name` in example `key`'s record at `version`, in the record's order; nil
+    /// when it lacks the key or has no record then.
+    func sliceValue(_ name: String, of key: Int64, at version: Int) throws -> [String]? {
+        let record = try database.cachedStatement(StorageModel.recordAtVersion)
+        try record.bind([.int(key), .int(Int64(version))])
+        guard try record.step(), !record.isNull(0) else { return nil }
+        return SliceValues(record: record.bytes(0).bindMemory(to: UInt8.self))[name]
     }
 }
 

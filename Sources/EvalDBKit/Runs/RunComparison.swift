@@ -63,19 +63,32 @@ extension Store {
     ///
     /// Both runs' outcomes are read in example order (the results table's key) and merged as two
     /// sorted lists; counts are tallied as pairs are found, slice values looked up 4,096 pairs at a
-    /// time: memory holds the tallies and the flipped ids, not the runs (with `clusterBy`, each
-    /// pair's difference and cluster, which the design effect needs).
+    /// time, in key order: memory holds the tallies, not the runs; the flipped ids beyond a buffer
+    /// go to a temporary file (`IdList`), and so do, with `clusterBy`, each pair's difference and
+    /// cluster, which the design effect needs (`ClusteredOutcomes`).
     public func compare(
         base: EvalRun, candidate: EvalRun, budget: Double? = nil, by keys: [String] = [],
         clusterBy: String? = nil, confidence: Double = 0.95
     ) throws -> RunComparison {
+        try compare(
+            base: base, candidate: candidate, budget: budget, by: keys, clusterBy: clusterBy, confidence: confidence,
+            idMemoryLimit: IdList.defaultMemoryLimit)
+    }
+
+    /// `idMemoryLimit`: the bytes of flipped ids kept in memory, each way, before they go on to a
+    /// temporary file (`IdList`); a test makes it small.
+    func compare(
+        base: EvalRun, candidate: EvalRun, budget: Double?, by keys: [String], clusterBy: String?, confidence: Double, idMemoryLimit: Int
+    ) throws -> RunComparison {
         try database.scanning {  // every result of both runs read once
-            try scannedComparison(base: base, candidate: candidate, budget: budget, by: keys, clusterBy: clusterBy, confidence: confidence)
+            try scannedComparison(
+                base: base, candidate: candidate, budget: budget, by: keys, clusterBy: clusterBy, confidence: confidence,
+                idMemoryLimit: idMemoryLimit)
         }
     }
 
     private func scannedComparison(
-        base: EvalRun, candidate: EvalRun, budget: Double?, by keys: [String], clusterBy: String?, confidence: Double
+        base: EvalRun, candidate: EvalRun, budget: Double?, by keys: [String], clusterBy: String?, confidence: Double, idMemoryLimit: Int
     ) throws -> RunComparison {
         let baseOutcomes = try OutcomeReader(database, run: base), candidateOutcomes = try OutcomeReader(database, run: candidate)
         // An example's id is read only when it is listed (a flip, left out): most pairs need none.
@@ -88,8 +101,9 @@ extension Store {
         // First = candidate, second = base: the interval is for candidate − base.
         var counts = PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)
         var groups: [PairedCounts] = []  // by group number
-        var differences: [Double] = [], clusters: [String] = []
-        var regressed = IdList(), fixed = IdList(), excluded: [String] = [], errored: [String] = []
+        var clustered = ClusteredOutcomes()
+        var regressed = IdList(memoryLimit: idMemoryLimit), fixed = IdList(memoryLimit: idMemoryLimit), excluded: [String] = [],
+            errored: [String] = []
         var candidateErrors = 0
         var unpaired = 0
         var waiting: [(key: Int64, base: Bool, candidate: Bool)] = []  // for their slice values
@@ -99,8 +113,8 @@ extension Store {
                 let pair = batch[position]
                 if let clusterBy {
                     guard let values else { return }
-                    differences.append((pair.candidate ? 1.0 : 0) - (pair.base ? 1.0 : 0))
-                    clusters.append(values[clusterBy]?.first ?? "\u{0}example \(pair.key)")
+                    try clustered.add(
+                        (pair.candidate ? 1.0 : 0) - (pair.base ? 1.0 : 0), cluster: values[clusterBy]?.first ?? "\u{0}example \(pair.key)")
                 }
                 for group in numbers {
                     while groups.count <= group { groups.append(PairedCounts(both: 0, firstOnly: 0, secondOnly: 0, neither: 0)) }
@@ -126,8 +140,8 @@ extension Store {
                 if c.graded == 0 { candidateErrors += 1 }
             } else {
                 counts.add(first: c.pass, second: b.pass)
-                if b.pass && !c.pass { regressed.append(try id(b.key)) }
-                if !b.pass && c.pass { fixed.append(try id(b.key)) }
+                if b.pass && !c.pass { try regressed.append(try id(b.key)) }
+                if !b.pass && c.pass { try fixed.append(try id(b.key)) }
                 if needsValues {
                     waiting.append((b.key, b.pass, c.pass))
                     if waiting.count >= 4096 {
@@ -145,7 +159,7 @@ extension Store {
             throw EvalDBError.noCommonExamples(base: base.name, candidate: candidate.name, edited: excluded.count)
         }
         if needsValues { try grouping.checkKeys() }
-        let effect = clusterBy == nil ? 1.0 : designEffect(values: differences, clusters: clusters)
+        let effect = clusterBy == nil ? 1.0 : try clustered.designEffect()
         let interval = counts.newcombeInterval(confidence: confidence, scale: 1 / effect)
         let slices = zip(grouping.combinations, groups).map { RunComparison.SliceDelta(values: $0, counts: $1) }
             .sorted { SliceCombination.precedes($0.values, $1.values) }

@@ -42,8 +42,9 @@ extension Store {
     ///
     /// The results are read in example order (the results table's key) and each example's outcome
     /// is added to running tallies as soon as its trials are read, its slice values looked up a
-    /// batch of examples at a time: memory holds the tallies, not the run (with `clusterBy`, each
-    /// slice keeps its examples' outcomes and clusters, which the design effect needs).
+    /// batch of examples at a time, in key order: memory holds the tallies, not the run (with
+    /// `clusterBy`, each slice's outcomes and clusters, which the design effect needs, go to a
+    /// temporary file beyond a buffer: `ClusteredOutcomes`).
     public func report(_ run: EvalRun, by keys: [String] = [], clusterBy: String? = nil) throws -> RunReport {
         try report(run, by: keys, clusterBy: clusterBy, grouping: nil)
     }
@@ -73,7 +74,8 @@ extension Store {
             ?? SliceGrouping(
                 SliceValueSource(self, keys: wanted, version: run.version, firstValueOf: clusterBy), keys: keys, wanted: wanted,
                 readingValues: clusterBy != nil)
-        var overall = SliceTally(clustered: clusterBy != nil)
+        let outcomes = clusterBy.map { _ in ClusteredOutcomes.File() }  // one file for every slice's outcomes
+        var overall = SliceTally(clustered: outcomes)
         var groups: [SliceTally] = []  // by group number
         var flaky: [(line: Int64, key: Int64, passes: Int, trials: Int)] = []
         var failures: [String: Int] = [:]
@@ -82,17 +84,17 @@ extension Store {
 
         func add(_ batch: [(key: Int64, outcome: Double?, errors: Int)]) throws {
             guard needsValues else {
-                for (_, outcome, errors) in batch { overall.add(outcome, cluster: nil, errors: errors) }
+                for (_, outcome, errors) in batch { try overall.add(outcome, cluster: nil, errors: errors) }
                 return
             }
             try grouping.visit(batch.map(\.key)) { position, values, numbers in
                 let (key, outcome, errors) = batch[position]
                 // An example without the cluster key is a cluster of its own.
                 let cluster = clusterBy.map { values?[$0]?.first ?? "\u{0}example \(key)" }
-                overall.add(outcome, cluster: cluster, errors: errors)
+                try overall.add(outcome, cluster: cluster, errors: errors)
                 for group in numbers {
-                    while groups.count <= group { groups.append(SliceTally(clustered: clusterBy != nil)) }
-                    groups[group].add(outcome, cluster: cluster, errors: errors)
+                    while groups.count <= group { groups.append(SliceTally(clustered: outcomes)) }
+                    try groups[group].add(outcome, cluster: cluster, errors: errors)
                 }
             }
         }
@@ -129,7 +131,7 @@ extension Store {
 
         var slices: [SliceStatistic] = []
         if !keys.isEmpty {
-            slices = zip(grouping.combinations, groups).map { $1.statistic($0) }.sorted { SliceCombination.precedes($0.values, $1.values) }
+            slices = try zip(grouping.combinations, groups).map { try $1.statistic($0) }.sorted { SliceCombination.precedes($0.values, $1.values) }
         }
         var changedSince: Int?
         let currentVersion = try currentVersion()
@@ -137,7 +139,7 @@ extension Store {
             changedSince = try gradedChanges(of: run, at: currentVersion.row)
         }
         return RunReport(
-            run: run, keys: keys, overall: overall.statistic([]), slices: slices,
+            run: run, keys: keys, overall: try overall.statistic([]), slices: slices,
             flaky: try flaky.sorted { $0.line < $1.line }.map { (try id($0.key), $0.passes, $0.trials) },
             failures: failures.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) },
             changedSince: changedSince, currentVersion: currentVersion?.number,
@@ -166,31 +168,28 @@ extension Store {
 }
 
 /// A slice's running tally: how many examples, the sum of their outcomes (an example's share of
-/// passing trials) and, when clustering, each example's outcome and cluster for the design effect.
+/// passing trials) and, when clustering, each example's outcome and cluster for the design effect
+/// (`ClusteredOutcomes`: on a temporary file beyond a buffer).
 private struct SliceTally {
     var examples = 0
     var passed = 0.0
     var errors = 0
-    let clustered: Bool
-    var outcomes: [Double] = []
-    var clusters: [String] = []
+    var clustered: ClusteredOutcomes?
 
-    init(clustered: Bool) { self.clustered = clustered }
+    /// `file`: where the outcomes of a clustered tally go (nil: not clustered).
+    init(clustered file: ClusteredOutcomes.File?) { clustered = file.map { ClusteredOutcomes(file: $0) } }
 
     /// Counts an example: its outcome (nil when all its results are errors) and its errors.
-    mutating func add(_ outcome: Double?, cluster: String?, errors: Int) {
+    mutating func add(_ outcome: Double?, cluster: String?, errors: Int) throws {
         self.errors += errors
         guard let outcome else { return }
         examples += 1
         passed += outcome
-        if clustered, let cluster {
-            outcomes.append(outcome)
-            clusters.append(cluster)
-        }
+        if let cluster { try clustered?.add(outcome, cluster: cluster) }
     }
 
-    func statistic(_ values: [String?]) -> SliceStatistic {
-        let effect = clustered ? designEffect(values: outcomes, clusters: clusters) : 1
+    func statistic(_ values: [String?]) throws -> SliceStatistic {
+        let effect = try clustered?.designEffect() ?? 1
         let n = Double(examples) / effect
         return SliceStatistic(
             values: values, examples: examples, passed: passed,

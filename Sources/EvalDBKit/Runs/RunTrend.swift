@@ -41,7 +41,8 @@ extension Store {
                 grouping =
                     try groupings[run.version]
                     ?? SliceGrouping(
-                        SliceValueSource(self, keys: keys, version: run.version), keys: keys, wanted: keys, readingValues: false)
+                        SliceValueSource(self, keys: keys, version: run.version), keys: keys, wanted: keys, readingValues: false,
+                        remembering: true)
                 groupings[run.version] = grouping
             }
             let report = try self.report(run, by: keys, clusterBy: nil, grouping: grouping)

@@ -1,27 +1,170 @@
-/// Many ids kept compactly: their UTF-8 bytes back to back and where each ends (8 bytes an id
-/// besides its text, where a `String` of more than 15 bytes costs 16 and an allocation of its
-/// own). A collection of `String`s: `compare`'s flipped examples, which may be most of a run.
-public struct IdList: RandomAccessCollection, Sendable, Equatable, ExpressibleByArrayLiteral, CustomStringConvertible {
-    private var bytes: [UInt8] = []
-    private var ends: [Int] = []
+import Foundation
 
-    public init() {}
+/// Many ids kept compactly, in order: each as its UTF-8 length (a varint) and bytes, back to back
+/// (a `String` of more than 15 bytes costs 16 and an allocation of its own). Beyond `memoryLimit`
+/// bytes they go on to an anonymous temporary file (`tmpfile`, gone when the last copy of the list
+/// is), written a buffer at a time and read back as the list is iterated: `compare`'s flipped
+/// examples, which may be most of a run (3.2 million ids at ten million examples), take the buffer
+/// of memory, not their size.
+public struct IdList: Sequence, Sendable, Equatable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    /// The ids not written to the file yet, after those that are.
+    private var buffer: [UInt8] = []
+    private var spill: Spill?
+    /// How many bytes of the file hold this list's ids (a copy made before an append keeps its own).
+    private var spilled = 0
+    private let memoryLimit: Int
+    public private(set) var count = 0
+
+    /// The bytes of ids kept in memory, by default.
+    static let defaultMemoryLimit = 1 << 20
+
+    public init() { self.init(memoryLimit: Self.defaultMemoryLimit) }
+
+    /// `memoryLimit`: the bytes kept in memory before they are written to the file.
+    init(memoryLimit: Int) { self.memoryLimit = Swift.max(1, memoryLimit) }
 
     public init(arrayLiteral ids: String...) {
-        for id in ids { append(id) }
+        self.init()
+        for id in ids { buffered(id) }  // kept in memory, whatever the limit
     }
 
-    public mutating func append(_ id: String) {
-        bytes.append(contentsOf: id.utf8)
-        ends.append(bytes.count)
+    public var isEmpty: Bool { count == 0 }
+
+    /// The first id; nil when there is none.
+    public var first: String? {
+        var ids = makeIterator()
+        return ids.next()
     }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { ends.count }
+    /// Throws `EvalDBError.cannotWrite` when the temporary file cannot be written.
+    public mutating func append(_ id: String) throws {
+        buffered(id)
+        if buffer.count >= memoryLimit { try write() }
+    }
 
-    public subscript(position: Int) -> String {
-        String(decoding: bytes[(position == 0 ? 0 : ends[position - 1])..<ends[position]], as: UTF8.self)
+    private mutating func buffered(_ id: String) {
+        var length = id.utf8.count
+        while length >= 0x80 {
+            buffer.append(UInt8(length & 0x7F) | 0x80)
+            length >>= 7
+        }
+        buffer.append(UInt8(length))
+        buffer.append(contentsOf: id.utf8)
+        count += 1
+    }
+
+    /// Moves the buffer to the end of this list's part of the file.
+    private mutating func write() throws {
+        if spill == nil || !isKnownUniquelyReferenced(&spill) || spill!.length != spilled {
+            // Another copy shares the file (or wrote past this list's part): a file of its own.
+            let own = try Spill()
+            if let spill { try own.append(copying: spill, length: spilled) }
+            spill = own
+        }
+        try buffer.withUnsafeBytes { try spill!.append($0) }
+        spilled = spill!.length
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    public static func == (a: IdList, b: IdList) -> Bool {
+        a.count == b.count && a.elementsEqual(b) { $0.utf8.elementsEqual($1.utf8) }
     }
 
     public var description: String { Array(self).description }
+
+    public func makeIterator() -> Iterator { Iterator(self) }
+
+    /// The ids in order: the file's part read a chunk at a time, then the buffer.
+    public struct Iterator: IteratorProtocol {
+        private let list: IdList
+        private var chunk: [UInt8] = []
+        private var position = 0
+        /// Where in the file the next chunk starts; past `list.spilled`: the buffer is being read.
+        private var offset = 0
+        private var inBuffer = false
+
+        init(_ list: IdList) {
+            self.list = list
+            if list.spilled == 0 {
+                chunk = list.buffer
+                inBuffer = true
+            }
+        }
+
+        public mutating func next() -> String? {
+            while true {
+                if let id = parsed() { return id }
+                if inBuffer { return nil }
+                // The rest of the file's part, a chunk at a time, what is left of the last one first.
+                let rest = Array(chunk[position...])
+                let size = Swift.min(1 << 20, list.spilled - offset)
+                if size == 0 {
+                    precondition(rest.isEmpty, "an id cut off at the end of the temporary file")
+                    chunk = list.buffer
+                    position = 0
+                    inBuffer = true
+                    continue
+                }
+                chunk = rest + list.spill!.read(at: offset, count: size)
+                offset += size
+                position = 0
+            }
+        }
+
+        /// The id at `position` in `chunk` when all of it is there.
+        private mutating func parsed() -> String? {
+            var length = 0, shift = 0, i = position
+            while true {
+                guard i < chunk.count else { return nil }
+                let byte = chunk[i]
+                i += 1
+                length |= Int(byte & 0x7F) << shift
+                if byte < 0x80 { break }
+                shift += 7
+            }
+            guard chunk.count - i >= length else { return nil }
+            position = i + length
+            return String(decoding: chunk[i..<i + length], as: UTF8.self)
+        }
+    }
+
+    /// The temporary file; written only by a list that holds it alone (`write`), read by any copy.
+    private final class Spill: @unchecked Sendable {  // appended to only by its one holder; copies read below their own length (pread)
+        private let file: UnsafeMutablePointer<FILE>
+        private(set) var length = 0
+
+        init() throws {
+            guard let file = tmpfile() else { throw Self.error() }
+            self.file = file
+        }
+
+        deinit { fclose(file) }
+
+        func append(_ bytes: UnsafeRawBufferPointer) throws {
+            guard bytes.count > 0 else { return }
+            guard pwrite(fileno(file), bytes.baseAddress, bytes.count, off_t(length)) == bytes.count else { throw Self.error() }
+            length += bytes.count
+        }
+
+        func append(copying other: Spill, length: Int) throws {
+            var offset = 0
+            while offset < length {
+                let size = Swift.min(1 << 20, length - offset)
+                try other.read(at: offset, count: size).withUnsafeBytes { try append($0) }
+                offset += size
+            }
+        }
+
+        /// `count` bytes at `offset`, which this list wrote: a short read is a failed disk.
+        func read(at offset: Int, count: Int) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            let read = bytes.withUnsafeMutableBytes { pread(fileno(file), $0.baseAddress, count, off_t(offset)) }
+            precondition(read == count, "the temporary file of ids could not be read back: \(String(cString: strerror(errno)))")
+            return bytes
+        }
+
+        private static func error() -> EvalDBError {
+            .cannotWrite(path: "a temporary file of ids", reason: String(cString: strerror(errno)))
+        }
+    }
 }
