@@ -38,6 +38,8 @@ public struct ImportOptions: Sendable {
     /// region at a time (`FileRegion`): sizes a test makes small.
     var headSegmentSize = LiveHeadsLoader.defaultSegmentSize
     var mappedRegionSize = FileRegion.defaultSize
+    /// Runs of the lines examples were met on held before they go to disk (`FirstLines`).
+    var firstLinesInMemory = FirstLines.defaultBufferedRuns
 
     public init(
         author: String, message: String? = nil, dryRun: Bool = false, strict: Bool = false,
@@ -252,8 +254,9 @@ extension Store {
         var heads = try LiveHeadsLoader(database: database, recognizing: !options.strict, segmentSize: options.headSegmentSize)
         if !databaseIsEmpty { try heads.start() }
 
-        var pass = ImportPass(writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse)
-        pass.lineOf.reserveCapacity(Int(writer.nextKey) + Int(writer.nextKey) / 16 + 1024)
+        var pass = ImportPass(
+            writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse,
+            firstLines: FirstLines(bufferedRuns: options.firstLinesInMemory))
         var lastProgress = 0
         let forRenames = readerOptions.contentWithoutIdDigests
         var removal = try Removal(database, writer: writer, forRenames: forRenames)
@@ -408,10 +411,10 @@ private struct ImportPass {
     /// Added examples' content without the id, for rename detection.
     var added: [(id: String, contentWithoutId: RecordDigest)] = []
     /// The line each example seen was on, by key: a duplicate names its first line.
-    var lineOf: [Int32] = []
+    let firstLines: FirstLines
 
-    private func duplicate(_ id: String, key: Int64) -> String {
-        let first = key >= 0 && Int(key) < lineOf.count ? lineOf[Int(key)] : 0
+    private func duplicate(_ id: String, key: Int64) throws -> String {
+        let first = key >= 0 ? try firstLines.line(of: key) : 0
         return "duplicate id \(quoted(id))\(first > 0 ? " (first on line \(first))" : ""): ids must be unique in a file"
     }
 
@@ -430,7 +433,7 @@ private struct ImportPass {
             key = knownKey
             if removedKeys.contains(key) { throw EarlyRemovalConflict() }
             if seen.contains(key) {
-                reader.report(line: record.line, column: 1, message: duplicate(try writer.id(of: key), key: key))
+                reader.report(line: record.line, column: 1, message: try duplicate(try writer.id(of: key), key: key))
                 return nil
             }
             seenPreviouslyLive += 1
@@ -446,10 +449,7 @@ private struct ImportPass {
         if !ascending { order.append(key) }
         lastKey = key
         seen.insert(key)
-        if Int(key) >= lineOf.count {
-            lineOf.append(contentsOf: repeatElement(0, count: max(Int(key) + 1 - lineOf.count, lineOf.count / 8 + 1024)))
-        }
-        lineOf[Int(key)] = Int32(truncatingIfNeeded: record.line)
+        try firstLines.note(key, line: record.line)
         return key < writer.firstNewKey ? key : nil
     }
 
@@ -458,7 +458,7 @@ private struct ImportPass {
     private mutating func takeParsed(_ record: CheckedRecord) throws -> Int64? {
         guard !databaseIsEmpty, let head = try writer.head(of: record.id) else {
             guard let key = try writer.addExample(record) else {  // added earlier in this file
-                return refuse(record, duplicate(record.idString, key: try writer.head(of: record.id)?.key ?? -1))
+                return refuse(record, try duplicate(record.idString, key: try writer.head(of: record.id)?.key ?? -1))
             }
             counts.added += 1
             if let content = record.contentWithoutId { added.append((record.idString, content)) }
@@ -467,7 +467,7 @@ private struct ImportPass {
         let key = head.key
         if removedKeys.contains(key) { throw EarlyRemovalConflict() }
         if seen.contains(key) {
-            return refuse(record, duplicate(record.idString, key: key))
+            return refuse(record, try duplicate(record.idString, key: key))
         }
         if !head.isRemoved {
             seenPreviouslyLive += 1
