@@ -121,44 +121,48 @@ extension Store {
     /// Two versions: only the examples with a revision between them can differ. Each is written
     /// to the `SpilledDiff` as it is met, in key order.
     func spilledDiff(versions old: DatasetVersion, _ new: DatasetVersion, withValues: Bool) throws -> SpilledDiff {
-        let result = try SpilledDiff(database: database, from: DiffSide.version(old).name, to: DiffSide.version(new).name)
-        let (low, high) = (min(old.row, new.row), max(old.row, new.row))
-        let touched = try database.prepare(
-            """
-            SELECT DISTINCT r.example, e.id FROM stored_revisions r JOIN stored_examples e ON e.key = r.example
-            WHERE r.version > ? AND r.version <= ? ORDER BY r.example
-            """)
-        try touched.bind([.int(Int64(low)), .int(Int64(high))])
-        let state = try database.prepare(StorageModel.recordAtVersion)
-        func record(_ key: Int64, at version: Int) throws -> (record: String, digest: [UInt8])? {
-            try state.bind([.int(key), .int(Int64(version))])
-            defer { state.reset() }
-            guard try state.step(), !state.isNull(0) else { return nil }
-            return (state.text(0), state.blob(1))
-        }
-        var addedKeys = BitSet(), removedKeys = BitSet()
-        while try touched.step() {
-            let key = touched.int(0)
-            let before = try record(key, at: old.row), after = try record(key, at: new.row)
-            switch (before, after) {
-            case (nil, nil):
-                continue
-            case (nil, let after?):
-                // Kept as the digest of their content without the id (for renames), not whole.
-                try result.add(added: touched.text(1), content: Self.contentKey(after.record))
-                addedKeys.insert(key)
-            case (let before?, nil):
-                try result.add(removed: touched.text(1), content: Self.contentKey(before.record))
-                removedKeys.insert(key)
-            case (let before?, let after?):
-                guard before.digest != after.digest else { continue }
-                let changes = FieldChange.between(RecordFields(record: before.record), RecordFields(record: after.record))
-                try result.add(changed: .init(id: touched.text(1), changes: withValues ? changes : changes.map(\.withoutValues)))
+        // Each page is read about once: a small page cache (and so a small sort of the touched
+        // examples before it goes to disk).
+        try database.scanning {
+            let result = try SpilledDiff(database: database, from: DiffSide.version(old).name, to: DiffSide.version(new).name)
+            let (low, high) = (min(old.row, new.row), max(old.row, new.row))
+            let touched = try database.prepare(
+                """
+                SELECT DISTINCT r.example, e.id FROM stored_revisions r JOIN stored_examples e ON e.key = r.example
+                WHERE r.version > ? AND r.version <= ? ORDER BY r.example
+                """)
+            try touched.bind([.int(Int64(low)), .int(Int64(high))])
+            let state = try database.prepare(StorageModel.recordAtVersion)
+            func record(_ key: Int64, at version: Int) throws -> (record: String, digest: [UInt8])? {
+                try state.bind([.int(key), .int(Int64(version))])
+                defer { state.reset() }
+                guard try state.step(), !state.isNull(0) else { return nil }
+                return (state.text(0), state.blob(1))
             }
+            var addedKeys = BitSet(), removedKeys = BitSet()
+            while try touched.step() {
+                let key = touched.int(0)
+                let before = try record(key, at: old.row), after = try record(key, at: new.row)
+                switch (before, after) {
+                case (nil, nil):
+                    continue
+                case (nil, let after?):
+                    // Kept as the digest of their content without the id (for renames), not whole.
+                    try result.add(added: touched.text(1), content: Self.contentKey(after.record))
+                    addedKeys.insert(key)
+                case (let before?, nil):
+                    try result.add(removed: touched.text(1), content: Self.contentKey(before.record))
+                    removedKeys.insert(key)
+                case (let before?, let after?):
+                    guard before.digest != after.digest else { continue }
+                    let changes = FieldChange.between(RecordFields(record: before.record), RecordFields(record: after.record))
+                    try result.add(changed: .init(id: touched.text(1), changes: withValues ? changes : changes.map(\.withoutValues)))
+                }
+            }
+            result.unchanged = new.exampleCount - result.addedCount - result.changedCount
+            result.reordered = try reordered(old, new, leaving: removedKeys, entering: addedKeys)
+            return result
         }
-        result.unchanged = new.exampleCount - result.addedCount - result.changedCount
-        result.reordered = try reordered(old, new, leaving: removedKeys, entering: addedKeys)
-        return result
     }
 
     /// Whether the examples both versions hold come in another order in one than in the other.

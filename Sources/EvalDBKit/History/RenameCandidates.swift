@@ -20,6 +20,8 @@ final class RenameCandidates {
     init(database: Database) throws {
         self.database = database
         table = "evaldb_renames_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        // The temporary tables' own page cache: written once, read once, in order.
+        try database.execute("PRAGMA temp.cache_size = -4096")
         for side in ["removed", "added"] {
             try database.execute("CREATE TEMP TABLE \(table)_\(side) (ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL, content BLOB NOT NULL)")
         }

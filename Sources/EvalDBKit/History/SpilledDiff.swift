@@ -43,16 +43,20 @@ public final class SpilledDiff: DiffListing {
         changedCount += 1
     }
 
-    public func forEachAdded(_ body: (String) throws -> Void) throws { try candidates.forEachAdded(body) }
+    // Each section is read once, with a small page cache (and a small sort before it goes to disk).
 
-    public func forEachRemoved(_ body: (String) throws -> Void) throws { try candidates.forEachRemoved(body) }
+    public func forEachAdded(_ body: (String) throws -> Void) throws { try database.scanning { try candidates.forEachAdded(body) } }
+
+    public func forEachRemoved(_ body: (String) throws -> Void) throws { try database.scanning { try candidates.forEachRemoved(body) } }
 
     public func forEachChanged(_ body: (DatasetDiff.Changed) throws -> Void) throws {
-        let rows = try database.prepare("SELECT id, changes FROM temp.\(candidates.table)_changed ORDER BY ordinal")
-        while try rows.step() { try body(DatasetDiff.Changed(id: rows.text(0), changes: try FieldChangeCoding.decode(rows.bytes(1)))) }
+        try database.scanning {
+            let rows = try database.prepare("SELECT id, changes FROM temp.\(candidates.table)_changed ORDER BY ordinal")
+            while try rows.step() { try body(DatasetDiff.Changed(id: rows.text(0), changes: try FieldChangeCoding.decode(rows.bytes(1)))) }
+        }
     }
 
     public func forEachRename(_ body: (DatasetDiff.Rename) throws -> Void) throws {
-        try candidates.forEachRename { try body(DatasetDiff.Rename(from: $0, to: $1)) }
+        try database.scanning { try candidates.forEachRename { try body(DatasetDiff.Rename(from: $0, to: $1)) } }
     }
 }
