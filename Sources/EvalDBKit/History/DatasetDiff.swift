@@ -37,7 +37,6 @@ public struct DatasetDiff: Sendable, Codable {
     /// The ids both hold appear in another order.
     public var reordered = false
     public var unchanged = 0
-
 }
 
 extension Store {
