@@ -63,6 +63,38 @@ struct SpilledDiffTests {
         #expect(backwards.renames.map { "\($0.from)->\($0.to)" } == ["new-same-1->ex-020", "new-same-2->ex-040", "new-other->ex-080"])
     }
 
+    @Test("reordering is told from the line orders read a few keys at a time as the in-memory diff of the files tells it")
+    func reorderedFromLineOrders() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        let ids = (0..<12).map { String(format: "ex-%02d", $0) }
+        var orders = [ids]  // v1 ascending
+        orders.append(Array(ids[6...] + ids[..<6]))  // v2: halves swapped
+        orders.append(orders[1].filter { $0 != "ex-07" } + ["ex-12"])  // v3: v2's order less one, one added at the end
+        orders.append(orders[2].reversed())  // v4: reversed
+        orders.append(orders[3].filter { $0 != "ex-00" && $0 != "ex-11" })  // v5: v4's order less two
+        orders.append(Array(ids[..<5] + ["new"]))  // v6: ascending keys again, fewer of them
+        var files: [String] = []
+        for (number, order) in orders.enumerated() {
+            files.append(try folder.write("v\(number + 1).jsonl", order.map { Sample.line($0) }.joined(separator: "\n") + "\n"))
+            _ = try store.importFile(files[number], options: by())
+        }
+        let versions = try (1...orders.count).map { try #require(try store.version(number: $0)) }
+        for chunkKeys in [1, 3, LineOrderCursor.defaultChunkKeys] {
+            store.lineOrderChunkKeys = chunkKeys
+            var told: [String] = []
+            for a in versions.indices {
+                for b in versions.indices where a != b {
+                    let versionsDiff = try store.diff(.version(versions[a]), .version(versions[b]), withValues: false)
+                    let model = try store.diff(.version(versions[a]), .file(files[b]), withValues: false)
+                    #expect(versionsDiff.reordered == model.reordered, "v\(a + 1) -> v\(b + 1), \(chunkKeys) keys a chunk")
+                    if versionsDiff.reordered { told.append("\(a + 1)\(b + 1)") }
+                }
+            }
+            #expect(!told.contains("23") && !told.contains("45") && told.contains("12") && told.contains("34"), "\(told)")
+        }
+    }
+
     @Test("field changes read back as they were written: values absent, empty or not ASCII, and no change at all")
     func fieldChangesRoundTrip() throws {
         let changes = [

@@ -164,25 +164,39 @@ extension Store {
         }
     }
 
-    /// Whether the examples both versions hold come in another order in one than in the other.
+    /// Whether the examples both versions hold come in another order in one than in the other:
+    /// their recorded line orders read a chunk at a time (`LineOrderCursor`), each less the keys
+    /// the other version does not hold (`leaving` the old one, `entering` the new one).
     private func reordered(_ old: DatasetVersion, _ new: DatasetVersion, leaving: BitSet, entering: BitSet) throws -> Bool {
-        let oldOrder = try lineOrder(of: old), newOrder = try lineOrder(of: new)
-        if oldOrder == nil && newOrder == nil { return false }  // both in ascending key order
-        let oldCommon = oldOrder?.filter { !leaving.contains($0) }
-        let newCommon = newOrder?.filter { !entering.contains($0) }
-        switch (oldCommon, newCommon) {
-        case (let keys?, nil), (nil, let keys?):
-            return zip(keys, keys.dropFirst()).contains { $0 > $1 }
-        case (let a?, let b?):
-            return a != b
+        let oldKeys = try LineOrderCursor(database, version: old.row, chunkKeys: lineOrderChunkKeys)
+        let newKeys = try LineOrderCursor(database, version: new.row, chunkKeys: lineOrderChunkKeys)
+        switch (oldKeys, newKeys) {
         case (nil, nil):
+            return false  // both in ascending key order
+        case (.some(var keys), nil), (nil, .some(var keys)):
+            // The other side ascends: this one is reordered when its common keys do not.
+            let skipping = oldKeys == nil ? entering : leaving
+            var last = Int64.min
+            while let key = try next(&keys, skipping: skipping) {
+                if key < last { return true }
+                last = key
+            }
             return false
+        case (.some(var a), .some(var b)):
+            while true {
+                let keyA = try next(&a, skipping: leaving), keyB = try next(&b, skipping: entering)
+                if keyA != keyB { return true }
+                if keyA == nil { return false }
+            }
         }
     }
 
-    /// A version's keys in line order, or nil when they are in ascending key order.
-    private func lineOrder(of version: DatasetVersion) throws -> [Int64]? {
-        try storedLineOrder(of: version.row)
+    /// The next key of `keys` that `skipping` does not hold; nil after the last.
+    private func next(_ keys: inout LineOrderCursor, skipping: BitSet) throws -> Int64? {
+        while let key = try keys.next() {
+            if !skipping.contains(key) { return key }
+        }
+        return nil
     }
 
     /// The SHA-256 of a record's canonical JSON without its `id`: equal for records identical apart
