@@ -57,47 +57,65 @@ struct Diff: ParsableCommand {
             new = .file(a)
         }
         // The table and csv name the changed fields; -p and json show their values.
-        let diff = try store.diff(old, new, withValues: patch || format.format == .json || format.format == .jsonl)
-        show(diff)
+        let diff = try store.diffListing(old, new, withValues: patch || format.format == .json || format.format == .jsonl)
+        try show(diff)
         if exitCode && !diff.isEmpty { throw ExitCode(1) }
     }
 
-    private func show(_ diff: DatasetDiff) {
+    /// Prints `diff` a section at a time, as it is read (a diff of two versions from disk).
+    private func show(_ diff: some DiffListing) throws {
+        let out = Output.Buffered()
+        defer { out.flush() }
         switch format.format {
         case .json, .jsonl:
-            let document: JSONOutput = .object([
-                ("from", .string(diff.from)), ("to", .string(diff.to)), ("added", .array(diff.added.map(JSONOutput.string))),
-                ("removed", .array(diff.removed.map(JSONOutput.string))),
-                ("changed", .array(diff.changed.map { .object([("id", .string($0.id)), ("changes", .raw(FieldChangesJSON.text($0.changes)))]) })),
-                ("renames", .array(diff.renames.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })),
-                ("reordered", .bool(diff.reordered)), ("unchanged", .int(diff.unchanged)),
-            ])
-            Output.stdout(document.text)
+            // One line, as `JSONOutput` writes a document, its lists written as they are read.
+            func list(_ name: String, _ each: (((JSONOutput) -> Void) throws -> Void)) throws {
+                out.write(", \(JSONText.string(name)): [")
+                var first = true
+                try each { element in
+                    out.write(first ? element.text : ", " + element.text)
+                    first = false
+                }
+                out.write("]")
+            }
+            out.write("{\"from\": \(JSONText.string(diff.from)), \"to\": \(JSONText.string(diff.to))")
+            try list("added") { element in try diff.forEachAdded { element(.string($0)) } }
+            try list("removed") { element in try diff.forEachRemoved { element(.string($0)) } }
+            try list("changed") { element in
+                try diff.forEachChanged { element(.object([("id", .string($0.id)), ("changes", .raw(FieldChangesJSON.text($0.changes)))])) }
+            }
+            try list("renames") { element in
+                try diff.forEachRename { element(.object([("from", .string($0.from)), ("to", .string($0.to))])) }
+            }
+            out.write(", \"reordered\": \(JSONOutput.bool(diff.reordered).text), \"unchanged\": \(diff.unchanged)}\n")
             return
         case .csv:
-            var listing = Listing(columns: ["id", "status", "fields"])
-            for id in diff.added { listing.rows.append([.text(id), .text("added"), .null]) }
-            for id in diff.removed { listing.rows.append([.text(id), .text("removed"), .null]) }
-            for changed in diff.changed {
-                listing.rows.append([.text(changed.id), .text("changed"), .list(changed.changes.map(\.path))])
+            let header = Listing(columns: ["id", "status", "fields"])
+            out.write(header.render(.csv) + "\n")
+            func row(_ values: [Listing.Value]) {
+                var listing = header
+                listing.rows = [values]
+                out.write(listing.render(.csv, headers: false) + "\n")
             }
-            Output.stdout(listing.render(.csv))
+            try diff.forEachAdded { row([.text($0), .text("added"), .null]) }
+            try diff.forEachRemoved { row([.text($0), .text("removed"), .null]) }
+            try diff.forEachChanged { row([.text($0.id), .text("changed"), .list($0.changes.map(\.path))]) }
             return
         case .table:
             break
         }
-        Output.stdout(
-            "diff \(Terminal.sanitized(diff.from)) -> \(Terminal.sanitized(diff.to)): \(diff.added.count) added, \(diff.changed.count) changed, \(diff.removed.count) removed, \(diff.unchanged) unchanged\(diff.reordered ? ", lines reordered" : "")"
+        out.write(
+            "diff \(Terminal.sanitized(diff.from)) -> \(Terminal.sanitized(diff.to)): \(diff.addedCount) added, \(diff.changedCount) changed, \(diff.removedCount) removed, \(diff.unchanged) unchanged\(diff.reordered ? ", lines reordered" : "")\n"
         )
         if stat { return }
-        for id in diff.added { Output.stdout("+ \(Terminal.sanitized(id))") }
-        for id in diff.removed { Output.stdout("- \(Terminal.sanitized(id))") }
-        for changed in diff.changed {
-            Output.stdout("~ \(Terminal.sanitized(changed.id)): \(changed.changes.map(\.path).joined(separator: ", "))")
-            if patch { Output.fieldChanges(changed.changes) }
+        try diff.forEachAdded { out.write("+ \(Terminal.sanitized($0))\n") }
+        try diff.forEachRemoved { out.write("- \(Terminal.sanitized($0))\n") }
+        try diff.forEachChanged { changed in
+            out.write("~ \(Terminal.sanitized(changed.id)): \(changed.changes.map(\.path).joined(separator: ", "))\n")
+            if patch { Output.fieldChanges(changed.changes, to: out) }
         }
-        for rename in diff.renames {
-            Output.stdout("suspected rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to))")
+        try diff.forEachRename { rename in
+            out.write("suspected rename: \(Terminal.sanitized(rename.from)) -> \(Terminal.sanitized(rename.to))\n")
         }
     }
 

@@ -20,6 +20,12 @@ enum Output {
             if buffer.count >= 1 << 20 { flush() }
         }
 
+        /// Appends `text` as it is (no newline added).
+        func write(_ text: String) {
+            buffer.append(contentsOf: text.utf8)
+            if buffer.count >= 1 << 20 { flush() }
+        }
+
         func flush() {
             guard !buffer.isEmpty else { return }
             FileHandle.standardOutput.write(Data(buffer))
@@ -39,10 +45,17 @@ enum Output {
 
     /// Each changed field with its old (`-`) and new (`+`) value, long values folded: `log -p`, `diff -p`.
     static func fieldChanges(_ changes: [FieldChange]) {
+        let out = Buffered()
+        fieldChanges(changes, to: out)
+        out.flush()
+    }
+
+    /// `fieldChanges`, appended to `out`.
+    static func fieldChanges(_ changes: [FieldChange], to out: Buffered) {
         for change in changes {
-            stdout("    \(change.path)")
-            if let old = change.old { stdout("      - \(Terminal.sanitized(folded(old, width: 400)))") }
-            if let new = change.new { stdout("      + \(Terminal.sanitized(folded(new, width: 400)))") }
+            out.write("    \(change.path)\n")
+            if let old = change.old { out.write("      - \(Terminal.sanitized(folded(old, width: 400)))\n") }
+            if let new = change.new { out.write("      + \(Terminal.sanitized(folded(new, width: 400)))\n") }
         }
     }
 

@@ -148,6 +148,30 @@ struct CommandLineTests {
         #expect(try cli.run(["diff", "golden.jsonl", "--stat"]).output.contains("1 added"))
     }
 
+    @Test("diff of two versions (read from disk) prints, in every format, what diff of the first version and the second's file prints")
+    func diffOfVersionsAsOfFile() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let first = (0..<30).map { record("ex-\($0)", $0 % 10 == 3 ? "the same question" : "question \($0)") }
+        try cli.write("v1.jsonl", first.joined())
+        #expect(try cli.run(["import", "v1.jsonl"]).status == 0)
+        var second = first.enumerated().filter { $0.offset % 10 != 3 && $0.offset != 5 }.map(\.element)
+        second[1] = record("ex-1", "edited \\\"question\\\"\\nwith a newline")
+        second += [record("moved-a", "the same question"), record("moved-b", "the same question"), record("ex-30")]
+        try cli.write("v2.jsonl", second.joined())
+        #expect(try cli.run(["import", "v2.jsonl"]).status == 0)
+        for options in [[], ["-p"], ["--stat"], ["--format", "json"], ["--format", "csv"]] {
+            let versions = try cli.run(["diff", "1", "2"] + options), file = try cli.run(["diff", "1", "v2.jsonl"] + options)
+            #expect(versions.status == 0 && file.status == 0, "\(versions.stderr) \(file.stderr)")
+            #expect(versions.output == file.output.replacingOccurrences(of: "v2.jsonl", with: "version 2"), "\(options)")
+            #expect(versions.output.contains("ex-1") && versions.output.contains("ex-5") || options == ["--stat"], "\(versions.output)")
+        }
+        let text = try cli.run(["diff", "1", "2"]).output
+        #expect(text.hasPrefix("diff version 1 -> version 2: 3 added, 1 changed, 4 removed, 25 unchanged\n"), "\(text)")
+        #expect(text.contains("suspected rename: ex-3 -> moved-a\nsuspected rename: ex-13 -> moved-b\n"), "\(text)")
+    }
+
     /// The subcommands a help lists (its SUBCOMMANDS section).
     static func subcommands(in help: String) -> [String] {
         guard help.contains("SUBCOMMANDS:") else { return [] }

@@ -37,8 +37,6 @@ public struct DatasetDiff: Sendable, Codable {
     /// The ids both hold appear in another order.
     public var reordered = false
     public var unchanged = 0
-
-    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty && !reordered }
 }
 
 extension Store {
@@ -47,7 +45,7 @@ extension Store {
     /// the ids and paths of the change, not its values.
     public func diff(_ a: DiffSide, _ b: DiffSide, withValues: Bool = true) throws -> DatasetDiff {
         if case .version(let old) = a, case .version(let new) = b {
-            return try diff(versions: old, new, withValues: withValues)
+            return try DatasetDiff(collecting: spilledDiff(versions: old, new, withValues: withValues))
         }
         let old = try digests(of: a)
         let new = try digests(of: b)
@@ -110,75 +108,95 @@ extension Store {
         return counts
     }
 
-    /// Two versions: only the examples with a revision between them can differ.
-    private func diff(versions old: DatasetVersion, _ new: DatasetVersion, withValues: Bool) throws -> DatasetDiff {
-        var result = DatasetDiff(from: DiffSide.version(old).name, to: DiffSide.version(new).name)
-        let (low, high) = (min(old.row, new.row), max(old.row, new.row))
-        let touched = try database.prepare(
-            """
-            SELECT DISTINCT r.example, e.id FROM stored_revisions r JOIN stored_examples e ON e.key = r.example
-            WHERE r.version > ? AND r.version <= ? ORDER BY r.example
-            """)
-        try touched.bind([.int(Int64(low)), .int(Int64(high))])
-        var candidates: [(key: Int64, id: String)] = []
-        while try touched.step() { candidates.append((touched.int(0), touched.text(1))) }
-        let state = try database.prepare(StorageModel.recordAtVersion)
-        func record(_ key: Int64, at version: Int) throws -> (record: String, digest: [UInt8])? {
-            try state.bind([.int(key), .int(Int64(version))])
-            defer { state.reset() }
-            guard try state.step(), !state.isNull(0) else { return nil }
-            return (state.text(0), state.blob(1))
+    /// What differs from `a` to `b`, its sections read one at a time: two versions give a
+    /// `SpilledDiff` (memory does not grow with the change), a file side a `DatasetDiff`.
+    public func diffListing(_ a: DiffSide, _ b: DiffSide, withValues: Bool = true) throws -> any DiffListing {
+        if case .version(let old) = a, case .version(let new) = b {
+            return try spilledDiff(versions: old, new, withValues: withValues)
         }
-        var addedKeys = Set<Int64>(), removedKeys = Set<Int64>()
-        // Added and removed records are kept as the digest of their content without the id (for
-        // renames), not whole: memory holds the change, not the records.
-        var added: [(id: String, content: [UInt8])] = [], removed: [(id: String, content: [UInt8])] = []
-        var changedCount = 0
-        for (key, id) in candidates {
-            let before = try record(key, at: old.row), after = try record(key, at: new.row)
-            switch (before, after) {
-            case (nil, nil):
-                continue
-            case (nil, let after?):
-                result.added.append(id)
-                addedKeys.insert(key)
-                added.append((id, Self.contentKey(after.record)))
-            case (let before?, nil):
-                result.removed.append(id)
-                removedKeys.insert(key)
-                removed.append((id, Self.contentKey(before.record)))
-            case (let before?, let after?):
-                guard before.digest != after.digest else { continue }
-                changedCount += 1
-                let changes = FieldChange.between(RecordFields(record: before.record), RecordFields(record: after.record))
-                result.changed.append(.init(id: id, changes: withValues ? changes : changes.map(\.withoutValues)))
+        return try diff(a, b, withValues: withValues)
+    }
+
+    /// Two versions: only the examples with a revision between them can differ. Each is written
+    /// to the `SpilledDiff` as it is met, in key order.
+    func spilledDiff(versions old: DatasetVersion, _ new: DatasetVersion, withValues: Bool) throws -> SpilledDiff {
+        // Each page is read about once: a small page cache (and so a small sort of the touched
+        // examples before it goes to disk).
+        try database.scanning {
+            let result = try SpilledDiff(database: database, from: DiffSide.version(old).name, to: DiffSide.version(new).name)
+            let (low, high) = (min(old.row, new.row), max(old.row, new.row))
+            let touched = try database.prepare(
+                """
+                SELECT DISTINCT r.example, e.id FROM stored_revisions r JOIN stored_examples e ON e.key = r.example
+                WHERE r.version > ? AND r.version <= ? ORDER BY r.example
+                """)
+            try touched.bind([.int(Int64(low)), .int(Int64(high))])
+            let state = try database.prepare(StorageModel.recordAtVersion)
+            func record(_ key: Int64, at version: Int) throws -> (record: String, digest: [UInt8])? {
+                try state.bind([.int(key), .int(Int64(version))])
+                defer { state.reset() }
+                guard try state.step(), !state.isNull(0) else { return nil }
+                return (state.text(0), state.blob(1))
+            }
+            var addedKeys = BitSet(), removedKeys = BitSet()
+            while try touched.step() {
+                let key = touched.int(0)
+                let before = try record(key, at: old.row), after = try record(key, at: new.row)
+                switch (before, after) {
+                case (nil, nil):
+                    continue
+                case (nil, let after?):
+                    // Kept as the digest of their content without the id (for renames), not whole.
+                    try result.add(added: touched.text(1), content: Self.contentKey(after.record))
+                    addedKeys.insert(key)
+                case (let before?, nil):
+                    try result.add(removed: touched.text(1), content: Self.contentKey(before.record))
+                    removedKeys.insert(key)
+                case (let before?, let after?):
+                    guard before.digest != after.digest else { continue }
+                    let changes = FieldChange.between(RecordFields(record: before.record), RecordFields(record: after.record))
+                    try result.add(changed: .init(id: touched.text(1), changes: withValues ? changes : changes.map(\.withoutValues)))
+                }
+            }
+            result.unchanged = new.exampleCount - result.addedCount - result.changedCount
+            result.reordered = try reordered(old, new, leaving: removedKeys, entering: addedKeys)
+            return result
+        }
+    }
+
+    /// Whether the examples both versions hold come in another order in one than in the other:
+    /// their recorded line orders read a chunk at a time (`LineOrderCursor`), each less the keys
+    /// the other version does not hold (`leaving` the old one, `entering` the new one).
+    private func reordered(_ old: DatasetVersion, _ new: DatasetVersion, leaving: BitSet, entering: BitSet) throws -> Bool {
+        let oldKeys = try LineOrderCursor(database, version: old.row, chunkKeys: lineOrderChunkKeys)
+        let newKeys = try LineOrderCursor(database, version: new.row, chunkKeys: lineOrderChunkKeys)
+        switch (oldKeys, newKeys) {
+        case (nil, nil):
+            return false  // both in ascending key order
+        case (.some(var keys), nil), (nil, .some(var keys)):
+            // The other side ascends: this one is reordered when its common keys do not.
+            let skipping = oldKeys == nil ? entering : leaving
+            var last = Int64.min
+            while let key = try next(&keys, skipping: skipping) {
+                if key < last { return true }
+                last = key
+            }
+            return false
+        case (.some(var a), .some(var b)):
+            while true {
+                let keyA = try next(&a, skipping: leaving), keyB = try next(&b, skipping: entering)
+                if keyA != keyB { return true }
+                if keyA == nil { return false }
             }
         }
-        result.unchanged = new.exampleCount - result.added.count - changedCount
-        result.reordered = try reordered(old, new, leaving: removedKeys, entering: addedKeys)
-        result.renames = Self.renames(removed: removed, added: added)
-        return result
     }
 
-    /// Whether the examples both versions hold come in another order in one than in the other.
-    private func reordered(_ old: DatasetVersion, _ new: DatasetVersion, leaving: Set<Int64>, entering: Set<Int64>) throws -> Bool {
-        let oldOrder = try lineOrder(of: old), newOrder = try lineOrder(of: new)
-        if oldOrder == nil && newOrder == nil { return false }  // both in ascending key order
-        let oldCommon = oldOrder?.filter { !leaving.contains($0) }
-        let newCommon = newOrder?.filter { !entering.contains($0) }
-        switch (oldCommon, newCommon) {
-        case (let keys?, nil), (nil, let keys?):
-            return zip(keys, keys.dropFirst()).contains { $0 > $1 }
-        case (let a?, let b?):
-            return a != b
-        case (nil, nil):
-            return false
+    /// The next key of `keys` that `skipping` does not hold; nil after the last.
+    private func next(_ keys: inout LineOrderCursor, skipping: BitSet) throws -> Int64? {
+        while let key = try keys.next() {
+            if !skipping.contains(key) { return key }
         }
-    }
-
-    /// A version's keys in line order, or nil when they are in ascending key order.
-    private func lineOrder(of version: DatasetVersion) throws -> [Int64]? {
-        try storedLineOrder(of: version.row)
+        return nil
     }
 
     /// The SHA-256 of a record's canonical JSON without its `id`: equal for records identical apart

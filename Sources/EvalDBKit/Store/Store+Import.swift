@@ -38,6 +38,8 @@ public struct ImportOptions: Sendable {
     /// region at a time (`FileRegion`): sizes a test makes small.
     var headSegmentSize = LiveHeadsLoader.defaultSegmentSize
     var mappedRegionSize = FileRegion.defaultSize
+    /// Runs of the lines examples were met on held before they go to disk (`FirstLines`).
+    var firstLinesInMemory = FirstLines.defaultBufferedRuns
 
     public init(
         author: String, message: String? = nil, dryRun: Bool = false, strict: Bool = false,
@@ -75,13 +77,6 @@ public struct ImportResult: Sendable {
     public var warnings: [DataError]
 }
 
-/// A removed example that was the previous revision's content, kept for rename detection.
-struct RemovedExample {
-    var id: String
-    /// SHA-256 of the record's canonical JSON without its `id`.
-    var contentWithoutId: RecordDigest
-}
-
 /// A line held an example that the import had already removed (`Removal`, early): the import
 /// reads its file again, removing only at the end.
 struct EarlyRemovalConflict: Error {}
@@ -90,16 +85,15 @@ struct EarlyRemovalConflict: Error {}
 /// order, up to a key at a time (early, during the read, or all at the end).
 private struct Removal {
     let writer: RevisionWriter
-    /// Keep each removed example's content without its id (`RemovedExample`, for renames).
-    let forRenames: Bool
+    /// Where each removed example goes with the SHA-256 of its content without its id, for renames.
+    let renames: RenameCandidates?
     private let head: Statement
     /// Every live key up to here that the file did not hold is removed.
     private(set) var decidedThrough: Int64 = 0
-    private(set) var removed: [RemovedExample] = []
 
-    init(_ database: Database, writer: RevisionWriter, forRenames: Bool) throws {
+    init(_ database: Database, writer: RevisionWriter, renames: RenameCandidates?) throws {
         self.writer = writer
-        self.forRenames = forRenames
+        self.renames = renames
         head = try database.prepare(StorageModel.headByKey)
     }
 
@@ -112,7 +106,7 @@ private struct Removal {
             guard try head.step() else { throw EvalDBError.storageInvariant("live example key \(key) has no head revision") }
             let id = head.text(1)
             var content: [UInt8] = []
-            if forRenames && !CanonicalMembers.object(of: head.bytes(0).bindMemory(to: UInt8.self), withoutId: &content),
+            if renames != nil && !CanonicalMembers.object(of: head.bytes(0).bindMemory(to: UInt8.self), withoutId: &content),
                 let tape = try? JSONParser.parse(head.text(0))
             {
                 content.removeAll()
@@ -121,7 +115,9 @@ private struct Removal {
             head.reset()
             try writer.remove(key)
             pass.noteRemoved(key)
-            removed.append(RemovedExample(id: id, contentWithoutId: content.withUnsafeBufferPointer { RecordDigest(of: $0) }))
+            if let renames {
+                try content.withUnsafeBufferPointer { try RecordDigest(of: $0).withBytes { try renames.add(removed: id, content: $0) } }
+            }
         }
         decidedThrough = through
     }
@@ -158,12 +154,12 @@ extension Store {
         let previous = try currentVersion()
         let number = Int64((previous?.row ?? 0) + 1)
         var writer = try RevisionWriter(database: db, version: number)
-        let written: (DatasetReader, ImportPass, removed: [RemovedExample])
+        let written: (DatasetReader, ImportPass)
         do {
             // Only the conflict is undone at the savepoint. Any other error (invalid data) leaves it
             // released, the whole transaction then rolled back once: rolling back to the savepoint
             // first would put back every page the read wrote, for nothing.
-            written = try db.savepoint("revisions") { () -> Result<(DatasetReader, ImportPass, removed: [RemovedExample]), any Error> in
+            written = try db.savepoint("revisions") { () -> Result<(DatasetReader, ImportPass), any Error> in
                 do {
                     return .success(
                         try writeRevisions(of: path, after: previous, writer: writer, removingEarly: true, options: options, progress: progress))
@@ -179,9 +175,10 @@ extension Store {
             writer = try RevisionWriter(database: db, version: number)
             written = try writeRevisions(of: path, after: previous, writer: writer, removingEarly: false, options: options, progress: progress)
         }
-        let (reader, pass, removed) = written
+        let (reader, pass) = written
         let counts = pass.counts
-        let renames = Self.probableRenames(removed: removed, added: pass.added)
+        var renames: [(from: String, to: String)] = []
+        try pass.renames?.forEachRename { renames.append(($0, $1)) }
 
         let hash = reader.datasetHash!
         let sourceSHA256 = try rawDigest(of: path, read: reader, hash: hash)
@@ -238,7 +235,7 @@ extension Store {
     private func writeRevisions(
         of path: String, after previous: DatasetVersion?, writer: RevisionWriter, removingEarly: Bool, options: ImportOptions,
         progress: ((_ bytesRead: Int, _ totalBytes: Int?) -> Void)?
-    ) throws -> (DatasetReader, ImportPass, removed: [RemovedExample]) {
+    ) throws -> (DatasetReader, ImportPass) {
         let databaseIsEmpty = writer.nextKey == 1
         var readerOptions = DatasetReader.Options(strict: options.strict, maxErrors: options.maxErrors, hashRawBytes: path == "-")
         readerOptions.digests = true
@@ -252,11 +249,13 @@ extension Store {
         var heads = try LiveHeadsLoader(database: database, recognizing: !options.strict, segmentSize: options.headSegmentSize)
         if !databaseIsEmpty { try heads.start() }
 
-        var pass = ImportPass(writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse)
-        pass.lineOf.reserveCapacity(Int(writer.nextKey) + Int(writer.nextKey) / 16 + 1024)
+        // Made in the savepoint the caller reads in: undone with it.
+        let renames = readerOptions.contentWithoutIdDigests ? try RenameCandidates(database: database) : nil
+        var pass = ImportPass(
+            writer: writer, reader: reader, databaseIsEmpty: databaseIsEmpty, allowReuse: options.allowReuse,
+            renames: renames, firstLines: FirstLines(bufferedRuns: options.firstLinesInMemory))
         var lastProgress = 0
-        let forRenames = readerOptions.contentWithoutIdDigests
-        var removal = try Removal(database, writer: writer, forRenames: forRenames)
+        var removal = try Removal(database, writer: writer, renames: renames)
         let lag = removingEarly && !databaseIsEmpty && !options.strict ? Int64(options.headSegmentSize) : nil
         var taken = 0
         try reader.read(recognizing: databaseIsEmpty || options.strict ? nil : heads.window) { record, bytesRead in
@@ -283,7 +282,7 @@ extension Store {
             try heads.finish()
             try removal.removeUnseen(heads.live, seen: pass.seen, through: .max, pass: &pass)
         }
-        return (reader, pass, removal.removed)
+        return (reader, pass)
     }
 
     /// The SHA-256 of the file's raw bytes: read while importing from standard input, equal to the
@@ -305,22 +304,6 @@ extension Store {
         return ImportResult(
             outcome: .unchanged, version: current,
             counts: ChangeCounts(unchanged: current.exampleCount), renames: [], warnings: [])
-    }
-
-    static func probableRenames(removed: [RemovedExample], added: [(id: String, contentWithoutId: RecordDigest)])
-        -> [(from: String, to: String)]
-    {
-        guard !removed.isEmpty, !added.isEmpty else { return [] }
-        var addedByContent: [RecordDigest: [String]] = [:]
-        for example in added { addedByContent[example.contentWithoutId, default: []].append(example.id) }
-        var renames: [(from: String, to: String)] = []
-        for example in removed {
-            if var candidates = addedByContent[example.contentWithoutId], !candidates.isEmpty {
-                renames.append((example.id, candidates.removeFirst()))
-                addedByContent[example.contentWithoutId] = candidates
-            }
-        }
-        return renames
     }
 }
 
@@ -405,13 +388,13 @@ private struct ImportPass {
     /// Examples removed while the file was read (`Removal`): one met later is a conflict.
     fileprivate(set) var removedKeys = BitSet()
     fileprivate(set) var removedEarly = 0
-    /// Added examples' content without the id, for rename detection.
-    var added: [(id: String, contentWithoutId: RecordDigest)] = []
+    /// Where each added example goes with the SHA-256 of its content without its id, for renames.
+    let renames: RenameCandidates?
     /// The line each example seen was on, by key: a duplicate names its first line.
-    var lineOf: [Int32] = []
+    let firstLines: FirstLines
 
-    private func duplicate(_ id: String, key: Int64) -> String {
-        let first = key >= 0 && Int(key) < lineOf.count ? lineOf[Int(key)] : 0
+    private func duplicate(_ id: String, key: Int64) throws -> String {
+        let first = key >= 0 ? try firstLines.line(of: key) : 0
         return "duplicate id \(quoted(id))\(first > 0 ? " (first on line \(first))" : ""): ids must be unique in a file"
     }
 
@@ -430,7 +413,7 @@ private struct ImportPass {
             key = knownKey
             if removedKeys.contains(key) { throw EarlyRemovalConflict() }
             if seen.contains(key) {
-                reader.report(line: record.line, column: 1, message: duplicate(try writer.id(of: key), key: key))
+                reader.report(line: record.line, column: 1, message: try duplicate(try writer.id(of: key), key: key))
                 return nil
             }
             seenPreviouslyLive += 1
@@ -446,10 +429,7 @@ private struct ImportPass {
         if !ascending { order.append(key) }
         lastKey = key
         seen.insert(key)
-        if Int(key) >= lineOf.count {
-            lineOf.append(contentsOf: repeatElement(0, count: max(Int(key) + 1 - lineOf.count, lineOf.count / 8 + 1024)))
-        }
-        lineOf[Int(key)] = Int32(truncatingIfNeeded: record.line)
+        try firstLines.note(key, line: record.line)
         return key < writer.firstNewKey ? key : nil
     }
 
@@ -458,16 +438,18 @@ private struct ImportPass {
     private mutating func takeParsed(_ record: CheckedRecord) throws -> Int64? {
         guard !databaseIsEmpty, let head = try writer.head(of: record.id) else {
             guard let key = try writer.addExample(record) else {  // added earlier in this file
-                return refuse(record, duplicate(record.idString, key: try writer.head(of: record.id)?.key ?? -1))
+                return refuse(record, try duplicate(record.idString, key: try writer.head(of: record.id)?.key ?? -1))
             }
             counts.added += 1
-            if let content = record.contentWithoutId { added.append((record.idString, content)) }
+            if let renames, let content = record.contentWithoutId {
+                try content.withBytes { try renames.add(added: record.idString, content: $0) }
+            }
             return key
         }
         let key = head.key
         if removedKeys.contains(key) { throw EarlyRemovalConflict() }
         if seen.contains(key) {
-            return refuse(record, duplicate(record.idString, key: key))
+            return refuse(record, try duplicate(record.idString, key: key))
         }
         if !head.isRemoved {
             seenPreviouslyLive += 1

@@ -15,6 +15,9 @@ public final class Store {
     /// Databases with at least this many example keys build their slice index on two threads
     /// (`currentSliceIndex`); a test sets it low.
     var parallelSliceIndexBuild = 50_000
+    /// How many keys of a version's line order `diff` reads at a time (`LineOrderCursor`); a test
+    /// sets it low.
+    var lineOrderChunkKeys = LineOrderCursor.defaultChunkKeys
     /// The line keys of committed versions read or made last (`Store.commit`).
     var lineKeysCache = LineKeysCache()
     /// How many records the reads of records (`forEachRecord`, `forEachHeadRecord`) have taken
