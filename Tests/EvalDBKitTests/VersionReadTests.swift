@@ -158,4 +158,18 @@ struct VersionReadTests {
             try store.database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1").map(Int.init) == before.row,
             "the index made in `reading` was saved after it")
     }
+
+    @Test("a version is named with spaces or tabs around it as without: current, HEAD, a number, a hash prefix")
+    func namesTrimmed() throws {
+        let folder = try TemporaryFolder()
+        let store = try Store(readingAt: try Self.sample(folder))
+        let current = try #require(try store.currentVersion())
+        let first = try #require(try store.version(number: 1))
+        for (spec, expected) in [
+            (" current", current), ("HEAD\t", current), ("\u{00A0}1 ", first), ("\t" + String(first.hash.dropFirst(7).prefix(8)) + "  ", first),
+        ] {
+            #expect(try store.resolveVersion(spec).row == expected.row, "\(spec.debugDescription)")
+        }
+        #expect(throws: (any Error).self) { try store.resolveVersion("current\n") }
+    }
 }

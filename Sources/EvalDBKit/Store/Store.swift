@@ -103,11 +103,11 @@ public final class Store {
 
     /// The database path a command uses without `--db`: `$EVALDB_DB`, else `.evaldb/evaldb.sqlite`
     /// under the enclosing git work tree's top level, else under the current directory.
-    public static func defaultPath(
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        currentDirectory: String = FileManager.default.currentDirectoryPath
-    ) -> String {
-        if let path = environment["EVALDB_DB"], !path.isEmpty { return path }
+    public static func defaultPath(environment: [String: String]? = nil, currentDirectory: String? = nil) -> String {
+        // One variable read, not the whole environment made a dictionary: every command asks.
+        let configured = environment.map { $0["EVALDB_DB"] } ?? getenv("EVALDB_DB").map { String(cString: $0) }
+        if let path = configured, !path.isEmpty { return path }
+        let currentDirectory = currentDirectory ?? FileManager.default.currentDirectoryPath
         let top = Repository.enclosing(currentDirectory)?.top ?? Repository.standardized(currentDirectory)
         return top + "/.evaldb/evaldb.sqlite"
     }
@@ -166,7 +166,11 @@ public final class Store {
     /// without `sha256:`), or a git revision (a tag, a branch, a commit, `HEAD~3`) meaning the
     /// version whose dataset the dataset file holds in that commit (`git show REV:PATH`).
     public func resolveVersion(_ spec: String) throws -> DatasetVersion {
-        let trimmed = spec.trimmingCharacters(in: .whitespaces)
+        // Spaces and tabs around it, as CharacterSet.whitespaces (every read command asks, and
+        // Foundation's trimming costs a small command a fraction of a millisecond).
+        let isSpace = { (scalar: Unicode.Scalar) in scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = spec.unicodeScalars
+        let trimmed = String(String.UnicodeScalarView(scalars.drop(while: isSpace).reversed().drop(while: isSpace).reversed()))
         if trimmed == "current" || trimmed == "HEAD" {
             guard let current = try currentVersion() else { throw EvalDBError.emptyDatabase }
             return current
