@@ -2,30 +2,45 @@ import Foundation
 
 extension Store {
     /// The slice index of the current version, with the keys in `needed` loaded (nil: every key);
-    /// nil in an empty database. The stored index (or the one waiting to be saved) is used when it
-    /// describes the current version; else it is brought up to date (`bringSliceIndexUpToDate`).
+    /// nil in an empty database (`readingCurrentSliceIndex`).
     func currentSliceIndex(loading needed: Set<ExactString>?) throws -> SliceIndex? {
         sliceIndexDecodes += 1
-        if let made = try bringSliceIndexUpToDate() { return try made.index(loading: needed) }
-        // `.some(nil)`: an empty database; nil: the stored index is damaged.
-        let found = try database.readTransaction { () -> SliceIndex?? in
+        return try readingCurrentSliceIndex(
+            inMemory: { try $0.index(loading: needed) },
+            stored: { _ in
+                guard let index = try loadSliceIndex(loading: needed) else { throw SliceIndexCoding.DamagedIndex() }
+                return index
+            })
+    }
+
+    /// Reads the slice index of the current version, brought up to date first
+    /// (`bringSliceIndexUpToDate`): `inMemory` reads the index just made or waiting to be saved,
+    /// `stored` (given the current version) the stored one, in the same read transaction. A stored
+    /// index that does not read (damaged), or that an import made stale meanwhile, is built again,
+    /// kept, and read in memory. Nil in an empty database.
+    private func readingCurrentSliceIndex<T>(
+        inMemory: (EncodedSliceIndex) throws -> T, stored: (_ version: Int) throws -> T
+    ) throws -> T? {
+        let made = try bringSliceIndexUpToDate()
+        // `.some(nil)`: an empty database; nil: the stored index is damaged or behind.
+        let found = try database.readTransaction { () -> T?? in
             guard let current = try currentVersion() else { return .some(nil) }
-            if let pending = sliceIndexToSave, pending.version == current.row { return .some(try pending.index(loading: needed)) }
+            if let index = made ?? sliceIndexToSave, index.version == current.row { return .some(try inMemory(index)) }
+            guard try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(current.row) else { return nil }
             do {
-                return .some(try loadSliceIndex(loading: needed))
+                return .some(try stored(current.row))
             } catch {
                 return nil
             }
         }
         if let found { return found }
-        // A damaged stored index: built again, and saved when it can be.
         let rebuilt = try database.readTransaction { () -> EncodedSliceIndex? in
             guard let current = try currentVersion() else { return nil }
             return try buildSliceIndex(version: current.row)
         }
         guard let rebuilt else { return nil }
         keep(rebuilt)
-        return try rebuilt.index(loading: needed)
+        return try inMemory(rebuilt)
     }
 
     /// Brings the slice index to the current version without decoding it: brought up to date
@@ -64,23 +79,12 @@ extension Store {
     /// to date or built (`bringSliceIndexUpToDate`), or waiting to be saved, where it is held.
     func currentSliceValueStream(_ keys: [String]) throws -> (stream: SliceValueStream, version: Int, existingKeys: Set<ExactString>)? {
         let names = keys.map(ExactString.init)
-        let made = try bringSliceIndexUpToDate()
-        // `.some(nil)`: an empty database; nil: the stored index is damaged.
-        let found = try database.readTransaction {
-            () -> (stream: SliceValueStream, version: Int, existingKeys: Set<ExactString>)?? in
-            guard let current = try currentVersion() else { return .some(nil) }
-            if let index = made ?? sliceIndexToSave, index.version == current.row { return .some(try Self.sliceValueStream(names, of: index)) }
-            guard let stored = try? storedSliceValueStream(names) else { return nil }
-            return .some((stored.0, current.row, stored.1))
-        }
-        if let found { return found }
-        let rebuilt = try database.readTransaction { () -> EncodedSliceIndex? in
-            guard let current = try currentVersion() else { return nil }
-            return try buildSliceIndex(version: current.row)
-        }
-        guard let rebuilt else { return nil }
-        keep(rebuilt)
-        return try Self.sliceValueStream(names, of: rebuilt)
+        return try readingCurrentSliceIndex(
+            inMemory: { try Self.sliceValueStream(names, of: $0) },
+            stored: { version in
+                let (stream, existing) = try storedSliceValueStream(names)
+                return (stream, version, existing)
+            })
     }
 
     /// A stream of `names`' values from an index held in memory (made, or waiting to be saved).
