@@ -82,7 +82,7 @@ struct StatisticsTests {
         let clusters = (0..<5_000).map { n in n / 7 % 5 == 0 ? (n % 2 == 0 ? "caf\u{E9} \(n / 7)" : "cafe\u{301} \(n / 7)") : "c\(n / 7)" }
         let values = (0..<5_000).map { n in n / 7 % 3 == 0 ? 1.0 : Double(Int.random(in: 0...2, using: &random)) / 2 }
         // Written to the file every 8 outcomes, which a second slice's outcomes share (its chunks in between).
-        let file = ClusteredOutcomes.File()
+        let file = ScratchFile(of: "outcomes")
         var gathered = ClusteredOutcomes(file: file, bufferSize: 100), other = ClusteredOutcomes(file: file, bufferSize: 100)
         for (value, cluster) in zip(values, clusters) {
             try gathered.add(value, cluster: cluster)

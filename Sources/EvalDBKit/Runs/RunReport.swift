@@ -74,7 +74,7 @@ extension Store {
             ?? SliceGrouping(
                 SliceValueSource(self, keys: wanted, version: run.version, firstValueOf: clusterBy), keys: keys, wanted: wanted,
                 readingValues: clusterBy != nil)
-        let outcomes = clusterBy.map { _ in ClusteredOutcomes.File() }  // one file for every slice's outcomes
+        let outcomes = clusterBy.map { _ in ScratchFile(of: "outcomes") }  // one file for every slice's outcomes
         var overall = SliceTally(clustered: outcomes)
         var groups: [SliceTally] = []  // by group number
         var flaky: [(line: Int64, key: Int64, passes: Int, trials: Int)] = []
@@ -177,7 +177,7 @@ private struct SliceTally {
     var clustered: ClusteredOutcomes?
 
     /// `file`: where the outcomes of a clustered tally go (nil: not clustered).
-    init(clustered file: ClusteredOutcomes.File?) { clustered = file.map { ClusteredOutcomes(file: $0) } }
+    init(clustered file: ScratchFile?) { clustered = file.map { ClusteredOutcomes(file: $0) } }
 
     /// Counts an example: its outcome (nil when all its results are errors) and its errors.
     mutating func add(_ outcome: Double?, cluster: String?, errors: Int) throws {

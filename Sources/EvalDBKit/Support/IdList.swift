@@ -9,7 +9,7 @@ import Foundation
 public struct IdList: Sequence, Sendable, Equatable, ExpressibleByArrayLiteral, CustomStringConvertible {
     /// The ids not written to the file yet, after those that are.
     private var buffer: [UInt8] = []
-    private var spill: Spill?
+    private var spill: ScratchFile?
     /// How many bytes of the file hold this list's ids (a copy made before an append keeps its own).
     private var spilled = 0
     private let memoryLimit: Int
@@ -57,11 +57,11 @@ public struct IdList: Sequence, Sendable, Equatable, ExpressibleByArrayLiteral, 
     private mutating func write() throws {
         if spill == nil || !isKnownUniquelyReferenced(&spill) || spill!.length != spilled {
             // Another copy shares the file (or wrote past this list's part): a file of its own.
-            let own = try Spill()
+            let own = ScratchFile(of: "ids")
             if let spill { try own.append(copying: spill, length: spilled) }
             spill = own
         }
-        try buffer.withUnsafeBytes { try spill!.append($0) }
+        try buffer.withUnsafeBytes { _ = try spill!.append($0) }
         spilled = spill!.length
         buffer.removeAll(keepingCapacity: true)
     }
@@ -105,7 +105,11 @@ public struct IdList: Sequence, Sendable, Equatable, ExpressibleByArrayLiteral, 
                     inBuffer = true
                     continue
                 }
-                chunk = rest + list.spill!.read(at: offset, count: size)
+                do {
+                    chunk = rest + (try list.spill!.read(at: offset, count: size))
+                } catch {
+                    preconditionFailure("the temporary file of ids could not be read back: \(error)")
+                }
                 offset += size
                 position = 0
             }
@@ -125,46 +129,6 @@ public struct IdList: Sequence, Sendable, Equatable, ExpressibleByArrayLiteral, 
             guard chunk.count - i >= length else { return nil }
             position = i + length
             return String(decoding: chunk[i..<i + length], as: UTF8.self)
-        }
-    }
-
-    /// The temporary file; written only by a list that holds it alone (`write`), read by any copy.
-    private final class Spill: @unchecked Sendable {  // appended to only by its one holder; copies read below their own length (pread)
-        private let file: UnsafeMutablePointer<FILE>
-        private(set) var length = 0
-
-        init() throws {
-            guard let file = tmpfile() else { throw Self.error() }
-            self.file = file
-        }
-
-        deinit { fclose(file) }
-
-        func append(_ bytes: UnsafeRawBufferPointer) throws {
-            guard bytes.count > 0 else { return }
-            guard pwrite(fileno(file), bytes.baseAddress, bytes.count, off_t(length)) == bytes.count else { throw Self.error() }
-            length += bytes.count
-        }
-
-        func append(copying other: Spill, length: Int) throws {
-            var offset = 0
-            while offset < length {
-                let size = Swift.min(1 << 20, length - offset)
-                try other.read(at: offset, count: size).withUnsafeBytes { try append($0) }
-                offset += size
-            }
-        }
-
-        /// `count` bytes at `offset`, which this list wrote: a short read is a failed disk.
-        func read(at offset: Int, count: Int) -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: count)
-            let read = bytes.withUnsafeMutableBytes { pread(fileno(file), $0.baseAddress, count, off_t(offset)) }
-            precondition(read == count, "the temporary file of ids could not be read back: \(String(cString: strerror(errno)))")
-            return bytes
-        }
-
-        private static func error() -> EvalDBError {
-            .cannotWrite(path: "a temporary file of ids", reason: String(cString: strerror(errno)))
         }
     }
 }
