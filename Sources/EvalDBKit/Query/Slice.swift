@@ -174,13 +174,8 @@ extension Store {
     /// The keys of the examples of `version` that match every condition, in its line order:
     /// from the index alone when it can answer, else from the matching records.
     func sliceKeys(_ version: DatasetVersion, where conditions: [SliceCondition]) throws -> [Int64] {
-        if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) {
-            for attempt in 0..<2 {
-                if let keys = try database.readTransaction({ try? firstIndexedKeys(version, where: conditions, limit: .max) }) {
-                    return keys  // the index's key order is the line order there
-                }
-                guard attempt == 0, try currentVersion()?.row == version.row, try bringSliceIndexUpToDate() != nil else { break }
-            }
+        if let keys = try withIndexedKeys(version, where: conditions, limit: .max, { $0 }) {
+            return keys  // the index's key order is the line order there
         }
         if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }),
             let index = try sliceIndex(for: version, loading: conditions.map(\.key))
@@ -200,6 +195,28 @@ extension Store {
         return keys
     }
 
+    /// `body` given the first `limit` examples matching `conditions` as the index finds them
+    /// without decoding it (`firstIndexedKeys`), in the same read transaction; an index behind is
+    /// brought up to date first (`bringSliceIndexUpToDate`) and read as made. Nil when a condition
+    /// is not on an indexed key or the index cannot answer (the caller takes the general path).
+    private func withIndexedKeys<T>(
+        _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int, _ body: ([Int64]) throws -> T
+    ) throws -> T? {
+        guard conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) else { return nil }
+        for attempt in 0..<2 {
+            // A small page cache: the index rows and the records read are read once each.
+            let answered = try database.scanning {
+                try database.readTransaction { () -> T? in
+                    guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit) else { return nil }
+                    return try body(keys)
+                }
+            }
+            if let answered { return answered }
+            guard attempt == 0, try currentVersion()?.row == version.row, try bringSliceIndexUpToDate() != nil else { break }
+        }
+        return nil
+    }
+
     /// A slice of the current version with a condition on an indexed key: the index gives the
     /// matching examples, and only their records are read. False when the index cannot answer.
     private func sliceFromIndex(
@@ -207,23 +224,10 @@ extension Store {
         _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> Bool {
         guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }) else { return false }
-        // Every condition on an indexed key: the matches found in the index without decoding it
-        // (`firstIndexedKeys`, as far as `limit`; an index behind is brought up to date first and
-        // read as made), then their records, read once each with a small page cache (not
+        // Every condition on an indexed key: the matches found in the index without decoding it,
+        // as far as `limit`, then their records, read once each with a small page cache (not
         // memory-mapped: the pages of a large slice would all count as the process's memory).
-        if conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) {
-            for attempt in 0..<2 {
-                let answered = try database.scanning {
-                    try database.readTransaction { () -> Bool in
-                        guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit ?? .max) else { return false }
-                        try forEachHeadRecord(keys, body)
-                        return true
-                    }
-                }
-                if answered { return true }
-                guard attempt == 0, try currentVersion()?.row == version.row, try bringSliceIndexUpToDate() != nil else { break }
-            }
-        }
+        if try withIndexedKeys(version, where: conditions, limit: limit ?? .max, { try forEachHeadRecord($0, body) }) != nil { return true }
         guard let index = try sliceIndex(for: version, loading: conditions.map(\.key)) else { return false }
         try checkKeys(conditions.map(\.key), exist: index.existingKeys)
         let others = conditions.filter { !SliceIndex.isIndexed($0.key) }
