@@ -3,7 +3,7 @@ import Foundation
 /// A file's ids, kept to find the duplicates once the file is read, in bounded memory: each id's
 /// 128-bit digest and line (20 bytes) goes to one of 256 buckets by its digest's first byte; a
 /// bucket is a buffer of `bufferSize` bytes that, once full, is appended to an anonymous temporary
-/// file of its own (`tmpfile`, gone when closed). Memory is at most the 256 buffers (16 MiB at the
+/// file of its own (`ScratchFile`). Memory is at most the 256 buffers (16 MiB at the
 /// default) while reading, then one bucket at a time (about 20 bytes an id / 256: 0.8 MB at ten
 /// million ids). A small file never touches the disk.
 final class SpilledIds {
@@ -16,16 +16,12 @@ final class SpilledIds {
     static let entrySize = 20
     private let bufferSize: Int
     private var buffers: [[UInt8]]
-    private var files: [UnsafeMutablePointer<FILE>?]
+    private var files: [ScratchFile?]
 
     init(bufferSize: Int = 64 << 10) {
         self.bufferSize = max(bufferSize, Self.entrySize)
         buffers = Array(repeating: [], count: 256)
         files = Array(repeating: nil, count: 256)
-    }
-
-    deinit {
-        for file in files { if let file { fclose(file) } }
     }
 
     func add(_ digest: IdDigest, line: Int32) throws {
@@ -37,15 +33,9 @@ final class SpilledIds {
     }
 
     private func spill(_ bucket: Int) throws {
-        if files[bucket] == nil {
-            guard let file = tmpfile() else {
-                throw EvalDBError.cannotWrite(path: "a temporary file of ids", reason: String(cString: strerror(errno)))
-            }
-            files[bucket] = file
-        }
-        let count = buffers[bucket].count
-        let written = buffers[bucket].withUnsafeBytes { fwrite($0.baseAddress, 1, count, files[bucket]) }
-        guard written == count else { throw EvalDBError.cannotWrite(path: "a temporary file of ids", reason: String(cString: strerror(errno))) }
+        let file = files[bucket] ?? ScratchFile(of: "ids")
+        files[bucket] = file
+        try file.append(contentsOf: buffers[bucket])
         buffers[bucket].removeAll(keepingCapacity: true)
     }
 
@@ -57,12 +47,7 @@ final class SpilledIds {
             var entries: [UInt8] = []
             if let file = files[bucket] {
                 try spill(bucket)
-                let size = ftell(file)
-                entries = [UInt8](repeating: 0, count: size)
-                rewind(file)
-                let read = entries.withUnsafeMutableBytes { fread($0.baseAddress, 1, size, file) }
-                guard read == size else { throw EvalDBError.cannotRead(path: "a temporary file of ids", reason: "short read") }
-                fclose(file)
+                entries = try file.read(at: 0, count: file.length)
                 files[bucket] = nil
             } else {
                 swap(&entries, &buffers[bucket])

@@ -31,7 +31,7 @@ struct ClusteredOutcomes {
         withUnsafeBytes(of: value) { buffer.append(contentsOf: $0) }
         withUnsafeBytes(of: number) { buffer.append(contentsOf: $0) }
         if buffer.count + 12 > bufferSize {
-            chunks.append((try buffer.withUnsafeBytes { try file.append($0) }, buffer.count))
+            chunks.append((try file.append(contentsOf: buffer), buffer.count))
             buffer.removeAll(keepingCapacity: true)
         }
     }

@@ -61,7 +61,7 @@ public struct IdList: Sequence, Sendable, Equatable, ExpressibleByArrayLiteral, 
             if let spill { try own.append(copying: spill, length: spilled) }
             spill = own
         }
-        try buffer.withUnsafeBytes { _ = try spill!.append($0) }
+        try spill!.append(contentsOf: buffer)
         spilled = spill!.length
         buffer.removeAll(keepingCapacity: true)
     }
