@@ -230,9 +230,97 @@ struct SliceIndexTests {
         store.parallelSliceIndexBuild = 1
         try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
         try check(store, next, "v2, rebuilt on two threads")
+        // Within a budget of a few hundred bytes: the postings written out in runs and joined,
+        // the rows kept in a temporary file, on one thread and on two.
+        store.sliceIndexMemoryLimits = (postings: 300, rows: 100)
+        try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
+        try check(store, next, "v2, rebuilt within a budget on two threads")
+        #expect(try storedIndex(store).keys == rebuilt.keys)
+        store.parallelSliceIndexBuild = 50_000
+        try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
+        try check(store, next, "v2, rebuilt within a budget")
+        #expect(try storedIndex(store).keys == rebuilt.keys)
         try store.database.execute("UPDATE slice_index SET data = X'FFFF'")
         try check(store, next, "v2, damaged")
-        model = next
+
+        // v3 brought up to date within the budget (its rows in a file): the index built afresh.
+        var third = next
+        for i in stride(from: 0, to: third.count, by: 9) { third[i] = generate(third[i].id, &random) }
+        _ = try store.importFile(try folder.write("v3.jsonl", third.map(\.line).joined(separator: "\n") + "\n"), options: by())
+        try check(store, third, "v3, refreshed within a budget")
+        #expect(try stateVersion(store) == 3)
+        let refreshedWithin = try storedIndex(store)
+        try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
+        try check(store, third, "v3, rebuilt within a budget")
+        let rebuiltWithin = try storedIndex(store)
+        #expect(refreshedWithin.keys == rebuiltWithin.keys && refreshedWithin.live == rebuiltWithin.live)
+        model = third
+    }
+
+    @Test("rows kept past their memory budget in a file read back whole and in parts as they were given; seeded")
+    func rowsReadBackAsGiven() throws {
+        var random = Generator(state: 77)
+        for round in 0..<50 {
+            var rows = SliceIndexRows(memoryLimit: random.next(300))
+            var given: [[UInt8]] = []
+            for number in 0..<random.next(8) {
+                let row = (0..<random.next(200)).map { _ in UInt8(random.next(256)) }
+                given.append(row)
+                try rows.append(ExactString("key-\(number)"), row)
+            }
+            #expect(rows.names.map(\.string) == given.indices.map { "key-\($0)" })
+            let partSize = 1 + random.next(50)
+            for (number, row) in given.enumerated() {
+                #expect(try rows.row(number) == row, "round \(round), row \(number)")
+                #expect(try rows.row(named: ExactString("key-\(number)")) == row)
+                #expect(rows.size(number) == row.count)
+                var read: [UInt8] = []
+                try rows.forEachPart(number, partSize: partSize) { part, offset in
+                    #expect(offset == read.count && part.count <= partSize)
+                    read += part
+                }
+                #expect(read == row, "round \(round), row \(number) in parts of \(partSize)")
+            }
+            #expect(try rows.row(named: ExactString("absent")) == nil)
+        }
+    }
+
+    @Test("a build within a memory budget (postings written out in runs, rows in a file) makes the rows one in memory makes; seeded")
+    func budgetedBuildMatchesInMemory() throws {
+        var random = Generator(state: 1226)
+        for round in 0..<40 {
+            let examples = (0..<(1 + random.next(300))).map { generate("b-\($0)", &random) }
+            // Example keys with gaps, ascending, as the stored examples' keys are.
+            var keys: [UInt32] = []
+            for _ in examples { keys.append((keys.last ?? 0) + UInt32(1 + random.next(random.next(2) == 0 ? 3 : 300))) }
+            func built(_ limits: (postings: Int, rows: Int), splitAt split: Int?) throws -> EncodedSliceIndex {
+                func half(_ range: Range<Int>) throws -> SliceIndexBuilder {
+                    var builder = SliceIndexBuilder(memoryLimit: limits.postings, rowsMemoryLimit: limits.rows)
+                    for i in range {
+                        var line = examples[i].line
+                        try line.withUTF8 { try builder.add(keys[i], record: $0) }
+                    }
+                    return builder
+                }
+                guard let split else { return try half(0..<examples.count).finish(version: round) }
+                var lower = try half(0..<split)
+                try lower.append(try half(split..<examples.count))
+                return try lower.finish(version: round)
+            }
+            func rows(_ index: EncodedSliceIndex) throws -> [String: [UInt8]] {
+                var rows: [String: [UInt8]] = [:]
+                for (number, name) in index.rows.names.enumerated() { rows[name.string] = try index.rows.row(number) }
+                return rows
+            }
+            let expected = try built((Int.max, Int.max), splitAt: nil)
+            let limits = (postings: random.next(2) == 0 ? 1 : random.next(3000), rows: random.next(2) == 0 ? 0 : random.next(400))
+            let split = random.next(2) == 0 ? nil : random.next(examples.count + 1)
+            let budgeted = try built(limits, splitAt: split)
+            let context = "round \(round), limits \(limits), split at \(split.map(String.init) ?? "none")"
+            #expect(budgeted.rows.names == expected.rows.names, "\(context)")
+            #expect(try rows(budgeted) == rows(expected), "\(context)")
+            #expect(budgeted.live.decoded() == expected.live.decoded(), "\(context)")
+        }
     }
 
     @Test("a key's stored row brought up to date as read is what decoding, replacing and encoding it gives; seeded")

@@ -94,14 +94,14 @@ extension Store {
         var joined: [UInt8] = []
         var ranges: [Range<Int>?] = []
         for name in names {
-            let data = index.keys.first { $0.name == name }?.data
+            let data = try index.rows.row(named: name)
             ranges.append(data.map { joined.count..<joined.count + $0.count })
             joined += data ?? []
         }
         let stream = try joined.withUnsafeBytes { bytes in
             try SliceValueStream(rows: zip(names, ranges).map { ($0, $1.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }) })
         }
-        let indexed = Set(index.keys.map(\.name))
+        let indexed = Set(index.rows.names)
         return (stream, index.version, index.live.isEmpty ? indexed : indexed.union(SliceIndex.unindexed.map(ExactString.init)))
     }
 
@@ -132,8 +132,9 @@ extension Store {
     /// does that half too).
     private func buildSliceIndex(version: Int) throws -> EncodedSliceIndex {
         let largest = try database.scalarInt("SELECT max(key) FROM stored_examples") ?? 0
+        let limits = sliceIndexMemoryLimits
         guard largest >= parallelSliceIndexBuild else {
-            return try Self.sliceIndexBuilder(database, keys: 0...largest).finish(version: version)
+            return try Self.sliceIndexBuilder(database, keys: 0...largest, limits).finish(version: version)
         }
         let middle = largest / 2
         let path = database.path
@@ -143,25 +144,29 @@ extension Store {
                 let connection = try Database(path: path, mode: .readOnly)
                 return try connection.readTransaction {
                     guard try connection.scalarInt("SELECT max(number) FROM stored_versions") == Int64(version) else { return nil }
-                    return try Self.sliceIndexBuilder(connection, keys: (middle + 1)...largest)
+                    return try Self.sliceIndexBuilder(connection, keys: (middle + 1)...largest, limits)
                 }
             } catch {
                 return nil
             }
         }
-        var lower = try Self.sliceIndexBuilder(database, keys: 0...middle)
-        lower.append(try upper.take() ?? Self.sliceIndexBuilder(database, keys: (middle + 1)...largest))
-        return lower.finish(version: version)
+        var lower = try Self.sliceIndexBuilder(database, keys: 0...middle, limits)
+        try lower.append(try upper.take() ?? Self.sliceIndexBuilder(database, keys: (middle + 1)...largest, limits))
+        return try lower.finish(version: version)
     }
 
     /// The live examples whose keys are in `keys`, read over `database`, added to a builder. The
     /// records are read once each: a small page cache meanwhile (memory stays flat).
-    private static func sliceIndexBuilder(_ database: Database, keys: ClosedRange<Int64>) throws -> SliceIndexBuilder {
-        try database.scanning { try sliceIndexScan(database, keys: keys) }
+    private static func sliceIndexBuilder(
+        _ database: Database, keys: ClosedRange<Int64>, _ limits: (postings: Int, rows: Int)
+    ) throws -> SliceIndexBuilder {
+        try database.scanning { try sliceIndexScan(database, keys: keys, limits) }
     }
 
-    private static func sliceIndexScan(_ database: Database, keys: ClosedRange<Int64>) throws -> SliceIndexBuilder {
-        var builder = SliceIndexBuilder()
+    private static func sliceIndexScan(
+        _ database: Database, keys: ClosedRange<Int64>, _ limits: (postings: Int, rows: Int)
+    ) throws -> SliceIndexBuilder {
+        var builder = SliceIndexBuilder(memoryLimit: limits.postings, rowsMemoryLimit: limits.rows)
         let rows = try database.prepare(
             """
             SELECT e.key, r.record FROM \(StorageModel.headJoin)
@@ -169,7 +174,7 @@ extension Store {
             """)
         try rows.bind([.int(keys.lowerBound), .int(keys.upperBound)])
         while try rows.step() {
-            builder.add(UInt32(truncatingIfNeeded: rows.int(0)), canonicalRecord: rows.bytes(1).bindMemory(to: UInt8.self))
+            try builder.add(UInt32(truncatingIfNeeded: rows.int(0)), canonicalRecord: rows.bytes(1).bindMemory(to: UInt8.self))
         }
         return builder
     }
@@ -217,12 +222,12 @@ extension Store {
         for key in changed { isChanged.insert(key) }
 
         // The changed examples' current values: a small index of their own.
-        var builder = SliceIndexBuilder()
+        var builder = SliceIndexBuilder(memoryLimit: sliceIndexMemoryLimits.postings, rowsMemoryLimit: sliceIndexMemoryLimits.rows)
         let head = try database.prepare(StorageModel.headByKey)
         for key in changed {
             try head.bind([.int(key)])
             if try head.step(), !head.isNull(0) {
-                builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self))
+                try builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self))
             }
             head.reset()
         }
@@ -240,15 +245,15 @@ extension Store {
             live.append(key)
         }
         for key in changes.live[j...] { live.append(key) }
-        var refreshed = EncodedSliceIndex(version: to, live: live, keys: [])
+        var refreshed = EncodedSliceIndex(version: to, live: live, rows: SliceIndexRows(memoryLimit: sliceIndexMemoryLimits.rows))
         let rows = try database.prepare("SELECT key, data FROM slice_index")
         while try rows.step() {
             let name = ExactString(rows.text(0))
             if let data = try SliceIndexCoding.refreshed(rows.bytes(1), without: isChanged, adding: changes.keys.removeValue(forKey: name)) {
-                refreshed.keys.append((name, data))
+                try refreshed.rows.append(name, data)
             }
         }
-        for (name, key) in changes.keys where !key.isEmpty { refreshed.keys.append((name, SliceIndexCoding.encode(key))) }
+        for (name, key) in changes.keys where !key.isEmpty { try refreshed.rows.append(name, SliceIndexCoding.encode(key)) }
         return refreshed
     }
 
@@ -262,8 +267,17 @@ extension Store {
                         return
                     }
                     try database.execute("DELETE FROM slice_index")
-                    let insert = try database.prepare("INSERT INTO slice_index(key, data) VALUES (?, ?)")
-                    for (name, data) in index.keys { try insert.run([.text(name.string), .blob(data)]) }
+                    // Each row written where it is stored, a part at a time (`IncrementalBlob`): not read
+                    // whole from its temporary file, nor copied by SQLite as a bound value.
+                    let insert = try database.prepare("INSERT INTO slice_index(key, data) VALUES (?, zeroblob(?)) RETURNING rowid")
+                    for (number, name) in index.rows.names.enumerated() {
+                        try insert.bind([.text(name.string), .int(Int64(index.rows.size(number)))])
+                        // The row made (RETURNING); none would leave 0, which no row has: the open fails.
+                        let row = try insert.step() ? insert.int(0) : 0
+                        try insert.stepToEnd()
+                        let blob = try IncrementalBlob(database, table: "slice_index", column: "data", row: row, writable: true)
+                        try index.rows.forEachPart(number) { try blob.write($0, at: $1) }
+                    }
                     var live: [UInt8] = []
                     index.live.encode(to: &live)
                     try database.prepare("INSERT OR REPLACE INTO slice_index_state(id, version, live) VALUES (1, ?, ?)")

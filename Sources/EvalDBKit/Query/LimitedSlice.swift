@@ -29,7 +29,7 @@ extension Store {
         if let pending {
             var datas: [[UInt8]] = []
             for (key, _) in wanted {
-                guard let stored = pending.keys.first(where: { $0.name == ExactString(key) })?.data else { return nil }
+                guard let stored = try pending.rows.row(named: ExactString(key)) else { return nil }
                 datas.append(stored)
             }
             return try Self.withBytes(of: datas) { rows in

@@ -1,5 +1,10 @@
 /// Adds examples' values to a slice index, as slice sees them (`SliceValues`): each label key,
 /// and each top-level field but the unindexed ones, a label hiding a field of the same name.
+///
+/// Past `memoryLimit` bytes of postings it writes them out as a run (`PostingsRun`) to a
+/// temporary file and starts afresh; `finish` joins each key's runs, a key at a time. Building
+/// the index of ten million examples (about 100 MB of postings) then holds its budget and one
+/// key's row, not the whole index.
 struct SliceIndexBuilder {
     private var keyTable = ValueTable()
     private var keyNames: [String] = []
@@ -13,25 +18,87 @@ struct SliceIndexBuilder {
     private var reduced: [UInt8] = []
     private var labelKeys: [Int] = []
     private var fields: [(key: Int, value: Int)] = []
+    /// The postings written out, in the order of their examples; those in memory come after.
+    private var runs: [PostingsRun] = []
+    private var spill: ScratchFile?
+    /// The bytes the postings in memory take (`PostingsBuffer.memorySize`).
+    private var held = 0
+    private let memoryLimit: Int
+    private let rowsMemoryLimit: Int
+
+    /// The bytes of postings held in memory before they are written out, by default.
+    static let defaultMemoryLimit = 16 << 20
+
+    /// `memoryLimit`: the bytes of postings held before they are written out; `rowsMemoryLimit`:
+    /// those of the finished rows (`SliceIndexRows`).
+    init(memoryLimit: Int = Self.defaultMemoryLimit, rowsMemoryLimit: Int = SliceIndexRows.defaultMemoryLimit) {
+        self.memoryLimit = memoryLimit
+        self.rowsMemoryLimit = rowsMemoryLimit
+    }
 
     /// Adds what `other` holds: examples whose keys are all greater than those added here (the
     /// upper half of the examples, built on another thread). Each of its postings is let go of
-    /// once appended, so that the two halves are not held twice.
-    mutating func append(_ other: consuming SliceIndexBuilder) {
+    /// once appended, so that the two halves are not held twice; its runs are taken as they are,
+    /// after these postings (written out first when it has any).
+    mutating func append(_ other: consuming SliceIndexBuilder) throws(EvalDBError) {
         var other = other
         live.append(contentsOf: other.live)
         other.live = PostingsBuffer()
+        // Their key and value numbers in this builder: every value of theirs, whether its
+        // postings are in memory or in a run.
+        var keys: [Int] = []
+        var values: [[Int]] = []
         for theirs in other.keyNames.indices {
             let number = keyNumber(other.keyNames[theirs])
+            keys.append(number)
+            values.append((0..<other.valueTables[theirs].count).map { valueTables[number].intern(other.valueTables[theirs].string($0)) })
+        }
+        if !other.runs.isEmpty {
+            try writeRun()
+            for run in other.runs { runs.append(run.renumbered(keys: keys, values: values)) }
+            other.runs = []
+        }
+        for theirs in other.keyNames.indices {
+            let number = keys[theirs]
+            held += other.valueless[theirs].memorySize
             valueless[number].append(contentsOf: other.valueless[theirs])
             other.valueless[theirs] = PostingsBuffer()
-            for value in other.postings[theirs].indices {
-                let valueNumber = valueTables[number].intern(other.valueTables[theirs].string(value))
-                if valueNumber == postings[number].count { postings[number].append(PostingsBuffer()) }
+            for value in other.postings[theirs].indices where !other.postings[theirs][value].isEmpty {
+                let valueNumber = values[theirs][value]
+                while postings[number].count <= valueNumber { postings[number].append(PostingsBuffer()) }
+                held += other.postings[theirs][value].memorySize
                 postings[number][valueNumber].append(contentsOf: other.postings[theirs][value])
                 other.postings[theirs][value] = PostingsBuffer()
             }
         }
+        if held > memoryLimit { try writeRun() }
+    }
+
+    /// Writes the postings in memory out as a run and lets go of them.
+    private mutating func writeRun() throws(EvalDBError) {
+        guard held > 0 else { return }
+        if spill == nil { spill = ScratchFile(of: "slice index postings") }
+        var run = PostingsRun(file: spill!)
+        var section: [UInt8] = []
+        for key in keyNames.indices {
+            section.removeAll(keepingCapacity: true)
+            if !valueless[key].isEmpty {
+                SliceIndexCoding.append(0, to: &section)
+                valueless[key].writeRun(to: &section)
+                valueless[key] = PostingsBuffer()
+            }
+            for value in postings[key].indices where !postings[key][value].isEmpty {
+                SliceIndexCoding.append(value + 1, to: &section)
+                postings[key][value].writeRun(to: &section)
+                postings[key][value] = PostingsBuffer()
+            }
+            if !section.isEmpty {
+                let start = try spill!.append(contentsOf: section)
+                run.sections[key] = start..<start + section.count
+            }
+        }
+        runs.append(run)
+        held = 0
     }
 
     private mutating func keyNumber(_ name: String) -> Int {
@@ -54,19 +121,25 @@ struct SliceIndexBuilder {
 
     /// Adds the live example `example` with its canonical record, reading only the members the
     /// index holds: the long ones (`input`, `context`, ...) are skipped byte by byte, not parsed.
-    mutating func add(_ example: UInt32, canonicalRecord record: UnsafeBufferPointer<UInt8>) {
+    mutating func add(_ example: UInt32, canonicalRecord record: UnsafeBufferPointer<UInt8>) throws(EvalDBError) {
         var reduced: [UInt8] = []
         swap(&reduced, &self.reduced)
         defer { swap(&reduced, &self.reduced) }
         if CanonicalMembers.indexed(of: record, into: &reduced) {
-            reduced.withUnsafeBufferPointer { add(example, record: $0) }
+            reduced.withUnsafeBufferPointer { adding(example, record: $0) }
         } else {
-            add(example, record: record)
+            adding(example, record: record)
         }
+        if held > memoryLimit { try writeRun() }
     }
 
     /// Adds the live example `example` with its record.
-    mutating func add(_ example: UInt32, record: UnsafeBufferPointer<UInt8>) {
+    mutating func add(_ example: UInt32, record: UnsafeBufferPointer<UInt8>) throws(EvalDBError) {
+        adding(example, record: record)
+        if held > memoryLimit { try writeRun() }
+    }
+
+    private mutating func adding(_ example: UInt32, record: UnsafeBufferPointer<UInt8>) {
         // The tape is taken out of `self` while it is read, so that writing the tables does not copy it.
         var tape = JSONTape()
         swap(&tape, &self.tape)
@@ -108,28 +181,74 @@ struct SliceIndexBuilder {
     }
 
     /// The index of `version`, each key in its stored form (`SliceIndexCoding`), empty keys left
-    /// out. Each key's postings are let go of once encoded: the index is not held twice.
-    consuming func finish(version: Int) -> EncodedSliceIndex {
-        var keys: [(name: ExactString, data: [UInt8])] = []
+    /// out, a key at a time. Each key's postings are let go of once encoded: the index is not held
+    /// twice. When postings were written out, the rest are too, and each key's row is put
+    /// together from the runs, each value's pieces read where they are: it holds that row alone.
+    consuming func finish(version: Int) throws -> EncodedSliceIndex {
+        var rows = SliceIndexRows(memoryLimit: rowsMemoryLimit)
+        if !runs.isEmpty { try writeRun() }
         for number in keyNames.indices where keyIsIndexed[number] {
+            let name = ExactString(keyNames[number])
+            guard runs.isEmpty else {
+                if let row = try joinedRow(ofKey: number) { try rows.append(name, row) }
+                continue
+            }
             defer {
                 postings[number] = []
                 valueless[number] = PostingsBuffer()
             }
-            guard !valueless[number].isEmpty || postings[number].contains(where: { !$0.isEmpty }) else { continue }
+            let held = postings[number].indices.filter { !postings[number][$0].isEmpty }
+            guard !valueless[number].isEmpty || !held.isEmpty else { continue }
             var data: [UInt8] = []
             data.reserveCapacity(postings[number].reduce(16) { $0 + $1.encodedSize + 16 })
-            SliceIndexCoding.append(postings[number].count, to: &data)
-            for (value, examples) in postings[number].enumerated() {
+            SliceIndexCoding.append(held.count, to: &data)
+            for value in held {
                 let text = valueTables[number].string(value)
                 SliceIndexCoding.append(text.utf8.count, to: &data)
                 data.append(contentsOf: text.utf8)
-                examples.encode(to: &data)
+                postings[number][value].encode(to: &data)
             }
             valueless[number].encode(to: &data)
-            keys.append((ExactString(keyNames[number]), data))
+            try rows.append(name, data)
         }
-        return EncodedSliceIndex(version: version, live: live, keys: keys)
+        return EncodedSliceIndex(version: version, live: live, rows: rows)
+    }
+
+    /// The row of the key numbered `key` from the runs' pieces of its postings: first where each
+    /// piece is and what it holds, then the row written value by value, each piece's gaps read
+    /// from the file into it (the first rebased on the last example before it). Nil when no
+    /// example has the key.
+    private func joinedRow(ofKey key: Int) throws -> [UInt8]? {
+        var pieces = [[PostingsRun.Piece]](repeating: [], count: valueTables[key].count + 1)  // the valueless last
+        for run in runs {
+            try run.forEachPiece(ofKey: key) { value, piece in pieces[value ?? valueTables[key].count].append(piece) }
+        }
+        let held = (0..<valueTables[key].count).filter { !pieces[$0].isEmpty }
+        guard !held.isEmpty || !pieces[valueTables[key].count].isEmpty else { return nil }
+        var data: [UInt8] = []
+        data.reserveCapacity(pieces.reduce(16) { $0 + $1.reduce(16) { $0 + $1.gapsLength + 5 } })
+        func write(_ pieces: [PostingsRun.Piece]) throws {
+            SliceIndexCoding.append(pieces.reduce(0) { $0 + $1.count }, to: &data)
+            var last: UInt32?
+            for piece in pieces {
+                if let last {
+                    SliceIndexCoding.append(Int(piece.first - last), to: &data)
+                    data += try piece.file.read(at: piece.gapsOffset + piece.firstGapLength, count: piece.gapsLength - piece.firstGapLength)
+                } else {
+                    data += try piece.file.read(at: piece.gapsOffset, count: piece.gapsLength)
+                }
+                last = piece.last
+            }
+        }
+        SliceIndexCoding.append(held.count, to: &data)
+        for value in held {
+            let text = valueTables[key].string(value)
+            SliceIndexCoding.append(text.utf8.count, to: &data)
+            data.append(contentsOf: text.utf8)
+            try write(pieces[value])
+        }
+        try write(pieces[valueTables[key].count])
+        return data
     }
 
     private mutating func addValues(
@@ -143,7 +262,7 @@ struct SliceIndexBuilder {
         var element = node + 1
         let end = Int(tape.nodes[node].length)
         if element == end {
-            valueless[key].append(example)
+            held += valueless[key].append(example)
             return
         }
         while element < end {
@@ -174,101 +293,68 @@ struct SliceIndexBuilder {
             CanonicalJSON.write(tape, node, to: &scratch)
             number = scratch.withUnsafeBufferPointer { valueTables[key].intern($0) }
         }
-        if number == postings[key].count { postings[key].append(PostingsBuffer()) }
-        postings[key][number].append(example)
+        while postings[key].count <= number { postings[key].append(PostingsBuffer()) }
+        held += postings[key][number].append(example)
     }
 }
 
-/// A slice index as built or brought up to date: each key in its stored form, to be saved as it
-/// is and decoded only where a query reads it.
-struct EncodedSliceIndex {
-    var version: Int
-    /// The live examples, in their stored form (about a byte an example, not four).
-    var live: PostingsBuffer
-    var keys: [(name: ExactString, data: [UInt8])]
+/// Postings a builder wrote out to keep within its budget (`SliceIndexBuilder`): for each key
+/// that had any, the bytes of `file` that hold its section, a list of `value + 1` (0 for the
+/// valueless) and its postings (`PostingsBuffer.writeRun`).
+struct PostingsRun {
+    let file: ScratchFile
+    /// By the builder's key number.
+    var sections: [Int: Range<Int>] = [:]
+    /// For a run another builder wrote: its value numbers in this builder, by its key number
+    /// there (`keys`); nil: this builder's own numbers.
+    private var renumbering: (keys: [Int], values: [[Int]])?
 
-    /// The index with the keys in `needed` decoded (nil: every key).
-    func index(loading needed: Set<ExactString>?) throws -> SliceIndex {
-        var index = SliceIndex(version: version, live: live.decoded(), keys: [:], indexedKeys: [])
-        for (name, data) in keys {
-            index.indexedKeys.insert(name)
-            if needed?.contains(name) ?? true { index.keys[name] = try data.withUnsafeBytes { try SliceIndexCoding.decode($0) } }
-        }
-        return index
-    }
-}
+    init(file: ScratchFile) { self.file = file }
 
-/// One value's postings as they are stored (`SliceIndexCoding`: the count, then each key minus
-/// the one before as a varint), about 1.3 bytes an example instead of 4, appended in ascending
-/// order (the builds read the records in key order). An example added twice in a row counts once.
-struct PostingsBuffer {
-    private(set) var count = 0
-    private var last: UInt32 = 0
-    private var gaps: [UInt8] = []
-
-    var isEmpty: Bool { count == 0 }
-    var encodedSize: Int { gaps.count + 5 }
-
-    mutating func append(_ key: UInt32) {
-        if count > 0 && key <= last {
-            precondition(key == last, "postings are appended in ascending key order")
-            return
-        }
-        // Grown by an eighth, not doubled: a whole index of these is held while it is built, and
-        // doubling leaves up to half of it unused.
-        if gaps.count + 5 > gaps.capacity { gaps.reserveCapacity(gaps.count + max(64, gaps.count / 8)) }
-        SliceIndexCoding.append(Int(key - (count > 0 ? last : 0)), to: &gaps)
-        count += 1
-        last = key
+    /// The run, written by another builder, with its keys and values numbered as in this one:
+    /// `keys[k]` is key k there, `values[k][v]` its value v.
+    func renumbered(keys: [Int], values: [[Int]]) -> PostingsRun {
+        var run = PostingsRun(file: file)
+        for (theirs, range) in sections { run.sections[keys[theirs]] = range }
+        run.renumbering = (keys, values)
+        return run
     }
 
-    /// Appends `other`, whose keys are all greater than these.
-    mutating func append(contentsOf other: PostingsBuffer) {
-        guard other.count > 0 else { return }
-        guard count > 0 else {
-            self = other
-            return
-        }
-        precondition(other.first > last)
-        SliceIndexCoding.append(Int(other.first - last), to: &gaps)
-        gaps.append(contentsOf: other.gaps[other.firstGapLength...])
-        count += other.count
-        last = other.last
+    /// Where one value's postings of a run are, and their first and last example.
+    struct Piece {
+        let file: ScratchFile
+        let count: Int
+        let first: UInt32
+        let last: UInt32
+        /// Where the gaps start in the file, their bytes, and those of the first (the first
+        /// example, from 0).
+        let gapsOffset: Int
+        let gapsLength: Int
+        let firstGapLength: Int
     }
 
-    /// The stored form: the count and the gaps.
-    func encode(to output: inout [UInt8]) {
-        SliceIndexCoding.append(count, to: &output)
-        output.append(contentsOf: gaps)
-    }
-
-    /// The keys, decoded.
-    func decoded() -> Postings {
-        var result = Postings()
-        result.reserveCapacity(count)
-        var key: UInt32 = 0, delta: UInt32 = 0, shift: UInt32 = 0
-        for byte in gaps {
-            delta |= UInt32(byte & 0x7F) << shift
-            if byte < 0x80 {
-                key &+= delta
-                result.append(key)
-                delta = 0
-                shift = 0
-            } else {
-                shift += 7
+    /// Each value's piece of the key numbered `key` (`nil`: the valueless), in the run's order;
+    /// the section is read, the postings are not kept.
+    func forEachPiece(ofKey key: Int, _ body: (_ value: Int?, Piece) throws -> Void) throws {
+        guard let range = sections[key] else { return }
+        let values = renumbering.map { renumbering in renumbering.values[renumbering.keys.firstIndex(of: key)!] }
+        let bytes = try file.read(at: range.lowerBound, count: range.count)
+        try bytes.withUnsafeBytes { bytes in
+            var reader = SliceIndexCoding.Reader(bytes)
+            while reader.offset < bytes.count {
+                let value = try reader.number()
+                let count = try reader.number()
+                let last = try reader.number()
+                let length = try reader.number()
+                let gapsStart = reader.offset
+                guard count > 0, length <= bytes.count - gapsStart else { throw SliceIndexCoding.DamagedIndex() }
+                let first = try reader.number()
+                let piece = Piece(
+                    file: file, count: count, first: UInt32(truncatingIfNeeded: first), last: UInt32(truncatingIfNeeded: last),
+                    gapsOffset: range.lowerBound + gapsStart, gapsLength: length, firstGapLength: reader.offset - gapsStart)
+                reader.offset = gapsStart + length
+                try body(value == 0 ? nil : values.map { $0[value - 1] } ?? value - 1, piece)
             }
         }
-        return result
-    }
-
-    private var firstGapLength: Int { (gaps.firstIndex { $0 < 0x80 } ?? (gaps.count - 1)) + 1 }
-
-    private var first: UInt32 {
-        var key = 0, shift = 0
-        for byte in gaps[..<firstGapLength] {
-            key |= Int(byte & 0x7F) << shift
-            shift += 7
-        }
-        return UInt32(truncatingIfNeeded: key)
     }
 }

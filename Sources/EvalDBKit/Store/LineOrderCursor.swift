@@ -1,9 +1,9 @@
 /// A version's recorded line order (`LineOrder`: its keys in line order, 8 bytes each) read a
-/// chunk of keys at a time from where it is stored (`BlobReader`), not decoded whole.
+/// chunk of keys at a time from where it is stored (`IncrementalBlob`), not decoded whole.
 struct LineOrderCursor {
     static let defaultChunkKeys = 8192
 
-    private let blob: BlobReader
+    private let blob: IncrementalBlob
     private var chunk: [Int64]
     private var index = 0
     private var loaded = 0
@@ -15,7 +15,7 @@ struct LineOrderCursor {
         try recorded.bind([.int(Int64(version))])
         guard try recorded.step() else { throw EvalDBError.noSuchVersion(String(version)) }
         guard recorded.int(0) != 0 else { return nil }
-        blob = try BlobReader(database, table: "stored_versions", column: "line_order", row: Int64(version))
+        blob = try IncrementalBlob(database, table: "stored_versions", column: "line_order", row: Int64(version))
         chunk = Array(repeating: 0, count: max(chunkKeys, 1))
     }
 

@@ -15,6 +15,10 @@ public final class Store {
     /// Databases with at least this many example keys build their slice index on two threads
     /// (`currentSliceIndex`); a test sets it low.
     var parallelSliceIndexBuild = 50_000
+    /// The bytes of postings a slice index build holds before it writes them to a temporary file,
+    /// and of the finished rows it keeps in memory (`SliceIndexBuilder`, `SliceIndexRows`); a test
+    /// sets them low.
+    var sliceIndexMemoryLimits = (postings: SliceIndexBuilder.defaultMemoryLimit, rows: SliceIndexRows.defaultMemoryLimit)
     /// How many keys of a version's line order `diff` reads at a time (`LineOrderCursor`); a test
     /// sets it low.
     var lineOrderChunkKeys = LineOrderCursor.defaultChunkKeys
