@@ -358,7 +358,11 @@ struct SliceIndexTests {
             }
             let model = key.replacing(changed, with: added)
             let row = SliceIndexCoding.encode(key)
-            let refreshed = try row.withUnsafeBytes { try SliceIndexCoding.refreshed($0, without: changed, adding: added) }
+            let addedRow = added.map(SliceIndexCoding.encode)
+            let refreshed = try row.withUnsafeBytes { row in
+                guard let addedRow else { return try SliceIndexCoding.refreshed(row, without: changed, adding: nil) }
+                return try addedRow.withUnsafeBytes { try SliceIndexCoding.refreshed(row, without: changed, adding: $0) }
+            }
             if model.isEmpty {
                 #expect(refreshed == nil, "round \(round)")
             } else {

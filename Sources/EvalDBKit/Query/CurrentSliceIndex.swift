@@ -196,9 +196,10 @@ extension Store {
 
     /// The stored index, of version `from`, brought to version `to` one stored key at a time: the
     /// examples changed since are taken out of each key's postings and those still live put back
-    /// with their current values. Memory holds the changed examples' values, one key decoded and
-    /// the index in its stored form, not every key decoded. Nil when so many changed that building
-    /// it afresh is quicker.
+    /// with their current values. Memory holds the changed examples' values in stored form, one
+    /// stored row and its new one, and the live examples; the new rows past a budget wait in a
+    /// temporary file (`SliceIndexRows`). Nil when so many changed that building it afresh is
+    /// quicker.
     private func refreshSliceIndex(from: Int, to: Int) throws -> EncodedSliceIndex? {
         try database.scanning {  // the changed records are read once each
             try refreshedSliceIndex(from: from, to: to)
@@ -213,47 +214,60 @@ extension Store {
         var reader = SliceIndexCoding.Reader(state.bytes(0))
         let storedCount = try reader.number()
 
+        // The changed examples, and their current values as a small index of their own (in
+        // stored form too), read as they are listed; more than a third: nil, a build is quicker.
         let changedRows = try database.prepare("SELECT DISTINCT example FROM stored_revisions WHERE version > ? ORDER BY example")
         try changedRows.bind([.int(Int64(from))])
-        var changed: [Int64] = []
-        while try changedRows.step() { changed.append(changedRows.int(0)) }
-        guard changed.count <= storedCount / 3 else { return nil }
         var isChanged = BitSet()
-        for key in changed { isChanged.insert(key) }
-
-        // The changed examples' current values: a small index of their own.
+        var changedCount = 0
         var builder = SliceIndexBuilder(memoryLimit: sliceIndexMemoryLimits.postings, rowsMemoryLimit: sliceIndexMemoryLimits.rows)
         let head = try database.prepare(StorageModel.headByKey)
-        for key in changed {
+        while try changedRows.step() {
+            let key = changedRows.int(0)
+            changedCount += 1
+            guard changedCount <= storedCount / 3 else { return nil }
+            isChanged.insert(key)
             try head.bind([.int(key)])
             if try head.step(), !head.isNull(0) {
                 try builder.add(UInt32(truncatingIfNeeded: key), canonicalRecord: head.bytes(0).bindMemory(to: UInt8.self))
             }
             head.reset()
         }
-        var changes = try builder.finish(version: to).index(loading: nil)
+        let changes = try builder.finish(version: to)
 
         // The live examples and each key merged in their stored form, as read: no key decoded.
+        let changedLive = changes.live.decoded()
         var live = PostingsBuffer()
         var j = 0
         while let key = try storedLive.next() {
             if isChanged.contains(Int64(key)) { continue }
-            while j < changes.live.count && changes.live[j] < key {
-                live.append(changes.live[j])
+            while j < changedLive.count && changedLive[j] < key {
+                live.append(changedLive[j])
                 j += 1
             }
             live.append(key)
         }
-        for key in changes.live[j...] { live.append(key) }
+        for key in changedLive[j...] { live.append(key) }
         var refreshed = EncodedSliceIndex(version: to, live: live, rows: SliceIndexRows(memoryLimit: sliceIndexMemoryLimits.rows))
+        var merged = Set<ExactString>()
         let rows = try database.prepare("SELECT key, data FROM slice_index")
         while try rows.step() {
             let name = ExactString(rows.text(0))
-            if let data = try SliceIndexCoding.refreshed(rows.bytes(1), without: isChanged, adding: changes.keys.removeValue(forKey: name)) {
-                try refreshed.rows.append(name, data)
+            merged.insert(name)
+            let added = try changes.rows.row(named: name)
+            let row = try rows.bytes(1)
+            let data: [UInt8]?
+            if let added {
+                data = try added.withUnsafeBytes { try SliceIndexCoding.refreshed(row, without: isChanged, adding: $0) }
+            } else {
+                data = try SliceIndexCoding.refreshed(row, without: isChanged, adding: nil)
             }
+            if let data { try refreshed.rows.append(name, data) }
         }
-        for (name, key) in changes.keys where !key.isEmpty { try refreshed.rows.append(name, SliceIndexCoding.encode(key)) }
+        // Keys only the changed examples have: their rows as made.
+        for (number, name) in changes.rows.names.enumerated() where !merged.contains(name) {
+            try refreshed.rows.append(name, changes.rows.row(number))
+        }
         return refreshed
     }
 

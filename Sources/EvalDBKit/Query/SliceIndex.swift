@@ -123,61 +123,94 @@ enum SliceIndexCoding {
     }
 
     /// `KeyPostings.replacing` on a key's stored row, in its stored form: each value's postings
-    /// merged as they are read (the examples of `changed` left out, `added`'s put in), not decoded
-    /// into arrays, so that bringing a key up to date holds its row and its new row only. The
-    /// same bytes as `encode(decode(row).replacing(changed, with: added))`; nil for a key no
-    /// example has any more.
-    static func refreshed(_ row: UnsafeRawBufferPointer, without changed: BitSet, adding added: KeyPostings?) throws -> [UInt8]? {
-        let added = added ?? KeyPostings()
-        var position = Dictionary(uniqueKeysWithValues: added.values.enumerated().map { (ExactString($1), $0) })  // byte for byte
+    /// merged as they are read (the examples of `changed` left out, those of `added` — the changed
+    /// examples' row of the key, also stored form — put in), nothing decoded into arrays, so that
+    /// bringing a key up to date holds its row and its new row only. The same bytes as
+    /// `encode(decode(row).replacing(changed, with: added.map(decode)))`; nil for a key no
+    /// example has any more. The new row is written once: its count of values first, as room for
+    /// the largest it can be, rewritten in place at the end.
+    static func refreshed(_ row: UnsafeRawBufferPointer, without changed: BitSet, adding added: UnsafeRawBufferPointer?) throws -> [UInt8]? {
+        // The added row's values: each one's text and where its postings are (byte for byte).
+        var addedValues: [(text: UnsafeRawBufferPointer, postings: Range<Int>)] = []
+        var addedValueless: PostingsCursor?
+        var position: [ExactString: Int] = [:]
+        if let added {
+            var reader = Reader(added)
+            for _ in 0..<(try reader.number()) {
+                let length = try reader.number()
+                guard length <= added.count - reader.offset else { throw DamagedIndex() }
+                let text = UnsafeRawBufferPointer(rebasing: added[reader.offset..<reader.offset + length])
+                reader.offset += length
+                let start = reader.offset
+                try PostingsCursor.skip(try reader.number(), in: added, at: &reader.offset)
+                position[ExactString(String(decoding: text, as: UTF8.self))] = addedValues.count
+                addedValues.append((text, start..<reader.offset))
+            }
+            addedValueless = try PostingsCursor(postings: UnsafeRawBufferPointer(rebasing: added[reader.offset...]))
+        }
+        func addedPostings(_ number: Int) throws -> PostingsCursor {
+            try PostingsCursor(postings: UnsafeRawBufferPointer(rebasing: added![addedValues[number].postings]))
+        }
+
         var reader = Reader(row)
+        let storedCount = try reader.number()
         var body: [UInt8] = []
         body.reserveCapacity(row.count + 64)
+        append(storedCount + addedValues.count, to: &body)  // room for the count, rewritten below
+        let room = body.count
         var kept = 0
-        for _ in 0..<(try reader.number()) {
-            let value = try reader.string()
-            let new = position.removeValue(forKey: ExactString(value)).map { added.postings[$0] } ?? []
-            let merged = try mergedPostings(&reader, without: changed, new)
+        for _ in 0..<storedCount {
+            let length = try reader.number()
+            guard length <= row.count - reader.offset else { throw DamagedIndex() }
+            let text = UnsafeRawBufferPointer(rebasing: row[reader.offset..<reader.offset + length])
+            reader.offset += length
+            var new = try position.removeValue(forKey: ExactString(String(decoding: text, as: UTF8.self))).map(addedPostings)
+            let merged = try mergedPostings(&reader, without: changed, &new)
             guard !merged.isEmpty else { continue }
             kept += 1
-            append(value.utf8.count, to: &body)
-            body.append(contentsOf: value.utf8)
+            append(length, to: &body)
+            body.append(contentsOf: text)
             merged.encode(to: &body)
         }
-        let valueless = try mergedPostings(&reader, without: changed, added.valueless)
-        for (number, value) in added.values.enumerated() where position[ExactString(value)] != nil && !added.postings[number].isEmpty {
+        let valueless = try mergedPostings(&reader, without: changed, &addedValueless)
+        for value in addedValues where position[ExactString(String(decoding: value.text, as: UTF8.self))] != nil {
+            let postings = UnsafeRawBufferPointer(rebasing: added![value.postings])
+            guard postings.first != 0 else { continue }  // a count of 0: no example
             kept += 1
-            append(value.utf8.count, to: &body)
-            body.append(contentsOf: value.utf8)
-            append(added.postings[number], to: &body)
+            append(value.text.count, to: &body)
+            body.append(contentsOf: value.text)
+            body.append(contentsOf: postings)
         }
         guard kept > 0 || !valueless.isEmpty else { return nil }
-        var output: [UInt8] = []
-        output.reserveCapacity(body.count + valueless.encodedSize + 5)
-        append(kept, to: &output)
-        output += body
-        valueless.encode(to: &output)
-        return output
+        valueless.encode(to: &body)
+        var count: [UInt8] = []
+        append(kept, to: &count)
+        body.replaceSubrange(0..<room, with: count)
+        return body
     }
 
-    /// The postings at `reader` without the examples of `changed`, merged with `new` (ascending,
-    /// none of them among the postings kept), as `Postings.merging` does, in their stored form.
-    private static func mergedPostings(_ reader: inout Reader, without changed: BitSet, _ new: Postings) throws -> PostingsBuffer {
+    /// The postings at `reader` without the examples of `changed`, merged with those of `new`
+    /// (ascending, none of them among the postings kept), as `Postings.merging` does, in their
+    /// stored form.
+    private static func mergedPostings(_ reader: inout Reader, without changed: BitSet, _ new: inout PostingsCursor?) throws -> PostingsBuffer {
         let count = try reader.number()
         guard count <= reader.bytes.count - reader.offset else { throw DamagedIndex() }
         var merged = PostingsBuffer()
         var key: UInt32 = 0
-        var j = 0
+        var next = try new?.next()
         for _ in 0..<count {
             key &+= UInt32(truncatingIfNeeded: try reader.number())
             if changed.contains(Int64(key)) { continue }
-            while j < new.count && new[j] < key {
-                merged.append(new[j])
-                j += 1
+            while let pending = next, pending < key {
+                merged.append(pending)
+                next = try new?.next()
             }
             merged.append(key)
         }
-        for key in new[j...] { merged.append(key) }
+        while let pending = next {
+            merged.append(pending)
+            next = try new?.next()
+        }
         return merged
     }
 
