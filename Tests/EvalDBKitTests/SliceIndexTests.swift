@@ -257,6 +257,61 @@ struct SliceIndexTests {
         model = third
     }
 
+    @Test("each example's value code reads back as set, none and several included, at each width's edges; seeded")
+    func codeColumnReadsBackAsSet() {
+        var random = Generator(state: 254)
+        for codes in [1, 2, 253, 254, 255, 256, 65533, 65534, 65535, 65536, 1 << 20] {
+            var column = CodeColumn(size: 500, codes: codes)
+            var model = [Int32](repeating: -1, count: 500)
+            #expect((0..<500).allSatisfy { column[$0] == -1 }, "none to begin with, \(codes) codes")
+            for _ in 0..<2000 {
+                let example = random.next(500)
+                let code: Int32 =
+                    switch random.next(6) {
+                    case 0: -2
+                    case 1: -1
+                    case 2: Int32(codes - 1)
+                    default: Int32(random.next(codes))
+                    }
+                column[example] = code
+                model[example] = code
+            }
+            #expect((0..<500).map { column[$0] } == model, "\(codes) codes")
+        }
+    }
+
+    @Test("a stored row's values for examples asked about in order are those the model's postings hold; seeded")
+    func storedValueCodesMatchModel() throws {
+        var random = Generator(state: 330)
+        for round in 0..<40 {
+            let universe = 1 + random.next(600)
+            var key = KeyPostings()
+            for value in 0..<random.next(300) {
+                key.values.append("v\(value)")
+                let density = random.next(4) == 0 ? 30 : 1 + random.next(3)
+                key.postings.append((0..<UInt32(universe)).filter { _ in random.next(100) < density })
+            }
+            key.valueless = (0..<UInt32(universe)).filter { _ in random.next(50) == 0 }
+            let row = SliceIndexCoding.encode(key)
+            let asked = (0..<UInt32(universe)).filter { _ in random.next(3) > 0 }
+            var held = [[Int32]](repeating: [], count: universe)  // the model: each example's values, ascending
+            for (value, postings) in key.postings.enumerated() {
+                for example in postings { held[Int(example)].append(Int32(value)) }
+            }
+            try row.withUnsafeBytes { row in
+                var column = try StoredValueCodes(row: row)
+                #expect(column.values == key.values)
+                var codes: [Int32] = []
+                var read: [[Int32]] = []
+                for example in asked {
+                    try column.codes(of: example, into: &codes)
+                    read.append(codes)
+                }
+                #expect(read == asked.map { held[Int($0)] }, "round \(round)")
+            }
+        }
+    }
+
     @Test("rows kept past their memory budget in a file read back whole and in parts as they were given; seeded")
     func rowsReadBackAsGiven() throws {
         var random = Generator(state: 77)

@@ -125,7 +125,7 @@ extension Store {
                 listed[Array(value.utf8)] = Int32(number)
             }
             let numbers = column.values.map { listed[Array($0.utf8)] }
-            codes.append(SliceIndex.ValueCodes(column, size: index.exampleKeyLimit, numbering: { numbers[$0] }))
+            codes.append(SliceIndex.ValueCodes(column, size: index.exampleKeyLimit, codes: axis.values.count, numbering: { numbers[$0] }))
             var holders = BitSet()
             for (number, examples) in column.postings.enumerated() {
                 for example in examples { holders.insert(Int64(example)) }

@@ -36,22 +36,35 @@ extension SliceIndex {
         return result
     }
 
-    /// Each example's value numbers of one key, by example key: `first` holds the only one (-1:
-    /// none; -2: several, in `several`).
+    /// Each example's value numbers of one key, by example key: `code(of:)` gives the only one
+    /// (-1: none; -2: several, in `several`).
     struct ValueCodes {
-        var first: [Int32]
+        private var first: CodeColumn
         var several: [UInt32: [Int32]] = [:]
 
-        /// Only the values `numbering` gives a number to count (numbered from 0).
-        init(_ key: KeyPostings, size: Int, numbering: (Int) -> Int32?) {
-            first = [Int32](repeating: -1, count: size)
+        /// `codes`: how many numbers there are (each in `0..<codes`).
+        init(size: Int, codes: Int) { first = CodeColumn(size: size, codes: codes) }
+
+        /// Only the values `numbering` gives a number to count (numbered from 0, under `codes`).
+        init(_ key: KeyPostings, size: Int, codes: Int, numbering: (Int) -> Int32?) {
+            self.init(size: size, codes: codes)
             for (value, postings) in key.postings.enumerated() {
                 guard let code = numbering(value) else { continue }
                 for example in postings { add(code, to: example) }
             }
         }
 
-        /// `example` holds the value numbered `code` (-1 in `first`: none yet; -2: several, in `several`).
+        /// The numbers of the values `example` holds, into `codes` (none: empty).
+        func codes(of example: UInt32, into codes: inout [Int32]) {
+            codes.removeAll(keepingCapacity: true)
+            switch first[Int(example)] {
+            case -1: break
+            case -2: codes += several[example]!
+            case let code: codes.append(code)
+            }
+        }
+
+        /// `example` holds the value numbered `code`.
         mutating func add(_ code: Int32, to example: UInt32) {
             let e = Int(example)
             switch first[e] {
@@ -68,6 +81,15 @@ extension SliceIndex {
     static func countCombinations<Examples: Sequence<UInt32>>(
         of examples: Examples, _ codes: [ValueCodes], radices: [Int]
     ) -> [(codes: [Int32], count: Int)] {
+        countCombinations(of: examples, keys: codes.count, radices: radices) { codes[$0].codes(of: $1, into: &$2) }
+    }
+
+    /// How many of `examples` (ascending) hold each combination of values, `codes` giving the
+    /// value numbers key `k` holds for an example (none: left empty), most first.
+    static func countCombinations<Examples: Sequence<UInt32>>(
+        of examples: Examples, keys: Int, radices: [Int],
+        codes: (_ key: Int, _ example: UInt32, _ into: inout [Int32]) throws -> Void
+    ) rethrows -> [(codes: [Int32], count: Int)] {
         // Combination number: mixed radix, digit = code + 1 (0: none).
         var total = 1
         var fits = true
@@ -78,7 +100,8 @@ extension SliceIndex {
         }
         var flat = fits ? [Int](repeating: 0, count: total) : []
         var sparse: [[Int32]: Int] = [:]
-        var digits = [Int32](repeating: -1, count: codes.count)
+        var digits = [Int32](repeating: -1, count: keys)
+        var options = [[Int32]](repeating: [], count: keys)
         func count(_ combination: [Int32]) {
             if fits {
                 var number = 0
@@ -90,19 +113,19 @@ extension SliceIndex {
         }
         for example in examples {
             var several = false
-            for k in codes.indices {
-                let code = codes[k].first[Int(example)]
-                digits[k] = code
-                if code == -2 { several = true }
+            for k in 0..<keys {
+                try codes(k, example, &options[k])
+                digits[k] = options[k].first ?? -1
+                if options[k].count > 1 { several = true }
             }
             guard several else {
                 count(digits)
                 continue
             }
             var combinations: [[Int32]] = [[]]
-            for k in codes.indices {
-                let options = digits[k] == -2 ? codes[k].several[example]! : [digits[k]]
-                combinations = combinations.flatMap { prefix in options.map { prefix + [$0] } }
+            for k in 0..<keys {
+                let choices = options[k].isEmpty ? [-1] : options[k]
+                combinations = combinations.flatMap { prefix in choices.map { prefix + [$0] } }
             }
             combinations.forEach(count)
         }
@@ -160,6 +183,52 @@ extension Store {
             try id.bind([.int(Int64(key))])
             defer { id.reset() }
             return try id.step() ? id.text(0) : ""
+        }
+    }
+}
+
+/// A code for each example (-1 and -2 as marks), as narrow as the codes allow: a byte an example
+/// for up to 254 codes, two for up to 65,534, else four. `slice --count-by` over two keys of ten
+/// million examples then holds 20 MB of codes, not 80.
+struct CodeColumn {
+    private let width: Int
+    private var bytes: [UInt8] = []
+    private var shorts: [UInt16] = []
+    private var words: [Int32] = []
+
+    /// `size` examples, each without a code (-1); codes in `0..<codes`.
+    init(size: Int, codes: Int) {
+        switch codes {
+        case ...0xFE:
+            width = 1
+            bytes = [UInt8](repeating: 0xFF, count: size)
+        case ...0xFFFE:
+            width = 2
+            shorts = [UInt16](repeating: 0xFFFF, count: size)
+        default:
+            width = 4
+            words = [Int32](repeating: -1, count: size)
+        }
+    }
+
+    subscript(example: Int) -> Int32 {
+        get {
+            switch width {
+            case 1:
+                let code = bytes[example]
+                return code < 0xFE ? Int32(code) : Int32(code) - 0x100
+            case 2:
+                let code = shorts[example]
+                return code < 0xFFFE ? Int32(code) : Int32(code) - 0x10000
+            default: return words[example]
+            }
+        }
+        set {
+            switch width {
+            case 1: bytes[example] = UInt8(truncatingIfNeeded: newValue)
+            case 2: shorts[example] = UInt16(truncatingIfNeeded: newValue)
+            default: words[example] = newValue
+            }
         }
     }
 }

@@ -160,29 +160,25 @@ struct PostingsCursor {
 
 extension Store {
     /// `slice --count-by KEYS` with no condition, from an up-to-date stored index without decoding
-    /// it: each key's values numbered for each example straight from its row, and the live
-    /// examples counted as their postings are read. Holds one code an example a key (no key's
+    /// it: each key's values read from its row as the live examples are counted, in order
+    /// (`StoredValueCodes`). Holds the rows and a cursor a value; nothing an example (no key's
     /// postings, no list of the live examples). Nil when the general path must answer (the index
     /// behind or damaged, a key not indexed or held by no example).
     func sliceCountsFromStoredIndex(_ version: DatasetVersion, countBy keys: [String]) throws -> SliceCounts? {
         guard keys.allSatisfy(SliceIndex.isIndexed), try currentVersion()?.row == version.row else { return nil }
         let state = try database.prepare("SELECT version, live FROM slice_index_state WHERE id = 1")
         guard try state.step(), state.int(0) == Int64(version.row) else { return nil }
-        var live = try PostingsCursor(postings: state.bytes(1))  // `state` stays on its row until the end
-        defer { withExtendedLifetime(state) {} }
-        var size = 1  // one past the largest live example, as `SliceIndex.exampleKeyLimit`
-        var last = live
-        while let example = try last.next() { size = Int(example) + 1 }
-        let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
-        var codes: [SliceIndex.ValueCodes] = []
-        var values: [[String]] = []
+        var live = try PostingsCursor(postings: state.bytes(1))
+        // Each statement stays on its row until the end: the cursors read the rows where SQLite has them.
+        var rows: [Statement] = [state]
+        defer { withExtendedLifetime(rows) {} }
+        var columns: [StoredValueCodes] = []
         for key in keys {
+            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
+            rows.append(row)
             try row.bind([.text(key)])
             guard try row.step() else { return nil }
-            let (column, names) = try SliceIndex.ValueCodes.fromStoredRow(row.bytes(0), size: size)
-            row.reset()
-            codes.append(column)
-            values.append(names)
+            columns.append(try StoredValueCodes(row: row.bytes(0)))
         }
         var damaged = false
         let examples = AnyIterator<UInt32> {
@@ -191,35 +187,22 @@ extension Store {
                 return nil
             }
         }
-        let counted = SliceIndex.countCombinations(of: examples, codes, radices: values.map(\.count))
+        let counted: [(codes: [Int32], count: Int)]
+        do {
+            counted = try SliceIndex.countCombinations(of: examples, keys: keys.count, radices: columns.map(\.values.count)) {
+                try columns[$0].codes(of: $1, into: &$2)
+            }
+        } catch is SliceIndexCoding.DamagedIndex {
+            return nil
+        }
         guard !damaged else { return nil }
         return SliceCounts(
             keys: keys,
             counts: counted.map { combination in
-                (values: zip(combination.codes, values).map { code, names in code < 0 ? nil : names[Int(code)] }, count: combination.count)
+                (
+                    values: zip(combination.codes, columns).map { code, column in code < 0 ? nil : column.values[Int(code)] },
+                    count: combination.count
+                )
             })
-    }
-}
-
-extension SliceIndex.ValueCodes {
-    /// Every value of a key's stored row numbered in order (as `init(_:size:numbering:)` with
-    /// `Int32($0)`), its postings decoded as read; and the values.
-    static func fromStoredRow(_ row: UnsafeRawBufferPointer, size: Int) throws -> (SliceIndex.ValueCodes, [String]) {
-        var codes = SliceIndex.ValueCodes(KeyPostings(), size: size, numbering: { _ in nil })
-        var reader = SliceIndexCoding.Reader(row)
-        var values: [String] = []
-        let count = try reader.number()
-        for value in 0..<count {
-            values.append(try reader.string())
-            let code = Int32(value)
-            let postings = try reader.number()
-            var example: UInt32 = 0
-            for _ in 0..<postings {
-                example &+= UInt32(truncatingIfNeeded: try reader.number())
-                guard Int(example) < size else { throw SliceIndexCoding.DamagedIndex() }
-                codes.add(code, to: example)
-            }
-        }
-        return (codes, values)
     }
 }

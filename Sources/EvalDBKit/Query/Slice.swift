@@ -284,7 +284,7 @@ extension Store {
         guard named.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: named) else { return nil }
         try checkKeys(named, exist: index.existingKeys)
         let columns = keys.map { index.keys[ExactString($0)] ?? KeyPostings() }
-        let codes = columns.map { SliceIndex.ValueCodes($0, size: index.exampleKeyLimit, numbering: { Int32($0) }) }
+        let codes = columns.map { SliceIndex.ValueCodes($0, size: index.exampleKeyLimit, codes: $0.values.count, numbering: { Int32($0) }) }
         let counted = SliceIndex.countCombinations(of: index.matching(conditions), codes, radices: columns.map(\.values.count))
         return SliceCounts(
             keys: keys,
