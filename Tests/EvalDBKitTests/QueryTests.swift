@@ -333,12 +333,12 @@ struct QueryTests {
             let folder = try TemporaryFolder()
             let store = try Self.sampleStore(folder)
             let current = try #require(try store.currentVersion())
-            #expect(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: keys) } == nil)
+            #expect(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, where: [], countBy: keys) } == nil)
             let decoded = try store.sliceCounts(current, where: [], countBy: keys)  // builds and saves the index, counts from it decoded
-            let stored = try #require(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: keys) })
+            let stored = try #require(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, where: [], countBy: keys) })
             #expect(flat(stored) == flat(decoded), "\(keys)")
             #expect(flat(try store.sliceCounts(current, where: [], countBy: keys)) == flat(decoded))
-            #expect(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, countBy: ["no-such-key"]) } == nil)
+            #expect(try store.database.readTransaction { try store.sliceCountsFromStoredIndex(current, where: [], countBy: ["no-such-key"]) } == nil)
             #expect(throws: EvalDBError.self) { try store.sliceCounts(current, where: [], countBy: ["no-such-key"]) }
         }
     }

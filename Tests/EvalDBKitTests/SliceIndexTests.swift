@@ -135,9 +135,15 @@ struct SliceIndexTests {
         for keys in [["feature"], ["feature", "scenario"], ["tags"], ["feature", "tags", "priority"], ["flag", "source"]] {
             #expect(try actualCounts(store, version, keys) == expectedCounts(model, keys), "\(context): count-by \(keys)")
         }
-        #expect(
-            try actualCounts(store, version, ["scenario"], where: [("tags", "p1"), ("priority", "2")])
-                == expectedCounts(model, ["scenario"], where: [("tags", "p1"), ("priority", "2")]), "\(context)")
+        let counted: [(keys: [String], conditions: [(String, String)])] = [
+            (["scenario"], [("tags", "p1"), ("priority", "2")]), (["feature", "tags"], [("tags", "p2")]),
+            (["tags", "source"], [("feature", "caf\u{E9}"), ("scenario", "irate-user")]), (["feature"], [("tags", "nothing-has-this")]),
+        ]
+        for (keys, conditions) in counted {
+            #expect(
+                try actualCounts(store, version, keys, where: conditions) == expectedCounts(model, keys, where: conditions),
+                "\(context): count-by \(keys) where \(conditions)")
+        }
         let cases: [[(String, String)]] = [
             [("feature", "caf\u{E9}")], [("feature", "cafe\u{301}"), ("tags", "\u{1F389}")], [("scenario", "null")],
             [("flag", "true"), ("tags", "multi-turn")], [("priority", "2.5")], [("source", "label-source")], [("feature", "nothing-has-this")],

@@ -60,28 +60,43 @@ extension Store {
     /// The first `limit` keys every cursor holds, ascending; none when a value is held by no
     /// example (a nil cursor).
     private static func intersect(_ found: [PostingsCursor?], limit: Int) throws -> [Int64] {
-        guard !found.contains(where: { $0 == nil }) else { return [] }
-        var cursors = found.map { $0! }
+        var common = PostingsIntersection(found)
         var result: [Int64] = []
-        guard var candidate = try cursors[0].next() else { return [] }
+        while result.count < limit, let key = try common.next() { result.append(Int64(key)) }
+        return result
+    }
+}
+
+/// The keys every cursor holds, ascending, found as they are asked for: each cursor skips to
+/// the candidate of the first (`PostingsCursor.first(atLeast:)`). None when a value is held by
+/// no example (a nil cursor).
+struct PostingsIntersection {
+    private var cursors: [PostingsCursor]
+    private var done: Bool
+
+    init(_ found: [PostingsCursor?]) {
+        done = found.isEmpty || found.contains { $0 == nil }
+        cursors = done ? [] : found.map { $0! }
+    }
+
+    mutating func next() throws -> UInt32? {
+        guard !done, var candidate = try cursors[0].next() else {
+            done = true
+            return nil
+        }
         search: while true {
-            var agreed = true
             for i in cursors.indices.dropFirst() {
                 guard let at = try cursors[i].first(atLeast: candidate) else { break search }
                 if at > candidate {
                     guard let next = try cursors[0].first(atLeast: at) else { break search }
                     candidate = next
-                    agreed = false
-                    break
+                    continue search
                 }
             }
-            guard agreed else { continue }
-            result.append(Int64(candidate))
-            if result.count == limit { break }
-            guard let next = try cursors[0].next() else { break }
-            candidate = next
+            return candidate
         }
-        return result
+        done = true
+        return nil
     }
 }
 
@@ -159,30 +174,50 @@ struct PostingsCursor {
 }
 
 extension Store {
-    /// `slice --count-by KEYS` with no condition, from an up-to-date stored index without decoding
-    /// it: each key's values read from its row as the live examples are counted, in order
-    /// (`StoredValueCodes`). Holds the rows and a cursor a value; nothing an example (no key's
-    /// postings, no list of the live examples). Nil when the general path must answer (the index
-    /// behind or damaged, a key not indexed or held by no example).
-    func sliceCountsFromStoredIndex(_ version: DatasetVersion, countBy keys: [String]) throws -> SliceCounts? {
+    /// `slice --count-by KEYS`, with conditions that each name a value of an indexed key or none,
+    /// from an up-to-date stored index without decoding it: the examples counted are the live ones
+    /// or those the conditions' postings have in common (`PostingsIntersection`), and each key's
+    /// values are read from its row as they are counted, in order (`StoredValueCodes`). Holds the
+    /// rows and a cursor a value; nothing an example (no key's postings, no list of the live
+    /// examples). Nil when the general path must answer (the index behind or damaged, a condition
+    /// it cannot answer, a key not indexed or held by no example).
+    func sliceCountsFromStoredIndex(_ version: DatasetVersion, where conditions: [SliceCondition], countBy keys: [String]) throws -> SliceCounts? {
+        var wanted: [(key: String, value: String)] = []
+        for condition in conditions {
+            guard SliceIndex.isIndexed(condition.key), case .equals(let value) = condition.match else { return nil }
+            wanted.append((condition.key, value))
+        }
         guard keys.allSatisfy(SliceIndex.isIndexed), try currentVersion()?.row == version.row else { return nil }
         let state = try database.prepare("SELECT version, live FROM slice_index_state WHERE id = 1")
         guard try state.step(), state.int(0) == Int64(version.row) else { return nil }
-        var live = try PostingsCursor(postings: state.bytes(1))
         // Each statement stays on its row until the end: the cursors read the rows where SQLite has them.
         var rows: [Statement] = [state]
         defer { withExtendedLifetime(rows) {} }
-        var columns: [StoredValueCodes] = []
-        for key in keys {
+        func row(_ key: String) throws -> UnsafeRawBufferPointer? {
             let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
             rows.append(row)
             try row.bind([.text(key)])
-            guard try row.step() else { return nil }
-            columns.append(try StoredValueCodes(row: row.bytes(0)))
+            return try row.step() ? row.bytes(0) : nil
+        }
+        // The examples counted: the live ones, or those every condition's value holds.
+        var live = try PostingsCursor(postings: state.bytes(1))
+        var matching: PostingsIntersection?
+        if !wanted.isEmpty {
+            var cursors: [PostingsCursor?] = []
+            for (key, value) in wanted {
+                guard let data = try row(key) else { return nil }
+                cursors.append(try PostingsCursor(row: data, value: value))
+            }
+            matching = PostingsIntersection(cursors)
+        }
+        var columns: [StoredValueCodes] = []
+        for key in keys {
+            guard let data = try row(key) else { return nil }
+            columns.append(try StoredValueCodes(row: data))
         }
         var damaged = false
         let examples = AnyIterator<UInt32> {
-            do { return try live.next() } catch {
+            do { return try matching != nil ? matching!.next() : live.next() } catch {
                 damaged = true
                 return nil
             }

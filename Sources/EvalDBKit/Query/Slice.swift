@@ -273,11 +273,11 @@ extension Store {
         _ version: DatasetVersion, where conditions: [SliceCondition],
         countBy keys: [String]
     ) throws -> SliceCounts? {
-        // No condition, an up-to-date index: counted without decoding it (`sliceCountsFromStoredIndex`),
-        // with a small page cache (its rows are read once each).
-        if conditions.isEmpty,
-            let counts = try? database.scanning({ try database.readTransaction { try sliceCountsFromStoredIndex(version, countBy: keys) } })
-        {
+        // An up-to-date index: counted without decoding it (`sliceCountsFromStoredIndex`), with a
+        // small page cache (its rows are read once each).
+        if let counts = try? database.scanning({
+            try database.readTransaction { try sliceCountsFromStoredIndex(version, where: conditions, countBy: keys) }
+        }) {
             return counts
         }
         let named = conditions.map(\.key) + keys
