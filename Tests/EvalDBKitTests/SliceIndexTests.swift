@@ -480,8 +480,18 @@ struct SliceIndexTests {
         #expect(short.stray.allSatisfy { $0.ids.count == min(2, $0.count) })
         #expect(short.missingAxis.first?.ids == Array(coverage.missingAxis.first!.ids.prefix(2)))
 
+        // A list-valued axis (an example in a cell for each listed tag), a value listed twice.
+        let tagsFile = try folder.write(
+            "tags.json", #"{"tags": ["p1", "p2", "multi-turn", "p1"], "priority": ["0", "1", "2", "2.5"]}"#)
+        let tagged = try store.coverage(try #require(try store.currentVersion()), axes: try Axes(path: tagsFile))
+
         // Once version 1 is not the current one, it is answered from its records: the same answer.
         _ = try store.importFile(try folder.write("v2.jsonl", model.dropFirst().map(\.line).joined(separator: "\n") + "\n"), options: by())
+        let taggedScanned = try store.coverage(try #require(try store.version(number: 1)), axes: try Axes(path: tagsFile))
+        #expect(tagged.cells.map { "\($0.values) \($0.count)" } == taggedScanned.cells.map { "\($0.values) \($0.count)" })
+        #expect(tagged.cells.contains { $0.count > 0 })
+        #expect(tagged.stray.map { "\($0.key)=\($0.value) \($0.ids)" } == taggedScanned.stray.map { "\($0.key)=\($0.value) \($0.ids)" })
+        #expect(tagged.missingAxis.map { "\($0.key) \($0.count) \($0.ids)" } == taggedScanned.missingAxis.map { "\($0.key) \($0.count) \($0.ids)" })
         let scanned = try store.coverage(try #require(try store.version(number: 1)), axes: try Axes(path: axesFile))
         #expect(scanned.cells.map(\.count) == coverage.cells.map(\.count))
         #expect(scanned.stray.map { "\($0.key)=\($0.value) \($0.ids)" } == coverage.stray.map { "\($0.key)=\($0.value) \($0.ids)" })

@@ -111,39 +111,17 @@ extension Store {
             })
     }
 
-    /// Coverage from the slice index, when every axis key is indexed and the version is current.
+    /// Coverage from the slice index where it is, nothing decoded (`withSliceIndexRows`), when
+    /// every axis key is indexed and the version is current: each axis key's values read from its
+    /// row as the live examples are counted (`StoredValueCodes`), its holders gathered in a bit
+    /// set. Ten million examples take the rows and a bit an example, not their postings.
     private func coverageFromIndex(_ version: DatasetVersion, axes: Axes, idLimit limit: Int) throws -> Coverage? {
         let names = axes.axes.map(\.key)
-        guard names.allSatisfy(SliceIndex.isIndexed), let index = try sliceIndex(for: version, loading: names) else { return nil }
-        var codes: [SliceIndex.ValueCodes] = []
-        var stray: [Coverage.StrayValue] = []
-        var missing: [(key: String, count: Int, ids: [String])] = []
-        for axis in axes.axes {
-            let column = index.keys[ExactString(axis.key)] ?? KeyPostings()
-            var listed: [[UInt8]: Int32] = [:]
-            for (number, value) in axis.values.enumerated() where listed[Array(value.utf8)] == nil {
-                listed[Array(value.utf8)] = Int32(number)
-            }
-            let numbers = column.values.map { listed[Array($0.utf8)] }
-            codes.append(SliceIndex.ValueCodes(column, size: index.exampleKeyLimit, codes: axis.values.count, numbering: { numbers[$0] }))
-            var holders = BitSet()
-            for (number, examples) in column.postings.enumerated() {
-                for example in examples { holders.insert(Int64(example)) }
-                if numbers[number] == nil && !examples.isEmpty {
-                    stray.append(
-                        Coverage.StrayValue(
-                            key: axis.key, value: column.values[number], count: examples.count,
-                            ids: try ids(of: Array(examples.prefix(limit)))))
-                }
-            }
-            let without = index.live.filter { !holders.contains(Int64($0)) }
-            if !without.isEmpty { missing.append((axis.key, without.count, try ids(of: Array(without.prefix(limit))))) }
+        guard names.allSatisfy(SliceIndex.isIndexed) else { return nil }
+        let found = try answeringFromStoredIndex(version) {
+            try? withSliceIndexRows(version, keys: names) { live, rows in try coverageParts(axes, live: live, rows: rows, idLimit: limit) }
         }
-        var counts: [[Int32]: Int] = [:]
-        for combination in SliceIndex.countCombinations(of: index.live, codes, radices: axes.axes.map(\.values.count))
-        where !combination.codes.contains(-1) {
-            counts[combination.codes] = combination.count
-        }
+        guard let (counts, stray, missing) = found else { return nil }
         var cells: [[Int32]] = [[]]
         for axis in axes.axes {
             // A value listed twice counts under its first place (as the listing above numbers it).
@@ -161,5 +139,74 @@ extension Store {
                     ? bytes(a.key).lexicographicallyPrecedes(bytes(b.key)) : bytes(a.value).lexicographicallyPrecedes(bytes(b.value))
             },
             missingAxis: missing.sorted { bytes($0.key).lexicographicallyPrecedes(bytes($1.key)) })
+    }
+
+    /// The cells' counts (by axis value numbers), stray values and examples missing an axis key,
+    /// from the live examples and each axis key's row (nil: no example has it).
+    private func coverageParts(
+        _ axes: Axes, live: UnsafeRawBufferPointer, rows: [UnsafeRawBufferPointer?], idLimit limit: Int
+    ) throws -> (counts: [[Int32]: Int], stray: [Coverage.StrayValue], missing: [(key: String, count: Int, ids: [String])]) {
+        var columns: [StoredValueCodes] = []
+        var numbers: [[Int32?]] = []
+        var stray: [Coverage.StrayValue] = []
+        var missing: [(key: String, count: Int, ids: [String])] = []
+        let empty = SliceIndexCoding.encode(KeyPostings())
+        for (axis, row) in zip(axes.axes, rows) {
+            try empty.withUnsafeBytes { empty in
+                let row = row ?? empty
+                var listed: [[UInt8]: Int32] = [:]
+                for (number, value) in axis.values.enumerated() where listed[Array(value.utf8)] == nil {
+                    listed[Array(value.utf8)] = Int32(number)
+                }
+                let column = try StoredValueCodes(row: row)
+                numbers.append(column.values.map { listed[Array($0.utf8)] })
+                // Each value's holders; a value the axis does not list is stray.
+                var holders = BitSet()
+                for (number, value) in column.values.enumerated() {
+                    var postings = try PostingsCursor(row: row, value: value)!
+                    var count = 0
+                    var first: Postings = []
+                    while let example = try postings.next() {
+                        holders.insert(Int64(example))
+                        count += 1
+                        if first.count < limit { first.append(example) }
+                    }
+                    if numbers[numbers.count - 1][number] == nil && count > 0 {
+                        stray.append(Coverage.StrayValue(key: axis.key, value: value, count: count, ids: try ids(of: first)))
+                    }
+                }
+                var examples = try PostingsCursor(postings: live)
+                var count = 0
+                var without: Postings = []
+                while let example = try examples.next() {
+                    guard !holders.contains(Int64(example)) else { continue }
+                    count += 1
+                    if without.count < limit { without.append(example) }
+                }
+                if count > 0 { missing.append((axis.key, count, try ids(of: without))) }
+                columns.append(column)
+            }
+        }
+        // The examples' listed values, counted by combination; a combination with a key none of
+        // whose values is listed is no cell.
+        var codes: [Int32] = []
+        var examples = try PostingsCursor(postings: live)
+        var counts: [[Int32]: Int] = [:]
+        var damaged = false
+        let live = AnyIterator<UInt32> {
+            do { return try examples.next() } catch {
+                damaged = true
+                return nil
+            }
+        }
+        let counted = try SliceIndex.countCombinations(of: live, keys: columns.count, radices: axes.axes.map(\.values.count)) {
+            k, example, into in
+            try columns[k].codes(of: example, into: &codes)
+            into.removeAll(keepingCapacity: true)
+            for code in codes { if let number = numbers[k][Int(code)] { into.append(number) } }
+        }
+        guard !damaged else { throw SliceIndexCoding.DamagedIndex() }
+        for combination in counted where !combination.codes.contains(-1) { counts[combination.codes] = combination.count }
+        return (counts, stray, missing)
     }
 }

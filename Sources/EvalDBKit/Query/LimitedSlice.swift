@@ -15,46 +15,14 @@ extension Store {
             guard SliceIndex.isIndexed(condition.key), case .equals(let value) = condition.match else { return nil }
             wanted.append((condition.key, value))
         }
-        guard try currentVersion()?.row == version.row,
-            try database.scalarInt("SELECT line_order IS NULL FROM stored_versions WHERE number = ?", [.int(Int64(version.row))]) == 1
+        guard try database.scalarInt("SELECT line_order IS NULL FROM stored_versions WHERE number = ?", [.int(Int64(version.row))]) == 1
         else { return nil }
-        // The index made in this read transaction and waiting to be saved, else the stored one.
-        let pending = sliceIndexToSave.flatMap { $0.version == version.row ? $0 : nil }
-        if pending == nil {
-            guard try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(version.row) else { return nil }
+        // Each condition's postings in its row, read where it is. A key no live example has: nil,
+        // the general path says so.
+        return try withSliceIndexRows(version, keys: wanted.map(\.key)) { _, rows in
+            guard !rows.contains(where: { $0 == nil }) else { return nil }
+            return try Self.intersect(zip(rows, wanted).map { try PostingsCursor(row: $0!, value: $1.value) }, limit: limit)
         }
-        // Each condition's postings in its row: the waiting index's (read where it is), or a
-        // statement of its own left on the row until the end (the cursors read the row where
-        // SQLite holds it). A key no live example has: nil, the general path says so.
-        if let pending {
-            var datas: [[UInt8]] = []
-            for (key, _) in wanted {
-                guard let stored = try pending.rows.row(named: ExactString(key)) else { return nil }
-                datas.append(stored)
-            }
-            return try Self.withBytes(of: datas) { rows in
-                try Self.intersect(zip(rows, wanted).map { try PostingsCursor(row: $0, value: $1.value) }, limit: limit)
-            }
-        }
-        var rows: [Statement] = []
-        defer { withExtendedLifetime(rows) {} }
-        var cursors: [PostingsCursor?] = []
-        for (key, value) in wanted {
-            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
-            rows.append(row)
-            try row.bind([.text(key)])
-            guard try row.step() else { return nil }
-            cursors.append(try PostingsCursor(row: row.bytes(0), value: value))
-        }
-        return try Self.intersect(cursors, limit: limit)
-    }
-
-    /// `body` given the bytes of each array, in order.
-    private static func withBytes<R>(of arrays: [[UInt8]], _ taken: [UnsafeRawBufferPointer] = [], _ body: ([UnsafeRawBufferPointer]) throws -> R)
-        rethrows -> R
-    {
-        guard taken.count < arrays.count else { return try body(taken) }
-        return try arrays[taken.count].withUnsafeBytes { try withBytes(of: arrays, taken + [$0], body) }
     }
 
     /// The first `limit` keys every cursor holds, ascending; none when a value is held by no
@@ -187,46 +155,34 @@ extension Store {
             guard SliceIndex.isIndexed(condition.key), case .equals(let value) = condition.match else { return nil }
             wanted.append((condition.key, value))
         }
-        guard keys.allSatisfy(SliceIndex.isIndexed), try currentVersion()?.row == version.row else { return nil }
-        let state = try database.prepare("SELECT version, live FROM slice_index_state WHERE id = 1")
-        guard try state.step(), state.int(0) == Int64(version.row) else { return nil }
-        // Each statement stays on its row until the end: the cursors read the rows where SQLite has them.
-        var rows: [Statement] = [state]
-        defer { withExtendedLifetime(rows) {} }
-        func row(_ key: String) throws -> UnsafeRawBufferPointer? {
-            let row = try database.prepare("SELECT data FROM slice_index WHERE key = ?")
-            rows.append(row)
-            try row.bind([.text(key)])
-            return try row.step() ? row.bytes(0) : nil
+        guard keys.allSatisfy(SliceIndex.isIndexed) else { return nil }
+        return try withSliceIndexRows(version, keys: wanted.map(\.key) + keys) { live, rows in
+            guard !rows.contains(where: { $0 == nil }) else { return nil }
+            return try Self.countedFromRows(
+                keys, live: live, conditions: zip(rows, wanted).map { ($0!, $1.value) }, rows.suffix(keys.count).map { $0! })
         }
+    }
+
+    /// The counts of `slice --count-by keys` over the examples of `live` that every condition's
+    /// value holds (each a key's row and a value), `rows` the keys' rows; nil when a row is damaged.
+    private static func countedFromRows(
+        _ keys: [String], live: UnsafeRawBufferPointer, conditions: [(row: UnsafeRawBufferPointer, value: String)], _ rows: [UnsafeRawBufferPointer]
+    ) throws -> SliceCounts? {
         // The examples counted: the live ones, or those every condition's value holds.
-        var live = try PostingsCursor(postings: state.bytes(1))
-        var matching: PostingsIntersection?
-        if !wanted.isEmpty {
-            var cursors: [PostingsCursor?] = []
-            for (key, value) in wanted {
-                guard let data = try row(key) else { return nil }
-                cursors.append(try PostingsCursor(row: data, value: value))
-            }
-            matching = PostingsIntersection(cursors)
-        }
-        var columns: [StoredValueCodes] = []
-        for key in keys {
-            guard let data = try row(key) else { return nil }
-            columns.append(try StoredValueCodes(row: data))
-        }
+        var all = try PostingsCursor(postings: live)
+        var matching = conditions.isEmpty ? nil : PostingsIntersection(try conditions.map { try PostingsCursor(row: $0.row, value: $0.value) })
+        var columns = try rows.map { try StoredValueCodes(row: $0) }
+        let radices = columns.map(\.values.count)
         var damaged = false
         let examples = AnyIterator<UInt32> {
-            do { return try matching != nil ? matching!.next() : live.next() } catch {
+            do { return try matching != nil ? matching!.next() : all.next() } catch {
                 damaged = true
                 return nil
             }
         }
         let counted: [(codes: [Int32], count: Int)]
         do {
-            counted = try SliceIndex.countCombinations(of: examples, keys: keys.count, radices: columns.map(\.values.count)) {
-                try columns[$0].codes(of: $1, into: &$2)
-            }
+            counted = try SliceIndex.countCombinations(of: examples, keys: keys.count, radices: radices) { try columns[$0].codes(of: $1, into: &$2) }
         } catch is SliceIndexCoding.DamagedIndex {
             return nil
         }

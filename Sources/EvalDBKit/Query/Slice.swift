@@ -197,24 +197,17 @@ extension Store {
 
     /// `body` given the first `limit` examples matching `conditions` as the index finds them
     /// without decoding it (`firstIndexedKeys`), in the same read transaction; an index behind is
-    /// brought up to date first (`bringSliceIndexUpToDate`) and read as made. Nil when a condition
-    /// is not on an indexed key or the index cannot answer (the caller takes the general path).
+    /// brought up to date first and read as made (`answeringFromStoredIndex`). Nil when a
+    /// condition is not on an indexed key or the index cannot answer (the caller takes the
+    /// general path).
     private func withIndexedKeys<T>(
         _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int, _ body: ([Int64]) throws -> T
     ) throws -> T? {
         guard conditions.allSatisfy({ SliceIndex.isIndexed($0.key) }) else { return nil }
-        for attempt in 0..<2 {
-            // A small page cache: the index rows and the records read are read once each.
-            let answered = try database.scanning {
-                try database.readTransaction { () -> T? in
-                    guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit) else { return nil }
-                    return try body(keys)
-                }
-            }
-            if let answered { return answered }
-            guard attempt == 0, try currentVersion()?.row == version.row, try bringSliceIndexUpToDate() != nil else { break }
+        return try answeringFromStoredIndex(version) { () -> T? in
+            guard let keys = try? firstIndexedKeys(version, where: conditions, limit: limit) else { return nil }
+            return try body(keys)
         }
-        return nil
     }
 
     /// A slice of the current version with a condition on an indexed key: the index gives the
@@ -273,11 +266,9 @@ extension Store {
         _ version: DatasetVersion, where conditions: [SliceCondition],
         countBy keys: [String]
     ) throws -> SliceCounts? {
-        // An up-to-date index: counted without decoding it (`sliceCountsFromStoredIndex`), with a
-        // small page cache (its rows are read once each).
-        if let counts = try? database.scanning({
-            try database.readTransaction { try sliceCountsFromStoredIndex(version, where: conditions, countBy: keys) }
-        }) {
+        // Counted from the index where it is, without decoding it (`sliceCountsFromStoredIndex`),
+        // brought up to date first when behind.
+        if let counts = try answeringFromStoredIndex(version, { try? sliceCountsFromStoredIndex(version, where: conditions, countBy: keys) }) {
             return counts
         }
         let named = conditions.map(\.key) + keys
