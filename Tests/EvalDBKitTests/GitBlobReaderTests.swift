@@ -6,15 +6,6 @@ import Testing
 
 @Suite("git blob reader")
 struct GitBlobReaderTests {
-    /// Runs git in `folder`; its standard output.
-    @discardableResult
-    private func git(_ arguments: [String], in folder: String) throws -> String {
-        let result = try Subprocess.run(
-            ["git", "-C", folder, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments)
-        #expect(result.status == 0, "git \(arguments): \(String(decoding: result.error, as: UTF8.self))")
-        return String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     /// The peak resident memory of a live process, in bytes (`VmHWM`); nil where /proc has none.
     private func peakMemory(of pid: pid_t) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
