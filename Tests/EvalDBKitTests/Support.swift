@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Testing
 
 @testable import EvalDBKit
 
@@ -112,4 +113,13 @@ func dataErrors(_ body: () throws -> Void) -> [DataError]? {
 /// The SHA-256 of a file's bytes, to show a database file was not touched.
 func fileDigest(_ path: String) throws -> String {
     sha256Hex(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+}
+
+/// Runs git in `folder` with an author set; its standard output, trimmed (a failure is an issue of
+/// the test).
+@discardableResult
+func git(_ arguments: [String], in folder: String) throws -> String {
+    let result = try Subprocess.run(["git", "-C", folder, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments)
+    #expect(result.status == 0, "git \(arguments): \(String(decoding: result.error, as: UTF8.self))")
+    return String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -111,7 +111,11 @@ extension Store {
             let names = Git.formerNames(of: path, in: repository.top)
             let blobs = Git.blobs(new.flatMap { commit in names.map { "\(commit.hash):\($0)" } }, top: repository.top)
             func blob(of commit: Git.Commit) -> String? { names.lazy.compactMap { blobs["\(commit.hash):\($0)"] }.first }
-            // The blobs that will have to be read from git, read ahead, newest first.
+            // The blobs that will have to be read from git and that git stores as deltas, read
+            // ahead, newest first (the order that costs git the fewest delta applications). One
+            // stored whole is read when its commit is placed, into the one scratch file: read
+            // ahead, each was a file as large as the dataset until the end of the sync (two of 13 GB
+            // at 10M examples).
             var toRead: [String] = []
             for commit in new.reversed() {
                 if let blob = blob(of: commit), !toRead.contains(blob), try knownBlob(blob) == nil, try changeSets(naming: blob).isEmpty,
@@ -120,6 +124,8 @@ extension Store {
                     toRead.append(blob)
                 }
             }
+            let deltas = Git.deltas(among: toRead, top: repository.top)
+            toRead = toRead.filter(deltas.contains)
             let prefetch = toRead.isEmpty ? nil : BlobPrefetch(blobs: toRead, top: repository.top, folder: prefetchFolder)
             defer { prefetch?.finish() }
             var hashOf: [String: String?] = [:]  // commit -> dataset hash (nil: none, or invalid)
@@ -235,6 +241,7 @@ extension Store {
         }
         var file = scratch
         var digest: String?
+        defer { if file != scratch { try? FileManager.default.removeItem(atPath: file) } }  // read ahead: placed now
         if let read = try prefetched?.file(for: blob) {
             (file, digest) = read
         } else if let written = try firstVersionFromChangeSet(naming: blob, to: scratch) {

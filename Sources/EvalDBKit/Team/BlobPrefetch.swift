@@ -1,9 +1,10 @@
 import Foundation
 
-/// The git blobs `sync` will have to read (commits whose dataset no version's change set gives),
-/// read ahead on a thread of their own — newest first, which costs git the fewest delta
-/// applications — into files of a scratch folder, while the calling thread places the other
-/// commits. `file(for:)` waits for a blob that is not read yet.
+/// The git blobs `sync` will have to read (commits whose dataset no version's change set gives)
+/// that git stores as deltas, read ahead on a thread of their own — newest first, which costs git
+/// the fewest delta applications — into files of a scratch folder, while the calling thread places
+/// the other commits. `file(for:)` waits for a blob that is not read yet; its caller removes the
+/// file once placed.
 final class BlobPrefetch: @unchecked Sendable {  // its state behind `condition`
     private let condition = NSCondition()
     private var done: [String: (path: String, rawSHA256: String?)] = [:]

@@ -34,6 +34,24 @@ extension Git {
         }
     }
 
+    /// Of `blobs`, those git stores as a delta of another object (in a pack): reading one makes it
+    /// from its chain of deltas, in git's memory, which reading the newest first makes shorter. A
+    /// blob stored whole (loose, or packed whole, as git packs one over its `bigFileThreshold`)
+    /// costs the same to read in any order. Empty when git cannot tell.
+    static func deltas(among blobs: [String], top: String) -> Set<String> {
+        guard !blobs.isEmpty,
+            let answer = try? Subprocess.run(
+                ["git", "-C", top, "cat-file", "--batch-check=%(objectname) %(deltabase)"], input: Data(blobs.map { $0 + "\n" }.joined().utf8)),
+            answer.status == 0
+        else { return [] }
+        var result = Set<String>()
+        for line in String(decoding: answer.output, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, fields[1].contains(where: { $0 != "0" }) { result.insert(String(fields[0])) }
+        }
+        return result
+    }
+
     /// The commits `HEAD`, the branches, the tags and the remote branches point at (what `sync`
     /// replays), sorted.
     static func refTips(in top: String) -> [String] {

@@ -9,10 +9,24 @@ final class GitBlobReader {
     private var buffer = [UInt8](repeating: 0, count: 1 << 20)
     private var start = 0, end = 0
 
+    /// How git is told to keep a blob out of its memory. It reads a blob smaller than
+    /// `core.bigFileThreshold` (512 MiB) whole before writing it, and streams a larger one out of
+    /// its pack, mapped in windows of `core.packedGitWindowSize` (1 GiB on 64-bit systems) of which
+    /// it keeps up to `core.packedGitLimit` (8 GiB): a dataset's blob stayed in git's memory whole
+    /// either way (341 MiB for two of 1.3 GB, the first sync's peak; docs/performance.md, "sync at
+    /// scale"). Every blob stored whole streamed, small windows, few kept: git's memory stays flat,
+    /// as fast. (A blob stored as a delta is still made whole in memory: git cannot stream it.)
+    static let boundedMemory = [
+        "-c", "core.bigFileThreshold=16m", "-c", "core.packedGitWindowSize=4m", "-c", "core.packedGitLimit=32m",
+    ]
+
+    /// The `git cat-file` this reader reads from (its peak memory is in /proc/PID/status).
+    var processID: pid_t { child.pid }
+
     init(top: String) throws {
         // git's own delta cache size: `sync` reads only the blobs no version's record names (merges
         // nobody imported, say), and a larger cache held gigabytes for them (docs/performance.md).
-        child = try Subprocess.spawn(["git", "-C", top, "cat-file", "--batch"])
+        child = try Subprocess.spawn(["git", "-C", top] + Self.boundedMemory + ["cat-file", "--batch"])
     }
 
     deinit {
