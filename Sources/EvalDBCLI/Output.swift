@@ -20,6 +20,12 @@ enum Output {
             if buffer.count >= 1 << 20 { flush() }
         }
 
+        /// Appends `bytes` as they are (no newline added).
+        func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= 1 << 20 { flush() }
+        }
+
         /// Appends `text` as it is (no newline added).
         func write(_ text: String) {
             buffer.append(contentsOf: text.utf8)

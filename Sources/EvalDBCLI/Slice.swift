@@ -56,50 +56,61 @@ struct Slice: ParsableCommand {
         }
         let output = format ?? .jsonl
         var printed = 0
-        var json: [String] = []
-        var listing = Listing(columns: ["id", "source", "labels"])
-        // csv: a column per label key, in order of first appearance.
-        var csvRows: [(id: String, source: String, labels: [String: String])] = []
-        var labelKeys: [String] = []
         let lines = Output.Buffered()
-        try store.slice(chosen, where: all, limit: limit) { record in
-            printed += 1
-            if output == .jsonl {
+        switch output {
+        case .jsonl:
+            try store.slice(chosen, where: all, limit: limit) { record in
+                printed += 1
                 lines.append(record)
-                return
             }
-            let line = String(decoding: record, as: UTF8.self)
-            switch output {
-            case .jsonl: break
-            case .json: json.append(line)
-            case .csv:
-                let fields = RecordFields(record: line)
+        case .json:
+            // Streamed as read, one line as json.dumps writes a list: a slice of millions is not held.
+            try store.slice(chosen, where: all, limit: limit) { record in
+                printed += 1
+                lines.write(printed == 1 ? "[" : ", ")
+                lines.write(record)
+            }
+            lines.write(printed == 0 ? "[]\n" : "]\n")
+        case .csv:
+            // A column per label key, in order of first appearance: the keys from a first reading
+            // of the slice, then each row printed as read the second time (the same snapshot:
+            // `reading`), so that a slice of millions is not held.
+            var labelKeys: [String] = []
+            var seen = Set<String>()
+            try store.slice(chosen, where: all, limit: limit) { record in
+                for value in RecordFields(record: String(decoding: record, as: UTF8.self)).values where value.path.hasPrefix("labels.") {
+                    let key = String(value.path.dropFirst("labels.".count))
+                    if seen.insert(key).inserted { labelKeys.append(key) }
+                }
+            }
+            let columns = ["id", "source"] + labelKeys
+            if !headers.noHeaders { lines.write(Listing(columns: columns).render(.csv) + "\n") }
+            try store.slice(chosen, where: all, limit: limit) { record in
+                printed += 1
+                let fields = RecordFields(record: String(decoding: record, as: UTF8.self))
                 var labels: [String: String] = [:]
                 for value in fields.values where value.path.hasPrefix("labels.") {
-                    let key = String(value.path.dropFirst("labels.".count))
-                    if labels[key] == nil && !labelKeys.contains(key) { labelKeys.append(key) }
-                    labels[key] = Self.plain(value.value)
+                    labels[String(value.path.dropFirst("labels.".count))] = Self.plain(value.value)
                 }
-                csvRows.append((fields.text("id") ?? "", fields.text("source") ?? "", labels))
-            case .table:
-                let fields = RecordFields(record: line)
+                let row =
+                    [Listing.Value.text(fields.text("id") ?? ""), .text(fields.text("source") ?? "")]
+                    + labelKeys.map { labels[$0].map(Listing.Value.text) ?? .null }
+                lines.write(Listing(columns: columns, rows: [row]).render(.csv, headers: false) + "\n")
+            }
+        case .table:
+            // Aligned: every row is held to size the columns.
+            var listing = Listing(columns: ["id", "source", "labels"])
+            try store.slice(chosen, where: all, limit: limit) { record in
+                printed += 1
+                let fields = RecordFields(record: String(decoding: record, as: UTF8.self))
                 let labels = fields.values.filter { $0.path.hasPrefix("labels.") }
                     .map { "\($0.path.dropFirst("labels.".count))=\($0.value)" }.joined(separator: " ")
                 listing.rows.append([.text(fields.text("id") ?? ""), .text(fields.text("source") ?? ""), .text(labels)])
             }
+            lines.flush()
+            Output.stdout(listing.render(output, headers: !headers.noHeaders))
         }
         lines.flush()
-        switch output {
-        case .json: Output.stdout(JSONOutput.array(json.map(JSONOutput.raw)).text)  // one line, as json.dumps writes a list
-        case .table: Output.stdout(listing.render(output, headers: !headers.noHeaders))
-        case .csv:
-            var table = Listing(columns: ["id", "source"] + labelKeys)
-            for row in csvRows {
-                table.rows.append([.text(row.id), .text(row.source)] + labelKeys.map { row.labels[$0].map(Listing.Value.text) ?? .null })
-            }
-            Output.stdout(table.render(.csv, headers: !headers.noHeaders))
-        case .jsonl: break
-        }
         if printed == 0 { try hintNearValues(all, in: store, version: chosen) }
     }
 

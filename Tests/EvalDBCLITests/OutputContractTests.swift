@@ -218,6 +218,24 @@ struct OutputContractTests {
             csv.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)[feature] == "refund-request" })
     }
 
+    @Test("slice --format json is the jsonl lines as one list, as json.dumps writes it; csv a row a line; both streamed, empty ones too")
+    func sliceJSONAndCSVRows() throws {
+        let cli = try sampleRuns()
+        defer { cli.cleanUp() }
+        let lines = try cli.run(["slice", "--where", "feature=refund-request"]).output.split(separator: "\n").map(String.init)
+        #expect(lines.count > 1)
+        let json = try cli.run(["slice", "--where", "feature=refund-request", "--format", "json"]).output
+        #expect(json == "[" + lines.joined(separator: ", ") + "]\n")
+        #expect(try cli.run(["slice", "--where", "feature=refund-request", "--limit", "1", "--format", "json"]).output == "[\(lines[0])]\n")
+        #expect(try cli.run(["slice", "--where", "feature=nothing-has-this", "--format", "json"]).output == "[]\n")
+        let csv = try cli.run(["slice", "--where", "feature=refund-request", "--format", "csv"]).output
+        #expect(csv.split(separator: "\n").count == lines.count + 1 && csv.hasSuffix("\n"))
+        let bare = try cli.run(["slice", "--where", "feature=refund-request", "--format", "csv", "--no-headers"]).output
+        #expect(bare == String(csv.drop { $0 != "\n" }.dropFirst()))
+        let none = try cli.run(["slice", "--where", "feature=nothing-has-this", "--format", "csv"]).output
+        #expect(none == "id,source\n")
+    }
+
     @Test("a slice that matches nothing because of case names the value that exists")
     func sliceCaseHint() throws {
         let cli = try sampleRuns()
