@@ -267,5 +267,16 @@ struct SeamTests {
         #expect(try clone.evaldb(["diff", "golden-2026-11", "HEAD~0"]).output.contains("booking-lookup-002"))
         let unknown = try clone.evaldb(["export", "--version", "no-such-tag"])
         #expect(unknown.status == 2)
+
+        // A commit evaldb never saw: its file is read from git (streamed to a temporary file) and
+        // hashed; a version of it, or of what git holds, is named in the error.
+        try write(clone, try edited(clone, "booking-lookup-003") { $0["notes"] = "never imported" })
+        try clone.commitAll("edited by hand")
+        let unseen = try clone.evaldb(["export", "--version", "HEAD~0"])  // HEAD alone: the current version
+        #expect(unseen.status != 0 && unseen.stderr.contains("which this database has no version of"), "\(unseen.stderr)")
+        try write(clone, "not json\n")
+        try clone.commitAll("broken by hand")
+        let broken = try clone.evaldb(["export", "--version", "HEAD~0"])
+        #expect(broken.status != 0 && broken.stderr.contains("holds no valid dataset at \(Self.dataset)"), "\(broken.stderr)")
     }
 }

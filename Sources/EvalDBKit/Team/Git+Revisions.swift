@@ -9,17 +9,15 @@ extension Git {
     }
 
     /// The dataset hash of the file at `path` (relative to the top) as `revision` holds it; nil
-    /// when the commit does not hold it or it is not a valid dataset there.
+    /// when the commit does not hold it or it is not a valid dataset there. The blob is streamed
+    /// by `git cat-file` into a temporary file and checked there (`GitBlobReader`: git's memory
+    /// bounded too), not read into memory: a dataset of ten million examples is 13 GB.
     public static func datasetHash(of path: String, at revision: String, in repository: Repository) throws -> String? {
-        guard let data = try? contents(of: path, at: revision, top: repository.top) else { return nil }
-        return try datasetHash(of: data)
-    }
-
-    /// The dataset hash of a file's bytes, or nil when they are not a valid dataset.
-    static func datasetHash(of data: Data) throws -> String? {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-rev-\(getpid())-\(UUID().uuidString).jsonl").path
-        try data.write(to: URL(fileURLWithPath: scratch))
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        guard let reader = try? GitBlobReader(top: repository.top), try reader.write(blob: "\(revision):\(path)", to: scratch) != nil else {
+            return nil
+        }
         let check = try DatasetFileCheck.check(path: scratch)
         return check.isValid ? check.hash : nil
     }
