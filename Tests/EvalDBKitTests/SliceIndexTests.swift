@@ -484,10 +484,18 @@ struct SliceIndexTests {
         let tagsFile = try folder.write(
             "tags.json", #"{"tags": ["p1", "p2", "multi-turn", "p1"], "priority": ["0", "1", "2", "2.5"]}"#)
         let tagged = try store.coverage(try #require(try store.currentVersion()), axes: try Axes(path: tagsFile))
+        // An axis key no example has: every example misses it, no cell is filled.
+        let ghostFile = try folder.write("ghost.json", #"{"feature": ["booking-lookup"], "no-such-key": ["x"]}"#)
+        let ghost = try store.coverage(try #require(try store.currentVersion()), axes: try Axes(path: ghostFile))
+        #expect(ghost.cells.map(\.count) == [0])
+        #expect(ghost.missingAxis.map { "\($0.key) \($0.count)" } == ["no-such-key \(model.count)"])
 
         // Once version 1 is not the current one, it is answered from its records: the same answer.
         _ = try store.importFile(try folder.write("v2.jsonl", model.dropFirst().map(\.line).joined(separator: "\n") + "\n"), options: by())
         let taggedScanned = try store.coverage(try #require(try store.version(number: 1)), axes: try Axes(path: tagsFile))
+        let ghostScanned = try store.coverage(try #require(try store.version(number: 1)), axes: try Axes(path: ghostFile))
+        #expect(ghostScanned.missingAxis.map { "\($0.key) \($0.count) \($0.ids)" } == ghost.missingAxis.map { "\($0.key) \($0.count) \($0.ids)" })
+        #expect(ghostScanned.stray.map { "\($0.key)=\($0.value)" } == ghost.stray.map { "\($0.key)=\($0.value)" })
         #expect(tagged.cells.map { "\($0.values) \($0.count)" } == taggedScanned.cells.map { "\($0.values) \($0.count)" })
         #expect(tagged.cells.contains { $0.count > 0 })
         #expect(tagged.stray.map { "\($0.key)=\($0.value) \($0.ids)" } == taggedScanned.stray.map { "\($0.key)=\($0.value) \($0.ids)" })

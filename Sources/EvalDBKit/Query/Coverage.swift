@@ -150,42 +150,44 @@ extension Store {
         var numbers: [[Int32?]] = []
         var stray: [Coverage.StrayValue] = []
         var missing: [(key: String, count: Int, ids: [String])] = []
-        let empty = SliceIndexCoding.encode(KeyPostings())
+        // A key no example has reads as a row of no value, valid as long as the columns are read.
+        let encoded = SliceIndexCoding.encode(KeyPostings())
+        let empty = UnsafeMutableRawBufferPointer.allocate(byteCount: encoded.count, alignment: 1)
+        defer { empty.deallocate() }
+        empty.copyBytes(from: encoded)
         for (axis, row) in zip(axes.axes, rows) {
-            try empty.withUnsafeBytes { empty in
-                let row = row ?? empty
-                var listed: [[UInt8]: Int32] = [:]
-                for (number, value) in axis.values.enumerated() where listed[Array(value.utf8)] == nil {
-                    listed[Array(value.utf8)] = Int32(number)
-                }
-                let column = try StoredValueCodes(row: row)
-                numbers.append(column.values.map { listed[Array($0.utf8)] })
-                // Each value's holders; a value the axis does not list is stray.
-                var holders = BitSet()
-                for (number, value) in column.values.enumerated() {
-                    var postings = try PostingsCursor(row: row, value: value)!
-                    var count = 0
-                    var first: Postings = []
-                    while let example = try postings.next() {
-                        holders.insert(Int64(example))
-                        count += 1
-                        if first.count < limit { first.append(example) }
-                    }
-                    if numbers[numbers.count - 1][number] == nil && count > 0 {
-                        stray.append(Coverage.StrayValue(key: axis.key, value: value, count: count, ids: try ids(of: first)))
-                    }
-                }
-                var examples = try PostingsCursor(postings: live)
-                var count = 0
-                var without: Postings = []
-                while let example = try examples.next() {
-                    guard !holders.contains(Int64(example)) else { continue }
-                    count += 1
-                    if without.count < limit { without.append(example) }
-                }
-                if count > 0 { missing.append((axis.key, count, try ids(of: without))) }
-                columns.append(column)
+            let row = row ?? UnsafeRawBufferPointer(empty)
+            var listed: [[UInt8]: Int32] = [:]
+            for (number, value) in axis.values.enumerated() where listed[Array(value.utf8)] == nil {
+                listed[Array(value.utf8)] = Int32(number)
             }
+            let column = try StoredValueCodes(row: row)
+            numbers.append(column.values.map { listed[Array($0.utf8)] })
+            // Each value's holders; a value the axis does not list is stray.
+            var holders = BitSet()
+            for (number, value) in column.values.enumerated() {
+                var postings = try PostingsCursor(row: row, value: value)!
+                var count = 0
+                var first: Postings = []
+                while let example = try postings.next() {
+                    holders.insert(Int64(example))
+                    count += 1
+                    if first.count < limit { first.append(example) }
+                }
+                if numbers[numbers.count - 1][number] == nil && count > 0 {
+                    stray.append(Coverage.StrayValue(key: axis.key, value: value, count: count, ids: try ids(of: first)))
+                }
+            }
+            var examples = try PostingsCursor(postings: live)
+            var count = 0
+            var without: Postings = []
+            while let example = try examples.next() {
+                guard !holders.contains(Int64(example)) else { continue }
+                count += 1
+                if without.count < limit { without.append(example) }
+            }
+            if count > 0 { missing.append((axis.key, count, try ids(of: without))) }
+            columns.append(column)
         }
         // The examples' listed values, counted by combination; a combination with a key none of
         // whose values is listed is no cell.
