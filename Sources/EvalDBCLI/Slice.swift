@@ -78,9 +78,8 @@ struct Slice: ParsableCommand {
             var labelKeys: [String] = []
             var seen = Set<String>()
             try store.slice(chosen, where: all, limit: limit) { record in
-                for value in RecordFields(record: String(decoding: record, as: UTF8.self)).values where value.path.hasPrefix("labels.") {
-                    let key = String(value.path.dropFirst("labels.".count))
-                    if seen.insert(key).inserted { labelKeys.append(key) }
+                for (key, _) in RecordFields(record: String(decoding: record, as: UTF8.self)).labels where seen.insert(key).inserted {
+                    labelKeys.append(key)
                 }
             }
             let columns = ["id", "source"] + labelKeys
@@ -89,9 +88,7 @@ struct Slice: ParsableCommand {
                 printed += 1
                 let fields = RecordFields(record: String(decoding: record, as: UTF8.self))
                 var labels: [String: String] = [:]
-                for value in fields.values where value.path.hasPrefix("labels.") {
-                    labels[String(value.path.dropFirst("labels.".count))] = Self.plain(value.value)
-                }
+                for (key, value) in fields.labels { labels[key] = Self.plain(value) }
                 let row =
                     [Listing.Value.text(fields.text("id") ?? ""), .text(fields.text("source") ?? "")]
                     + labelKeys.map { labels[$0].map(Listing.Value.text) ?? .null }
@@ -103,8 +100,7 @@ struct Slice: ParsableCommand {
             try store.slice(chosen, where: all, limit: limit) { record in
                 printed += 1
                 let fields = RecordFields(record: String(decoding: record, as: UTF8.self))
-                let labels = fields.values.filter { $0.path.hasPrefix("labels.") }
-                    .map { "\($0.path.dropFirst("labels.".count))=\($0.value)" }.joined(separator: " ")
+                let labels = fields.labels.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 listing.rows.append([.text(fields.text("id") ?? ""), .text(fields.text("source") ?? ""), .text(labels)])
             }
             lines.flush()

@@ -150,23 +150,18 @@ extension Store {
         var numbers: [[Int32?]] = []
         var stray: [Coverage.StrayValue] = []
         var missing: [(key: String, count: Int, ids: [String])] = []
-        // A key no example has reads as a row of no value, valid as long as the columns are read.
-        let encoded = SliceIndexCoding.encode(KeyPostings())
-        let empty = UnsafeMutableRawBufferPointer.allocate(byteCount: encoded.count, alignment: 1)
-        defer { empty.deallocate() }
-        empty.copyBytes(from: encoded)
         for (axis, row) in zip(axes.axes, rows) {
-            let row = row ?? UnsafeRawBufferPointer(empty)
             var listed: [[UInt8]: Int32] = [:]
             for (number, value) in axis.values.enumerated() where listed[Array(value.utf8)] == nil {
                 listed[Array(value.utf8)] = Int32(number)
             }
-            let column = try StoredValueCodes(row: row)
-            numbers.append(column.values.map { listed[Array($0.utf8)] })
+            let column = try row.map(StoredValueCodes.init(row:)) ?? StoredValueCodes()  // nil: no example has the key
+            let axisNumbers = column.values.map { listed[Array($0.utf8)] }
+            numbers.append(axisNumbers)
             // Each value's holders; a value the axis does not list is stray.
             var holders = BitSet()
             for (number, value) in column.values.enumerated() {
-                var postings = try PostingsCursor(row: row, value: value)!
+                var postings = column.postings(ofValue: number)
                 var count = 0
                 var first: Postings = []
                 while let example = try postings.next() {
@@ -174,7 +169,7 @@ extension Store {
                     count += 1
                     if first.count < limit { first.append(example) }
                 }
-                if numbers[numbers.count - 1][number] == nil && count > 0 {
+                if axisNumbers[number] == nil && count > 0 {
                     stray.append(Coverage.StrayValue(key: axis.key, value: value, count: count, ids: try ids(of: first)))
                 }
             }
@@ -194,20 +189,12 @@ extension Store {
         var codes: [Int32] = []
         var examples = try PostingsCursor(postings: live)
         var counts: [[Int32]: Int] = [:]
-        var damaged = false
-        let live = AnyIterator<UInt32> {
-            do { return try examples.next() } catch {
-                damaged = true
-                return nil
-            }
-        }
-        let counted = try SliceIndex.countCombinations(of: live, keys: columns.count, radices: axes.axes.map(\.values.count)) {
+        let counted = try SliceIndex.countCombinations(next: { try examples.next() }, keys: columns.count, radices: axes.axes.map(\.values.count)) {
             k, example, into in
             try columns[k].codes(of: example, into: &codes)
             into.removeAll(keepingCapacity: true)
             for code in codes { if let number = numbers[k][Int(code)] { into.append(number) } }
         }
-        guard !damaged else { throw SliceIndexCoding.DamagedIndex() }
         for combination in counted where !combination.codes.contains(-1) { counts[combination.codes] = combination.count }
         return (counts, stray, missing)
     }

@@ -81,13 +81,15 @@ extension SliceIndex {
     static func countCombinations<Examples: Sequence<UInt32>>(
         of examples: Examples, _ codes: [ValueCodes], radices: [Int]
     ) -> [(codes: [Int32], count: Int)] {
-        countCombinations(of: examples, keys: codes.count, radices: radices) { codes[$0].codes(of: $1, into: &$2) }
+        var examples = examples.makeIterator()
+        return countCombinations(next: { examples.next() }, keys: codes.count, radices: radices) { codes[$0].codes(of: $1, into: &$2) }
     }
 
-    /// How many of `examples` (ascending) hold each combination of values, `codes` giving the
-    /// value numbers key `k` holds for an example (none: left empty), most first.
-    static func countCombinations<Examples: Sequence<UInt32>>(
-        of examples: Examples, keys: Int, radices: [Int],
+    /// How many of the examples `next` gives (ascending, nil after the last) hold each
+    /// combination of values, `codes` giving the value numbers key `k` holds for an example
+    /// (none: left empty), most first. What either throws (a damaged row) is thrown.
+    static func countCombinations(
+        next: () throws -> UInt32?, keys: Int, radices: [Int],
         codes: (_ key: Int, _ example: UInt32, _ into: inout [Int32]) throws -> Void
     ) rethrows -> [(codes: [Int32], count: Int)] {
         // Combination number: mixed radix, digit = code + 1 (0: none).
@@ -111,7 +113,7 @@ extension SliceIndex {
                 sparse[combination, default: 0] += 1
             }
         }
-        for example in examples {
+        while let example = try next() {
             var several = false
             for k in 0..<keys {
                 try codes(k, example, &options[k])

@@ -9,13 +9,8 @@ extension Store {
     /// keys). `slice --limit 10` on ten million examples then reads tens of megabytes of index
     /// and decodes a few thousand numbers, not every posting of the key and of the live examples.
     func firstIndexedKeys(_ version: DatasetVersion, where conditions: [SliceCondition], limit: Int) throws -> [Int64]? {
-        guard !conditions.isEmpty, limit > 0 else { return nil }
-        var wanted: [(key: String, value: String)] = []
-        for condition in conditions {
-            guard SliceIndex.isIndexed(condition.key), case .equals(let value) = condition.match else { return nil }
-            wanted.append((condition.key, value))
-        }
-        guard try database.scalarInt("SELECT line_order IS NULL FROM stored_versions WHERE number = ?", [.int(Int64(version.row))]) == 1
+        guard !conditions.isEmpty, limit > 0, let wanted = SliceCondition.indexedValues(conditions),
+            try database.scalarInt("SELECT line_order IS NULL FROM stored_versions WHERE number = ?", [.int(Int64(version.row))]) == 1
         else { return nil }
         // Each condition's postings in its row, read where it is. A key no live example has: nil,
         // the general path says so.
@@ -88,10 +83,7 @@ struct PostingsCursor {
         var reader = SliceIndexCoding.Reader(row)
         let count = try reader.number()
         for _ in 0..<count {
-            let length = try reader.number()
-            guard length <= row.count - reader.offset else { throw SliceIndexCoding.DamagedIndex() }
-            let matches = UnsafeRawBufferPointer(rebasing: row[reader.offset..<reader.offset + length]).elementsEqual(value.utf8)
-            reader.offset += length
+            let matches = try reader.text().elementsEqual(value.utf8)
             let postings = try reader.number()
             if matches {
                 self.reader = reader
@@ -147,14 +139,10 @@ extension Store {
     /// or those the conditions' postings have in common (`PostingsIntersection`), and each key's
     /// values are read from its row as they are counted, in order (`StoredValueCodes`). Holds the
     /// rows and a cursor a value; nothing an example (no key's postings, no list of the live
-    /// examples). Nil when the general path must answer (the index behind or damaged, a condition
-    /// it cannot answer, a key not indexed or held by no example).
+    /// examples). Nil when the general path must answer (the index behind, a condition it cannot
+    /// answer, a key not indexed or held by no example); a damaged row throws.
     func sliceCountsFromStoredIndex(_ version: DatasetVersion, where conditions: [SliceCondition], countBy keys: [String]) throws -> SliceCounts? {
-        var wanted: [(key: String, value: String)] = []
-        for condition in conditions {
-            guard SliceIndex.isIndexed(condition.key), case .equals(let value) = condition.match else { return nil }
-            wanted.append((condition.key, value))
-        }
+        guard let wanted = SliceCondition.indexedValues(conditions) else { return nil }
         guard keys.allSatisfy(SliceIndex.isIndexed) else { return nil }
         return try withSliceIndexRows(version, keys: wanted.map(\.key) + keys) { live, rows in
             guard !rows.contains(where: { $0 == nil }) else { return nil }
@@ -164,29 +152,17 @@ extension Store {
     }
 
     /// The counts of `slice --count-by keys` over the examples of `live` that every condition's
-    /// value holds (each a key's row and a value), `rows` the keys' rows; nil when a row is damaged.
+    /// value holds (each a key's row and a value), `rows` the keys' rows; throws on a damaged row.
     private static func countedFromRows(
         _ keys: [String], live: UnsafeRawBufferPointer, conditions: [(row: UnsafeRawBufferPointer, value: String)], _ rows: [UnsafeRawBufferPointer]
-    ) throws -> SliceCounts? {
+    ) throws -> SliceCounts {
         // The examples counted: the live ones, or those every condition's value holds.
         var all = try PostingsCursor(postings: live)
         var matching = conditions.isEmpty ? nil : PostingsIntersection(try conditions.map { try PostingsCursor(row: $0.row, value: $0.value) })
         var columns = try rows.map { try StoredValueCodes(row: $0) }
-        let radices = columns.map(\.values.count)
-        var damaged = false
-        let examples = AnyIterator<UInt32> {
-            do { return try matching != nil ? matching!.next() : all.next() } catch {
-                damaged = true
-                return nil
-            }
-        }
-        let counted: [(codes: [Int32], count: Int)]
-        do {
-            counted = try SliceIndex.countCombinations(of: examples, keys: keys.count, radices: radices) { try columns[$0].codes(of: $1, into: &$2) }
-        } catch is SliceIndexCoding.DamagedIndex {
-            return nil
-        }
-        guard !damaged else { return nil }
+        let counted = try SliceIndex.countCombinations(
+            next: { try matching != nil ? matching!.next() : all.next() }, keys: keys.count, radices: columns.map(\.values.count)
+        ) { try columns[$0].codes(of: $1, into: &$2) }
         return SliceCounts(
             keys: keys,
             counts: counted.map { combination in

@@ -26,6 +26,17 @@ public struct SliceCondition: Sendable, Equatable {
         self.init(key: String(text[..<equals]), match: .equals(String(text[text.index(after: equals)...])))
     }
 
+    /// Each condition's key and value when every one names a value of an indexed key (what the
+    /// stored index answers without reading a record); nil otherwise.
+    static func indexedValues(_ conditions: [SliceCondition]) -> [(key: String, value: String)]? {
+        var wanted: [(key: String, value: String)] = []
+        for condition in conditions {
+            guard SliceIndex.isIndexed(condition.key), case .equals(let value) = condition.match else { return nil }
+            wanted.append((condition.key, value))
+        }
+        return wanted
+    }
+
     func matches(_ values: [String]) -> Bool {
         switch match {
         case .equals(let wanted): values.contains { $0.utf8.elementsEqual(wanted.utf8) }

@@ -102,12 +102,15 @@ enum SliceIndexCoding {
             return result
         }
 
-        mutating func string() throws -> String {
+        /// A value's text: its length, then its bytes, read where they are.
+        mutating func text() throws -> UnsafeRawBufferPointer {
             let length = try number()
             guard length <= bytes.count - offset else { throw DamagedIndex() }
             defer { offset += length }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
         }
+
+        mutating func string() throws -> String { String(decoding: try text(), as: UTF8.self) }
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer) throws -> KeyPostings {
@@ -137,10 +140,7 @@ enum SliceIndexCoding {
         if let added {
             var reader = Reader(added)
             for _ in 0..<(try reader.number()) {
-                let length = try reader.number()
-                guard length <= added.count - reader.offset else { throw DamagedIndex() }
-                let text = UnsafeRawBufferPointer(rebasing: added[reader.offset..<reader.offset + length])
-                reader.offset += length
+                let text = try reader.text()
                 let start = reader.offset
                 try PostingsCursor.skip(try reader.number(), in: added, at: &reader.offset)
                 position[ExactString(String(decoding: text, as: UTF8.self))] = addedValues.count
@@ -159,21 +159,23 @@ enum SliceIndexCoding {
         append(storedCount + addedValues.count, to: &body)  // room for the count, rewritten below
         let room = body.count
         var kept = 0
+        var placed = [Bool](repeating: false, count: addedValues.count)
         for _ in 0..<storedCount {
-            let length = try reader.number()
-            guard length <= row.count - reader.offset else { throw DamagedIndex() }
-            let text = UnsafeRawBufferPointer(rebasing: row[reader.offset..<reader.offset + length])
-            reader.offset += length
-            var new = try position.removeValue(forKey: ExactString(String(decoding: text, as: UTF8.self))).map(addedPostings)
+            let text = try reader.text()
+            var new: PostingsCursor?
+            if let number = position[ExactString(String(decoding: text, as: UTF8.self))] {
+                placed[number] = true
+                new = try addedPostings(number)
+            }
             let merged = try mergedPostings(&reader, without: changed, &new)
             guard !merged.isEmpty else { continue }
             kept += 1
-            append(length, to: &body)
+            append(text.count, to: &body)
             body.append(contentsOf: text)
             merged.encode(to: &body)
         }
         let valueless = try mergedPostings(&reader, without: changed, &addedValueless)
-        for value in addedValues where position[ExactString(String(decoding: value.text, as: UTF8.self))] != nil {
+        for (number, value) in addedValues.enumerated() where !placed[number] {
             let postings = UnsafeRawBufferPointer(rebasing: added![value.postings])
             guard postings.first != 0 else { continue }  // a count of 0: no example
             kept += 1

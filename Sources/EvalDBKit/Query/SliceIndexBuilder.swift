@@ -305,9 +305,9 @@ struct PostingsRun {
     let file: ScratchFile
     /// By the builder's key number.
     var sections: [Int: Range<Int>] = [:]
-    /// For a run another builder wrote: its value numbers in this builder, by its key number
-    /// there (`keys`); nil: this builder's own numbers.
-    private var renumbering: (keys: [Int], values: [[Int]])?
+    /// For a run another builder wrote: each key's value numbers there (by the builder's key
+    /// number), their numbers in the builder; none: the builder's own numbers.
+    private var valueNumbers: [Int: [Int]] = [:]
 
     init(file: ScratchFile) { self.file = file }
 
@@ -315,8 +315,10 @@ struct PostingsRun {
     /// `keys[k]` is key k there, `values[k][v]` its value v.
     func renumbered(keys: [Int], values: [[Int]]) -> PostingsRun {
         var run = PostingsRun(file: file)
-        for (theirs, range) in sections { run.sections[keys[theirs]] = range }
-        run.renumbering = (keys, values)
+        for (theirs, range) in sections {
+            run.sections[keys[theirs]] = range
+            run.valueNumbers[keys[theirs]] = values[theirs]
+        }
         return run
     }
 
@@ -337,7 +339,7 @@ struct PostingsRun {
     /// the section is read, the postings are not kept.
     func forEachPiece(ofKey key: Int, _ body: (_ value: Int?, Piece) throws -> Void) throws {
         guard let range = sections[key] else { return }
-        let values = renumbering.map { renumbering in renumbering.values[renumbering.keys.firstIndex(of: key)!] }
+        let values = valueNumbers[key]
         let bytes = try file.read(at: range.lowerBound, count: range.count)
         try bytes.withUnsafeBytes { bytes in
             var reader = SliceIndexCoding.Reader(bytes)

@@ -6,9 +6,14 @@
 struct StoredValueCodes {
     /// The values, numbered in the row's order.
     let values: [String]
+    /// Each value's postings from their start.
+    private var starts: [PostingsCursor] = []
     private var cursors: [PostingsCursor] = []
     /// A min-heap of (example, value number): the example each cursor is at.
     private var heap: [(example: UInt32, code: Int32)] = []
+
+    /// A key no example has: no value.
+    init() { values = [] }
 
     init(row: UnsafeRawBufferPointer) throws {
         var reader = SliceIndexCoding.Reader(row)
@@ -18,12 +23,16 @@ struct StoredValueCodes {
             let start = reader.offset
             try PostingsCursor.skip(try reader.number(), in: row, at: &reader.offset)
             var cursor = try PostingsCursor(postings: UnsafeRawBufferPointer(rebasing: row[start..<reader.offset]))
+            starts.append(cursor)
             if let first = try cursor.next() { heap.append((first, Int32(values.count - 1))) }
             cursors.append(cursor)
         }
         self.values = values
         for i in heap.indices.reversed() { siftDown(i) }  // already in order of value numbers, not of examples
     }
+
+    /// The examples that hold the value numbered `number`, from the first.
+    func postings(ofValue number: Int) -> PostingsCursor { starts[number] }
 
     /// The numbers of the values `example` holds, ascending, into `codes` (none: empty). Examples
     /// must be asked about in ascending order.
