@@ -77,42 +77,31 @@ struct Slice: ParsableCommand {
             // `reading`), so that a slice of millions is not held.
             var labelKeys: [String] = []
             var seen = Set<String>()
-            try store.slice(chosen, where: all, limit: limit) { record in
-                for (key, _) in RecordFields(record: String(decoding: record, as: UTF8.self)).labels where seen.insert(key).inserted {
-                    labelKeys.append(key)
-                }
+            try store.sliceRows(chosen, where: all, limit: limit) { row in
+                for label in row.labels where seen.insert(label.key).inserted { labelKeys.append(label.key) }
             }
             let columns = ["id", "source"] + labelKeys
             if !headers.noHeaders { lines.write(Listing(columns: columns).render(.csv) + "\n") }
-            try store.slice(chosen, where: all, limit: limit) { record in
+            try store.sliceRows(chosen, where: all, limit: limit) { row in
                 printed += 1
-                let fields = RecordFields(record: String(decoding: record, as: UTF8.self))
                 var labels: [String: String] = [:]
-                for (key, value) in fields.labels { labels[key] = Self.plain(value) }
-                let row =
-                    [Listing.Value.text(fields.text("id") ?? ""), .text(fields.text("source") ?? "")]
-                    + labelKeys.map { labels[$0].map(Listing.Value.text) ?? .null }
-                lines.write(Listing(columns: columns, rows: [row]).render(.csv, headers: false) + "\n")
+                for label in row.labels { labels[label.key] = label.value.plain }
+                let cells = [Listing.Value.text(row.id), .text(row.source ?? "")] + labelKeys.map { labels[$0].map(Listing.Value.text) ?? .null }
+                lines.write(Listing(columns: columns, rows: [cells]).render(.csv, headers: false) + "\n")
             }
         case .table:
             // Aligned: every row is held to size the columns.
             var listing = Listing(columns: ["id", "source", "labels"])
-            try store.slice(chosen, where: all, limit: limit) { record in
+            try store.sliceRows(chosen, where: all, limit: limit) { row in
                 printed += 1
-                let fields = RecordFields(record: String(decoding: record, as: UTF8.self))
-                let labels = fields.labels.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                listing.rows.append([.text(fields.text("id") ?? ""), .text(fields.text("source") ?? ""), .text(labels)])
+                let labels = row.labels.map { "\($0.key)=\($0.value.canonical)" }.joined(separator: " ")
+                listing.rows.append([.text(row.id), .text(row.source ?? ""), .text(labels)])
             }
             lines.flush()
             Output.stdout(listing.render(output, headers: !headers.noHeaders))
         }
         lines.flush()
         if printed == 0 { try hintNearValues(all, in: store, version: chosen) }
-    }
-
-    /// A label value for a csv cell: a string as itself, a list of strings as words, anything else as JSON.
-    static func plain(_ json: String) -> String {
-        DisplayValue(json: json)?.strings?.joined(separator: " ") ?? json
     }
 
     /// Nothing matched: a condition whose value differs from an existing one only by case (or a

@@ -204,6 +204,48 @@ struct QueryTests {
         }
     }
 
+    @Test(
+        "slice rows (table and csv) come from the parse that matched each record: every record read is parsed once, and the rows say what the record says"
+    )
+    func sliceRowsParseEachRecordOnce() throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.sampleStore(folder)
+        let current = try #require(try store.currentVersion())
+        let cases: [[SliceCondition]] = [
+            [],  // every record, each parsed to match it
+            [try SliceCondition(parsing: "feature=booking-lookup")],  // the index matches: each match parsed for its row
+            // The index, then the records.
+            [try SliceCondition(parsing: "feature=booking-lookup"), SliceCondition(key: "id", match: .prefix("booking"))],
+            [SliceCondition(key: "id", match: .prefix("refund-request"))],  // an unindexed field
+        ]
+        for conditions in cases {
+            for limit in [nil, 1, 4] {
+                var lines: [[UInt8]] = []
+                try store.slice(current, where: conditions, limit: limit) { lines.append(Array($0)) }
+                var rows: [SliceRow] = []
+                store.recordsRead = 0
+                store.recordsParsed = 0
+                try store.sliceRows(current, where: conditions, limit: limit) { rows.append($0) }
+                #expect(rows.count == lines.count && !rows.isEmpty, "\(conditions) --limit \(String(describing: limit))")
+                #expect(store.recordsParsed == store.recordsRead, "\(conditions): parsed \(store.recordsParsed), read \(store.recordsRead)")
+                for (row, line) in zip(rows, lines) {
+                    // What the record says, read by Foundation and by RecordFields.
+                    let object = try JSONSerialization.jsonObject(with: Data(line)) as! [String: Any]
+                    let fields = RecordFields(record: String(decoding: line, as: UTF8.self))
+                    #expect(row.id == object["id"] as? String)
+                    #expect(row.source == object["source"] as? String)
+                    #expect(row.labels.map(\.key) == fields.labels.map(\.key))
+                    #expect(row.labels.map(\.value.canonical) == fields.labels.map(\.value))
+                    for label in row.labels {
+                        let value = (object["labels"] as! [String: Any])[label.key]
+                        if let text = value as? String { #expect(label.value.plain == text) }
+                        if let texts = value as? [String] { #expect(label.value.plain == texts.joined(separator: " ")) }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("a slice over an up-to-date index finds its examples without decoding the index, as matching each record does, with a limit or without")
     func sliceFromStoredIndex() throws {
         let folder = try TemporaryFolder()

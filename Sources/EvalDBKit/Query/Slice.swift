@@ -57,7 +57,12 @@ struct SliceValues {
     init(byKey: [ExactString: [String]]) { self.byKey = byKey }
 
     init(record: UnsafeBufferPointer<UInt8>) {
-        guard let tape = try? JSONParser.parse(bytes: Array(record)), tape.nodes.first?.kind == .object else { return }
+        self.init((try? JSONParser.parse(bytes: Array(record))) ?? JSONTape())
+    }
+
+    /// The values of a parsed record; a record that is not an object has none.
+    init(_ tape: JSONTape) {
+        guard tape.nodes.first?.kind == .object else { return }
         var child = 1
         let end = Int(tape.nodes[0].length)
         var labels: Int?
@@ -161,20 +166,52 @@ extension Store {
         _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int? = nil,
         _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws {
+        try forEachMatch(version, where: conditions, limit: limit) { record, _ in try body(record) }
+    }
+
+    /// `slice`, each example given as a listing's row (`SliceRow`): made from the parse that
+    /// matched it, so that each record read is parsed once (`recordsParsed`).
+    public func sliceRows(
+        _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int? = nil,
+        _ body: (SliceRow) throws -> Void
+    ) throws {
+        var tape = JSONTape()
+        try forEachMatch(version, where: conditions, limit: limit) { record, parsed in
+            if let parsed { return try body(SliceRow(parsed)) }
+            parseRecord(record, into: &tape)
+            try body(SliceRow(tape))
+        }
+    }
+
+    /// Parses a record read for a slice into `tape` (emptied when it is not JSON), counted in
+    /// `recordsParsed`.
+    func parseRecord(_ record: UnsafeBufferPointer<UInt8>, into tape: inout JSONTape) {
+        recordsParsed += 1
+        if (try? JSONParser.parse(record, into: &tape)) == nil { tape.removeAll() }
+    }
+
+    /// The examples that match, as `slice` gives them, each with its parsed record when matching
+    /// it needed one (a condition the index did not answer), else nil.
+    private func forEachMatch(
+        _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int?,
+        _ body: (UnsafeBufferPointer<UInt8>, JSONTape?) throws -> Void
+    ) throws {
         if let limit, limit <= 0 { return }
         var matched = 0
-        func emit(_ record: UnsafeBufferPointer<UInt8>) throws {
-            try body(record)
+        func emit(_ record: UnsafeBufferPointer<UInt8>, _ tape: JSONTape?) throws {
+            try body(record, tape)
             matched += 1
             if let limit, matched >= limit { throw SliceLimitReached() }
         }
         do {
             if try sliceFromIndex(version, where: conditions, limit: limit, emit) { return }
             var seenKeys = Set<ExactString>()
+            var tape = JSONTape()
             try forEachRecord(of: version) { record in
-                let values = SliceValues(record: record)
+                parseRecord(record, into: &tape)
+                let values = SliceValues(tape)
                 seenKeys.formUnion(values.byKey.keys)
-                if conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { try emit(record) }
+                if conditions.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { try emit(record, tape) }
             }
             try checkKeys(conditions.map(\.key), exist: seenKeys)
         } catch is SliceLimitReached {
@@ -225,13 +262,15 @@ extension Store {
     /// matching examples, and only their records are read. False when the index cannot answer.
     private func sliceFromIndex(
         _ version: DatasetVersion, where conditions: [SliceCondition], limit: Int?,
-        _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+        _ body: (UnsafeBufferPointer<UInt8>, JSONTape?) throws -> Void
     ) throws -> Bool {
         guard conditions.contains(where: { SliceIndex.isIndexed($0.key) }) else { return false }
         // Every condition on an indexed key: the matches found in the index without decoding it,
         // as far as `limit`, then their records, read once each with a small page cache (not
         // memory-mapped: the pages of a large slice would all count as the process's memory).
-        if try withIndexedKeys(version, where: conditions, limit: limit ?? .max, { try forEachHeadRecord($0, body) }) != nil { return true }
+        if try withIndexedKeys(version, where: conditions, limit: limit ?? .max, { try forEachHeadRecord($0) { try body($0, nil) } }) != nil {
+            return true
+        }
         guard let index = try sliceIndex(for: version, loading: conditions.map(\.key)) else { return false }
         try checkKeys(conditions.map(\.key), exist: index.existingKeys)
         let others = conditions.filter { !SliceIndex.isIndexed($0.key) }
@@ -243,10 +282,12 @@ extension Store {
                 var keys = try inLineOrder(index.matching(conditions), of: version)
                 // The index answers every condition: the first `limit` keys are the answer.
                 if let limit, others.isEmpty, keys.count > limit { keys.removeSubrange(limit...) }
+                var tape = JSONTape()
                 try forEachHeadRecord(keys) { record in
-                    if others.isEmpty || others.allSatisfy({ $0.matches(SliceValues(record: record)[$0.key] ?? []) }) {
-                        try body(record)
-                    }
+                    if others.isEmpty { return try body(record, nil) }
+                    parseRecord(record, into: &tape)
+                    let values = SliceValues(tape)
+                    if others.allSatisfy({ $0.matches(values[$0.key] ?? []) }) { try body(record, tape) }
                 }
                 return true
             }

@@ -84,6 +84,12 @@ public indirect enum DisplayValue: Sendable {
         }
     }
 
+    /// The value as plain words (a table or csv cell of a label): a string as itself, a list of
+    /// strings as its texts joined by spaces, anything else as its canonical JSON.
+    public var plain: String {
+        strings?.joined(separator: " ") ?? canonical
+    }
+
     /// The canonical JSON text of the value (keys in code point order, `", "` and `": "`,
     /// non-ASCII escaped), as the record holds it.
     public var canonical: String {

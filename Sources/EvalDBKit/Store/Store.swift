@@ -27,6 +27,9 @@ public final class Store {
     /// How many records the reads of records (`forEachRecord`, `forEachHeadRecord`) have taken
     /// from the database: a test checks that `slice --limit N` reads no more than it must.
     var recordsRead = 0
+    /// How many records a slice has parsed (`parseRecord`): a test checks that `sliceRows` parses
+    /// each record it reads once, not again to show it.
+    var recordsParsed = 0
     /// How many times a slice index was decoded for a query (`currentSliceIndex`): a test checks
     /// that a slice on indexed keys reads the index as stored, or as just made, without decoding it.
     var sliceIndexDecodes = 0
