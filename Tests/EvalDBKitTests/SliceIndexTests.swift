@@ -350,7 +350,10 @@ struct SliceIndexTests {
     func budgetedBuildMatchesInMemory() throws {
         var random = Generator(state: 1226)
         for round in 0..<40 {
-            let examples = (0..<(1 + random.next(300))).map { generate("b-\($0)", &random) }
+            var examples = (0..<(1 + random.next(300))).map { generate("b-\($0)", &random) }
+            // In half the rounds a key with a value an example (a trace id): a piece a value in
+            // every run, and a value table grown many times.
+            if random.next(2) == 0 { for i in examples.indices { examples[i].labels.append(("trace", .string("t-\(i)"))) } }
             // Example keys with gaps, ascending, as the stored examples' keys are.
             var keys: [UInt32] = []
             for _ in examples { keys.append((keys.last ?? 0) + UInt32(1 + random.next(random.next(2) == 0 ? 3 : 300))) }
@@ -381,6 +384,35 @@ struct SliceIndexTests {
             #expect(budgeted.rows.names == expected.rows.names, "\(context)")
             #expect(try rows(budgeted) == rows(expected), "\(context)")
             #expect(budgeted.live.decoded() == expected.live.decoded(), "\(context)")
+        }
+    }
+
+    @Test("a value table numbers values in order of first sight, byte for byte, however large it grows; seeded")
+    func valueTableNumbersAsFirstSeen() {
+        var random = Generator(state: 7)
+        for round in 0..<20 {
+            var table = ValueTable()
+            var model: [[UInt8]: Int] = [:]
+            var order: [[UInt8]] = []
+            for _ in 0..<random.next(5000) {
+                // Short and long, ASCII and not, repeats and new ones; "é" two ways apart.
+                let pick = random.next(4)
+                let text =
+                    pick == 0
+                    ? "v\(random.next(50))" : pick == 1 ? ["caf\u{E9}", "cafe\u{301}", ""][random.next(3)] : "value-\(random.next(100_000))-\(round)"
+                let bytes = Array(text.utf8)
+                let expected = model[bytes] ?? order.count
+                if expected == order.count {
+                    model[bytes] = expected
+                    order.append(bytes)
+                }
+                #expect(table.intern(text) == expected)
+            }
+            #expect(table.count == order.count)
+            for (number, bytes) in order.enumerated() {
+                #expect(Array(table.string(number).utf8) == bytes && table.length(number) == bytes.count)
+                #expect(table.withBytes(number) { Array($0) } == bytes)
+            }
         }
     }
 

@@ -8,8 +8,12 @@ struct PostingsBuffer {
 
     var isEmpty: Bool { count == 0 }
     var encodedSize: Int { gaps.count + 5 }
-    /// The bytes it holds, with what it has room for: what a builder counts against its budget.
-    var memorySize: Int { gaps.capacity + MemoryLayout<Self>.stride }
+    /// The bytes it holds, with what it has room for and its allocation's header: what a builder
+    /// counts against its budget.
+    var memorySize: Int { gaps.capacity + (gaps.capacity > 0 ? Self.allocationOverhead : 0) + MemoryLayout<Self>.stride }
+
+    /// An array's header and malloc's own, about.
+    private static let allocationOverhead = 48
 
     /// Appends `key`; the bytes of memory that took (its growth, when it grew).
     @discardableResult
@@ -19,13 +23,13 @@ struct PostingsBuffer {
             return 0
         }
         // Grown by an eighth, not doubled: a whole index of these is held while it is built, and
-        // doubling leaves up to half of it unused.
-        let capacity = gaps.capacity
-        if gaps.count + 5 > capacity { gaps.reserveCapacity(gaps.count + max(64, gaps.count / 8)) }
+        // doubling leaves up to half of it unused. Small at first: a key can have a value an example.
+        let size = memorySize
+        if gaps.count + 5 > gaps.capacity { gaps.reserveCapacity(gaps.count + max(gaps.isEmpty ? 8 : 32, gaps.count / 8)) }
         SliceIndexCoding.append(Int(key - (count > 0 ? last : 0)), to: &gaps)
         count += 1
         last = key
-        return gaps.capacity - capacity
+        return memorySize - size
     }
 
     /// Appends `other`, whose keys are all greater than these.

@@ -82,19 +82,23 @@ struct SliceIndexBuilder {
         var section: [UInt8] = []
         for key in keyNames.indices {
             section.removeAll(keepingCapacity: true)
+            var pieces = 0
             if !valueless[key].isEmpty {
                 SliceIndexCoding.append(0, to: &section)
                 valueless[key].writeRun(to: &section)
                 valueless[key] = PostingsBuffer()
+                pieces += 1
             }
             for value in postings[key].indices where !postings[key][value].isEmpty {
                 SliceIndexCoding.append(value + 1, to: &section)
                 postings[key][value].writeRun(to: &section)
                 postings[key][value] = PostingsBuffer()
+                pieces += 1
             }
             if !section.isEmpty {
                 let start = try spill!.append(contentsOf: section)
                 run.sections[key] = start..<start + section.count
+                run.pieceCounts[key] = pieces
             }
         }
         runs.append(run)
@@ -186,11 +190,15 @@ struct SliceIndexBuilder {
     /// together from the runs, each value's pieces read where they are: it holds that row alone.
     consuming func finish(version: Int) throws -> EncodedSliceIndex {
         var rows = SliceIndexRows(memoryLimit: rowsMemoryLimit)
-        if !runs.isEmpty { try writeRun() }
+        if !runs.isEmpty {
+            try writeRun()
+            postings = []  // every one written out: only their value numbers' places were left
+        }
         for number in keyNames.indices where keyIsIndexed[number] {
             let name = ExactString(keyNames[number])
             guard runs.isEmpty else {
                 if let row = try joinedRow(ofKey: number) { try rows.append(name, row) }
+                valueTables[number] = ValueTable()
                 continue
             }
             defer {
@@ -200,12 +208,15 @@ struct SliceIndexBuilder {
             let held = postings[number].indices.filter { !postings[number][$0].isEmpty }
             guard !valueless[number].isEmpty || !held.isEmpty else { continue }
             var data: [UInt8] = []
-            data.reserveCapacity(postings[number].reduce(16) { $0 + $1.encodedSize + 16 })
+            // Room for the whole row, the values' text included: grown, it would be held twice.
+            data.reserveCapacity(
+                held.reduce(valueless[number].encodedSize + 10) { $0 + postings[number][$1].encodedSize + valueTables[number].length($1) + 10 })
             SliceIndexCoding.append(held.count, to: &data)
             for value in held {
-                let text = valueTables[number].string(value)
-                SliceIndexCoding.append(text.utf8.count, to: &data)
-                data.append(contentsOf: text.utf8)
+                valueTables[number].withBytes(value) { text in
+                    SliceIndexCoding.append(text.count, to: &data)
+                    data.append(contentsOf: text)
+                }
                 postings[number][value].encode(to: &data)
             }
             valueless[number].encode(to: &data)
@@ -215,39 +226,62 @@ struct SliceIndexBuilder {
     }
 
     /// The row of the key numbered `key` from the runs' pieces of its postings: first where each
-    /// piece is and what it holds, then the row written value by value, each piece's gaps read
-    /// from the file into it (the first rebased on the last example before it). Nil when no
-    /// example has the key.
+    /// piece is and what it holds, put in value order by a counting sort (run order kept within a
+    /// value; flat arrays, not an array a value: a key can have a value an example), then the row
+    /// written value by value, each piece's gaps read from the file into it (the first rebased on
+    /// the last example before it). Nil when no example has the key.
     private func joinedRow(ofKey key: Int) throws -> [UInt8]? {
-        var pieces = [[PostingsRun.Piece]](repeating: [], count: valueTables[key].count + 1)  // the valueless last
+        let valueless = valueTables[key].count  // the valueless are put last, as this number
+        var pieces: [PostingsRun.Piece] = []
+        var valueOfPiece: [UInt32] = []
+        let count = runs.reduce(0) { $0 + ($1.pieceCounts[key] ?? 0) }
+        pieces.reserveCapacity(count)
+        valueOfPiece.reserveCapacity(count)
         for run in runs {
-            try run.forEachPiece(ofKey: key) { value, piece in pieces[value ?? valueTables[key].count].append(piece) }
+            try run.forEachPiece(ofKey: key) { value, piece in
+                pieces.append(piece)
+                valueOfPiece.append(UInt32(value ?? valueless))
+            }
         }
-        let held = (0..<valueTables[key].count).filter { !pieces[$0].isEmpty }
-        guard !held.isEmpty || !pieces[valueTables[key].count].isEmpty else { return nil }
+        guard !pieces.isEmpty else { return nil }
+        // `start[v]..<start[v + 1]` of `order` are the pieces of value v.
+        var start = [UInt32](repeating: 0, count: valueless + 2)
+        for value in valueOfPiece { start[Int(value) + 1] += 1 }
+        for value in 0...valueless { start[value + 1] += start[value] }
+        var order = [UInt32](repeating: 0, count: pieces.count)
+        do {
+            var next = start
+            for (piece, value) in valueOfPiece.enumerated() {
+                order[Int(next[Int(value)])] = UInt32(piece)
+                next[Int(value)] += 1
+            }
+        }
+        valueOfPiece = []
+        let held = (0..<valueless).filter { start[$0 + 1] > start[$0] }
         var data: [UInt8] = []
-        data.reserveCapacity(pieces.reduce(16) { $0 + $1.reduce(16) { $0 + $1.gapsLength + 5 } })
-        func write(_ pieces: [PostingsRun.Piece]) throws {
-            SliceIndexCoding.append(pieces.reduce(0) { $0 + $1.count }, to: &data)
+        data.reserveCapacity(
+            pieces.reduce(16) { $0 + Int($1.gapsLength) + 5 } + held.reduce(0) { $0 + valueTables[key].length($1) + 10 })
+        func write(_ value: Int) throws {
+            let mine = order[Int(start[value])..<Int(start[value + 1])]
+            SliceIndexCoding.append(mine.reduce(0) { $0 + Int(pieces[Int($1)].count) }, to: &data)
             var last: UInt32?
-            for piece in pieces {
-                if let last {
-                    SliceIndexCoding.append(Int(piece.first - last), to: &data)
-                    data += try piece.file.read(at: piece.gapsOffset + piece.firstGapLength, count: piece.gapsLength - piece.firstGapLength)
-                } else {
-                    data += try piece.file.read(at: piece.gapsOffset, count: piece.gapsLength)
-                }
+            for number in mine {
+                let piece = pieces[Int(number)]
+                let skipped = last == nil ? 0 : Int(piece.firstGapLength)
+                if let last { SliceIndexCoding.append(Int(piece.first - last), to: &data) }
+                data += try piece.file.read(at: piece.gapsOffset + skipped, count: Int(piece.gapsLength) - skipped)
                 last = piece.last
             }
         }
         SliceIndexCoding.append(held.count, to: &data)
         for value in held {
-            let text = valueTables[key].string(value)
-            SliceIndexCoding.append(text.utf8.count, to: &data)
-            data.append(contentsOf: text.utf8)
-            try write(pieces[value])
+            valueTables[key].withBytes(value) { text in
+                SliceIndexCoding.append(text.count, to: &data)
+                data.append(contentsOf: text)
+            }
+            try write(value)
         }
-        try write(pieces[valueTables[key].count])
+        try write(valueless)
         return data
     }
 
@@ -305,6 +339,8 @@ struct PostingsRun {
     let file: ScratchFile
     /// By the builder's key number.
     var sections: [Int: Range<Int>] = [:]
+    /// How many pieces each section holds (values, and the valueless), by the builder's key number.
+    var pieceCounts: [Int: Int] = [:]
     /// For a run another builder wrote: each key's value numbers there (by the builder's key
     /// number), their numbers in the builder; none: the builder's own numbers.
     private var valueNumbers: [Int: [Int]] = [:]
@@ -317,22 +353,25 @@ struct PostingsRun {
         var run = PostingsRun(file: file)
         for (theirs, range) in sections {
             run.sections[keys[theirs]] = range
+            run.pieceCounts[keys[theirs]] = pieceCounts[theirs]
             run.valueNumbers[keys[theirs]] = values[theirs]
         }
         return run
     }
 
-    /// Where one value's postings of a run are, and their first and last example.
+    /// Where one value's postings of a run are, and their first and last example (40 bytes: a
+    /// key with a value an example holds has a piece an example).
     struct Piece {
         let file: ScratchFile
-        let count: Int
+        let count: UInt32
         let first: UInt32
         let last: UInt32
-        /// Where the gaps start in the file, their bytes, and those of the first (the first
-        /// example, from 0).
+        /// The gaps' bytes (a run holds less than 4 GiB of postings).
+        let gapsLength: UInt32
+        /// Where the gaps start in the file.
         let gapsOffset: Int
-        let gapsLength: Int
-        let firstGapLength: Int
+        /// The bytes of the first gap (the first example, from 0): at most 5.
+        let firstGapLength: UInt8
     }
 
     /// Each value's piece of the key numbered `key` (`nil`: the valueless), in the run's order;
@@ -351,9 +390,10 @@ struct PostingsRun {
                 let gapsStart = reader.offset
                 guard count > 0, length <= bytes.count - gapsStart else { throw SliceIndexCoding.DamagedIndex() }
                 let first = try reader.number()
+                guard count <= UInt32.max, length <= UInt32.max, reader.offset - gapsStart <= 5 else { throw SliceIndexCoding.DamagedIndex() }
                 let piece = Piece(
-                    file: file, count: count, first: UInt32(truncatingIfNeeded: first), last: UInt32(truncatingIfNeeded: last),
-                    gapsOffset: range.lowerBound + gapsStart, gapsLength: length, firstGapLength: reader.offset - gapsStart)
+                    file: file, count: UInt32(count), first: UInt32(truncatingIfNeeded: first), last: UInt32(truncatingIfNeeded: last),
+                    gapsLength: UInt32(length), gapsOffset: range.lowerBound + gapsStart, firstGapLength: UInt8(reader.offset - gapsStart))
                 reader.offset = gapsStart + length
                 try body(value == 0 ? nil : values.map { $0[value - 1] } ?? value - 1, piece)
             }

@@ -12,10 +12,8 @@ struct ValueTable {
 
     /// The number of `bytes`, added when new.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        var slot = Self.hash(bytes) & mask
         while slots[slot] >= 0 {
             let number = Int(slots[slot])
             if equals(number, bytes) { return number }
@@ -37,6 +35,21 @@ struct ValueTable {
         String(decoding: arena[(number == 0 ? 0 : ends[number - 1])..<ends[number]], as: UTF8.self)
     }
 
+    /// The byte count of value `number`.
+    func length(_ number: Int) -> Int { ends[number] - (number == 0 ? 0 : ends[number - 1]) }
+
+    /// `body` given the bytes of value `number`, without a copy.
+    func withBytes<T>(_ number: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try arena.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[(number == 0 ? 0 : ends[number - 1])..<ends[number]])) }
+    }
+
+    /// FNV-1a.
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: hash)
+    }
+
     private func equals(_ number: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = number == 0 ? 0 : ends[number - 1]
         guard ends[number] - start == bytes.count else { return false }
@@ -45,11 +58,16 @@ struct ValueTable {
         }
     }
 
+    /// Twice the slots, each value placed again from where it is in the arena (no copy of the
+    /// values: a key with a value an example has millions).
     private mutating func grow() {
-        let values = (0..<count).map { number in Array(arena[(number == 0 ? 0 : ends[number - 1])..<ends[number]]) }
-        arena = []
-        ends = []
-        slots = [Int32](repeating: -1, count: slots.count * 4)
-        for value in values { _ = value.withUnsafeBufferPointer { intern($0) } }
+        var slots = [Int32](repeating: -1, count: self.slots.count * 2)
+        let mask = slots.count - 1
+        for number in 0..<count {
+            var slot = withBytes(number, Self.hash) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(number)
+        }
+        self.slots = slots
     }
 }
