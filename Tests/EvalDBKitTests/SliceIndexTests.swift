@@ -182,6 +182,10 @@ struct SliceIndexTests {
         var keys: [ExactString: [ExactString?: [UInt32]]] = [:]
         let rows = try store.database.prepare("SELECT key, data FROM slice_index")
         while try rows.step() {
+            guard !SliceIndexCoding.isWide(rows.bytes(1)) else {
+                keys[ExactString(rows.text(0))] = [ExactString("(wide)"): []]
+                continue
+            }
             let key = try SliceIndexCoding.decode(rows.bytes(1))
             var values: [ExactString?: [UInt32]] = [:]
             for (value, examples) in zip(key.values, key.postings) {
@@ -261,6 +265,68 @@ struct SliceIndexTests {
         let rebuiltWithin = try storedIndex(store)
         #expect(refreshedWithin.keys == rebuiltWithin.keys && refreshedWithin.live == rebuiltWithin.live)
         model = third
+    }
+
+    @Test(
+        "a key with more values than the index keeps is stored wide and answered from the records: built, on two threads, within a budget, brought up to date"
+    )
+    func wideKeysAnsweredFromRecords() throws {
+        let folder = try TemporaryFolder()
+        let store = try folder.store()
+        store.sliceIndexValueLimit = 4
+        var random = Generator(state: 4444)
+        // A trace id (a value an example) beside the usual keys: feature, tags and source have five
+        // values, scenario and priority four, flag two.
+        var model = (1...400).map { generate(String(format: "w-%04d", $0), &random) }
+        for i in model.indices { model[i].labels.append(("trace", .string("t-\(i)"))) }
+        func wideKeys() throws -> Set<String> {
+            var wide = Set<String>()
+            let rows = try store.database.prepare("SELECT key FROM slice_index WHERE length(data) = 0")
+            while try rows.step() { wide.insert(rows.text(0)) }
+            return wide
+        }
+        func expectedWide(_ model: [ModelExample]) -> Set<String> {
+            var values: [String: Set<[UInt8]>] = [:]
+            for example in model {
+                for key in Set(example.labels.map(\.key) + ["source"]) {
+                    for value in example.values(key) ?? [] { values[key, default: []].insert(Array(value.utf8)) }
+                }
+            }
+            return Set(values.filter { $0.value.count > 4 }.keys)
+        }
+        func checkAll(_ model: [ModelExample], _ context: String) throws {
+            try check(store, model, context)
+            let version = try #require(try store.currentVersion())
+            #expect(try wideKeys() == expectedWide(model), "\(context): the wide keys")
+            let traced = model[model.count / 3]
+            #expect(try sliceIds(store, version, [SliceCondition(key: "trace", match: .equals(traced.values("trace")![0]))]) == [traced.id])
+            #expect(try actualCounts(store, version, ["trace", "flag"]) == expectedCounts(model, ["trace", "flag"]), "\(context)")
+            // report's and compare's grouping: from the records for a wide key, from the index for another.
+            #expect(try !SliceValueSource(store, keys: ["feature", "flag"], version: version.row).usesIndex, "\(context)")
+            #expect(
+                try SliceValueSource(store, keys: ["flag", "priority"], version: version.row).usesIndex == !expectedWide(model).contains("priority"))
+        }
+        _ = try store.importFile(try folder.write("v1.jsonl", model.map(\.line).joined(separator: "\n") + "\n"), options: by())
+        try checkAll(model, "v1, built")
+        #expect(try wideKeys() == ["feature", "tags", "source", "trace"])
+
+        // v2: scenario, four values so far, given three more by the changed examples: wide once
+        // brought up to date, as when built afresh.
+        var next = model
+        for i in stride(from: 0, to: next.count, by: 7) {
+            next[i].labels = next[i].labels.filter { $0.key != "scenario" } + [("scenario", .string("new-\(i % 3)"))]
+        }
+        _ = try store.importFile(try folder.write("v2.jsonl", next.map(\.line).joined(separator: "\n") + "\n"), options: by())
+        try checkAll(next, "v2, brought up to date")
+        #expect(try wideKeys().contains("scenario") && stateVersion(store) == 2)
+        let refreshed = try storedIndex(store)
+        for (threads, limits) in [(50_000, store.sliceIndexMemoryLimits), (1, store.sliceIndexMemoryLimits), (1, (postings: 300, rows: 100))] {
+            store.parallelSliceIndexBuild = threads
+            store.sliceIndexMemoryLimits = limits
+            try store.database.execute("DELETE FROM slice_index; DELETE FROM slice_index_state")
+            try checkAll(next, "v2, built again (two threads from \(threads), budget \(limits))")
+            #expect(try storedIndex(store).keys == refreshed.keys)
+        }
     }
 
     @Test("each example's value code reads back as set, none and several included, at each width's edges; seeded")
@@ -452,15 +518,29 @@ struct SliceIndexTests {
             let model = key.replacing(changed, with: added)
             let row = SliceIndexCoding.encode(key)
             let addedRow = added.map(SliceIndexCoding.encode)
+            // Half the rounds with a limit on the values a row keeps: past it, the row is wide.
+            let valueLimit = random.next(2) == 0 ? Int.max : random.next(8)
             let refreshed = try row.withUnsafeBytes { row in
-                guard let addedRow else { return try SliceIndexCoding.refreshed(row, without: changed, adding: nil) }
-                return try addedRow.withUnsafeBytes { try SliceIndexCoding.refreshed(row, without: changed, adding: $0) }
+                guard let addedRow else { return try SliceIndexCoding.refreshed(row, without: changed, adding: nil, valueLimit: valueLimit) }
+                return try addedRow.withUnsafeBytes { try SliceIndexCoding.refreshed(row, without: changed, adding: $0, valueLimit: valueLimit) }
             }
             if model.isEmpty {
                 #expect(refreshed == nil, "round \(round)")
+            } else if model.postings.filter({ !$0.isEmpty }).count > valueLimit {
+                #expect(refreshed == SliceIndexCoding.wideRow, "round \(round): more values than \(valueLimit)")
             } else {
                 #expect(refreshed == SliceIndexCoding.encode(model), "round \(round)")
             }
+            // A wide row stays wide, whatever is added; so does one a wide row is added to.
+            let wide = try SliceIndexCoding.wideRow.withUnsafeBytes { wide in
+                try row.withUnsafeBytes { row in
+                    [
+                        try SliceIndexCoding.refreshed(wide, without: changed, adding: row, valueLimit: .max),
+                        try SliceIndexCoding.refreshed(row, without: changed, adding: wide, valueLimit: .max),
+                    ]
+                }
+            }
+            #expect(wide == [SliceIndexCoding.wideRow, SliceIndexCoding.wideRow], "round \(round)")
         }
     }
 

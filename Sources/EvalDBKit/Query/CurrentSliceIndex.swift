@@ -29,6 +29,8 @@ extension Store {
             guard try database.scalarInt("SELECT version FROM slice_index_state WHERE id = 1") == Int64(current.row) else { return nil }
             do {
                 return .some(try stored(current.row))
+            } catch let wide as SliceIndexCoding.WideKey {
+                throw wide  // the index is sound: the records answer
             } catch {
                 return nil
             }
@@ -132,7 +134,7 @@ extension Store {
     /// does that half too).
     private func buildSliceIndex(version: Int) throws -> EncodedSliceIndex {
         let largest = try database.scalarInt("SELECT max(key) FROM stored_examples") ?? 0
-        let limits = sliceIndexMemoryLimits
+        let limits = (postings: sliceIndexMemoryLimits.postings, rows: sliceIndexMemoryLimits.rows, values: sliceIndexValueLimit)
         guard largest >= parallelSliceIndexBuild else {
             return try Self.sliceIndexBuilder(database, keys: 0...largest, limits).finish(version: version)
         }
@@ -158,15 +160,15 @@ extension Store {
     /// The live examples whose keys are in `keys`, read over `database`, added to a builder. The
     /// records are read once each: a small page cache meanwhile (memory stays flat).
     private static func sliceIndexBuilder(
-        _ database: Database, keys: ClosedRange<Int64>, _ limits: (postings: Int, rows: Int)
+        _ database: Database, keys: ClosedRange<Int64>, _ limits: (postings: Int, rows: Int, values: Int)
     ) throws -> SliceIndexBuilder {
         try database.scanning { try sliceIndexScan(database, keys: keys, limits) }
     }
 
     private static func sliceIndexScan(
-        _ database: Database, keys: ClosedRange<Int64>, _ limits: (postings: Int, rows: Int)
+        _ database: Database, keys: ClosedRange<Int64>, _ limits: (postings: Int, rows: Int, values: Int)
     ) throws -> SliceIndexBuilder {
-        var builder = SliceIndexBuilder(memoryLimit: limits.postings, rowsMemoryLimit: limits.rows)
+        var builder = SliceIndexBuilder(memoryLimit: limits.postings, rowsMemoryLimit: limits.rows, valueLimit: limits.values)
         let rows = try database.prepare(
             """
             SELECT e.key, r.record FROM \(StorageModel.headJoin)
@@ -189,7 +191,11 @@ extension Store {
         while try rows.step() {
             let key = ExactString(rows.text(0))
             index.indexedKeys.insert(key)
-            if needed?.contains(key) ?? true { index.keys[key] = try SliceIndexCoding.decode(rows.bytes(1)) }
+            if SliceIndexCoding.isWide(rows.bytes(1)) {
+                index.wideKeys.insert(key)
+            } else if needed?.contains(key) ?? true {
+                index.keys[key] = try SliceIndexCoding.decode(rows.bytes(1))
+            }
         }
         return index
     }
@@ -220,7 +226,8 @@ extension Store {
         try changedRows.bind([.int(Int64(from))])
         var isChanged = BitSet()
         var changedCount = 0
-        var builder = SliceIndexBuilder(memoryLimit: sliceIndexMemoryLimits.postings, rowsMemoryLimit: sliceIndexMemoryLimits.rows)
+        var builder = SliceIndexBuilder(
+            memoryLimit: sliceIndexMemoryLimits.postings, rowsMemoryLimit: sliceIndexMemoryLimits.rows, valueLimit: sliceIndexValueLimit)
         let head = try database.prepare(StorageModel.headByKey)
         while try changedRows.step() {
             let key = changedRows.int(0)
@@ -258,9 +265,11 @@ extension Store {
             let row = try rows.bytes(1)
             let data: [UInt8]?
             if let added {
-                data = try added.withUnsafeBytes { try SliceIndexCoding.refreshed(row, without: isChanged, adding: $0) }
+                data = try added.withUnsafeBytes {
+                    try SliceIndexCoding.refreshed(row, without: isChanged, adding: $0, valueLimit: sliceIndexValueLimit)
+                }
             } else {
-                data = try SliceIndexCoding.refreshed(row, without: isChanged, adding: nil)
+                data = try SliceIndexCoding.refreshed(row, without: isChanged, adding: nil, valueLimit: sliceIndexValueLimit)
             }
             if let data { try refreshed.rows.append(name, data) }
         }

@@ -12,7 +12,11 @@ struct EncodedSliceIndex {
         for number in rows.names.indices {
             let name = rows.names[number]
             index.indexedKeys.insert(name)
-            if needed?.contains(name) ?? true { index.keys[name] = try rows.row(number).withUnsafeBytes { try SliceIndexCoding.decode($0) } }
+            if rows.size(number) == 0 {
+                index.wideKeys.insert(name)
+            } else if needed?.contains(name) ?? true {
+                index.keys[name] = try rows.row(number).withUnsafeBytes { try SliceIndexCoding.decode($0) }
+            }
         }
         return index
     }

@@ -153,8 +153,9 @@ extension Store {
     /// The slice index when it can answer for `version` (the current one) with these keys loaded.
     func sliceIndex(for version: DatasetVersion, loading keys: [String]) throws -> SliceIndex? {
         guard try currentVersion()?.row == version.row else { return nil }
-        guard let index = try currentSliceIndex(loading: Set(keys.filter(SliceIndex.isIndexed).map(ExactString.init))),
-            index.version == version.row
+        let loading = Set(keys.filter(SliceIndex.isIndexed).map(ExactString.init))
+        guard let index = try currentSliceIndex(loading: loading), index.version == version.row,
+            index.wideKeys.isDisjoint(with: loading)  // a wide key's values are the records'
         else { return nil }
         return index
     }

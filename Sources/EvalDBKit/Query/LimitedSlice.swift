@@ -80,6 +80,7 @@ struct PostingsCursor {
     /// The postings of `value` in `row`, or nil when no example holds it (the first value equal to
     /// it, code point by code point, as `SliceIndex.matching` finds it).
     init?(row: UnsafeRawBufferPointer, value: String) throws {
+        guard !SliceIndexCoding.isWide(row) else { throw SliceIndexCoding.WideKey() }
         var reader = SliceIndexCoding.Reader(row)
         let count = try reader.number()
         for _ in 0..<count {

@@ -21,12 +21,22 @@ struct SliceIndex {
     /// reads the records.
     static let unindexed: Set<String> = ["id", "input", "context", "expected_output", "notes", "labels"]
 
+    /// The most distinct values a key's row holds (`Store.sliceIndexValueLimit`). A key with more
+    /// (a trace id, a timestamp: a value an example) is *wide*: its row is stored empty, holding
+    /// no value, and a query that names it reads the records, as for `id`. Building the index then
+    /// holds a bounded table of values a key, whatever the examples hold; a key once wide stays so
+    /// when the index is brought up to date (the unchanged examples' values are not kept), until
+    /// it is built again.
+    static let defaultValueLimit = 100_000
+
     var version: Int
     var live: Postings
     /// The keys loaded (all, or those a query needs).
     var keys: [ExactString: KeyPostings]
     /// Every indexed key some live example has.
     var indexedKeys: Set<ExactString>
+    /// The wide keys among them (`defaultValueLimit`): not loaded, their values not held.
+    var wideKeys: Set<ExactString> = []
 
     /// Every key some live example has, as slice sees keys.
     var existingKeys: Set<ExactString> { live.isEmpty ? indexedKeys : indexedKeys.union(Self.unindexed.map(ExactString.init)) }
@@ -114,6 +124,7 @@ enum SliceIndexCoding {
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer) throws -> KeyPostings {
+        guard !isWide(bytes) else { throw WideKey() }
         var reader = Reader(bytes)
         var key = KeyPostings()
         let count = try reader.number()
@@ -132,7 +143,12 @@ enum SliceIndexCoding {
     /// `encode(decode(row).replacing(changed, with: added.map(decode)))`; nil for a key no
     /// example has any more. The new row is written once: its count of values first, as room for
     /// the largest it can be, rewritten in place at the end.
-    static func refreshed(_ row: UnsafeRawBufferPointer, without changed: BitSet, adding added: UnsafeRawBufferPointer?) throws -> [UInt8]? {
+    /// A wide row, or a wide added row, gives a wide row; so does a row left with more than
+    /// `valueLimit` values.
+    static func refreshed(
+        _ row: UnsafeRawBufferPointer, without changed: BitSet, adding added: UnsafeRawBufferPointer?, valueLimit: Int
+    ) throws -> [UInt8]? {
+        if isWide(row) || added.map(isWide) == true { return wideRow }
         // The added row's values: each one's text and where its postings are (byte for byte).
         var addedValues: [(text: UnsafeRawBufferPointer, postings: Range<Int>)] = []
         var addedValueless: PostingsCursor?
@@ -184,6 +200,7 @@ enum SliceIndexCoding {
             body.append(contentsOf: postings)
         }
         guard kept > 0 || !valueless.isEmpty else { return nil }
+        guard kept <= valueLimit else { return wideRow }
         valueless.encode(to: &body)
         var count: [UInt8] = []
         append(kept, to: &count)
@@ -218,4 +235,14 @@ enum SliceIndexCoding {
 
     /// A stored index that does not decode: it is rebuilt.
     struct DamagedIndex: Error {}
+
+    /// A wide key's row was read for its values (`SliceIndex.defaultValueLimit`): the index cannot
+    /// answer, the records do. Not damage: the index stays.
+    struct WideKey: Error {}
+
+    /// The row of a wide key: empty (a row that holds anything has at least its count of values
+    /// and its valueless postings).
+    static let wideRow: [UInt8] = []
+
+    static func isWide(_ row: UnsafeRawBufferPointer) -> Bool { row.isEmpty }
 }

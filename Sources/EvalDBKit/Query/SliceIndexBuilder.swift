@@ -4,11 +4,14 @@
 /// Past `memoryLimit` bytes of postings it writes them out as a run (`PostingsRun`) to a
 /// temporary file and starts afresh; `finish` joins each key's runs, a key at a time. Building
 /// the index of ten million examples (about 100 MB of postings) then holds its budget and one
-/// key's row, not the whole index.
+/// key's row, not the whole index. A key past `valueLimit` distinct values is wide
+/// (`SliceIndex.defaultValueLimit`): its values and postings are let go of, and it is stored as
+/// an empty row.
 struct SliceIndexBuilder {
     private var keyTable = ValueTable()
     private var keyNames: [String] = []
     private var keyIsIndexed: [Bool] = []
+    private var keyIsWide: [Bool] = []
     private var valueTables: [ValueTable] = []
     private var postings: [[PostingsBuffer]] = []
     private var valueless: [PostingsBuffer] = []
@@ -25,15 +28,20 @@ struct SliceIndexBuilder {
     private var held = 0
     private let memoryLimit: Int
     private let rowsMemoryLimit: Int
+    private let valueLimit: Int
 
     /// The bytes of postings held in memory before they are written out, by default.
     static let defaultMemoryLimit = 16 << 20
 
     /// `memoryLimit`: the bytes of postings held before they are written out; `rowsMemoryLimit`:
     /// those of the finished rows (`SliceIndexRows`).
-    init(memoryLimit: Int = Self.defaultMemoryLimit, rowsMemoryLimit: Int = SliceIndexRows.defaultMemoryLimit) {
+    init(
+        memoryLimit: Int = Self.defaultMemoryLimit, rowsMemoryLimit: Int = SliceIndexRows.defaultMemoryLimit,
+        valueLimit: Int = SliceIndex.defaultValueLimit
+    ) {
         self.memoryLimit = memoryLimit
         self.rowsMemoryLimit = rowsMemoryLimit
+        self.valueLimit = valueLimit
     }
 
     /// Adds what `other` holds: examples whose keys are all greater than those added here (the
@@ -46,19 +54,24 @@ struct SliceIndexBuilder {
         other.live = PostingsBuffer()
         // Their key and value numbers in this builder: every value of theirs, whether its
         // postings are in memory or in a run.
+        // A key wide in either is wide here; its values are not numbered.
         var keys: [Int] = []
         var values: [[Int]] = []
         for theirs in other.keyNames.indices {
             let number = keyNumber(other.keyNames[theirs])
             keys.append(number)
-            values.append((0..<other.valueTables[theirs].count).map { valueTables[number].intern(other.valueTables[theirs].string($0)) })
+            if other.keyIsWide[theirs] { makeWide(number) }
+            values.append(
+                keyIsWide[number]
+                    ? [] : (0..<other.valueTables[theirs].count).map { other.valueTables[theirs].withBytes($0) { valueTables[number].intern($0) } })
+            if valueTables[number].count > valueLimit { makeWide(number) }
         }
         if !other.runs.isEmpty {
             try writeRun()
             for run in other.runs { runs.append(run.renumbered(keys: keys, values: values)) }
             other.runs = []
         }
-        for theirs in other.keyNames.indices {
+        for theirs in other.keyNames.indices where !keyIsWide[keys[theirs]] {
             let number = keys[theirs]
             held += other.valueless[theirs].memorySize
             valueless[number].append(contentsOf: other.valueless[theirs])
@@ -105,6 +118,19 @@ struct SliceIndexBuilder {
         held = 0
     }
 
+    /// Lets go of the values and postings of the key numbered `key`, which has more values than
+    /// the index keeps; its pieces in runs are not read.
+    private mutating func makeWide(_ key: Int) {
+        guard !keyIsWide[key] else { return }
+        keyIsWide[key] = true
+        held -= postings[key].reduce(valueless[key].memorySize - MemoryLayout<PostingsBuffer>.stride) {
+            $0 + $1.memorySize - MemoryLayout<PostingsBuffer>.stride
+        }
+        postings[key] = []
+        valueless[key] = PostingsBuffer()
+        valueTables[key] = ValueTable()
+    }
+
     private mutating func keyNumber(_ name: String) -> Int {
         var name = name
         return name.withUTF8 { keyNumber($0) }
@@ -116,6 +142,7 @@ struct SliceIndexBuilder {
             let name = String(decoding: bytes, as: UTF8.self)
             keyNames.append(name)
             keyIsIndexed.append(SliceIndex.isIndexed(name))
+            keyIsWide.append(false)
             valueTables.append(ValueTable())
             postings.append([])
             valueless.append(PostingsBuffer())
@@ -170,7 +197,7 @@ struct SliceIndexBuilder {
                         let labelValue = member + 1
                         let number = keyNumber(bytes(member))
                         labelKeys.append(number)
-                        if keyIsIndexed[number] { addValues(number, labelValue, example, tape, bytes) }
+                        if keyIsIndexed[number] && !keyIsWide[number] { addValues(number, labelValue, example, tape, bytes) }
                         member = tape.next(after: labelValue)
                     }
                 } else {
@@ -179,7 +206,7 @@ struct SliceIndexBuilder {
             }
             for (key, value) in fields {
                 let number = keyNumber(bytes(key))
-                if keyIsIndexed[number] && !labelKeys.contains(number) { addValues(number, value, example, tape, bytes) }
+                if keyIsIndexed[number] && !keyIsWide[number] && !labelKeys.contains(number) { addValues(number, value, example, tape, bytes) }
             }
         }
     }
@@ -196,6 +223,10 @@ struct SliceIndexBuilder {
         }
         for number in keyNames.indices where keyIsIndexed[number] {
             let name = ExactString(keyNames[number])
+            if keyIsWide[number] {
+                try rows.append(name, SliceIndexCoding.wideRow)
+                continue
+            }
             guard runs.isEmpty else {
                 if let row = try joinedRow(ofKey: number) { try rows.append(name, row) }
                 valueTables[number] = ValueTable()
@@ -311,6 +342,7 @@ struct SliceIndexBuilder {
         _ key: Int, _ node: Int, _ example: UInt32, _ tape: JSONTape,
         _ bytes: (Int) -> UnsafeBufferPointer<UInt8>, inList: Bool
     ) {
+        guard !keyIsWide[key] else { return }  // made wide by an earlier element of the list
         let number: Int
         switch tape.nodes[node].kind {
         case .string, .integer, .float:
@@ -326,6 +358,10 @@ struct SliceIndexBuilder {
             scratch.removeAll(keepingCapacity: true)
             CanonicalJSON.write(tape, node, to: &scratch)
             number = scratch.withUnsafeBufferPointer { valueTables[key].intern($0) }
+        }
+        if number >= valueLimit {  // numbered from 0: the value past the limit
+            makeWide(key)
+            return
         }
         while postings[key].count <= number { postings[key].append(PostingsBuffer()) }
         held += postings[key][number].append(example)

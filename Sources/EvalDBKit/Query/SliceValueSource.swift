@@ -21,7 +21,7 @@ struct SliceValueSource {
         var stream: SliceValueStream?
         var existingKeys: Set<ExactString>?
         if !keys.isEmpty, keys.allSatisfy(SliceIndex.isIndexed), try store.currentVersion()?.row == version,
-            let current = try store.currentSliceValueStream(keys), current.version == version
+            let current = try Self.fromIndex(store, keys), current.version == version
         {
             stream = current.stream
             existingKeys = current.existingKeys
@@ -29,6 +29,17 @@ struct SliceValueSource {
         self.stream = stream
         self.existingKeys = existingKeys
         self.firstValueOf = firstValueOf.flatMap { key in stream?.names.firstIndex(of: ExactString(key)).map { (key, $0) } }
+    }
+
+    /// The index's stream of `keys`; nil when one of them is wide (its values are the records').
+    private static func fromIndex(
+        _ store: Store, _ keys: [String]
+    ) throws -> (stream: SliceValueStream, version: Int, existingKeys: Set<ExactString>)? {
+        do {
+            return try store.currentSliceValueStream(keys)
+        } catch is SliceIndexCoding.WideKey {
+            return nil
+        }
     }
 
     /// Whether the values come from the slice index.

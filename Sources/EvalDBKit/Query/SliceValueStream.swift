@@ -19,7 +19,7 @@ final class SliceValueStream {
     private var last: Int64 = -1
 
     /// `rows`: each key's row as stored (nil for a key no example has), copied here. Throws
-    /// `SliceIndexCoding.DamagedIndex` when a row does not decode.
+    /// `SliceIndexCoding.DamagedIndex` when a row does not decode, `WideKey` for a wide key's.
     init(rows: [(name: ExactString, row: UnsafeRawBufferPointer?)]) throws {
         var chosen: [(name: ExactString, row: UnsafeRawBufferPointer?)] = []
         for entry in rows where !chosen.contains(where: { $0.name == entry.name }) { chosen.append(entry) }
@@ -28,7 +28,8 @@ final class SliceValueStream {
         var columns: [Column] = []
         do {
             for (_, row) in chosen {
-                guard let row, !row.isEmpty else {
+                if let row, SliceIndexCoding.isWide(row) { throw SliceIndexCoding.WideKey() }
+                guard let row else {
                     columns.append(try Column(UnsafeRawBufferPointer(start: nil, count: 0)))
                     continue
                 }

@@ -16,6 +16,7 @@ struct StoredValueCodes {
     init() { values = [] }
 
     init(row: UnsafeRawBufferPointer) throws {
+        guard !SliceIndexCoding.isWide(row) else { throw SliceIndexCoding.WideKey() }
         var reader = SliceIndexCoding.Reader(row)
         var values: [String] = []
         for _ in 0..<(try reader.number()) {

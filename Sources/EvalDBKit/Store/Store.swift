@@ -19,6 +19,9 @@ public final class Store {
     /// and of the finished rows it keeps in memory (`SliceIndexBuilder`, `SliceIndexRows`); a test
     /// sets them low.
     var sliceIndexMemoryLimits = (postings: SliceIndexBuilder.defaultMemoryLimit, rows: SliceIndexRows.defaultMemoryLimit)
+    /// The most values a key's row of the slice index holds (`SliceIndex.defaultValueLimit`); a
+    /// test sets it low.
+    var sliceIndexValueLimit = SliceIndex.defaultValueLimit
     /// How many keys of a version's line order `diff` reads at a time (`LineOrderCursor`); a test
     /// sets it low.
     var lineOrderChunkKeys = LineOrderCursor.defaultChunkKeys
