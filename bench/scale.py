@@ -7,6 +7,7 @@
   python3 bench/scale.py --data D --sizes 10000000 --keep-db ...            # keep D/scale-N.sqlite, then
   python3 bench/scale.py --data D --sizes 10000000 --only "slice --limit,count-by"  # again on it
   python3 bench/scale.py --table D/1m.json D/10m.json                       # earlier runs side by side
+  python3 bench/scale.py --data D --cold ...       # the page cache dropped before each step (root)
 
 The datasets: bench/gen_dataset.py writes about 3 MB/s here, so 13 GB of it would take more than
 an hour. The N-example files are instead COPIES = N / 100,000 copies of its 100,000-example
@@ -42,7 +43,12 @@ For each size, on a fresh database (--out, default --data), whole processes, onc
 and prints, for each command and size, wall time, peak RSS (wait4's) and time per example, the
 ratio of the largest size's time per example to the smallest's (linear: about 1), and a verdict
 against the targets: every peak under 150 MiB, `slice --limit 10` under 50 ms. Every report starts
-with the date (UTC) and the machine's load average. Files are large (10M: 13 GB a dataset, about
+with the date (UTC) and the machine's load average.
+
+With --cold, the kernel's page cache is dropped before each step (`echo 3 >
+/proc/sys/vm/drop_caches`, as root): every size then reads its files and database from the disk,
+as a 10M one must anyway (13 GB of JSONL and 16-23 GB of database do not stay in the page cache
+of a machine of 23 GB, where 1M's do), and time per example compares like with like. Files are large (10M: 13 GB a dataset, about
 16 GB a database, and the sync's repository, checkout and database): --data and --out belong
 outside any git repository, on a disk with about 60 GB free; --clean removes each size's files
 once measured.
@@ -149,11 +155,13 @@ def sync_steps(n, first, following, results, out, clean):
             path.unlink(missing_ok=True)
     r = {}
     print(f'{n:,} examples: sync', file=sys.stderr)
+    drop_page_cache()
     r['sync (fresh database, 2 versions from git)'] = runpy.run([str(runpy.EVALDB), 'sync'], cwd=src)
     listed = json.loads(subprocess.run([str(runpy.EVALDB), 'versions', '--format', 'json'], cwd=src, check=True,
                                        capture_output=True).stdout)
     if len(listed) != 2:
         sys.exit(f'WRONG ANSWER: {len(listed)} versions after sync, expected 2')
+    drop_page_cache()
     r['sync again (nothing new)'] = runpy.run([str(runpy.EVALDB), 'sync'], cwd=src)
     shutil.rmtree(base)
     return r
@@ -171,6 +179,20 @@ def exported(argv, env, expected, cwd):
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f'failed: {" ".join(argv)}')
     return (wall, usage.ru_maxrss / 1024), digest.hexdigest() == runpy.sha256_of(expected)
+
+
+COLD = False
+
+
+def drop_page_cache():
+    """With --cold: the page cache written back and dropped, so that the next step reads from disk."""
+    if not COLD:
+        return
+    subprocess.run(['sync'], check=False)
+    try:
+        Path('/proc/sys/vm/drop_caches').write_text('3\n')
+    except OSError as error:
+        sys.exit(f'--cold: cannot drop the page cache ({error}); run as root, or without --cold')
 
 
 def measure(n, out, with_sync, clean, keep=False, only=None):
@@ -204,11 +226,15 @@ def measure(n, out, with_sync, clean, keep=False, only=None):
         if only and not any(name.startswith(prefix) for prefix in only):
             continue
         print(f'{n:,} examples: {name}', file=sys.stderr)
+        drop_page_cache()
         if name.startswith('export'):
             subprocess.run(['sync'], check=False)
             r[name], identical = exported(argv, env, following, out)
         elif name == 'slice --limit 10':
-            trials = [runpy.run(argv, env=env, cwd=out) for _ in range(5)]
+            trials = []
+            for _ in range(5):
+                drop_page_cache()
+                trials.append(runpy.run(argv, env=env, cwd=out))
             r[name] = (statistics.median(t[0] for t in trials), max(t[1] for t in trials))
         else:
             r[name] = runpy.run(argv, env=env, cwd=out)  # outside any git repository: no team log written
@@ -272,6 +298,7 @@ def main():
                         help='print the table of earlier runs (their OUT/scale.json files; a later file\'s commands replace an earlier\'s)')
     parser.add_argument('--replicate', nargs=4, metavar=('SOURCE', 'TARGET', 'COPIES', 'TAIL'), help=argparse.SUPPRESS)
     parser.add_argument('--keep-db', action='store_true', help='keep the database (OUT/scale-N.sqlite) after the runs')
+    parser.add_argument('--cold', action='store_true', help='drop the page cache before each step (root): every size reads from disk')
     args = parser.parse_args()
     if args.replicate:
         source, target, copies, tail = args.replicate
@@ -295,9 +322,12 @@ def main():
     if not args.no_build:
         subprocess.run(['swift', 'build', '-c', 'release', '--product', 'evaldb', '--build-path', str(args.build_path)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    global COLD
+    COLD = args.cold
+    drop_page_cache()  # fails early when it cannot
     counts = [int(s) for s in args.sizes.split(',')]
     only = [name.strip() for name in args.only.split(',')] if args.only else None
-    print(runpy.machine())
+    print(runpy.machine() + (' (--cold: the page cache dropped before each step)' if COLD else ''))
     report = {}
     for n in counts:
         report[n] = measure(n, out, not args.no_sync, args.clean, args.keep_db or bool(only), only)
