@@ -53,8 +53,8 @@ struct SliceIndexBuilder {
         live.append(contentsOf: other.live)
         other.live = PostingsBuffer()
         // Their key and value numbers in this builder: every value of theirs, whether its
-        // postings are in memory or in a run.
-        // A key wide in either is wide here; its values are not numbered.
+        // postings are in memory or in a run. A key wide in either is wide here, its values not
+        // numbered.
         var keys: [Int] = []
         var values: [[Int]] = []
         for theirs in other.keyNames.indices {
