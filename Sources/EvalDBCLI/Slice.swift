@@ -109,8 +109,7 @@ struct Slice: ParsableCommand {
     private func hintNearValues(_ conditions: [SliceCondition], in store: Store, version: DatasetVersion) throws {
         for condition in conditions {
             guard case .equals(let wanted) = condition.match else { continue }
-            let values = try store.sliceCounts(version, where: [], countBy: [condition.key]).counts.compactMap { $0.values.first ?? nil }
-            let near = values.filter { $0 != wanted && ($0.lowercased() == wanted.lowercased() || CommandNames.distance($0, wanted) <= 1) }
+            let near = try store.values(near: wanted, key: condition.key, in: version)
             if !near.isEmpty {
                 Output.stderr(
                     "evaldb: no example has \(condition.key)=\(Terminal.sanitized(wanted)); values match exactly (case too): did you mean \(near.prefix(3).map { "\(condition.key)=\(Terminal.sanitized($0))" }.joined(separator: " or "))?"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvalDBKit
 
 /// `evaldb version`: the tool's own version (also `evaldb --version`); `--version N` of the other
 /// commands is always a dataset version.
@@ -25,20 +26,6 @@ enum CommandNames {
 
     /// The known command closest to `typed` (at most two edits away), if any.
     static func suggestion(for typed: String) -> String? {
-        all.map { ($0, distance(typed, $0)) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
-    }
-
-    /// Levenshtein distance, by characters.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return a.isEmpty ? b.count : previous[b.count]
+        all.map { ($0, EditDistance.between(typed, $0)) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
     }
 }

@@ -305,10 +305,15 @@ struct SliceIndexTests {
             #expect(try !SliceValueSource(store, keys: ["feature", "flag"], version: version.row).usesIndex, "\(context)")
             #expect(
                 try SliceValueSource(store, keys: ["flag", "priority"], version: version.row).usesIndex == !expectedWide(model).contains("priority"))
+            // The values near a mistyped one come from the index: none for a wide key (they would
+            // be every value of it, held), those of a narrow one.
+            #expect(try store.values(near: traced.values("trace")![0] + "x", key: "trace", in: version).isEmpty, "\(context)")
+            #expect(try store.values(near: "TRUE", key: "flag", in: version) == ["true"], "\(context)")
         }
         _ = try store.importFile(try folder.write("v1.jsonl", model.map(\.line).joined(separator: "\n") + "\n"), options: by())
         try checkAll(model, "v1, built")
         #expect(try wideKeys() == ["feature", "tags", "source", "trace"])
+        let first = try #require(try store.currentVersion())
 
         // v2: scenario, four values so far, given three more by the changed examples: wide once
         // brought up to date, as when built afresh.
@@ -319,6 +324,7 @@ struct SliceIndexTests {
         _ = try store.importFile(try folder.write("v2.jsonl", next.map(\.line).joined(separator: "\n") + "\n"), options: by())
         try checkAll(next, "v2, brought up to date")
         #expect(try wideKeys().contains("scenario") && stateVersion(store) == 2)
+        #expect(try store.values(near: "TRUE", key: "flag", in: first).isEmpty, "an older version: the index does not describe it")
         let refreshed = try storedIndex(store)
         for (threads, limits) in [(50_000, store.sliceIndexMemoryLimits), (1, store.sliceIndexMemoryLimits), (1, (postings: 300, rows: 100))] {
             store.parallelSliceIndexBuild = threads

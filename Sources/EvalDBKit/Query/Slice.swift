@@ -219,6 +219,36 @@ extension Store {
         }
     }
 
+    /// The values of `key` that differ from `wanted` only by case or by one character (a typo's
+    /// worth), most held first, at most `limit`: from the slice index of the current version,
+    /// each value's text and count read from the key's row, nothing an example. None when the index
+    /// cannot say (an older version, a field it does not hold, a wide key): naming them would mean
+    /// holding every value of the key, a value an example for some.
+    public func values(near wanted: String, key: String, in version: DatasetVersion, limit: Int = 3) throws -> [String] {
+        guard SliceIndex.isIndexed(key) else { return [] }
+        let lowered = wanted.lowercased()
+        let found = try answeringFromStoredIndex(version) { () -> [(value: String, count: Int)]? in
+            try? withSliceIndexRows(version, keys: [key]) { _, rows in
+                guard let row = rows[0], !SliceIndexCoding.isWide(row) else { return [] }
+                var reader = SliceIndexCoding.Reader(row)
+                var near: [(value: String, count: Int)] = []
+                for _ in 0..<(try reader.number()) {
+                    let value = try reader.string()
+                    let count = try reader.number()
+                    try PostingsCursor.skip(count, in: row, at: &reader.offset)
+                    if value != wanted && (value.lowercased() == lowered || EditDistance.between(value, wanted) <= 1) {
+                        near.append((value, count))
+                    }
+                }
+                return near
+            }
+        }
+        let ordered = (found ?? []).sorted { a, b in
+            a.count != b.count ? a.count > b.count : Array(a.value.utf8).lexicographicallyPrecedes(Array(b.value.utf8))
+        }
+        return ordered.prefix(limit).map(\.value)
+    }
+
     /// The keys of the examples of `version` that match every condition, in its line order:
     /// from the index alone when it can answer, else from the matching records.
     func sliceKeys(_ version: DatasetVersion, where conditions: [SliceCondition]) throws -> [Int64] {
