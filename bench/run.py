@@ -64,8 +64,8 @@ def run(argv, stdin=None, stdout=None, env=None, cwd=None):
 
 
 def run_measured(argv, stdin=None, stdout=None, env=None, cwd=None):
-    """Runs argv; returns (wall seconds, peak RSS in MiB, CPU seconds: user + system) of that
-    process alone."""
+    """Runs argv; returns (wall seconds, peak RSS in MiB, CPU seconds: user + system, system
+    seconds alone) of that process alone."""
     start = time.perf_counter()
     with open(stdin, 'rb') if stdin else open(os.devnull, 'rb') as fin, \
             open(stdout, 'wb') if stdout else open(os.devnull, 'wb') as fout:
@@ -76,7 +76,7 @@ def run_measured(argv, stdin=None, stdout=None, env=None, cwd=None):
     process.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f'failed ({os.waitstatus_to_exitcode(status)}): {" ".join(map(str, argv))}\n{err}')
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, usage.ru_stime
 
 
 def remove_db(path):

@@ -42,7 +42,8 @@ For each size, on a fresh database (--out, default --data), whole processes, onc
 
 and prints, for each command and size, wall time, peak RSS (wait4's) and time per example, the
 ratio of the largest size's time per example to the smallest's (linear: about 1), the same ratio
-of CPU time (user + system: the work done, whatever the disk), and a verdict
+of CPU time (user + system: the work done, whatever the disk; the JSON keeps system time
+too), and a verdict
 against the targets: every peak under 150 MiB, `slice --limit 10` under 50 ms. Every report starts
 with the date (UTC) and the machine's load average.
 
@@ -180,7 +181,7 @@ def exported(argv, env, expected, cwd):
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f'failed: {" ".join(argv)}')
-    return (wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime), digest.hexdigest() == runpy.sha256_of(expected)
+    return (wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, usage.ru_stime), digest.hexdigest() == runpy.sha256_of(expected)
 
 
 COLD = False
@@ -236,7 +237,8 @@ def measure(n, out, with_sync, clean, keep=False, only=None):
             r[name], identical = exported(argv, env, following, out)
         elif name == 'slice --limit 10':
             trials = [runpy.run_measured(argv, env=env, cwd=out) for _ in range(5)]  # warm, --cold or not: a query run again
-            r[name] = (statistics.median(t[0] for t in trials), max(t[1] for t in trials), statistics.median(t[2] for t in trials))
+            r[name] = tuple([statistics.median(t[0] for t in trials), max(t[1] for t in trials)]
+                            + [statistics.median(t[k] for t in trials) for k in (2, 3)])
         else:
             r[name] = runpy.run_measured(argv, env=env, cwd=out)  # outside any git repository: no team log written
         print(f'    {r[name][0]:.3f} s, {r[name][1]:.0f} MiB', file=sys.stderr)
