@@ -109,10 +109,10 @@ struct Slice: ParsableCommand {
     private func hintNearValues(_ conditions: [SliceCondition], in store: Store, version: DatasetVersion) throws {
         for condition in conditions {
             guard case .equals(let wanted) = condition.match else { continue }
-            let near = try store.values(near: wanted, key: condition.key, in: version)
+            let near = try store.values(near: wanted, key: condition.key, in: version, limit: 3)
             if !near.isEmpty {
                 Output.stderr(
-                    "evaldb: no example has \(condition.key)=\(Terminal.sanitized(wanted)); values match exactly (case too): did you mean \(near.prefix(3).map { "\(condition.key)=\(Terminal.sanitized($0))" }.joined(separator: " or "))?"
+                    "evaldb: no example has \(condition.key)=\(Terminal.sanitized(wanted)); values match exactly (case too): did you mean \(near.map { "\(condition.key)=\(Terminal.sanitized($0))" }.joined(separator: " or "))?"
                 )
             }
         }

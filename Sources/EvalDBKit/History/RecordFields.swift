@@ -37,11 +37,6 @@ public struct RecordFields: Sendable, Equatable {
         values.first { $0.path.utf8.elementsEqual(path.utf8) }?.value
     }
 
-    /// The labels: each label key (its path without `labels.`) and value, in code point order.
-    public var labels: [(key: String, value: String)] {
-        values.filter { $0.path.hasPrefix("labels.") }.map { (String($0.path.dropFirst("labels.".count)), $0.value) }
-    }
-
     /// The text of the string value at `path`; nil when there is none or it is not a string.
     public func text(_ path: String) -> String? {
         guard let value = self[path], let tape = try? JSONParser.parse(value), tape.nodes[0].kind == .string else { return nil }
